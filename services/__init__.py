@@ -1,0 +1,1 @@
+"""The five sopdesk services; they never import each other."""

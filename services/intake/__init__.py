@@ -1,0 +1,1 @@
+"""Intake: channels in and out — tickets, customers, identity, notifications."""

@@ -1,0 +1,4 @@
+"""Contracts (event models, topic names) and plumbing common to the sopdesk services.
+
+Nothing here knows a business rule: services own those.
+"""

@@ -1,0 +1,286 @@
+"""The consumer runner: batches in one transaction, inbox dedup, commit after the database.
+
+For each batch fetched from Kafka:
+
+1. values are decoded and validated against the event contracts; a message that
+   cannot be decoded is poison and goes straight to the dead-letter topic;
+2. events already in the inbox (redeliveries) are skipped;
+3. the handlers run inside one unit of work, the inbox rows are added, and the
+   transaction commits, together with any events the handlers emitted;
+4. only then are the offsets committed (auto-commit is off).
+
+If the batch fails, it is replayed one event at a time, each with a few
+attempts; an event that keeps failing goes to ``<prefix>.dlq.<consumer>`` with
+the error and its origin in headers, and the partition moves on. A failure of
+the database or the network is not the event's fault: nothing is dead-lettered,
+the consumer seeks back and retries with back-off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import traceback
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+from pydantic import ValidationError
+from sqlalchemy import exc as sa_exc
+
+from shared.events import EVENT_TYPES, Envelope, Topics, utcnow
+from shared.observability import ServiceMetrics, correlation_id_var, get_logger
+from shared.outbox import UnitOfWork
+
+log = get_logger(__name__)
+
+Handler = Callable[[Any, UnitOfWork], Awaitable[None]]
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.TimeoutError,
+    ConnectionError,
+    TimeoutError,
+    OSError,
+    KafkaError,  # only the dead-letter producer talks to Kafka here: the broker is away
+)
+
+
+class PoisonMessage(Exception):
+    """The message can never be processed as it is (not JSON, not a valid event)."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, TRANSIENT_ERRORS)
+
+
+def topics_for(handlers: Mapping[str, Handler], topics: Topics) -> list[str]:
+    """The topics to subscribe to: those carrying the handled event types."""
+    return sorted({topics.name(EVENT_TYPES[t].stream) for t in handlers})
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        *,
+        name: str,
+        bootstrap_servers: str,
+        topics: Topics,
+        handlers: Mapping[str, Handler],
+        unit_of_work: UnitOfWorkFactory,
+        inbox: sa.Table,
+        dlq_producer: AIOKafkaProducer,
+        metrics: ServiceMetrics,
+        batch_size: int = 500,
+        max_attempts: int = 3,
+    ) -> None:
+        unknown = sorted(set(handlers) - set(EVENT_TYPES))
+        if unknown:
+            raise ValueError(f"handlers for unknown event types: {unknown}")
+        self.name = name
+        self._topics = topics
+        self._handlers = dict(handlers)
+        self._uow = unit_of_work
+        self._inbox = inbox
+        self._dlq = dlq_producer
+        self._metrics = metrics
+        self._batch_size = batch_size
+        self._max_attempts = max_attempts
+        self._stopping = False
+        self.subscriptions = topics_for(handlers, topics)
+        self.consumer = AIOKafkaConsumer(
+            *self.subscriptions,
+            bootstrap_servers=bootstrap_servers,
+            group_id=f"{topics.prefix}.{name}",
+            client_id=f"sopdesk-{name}",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=batch_size,
+        )
+        self.last_progress_at = time.monotonic()
+
+    async def start(self) -> None:
+        await self.consumer.start()
+
+    def stop(self) -> None:
+        self._stopping = True
+
+    async def close(self) -> None:
+        await self.consumer.stop()
+
+    async def run(self) -> None:
+        backoff = 0.1
+        while not self._stopping:
+            batch = await self.consumer.getmany(timeout_ms=100, max_records=self._batch_size)
+            if not batch:
+                continue
+            try:
+                await self.process(batch)
+                backoff = 0.1
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                log.warning("consumer_transient_failure", error=repr(exc), retry_in=backoff)
+                for tp, records in batch.items():
+                    self.consumer.seek(tp, records[0].offset)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+
+    async def process(
+        self, batch: Mapping[TopicPartition, Sequence[ConsumerRecord[Any, Any]]]
+    ) -> None:
+        """Apply one fetched batch and commit its offsets; raises only transient errors."""
+        started = time.perf_counter()
+        records = [record for part in batch.values() for record in part]
+        decoded: list[tuple[ConsumerRecord[Any, Any], Envelope]] = []
+        for record in records:
+            try:
+                event = self._decode(record)
+            except PoisonMessage as exc:
+                await self._dead_letter(record, exc, attempts=1)
+                continue
+            if event is None:
+                continue
+            decoded.append((record, event))
+        if decoded:
+            try:
+                await self._apply([event for _, event in decoded])
+            except Exception as exc:
+                if is_transient(exc):
+                    raise
+                log.warning("batch_failed_replaying_one_by_one", error=repr(exc), size=len(decoded))
+                for record, event in decoded:
+                    await self._apply_with_retries(record, event)
+        await self._commit_offsets(batch)
+        self.last_progress_at = time.monotonic()
+        self._metrics.consumer_batch_seconds.labels(self._metrics.service).observe(
+            time.perf_counter() - started
+        )
+
+    def _decode(self, record: ConsumerRecord[Any, Any]) -> Envelope | None:
+        try:
+            raw = json.loads(record.value)
+        except (TypeError, ValueError) as exc:
+            raise PoisonMessage(f"value is not JSON: {exc}") from exc
+        if not isinstance(raw, dict) or not isinstance(raw.get("type"), str):
+            raise PoisonMessage("value is not an event envelope (no 'type')")
+        event_type = raw["type"]
+        if event_type not in self._handlers:
+            self._metrics.events_consumed.labels(self.name, event_type, "ignored").inc()
+            return None
+        try:
+            return EVENT_TYPES[event_type].model_validate(raw)
+        except ValidationError as exc:
+            raise PoisonMessage(f"invalid {event_type}: {exc}") from exc
+
+    async def _apply(self, events: Sequence[Envelope]) -> None:
+        inbox = self._inbox
+        async with self._uow() as uow:
+            ids = [event.event_id for event in events]
+            seen = set(
+                (
+                    await uow.session.scalars(
+                        sa.select(inbox.c.event_id).where(
+                            inbox.c.consumer == self.name, inbox.c.event_id.in_(ids)
+                        )
+                    )
+                ).all()
+            )
+            fresh: list[Envelope] = []
+            for event in events:
+                if event.event_id in seen:
+                    self._metrics.events_consumed.labels(self.name, event.type, "duplicate").inc()
+                    continue
+                seen.add(event.event_id)
+                fresh.append(event)
+            if not fresh:
+                return
+            for event in fresh:
+                token = correlation_id_var.set(event.correlation_id)
+                try:
+                    await self._handlers[event.type](event, uow)
+                finally:
+                    correlation_id_var.reset(token)
+            now = utcnow()
+            await uow.session.execute(
+                sa.insert(inbox),
+                [
+                    {
+                        "consumer": self.name,
+                        "event_id": e.event_id,
+                        "type": e.type,
+                        "processed_at": now,
+                    }
+                    for e in fresh
+                ],
+            )
+            await uow.commit()
+        for event in fresh:
+            self._metrics.events_consumed.labels(self.name, event.type, "processed").inc()
+
+    async def _apply_with_retries(self, record: ConsumerRecord[Any, Any], event: Envelope) -> None:
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                await self._apply([event])
+                return
+            except Exception as exc:
+                if is_transient(exc):
+                    raise
+                log.warning(
+                    "event_failed",
+                    type=event.type,
+                    event_id=str(event.event_id),
+                    attempt=attempt,
+                    error=repr(exc),
+                )
+                if attempt == self._max_attempts:
+                    await self._dead_letter(record, exc, attempts=attempt)
+                    return
+                await asyncio.sleep(0.05 * attempt)
+
+    async def _dead_letter(
+        self, record: ConsumerRecord[Any, Any], exc: BaseException, *, attempts: int
+    ) -> None:
+        error = "".join(traceback.format_exception_only(exc)).strip()[:2000]
+        headers = [
+            *(record.headers or ()),
+            ("dlq.error", error.encode()),
+            ("dlq.error_type", type(exc).__name__.encode()),
+            ("dlq.origin_topic", record.topic.encode()),
+            ("dlq.origin_partition", str(record.partition).encode()),
+            ("dlq.origin_offset", str(record.offset).encode()),
+            ("dlq.consumer", self.name.encode()),
+            ("dlq.attempts", str(attempts).encode()),
+            ("dlq.failed_at", utcnow().isoformat().encode()),
+        ]
+        await self._dlq.send_and_wait(
+            self._topics.dlq(self.name), value=record.value, key=record.key, headers=headers
+        )
+        self._metrics.events_consumed.labels(self.name, "unknown", "dead_lettered").inc()
+        log.error(
+            "event_dead_lettered",
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            error=error[:300],
+        )
+
+    async def _commit_offsets(
+        self, batch: Mapping[TopicPartition, Sequence[ConsumerRecord[Any, Any]]]
+    ) -> None:
+        offsets = {tp: records[-1].offset + 1 for tp, records in batch.items() if records}
+        try:
+            await self.consumer.commit(offsets)
+        except (CommitFailedError, KafkaError) as exc:
+            # A rebalance took the partitions: the new owner re-reads the batch
+            # and the inbox turns it into no-ops.
+            log.warning("offset_commit_failed", error=repr(exc))

@@ -1,0 +1,148 @@
+"""Database plumbing: async engines for PostgreSQL and SQLite, and the bus tables.
+
+Each service declares its own ``DeclarativeBase`` and calls :func:`bus_tables`
+on its metadata, so the outbox and inbox live in the service's own store and
+are created by the service's own Alembic history (see :func:`create_bus_tables`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event as sa_event
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.types import TypeDecorator
+
+# SQLite has no 64-bit autoincrement primary key type; Integer is its rowid.
+BigIntId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on both PostgreSQL and SQLite.
+
+    SQLite stores no offset, so values are normalised to UTC on the way in and
+    tagged as UTC on the way out.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; sopdesk stores UTC-aware datetimes only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# Every service's DeclarativeBase uses this map, so ``Mapped[datetime]`` is UTC-aware
+# and dict/list columns are JSON on both dialects.
+TYPE_ANNOTATION_MAP: dict[Any, Any] = {
+    datetime: UtcDateTime,
+    dict[str, Any]: sa.JSON,
+    list[str]: sa.JSON,
+    list[dict[str, Any]]: sa.JSON,
+}
+
+
+@dataclass(frozen=True)
+class BusTables:
+    outbox: sa.Table
+    inbox: sa.Table
+
+
+def _outbox_columns() -> list[sa.Column[Any]]:
+    return [
+        sa.Column("id", BigIntId, primary_key=True, autoincrement=True),
+        sa.Column("event_id", sa.Uuid(as_uuid=True), nullable=False, unique=True),
+        sa.Column("topic", sa.String(249), nullable=False),
+        sa.Column("key", sa.String(64), nullable=False),
+        sa.Column("type", sa.String(64), nullable=False),
+        sa.Column("payload", sa.Text, nullable=False),
+        sa.Column("headers", sa.JSON, nullable=False),
+        sa.Column("created_at", UtcDateTime, nullable=False),
+        sa.Column("published_at", UtcDateTime, nullable=True),
+    ]
+
+
+def _inbox_columns() -> list[sa.Column[Any]]:
+    return [
+        sa.Column("consumer", sa.String(64), primary_key=True),
+        sa.Column("event_id", sa.Uuid(as_uuid=True), primary_key=True),
+        sa.Column("type", sa.String(64), nullable=False),
+        sa.Column("processed_at", UtcDateTime, nullable=False),
+    ]
+
+
+def _pending_index(table_or_name: Any) -> dict[str, Any]:
+    where = sa.text("published_at IS NULL")
+    return {"postgresql_where": where, "sqlite_where": where}
+
+
+def bus_tables(metadata: sa.MetaData) -> BusTables:
+    """Declare ``outbox`` and ``inbox`` on a service's metadata."""
+    outbox = sa.Table("outbox", metadata, *_outbox_columns())
+    sa.Index("ix_outbox_pending", outbox.c.id, **_pending_index(outbox))
+    inbox = sa.Table("inbox", metadata, *_inbox_columns())
+    return BusTables(outbox=outbox, inbox=inbox)
+
+
+def create_bus_tables(op: Any) -> None:
+    """Alembic helper: every service's first migration creates the bus tables with this."""
+    op.create_table("outbox", *_outbox_columns())
+    op.create_index("ix_outbox_pending", "outbox", ["id"], **_pending_index("outbox"))
+    op.create_table("inbox", *_inbox_columns())
+
+
+def drop_bus_tables(op: Any) -> None:
+    op.drop_table("inbox")
+    op.drop_index("ix_outbox_pending", table_name="outbox")
+    op.drop_table("outbox")
+
+
+def create_engine(url: str, pool_size: int = 10) -> AsyncEngine:
+    """An async engine for PostgreSQL (asyncpg) or SQLite (aiosqlite)."""
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+
+        @sa_event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+            # Let SQLAlchemy, not the driver, start transactions (see _sqlite_begin).
+            dbapi_conn.isolation_level = None
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        @sa_event.listens_for(engine.sync_engine, "begin")
+        def _sqlite_begin(conn: sa.Connection) -> None:
+            # A deferred transaction that later writes fails at once with
+            # "database is locked" when another writer got there first; taking
+            # the write lock up front makes it wait for the busy timeout instead.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def supports_skip_locked(engine: AsyncEngine | sa.Connection | AsyncSession) -> bool:
+    bind = engine.get_bind() if isinstance(engine, AsyncSession) else engine
+    return bind.dialect.name == "postgresql"

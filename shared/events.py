@@ -1,0 +1,532 @@
+"""Event contracts: the JSON envelope, every event type, and the topics they travel on.
+
+Producers build these models and consumers validate against them, so a change
+here is a change of the wire contract. Events never carry a raw phone number or
+e-mail address, except ``notification.outgoing`` on the notifications topic,
+which gateways need to deliver.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+Channel = Literal["phone", "web_chat", "app", "mini_program", "email", "social", "store"]
+Category = Literal["inquiry", "complaint", "fault", "suggestion", "after_sales", "customization"]
+Scene = Literal["pre_sale", "in_sale", "after_sale"]
+Priority = Literal["P0", "P1", "P2"]
+CustomerType = Literal["new", "returning", "vip"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Payload(BaseModel):
+    """Base of every ``data`` object: unknown fields from newer producers are kept."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class Envelope(BaseModel):
+    """The JSON envelope shared by every event (SPEC §2)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    # Logical stream the type belongs to; the full topic name adds the prefix.
+    stream: ClassVar[str] = ""
+
+    event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    type: str
+    version: int = 1
+    occurred_at: datetime = Field(default_factory=utcnow)
+    producer: str = ""
+    ticket_id: uuid.UUID | None = None
+    correlation_id: uuid.UUID | None = None
+    data: Payload
+
+    def stream_name(self) -> str:
+        return self.stream
+
+    def key(self) -> str:
+        """Message key: the ticket id keeps one ticket's events in order."""
+        return str(self.ticket_id or self.event_id)
+
+
+# --------------------------------------------------------------------------- intake
+
+
+class TicketReceivedData(Payload):
+    ticket_no: str
+    channel: Channel
+    sub_channel: str | None = None
+    customer_id: uuid.UUID
+    customer_type: CustomerType
+    masked_contact: str | None = None
+    preferred_contact: str | None = None
+    subject: str
+    description: str
+    order_no: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    received_at: datetime
+
+
+class TicketReceived(Envelope):
+    stream: ClassVar[str] = "intake"
+    type: Literal["ticket.received"] = "ticket.received"
+    data: TicketReceivedData
+
+
+class TicketMessageAddedData(Payload):
+    message_id: uuid.UUID
+    author: Literal["customer", "agent", "system"] = "customer"
+    channel: Channel | None = None
+    body: str
+    deduplicated: bool = False
+
+
+class TicketMessageAdded(Envelope):
+    stream: ClassVar[str] = "intake"
+    type: Literal["ticket.message_added"] = "ticket.message_added"
+    data: TicketMessageAddedData
+
+
+class CustomerMergedData(Payload):
+    surviving_customer_id: uuid.UUID
+    merged_customer_id: uuid.UUID
+
+
+class CustomerMerged(Envelope):
+    stream: ClassVar[str] = "intake"
+    type: Literal["customer.merged"] = "customer.merged"
+    data: CustomerMergedData
+
+    def key(self) -> str:
+        return str(self.data.surviving_customer_id)
+
+
+class NotificationDeliveredData(Payload):
+    notification_id: uuid.UUID
+    channel: str
+    template: str
+
+
+class NotificationDelivered(Envelope):
+    stream: ClassVar[str] = "intake"
+    type: Literal["notification.delivered"] = "notification.delivered"
+    data: NotificationDeliveredData
+
+
+class NotificationOutgoingData(Payload):
+    """What a channel gateway needs to reach the customer (raw contact allowed here)."""
+
+    notification_id: uuid.UUID
+    channel: str
+    to: str
+    template: str
+    language: str = "zh"
+    subject: str | None = None
+    body: str
+
+
+class NotificationOutgoing(Envelope):
+    stream: ClassVar[str] = "notifications"
+    type: Literal["notification.outgoing"] = "notification.outgoing"
+    data: NotificationOutgoingData
+
+
+# --------------------------------------------------------------------------- triage
+
+
+class Deadlines(Payload):
+    policy: str
+    calendar: str
+    respond_by: datetime
+    resolve_by: datetime
+
+
+class TicketTriagedData(Payload):
+    ticket_no: str
+    channel: Channel
+    customer_type: CustomerType
+    subject: str
+    category: Category
+    scene: Scene
+    priority: Priority
+    team: str
+    skill: str | None = None
+    keywords: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    explanation: list[str] = Field(default_factory=list)
+    deadlines: Deadlines
+
+
+class TicketTriaged(Envelope):
+    stream: ClassVar[str] = "triage"
+    type: Literal["ticket.triaged"] = "ticket.triaged"
+    data: TicketTriagedData
+
+
+class TicketRetriaged(Envelope):
+    stream: ClassVar[str] = "triage"
+    type: Literal["ticket.retriaged"] = "ticket.retriaged"
+    data: TicketTriagedData
+
+
+# --------------------------------------------------------------------------- dispatch
+
+
+class TicketAssignedData(Payload):
+    assignment_id: uuid.UUID
+    ticket_no: str
+    team: str
+    agent_id: uuid.UUID
+    agent_name: str
+    priority: Priority
+    category: Category
+    supervisor_notified: bool = False
+    assigned_at: datetime
+
+
+class TicketAssigned(Envelope):
+    stream: ClassVar[str] = "dispatch"
+    type: Literal["ticket.assigned"] = "ticket.assigned"
+    data: TicketAssignedData
+
+
+class TicketQueuedData(Payload):
+    assignment_id: uuid.UUID
+    ticket_no: str
+    team: str
+    priority: Priority
+    reason: str = "no agent with spare capacity"
+
+
+class TicketQueued(Envelope):
+    stream: ClassVar[str] = "dispatch"
+    type: Literal["ticket.queued"] = "ticket.queued"
+    data: TicketQueuedData
+
+
+class AgentActionData(Payload):
+    assignment_id: uuid.UUID
+    agent_id: uuid.UUID | None = None
+    at: datetime = Field(default_factory=utcnow)
+
+
+class TicketAccepted(Envelope):
+    stream: ClassVar[str] = "dispatch"
+    type: Literal["ticket.accepted"] = "ticket.accepted"
+    data: AgentActionData
+
+
+class ProgressNotedData(AgentActionData):
+    note: str
+    customer_visible: bool = False
+
+
+class TicketProgressNoted(Envelope):
+    stream: ClassVar[str] = "dispatch"
+    type: Literal["ticket.progress_noted"] = "ticket.progress_noted"
+    data: ProgressNotedData
+
+
+class TransferredData(AgentActionData):
+    reason: str
+    to_team: str | None = None
+    to_agent_id: uuid.UUID | None = None
+
+
+class TicketTransferred(Envelope):
+    stream: ClassVar[str] = "dispatch"
+    type: Literal["ticket.transferred"] = "ticket.transferred"
+    data: TransferredData
+
+
+class EscalatedData(AgentActionData):
+    reason: str
+    supervisor: str | None = None
+
+
+class TicketEscalated(Envelope):
+    stream: ClassVar[str] = "dispatch"
+    type: Literal["ticket.escalated"] = "ticket.escalated"
+    data: EscalatedData
+
+
+class ResolvedData(AgentActionData):
+    resolution_code: str
+    public_reply: str
+
+
+class TicketResolved(Envelope):
+    stream: ClassVar[str] = "dispatch"
+    type: Literal["ticket.resolved"] = "ticket.resolved"
+    data: ResolvedData
+
+
+CompensationKind = Literal["coupon", "refund", "extended_warranty", "free_repair"]
+
+
+class CompensationData(Payload):
+    compensation_id: uuid.UUID
+    kind: CompensationKind
+    amount: float = 0
+    reason: str | None = None
+
+
+class CompensationRequested(Envelope):
+    stream: ClassVar[str] = "dispatch"
+    type: Literal["compensation.requested"] = "compensation.requested"
+    data: CompensationData
+
+
+class CompensationApproved(Envelope):
+    stream: ClassVar[str] = "dispatch"
+    type: Literal["compensation.approved"] = "compensation.approved"
+    data: CompensationData
+
+
+class CompensationRejected(Envelope):
+    stream: ClassVar[str] = "dispatch"
+    type: Literal["compensation.rejected"] = "compensation.rejected"
+    data: CompensationData
+
+
+class WorkOrderData(Payload):
+    """Everything a team needs to work a ticket from its topic alone."""
+
+    assignment_id: uuid.UUID
+    ticket_no: str
+    team: str
+    agent_id: uuid.UUID | None = None
+    agent_name: str | None = None
+    subject: str
+    category: Category
+    priority: Priority
+    customer_type: CustomerType
+    respond_by: datetime
+    resolve_by: datetime
+    links: dict[str, str] = Field(default_factory=dict)
+
+
+class WorkOrderIssued(Envelope):
+    stream: ClassVar[str] = "assignments"
+    type: Literal["work_order.issued"] = "work_order.issued"
+    data: WorkOrderData
+
+    def stream_name(self) -> str:
+        return f"assignments.{self.data.team}"
+
+
+# --------------------------------------------------------------------------- followup
+
+ClockKind = Literal["response", "resolution", "update"]
+
+
+class SlaClockData(Payload):
+    clock: ClockKind
+    due_at: datetime
+    priority: Priority | None = None
+    team: str | None = None
+
+
+class SlaWarning(Envelope):
+    stream: ClassVar[str] = "followup"
+    type: Literal["sla.warning"] = "sla.warning"
+    data: SlaClockData
+
+
+class SlaBreached(Envelope):
+    stream: ClassVar[str] = "followup"
+    type: Literal["sla.breached"] = "sla.breached"
+    data: SlaClockData
+
+
+class NotificationRequestedData(Payload):
+    template: str
+    channel: str | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class NotificationRequested(Envelope):
+    stream: ClassVar[str] = "followup"
+    type: Literal["notification.requested"] = "notification.requested"
+    data: NotificationRequestedData
+
+
+class SurveyAnsweredData(Payload):
+    score: int = Field(ge=1, le=5)
+    resolved: bool
+    comment: str | None = None
+
+
+class SurveyAnswered(Envelope):
+    stream: ClassVar[str] = "followup"
+    type: Literal["survey.answered"] = "survey.answered"
+    data: SurveyAnsweredData
+
+
+class TicketStateData(Payload):
+    reason: str | None = None
+
+
+class TicketConfirmed(Envelope):
+    stream: ClassVar[str] = "followup"
+    type: Literal["ticket.confirmed"] = "ticket.confirmed"
+    data: TicketStateData
+
+
+class TicketReopened(Envelope):
+    stream: ClassVar[str] = "followup"
+    type: Literal["ticket.reopened"] = "ticket.reopened"
+    data: TicketStateData
+
+
+class TicketClosed(Envelope):
+    stream: ClassVar[str] = "followup"
+    type: Literal["ticket.closed"] = "ticket.closed"
+    data: TicketStateData
+
+
+class CallbackData(Payload):
+    callback_id: uuid.UUID
+    kind: str
+    due_at: datetime
+    owner: str | None = None
+    outcome: str | None = None
+    score: int | None = None
+
+
+class CallbackScheduled(Envelope):
+    stream: ClassVar[str] = "followup"
+    type: Literal["callback.scheduled"] = "callback.scheduled"
+    data: CallbackData
+
+
+class CallbackCompleted(Envelope):
+    stream: ClassVar[str] = "followup"
+    type: Literal["callback.completed"] = "callback.completed"
+    data: CallbackData
+
+
+# --------------------------------------------------------------------------- the union
+
+EVENT_CLASSES: tuple[type[Envelope], ...] = (
+    TicketReceived,
+    TicketMessageAdded,
+    CustomerMerged,
+    NotificationDelivered,
+    NotificationOutgoing,
+    TicketTriaged,
+    TicketRetriaged,
+    TicketAssigned,
+    TicketQueued,
+    TicketAccepted,
+    TicketProgressNoted,
+    TicketTransferred,
+    TicketEscalated,
+    TicketResolved,
+    CompensationRequested,
+    CompensationApproved,
+    CompensationRejected,
+    WorkOrderIssued,
+    SlaWarning,
+    SlaBreached,
+    NotificationRequested,
+    SurveyAnswered,
+    TicketConfirmed,
+    TicketReopened,
+    TicketClosed,
+    CallbackScheduled,
+    CallbackCompleted,
+)
+
+Event = Annotated[
+    TicketReceived
+    | TicketMessageAdded
+    | CustomerMerged
+    | NotificationDelivered
+    | NotificationOutgoing
+    | TicketTriaged
+    | TicketRetriaged
+    | TicketAssigned
+    | TicketQueued
+    | TicketAccepted
+    | TicketProgressNoted
+    | TicketTransferred
+    | TicketEscalated
+    | TicketResolved
+    | CompensationRequested
+    | CompensationApproved
+    | CompensationRejected
+    | WorkOrderIssued
+    | SlaWarning
+    | SlaBreached
+    | NotificationRequested
+    | SurveyAnswered
+    | TicketConfirmed
+    | TicketReopened
+    | TicketClosed
+    | CallbackScheduled
+    | CallbackCompleted,
+    Field(discriminator="type"),
+]
+
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+EVENT_TYPES: dict[str, type[Envelope]] = {
+    cls.model_fields["type"].default: cls for cls in EVENT_CLASSES
+}
+
+
+def parse_event(raw: bytes | str) -> Envelope:
+    """Validate a message value against the union; raises ``pydantic.ValidationError``."""
+    return EVENT_ADAPTER.validate_json(raw)
+
+
+# --------------------------------------------------------------------------- topics
+
+
+class Topics:
+    """Topic names under a configurable prefix (``sopdesk`` by default)."""
+
+    STREAMS = ("intake", "triage", "dispatch", "followup", "notifications")
+
+    def __init__(self, prefix: str = "sopdesk") -> None:
+        self.prefix = prefix
+
+    def name(self, stream: str) -> str:
+        return f"{self.prefix}.{stream}"
+
+    @property
+    def intake(self) -> str:
+        return self.name("intake")
+
+    @property
+    def triage(self) -> str:
+        return self.name("triage")
+
+    @property
+    def dispatch(self) -> str:
+        return self.name("dispatch")
+
+    @property
+    def followup(self) -> str:
+        return self.name("followup")
+
+    @property
+    def notifications(self) -> str:
+        return self.name("notifications")
+
+    def assignments(self, team: str) -> str:
+        return self.name(f"assignments.{team}")
+
+    def dlq(self, consumer: str) -> str:
+        return self.name(f"dlq.{consumer}")
+
+    def for_event(self, event: Envelope) -> str:
+        return self.name(event.stream_name())

@@ -1,0 +1,93 @@
+"""HTTP plumbing every service mounts: errors, correlation ids, health, readiness, metrics,
+and the request-scoped unit of work."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.errors import install_error_handlers
+from shared.observability import RequestContextMiddleware, ServiceMetrics
+from shared.outbox import UnitOfWork
+from shared.runtime import ServiceRuntime
+from shared.settings import ServiceSettings
+
+
+class Health(BaseModel):
+    status: str = Field(examples=["ok"])
+    service: str = Field(examples=["intake"])
+
+
+class Readiness(BaseModel):
+    status: str = Field(examples=["ready"])
+    checks: dict[str, str] = Field(examples=[{"database": "ok", "broker": "ok"}])
+
+
+def runtime_of(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+async def unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
+    """Request-scoped unit of work; the route commits it, nothing else does."""
+    async with runtime_of(request).unit_of_work() as uow:
+        yield uow
+
+
+async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session for read-only routes."""
+    async with runtime_of(request).sessions() as session:
+        yield session
+
+
+def _operations_router(service: str) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz", response_model=Health, summary="Liveness: the process answers")
+    async def healthz() -> Health:
+        return Health(status="ok", service=service)
+
+    @router.get(
+        "/readyz",
+        response_model=Readiness,
+        summary="Readiness: database and broker reachable",
+        responses={503: {"model": Readiness, "description": "a dependency is unreachable"}},
+    )
+    async def readyz(request: Request) -> Response:
+        runtime = runtime_of(request)
+        checks: dict[str, str] = {}
+        for name, check in (("database", runtime.check_database), ("broker", runtime.check_broker)):
+            try:
+                await asyncio.wait_for(check(), timeout=2.0)
+                checks[name] = "ok"
+            except Exception as exc:
+                checks[name] = f"unreachable: {type(exc).__name__}"
+        ready = all(v == "ok" for v in checks.values())
+        body = Readiness(status="ready" if ready else "not_ready", checks=checks)
+        return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
+
+    @router.get(
+        "/metrics",
+        summary="Prometheus metrics",
+        response_class=Response,
+        responses={200: {"content": {"text/plain": {"example": "sopdesk_http_requests_total 1"}}}},
+    )
+    async def metrics(request: Request) -> Response:
+        registry = request.app.state.metrics.registry
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def install_plumbing(app: FastAPI, settings: ServiceSettings, metrics: ServiceMetrics) -> None:
+    app.state.settings = settings
+    app.state.metrics = metrics
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    app.include_router(_operations_router(settings.service_name))

@@ -1,0 +1,80 @@
+"""Alembic plumbing: each service has its own history under ``services/<name>/migrations``.
+
+A service's ``env.py`` calls :func:`run_env` with its metadata; :func:`upgrade`
+runs a service's history programmatically (``sopdesk migrate``, tests, ``up``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+
+def alembic_config(migrations_dir: Path, url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    config.attributes["configure_logger"] = False
+    return config
+
+
+def upgrade(migrations_dir: Path, url: str, revision: str = "head") -> None:
+    """Migrate one store to ``revision``. Call from sync code (or ``asyncio.to_thread``)."""
+    command.upgrade(alembic_config(migrations_dir, url), revision)
+
+
+def run_env(target_metadata: sa.MetaData) -> None:
+    """The body of every service's ``migrations/env.py``."""
+    url = context.config.get_main_option("sqlalchemy.url")
+    assert url, "sqlalchemy.url is not set"
+    opts = {
+        "target_metadata": target_metadata,
+        "render_as_batch": url.startswith("sqlite"),  # SQLite alters tables by copying them
+        "compare_type": True,
+    }
+    if context.is_offline_mode():
+        context.configure(url=url, literal_binds=True, **opts)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+
+    def migrate(connection: sa.Connection) -> None:
+        context.configure(connection=connection, **opts)
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def run() -> None:
+        engine = create_async_engine(url, poolclass=sa.pool.NullPool)
+        async with engine.connect() as connection:
+            await connection.run_sync(migrate)
+        await engine.dispose()
+
+    asyncio.run(run())
+
+
+async def ensure_database(url: str) -> bool:
+    """Create the PostgreSQL database named in ``url`` if it is missing; True if created."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("postgresql") or not parsed.database:
+        return False
+    admin = create_async_engine(
+        parsed.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+    )
+    try:
+        async with admin.connect() as conn:
+            exists = await conn.scalar(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                {"name": parsed.database},
+            )
+            if exists:
+                return False
+            await conn.execute(sa.text(f'CREATE DATABASE "{parsed.database}"'))
+            return True
+    finally:
+        await admin.dispose()

@@ -1,0 +1,182 @@
+"""Structured logs with a correlation id, contact masking, and Prometheus metrics.
+
+The correlation id lives in a context variable: HTTP requests set it from the
+``X-Correlation-ID`` header (or a new one), consumers set it from each event,
+and the outbox copies it into every event and Kafka header it writes.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import time
+import uuid
+from contextvars import ContextVar
+from typing import Any
+
+import structlog
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+correlation_id_var: ContextVar[uuid.UUID | None] = ContextVar("correlation_id", default=None)
+
+CORRELATION_HEADER = "x-correlation-id"
+
+# Mainland mobiles, spaced or not, then any other 10-15 digit run (international
+# numbers); longer runs are order numbers and stay readable.
+_PHONE = re.compile(r"(?<!\d)(\+?\d{1,3}[ -]?)?(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?!\d)")
+_LONG_DIGITS = re.compile(r"(?<![\d*])(\d{3})\d{3,8}(\d{4})(?![\d*])")
+_EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+
+
+def mask_contact(text: str) -> str:
+    """Mask phone numbers (``138****5678``) and e-mail addresses (``z***@example.com``)."""
+    text = _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
+    text = _PHONE.sub(lambda m: f"{m.group(1) or ''}{m.group(2)}****{m.group(4)}", text)
+    return _LONG_DIGITS.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
+
+
+def _mask_processor(_logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    for key, value in event_dict.items():
+        if isinstance(value, str):
+            event_dict[key] = mask_contact(value)
+    return event_dict
+
+
+def _correlation_processor(_logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    cid = correlation_id_var.get()
+    if cid is not None and "correlation_id" not in event_dict:
+        event_dict["correlation_id"] = str(cid)
+    return event_dict
+
+
+def configure_logging(service: str, level: str = "INFO", json_logs: bool = True) -> None:
+    """Route structlog and the standard library through one masked, structured pipeline."""
+    shared_processors: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _correlation_processor,
+        structlog.processors.format_exc_info,
+        _mask_processor,
+    ]
+    renderer: Any = (
+        structlog.processors.JSONRenderer(ensure_ascii=False)
+        if json_logs
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    structlog.configure(
+        processors=[*shared_processors, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        foreign_pre_chain=shared_processors,
+    )
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    structlog.contextvars.bind_contextvars(service=service)
+    # aiokafka logs every rebalance at INFO; keep the signal, drop the chatter.
+    logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def get_logger(name: str) -> structlog.stdlib.BoundLogger:
+    return structlog.get_logger(name)  # type: ignore[no-any-return]
+
+
+class ServiceMetrics:
+    """The plumbing metrics of one service, on its own registry (one per app)."""
+
+    def __init__(self, service: str) -> None:
+        self.registry = CollectorRegistry()
+        self.http_requests = Counter(
+            "sopdesk_http_requests_total",
+            "HTTP requests by route and status",
+            ["service", "method", "route", "status"],
+            registry=self.registry,
+        )
+        self.http_latency = Histogram(
+            "sopdesk_http_request_seconds",
+            "HTTP request latency",
+            ["service", "route"],
+            registry=self.registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+        )
+        self.events_published = Counter(
+            "sopdesk_events_published_total",
+            "Events published by the outbox relay",
+            ["service", "topic"],
+            registry=self.registry,
+        )
+        self.events_consumed = Counter(
+            "sopdesk_events_consumed_total",
+            "Events consumed, by outcome (processed, duplicate, ignored, dead_lettered)",
+            ["service", "type", "outcome"],
+            registry=self.registry,
+        )
+        self.consumer_batch_seconds = Histogram(
+            "sopdesk_consumer_batch_seconds",
+            "Time to process one consumed batch in one transaction",
+            ["service"],
+            registry=self.registry,
+        )
+        self.service = service
+
+
+class RequestContextMiddleware:
+    """Pure ASGI middleware: correlation id in and out, request metrics."""
+
+    def __init__(self, app: ASGIApp, metrics: ServiceMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = _header(scope, CORRELATION_HEADER)
+        try:
+            cid = uuid.UUID(incoming) if incoming else uuid.uuid4()
+        except ValueError:
+            cid = uuid.uuid4()
+        token = correlation_id_var.set(cid)
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_header(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((CORRELATION_HEADER.encode(), str(cid).encode()))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_header)
+        finally:
+            route = scope.get("route")
+            path = getattr(route, "path", "unmatched")
+            self.metrics.http_requests.labels(
+                self.metrics.service, scope["method"], path, str(status)
+            ).inc()
+            self.metrics.http_latency.labels(self.metrics.service, path).observe(
+                time.perf_counter() - started
+            )
+            correlation_id_var.reset(token)
+
+
+def _header(scope: Scope, name: str) -> str | None:
+    wanted = name.encode()
+    for key, value in scope.get("headers", []):
+        if key.lower() == wanted:
+            return str(value.decode("latin-1"))
+    return None

@@ -1,0 +1,206 @@
+"""Transactional outbox: the unit of work that writes state and events together,
+and the relay that publishes what was written.
+
+No service publishes to Kafka inside a request or a handler: events go into the
+``outbox`` table in the same transaction as the state change that caused them,
+and :class:`OutboxRelay` publishes them afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Self
+
+import sqlalchemy as sa
+from aiokafka import AIOKafkaProducer
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.events import Envelope, Topics, utcnow
+from shared.observability import ServiceMetrics, correlation_id_var, get_logger
+
+log = get_logger(__name__)
+
+
+class UnitOfWork:
+    """One database transaction and the events it emits.
+
+    ``emit`` collects events; ``commit`` writes them to the outbox and commits the
+    session, so the state change and its events land together or not at all.
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        outbox: sa.Table,
+        topics: Topics,
+        producer_name: str,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._outbox = outbox
+        self._topics = topics
+        self._producer_name = producer_name
+        self._on_commit = on_commit
+        self._pending: list[Envelope] = []
+        self.session: AsyncSession
+
+    async def __aenter__(self) -> Self:
+        self.session = self._sessions()
+        self._pending = []
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # Anything not committed explicitly is thrown away.
+        await self.session.rollback()
+        await self.session.close()
+
+    def emit(self, event: Envelope) -> None:
+        if not event.producer:
+            event.producer = self._producer_name
+        if event.correlation_id is None:
+            event.correlation_id = correlation_id_var.get()
+        self._pending.append(event)
+
+    @property
+    def emitted(self) -> list[Envelope]:
+        return list(self._pending)
+
+    def _outbox_rows(self) -> list[dict[str, Any]]:
+        now = utcnow()
+        return [
+            {
+                "event_id": event.event_id,
+                "topic": self._topics.for_event(event),
+                "key": event.key(),
+                "type": event.type,
+                "payload": event.model_dump_json(),
+                "headers": {
+                    "type": event.type,
+                    "producer": event.producer,
+                    "correlation_id": str(event.correlation_id or ""),
+                },
+                "created_at": now,
+            }
+            for event in self._pending
+        ]
+
+    async def commit(self) -> None:
+        had_events = bool(self._pending)
+        if had_events:
+            await self.session.execute(sa.insert(self._outbox), self._outbox_rows())
+        await self.session.commit()
+        self._pending = []
+        if had_events and self._on_commit is not None:
+            self._on_commit()
+
+    async def rollback(self) -> None:
+        self._pending = []
+        await self.session.rollback()
+
+
+class OutboxRelay:
+    """Publishes pending outbox rows in batches, then marks them sent.
+
+    Rows are claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several
+    replicas can relay side by side without publishing a row twice. A crash
+    after publishing but before marking re-publishes the batch; consumers dedupe
+    by event id. The relay sleeps when idle and wakes at once on ``wake()``.
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        outbox: sa.Table,
+        producer: AIOKafkaProducer,
+        metrics: ServiceMetrics,
+        *,
+        batch_size: int = 500,
+        idle_seconds: float = 0.05,
+        skip_locked: bool = True,
+    ) -> None:
+        self._sessions = sessions
+        self._outbox = outbox
+        self._producer = producer
+        self._metrics = metrics
+        self._batch_size = batch_size
+        self._idle = idle_seconds
+        self._skip_locked = skip_locked
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self.last_error: str | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def run(self) -> None:
+        backoff = 0.1
+        while not self._stopping:
+            try:
+                published = await self.publish_batch()
+                backoff = 0.1
+                self.last_error = None
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.last_error = repr(exc)
+                log.warning("outbox_publish_failed", error=repr(exc), retry_in=backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            if published < self._batch_size:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._idle)
+
+    async def publish_batch(self) -> int:
+        """Publish up to one batch; returns how many rows were published."""
+        table = self._outbox
+        query = (
+            sa.select(table.c.id, table.c.topic, table.c.key, table.c.payload, table.c.headers)
+            .where(table.c.published_at.is_(None))
+            .order_by(table.c.id)
+            .limit(self._batch_size)
+        )
+        if self._skip_locked:
+            query = query.with_for_update(skip_locked=True)
+        async with self._sessions() as session, session.begin():
+            rows = (await session.execute(query)).all()
+            if not rows:
+                return 0
+            sends = [
+                await self._producer.send(
+                    row.topic,
+                    value=row.payload.encode(),
+                    key=row.key.encode(),
+                    headers=[(k, str(v).encode()) for k, v in (row.headers or {}).items()],
+                )
+                for row in rows
+            ]
+            await asyncio.gather(*sends)
+            await session.execute(
+                sa.update(table)
+                .where(table.c.id.in_([row.id for row in rows]))
+                .values(published_at=utcnow())
+            )
+        for row in rows:
+            self._metrics.events_published.labels(self._metrics.service, row.topic).inc()
+        return len(rows)
+
+    async def pending_count(self) -> int:
+        async with self._sessions() as session:
+            count = await session.scalar(
+                sa.select(sa.func.count()).where(self._outbox.c.published_at.is_(None))
+            )
+        return int(count or 0)

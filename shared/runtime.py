@@ -1,0 +1,132 @@
+"""What every service runs beside its HTTP routes: database, producer, relay, consumer.
+
+A service's lifespan opens a :class:`ServiceRuntime`; the routes reach it through
+``request.app.state.runtime`` (see :mod:`shared.http`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from types import TracebackType
+from typing import Self
+
+import sqlalchemy as sa
+
+from shared.consumer import EventConsumer, Handler
+from shared.database import BusTables, create_engine, session_factory, supports_skip_locked
+from shared.events import Topics
+from shared.kafka import ensure_topics, make_producer, standard_topics
+from shared.observability import ServiceMetrics, get_logger
+from shared.outbox import OutboxRelay, UnitOfWork
+from shared.settings import ServiceSettings
+
+log = get_logger(__name__)
+
+
+class ServiceRuntime:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        bus: BusTables,
+        handlers: Mapping[str, Handler],
+        metrics: ServiceMetrics,
+        *,
+        extra_topics: Iterable[str] = (),
+    ) -> None:
+        self.settings = settings
+        self.bus = bus
+        self.metrics = metrics
+        self.topics = Topics(settings.topic_prefix)
+        self.engine = create_engine(settings.resolved_database_url, settings.database_pool_size)
+        self.sessions = session_factory(self.engine)
+        self.producer = make_producer(settings)
+        self.relay = OutboxRelay(
+            self.sessions,
+            bus.outbox,
+            self.producer,
+            metrics,
+            batch_size=settings.relay_batch_size,
+            idle_seconds=settings.relay_idle_seconds,
+            skip_locked=supports_skip_locked(self.engine),
+        )
+        self.consumer: EventConsumer | None = None
+        if handlers:
+            self.consumer = EventConsumer(
+                name=settings.service_name,
+                bootstrap_servers=settings.kafka_bootstrap_servers,
+                topics=self.topics,
+                handlers=handlers,
+                unit_of_work=self.unit_of_work,
+                inbox=bus.inbox,
+                dlq_producer=self.producer,
+                metrics=metrics,
+                batch_size=settings.consumer_batch_size,
+                max_attempts=settings.consumer_max_attempts,
+            )
+        self._extra_topics = list(extra_topics)
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(
+            self.sessions,
+            self.bus.outbox,
+            self.topics,
+            self.settings.service_name,
+            on_commit=self.relay.wake,
+        )
+
+    async def __aenter__(self) -> Self:
+        await ensure_topics(self.settings, [*standard_topics(self.settings), *self._extra_topics])
+        await self.producer.start()
+        self._tasks.append(self._supervise("outbox_relay", self.relay.run))
+        if self.consumer is not None:
+            await self.consumer.start()
+            self._tasks.append(self._supervise("consumer", self.consumer.run))
+        log.info(
+            "service_started",
+            subscriptions=self.consumer.subscriptions if self.consumer else [],
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # Stop taking new work, let the current batch finish, then flush the outbox.
+        if self.consumer is not None:
+            self.consumer.stop()
+        self.relay.stop()
+        if self._tasks:
+            _done, pending = await asyncio.wait(self._tasks, timeout=5)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        if self.consumer is not None:
+            await self.consumer.close()
+        await self.producer.stop()
+        await self.engine.dispose()
+        log.info("service_stopped")
+
+    def _supervise(self, name: str, run: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
+        async def loop() -> None:
+            while True:
+                try:
+                    await run()
+                    return
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("background_task_crashed", task=name)
+                    await asyncio.sleep(1.0)
+
+        return asyncio.create_task(loop(), name=f"{self.settings.service_name}.{name}")
+
+    async def check_database(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+
+    async def check_broker(self) -> None:
+        await self.producer.client.fetch_all_metadata()
