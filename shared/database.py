@@ -146,3 +146,28 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 def supports_skip_locked(engine: AsyncEngine | sa.Connection | AsyncSession) -> bool:
     bind = engine.get_bind() if isinstance(engine, AsyncSession) else engine
     return bind.dialect.name == "postgresql"
+
+
+def upsert(session: AsyncSession, table: Any) -> Any:
+    """The dialect's ``INSERT`` with ``on_conflict_do_nothing`` / ``on_conflict_do_update``.
+
+    PostgreSQL and SQLite spell ``ON CONFLICT`` the same way, through different
+    SQLAlchemy classes; this picks the one for the session's database.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
+
+
+async def insert_if_absent(session: AsyncSession, table: Any, values: dict[str, Any]) -> bool:
+    """``INSERT ... ON CONFLICT DO NOTHING``; True if a row was inserted.
+
+    Lets two replicas race to create the same row (e.g. a projection keyed by
+    ticket id) without either failing.
+    """
+    result = await session.execute(upsert(session, table).values(**values).on_conflict_do_nothing())
+    return bool(getattr(result, "rowcount", 0))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import command, context
@@ -33,7 +34,7 @@ def run_env(target_metadata: sa.MetaData) -> None:
     """The body of every service's ``migrations/env.py``."""
     url = context.config.get_main_option("sqlalchemy.url")
     assert url, "sqlalchemy.url is not set"
-    opts = {
+    opts: dict[str, Any] = {
         "target_metadata": target_metadata,
         "render_as_batch": url.startswith("sqlite"),  # SQLite alters tables by copying them
         "compare_type": True,

@@ -89,7 +89,7 @@ def configure_logging(service: str, level: str = "INFO", json_logs: bool = True)
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:
-    return structlog.get_logger(name)  # type: ignore[no-any-return]
+    return structlog.get_logger(name)
 
 
 class ServiceMetrics:

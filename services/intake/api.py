@@ -60,7 +60,7 @@ async def create_ticket(
         ticket_id=ticket.id,
         ticket_no=ticket.ticket_no,
         customer_id=ticket.customer_id,
-        customer_type=ticket.customer_type,  # type: ignore[arg-type]
+        customer_type=ticket.customer_type,
         status=ticket.status,
         acknowledgement=ticket.acknowledgement,
     )
@@ -83,7 +83,7 @@ async def get_ticket(
     return TicketView(
         ticket_id=ticket.id,
         ticket_no=ticket.ticket_no,
-        channel=ticket.channel,  # type: ignore[arg-type]
+        channel=ticket.channel,
         subject=ticket.subject,
         status=ticket.status,
         created_at=ticket.created_at,

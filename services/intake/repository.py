@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.models import Customer, Ticket, TicketCounter, TimelineEntry
+from shared.database import upsert
 
 
 async def find_customers(
@@ -68,15 +69,14 @@ async def timeline(
 
 async def next_ticket_sequence(session: AsyncSession, day: date) -> int:
     """Atomically take the next number of the day; safe across replicas (row lock on upsert)."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(TicketCounter).values(day=day, value=1)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[TicketCounter.day], set_={"value": TicketCounter.value + 1}
-    ).returning(TicketCounter.value)
+    stmt = (
+        upsert(session, TicketCounter)
+        .values(day=day, value=1)
+        .on_conflict_do_update(
+            index_elements=[TicketCounter.day], set_={"value": TicketCounter.value + 1}
+        )
+        .returning(TicketCounter.value)
+    )
     return int((await session.execute(stmt)).scalar_one())
 
 

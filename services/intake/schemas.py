@@ -7,10 +7,11 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic.config import JsonDict
 
 from shared.events import Channel, CustomerType
 
-TICKET_EXAMPLE = {
+TICKET_EXAMPLE: JsonDict = {
     "channel": "phone",
     "customer": {"name": "张三", "phone": "13812345678", "member_id": "M10086"},
     "subject": "账号无法登录",

@@ -1,0 +1,1 @@
+"""Analytics: ledger, metrics, weekly/monthly reports, dashboard."""

@@ -1,0 +1,1 @@
+"""Dispatch: teams, agents, skills, assignment, agent work, approvals."""

@@ -1,0 +1,1 @@
+"""Follow-up: SLA clocks, warnings, customer confirmation, surveys, callbacks."""

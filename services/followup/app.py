@@ -1,0 +1,40 @@
+"""Follow-up's app factory and lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.followup.api import router
+from services.followup.handlers import build_handlers
+from services.followup.models import BUS
+from services.followup.settings import FollowupSettings
+from shared.http import install_plumbing
+from shared.observability import ServiceMetrics
+from shared.runtime import ServiceRuntime
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: FollowupSettings | None = None) -> FastAPI:
+    settings = settings or FollowupSettings()
+    metrics = ServiceMetrics(settings.service_name)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with ServiceRuntime(settings, BUS, build_handlers(settings), metrics) as runtime:
+            app.state.runtime = runtime
+            yield
+
+    app = FastAPI(
+        title="sopdesk followup",
+        version="0.1.0",
+        description="SLA clocks, warnings, customer confirmation, surveys and callbacks.",
+        lifespan=lifespan,
+    )
+    install_plumbing(app, settings, metrics)
+    app.include_router(router)
+    return app

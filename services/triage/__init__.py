@@ -1,0 +1,1 @@
+"""Triage: classification, priority, SLA deadlines, knowledge base."""

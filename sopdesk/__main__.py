@@ -1,0 +1,3 @@
+from sopdesk.cli import app
+
+app(prog_name="sopdesk")

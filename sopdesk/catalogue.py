@@ -1,0 +1,35 @@
+"""The five services as the command-line tool sees them: app factory, settings, migrations."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from shared.settings import ServiceSettings
+
+SERVICE_NAMES = ("intake", "triage", "dispatch", "followup", "analytics")
+
+
+@dataclass(frozen=True)
+class ServiceEntry:
+    name: str
+    create_app: Callable[..., Any]
+    settings_class: type[ServiceSettings]
+    migrations: Path
+
+
+def entry(name: str) -> ServiceEntry:
+    if name not in SERVICE_NAMES:
+        raise KeyError(f"unknown service {name!r}; choose one of {', '.join(SERVICE_NAMES)}")
+    app_module = importlib.import_module(f"services.{name}.app")
+    settings_module = importlib.import_module(f"services.{name}.settings")
+    settings_class = next(
+        obj
+        for obj in vars(settings_module).values()
+        if inspect.isclass(obj) and issubclass(obj, ServiceSettings) and obj.service_name == name
+    )
+    return ServiceEntry(name, app_module.create_app, settings_class, app_module.MIGRATIONS)

@@ -1,0 +1,158 @@
+"""The whole system on one machine: the local broker and five service processes on SQLite."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import IO
+
+import httpx
+from rich.console import Console
+
+from shared.broker import LocalBroker
+from shared.migrations import upgrade
+from sopdesk.catalogue import SERVICE_NAMES, entry
+
+
+class LocalSystem:
+    def __init__(
+        self,
+        *,
+        data_dir: Path,
+        host: str,
+        base_port: int,
+        broker_port: int,
+        api_keys: dict[str, str],
+        demo: bool,
+        console: Console,
+    ) -> None:
+        self.data_dir = data_dir
+        self.host = host
+        self.ports = {name: base_port + i for i, name in enumerate(SERVICE_NAMES)}
+        self.api_keys = api_keys
+        self.demo = demo
+        self.console = console
+        self.logs = data_dir / "logs"
+        self.broker = LocalBroker(host, broker_port, log_file=self.logs / "broker.log")
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._log_files: list[IO[bytes]] = []
+        self._stop = threading.Event()
+
+    def database_url(self, service: str) -> str:
+        return f"sqlite+aiosqlite:///{self.data_dir / f'{service}.db'}"
+
+    def urls(self) -> dict[str, str]:
+        urls = {name: f"http://{self.host}:{port}" for name, port in self.ports.items()}
+        urls["dashboard"] = urls["analytics"] + "/"
+        return urls
+
+    def _env(self, service: str) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            {
+                "SOPDESK_DATABASE_URL": self.database_url(service),
+                "SOPDESK_KAFKA_BOOTSTRAP_SERVERS": self.broker.bootstrap_servers,
+                "SOPDESK_API_KEYS": json.dumps(self.api_keys),
+                "SOPDESK_HOST": self.host,
+                "SOPDESK_PORT": str(self.ports[service]),
+                "SOPDESK_DEMO_AGENTS": "true" if self.demo else "false",
+                # SQLite serialises writers; a small pool avoids queueing on locks.
+                "SOPDESK_DATABASE_POOL_SIZE": "5",
+            }
+        )
+        return env
+
+    def start(self) -> None:
+        self.logs.mkdir(parents=True, exist_ok=True)
+        with self.console.status("starting the local broker …"):
+            self.broker.start()
+        self.console.print(f"[green]✓[/] broker on {self.broker.bootstrap_servers}")
+        for index, name in enumerate(SERVICE_NAMES, 1):
+            with self.console.status(f"[{index}/5] migrating {name} …"):
+                upgrade(entry(name).migrations, self.database_url(name))
+        self.console.print(f"[green]✓[/] stores migrated in {self.data_dir}")
+        for name in SERVICE_NAMES:
+            log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop()
+            self._log_files.append(log)
+            self.processes[name] = subprocess.Popen(
+                [sys.executable, "-m", "sopdesk", "serve", name],
+                env=self._env(name),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        self._wait_ready()
+
+    def _wait_ready(self, timeout: float = 60.0) -> None:
+        pending = set(SERVICE_NAMES)
+        deadline = time.monotonic() + timeout
+        with (
+            httpx.Client(timeout=1.0) as client,
+            self.console.status("waiting for services …") as status,
+        ):
+            while pending and time.monotonic() < deadline:
+                for name in sorted(pending):
+                    process = self.processes[name]
+                    if process.poll() is not None:
+                        log = self.logs / f"{name}.log"
+                        raise RuntimeError(
+                            f"{name} exited with code {process.returncode}; see {log}"
+                        )
+                    try:
+                        if (
+                            client.get(f"http://{self.host}:{self.ports[name]}/readyz").status_code
+                            == 200
+                        ):
+                            pending.discard(name)
+                            self.console.print(
+                                f"[green]✓[/] {name} ready on port {self.ports[name]}"
+                            )
+                    except httpx.HTTPError:
+                        pass
+                status.update(f"waiting for {', '.join(sorted(pending))} …")
+                time.sleep(0.2)
+        if pending:
+            raise RuntimeError(f"not ready after {timeout:.0f}s: {', '.join(sorted(pending))}")
+
+    def wait(self) -> int:
+        """Block until Ctrl-C, SIGTERM or a service dies; then stop everything."""
+
+        def on_signal(_signum: int, _frame: object) -> None:
+            self._stop.set()
+
+        signal.signal(signal.SIGINT, on_signal)
+        signal.signal(signal.SIGTERM, on_signal)
+        exit_code = 0
+        while not self._stop.wait(0.5):
+            dead = [n for n, p in self.processes.items() if p.poll() is not None]
+            if dead:
+                self.console.print(
+                    f"[red]{', '.join(dead)} stopped unexpectedly; see {self.logs}[/]"
+                )
+                exit_code = 1
+                break
+        self.console.print("stopping …")
+        self.stop()
+        self.console.print("[green]stopped[/]")
+        return exit_code
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for process in self.processes.values():
+            try:
+                process.wait(max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.broker.stop()
+        for log in self._log_files:
+            log.close()
+        self._log_files.clear()
