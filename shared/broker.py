@@ -6,6 +6,7 @@ producers, which is why sopdesk never needs them.
 
 from __future__ import annotations
 
+import signal
 import socket
 import subprocess
 import time
@@ -77,7 +78,8 @@ class LocalBroker:
 
     def stop(self, timeout: float = 5.0) -> None:
         if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
+            # Tansu ignores SIGTERM while a client is connected; it exits on SIGINT.
+            self.process.send_signal(signal.SIGINT)
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:

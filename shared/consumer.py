@@ -103,6 +103,8 @@ class EventConsumer:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=batch_size,
+            # Notice new partitions and topics within seconds, not the default five minutes.
+            metadata_max_age_ms=10_000,
         )
         self.last_progress_at = time.monotonic()
 

@@ -140,7 +140,7 @@ def create_engine(url: str, pool_size: int = 10) -> AsyncEngine:
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    return async_sessionmaker(engine, expire_on_commit=False)
 
 
 def supports_skip_locked(engine: AsyncEngine | sa.Connection | AsyncSession) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Iterable
 
 from aiokafka import AIOKafkaProducer
@@ -35,9 +34,14 @@ def standard_topics(settings: ServiceSettings) -> list[str]:
 
 
 async def ensure_topics(
-    settings: ServiceSettings, names: Iterable[str], *, attempts: int = 30
+    settings: ServiceSettings, names: Iterable[str], *, attempts: int = 50
 ) -> None:
-    """Create missing topics with the configured partition count; existing ones are kept."""
+    """Create missing topics with the configured partition count; existing ones are kept.
+
+    Returns only once the broker lists every topic: a consumer that subscribes
+    before its topics exist is not given their partitions until its next
+    metadata refresh.
+    """
     wanted = sorted(set(names))
     for attempt in range(1, attempts + 1):
         admin = AIOKafkaAdminClient(
@@ -46,27 +50,35 @@ async def ensure_topics(
         )
         try:
             await admin.start()
-            existing = set(await admin.list_topics())
-            missing = [n for n in wanted if n not in existing]
-            if missing:
-                # Another replica may win the race to create them.
-                with contextlib.suppress(TopicAlreadyExistsError):
-                    await admin.create_topics(
-                        [
-                            NewTopic(
-                                n,
-                                num_partitions=settings.topic_partitions,
-                                replication_factor=settings.topic_replication_factor,
-                            )
-                            for n in missing
-                        ]
+            missing = [n for n in wanted if n not in set(await admin.list_topics())]
+            if not missing:
+                return
+            response = await admin.create_topics(
+                [
+                    NewTopic(
+                        n,
+                        num_partitions=settings.topic_partitions,
+                        replication_factor=settings.topic_replication_factor,
                     )
+                    for n in missing
+                ]
+            )
+            # Errors come back per topic, not raised; "already exists" means a
+            # replica won the race, anything else is worth a retry.
+            failed = [
+                error
+                for error in getattr(response, "topic_errors", [])
+                if error[1] not in (0, TopicAlreadyExistsError.errno)
+            ]
+            if failed:
+                log.warning("topic_creation_failed", errors=repr(failed))
+            else:
                 log.info("topics_created", topics=missing)
-            return
         except (KafkaError, OSError) as exc:
             if attempt == attempts:
                 raise
             log.warning("broker_not_ready", attempt=attempt, error=repr(exc))
-            await asyncio.sleep(min(0.2 * attempt, 2.0))
         finally:
             await admin.close()
+        await asyncio.sleep(min(0.1 * attempt, 1.0))
+    raise KafkaError(f"topics still missing after {attempts} attempts: {wanted}")

@@ -147,6 +147,8 @@ class OutboxRelay:
     async def run(self) -> None:
         backoff = 0.1
         while not self._stopping:
+            # Cleared before the query, so a commit during the batch is not missed.
+            self._wake.clear()
             try:
                 published = await self.publish_batch()
                 backoff = 0.1
@@ -160,7 +162,6 @@ class OutboxRelay:
                 backoff = min(backoff * 2, 5.0)
                 continue
             if published < self._batch_size:
-                self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._idle)
 

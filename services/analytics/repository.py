@@ -16,18 +16,17 @@ from shared.database import insert_if_absent
 
 
 async def fact_for_update(session: AsyncSession, ticket_id: uuid.UUID) -> TicketFact:
-    """The ticket's fact row, created empty if missing, locked for this transaction."""
-    await insert_if_absent(
-        session,
-        TicketFact.__table__,
-        {"ticket_id": ticket_id, "state": "new"},
-    )
-    fact = await session.scalar(
-        sa.select(TicketFact)
-        .where(TicketFact.ticket_id == ticket_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    """The ticket's fact row, created empty if missing, locked for this transaction.
+
+    Several events of one ticket may arrive in one batch: the second one gets
+    the same object back from the session, with the first one's changes.
+    """
+    fact = await session.get(TicketFact, ticket_id, with_for_update=True)
+    if fact is None:
+        await insert_if_absent(
+            session, TicketFact.__table__, {"ticket_id": ticket_id, "state": "new"}
+        )
+        fact = await session.get(TicketFact, ticket_id, with_for_update=True)
     assert fact is not None
     return fact
 

@@ -14,17 +14,19 @@ from shared.database import insert_if_absent
 
 async def clock_for_update(session: AsyncSession, ticket_id: uuid.UUID, kind: str) -> SlaClock:
     """The ticket's clock of that kind, created empty if missing, locked for this transaction."""
-    await insert_if_absent(
-        session,
-        SlaClock.__table__,
-        {"id": uuid.uuid4(), "ticket_id": ticket_id, "kind": kind, "state": "running"},
-    )
-    clock = await session.scalar(
+    query = (
         sa.select(SlaClock)
         .where(SlaClock.ticket_id == ticket_id, SlaClock.kind == kind)
         .with_for_update()
-        .execution_options(populate_existing=True)
     )
+    clock = await session.scalar(query)
+    if clock is None:
+        await insert_if_absent(
+            session,
+            SlaClock.__table__,
+            {"id": uuid.uuid4(), "ticket_id": ticket_id, "kind": kind, "state": "running"},
+        )
+        clock = await session.scalar(query)
     assert clock is not None
     return clock
 

@@ -1,0 +1,229 @@
+"""End to end: start the system exactly as `sopdesk up` does and follow one ticket.
+
+The ticket goes from the intake POST through real Kafka messages to triage,
+dispatch, follow-up and analytics; the test polls each service's API with a
+deadline rather than sleeping.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+from conftest import free_port
+
+pytestmark = pytest.mark.e2e
+
+T = TypeVar("T")
+
+SERVICES = ("intake", "triage", "dispatch", "followup", "analytics")
+
+
+def eventually(probe: Callable[[], T | None], timeout: float = 20.0, interval: float = 0.05) -> T:
+    """Call ``probe`` until it returns something truthy or the deadline passes."""
+    deadline = time.monotonic() + timeout
+    last: T | None = None
+    while time.monotonic() < deadline:
+        last = probe()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")
+
+
+def _free_block(size: int) -> int:
+    """A base port with ``size`` consecutive free ports after it."""
+    for _ in range(50):
+        base = free_port()
+        if base + size >= 65535:
+            continue
+        ok = True
+        for port in range(base, base + size):
+            with socket.socket() as sock:
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    ok = False
+                    break
+        if ok:
+            return base
+    raise RuntimeError("no block of free ports")
+
+
+@dataclass
+class RunningSystem:
+    process: subprocess.Popen[str]
+    urls: dict[str, str]
+    keys: dict[str, str]  # role → key
+    data_dir: Path
+
+    def headers(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[role]}"}
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
+    data_dir = tmp_path_factory.mktemp("sopdesk-up")
+    base = _free_block(5)
+    broker_port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sopdesk",
+            "up",
+            "--data-dir",
+            str(data_dir),
+            "--base-port",
+            str(base),
+            "--broker-port",
+            str(broker_port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    urls = {name: f"http://127.0.0.1:{base + i}" for i, name in enumerate(SERVICES)}
+
+    def all_ready() -> bool:
+        if process.poll() is not None:
+            output = process.stdout.read() if process.stdout else ""
+            raise AssertionError(f"sopdesk up exited early ({process.returncode}):\n{output}")
+        try:
+            return all(
+                httpx.get(f"{u}/readyz", timeout=1).status_code == 200 for u in urls.values()
+            )
+        except httpx.HTTPError:
+            return False
+
+    try:
+        eventually(all_ready, timeout=90, interval=0.3)
+        saved = json.loads((data_dir / "api-keys.json").read_text())
+        keys = {role: key for key, role in saved.items()}
+        yield RunningSystem(process, urls, keys, data_dir)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _get(url: str, headers: dict[str, str], **params: Any) -> Any:
+    response = httpx.get(url, headers=headers, params=params, timeout=5)
+    response.raise_for_status()
+    return response.json()
+
+
+def test_one_ticket_travels_from_intake_to_assignment_and_ledger(system: RunningSystem) -> None:
+    started = time.monotonic()
+    created = httpx.post(
+        f"{system.urls['intake']}/v1/tickets",
+        headers={**system.headers("gateway"), "Idempotency-Key": "e2e-login-1"},
+        json={
+            "channel": "phone",
+            "customer": {"name": "张三", "phone": "138 1234 5678"},
+            "subject": "账号无法登录",
+            "description": "今天早上开始账号无法登录,提示密码错误。",
+        },
+        timeout=5,
+    )
+    assert created.status_code == 201, created.text
+    ticket = created.json()
+    assert ticket["ticket_no"].startswith("T")
+    assert "已受理" in ticket["acknowledgement"]
+
+    def assigned() -> dict[str, Any] | None:
+        rows = _get(f"{system.urls['dispatch']}/v1/assignments", system.headers("supervisor"))
+        return next(
+            (r for r in rows if r["ticket_id"] == ticket["ticket_id"] and r["state"] == "assigned"),
+            None,
+        )
+
+    assignment = eventually(assigned)
+    elapsed = time.monotonic() - started
+    # Login failures are P0 faults for tech support, with the cross-industry 30 min / 4 h windows.
+    assert assignment["team_key"] == "tech_support"
+    assert assignment["priority"] == "P0"
+    assert assignment["agent_id"] is not None
+    print(f"intake → assigned in {elapsed * 1000:.0f} ms")
+
+    def in_ledger() -> dict[str, Any] | None:
+        page = _get(f"{system.urls['analytics']}/v1/ledger", system.headers("viewer"))
+        row = next((r for r in page["items"] if r["ticket_id"] == ticket["ticket_id"]), None)
+        return row if row and row["state"] == "assigned" else None
+
+    row = eventually(in_ledger)
+    assert row["masked_contact"] == "138****5678"
+    assert row["category"] == "fault"
+    summary = _get(f"{system.urls['analytics']}/v1/metrics/summary", system.headers("viewer"))
+    assert summary["by_state"].get("assigned", 0) >= 1
+
+    def clocks() -> dict[str, Any] | None:
+        response = httpx.get(
+            f"{system.urls['followup']}/v1/sla/{ticket['ticket_id']}",
+            headers=system.headers("agent"),
+            timeout=5,
+        )
+        return response.json() if response.status_code == 200 else None
+
+    sla = eventually(clocks)
+    assert {c["kind"] for c in sla["clocks"]} == {"response", "resolution"}
+
+    def customer_sees_assignment() -> dict[str, Any] | None:
+        view = _get(
+            f"{system.urls['intake']}/v1/tickets/{ticket['ticket_id']}", system.headers("gateway")
+        )
+        return view if view["status"] == "assigned" else None
+
+    view = eventually(customer_sees_assignment)
+    assert view["timeline"][0]["kind"] == "received"
+    assert {"received", "triaged", "assigned"} <= {item["kind"] for item in view["timeline"]}
+
+    # The same Idempotency-Key returns the same ticket.
+    again = httpx.post(
+        f"{system.urls['intake']}/v1/tickets",
+        headers={**system.headers("gateway"), "Idempotency-Key": "e2e-login-1"},
+        json={
+            "channel": "phone",
+            "customer": {"phone": "13812345678"},
+            "subject": "x",
+            "description": "y",
+        },
+        timeout=5,
+    )
+    assert again.json()["ticket_id"] == ticket["ticket_id"]
+
+
+def test_bad_input_gets_a_stable_error_code(system: RunningSystem) -> None:
+    response = httpx.post(
+        f"{system.urls['intake']}/v1/tickets",
+        headers=system.headers("gateway"),
+        json={"channel": "fax", "customer": {}, "subject": "", "description": "x"},
+        timeout=5,
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
+    unauthorised = httpx.get(f"{system.urls['analytics']}/v1/metrics/summary", timeout=5)
+    assert unauthorised.status_code == 401
+    assert unauthorised.json()["code"] == "unauthorized"
+
+
+def test_ctrl_c_stops_every_process(system: RunningSystem) -> None:
+    system.process.send_signal(signal.SIGINT)
+    assert system.process.wait(30) == 0
+    for url in system.urls.values():
+        with pytest.raises(httpx.HTTPError):
+            httpx.get(f"{url}/healthz", timeout=1)
