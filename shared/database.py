@@ -117,7 +117,11 @@ def drop_bus_tables(op: Any) -> None:
 def create_engine(url: str, pool_size: int = 10) -> AsyncEngine:
     """An async engine for PostgreSQL (asyncpg) or SQLite (aiosqlite)."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        # One connection: SQLite has one writer anyway, and waiting for the pool
+        # in asyncio is far cheaper than SQLite's sleeping busy handler.
+        engine = create_async_engine(
+            url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=60
+        )
 
         @sa_event.listens_for(engine.sync_engine, "connect")
         def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:

@@ -141,6 +141,13 @@ def up(
         int, typer.Option(help="Port of the local Kafka-compatible broker")
     ] = 9092,
     demo: Annotated[bool, typer.Option(help="Seed demo agents so tickets get assigned")] = True,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            help="Store URL with {service} in it, e.g. postgresql+asyncpg://"
+            "postgres@127.0.0.1:5432/sopdesk_{service} [default: SQLite files in --data-dir]"
+        ),
+    ] = None,
 ) -> None:
     """Run the broker and all five services locally, on SQLite, until Ctrl-C."""
     from sopdesk.local import LocalSystem
@@ -155,6 +162,7 @@ def up(
         api_keys=keys,
         demo=demo,
         console=console,
+        database_url=database_url,
     )
     try:
         system.start()

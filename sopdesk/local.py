@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -16,7 +17,7 @@ import httpx
 from rich.console import Console
 
 from shared.broker import LocalBroker
-from shared.migrations import upgrade
+from shared.migrations import ensure_database, upgrade
 from sopdesk.catalogue import SERVICE_NAMES, entry
 
 
@@ -31,12 +32,14 @@ class LocalSystem:
         api_keys: dict[str, str],
         demo: bool,
         console: Console,
+        database_url: str | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.host = host
         self.ports = {name: base_port + i for i, name in enumerate(SERVICE_NAMES)}
         self.api_keys = api_keys
         self.demo = demo
+        self.database_url_template = database_url
         self.console = console
         self.logs = data_dir / "logs"
         self.broker = LocalBroker(host, broker_port, log_file=self.logs / "broker.log")
@@ -45,6 +48,8 @@ class LocalSystem:
         self._stop = threading.Event()
 
     def database_url(self, service: str) -> str:
+        if self.database_url_template:
+            return self.database_url_template.replace("{service}", service)
         return f"sqlite+aiosqlite:///{self.data_dir / f'{service}.db'}"
 
     def urls(self) -> dict[str, str]:
@@ -62,8 +67,6 @@ class LocalSystem:
                 "SOPDESK_HOST": self.host,
                 "SOPDESK_PORT": str(self.ports[service]),
                 "SOPDESK_DEMO_AGENTS": "true" if self.demo else "false",
-                # SQLite serialises writers; a small pool avoids queueing on locks.
-                "SOPDESK_DATABASE_POOL_SIZE": "5",
             }
         )
         return env
@@ -75,8 +78,11 @@ class LocalSystem:
         self.console.print(f"[green]✓[/] broker on {self.broker.bootstrap_servers}")
         for index, name in enumerate(SERVICE_NAMES, 1):
             with self.console.status(f"[{index}/5] migrating {name} …"):
-                upgrade(entry(name).migrations, self.database_url(name))
-        self.console.print(f"[green]✓[/] stores migrated in {self.data_dir}")
+                url = self.database_url(name)
+                asyncio.run(ensure_database(url))
+                upgrade(entry(name).migrations, url)
+        where = "PostgreSQL" if self.database_url_template else str(self.data_dir)
+        self.console.print(f"[green]✓[/] stores migrated ({where})")
         for name in SERVICE_NAMES:
             log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop()
             self._log_files.append(log)

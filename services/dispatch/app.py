@@ -37,7 +37,7 @@ def create_app(settings: DispatchSettings | None = None) -> FastAPI:
             app.state.runtime = runtime
             if settings.demo_agents:
                 async with runtime.unit_of_work() as uow:
-                    added = await service.add_demo_agents(uow)
+                    added = await service.add_demo_agents(uow, settings.demo_agent_capacity)
                     await uow.commit()
                 log.info("demo_agents_ready", added=added)
             yield

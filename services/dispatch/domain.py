@@ -26,9 +26,9 @@ DEFAULT_TEAMS: tuple[TeamSpec, ...] = (
 
 DEFAULT_TEAM_KEYS = tuple(team.key for team in DEFAULT_TEAMS)
 
-# Demo agents for a local run: (name, team, capacity).
-DEMO_AGENTS: tuple[tuple[str, str, int], ...] = tuple(
-    (f"{team.key}-agent-{n}", team.key, 5) for team in DEFAULT_TEAMS for n in (1, 2)
+# Demo agents for a local run: (name, team).
+DEMO_AGENTS: tuple[tuple[str, str], ...] = tuple(
+    (f"{team.key}-agent-{n}", team.key) for team in DEFAULT_TEAMS for n in (1, 2)
 )
 
 REPORT_TO_SUPERVISOR = frozenset({"P0", "P1"})

@@ -104,11 +104,11 @@ def _give_to(uow: UnitOfWork, assignment: Assignment, agent: Agent, event: Ticke
     )
 
 
-async def add_demo_agents(uow: UnitOfWork) -> int:
+async def add_demo_agents(uow: UnitOfWork, capacity: int) -> int:
     """Create the demo agents that are missing; returns how many were added."""
     existing = await repository.agent_names(uow.session)
     added = 0
-    for name, team_key, capacity in domain.DEMO_AGENTS:
+    for name, team_key in domain.DEMO_AGENTS:
         if name in existing:
             continue
         team = await repository.get_team(uow.session, team_key)

@@ -8,3 +8,4 @@ class DispatchSettings(ServiceSettings):
 
     # `sopdesk up` turns this on: a few agents per team so tickets get assigned.
     demo_agents: bool = False
+    demo_agent_capacity: int = 5
