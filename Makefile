@@ -16,7 +16,7 @@ up: $(STAMP)
 	$(BIN)/sopdesk up
 
 test: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -p no:cacheprovider --durations=10
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
