@@ -9,7 +9,6 @@ and :class:`OutboxRelay` publishes them afterwards.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self
@@ -123,7 +122,8 @@ class OutboxRelay:
         metrics: ServiceMetrics,
         *,
         batch_size: int = 500,
-        idle_seconds: float = 0.05,
+        idle_seconds: float = 0.1,
+        linger_seconds: float = 0.002,
         skip_locked: bool = True,
     ) -> None:
         self._sessions = sessions
@@ -132,6 +132,7 @@ class OutboxRelay:
         self._metrics = metrics
         self._batch_size = batch_size
         self._idle = idle_seconds
+        self._linger = linger_seconds
         self._skip_locked = skip_locked
         self._wake = asyncio.Event()
         self._stopping = False
@@ -147,7 +148,8 @@ class OutboxRelay:
     async def run(self) -> None:
         backoff = 0.1
         while not self._stopping:
-            # Cleared before the query, so a commit during the batch is not missed.
+            # Cleared before reading, so a commit that lands during the read
+            # wakes the next round instead of being missed.
             self._wake.clear()
             try:
                 published = await self.publish_batch()
@@ -161,9 +163,14 @@ class OutboxRelay:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
                 continue
-            if published < self._batch_size:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self._idle)
+            if published >= self._batch_size:
+                continue
+            try:
+                await asyncio.wait_for(self._wake.wait(), self._idle)
+            except TimeoutError:
+                continue  # poll: rows may come from another process sharing the store
+            # Woken by a commit: let concurrent commits land so one batch carries them.
+            await asyncio.sleep(self._linger)
 
     async def publish_batch(self) -> int:
         """Publish up to one batch; returns how many rows were published."""

@@ -48,6 +48,7 @@ class ServiceRuntime:
             metrics,
             batch_size=settings.relay_batch_size,
             idle_seconds=settings.relay_idle_seconds,
+            linger_seconds=settings.relay_linger_seconds,
             skip_locked=supports_skip_locked(self.engine),
         )
         self.consumer: EventConsumer | None = None

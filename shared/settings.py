@@ -50,7 +50,8 @@ class ServiceSettings(BaseSettings):
     log_json: bool = True
 
     relay_batch_size: int = 500
-    relay_idle_seconds: float = 0.05
+    relay_idle_seconds: float = 0.1
+    relay_linger_seconds: float = 0.002
     consumer_batch_size: int = 500
     consumer_max_attempts: int = 3
 

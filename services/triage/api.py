@@ -39,7 +39,7 @@ async def classify(payload: ClassifyRequest) -> ClassifyResult:
     "/decisions/{ticket_id}",
     response_model=DecisionView,
     summary="What triage decided about a ticket, and why",
-    responses=error_responses(401, 404),
+    responses=error_responses(401, 403, 404),
     dependencies=[Depends(require_roles("agent", "supervisor", "viewer"))],
 )
 async def get_decision(

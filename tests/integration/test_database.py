@@ -1,0 +1,97 @@
+"""Database plumbing on both backends: UTC datetimes, the bus tables, database creation."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
+from sqlalchemy.exc import StatementError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared.database import (
+    UtcDateTime,
+    bus_tables,
+    create_bus_tables,
+    create_engine,
+    drop_bus_tables,
+    supports_skip_locked,
+)
+from shared.migrations import ensure_database
+
+metadata = sa.MetaData()
+BUS = bus_tables(metadata)
+stamps = sa.Table(
+    "stamps",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", UtcDateTime, nullable=True),
+)
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url, pool_size=2)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+async def test_datetimes_come_back_aware_and_in_utc(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await conn.run_sync(stamps.create)
+    beijing = timezone(timedelta(hours=8))
+    local = datetime(2026, 11, 22, 16, 30, 15, 123456, tzinfo=beijing)
+    async with engine.begin() as conn:
+        await conn.execute(sa.insert(stamps), [{"id": 1, "at": local}, {"id": 2, "at": None}])
+    async with engine.connect() as conn:
+        rows = dict((await conn.execute(sa.select(stamps.c.id, stamps.c.at))).all())
+        later = await conn.scalar(
+            sa.select(sa.func.count()).where(stamps.c.at > datetime(2026, 11, 22, 8, 0, tzinfo=UTC))
+        )
+    assert rows[1] == local
+    assert rows[1].utcoffset() == timedelta(0)
+    assert rows[1].hour == 8
+    assert rows[2] is None
+    assert later == 1  # comparisons are made in UTC on both backends
+
+
+async def test_naive_datetimes_are_refused(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await conn.run_sync(stamps.create)
+    with pytest.raises(StatementError, match="naive datetime"):
+        async with engine.begin() as conn:
+            await conn.execute(sa.insert(stamps).values(id=1, at=datetime(2026, 11, 22, 8, 0)))
+
+
+def _migrate_and_compare(connection: sa.Connection) -> list[Any]:
+    ops = Operations(MigrationContext.configure(connection))
+    create_bus_tables(ops)
+    diff = compare_metadata(MigrationContext.configure(connection), metadata)
+    return [d for d in diff if not (d[0] == "add_table" and d[1].name == "stamps")]
+
+
+async def test_alembic_helper_creates_what_bus_tables_declares(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        assert await conn.run_sync(_migrate_and_compare) == []
+        names = await conn.run_sync(lambda c: set(sa.inspect(c).get_table_names()))
+    assert {"outbox", "inbox"} <= names
+    async with engine.begin() as conn:
+        await conn.run_sync(lambda c: drop_bus_tables(Operations(MigrationContext.configure(c))))
+        names = await conn.run_sync(lambda c: set(sa.inspect(c).get_table_names()))
+    assert not names & {"outbox", "inbox"}
+
+
+async def test_skip_locked_only_on_postgresql(engine: AsyncEngine, database_url: str) -> None:
+    assert supports_skip_locked(engine) is database_url.startswith("postgresql")
+
+
+async def test_ensure_database_is_idempotent(database_url: str) -> None:
+    # The fixture created it already (PostgreSQL); SQLite has nothing to create.
+    assert await ensure_database(database_url) is False

@@ -1,0 +1,963 @@
+"""Service logic on a real store migrated with Alembic (SQLite and PostgreSQL), and
+each service's HTTP surface through its app factory.
+
+The use cases are driven through a :class:`shared.outbox.UnitOfWork` built by hand,
+so no broker is needed except for the HTTP tests, whose lifespan starts one
+service runtime (producer, relay, consumer) against the session's local broker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from services.analytics import api as analytics_api
+from services.analytics import service as analytics_service
+from services.analytics.app import MIGRATIONS as ANALYTICS_MIGRATIONS
+from services.analytics.app import create_app as create_analytics
+from services.analytics.models import BUS as ANALYTICS_BUS
+from services.analytics.models import TicketFact
+from services.analytics.settings import AnalyticsSettings
+from services.dispatch import api as dispatch_api
+from services.dispatch import repository as dispatch_repository
+from services.dispatch import service as dispatch_service
+from services.dispatch.app import MIGRATIONS as DISPATCH_MIGRATIONS
+from services.dispatch.app import create_app as create_dispatch
+from services.dispatch.models import BUS as DISPATCH_BUS
+from services.dispatch.models import Agent, Assignment
+from services.dispatch.settings import DispatchSettings
+from services.followup import api as followup_api
+from services.followup import service as followup_service
+from services.followup.app import MIGRATIONS as FOLLOWUP_MIGRATIONS
+from services.followup.app import create_app as create_followup
+from services.followup.models import BUS as FOLLOWUP_BUS
+from services.followup.models import SlaClock
+from services.followup.settings import FollowupSettings
+from services.intake import api as intake_api
+from services.intake import service as intake_service
+from services.intake.app import MIGRATIONS as INTAKE_MIGRATIONS
+from services.intake.app import create_app as create_intake
+from services.intake.models import BUS as INTAKE_BUS
+from services.intake.models import Customer, Ticket, TimelineEntry
+from services.intake.schemas import TicketCreate
+from services.intake.settings import IntakeSettings
+from services.triage import api as triage_api
+from services.triage import service as triage_service
+from services.triage.app import MIGRATIONS as TRIAGE_MIGRATIONS
+from services.triage.app import create_app as create_triage
+from services.triage.models import BUS as TRIAGE_BUS
+from services.triage.models import TriageDecision
+from services.triage.settings import TriageSettings
+from shared.auth import require_roles
+from shared.database import BusTables, create_engine, session_factory
+from shared.errors import ApiError
+from shared.events import (
+    AgentActionData,
+    Deadlines,
+    Envelope,
+    TicketAccepted,
+    TicketAssigned,
+    TicketAssignedData,
+    TicketReceived,
+    TicketReceivedData,
+    TicketTriaged,
+    TicketTriagedData,
+    Topics,
+    parse_event,
+    utcnow,
+)
+from shared.migrations import upgrade
+from shared.outbox import UnitOfWork
+from shared.settings import ROLES, ServiceSettings
+
+TOPICS = Topics("test")
+RAW_PHONE = "13812345678"
+
+# --------------------------------------------------------------------------- plumbing
+
+
+@dataclass
+class Store:
+    """One service's migrated store and a way to open units of work on it."""
+
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    bus: BusTables
+    producer: str
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions, self.bus.outbox, TOPICS, self.producer)
+
+    async def outbox(self) -> list[Any]:
+        table = self.bus.outbox
+        async with self.sessions() as session:
+            return list((await session.execute(sa.select(table).order_by(table.c.id))).all())
+
+    async def count(self, model: Any) -> int:
+        async with self.sessions() as session:
+            return int(await session.scalar(sa.select(sa.func.count()).select_from(model)) or 0)
+
+
+@asynccontextmanager
+async def migrated(url: str, migrations: Path, bus: BusTables, name: str) -> AsyncIterator[Store]:
+    await asyncio.to_thread(upgrade, migrations, url)
+    engine = create_engine(url)
+    try:
+        yield Store(engine, session_factory(engine), bus, name)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+async def intake_store(database_url: str) -> AsyncIterator[Store]:
+    async with migrated(database_url, INTAKE_MIGRATIONS, INTAKE_BUS, "intake") as store:
+        yield store
+
+
+@pytest.fixture
+async def triage_store(database_url: str) -> AsyncIterator[Store]:
+    async with migrated(database_url, TRIAGE_MIGRATIONS, TRIAGE_BUS, "triage") as store:
+        yield store
+
+
+@pytest.fixture
+async def dispatch_store(database_url: str) -> AsyncIterator[Store]:
+    async with migrated(database_url, DISPATCH_MIGRATIONS, DISPATCH_BUS, "dispatch") as store:
+        yield store
+
+
+@pytest.fixture
+async def followup_store(database_url: str) -> AsyncIterator[Store]:
+    async with migrated(database_url, FOLLOWUP_MIGRATIONS, FOLLOWUP_BUS, "followup") as store:
+        yield store
+
+
+@pytest.fixture
+async def analytics_store(database_url: str) -> AsyncIterator[Store]:
+    async with migrated(database_url, ANALYTICS_MIGRATIONS, ANALYTICS_BUS, "analytics") as store:
+        yield store
+
+
+async def poll(check: Callable[[], Awaitable[Any]], *, within: float = 15.0) -> Any:
+    """Await ``check`` until it returns something truthy, or fail at the deadline."""
+    deadline = time.monotonic() + within
+    while True:
+        result = await check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"condition not met within {within}s")
+        await asyncio.sleep(0.05)
+
+
+# --------------------------------------------------------------------------- event builders
+
+T0 = datetime(2026, 11, 22, 1, 15, tzinfo=UTC)
+
+
+def ticket_payload(phone: str = RAW_PHONE, **overrides: Any) -> TicketCreate:
+    body: dict[str, Any] = {
+        "channel": "phone",
+        "customer": {"name": "张三", "phone": phone, "member_id": None},
+        "subject": "账号无法登录",
+        "description": "今天早上开始账号无法登录,提示密码错误。",
+        "order_no": "SO20261122001",
+        "preferred_contact": "phone",
+    }
+    body.update(overrides)
+    return TicketCreate.model_validate(body)
+
+
+def received_event(
+    ticket_id: uuid.UUID,
+    *,
+    subject: str = "账号无法登录",
+    customer_type: str = "new",
+    received_at: datetime = T0,
+) -> TicketReceived:
+    return TicketReceived(
+        ticket_id=ticket_id,
+        occurred_at=received_at,
+        producer="intake",
+        data=TicketReceivedData(
+            ticket_no="T20261122-000001",
+            channel="web_chat",
+            customer_id=uuid.uuid4(),
+            customer_type=customer_type,
+            masked_contact="138****5678",
+            subject=subject,
+            description="提示密码错误",
+            received_at=received_at,
+        ),
+    )
+
+
+def triaged_event(
+    ticket_id: uuid.UUID,
+    *,
+    ticket_no: str = "T20261122-000001",
+    team: str = "tech_support",
+    priority: str = "P0",
+    category: str = "fault",
+    at: datetime = T0 + timedelta(seconds=1),
+    respond: timedelta = timedelta(minutes=30),
+    resolve: timedelta = timedelta(hours=4),
+) -> TicketTriaged:
+    return TicketTriaged(
+        ticket_id=ticket_id,
+        occurred_at=at,
+        producer="triage",
+        data=TicketTriagedData(
+            ticket_no=ticket_no,
+            channel="web_chat",
+            customer_type="new",
+            subject="账号无法登录",
+            category=category,
+            scene="after_sale",
+            priority=priority,
+            team=team,
+            deadlines=Deadlines(
+                policy="cross-industry",
+                calendar="24x7",
+                respond_by=T0 + respond,
+                resolve_by=T0 + resolve,
+            ),
+        ),
+    )
+
+
+def assigned_event(
+    ticket_id: uuid.UUID, *, at: datetime = T0 + timedelta(seconds=2)
+) -> TicketAssigned:
+    return TicketAssigned(
+        ticket_id=ticket_id,
+        occurred_at=at,
+        producer="dispatch",
+        data=TicketAssignedData(
+            assignment_id=uuid.uuid4(),
+            ticket_no="T20261122-000001",
+            team="tech_support",
+            agent_id=uuid.uuid4(),
+            agent_name="tech_support-agent-1",
+            priority="P0",
+            category="fault",
+            supervisor_notified=True,
+            assigned_at=at,
+        ),
+    )
+
+
+def outbox_events(rows: list[Any]) -> list[Envelope]:
+    return [parse_event(row.payload) for row in rows]
+
+
+# --------------------------------------------------------------------------- intake
+
+
+async def test_receive_ticket_writes_customer_ticket_and_a_masked_event(
+    intake_store: Store,
+) -> None:
+    settings = IntakeSettings()
+    async with intake_store.uow() as uow:
+        result = await intake_service.receive_ticket(uow, ticket_payload(), "key-1", settings)
+        await uow.commit()
+    assert not result.replayed
+    ticket = result.ticket
+    assert ticket.status == "received"
+    assert ticket.customer_type == "new"
+    assert ticket.ticket_no in ticket.acknowledgement
+
+    async with intake_store.sessions() as session:
+        customer = await session.get(Customer, ticket.customer_id)
+        stored = await session.get(Ticket, ticket.id)
+        timeline = (
+            await session.scalars(
+                sa.select(TimelineEntry).where(TimelineEntry.ticket_id == ticket.id)
+            )
+        ).all()
+    assert customer is not None and customer.phone == "+8613812345678"
+    assert customer.ticket_count == 1
+    assert stored is not None and stored.idempotency_key == "key-1"
+    assert [entry.kind for entry in timeline] == ["received"]
+
+    rows = await intake_store.outbox()
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row.type, row.topic, row.key) == ("ticket.received", "test.intake", str(ticket.id))
+    assert row.published_at is None
+    event = parse_event(row.payload)
+    assert isinstance(event, TicketReceived)
+    assert event.ticket_id == ticket.id
+    assert event.producer == "intake"
+    assert event.data.masked_contact == "138****5678"
+    assert event.data.customer_id == customer.id
+    assert event.data.ticket_no == ticket.ticket_no
+    for raw in (RAW_PHONE, "+8613812345678", "12345678"):
+        assert raw not in row.payload, f"raw phone digits {raw!r} leaked into the event"
+        assert raw not in json.dumps(row.headers)
+
+
+async def test_same_idempotency_key_replays_the_same_ticket(intake_store: Store) -> None:
+    settings = IntakeSettings()
+    async with intake_store.uow() as uow:
+        first = await intake_service.receive_ticket(uow, ticket_payload(), "same-key", settings)
+        await uow.commit()
+    async with intake_store.uow() as uow:
+        again = await intake_service.receive_ticket(uow, ticket_payload(), "same-key", settings)
+        await uow.commit()
+    assert again.replayed
+    assert again.ticket.id == first.ticket.id
+    assert again.ticket.ticket_no == first.ticket.ticket_no
+    assert len(await intake_store.outbox()) == 1
+    assert await intake_store.count(Ticket) == 1
+    async with intake_store.sessions() as session:
+        customer = await session.get(Customer, first.ticket.customer_id)
+    assert customer is not None and customer.ticket_count == 1
+
+
+async def test_second_ticket_of_a_phone_is_returning_and_numbers_are_sequential(
+    intake_store: Store,
+) -> None:
+    settings = IntakeSettings()
+    tickets = []
+    # The same number written two ways is the same customer.
+    for phone in (RAW_PHONE, "+86 138 1234 5678"):
+        async with intake_store.uow() as uow:
+            tickets.append(
+                (
+                    await intake_service.receive_ticket(uow, ticket_payload(phone), None, settings)
+                ).ticket
+            )
+            await uow.commit()
+    first, second = tickets
+    assert second.customer_id == first.customer_id
+    assert (first.customer_type, second.customer_type) == ("new", "returning")
+    day = utcnow().strftime("%Y%m%d")
+    assert [t.ticket_no for t in tickets] == [f"T{day}-000001", f"T{day}-000002"]
+    assert await intake_store.count(Customer) == 1
+    events = outbox_events(await intake_store.outbox())
+    assert [e.data.customer_type for e in events] == ["new", "returning"]  # type: ignore[attr-defined]
+
+
+async def test_invalid_phone_is_an_api_error_and_writes_nothing(intake_store: Store) -> None:
+    async with intake_store.uow() as uow:
+        with pytest.raises(ApiError) as caught:
+            await intake_service.receive_ticket(
+                uow, ticket_payload("12345"), "bad-phone", IntakeSettings()
+            )
+        await uow.rollback()
+    assert caught.value.status == 422
+    assert caught.value.code == "invalid_phone"
+    assert await intake_store.count(Customer) == 0
+    assert await intake_store.count(Ticket) == 0
+    assert await intake_store.outbox() == []
+
+
+# --------------------------------------------------------------------------- triage
+
+
+async def test_triage_decides_once_and_emits_deadlines(triage_store: Store) -> None:
+    ticket_id = uuid.uuid4()
+    event = received_event(ticket_id, subject="账号无法登录")
+    async with triage_store.uow() as uow:
+        decision = await triage_service.triage_ticket(uow, event, TriageSettings())
+        await uow.commit()
+    assert decision is not None
+    async with triage_store.uow() as uow:
+        assert await triage_service.triage_ticket(uow, event, TriageSettings()) is None
+        await uow.commit()
+
+    async with triage_store.sessions() as session:
+        stored = await session.get(TriageDecision, ticket_id)
+    assert stored is not None
+    assert (stored.category, stored.priority, stored.team) == ("fault", "P0", "tech_support")
+    assert stored.respond_by == T0 + timedelta(minutes=30)
+    assert stored.resolve_by == T0 + timedelta(hours=4)
+    assert stored.explanation and stored.keywords == ["无法登录"]
+
+    rows = await triage_store.outbox()
+    assert len(rows) == 1
+    assert (rows[0].type, rows[0].topic) == ("ticket.triaged", "test.triage")
+    emitted = parse_event(rows[0].payload)
+    assert isinstance(emitted, TicketTriaged)
+    assert emitted.ticket_id == ticket_id
+    assert emitted.data.team == "tech_support"
+    assert emitted.data.deadlines.respond_by == T0 + timedelta(minutes=30)
+    assert emitted.data.deadlines.resolve_by == T0 + timedelta(hours=4)
+    assert emitted.data.deadlines.policy == "cross-industry"
+
+
+async def test_triage_raises_vip_priority(triage_store: Store) -> None:
+    event = received_event(uuid.uuid4(), subject="物流延迟", customer_type="vip")
+    async with triage_store.uow() as uow:
+        decision = await triage_service.triage_ticket(uow, event, TriageSettings())
+        await uow.commit()
+    assert decision is not None
+    assert (decision.priority, decision.team) == ("P0", "logistics")
+    emitted = parse_event((await triage_store.outbox())[0].payload)
+    assert emitted.data.deadlines.respond_by == T0 + timedelta(minutes=30)  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------- dispatch
+
+
+async def _dispatch(store: Store, event: TicketTriaged) -> tuple[Assignment | None, list[Envelope]]:
+    async with store.uow() as uow:
+        assignment = await dispatch_service.dispatch_ticket(uow, event)
+        emitted = uow.emitted
+        await uow.commit()
+    return assignment, emitted
+
+
+async def _agents(store: Store, team: str) -> list[Agent]:
+    async with store.sessions() as session:
+        return list(await dispatch_repository.list_agents(session, team))
+
+
+async def test_dispatch_least_loaded_then_queue(dispatch_store: Store) -> None:
+    async with dispatch_store.uow() as uow:
+        assert await dispatch_service.add_demo_agents(uow, capacity=1) == 14
+        await uow.commit()
+    async with dispatch_store.uow() as uow:
+        assert await dispatch_service.add_demo_agents(uow, capacity=1) == 0  # idempotent
+        await uow.commit()
+
+    tickets = [uuid.uuid4() for _ in range(3)]
+    results = [
+        await _dispatch(dispatch_store, triaged_event(t, ticket_no=f"T20261122-00000{i}"))
+        for i, t in enumerate(tickets, 1)
+    ]
+    (a1, e1), (a2, e2), (a3, e3) = results
+    assert a1 is not None and a2 is not None and a3 is not None
+    assert a1.state == a2.state == "assigned"
+    assert a1.agent_id is not None and a2.agent_id is not None
+    assert a1.agent_id != a2.agent_id
+    team_agents = {a.id for a in await _agents(dispatch_store, "tech_support")}
+    assert {a1.agent_id, a2.agent_id} == team_agents
+    assert [e.type for e in e1] == ["ticket.assigned", "work_order.issued"]
+    assert [e.type for e in e2] == ["ticket.assigned", "work_order.issued"]
+    assert a3.state == "queued" and a3.agent_id is None
+    assert [e.type for e in e3] == ["ticket.queued"]
+
+    assert all(
+        a.active_count == a.capacity == 1 for a in await _agents(dispatch_store, "tech_support")
+    )
+    async with dispatch_store.sessions() as session:
+        queue = await dispatch_repository.queue(session, "tech_support", 10)
+    assert [q.ticket_id for q in queue] == [tickets[2]]
+
+
+async def test_dispatch_round_robins_among_equally_loaded_agents(dispatch_store: Store) -> None:
+    async with dispatch_store.uow() as uow:
+        await dispatch_service.add_demo_agents(uow, capacity=5)
+        await uow.commit()
+    order = []
+    for _ in range(4):
+        assignment, _ = await _dispatch(dispatch_store, triaged_event(uuid.uuid4()))
+        assert assignment is not None and assignment.agent_id is not None
+        order.append(assignment.agent_id)
+    assert order[0] != order[1]
+    assert order[2:] == order[:2], "ties go to whoever waited longest"
+    assert {a.active_count for a in await _agents(dispatch_store, "tech_support")} == {2}
+
+
+async def test_dispatch_twice_assigns_once(dispatch_store: Store) -> None:
+    async with dispatch_store.uow() as uow:
+        await dispatch_service.add_demo_agents(uow, capacity=5)
+        await uow.commit()
+    ticket_id = uuid.uuid4()
+    event = triaged_event(ticket_id)
+    first, _ = await _dispatch(dispatch_store, event)
+    second, emitted = await _dispatch(dispatch_store, event)
+    assert first is not None and second is None
+    assert emitted == []
+    async with dispatch_store.sessions() as session:
+        rows = (
+            await session.scalars(sa.select(Assignment).where(Assignment.ticket_id == ticket_id))
+        ).all()
+    assert len(rows) == 1
+    assert sum(a.active_count for a in await _agents(dispatch_store, "tech_support")) == 1
+    assert len(await dispatch_store.outbox()) == 2
+
+
+async def test_assignment_emits_ticket_assigned_and_a_work_order(dispatch_store: Store) -> None:
+    async with dispatch_store.uow() as uow:
+        await dispatch_service.add_demo_agents(uow, capacity=5)
+        await uow.commit()
+    ticket_id = uuid.uuid4()
+    assignment, _ = await _dispatch(dispatch_store, triaged_event(ticket_id, priority="P1"))
+    assert assignment is not None
+    rows = await dispatch_store.outbox()
+    by_type = {row.type: row for row in rows}
+    assert set(by_type) == {"ticket.assigned", "work_order.issued"}
+    assert by_type["ticket.assigned"].topic == "test.dispatch"
+    assert by_type["work_order.issued"].topic == "test.assignments.tech_support"
+    assert all(row.key == str(ticket_id) for row in rows)
+    assigned = parse_event(by_type["ticket.assigned"].payload)
+    order = parse_event(by_type["work_order.issued"].payload)
+    assert isinstance(assigned, TicketAssigned)
+    assert assigned.data.agent_id == assignment.agent_id
+    assert assigned.data.supervisor_notified is True  # P1 is reported to the supervisor
+    assert order.data.agent_id == assignment.agent_id  # type: ignore[attr-defined]
+    assert order.data.respond_by == T0 + timedelta(minutes=30)  # type: ignore[attr-defined]
+    assert order.data.links["assignment"].endswith(str(assignment.id))  # type: ignore[attr-defined]
+
+
+async def test_concurrent_dispatch_never_overfills_an_agent(database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("row locks (SELECT ... FOR UPDATE SKIP LOCKED) need PostgreSQL")
+    async with migrated(database_url, DISPATCH_MIGRATIONS, DISPATCH_BUS, "dispatch") as store:
+        async with store.uow() as uow:
+            await dispatch_service.add_demo_agents(uow, capacity=3)
+            await uow.commit()
+        tickets = [uuid.uuid4() for _ in range(20)]
+        events = [triaged_event(t, ticket_no=f"T20261122-{i:06d}") for i, t in enumerate(tickets)]
+
+        # Two consumer replicas, each with one batch in one transaction.
+        async def batch(part: list[TicketTriaged]) -> None:
+            async with store.uow() as uow:
+                for event in part:
+                    await dispatch_service.dispatch_ticket(uow, event)
+                    await asyncio.sleep(0)
+                await uow.commit()
+
+        await asyncio.gather(batch(events[0::2]), batch(events[1::2]))
+
+        # Then both replicas see every ticket again (a rebalance), one transaction each.
+        async def one_by_one(part: list[TicketTriaged]) -> int:
+            lost = 0
+            for event in part:
+                async with store.uow() as uow:
+                    try:
+                        await dispatch_service.dispatch_ticket(uow, event)
+                        await uow.commit()
+                    except IntegrityError:
+                        lost += 1
+            return lost
+
+        extra = [triaged_event(uuid.uuid4(), ticket_no=f"T20261123-{i:06d}") for i in range(10)]
+        await asyncio.gather(one_by_one(events + extra), one_by_one(list(reversed(events + extra))))
+
+        async with store.sessions() as session:
+            agents = (
+                await session.scalars(sa.select(Agent).where(Agent.team_key == "tech_support"))
+            ).all()
+            assignments = (await session.scalars(sa.select(Assignment))).all()
+    assert len(agents) == 2
+    per_ticket: dict[uuid.UUID, int] = {}
+    per_agent: dict[uuid.UUID, int] = {}
+    for a in assignments:
+        per_ticket[a.ticket_id] = per_ticket.get(a.ticket_id, 0) + 1
+        if a.agent_id is not None:
+            assert a.state == "assigned"
+            per_agent[a.agent_id] = per_agent.get(a.agent_id, 0) + 1
+    assert set(per_ticket) == set(tickets) | {e.ticket_id for e in extra}
+    assert max(per_ticket.values()) == 1, "a ticket was assigned twice"
+    for agent in agents:
+        assert agent.active_count <= agent.capacity == 3
+        assert per_agent.get(agent.id, 0) == agent.active_count
+    assert sum(per_agent.values()) >= 3  # the agents did get work
+
+
+# --------------------------------------------------------------------------- followup
+
+
+async def _clocks(store: Store, ticket_id: uuid.UUID) -> dict[str, SlaClock]:
+    async with store.sessions() as session:
+        rows = (
+            await session.scalars(sa.select(SlaClock).where(SlaClock.ticket_id == ticket_id))
+        ).all()
+    return {clock.kind: clock for clock in rows}
+
+
+def _accepted(ticket_id: uuid.UUID, at: datetime) -> TicketAccepted:
+    return TicketAccepted(
+        ticket_id=ticket_id, occurred_at=at, data=AgentActionData(assignment_id=uuid.uuid4(), at=at)
+    )
+
+
+async def test_accepted_before_triaged_still_meets_the_response_clock(
+    followup_store: Store,
+) -> None:
+    settings = FollowupSettings()
+    ticket_id = uuid.uuid4()
+    async with followup_store.uow() as uow:
+        accepted = _accepted(ticket_id, T0 + timedelta(minutes=10))
+        await followup_service.stop_clock(uow, ticket_id, "response", accepted.data.at)
+        await uow.commit()
+    triaged = triaged_event(ticket_id)
+    async with followup_store.uow() as uow:
+        await followup_service.open_clocks(uow, triaged, settings)
+        await uow.commit()
+
+    clocks = await _clocks(followup_store, ticket_id)
+    assert set(clocks) == {"response", "resolution"}
+    response, resolution = clocks["response"], clocks["resolution"]
+    assert response.state == "met"
+    assert response.stopped_at == T0 + timedelta(minutes=10)
+    assert response.due_at == T0 + timedelta(minutes=30)
+    assert resolution.state == "running"
+    assert resolution.stopped_at is None
+    assert resolution.due_at == T0 + timedelta(hours=4)
+    assert resolution.started_at == triaged.occurred_at
+    assert resolution.warn_at is not None and resolution.warn_at < resolution.due_at
+    assert response.warn_at is not None and response.warn_at < response.due_at
+    assert (response.priority, response.team) == ("P0", "tech_support")
+
+
+async def test_late_accept_seen_before_triage_ends_breached(followup_store: Store) -> None:
+    ticket_id = uuid.uuid4()
+    async with followup_store.uow() as uow:
+        await followup_service.stop_clock(uow, ticket_id, "response", T0 + timedelta(hours=1))
+        await uow.commit()
+    async with followup_store.uow() as uow:
+        await followup_service.open_clocks(uow, triaged_event(ticket_id), FollowupSettings())
+        await uow.commit()
+    clocks = await _clocks(followup_store, ticket_id)
+    assert clocks["response"].state == "breached"
+    assert clocks["resolution"].state == "running"
+
+
+async def test_followup_in_order_and_a_second_stop_changes_nothing(followup_store: Store) -> None:
+    ticket_id = uuid.uuid4()
+    async with followup_store.uow() as uow:
+        await followup_service.open_clocks(uow, triaged_event(ticket_id), FollowupSettings())
+        await uow.commit()
+    for at in (T0 + timedelta(minutes=45), T0 + timedelta(minutes=5)):
+        async with followup_store.uow() as uow:
+            await followup_service.stop_clock(uow, ticket_id, "response", at)
+            await uow.commit()
+    clocks = await _clocks(followup_store, ticket_id)
+    assert clocks["response"].state == "breached"
+    assert clocks["response"].stopped_at == T0 + timedelta(minutes=45)
+
+
+# --------------------------------------------------------------------------- analytics
+
+_PROJECT: dict[str, Callable[[UnitOfWork, Any], Awaitable[None]]] = {
+    "ticket.received": analytics_service.project_received,
+    "ticket.triaged": analytics_service.project_triaged,
+    "ticket.assigned": analytics_service.project_assigned,
+}
+
+_FACT_COLUMNS = [c.key for c in TicketFact.__table__.columns if c.key != "ticket_id"]
+
+
+async def _fact(store: Store, ticket_id: uuid.UUID) -> dict[str, Any]:
+    async with store.sessions() as session:
+        rows = (
+            await session.scalars(sa.select(TicketFact).where(TicketFact.ticket_id == ticket_id))
+        ).all()
+    assert len(rows) == 1
+    return {column: getattr(rows[0], column) for column in _FACT_COLUMNS}
+
+
+def _lifecycle(ticket_id: uuid.UUID) -> dict[str, Envelope]:
+    return {
+        "ticket.received": received_event(ticket_id),
+        "ticket.triaged": triaged_event(ticket_id),
+        "ticket.assigned": assigned_event(ticket_id),
+    }
+
+
+async def test_analytics_one_batch_out_of_order_equals_in_order(analytics_store: Store) -> None:
+    batched, ordered = uuid.uuid4(), uuid.uuid4()
+
+    events = _lifecycle(batched)
+    async with analytics_store.uow() as uow:  # one consumer batch, arriving out of order
+        for kind in ("ticket.assigned", "ticket.received", "ticket.triaged"):
+            await _PROJECT[kind](uow, events[kind])
+        await uow.commit()
+
+    events = _lifecycle(ordered)
+    for kind in ("ticket.received", "ticket.triaged", "ticket.assigned"):
+        async with analytics_store.uow() as uow:
+            await _PROJECT[kind](uow, events[kind])
+            await uow.commit()
+
+    fact = await _fact(analytics_store, batched)
+    assert fact["state"] == "assigned"
+    assert fact["channel"] == "web_chat"
+    assert fact["category"] == "fault"
+    assert fact["priority"] == "P0"
+    assert fact["agent_name"] == "tech_support-agent-1"
+    assert fact["masked_contact"] == "138****5678"
+    assert fact["received_at"] == T0
+    assert fact["resolve_by"] == T0 + timedelta(hours=4)
+    assert fact == await _fact(analytics_store, ordered)
+    assert await analytics_store.count(TicketFact) == 2
+
+
+async def test_analytics_late_received_does_not_move_state_back(analytics_store: Store) -> None:
+    ticket_id = uuid.uuid4()
+    events = _lifecycle(ticket_id)
+    for kind in ("ticket.triaged", "ticket.assigned", "ticket.received"):
+        async with analytics_store.uow() as uow:
+            await _PROJECT[kind](uow, events[kind])
+            await uow.commit()
+    fact = await _fact(analytics_store, ticket_id)
+    assert fact["state"] == "assigned"
+    assert fact["channel"] == "web_chat"
+
+
+# --------------------------------------------------------------------------- HTTP
+
+KEYS = {"gw": "gateway", "sv": "supervisor", "ag": "agent", "vw": "viewer"}
+GATEWAY = {"Authorization": "Bearer gw"}
+SUPERVISOR = {"Authorization": "Bearer sv"}
+
+APPS: dict[str, tuple[Callable[[Any], FastAPI], type[ServiceSettings], Path, APIRouter]] = {
+    "intake": (create_intake, IntakeSettings, INTAKE_MIGRATIONS, intake_api.router),
+    "triage": (create_triage, TriageSettings, TRIAGE_MIGRATIONS, triage_api.router),
+    "dispatch": (create_dispatch, DispatchSettings, DISPATCH_MIGRATIONS, dispatch_api.router),
+    "followup": (create_followup, FollowupSettings, FOLLOWUP_MIGRATIONS, followup_api.router),
+    "analytics": (create_analytics, AnalyticsSettings, ANALYTICS_MIGRATIONS, analytics_api.router),
+}
+BUSES = {
+    "intake": INTAKE_BUS,
+    "triage": TRIAGE_BUS,
+    "dispatch": DISPATCH_BUS,
+    "followup": FOLLOWUP_BUS,
+    "analytics": ANALYTICS_BUS,
+}
+OPERATIONS = {("/healthz", "GET"), ("/readyz", "GET"), ("/metrics", "GET")}
+
+
+def _settings(service: str, url: str, broker: str = "127.0.0.1:1", prefix: str = "t") -> Any:
+    settings_cls = APPS[service][1]
+    return settings_cls(
+        database_url=url,
+        kafka_bootstrap_servers=broker,
+        topic_prefix=prefix,
+        api_keys=KEYS,
+        log_json=False,
+    )
+
+
+@asynccontextmanager
+async def running(
+    service: str, tmp_path: Path, broker: str, prefix: str
+) -> AsyncIterator[tuple[httpx.AsyncClient, Store]]:
+    """The service's app with its lifespan running, over a fresh migrated SQLite store."""
+    factory, _, migrations, _ = APPS[service]
+    url = f"sqlite+aiosqlite:///{tmp_path / f'{service}.db'}"
+    async with migrated(url, migrations, BUSES[service], service) as store:
+        app = factory(_settings(service, url, broker, prefix))
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+                yield client, store
+
+
+def _new_ticket(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "channel": "phone",
+        "customer": {"name": "张三", "phone": RAW_PHONE},
+        "subject": "账号无法登录",
+        "description": "今天早上开始账号无法登录",
+    }
+    body.update(overrides)
+    return body
+
+
+async def test_intake_http(tmp_path: Path, broker: str, topic_prefix: str) -> None:
+    async with running("intake", tmp_path, broker, topic_prefix) as (client, store):
+        created = await client.post(
+            "/v1/tickets", json=_new_ticket(), headers={**GATEWAY, "Idempotency-Key": "k1"}
+        )
+        assert created.status_code == 201, created.text
+        body = created.json()
+        assert body["status"] == "received"
+        assert body["customer_type"] == "new"
+        assert body["ticket_no"] in body["acknowledgement"]
+        assert "Idempotent-Replayed" not in created.headers
+        assert created.headers.get("x-correlation-id")
+
+        replay = await client.post(
+            "/v1/tickets", json=_new_ticket(), headers={**GATEWAY, "Idempotency-Key": "k1"}
+        )
+        assert replay.status_code == 201
+        assert replay.headers.get("Idempotent-Replayed") == "true"
+        assert replay.json()["ticket_id"] == body["ticket_id"]
+
+        view = await client.get(f"/v1/tickets/{body['ticket_id']}", headers=SUPERVISOR)
+        assert view.status_code == 200, view.text
+        ticket = view.json()
+        assert ticket["status"] == "received"
+        assert ticket["ticket_no"] == body["ticket_no"]
+        assert [item["kind"] for item in ticket["timeline"]] == ["received"]
+        assert ticket["timeline"][0]["text"]
+
+        customer = await client.get(f"/v1/customers/{body['customer_id']}", headers=SUPERVISOR)
+        assert customer.status_code == 200, customer.text
+        assert customer.json()["masked_phone"] == "138****5678"
+        assert [t["ticket_id"] for t in customer.json()["tickets"]] == [body["ticket_id"]]
+        for raw in (RAW_PHONE, "+8613812345678", "12345678"):
+            assert raw not in customer.text
+
+        missing = await client.get(f"/v1/tickets/{uuid.uuid4()}", headers=SUPERVISOR)
+        assert missing.status_code == 404
+        assert missing.json()["code"] == "ticket_not_found"
+
+        unknown_channel = await client.post(
+            "/v1/tickets", json=_new_ticket(channel="pigeon"), headers=GATEWAY
+        )
+        assert unknown_channel.status_code == 422
+        assert unknown_channel.json()["code"] == "validation_error"
+
+        no_identity = await client.post(
+            "/v1/tickets", json=_new_ticket(customer={"name": "x"}), headers=GATEWAY
+        )
+        assert no_identity.status_code == 422
+        assert no_identity.json()["code"] == "validation_error"
+
+        bad_phone = await client.post(
+            "/v1/tickets", json=_new_ticket(customer={"phone": "12345"}), headers=GATEWAY
+        )
+        assert bad_phone.status_code == 422
+        assert bad_phone.json()["code"] == "invalid_phone"
+
+        anonymous = await client.post("/v1/tickets", json=_new_ticket())
+        assert anonymous.status_code == 401
+        assert anonymous.json()["code"] == "unauthorized"
+        wrong_key = await client.post(
+            "/v1/tickets", json=_new_ticket(), headers={"Authorization": "Bearer nope"}
+        )
+        assert wrong_key.status_code == 401
+        assert wrong_key.json()["code"] == "unauthorized"
+
+        wrong_role = await client.post("/v1/tickets", json=_new_ticket(), headers=SUPERVISOR)
+        assert wrong_role.status_code == 403
+        assert wrong_role.json()["code"] == "forbidden"
+
+        # Only the two good requests wrote anything: one ticket, one event.
+        assert await store.count(Ticket) == 1
+
+        health = await client.get("/healthz")
+        assert health.status_code == 200
+        assert health.json() == {"status": "ok", "service": "intake"}
+
+        ready = await client.get("/readyz")
+        assert ready.status_code == 200, ready.text
+        assert ready.json()["checks"] == {"database": "ok", "broker": "ok"}
+
+        metrics = await client.get("/metrics")
+        assert metrics.status_code == 200
+        assert "sopdesk_http_requests_total" in metrics.text
+        assert 'route="/v1/tickets"' in metrics.text
+
+        # The relay publishes the outbox row after the commit.
+        async def published() -> bool:
+            rows = await store.outbox()
+            return len(rows) == 1 and rows[0].published_at is not None
+
+        await poll(published)
+
+
+@pytest.mark.parametrize("service", [s for s in APPS if s != "intake"])
+async def test_service_runs_and_answers(
+    service: str, tmp_path: Path, broker: str, topic_prefix: str
+) -> None:
+    async with running(service, tmp_path, broker, topic_prefix) as (client, _):
+        assert (await client.get("/healthz")).json() == {"status": "ok", "service": service}
+        ready = await client.get("/readyz")
+        assert ready.status_code == 200, ready.text
+        assert ready.json()["checks"] == {"database": "ok", "broker": "ok"}
+        v1 = _v1_routes(service)
+        assert v1
+        for route in v1:
+            path = route.path.replace("{ticket_id}", str(uuid.uuid4()))
+            method = sorted(route.methods or ())[0]
+            anonymous = await client.request(method, path)
+            assert anonymous.status_code == 401, (route.path, anonymous.text)
+            assert anonymous.json()["code"] == "unauthorized"
+            allowed = _allowed_roles(route)
+            assert allowed is not None
+            refused = [key for key, role in KEYS.items() if role not in allowed]
+            for key in refused:
+                forbidden = await client.request(
+                    method, path, headers={"Authorization": f"Bearer {key}"}
+                )
+                assert forbidden.status_code == 403, (route.path, key, forbidden.text)
+                assert forbidden.json()["code"] == "forbidden"
+            if method == "GET":
+                answer = await client.get(path, headers=SUPERVISOR)
+                assert answer.status_code in (200, 404), (route.path, answer.text)
+                if answer.status_code == 404:
+                    assert answer.json()["code"].endswith("_not_found")
+        metrics = await client.get("/metrics")
+        assert "sopdesk_http_requests_total" in metrics.text
+
+
+def _v1_routes(service: str) -> list[APIRoute]:
+    router = APPS[service][3]
+    return [r for r in router.routes if isinstance(r, APIRoute) and r.include_in_schema]
+
+
+def _allowed_roles(route: APIRoute) -> frozenset[str] | None:
+    """The roles a route admits, read from its ``require_roles`` dependency."""
+    for dependency in route.dependant.dependencies:
+        call = dependency.call
+        if call is not None and call.__qualname__ == require_roles("x").__qualname__:
+            allowed = inspect.getclosurevars(call).nonlocals["allowed"]
+            return frozenset(allowed)
+    return None
+
+
+@pytest.mark.parametrize("service", list(APPS))
+async def test_openapi_documents_every_route_and_its_errors(service: str, tmp_path: Path) -> None:
+    factory = APPS[service][0]
+    app = factory(_settings(service, f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}"))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.get("/openapi.json")
+    assert response.status_code == 200
+    document = response.json()
+    paths = document["paths"]
+    error_ref = "#/components/schemas/ErrorBody"
+    served = OPERATIONS | {(r.path, m) for r in _v1_routes(service) for m in r.methods or ()}
+    documented = {(p, m.upper()) for p, ops in paths.items() for m in ops}
+    assert documented == served
+    for route in _v1_routes(service):
+        for method in route.methods or ():
+            operation = paths[route.path][method.lower()]
+            assert operation.get("summary"), f"{method} {route.path} has no summary"
+            errors = {
+                status: spec
+                for status, spec in operation["responses"].items()
+                if status.startswith(("4", "5"))
+                and spec.get("content", {})
+                .get("application/json", {})
+                .get("schema", {})
+                .get("$ref")
+                == error_ref
+            }
+            assert errors, f"{method} {route.path} documents no error response"
+            assert "401" in errors, f"{method} {route.path} needs a key but documents no 401"
+            allowed = _allowed_roles(route)
+            assert allowed is not None, f"{method} {route.path} has no role check"
+            if not set(ROLES) <= allowed:
+                assert "403" in errors, (
+                    f"{method} {route.path} admits only {sorted(allowed)} but documents no 403"
+                )

@@ -1,0 +1,57 @@
+"""Contact masking: no raw phone number or e-mail address in logs or ledgers."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.observability import mask_contact
+
+
+@pytest.mark.parametrize(
+    ("raw", "masked"),
+    [
+        ("13812345678", "138****5678"),
+        ("138 1234 5678", "138****5678"),
+        ("138-1234-5678", "138****5678"),
+        ("+8613812345678", "+86138****5678"),
+        ("+86 138 1234 5678", "+86 138****5678"),
+        ("手机号+86-138-1234-5678。", "手机号+86-138****5678。"),
+        ("客户电话13812345678，请回电", "客户电话138****5678，请回电"),
+        ("call 13812345678 or 19987654321", "call 138****5678 or 199****4321"),
+        ("zhang.san@example.com", "z***@example.com"),
+        ("邮箱 A.b+x@mail.example.com.cn 已验证", "邮箱 A***@mail.example.com.cn 已验证"),
+        ("x@y.io", "x***@y.io"),
+    ],
+)
+def test_contacts_are_masked(raw: str, masked: str) -> None:
+    assert mask_contact(raw) == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "订单号 202611220001234567 已发货",
+        "order 2026112200012345",
+        "ticket T20261122-0001",
+        "amount 99.50, 3 items",
+        "no contact here",
+    ],
+)
+def test_order_numbers_and_ordinary_text_are_left_alone(text: str) -> None:
+    assert mask_contact(text) == text
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["13812345678", "+86 138 1234 5678", "zhang.san@example.com", "订单 202611220001234567"],
+)
+def test_masking_is_idempotent(raw: str) -> None:
+    once = mask_contact(raw)
+    assert mask_contact(once) == once
+
+
+def test_the_middle_digits_never_survive() -> None:
+    out = mask_contact("客户 13812345678 / +86 139 8765 4321 / li@example.com")
+    assert "1234" not in out
+    assert "8765" not in out
+    assert "li@" not in out
