@@ -71,7 +71,9 @@ class AssignedWatcher:
     """Reads ticket.assigned events from the dispatch topic and stamps their arrival."""
 
     def __init__(self, bootstrap: str, topic: str) -> None:
-        self.consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+        self.consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=5
+        )
         self.topic = topic
         self.seen: dict[str, float] = {}
         self._task: asyncio.Task[None] | None = None

@@ -19,6 +19,7 @@ the consumer seeks back and retries with back-off.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import time
 import traceback
@@ -26,7 +27,13 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import (
+    AIOKafkaConsumer,
+    AIOKafkaProducer,
+    ConsumerRebalanceListener,
+    ConsumerRecord,
+    TopicPartition,
+)
 from aiokafka.errors import CommitFailedError, KafkaError
 from pydantic import ValidationError
 from sqlalchemy import exc as sa_exc
@@ -37,8 +44,27 @@ from shared.outbox import UnitOfWork
 
 log = get_logger(__name__)
 
-Handler = Callable[[Any, UnitOfWork], Awaitable[None]]
+# A handler receives a run of consecutive events of one type, in order, so it can
+# work set-based (one query for the run, not one per event). Events it emits name
+# their cause (``uow.emit(event, cause=...)``) to carry the correlation id.
+Handler = Callable[[Sequence[Any], UnitOfWork], Awaitable[None]]
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+def each(handle_one: Callable[[Any, UnitOfWork], Awaitable[None]]) -> Handler:
+    """A handler from a function of one event, for reactions with no set-based form."""
+
+    async def handle(events: Sequence[Any], uow: UnitOfWork) -> None:
+        for event in events:
+            token = correlation_id_var.set(event.correlation_id)
+            try:
+                await handle_one(event, uow)
+            finally:
+                correlation_id_var.reset(token)
+
+    handle.__name__ = getattr(handle_one, "__name__", "handle")
+    return handle
+
 
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     sa_exc.OperationalError,
@@ -54,6 +80,10 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 class PoisonMessage(Exception):
     """The message can never be processed as it is (not JSON, not a valid event)."""
 
+    def __init__(self, message: str, event_type: str | None = None) -> None:
+        super().__init__(message)
+        self.event_type = event_type
+
 
 def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
@@ -64,6 +94,19 @@ def is_transient(exc: BaseException) -> bool:
 def topics_for(handlers: Mapping[str, Handler], topics: Topics) -> list[str]:
     """The topics to subscribe to: those carrying the handled event types."""
     return sorted({topics.name(EVENT_TYPES[t].stream) for t in handlers})
+
+
+class _JoinListener(ConsumerRebalanceListener):
+    """Marks the consumer joined once the group gave it its (possibly empty) share."""
+
+    def __init__(self, joined: asyncio.Event) -> None:
+        self._joined = joined
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        self._joined.set()
 
 
 class EventConsumer:
@@ -80,6 +123,8 @@ class EventConsumer:
         metrics: ServiceMetrics,
         batch_size: int = 500,
         max_attempts: int = 3,
+        session_timeout_ms: int = 10_000,
+        fetch_max_wait_ms: int = 500,
     ) -> None:
         unknown = sorted(set(handlers) - set(EVENT_TYPES))
         if unknown:
@@ -95,8 +140,8 @@ class EventConsumer:
         self._max_attempts = max_attempts
         self._stopping = False
         self.subscriptions = topics_for(handlers, topics)
+        self.joined = asyncio.Event()
         self.consumer = AIOKafkaConsumer(
-            *self.subscriptions,
             bootstrap_servers=bootstrap_servers,
             group_id=f"{topics.prefix}.{name}",
             client_id=f"sopdesk-{name}",
@@ -105,7 +150,12 @@ class EventConsumer:
             max_poll_records=batch_size,
             # Notice new partitions and topics within seconds, not the default five minutes.
             metadata_max_age_ms=10_000,
+            fetch_max_wait_ms=fetch_max_wait_ms,
+            session_timeout_ms=session_timeout_ms,
+            heartbeat_interval_ms=max(session_timeout_ms // 3, 100),
+            rebalance_timeout_ms=session_timeout_ms,
         )
+        self.consumer.subscribe(self.subscriptions, listener=_JoinListener(self.joined))
         self.last_progress_at = time.monotonic()
 
     async def start(self) -> None:
@@ -148,7 +198,7 @@ class EventConsumer:
             try:
                 event = self._decode(record)
             except PoisonMessage as exc:
-                await self._dead_letter(record, exc, attempts=1)
+                await self._dead_letter(record, exc, attempts=1, event_type=exc.event_type)
                 continue
             if event is None:
                 continue
@@ -182,7 +232,7 @@ class EventConsumer:
         try:
             return EVENT_TYPES[event_type].model_validate(raw)
         except ValidationError as exc:
-            raise PoisonMessage(f"invalid {event_type}: {exc}") from exc
+            raise PoisonMessage(f"invalid {event_type}: {exc}", event_type) from exc
 
     async def _apply(self, events: Sequence[Envelope]) -> None:
         inbox = self._inbox
@@ -206,12 +256,8 @@ class EventConsumer:
                 fresh.append(event)
             if not fresh:
                 return
-            for event in fresh:
-                token = correlation_id_var.set(event.correlation_id)
-                try:
-                    await self._handlers[event.type](event, uow)
-                finally:
-                    correlation_id_var.reset(token)
+            for event_type, run in itertools.groupby(fresh, key=lambda e: e.type):
+                await self._handlers[event_type](list(run), uow)
             now = utcnow()
             await uow.session.execute(
                 sa.insert(inbox),
@@ -245,12 +291,17 @@ class EventConsumer:
                     error=repr(exc),
                 )
                 if attempt == self._max_attempts:
-                    await self._dead_letter(record, exc, attempts=attempt)
+                    await self._dead_letter(record, exc, attempts=attempt, event_type=event.type)
                     return
                 await asyncio.sleep(0.05 * attempt)
 
     async def _dead_letter(
-        self, record: ConsumerRecord[Any, Any], exc: BaseException, *, attempts: int
+        self,
+        record: ConsumerRecord[Any, Any],
+        exc: BaseException,
+        *,
+        attempts: int,
+        event_type: str | None = None,
     ) -> None:
         error = "".join(traceback.format_exception_only(exc)).strip()[:2000]
         headers = [
@@ -267,7 +318,9 @@ class EventConsumer:
         await self._dlq.send_and_wait(
             self._topics.dlq(self.name), value=record.value, key=record.key, headers=headers
         )
-        self._metrics.events_consumed.labels(self.name, "unknown", "dead_lettered").inc()
+        self._metrics.events_consumed.labels(
+            self.name, event_type or "undecodable", "dead_lettered"
+        ).inc()
         log.error(
             "event_dead_lettered",
             topic=record.topic,

@@ -26,7 +26,7 @@ class Health(BaseModel):
 
 class Readiness(BaseModel):
     status: str = Field(examples=["ready"])
-    checks: dict[str, str] = Field(examples=[{"database": "ok", "broker": "ok"}])
+    checks: dict[str, str] = Field(examples=[{"database": "ok", "broker": "ok", "consumer": "ok"}])
 
 
 def runtime_of(request: Request) -> ServiceRuntime:
@@ -56,18 +56,22 @@ def _operations_router(service: str) -> APIRouter:
     @router.get(
         "/readyz",
         response_model=Readiness,
-        summary="Readiness: database and broker reachable",
+        summary="Readiness: database and broker reachable, consumer joined its group",
         responses={503: {"model": Readiness, "description": "a dependency is unreachable"}},
     )
     async def readyz(request: Request) -> Response:
         runtime = runtime_of(request)
         checks: dict[str, str] = {}
-        for name, check in (("database", runtime.check_database), ("broker", runtime.check_broker)):
+        for name, check in (
+            ("database", runtime.check_database),
+            ("broker", runtime.check_broker),
+            ("consumer", runtime.check_consumer),
+        ):
             try:
                 await asyncio.wait_for(check(), timeout=2.0)
                 checks[name] = "ok"
             except Exception as exc:
-                checks[name] = f"unreachable: {type(exc).__name__}"
+                checks[name] = f"not ready: {type(exc).__name__}"
         ready = all(v == "ok" for v in checks.values())
         body = Readiness(status="ready" if ready else "not_ready", checks=checks)
         return JSONResponse(body.model_dump(), status_code=200 if ready else 503)

@@ -61,11 +61,14 @@ class UnitOfWork:
         await self.session.rollback()
         await self.session.close()
 
-    def emit(self, event: Envelope) -> None:
+    def emit(self, event: Envelope, *, cause: Envelope | None = None) -> None:
+        """Collect an event; ``cause`` is the event that led to it (its correlation id is kept)."""
         if not event.producer:
             event.producer = self._producer_name
         if event.correlation_id is None:
-            event.correlation_id = correlation_id_var.get()
+            event.correlation_id = (
+                cause.correlation_id if cause is not None else correlation_id_var.get()
+            )
         self._pending.append(event)
 
     @property

@@ -64,6 +64,8 @@ class ServiceRuntime:
                 metrics=metrics,
                 batch_size=settings.consumer_batch_size,
                 max_attempts=settings.consumer_max_attempts,
+                session_timeout_ms=settings.consumer_session_timeout_ms,
+                fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
             )
         self._extra_topics = list(extra_topics)
         self._tasks: list[asyncio.Task[None]] = []
@@ -131,3 +133,8 @@ class ServiceRuntime:
 
     async def check_broker(self) -> None:
         await self.producer.client.fetch_all_metadata()
+
+    async def check_consumer(self) -> None:
+        """Ready to consume once the group has given this replica its share of partitions."""
+        if self.consumer is not None and not self.consumer.joined.is_set():
+            raise RuntimeError("consumer has not joined its group yet")

@@ -54,6 +54,11 @@ class ServiceSettings(BaseSettings):
     relay_linger_seconds: float = 0.002
     consumer_batch_size: int = 500
     consumer_max_attempts: int = 3
+    # The local broker answers a group join after about half of this.
+    consumer_session_timeout_ms: int = 10_000
+    # The local broker holds a fetch for this long even when data arrives in the
+    # meantime, so it bounds every hop's latency; Apache Kafka answers early.
+    consumer_fetch_max_wait_ms: int = 20
 
     @field_validator("api_keys", mode="before")
     @classmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -12,23 +12,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from services.analytics.models import TicketFact
-from shared.database import insert_if_absent
 
 
-async def fact_for_update(session: AsyncSession, ticket_id: uuid.UUID) -> TicketFact:
-    """The ticket's fact row, created empty if missing, locked for this transaction.
+async def facts_for_update(
+    session: AsyncSession, ticket_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, TicketFact]:
+    """The existing fact rows of these tickets, locked for this transaction.
 
-    Several events of one ticket may arrive in one batch: the second one gets
-    the same object back from the session, with the first one's changes.
+    Rows this session already holds (an earlier run of the same batch) are not
+    read again: the session's copy carries that run's changes.
     """
-    fact = await session.get(TicketFact, ticket_id, with_for_update=True)
-    if fact is None:
-        await insert_if_absent(
-            session, TicketFact.__table__, {"ticket_id": ticket_id, "state": "new"}
-        )
-        fact = await session.get(TicketFact, ticket_id, with_for_update=True)
-    assert fact is not None
-    return fact
+    ids = sorted(set(ticket_ids))
+    if not ids:
+        return {}
+    result = await session.scalars(
+        sa.select(TicketFact).where(TicketFact.ticket_id.in_(ids)).with_for_update()
+    )
+    return {fact.ticket_id: fact for fact in result.all()}
+
+
+def add(session: AsyncSession, *rows: object) -> None:
+    session.add_all(rows)
 
 
 async def ledger_page(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol, TypeVar
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,35 @@ DEMO_AGENTS: tuple[tuple[str, str], ...] = tuple(
 )
 
 REPORT_TO_SUPERVISOR = frozenset({"P0", "P1"})
+
+
+class Candidate(Protocol):
+    name: str
+    capacity: int
+    active_count: int
+    last_assigned_at: datetime | None
+
+
+C = TypeVar("C", bound=Candidate)
+
+
+def pick_agent(candidates: Iterable[C]) -> C | None:
+    """The least-loaded agent with spare capacity; among equals, who waited longest.
+
+    Waiting longest (never assigned first) makes equals take turns: round robin.
+    """
+    free = [c for c in candidates if c.active_count < c.capacity]
+    if not free:
+        return None
+    return min(
+        free,
+        key=lambda c: (
+            c.active_count,
+            c.last_assigned_at is not None,
+            c.last_assigned_at or datetime.min.replace(tzinfo=UTC),
+            c.name,
+        ),
+    )
 
 
 def must_report_to_supervisor(priority: str) -> bool:

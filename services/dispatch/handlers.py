@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from services.dispatch import service
 from shared.consumer import Handler
 from shared.events import TicketTriaged
 from shared.outbox import UnitOfWork
 
 
-async def on_ticket_triaged(event: TicketTriaged, uow: UnitOfWork) -> None:
-    await service.dispatch_ticket(uow, event)
+async def on_tickets_triaged(events: Sequence[TicketTriaged], uow: UnitOfWork) -> None:
+    await service.dispatch_tickets(uow, events)
 
 
-HANDLERS: dict[str, Handler] = {"ticket.triaged": on_ticket_triaged}
+HANDLERS: dict[str, Handler] = {"ticket.triaged": on_tickets_triaged}

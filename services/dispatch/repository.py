@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,27 +21,34 @@ async def get_team(session: AsyncSession, key: str) -> Team | None:
     return await session.get(Team, key)
 
 
-async def claim_available_agent(session: AsyncSession, team_key: str) -> Agent | None:
-    """Lock the least-loaded online agent of the team with spare capacity.
-
-    Ties go to whoever waited longest since their last assignment (round robin).
-    ``SKIP LOCKED`` lets a second dispatch replica take the next agent instead of
-    waiting; the capacity check and the increment happen under the row lock, so
-    no agent is ever over capacity.
-    """
-    query = (
-        sa.select(Agent)
-        .where(
-            Agent.team_key == team_key,
-            Agent.status == "online",
-            Agent.active_count < Agent.capacity,
-        )
-        .order_by(Agent.active_count, Agent.last_assigned_at.asc().nulls_first(), Agent.name)
-        .limit(1)
+async def assigned_ticket_ids(
+    session: AsyncSession, ticket_ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
+    if not ticket_ids:
+        return set()
+    result = await session.scalars(
+        sa.select(Assignment.ticket_id).where(Assignment.ticket_id.in_(ticket_ids))
     )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return await session.scalar(query)
+    return set(result.all())
+
+
+async def lock_online_agents(session: AsyncSession, team_keys: Iterable[str]) -> list[Agent]:
+    """Lock the online agents of these teams for this transaction.
+
+    Locks are taken in id order, so two dispatch replicas never deadlock; the
+    second waits for the first to commit and then sees its loads, so no agent
+    is ever over capacity and capacity is never left unused.
+    """
+    keys = sorted(set(team_keys))
+    if not keys:
+        return []
+    result = await session.scalars(
+        sa.select(Agent)
+        .where(Agent.team_key.in_(keys), Agent.status == "online")
+        .order_by(Agent.id)
+        .with_for_update()
+    )
+    return list(result.all())
 
 
 async def list_teams(session: AsyncSession) -> Sequence[Team]:

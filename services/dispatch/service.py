@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from services.dispatch import domain, repository
 from services.dispatch.models import Agent, Assignment
@@ -19,14 +20,43 @@ from shared.events import (
 from shared.outbox import UnitOfWork
 
 
+async def dispatch_tickets(uow: UnitOfWork, events: Sequence[TicketTriaged]) -> list[Assignment]:
+    """Assign triaged tickets to agents of their teams, or queue them; never a ticket twice."""
+    ids = [e.ticket_id for e in events if e.ticket_id is not None]
+    seen = await repository.assigned_ticket_ids(uow.session, ids)
+    fresh = []
+    for event in events:
+        if event.ticket_id is not None and event.ticket_id not in seen:
+            seen.add(event.ticket_id)
+            fresh.append(event)
+    if not fresh:
+        return []
+    agents = await repository.lock_online_agents(uow.session, (e.data.team for e in fresh))
+    by_team: dict[str, list[Agent]] = {}
+    for online in agents:
+        by_team.setdefault(online.team_key, []).append(online)
+    assignments = []
+    for event in fresh:
+        assignment = _new_assignment(event)
+        assignments.append(assignment)
+        chosen = domain.pick_agent(by_team.get(event.data.team, ()))
+        if chosen is None:
+            _queue(uow, assignment, event)
+        else:
+            _give_to(uow, assignment, chosen, event)
+    repository.add(uow.session, *assignments)
+    return assignments
+
+
 async def dispatch_ticket(uow: UnitOfWork, event: TicketTriaged) -> Assignment | None:
-    """Assign a triaged ticket to an agent of its team, or queue it for the team."""
+    assignments = await dispatch_tickets(uow, [event])
+    return assignments[0] if assignments else None
+
+
+def _new_assignment(event: TicketTriaged) -> Assignment:
     assert event.ticket_id is not None
-    if await repository.get_assignment_by_ticket(uow.session, event.ticket_id) is not None:
-        return None  # never assign a ticket twice
     triaged = event.data
-    now = utcnow()
-    assignment = Assignment(
+    return Assignment(
         id=uuid.uuid4(),
         ticket_id=event.ticket_id,
         ticket_no=triaged.ticket_no,
@@ -38,25 +68,23 @@ async def dispatch_ticket(uow: UnitOfWork, event: TicketTriaged) -> Assignment |
         subject=triaged.subject,
         respond_by=triaged.deadlines.respond_by,
         resolve_by=triaged.deadlines.resolve_by,
-        created_at=now,
+        created_at=utcnow(),
     )
-    repository.add(uow.session, assignment)
-    agent = await repository.claim_available_agent(uow.session, triaged.team)
-    if agent is None:
-        uow.emit(
-            TicketQueued(
-                ticket_id=event.ticket_id,
-                data=TicketQueuedData(
-                    assignment_id=assignment.id,
-                    ticket_no=triaged.ticket_no,
-                    team=triaged.team,
-                    priority=triaged.priority,
-                ),
-            )
-        )
-        return assignment
-    _give_to(uow, assignment, agent, event)
-    return assignment
+
+
+def _queue(uow: UnitOfWork, assignment: Assignment, event: TicketTriaged) -> None:
+    uow.emit(
+        TicketQueued(
+            ticket_id=assignment.ticket_id,
+            data=TicketQueuedData(
+                assignment_id=assignment.id,
+                ticket_no=assignment.ticket_no,
+                team=assignment.team_key,
+                priority=event.data.priority,
+            ),
+        ),
+        cause=event,
+    )
 
 
 def _give_to(uow: UnitOfWork, assignment: Assignment, agent: Agent, event: TicketTriaged) -> None:
@@ -81,7 +109,8 @@ def _give_to(uow: UnitOfWork, assignment: Assignment, agent: Agent, event: Ticke
                 supervisor_notified=domain.must_report_to_supervisor(triaged.priority),
                 assigned_at=now,
             ),
-        )
+        ),
+        cause=event,
     )
     uow.emit(
         WorkOrderIssued(
@@ -100,7 +129,8 @@ def _give_to(uow: UnitOfWork, assignment: Assignment, agent: Agent, event: Ticke
                 resolve_by=triaged.deadlines.resolve_by,
                 links={"assignment": f"/v1/assignments/{assignment.id}"},
             ),
-        )
+        ),
+        cause=event,
     )
 
 

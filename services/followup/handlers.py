@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from services.followup import service
 from services.followup.settings import FollowupSettings
@@ -12,19 +12,19 @@ from shared.outbox import UnitOfWork
 
 
 def build_handlers(settings: FollowupSettings) -> Mapping[str, Handler]:
-    async def on_ticket_triaged(event: TicketTriaged, uow: UnitOfWork) -> None:
-        await service.open_clocks(uow, event, settings)
+    async def on_tickets_triaged(events: Sequence[TicketTriaged], uow: UnitOfWork) -> None:
+        await service.open_clocks(uow, events, settings)
 
-    async def on_ticket_accepted(event: TicketAccepted, uow: UnitOfWork) -> None:
-        assert event.ticket_id is not None
-        await service.stop_clock(uow, event.ticket_id, "response", event.data.at)
+    async def on_tickets_accepted(events: Sequence[TicketAccepted], uow: UnitOfWork) -> None:
+        stops = [(e.ticket_id, e.data.at) for e in events if e.ticket_id is not None]
+        await service.stop_clocks(uow, "response", stops)
 
-    async def on_ticket_resolved(event: TicketResolved, uow: UnitOfWork) -> None:
-        assert event.ticket_id is not None
-        await service.stop_clock(uow, event.ticket_id, "resolution", event.data.at)
+    async def on_tickets_resolved(events: Sequence[TicketResolved], uow: UnitOfWork) -> None:
+        stops = [(e.ticket_id, e.data.at) for e in events if e.ticket_id is not None]
+        await service.stop_clocks(uow, "resolution", stops)
 
     return {
-        "ticket.triaged": on_ticket_triaged,
-        "ticket.accepted": on_ticket_accepted,
-        "ticket.resolved": on_ticket_resolved,
+        "ticket.triaged": on_tickets_triaged,
+        "ticket.accepted": on_tickets_accepted,
+        "ticket.resolved": on_tickets_resolved,
     }

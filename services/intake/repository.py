@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 import sqlalchemy as sa
@@ -37,8 +37,14 @@ async def get_ticket(session: AsyncSession, ticket_id: uuid.UUID) -> Ticket | No
     return await session.get(Ticket, ticket_id)
 
 
-async def get_ticket_for_update(session: AsyncSession, ticket_id: uuid.UUID) -> Ticket | None:
-    return await session.get(Ticket, ticket_id, with_for_update=True)
+async def tickets_for_update(
+    session: AsyncSession, ticket_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, Ticket]:
+    ids = sorted(set(ticket_ids))
+    if not ids:
+        return {}
+    result = await session.scalars(sa.select(Ticket).where(Ticket.id.in_(ids)).with_for_update())
+    return {ticket.id: ticket for ticket in result.all()}
 
 
 async def ticket_by_idempotency_key(session: AsyncSession, key: str) -> Ticket | None:

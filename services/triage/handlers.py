@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from services.triage import service
 from services.triage.settings import TriageSettings
@@ -12,7 +12,7 @@ from shared.outbox import UnitOfWork
 
 
 def build_handlers(settings: TriageSettings) -> Mapping[str, Handler]:
-    async def on_ticket_received(event: TicketReceived, uow: UnitOfWork) -> None:
-        await service.triage_ticket(uow, event, settings)
+    async def on_tickets_received(events: Sequence[TicketReceived], uow: UnitOfWork) -> None:
+        await service.triage_tickets(uow, events, settings)
 
-    return {"ticket.received": on_ticket_received}
+    return {"ticket.received": on_tickets_received}

@@ -608,7 +608,7 @@ async def test_accepted_before_triaged_still_meets_the_response_clock(
         await uow.commit()
     triaged = triaged_event(ticket_id)
     async with followup_store.uow() as uow:
-        await followup_service.open_clocks(uow, triaged, settings)
+        await followup_service.open_clocks(uow, [triaged], settings)
         await uow.commit()
 
     clocks = await _clocks(followup_store, ticket_id)
@@ -632,7 +632,7 @@ async def test_late_accept_seen_before_triage_ends_breached(followup_store: Stor
         await followup_service.stop_clock(uow, ticket_id, "response", T0 + timedelta(hours=1))
         await uow.commit()
     async with followup_store.uow() as uow:
-        await followup_service.open_clocks(uow, triaged_event(ticket_id), FollowupSettings())
+        await followup_service.open_clocks(uow, [triaged_event(ticket_id)], FollowupSettings())
         await uow.commit()
     clocks = await _clocks(followup_store, ticket_id)
     assert clocks["response"].state == "breached"
@@ -642,7 +642,7 @@ async def test_late_accept_seen_before_triage_ends_breached(followup_store: Stor
 async def test_followup_in_order_and_a_second_stop_changes_nothing(followup_store: Store) -> None:
     ticket_id = uuid.uuid4()
     async with followup_store.uow() as uow:
-        await followup_service.open_clocks(uow, triaged_event(ticket_id), FollowupSettings())
+        await followup_service.open_clocks(uow, [triaged_event(ticket_id)], FollowupSettings())
         await uow.commit()
     for at in (T0 + timedelta(minutes=45), T0 + timedelta(minutes=5)):
         async with followup_store.uow() as uow:
@@ -687,13 +687,13 @@ async def test_analytics_one_batch_out_of_order_equals_in_order(analytics_store:
     events = _lifecycle(batched)
     async with analytics_store.uow() as uow:  # one consumer batch, arriving out of order
         for kind in ("ticket.assigned", "ticket.received", "ticket.triaged"):
-            await _PROJECT[kind](uow, events[kind])
+            await _PROJECT[kind](uow, [events[kind]])
         await uow.commit()
 
     events = _lifecycle(ordered)
     for kind in ("ticket.received", "ticket.triaged", "ticket.assigned"):
         async with analytics_store.uow() as uow:
-            await _PROJECT[kind](uow, events[kind])
+            await _PROJECT[kind](uow, [events[kind]])
             await uow.commit()
 
     fact = await _fact(analytics_store, batched)
@@ -714,7 +714,7 @@ async def test_analytics_late_received_does_not_move_state_back(analytics_store:
     events = _lifecycle(ticket_id)
     for kind in ("ticket.triaged", "ticket.assigned", "ticket.received"):
         async with analytics_store.uow() as uow:
-            await _PROJECT[kind](uow, events[kind])
+            await _PROJECT[kind](uow, [events[kind]])
             await uow.commit()
     fact = await _fact(analytics_store, ticket_id)
     assert fact["state"] == "assigned"
@@ -858,9 +858,13 @@ async def test_intake_http(tmp_path: Path, broker: str, topic_prefix: str) -> No
         assert health.status_code == 200
         assert health.json() == {"status": "ok", "service": "intake"}
 
+        # Ready once the consumer has joined its group, which takes the broker a few seconds.
+        async def is_ready() -> bool:
+            return (await client.get("/readyz")).status_code == 200
+
+        await poll(is_ready)
         ready = await client.get("/readyz")
-        assert ready.status_code == 200, ready.text
-        assert ready.json()["checks"] == {"database": "ok", "broker": "ok"}
+        assert ready.json()["checks"] == {"database": "ok", "broker": "ok", "consumer": "ok"}
 
         metrics = await client.get("/metrics")
         assert metrics.status_code == 200
@@ -881,9 +885,14 @@ async def test_service_runs_and_answers(
 ) -> None:
     async with running(service, tmp_path, broker, topic_prefix) as (client, _):
         assert (await client.get("/healthz")).json() == {"status": "ok", "service": service}
+
+        # Ready once the consumer has joined its group, which takes the broker a few seconds.
+        async def is_ready() -> bool:
+            return (await client.get("/readyz")).status_code == 200
+
+        await poll(is_ready)
         ready = await client.get("/readyz")
-        assert ready.status_code == 200, ready.text
-        assert ready.json()["checks"] == {"database": "ok", "broker": "ok"}
+        assert ready.json()["checks"] == {"database": "ok", "broker": "ok", "consumer": "ok"}
         v1 = _v1_routes(service)
         assert v1
         for route in v1:

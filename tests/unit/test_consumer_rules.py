@@ -13,7 +13,7 @@ from shared.events import Topics
 from shared.observability import ServiceMetrics
 
 
-async def noop(event: Any, uow: Any) -> None:
+async def noop(events: Any, uow: Any) -> None:
     return None
 
 
