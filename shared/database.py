@@ -140,7 +140,10 @@ def create_engine(url: str, pool_size: int = 10) -> AsyncEngine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # No pre-ping: it costs a round trip per transaction. A connection that died
+    # with its server fails one transaction (a consumer retries it as transient)
+    # and is replaced; recycling bounds the age of idle connections.
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
