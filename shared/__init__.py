@@ -2,3 +2,5 @@
 
 Nothing here knows a business rule: services own those.
 """
+
+__version__ = "0.1.0"

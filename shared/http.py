@@ -4,7 +4,8 @@ and the request-scoped unit of work."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -12,6 +13,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared import __version__
+from shared.consumer import Handler
+from shared.database import BusTables
 from shared.errors import install_error_handlers
 from shared.observability import RequestContextMiddleware, ServiceMetrics
 from shared.outbox import UnitOfWork
@@ -95,3 +99,38 @@ def install_plumbing(app: FastAPI, settings: ServiceSettings, metrics: ServiceMe
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     app.include_router(_operations_router(settings.service_name))
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    description: str,
+    bus: BusTables,
+    handlers: Mapping[str, Handler],
+    router: APIRouter,
+    extra_topics: Iterable[str] = (),
+    on_start: Callable[[ServiceRuntime], Awaitable[None]] | None = None,
+) -> FastAPI:
+    """The app of one service: its routes, the plumbing, and a lifespan that runs
+    the service's runtime (store, producer, relay, consumer) and then ``on_start``."""
+    metrics = ServiceMetrics(settings.service_name)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with ServiceRuntime(
+            settings, bus, handlers, metrics, extra_topics=extra_topics
+        ) as runtime:
+            app.state.runtime = runtime
+            if on_start is not None:
+                await on_start(runtime)
+            yield
+
+    app = FastAPI(
+        title=f"sopdesk {settings.service_name}",
+        version=__version__,
+        description=description,
+        lifespan=lifespan,
+    )
+    install_plumbing(app, settings, metrics)
+    app.include_router(router)
+    return app

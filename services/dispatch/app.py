@@ -1,9 +1,7 @@
-"""Dispatch's app factory and lifespan."""
+"""Dispatch's app factory."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -14,8 +12,8 @@ from services.dispatch.handlers import HANDLERS
 from services.dispatch.models import BUS
 from services.dispatch.settings import DispatchSettings
 from shared.events import Topics
-from shared.http import install_plumbing
-from shared.observability import ServiceMetrics, get_logger
+from shared.http import create_service_app
+from shared.observability import get_logger
 from shared.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -25,29 +23,23 @@ log = get_logger(__name__)
 
 def create_app(settings: DispatchSettings | None = None) -> FastAPI:
     settings = settings or DispatchSettings()
-    metrics = ServiceMetrics(settings.service_name)
     topics = Topics(settings.topic_prefix)
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        work_order_topics = [topics.assignments(key) for key in domain.DEFAULT_TEAM_KEYS]
-        async with ServiceRuntime(
-            settings, BUS, HANDLERS, metrics, extra_topics=work_order_topics
-        ) as runtime:
-            app.state.runtime = runtime
-            if settings.demo_agents:
-                async with runtime.unit_of_work() as uow:
-                    added = await service.add_demo_agents(uow, settings.demo_agent_capacity)
-                    await uow.commit()
-                log.info("demo_agents_ready", added=added)
-            yield
+    async def add_demo_agents(runtime: ServiceRuntime) -> None:
+        if not settings.demo_agents:
+            return
+        async with runtime.unit_of_work() as uow:
+            added = await service.add_demo_agents(uow, settings.demo_agent_capacity)
+            await uow.commit()
+        log.info("demo_agents_ready", added=added)
 
-    app = FastAPI(
-        title="sopdesk dispatch",
-        version="0.1.0",
+    return create_service_app(
+        settings,
         description="Teams, agents, skills, assignment, agent work and approvals.",
-        lifespan=lifespan,
+        bus=BUS,
+        handlers=HANDLERS,
+        router=router,
+        # Work orders go to one topic per team; teams read them from the start.
+        extra_topics=[topics.assignments(key) for key in domain.DEFAULT_TEAM_KEYS],
+        on_start=add_demo_agents,
     )
-    install_plumbing(app, settings, metrics)
-    app.include_router(router)
-    return app

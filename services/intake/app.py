@@ -1,9 +1,7 @@
-"""Intake's app factory and lifespan."""
+"""Intake's app factory."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -12,29 +10,17 @@ from services.intake.api import router
 from services.intake.handlers import HANDLERS
 from services.intake.models import BUS
 from services.intake.settings import IntakeSettings
-from shared.http import install_plumbing
-from shared.observability import ServiceMetrics
-from shared.runtime import ServiceRuntime
+from shared.http import create_service_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     settings = settings or IntakeSettings()
-    metrics = ServiceMetrics(settings.service_name)
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with ServiceRuntime(settings, BUS, HANDLERS, metrics) as runtime:
-            app.state.runtime = runtime
-            yield
-
-    app = FastAPI(
-        title="sopdesk intake",
-        version="0.1.0",
+    return create_service_app(
+        settings,
         description="Channels in and out: tickets, customers, identity, notifications.",
-        lifespan=lifespan,
+        bus=BUS,
+        handlers=HANDLERS,
+        router=router,
     )
-    install_plumbing(app, settings, metrics)
-    app.include_router(router)
-    return app
