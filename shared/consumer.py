@@ -5,8 +5,9 @@ For each batch fetched from Kafka:
 1. values are decoded and validated against the event contracts; a message that
    cannot be decoded is poison and goes straight to the dead-letter topic;
 2. events already in the inbox (redeliveries) are skipped;
-3. the handlers run inside one unit of work, the inbox rows are added, and the
-   transaction commits, together with any events the handlers emitted;
+3. the handlers run inside one unit of work (each gets every consecutive run of
+   its event type as one list, so it can work set-based), the inbox rows are
+   added, and the transaction commits with any events the handlers emitted;
 4. only then are the offsets committed (auto-commit is off).
 
 If the batch fails, it is replayed one event at a time, each with a few
@@ -179,13 +180,19 @@ class EventConsumer:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                # Nothing of this batch was committed: read it again, whatever failed.
+                self._rewind(batch)
                 if not is_transient(exc):
                     raise
                 log.warning("consumer_transient_failure", error=repr(exc), retry_in=backoff)
-                for tp, records in batch.items():
-                    self.consumer.seek(tp, records[0].offset)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10.0)
+
+    def _rewind(self, batch: Mapping[TopicPartition, Sequence[ConsumerRecord[Any, Any]]]) -> None:
+        assigned = self.consumer.assignment()
+        for tp, records in batch.items():
+            if tp in assigned:  # a partition lost in a rebalance is re-read by its new owner
+                self.consumer.seek(tp, records[0].offset)
 
     async def process(
         self, batch: Mapping[TopicPartition, Sequence[ConsumerRecord[Any, Any]]]

@@ -146,6 +146,18 @@ class Deadlines(Payload):
     calendar: str
     respond_by: datetime
     resolve_by: datetime
+    # Optional since triage's rule engine: the policy version and the business calendar
+    # itself (``shared.calendar.BusinessCalendar.to_dict()``), so consumers can do the
+    # same business-time arithmetic (e.g. warnings) without asking triage.
+    policy_version: int | None = None
+    calendar_spec: dict[str, Any] | None = None
+
+
+class KbSuggestion(Payload):
+    article_id: uuid.UUID
+    title: str
+    answer: str
+    score: float = 0
 
 
 class TicketTriagedData(Payload):
@@ -162,6 +174,14 @@ class TicketTriagedData(Payload):
     tags: list[str] = Field(default_factory=list)
     explanation: list[str] = Field(default_factory=list)
     deadlines: Deadlines
+    # Optional since triage's rule engine.
+    fired_rules: list[str] = Field(default_factory=list)
+    decided_by: str | None = None
+    rule_version: int | None = None
+    industry: str | None = None
+    kb_suggestions: list[KbSuggestion] = Field(default_factory=list)
+    # Only on ticket.retriaged: why a supervisor corrected the decision.
+    retriage_reason: str | None = None
 
 
 class TicketTriaged(Envelope):

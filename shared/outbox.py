@@ -9,6 +9,7 @@ and :class:`OutboxRelay` publishes them afterwards.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self
@@ -205,8 +206,8 @@ class OutboxRelay:
                 .where(table.c.id.in_([row.id for row in rows]))
                 .values(published_at=utcnow())
             )
-        for row in rows:
-            self._metrics.events_published.labels(self._metrics.service, row.topic).inc()
+        for topic, count in Counter(row.topic for row in rows).items():
+            self._metrics.events_published.labels(self._metrics.service, topic).inc(count)
         return len(rows)
 
     async def pending_count(self) -> int:

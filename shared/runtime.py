@@ -98,7 +98,8 @@ class ServiceRuntime:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        # Stop taking new work, let the current batch finish, then flush the outbox.
+        # Stop taking new work and let the current batch and relay round finish;
+        # rows not yet published wait in the outbox for the next start.
         if self.consumer is not None:
             self.consumer.stop()
         self.relay.stop()
