@@ -53,9 +53,7 @@ class LocalSystem:
         return f"sqlite+aiosqlite:///{self.data_dir / f'{service}.db'}"
 
     def urls(self) -> dict[str, str]:
-        urls = {name: f"http://{self.host}:{port}" for name, port in self.ports.items()}
-        urls["dashboard"] = urls["analytics"] + "/"
-        return urls
+        return {name: f"http://{self.host}:{port}" for name, port in self.ports.items()}
 
     def _env(self, service: str) -> dict[str, str]:
         env = dict(os.environ)
