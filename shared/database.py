@@ -114,6 +114,22 @@ def drop_bus_tables(op: Any) -> None:
     op.drop_table("outbox")
 
 
+async def prune_bus_tables(
+    session: AsyncSession, bus: BusTables, older_than: datetime
+) -> tuple[int, int]:
+    """Delete published outbox rows and inbox ids older than ``older_than``; returns the counts.
+
+    Unpublished outbox rows are never deleted.
+    """
+    outbox = await session.execute(
+        sa.delete(bus.outbox).where(
+            bus.outbox.c.published_at.is_not(None), bus.outbox.c.published_at < older_than
+        )
+    )
+    inbox = await session.execute(sa.delete(bus.inbox).where(bus.inbox.c.processed_at < older_than))
+    return int(getattr(outbox, "rowcount", 0) or 0), int(getattr(inbox, "rowcount", 0) or 0)
+
+
 def create_engine(url: str, pool_size: int = 10) -> AsyncEngine:
     """An async engine for PostgreSQL (asyncpg) or SQLite (aiosqlite)."""
     if url.startswith("sqlite"):

@@ -209,6 +209,10 @@ class TicketAssignedData(Payload):
     category: Category
     supervisor_notified: bool = False
     assigned_at: datetime
+    # Optional since dispatch's agent work: who was told, and why the ticket moved
+    # ("triaged", "drained", "transferred", "reopened", "redispatched", "retriaged").
+    supervisor: str | None = None
+    reason: str | None = None
 
 
 class TicketAssigned(Envelope):
@@ -246,6 +250,10 @@ class TicketAccepted(Envelope):
 class ProgressNotedData(AgentActionData):
     note: str
     customer_visible: bool = False
+    # Optional since dispatch's agent work: a collaborator asked for help, and
+    # waiting on the customer (True pauses the clock, False resumes it).
+    collaborator: str | None = None
+    waiting_on_customer: bool | None = None
 
 
 class TicketProgressNoted(Envelope):
@@ -280,6 +288,8 @@ class TicketEscalated(Envelope):
 class ResolvedData(AgentActionData):
     resolution_code: str
     public_reply: str
+    # Optional since dispatch's approvals: approved compensations are part of the resolution.
+    compensations: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class TicketResolved(Envelope):
@@ -296,6 +306,12 @@ class CompensationData(Payload):
     kind: CompensationKind
     amount: float = 0
     reason: str | None = None
+    # Optional since dispatch's approvals.
+    assignment_id: uuid.UUID | None = None
+    team: str | None = None
+    state: str | None = None  # pending, approved, rejected
+    needs_approval: bool | None = None
+    decided_by: str | None = None
 
 
 class CompensationRequested(Envelope):
@@ -331,6 +347,14 @@ class WorkOrderData(Payload):
     respond_by: datetime
     resolve_by: datetime
     links: dict[str, str] = Field(default_factory=dict)
+    # Optional since dispatch's agent work.
+    channel: str | None = None
+    keywords: list[str] = Field(default_factory=list)
+    kb_suggestions: list[KbSuggestion] = Field(default_factory=list)
+    supervisor: str | None = None
+    supervisor_notified: bool = False
+    escalated: bool = False
+    reason: str | None = None
 
 
 class WorkOrderIssued(Envelope):

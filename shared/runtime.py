@@ -8,14 +8,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import timedelta
 from types import TracebackType
 from typing import Self
 
 import sqlalchemy as sa
 
 from shared.consumer import EventConsumer, Handler
-from shared.database import BusTables, create_engine, session_factory, supports_skip_locked
-from shared.events import Topics
+from shared.database import (
+    BusTables,
+    create_engine,
+    prune_bus_tables,
+    session_factory,
+    supports_skip_locked,
+)
+from shared.events import Topics, utcnow
 from shared.kafka import ensure_topics, make_producer, standard_topics
 from shared.observability import ServiceMetrics, get_logger
 from shared.outbox import OutboxRelay, UnitOfWork
@@ -69,6 +76,7 @@ class ServiceRuntime:
             )
         self._extra_topics = list(extra_topics)
         self._tasks: list[asyncio.Task[None]] = []
+        self._pruning: asyncio.Task[None] | None = None
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(
@@ -86,6 +94,7 @@ class ServiceRuntime:
         if self.consumer is not None:
             await self.consumer.start()
             self._tasks.append(self._supervise("consumer", self.consumer.run))
+        self._pruning = self._supervise("bus_pruning", self._prune_periodically)
         log.info(
             "service_started",
             subscriptions=self.consumer.subscriptions if self.consumer else [],
@@ -103,6 +112,8 @@ class ServiceRuntime:
         if self.consumer is not None:
             self.consumer.stop()
         self.relay.stop()
+        if self._pruning is not None:
+            self._pruning.cancel()
         if self._tasks:
             _done, pending = await asyncio.wait(self._tasks, timeout=5)
             for task in pending:
@@ -113,6 +124,19 @@ class ServiceRuntime:
         await self.producer.stop()
         await self.engine.dispose()
         log.info("service_stopped")
+
+    async def prune_bus_tables(self) -> tuple[int, int]:
+        """Delete bus rows past the retention; see ``bus_retention_hours``."""
+        cutoff = utcnow() - timedelta(hours=self.settings.bus_retention_hours)
+        async with self.sessions() as session, session.begin():
+            return await prune_bus_tables(session, self.bus, cutoff)
+
+    async def _prune_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.bus_prune_interval_seconds)
+            outbox, inbox = await self.prune_bus_tables()
+            if outbox or inbox:
+                log.info("bus_tables_pruned", outbox_rows=outbox, inbox_rows=inbox)
 
     def _supervise(self, name: str, run: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
         async def loop() -> None:

@@ -52,6 +52,11 @@ class ServiceSettings(BaseSettings):
     relay_batch_size: int = 500
     relay_idle_seconds: float = 0.1
     relay_linger_seconds: float = 0.002
+    # Published outbox rows (kept for replay) and inbox ids (kept to spot
+    # redeliveries) older than this are deleted; keep it longer than any
+    # redelivery or replay you may need.
+    bus_retention_hours: float = 168.0
+    bus_prune_interval_seconds: float = 600.0
     consumer_batch_size: int = 500
     consumer_max_attempts: int = 3
     # The local broker answers a group join after about half of this.

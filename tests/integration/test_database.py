@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -20,6 +21,8 @@ from shared.database import (
     create_bus_tables,
     create_engine,
     drop_bus_tables,
+    prune_bus_tables,
+    session_factory,
     supports_skip_locked,
 )
 from shared.migrations import ensure_database
@@ -95,3 +98,49 @@ async def test_skip_locked_only_on_postgresql(engine: AsyncEngine, database_url:
 async def test_ensure_database_is_idempotent(database_url: str) -> None:
     # The fixture created it already (PostgreSQL); SQLite has nothing to create.
     assert await ensure_database(database_url) is False
+
+
+async def test_pruning_deletes_only_old_published_rows_and_old_inbox_ids(
+    engine: AsyncEngine,
+) -> None:
+    async with engine.begin() as conn:
+        await conn.run_sync(lambda sync: metadata.create_all(sync, tables=[BUS.outbox, BUS.inbox]))
+    now = datetime.now(UTC)
+    old, recent = now - timedelta(days=10), now - timedelta(hours=1)
+
+    def outbox_row(created: datetime, published: datetime | None) -> dict[str, Any]:
+        return {
+            "event_id": uuid.uuid4(),
+            "topic": "t",
+            "key": "k",
+            "type": "ticket.received",
+            "payload": "{}",
+            "headers": {},
+            "created_at": created,
+            "published_at": published,
+        }
+
+    async with engine.begin() as conn:
+        await conn.execute(
+            sa.insert(BUS.outbox),
+            [
+                outbox_row(old, old),  # old and published: goes
+                outbox_row(old, None),  # old but never published: must stay
+                outbox_row(recent, recent),  # recent: stays
+            ],
+        )
+        await conn.execute(
+            sa.insert(BUS.inbox),
+            [
+                {"consumer": "c", "event_id": uuid.uuid4(), "type": "x", "processed_at": old},
+                {"consumer": "c", "event_id": uuid.uuid4(), "type": "x", "processed_at": recent},
+            ],
+        )
+    async with session_factory(engine)() as session, session.begin():
+        counts = await prune_bus_tables(session, BUS, now - timedelta(days=7))
+    assert counts == (1, 1)
+    async with engine.connect() as conn:
+        left = (await conn.execute(sa.select(BUS.outbox.c.published_at))).scalars().all()
+        inbox_left = await conn.scalar(sa.select(sa.func.count()).select_from(BUS.inbox))
+    assert sorted(left, key=lambda p: p is None) == [recent, None]
+    assert inbox_left == 1
