@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
 
@@ -85,18 +86,32 @@ class LocalSystem:
         where = "PostgreSQL" if self.database_url_template else str(self.data_dir)
         self.console.print(f"[green]✓[/] stores migrated ({where})")
         for name in SERVICE_NAMES:
-            log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop()
-            self._log_files.append(log)
-            self.processes[name] = subprocess.Popen(
-                [sys.executable, "-m", "sopdesk", "serve", name],
-                env=self._env(name),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        self._wait_ready()
+            self._spawn(name)
+        self._wait_ready(SERVICE_NAMES)
 
-    def _wait_ready(self, timeout: float = 60.0) -> None:
-        pending = set(SERVICE_NAMES)
+    def _spawn(self, name: str) -> None:
+        log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop()
+        self._log_files.append(log)
+        self.processes[name] = subprocess.Popen(
+            [sys.executable, "-m", "sopdesk", "serve", name],
+            env=self._env(name),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def kill(self, name: str) -> None:
+        """SIGKILL one service, as a crash would (used by the chaos tests)."""
+        process = self.processes[name]
+        process.kill()
+        process.wait()
+
+    def restart(self, name: str, timeout: float = 60.0) -> None:
+        """Start a service again (after ``kill``) and wait until it is ready."""
+        self._spawn(name)
+        self._wait_ready((name,), timeout)
+
+    def _wait_ready(self, names: Iterable[str], timeout: float = 60.0) -> None:
+        pending = set(names)
         deadline = time.monotonic() + timeout
         with (
             httpx.Client(timeout=1.0) as client,
