@@ -106,6 +106,14 @@ DEFAULT_CALENDAR = BusinessCalendar()
 TWENTY_FOUR_SEVEN = BusinessCalendar(name="24x7", always_open=True, china_holidays=False)
 
 
+def china_holiday_years() -> tuple[int, int]:
+    """The first and last year whose official schedule ``chinese-calendar`` ships."""
+    from chinese_calendar import constants
+
+    years = [d.year for d in constants.holidays]
+    return min(years), max(years)
+
+
 def is_working_day(calendar: BusinessCalendar, day: date) -> bool:
     if calendar.always_open or day in calendar.extra_workdays:
         return True

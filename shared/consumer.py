@@ -162,6 +162,23 @@ class EventConsumer:
     async def start(self) -> None:
         await self.consumer.start()
 
+    async def lag(self) -> dict[TopicPartition, int]:
+        """Messages behind the partition end, per assigned partition with a known end."""
+        lags: dict[TopicPartition, int] = {}
+        for tp in self.consumer.assignment():
+            end = self.consumer.highwater(tp)
+            if end is None:
+                continue  # not fetched yet
+            try:
+                position = await self.consumer.position(tp)
+            except KafkaError:
+                continue
+            lags[tp] = max(end - position, 0)
+        return lags
+
+    def seconds_since_progress(self) -> float:
+        return time.monotonic() - self.last_progress_at
+
     def stop(self) -> None:
         self._stopping = True
 

@@ -26,6 +26,7 @@ from shared.settings import ServiceSettings
 class Health(BaseModel):
     status: str = Field(examples=["ok"])
     service: str = Field(examples=["intake"])
+    detail: str | None = Field(default=None, examples=[None])
 
 
 class Readiness(BaseModel):
@@ -53,9 +54,19 @@ async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
 def _operations_router(service: str) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
-    @router.get("/healthz", response_model=Health, summary="Liveness: the process answers")
-    async def healthz() -> Health:
-        return Health(status="ok", service=service)
+    @router.get(
+        "/healthz",
+        response_model=Health,
+        summary="Liveness: the process answers and its consumer is not stuck",
+        responses={503: {"model": Health, "description": "the consumer is stuck: restart me"}},
+    )
+    async def healthz(request: Request) -> Response:
+        runtime: ServiceRuntime | None = getattr(request.app.state, "runtime", None)
+        problem = await runtime.stalled() if runtime is not None else None
+        if problem:
+            body = Health(status="stalled", service=service, detail=problem)
+            return JSONResponse(body.model_dump(exclude_none=True), status_code=503)
+        return JSONResponse(Health(status="ok", service=service).model_dump(exclude_none=True))
 
     @router.get(
         "/readyz",
@@ -87,6 +98,9 @@ def _operations_router(service: str) -> APIRouter:
         responses={200: {"content": {"text/plain": {"example": "sopdesk_http_requests_total 1"}}}},
     )
     async def metrics(request: Request) -> Response:
+        runtime: ServiceRuntime | None = getattr(request.app.state, "runtime", None)
+        if runtime is not None:
+            await runtime.refresh_gauges()
         registry = request.app.state.metrics.registry
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 

@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from typing import Any
 
 import structlog
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 correlation_id_var: ContextVar[uuid.UUID | None] = ContextVar("correlation_id", default=None)
@@ -125,6 +125,25 @@ class ServiceMetrics:
         self.consumer_batch_seconds = Histogram(
             "sopdesk_consumer_batch_seconds",
             "Time to process one consumed batch in one transaction",
+            ["service"],
+            registry=self.registry,
+        )
+        # Gauges below are refreshed when /metrics is scraped.
+        self.consumer_lag = Gauge(
+            "sopdesk_consumer_lag",
+            "Messages behind the end of each assigned partition",
+            ["service", "topic", "partition"],
+            registry=self.registry,
+        )
+        self.consumer_idle_seconds = Gauge(
+            "sopdesk_consumer_seconds_since_progress",
+            "Seconds since the consumer last finished a batch",
+            ["service"],
+            registry=self.registry,
+        )
+        self.outbox_pending = Gauge(
+            "sopdesk_outbox_pending",
+            "Outbox rows written but not yet published",
             ["service"],
             registry=self.registry,
         )

@@ -159,6 +159,31 @@ class ServiceRuntime:
     async def check_broker(self) -> None:
         await self.producer.client.fetch_all_metadata()
 
+    async def refresh_gauges(self) -> None:
+        """Bring the scrape-time gauges up to date: outbox backlog, consumer lag and idleness."""
+        service = self.settings.service_name
+        self.metrics.outbox_pending.labels(service).set(await self.relay.pending_count())
+        if self.consumer is None:
+            return
+        self.metrics.consumer_lag.clear()
+        for tp, lag in (await self.consumer.lag()).items():
+            self.metrics.consumer_lag.labels(service, tp.topic, str(tp.partition)).set(lag)
+        self.metrics.consumer_idle_seconds.labels(service).set(
+            self.consumer.seconds_since_progress()
+        )
+
+    async def stalled(self) -> str | None:
+        """Why the consumer looks stuck, if it does: messages wait, no batch finishes."""
+        if self.consumer is None:
+            return None
+        idle = self.consumer.seconds_since_progress()
+        if idle < self.settings.consumer_stall_seconds:
+            return None
+        waiting = sum((await self.consumer.lag()).values())
+        if waiting == 0:
+            return None
+        return f"{waiting} messages waiting and no batch finished for {idle:.0f}s"
+
     async def check_consumer(self) -> None:
         """Ready to consume once the group has given this replica its share of partitions."""
         if self.consumer is not None and not self.consumer.joined.is_set():

@@ -61,6 +61,8 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = 3
     # The local broker answers a group join after about half of this.
     consumer_session_timeout_ms: int = 10_000
+    # Liveness fails when messages wait and no batch finished for this long.
+    consumer_stall_seconds: float = 300.0
     # The local broker holds a fetch for this long even when data arrives in the
     # meantime, so it bounds every hop's latency; Apache Kafka answers early.
     consumer_fetch_max_wait_ms: int = 20
