@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from shared.database import BusTables
 from shared.settings import ServiceSettings
 
 SERVICE_NAMES = ("intake", "triage", "dispatch", "followup", "analytics")
@@ -20,6 +21,7 @@ class ServiceEntry:
     create_app: Callable[..., Any]
     settings_class: type[ServiceSettings]
     migrations: Path
+    bus: BusTables
 
 
 def entry(name: str) -> ServiceEntry:
@@ -32,4 +34,7 @@ def entry(name: str) -> ServiceEntry:
         for obj in vars(settings_module).values()
         if inspect.isclass(obj) and issubclass(obj, ServiceSettings) and obj.service_name == name
     )
-    return ServiceEntry(name, app_module.create_app, settings_class, app_module.MIGRATIONS)
+    models_module = importlib.import_module(f"services.{name}.models")
+    return ServiceEntry(
+        name, app_module.create_app, settings_class, app_module.MIGRATIONS, models_module.BUS
+    )

@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import secrets
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from shared.settings import DEFAULT_PORTS, ROLES
+from shared.settings import DEFAULT_PORTS, ROLES, ServiceSettings
 from sopdesk.catalogue import SERVICE_NAMES, entry
 
 app = typer.Typer(
@@ -195,6 +196,179 @@ def up(
     )
     exit_code = system.wait()
     raise typer.Exit(code=exit_code)
+
+
+# --------------------------------------------------------------------------- operations
+
+dlq_app = typer.Typer(
+    help="Dead-letter topics: list, show and redrive failed messages.", no_args_is_help=True
+)
+app.add_typer(dlq_app, name="dlq")
+
+
+def _ops_settings() -> ServiceSettings:
+    """Broker and prefix from SOPDESK_* variables (the operations need no store)."""
+    return ServiceSettings()
+
+
+def _service_urls(host: str, base_port: int | None) -> dict[str, str]:
+    urls = {}
+    for index, name in enumerate(SERVICE_NAMES):
+        configured = os.environ.get(f"SOPDESK_{name.upper()}_URL")
+        port = (base_port + index) if base_port else DEFAULT_PORTS[name]
+        urls[name] = configured or f"http://{host}:{port}"
+    return urls
+
+
+@app.command()
+def status(
+    host: Annotated[str, typer.Option(help="Where the services listen")] = "127.0.0.1",
+    base_port: Annotated[
+        int | None, typer.Option(help="Port of intake, the others follow [default: 8001…8005]")
+    ] = None,
+) -> None:
+    """Health, readiness, consumer lag, outbox backlog and dead letters of every service.
+
+    A service's URL may be given as SOPDESK_<SERVICE>_URL (e.g. SOPDESK_INTAKE_URL).
+    """
+    from sopdesk.operations import status as collect
+
+    rows = asyncio.run(collect(_service_urls(host, base_port)))
+    table = Table(title="sopdesk status")
+    for column in (
+        "service",
+        "live",
+        "ready",
+        "lag",
+        "outbox",
+        "dead letters",
+        "idle s",
+        "problems",
+    ):
+        table.add_column(column)
+
+    def num(value: float | None) -> str:
+        return "—" if value is None else f"{value:.0f}"
+
+    for row in rows:
+        table.add_row(
+            row.name,
+            row.live,
+            row.ready,
+            num(row.lag),
+            num(row.outbox_pending),
+            num(row.dead_lettered),
+            num(row.seconds_since_progress),
+            "; ".join(row.problems),
+        )
+    Console().print(table)
+    if any(r.live != "ok" or r.ready != "ok" for r in rows):
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def topics() -> None:
+    """Create every topic with the configured partitions (SOPDESK_TOPIC_PARTITIONS)."""
+    from services.dispatch.domain import DEFAULT_TEAM_KEYS
+    from sopdesk.operations import create_topics
+
+    names = asyncio.run(create_topics(_ops_settings(), DEFAULT_TEAM_KEYS))
+    for name in names:
+        console.print(f"  {name}")
+    console.print(f"[green]{len(names)} topics present[/]")
+
+
+def _consumer_arg(name: str) -> str:
+    if name not in SERVICE_NAMES:
+        raise typer.BadParameter(f"choose one of: {', '.join(SERVICE_NAMES)}")
+    return name
+
+
+@dlq_app.command("list")
+def dlq_list(
+    consumer: Annotated[
+        str,
+        typer.Argument(
+            help="The consumer (service) whose dead letters to list", callback=_consumer_arg
+        ),
+    ],
+) -> None:
+    """List a consumer's dead letters: where they came from, why, and whether redriven."""
+    from sopdesk.operations import dead_letters
+
+    letters = asyncio.run(dead_letters(_ops_settings(), consumer))
+    table = Table(title=f"dead letters of {consumer}")
+    for column in ("partition", "offset", "type", "origin", "redriven", "error"):
+        table.add_column(column)
+    for letter in letters:
+        table.add_row(
+            str(letter.partition),
+            str(letter.offset),
+            letter.event_type,
+            letter.origin,
+            "yes" if letter.redriven else "no",
+            letter.error[:80],
+        )
+    Console().print(table)
+
+
+@dlq_app.command("show")
+def dlq_show(
+    consumer: Annotated[str, typer.Argument(callback=_consumer_arg)],
+    offset: Annotated[int, typer.Argument(help="Offset from `sopdesk dlq list`")],
+    partition: Annotated[int, typer.Option(help="Partition from `sopdesk dlq list`")] = 0,
+) -> None:
+    """Show one dead letter in full (contacts masked)."""
+    from sopdesk.operations import dead_letters
+
+    letters = asyncio.run(dead_letters(_ops_settings(), consumer))
+    found = next((d for d in letters if d.offset == offset and d.partition == partition), None)
+    if found is None:
+        raise _fail(f"no dead letter of {consumer} at partition {partition}, offset {offset}")
+    out = Console(soft_wrap=True)
+    for key, value in sorted(found.headers.items()):
+        out.print(f"{key}: {value}", markup=False)
+    out.print(f"key: {found.key}", markup=False)
+    out.print(found.value, markup=False)
+
+
+@dlq_app.command("redrive")
+def dlq_redrive(
+    consumer: Annotated[str, typer.Argument(callback=_consumer_arg)],
+) -> None:
+    """Send a consumer's dead letters back to their origin topics, each once."""
+    from sopdesk.operations import redrive
+
+    with console.status("redriving …") as spinner:
+        sent = asyncio.run(
+            redrive(_ops_settings(), consumer, lambda n: spinner.update(f"redriven {n} …"))
+        )
+    console.print(f"[green]{sent} dead letters sent back[/]")
+
+
+@app.command()
+def replay(
+    service: Annotated[
+        str,
+        typer.Argument(help="The service whose outbox to publish again", callback=_check_service),
+    ],
+    since: Annotated[
+        datetime,
+        typer.Option(help="Publish events written at or after this time (UTC if no offset)"),
+    ],
+) -> None:
+    """Publish again what a service's outbox recorded since a time, e.g. after the broker lost data.
+
+    Consumers drop what they already processed, so replaying too much is safe.
+    """
+    from sopdesk.operations import replay as run_replay
+
+    moment = since if since.tzinfo else since.replace(tzinfo=UTC)
+    with console.status("replaying …") as spinner:
+        sent = asyncio.run(
+            run_replay(service, moment, lambda n, total: spinner.update(f"replayed {n}/{total} …"))
+        )
+    console.print(f"[green]{sent} events of {service} published again[/]")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,6 +8,7 @@ deadline rather than sleeping.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -219,6 +220,21 @@ def test_bad_input_gets_a_stable_error_code(system: RunningSystem) -> None:
     unauthorised = httpx.get(f"{system.urls['analytics']}/v1/metrics/summary", timeout=5)
     assert unauthorised.status_code == 401
     assert unauthorised.json()["code"] == "unauthorized"
+
+
+def test_status_reports_every_service(system: RunningSystem) -> None:
+    base = int(system.urls["intake"].rsplit(":", 1)[1])
+    result = subprocess.run(
+        [sys.executable, "-m", "sopdesk", "status", "--base-port", str(base)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for name in SERVICES:
+        assert name in result.stdout
+    assert "down" not in result.stdout
 
 
 def test_ctrl_c_stops_every_process(system: RunningSystem) -> None:

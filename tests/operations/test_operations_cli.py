@@ -1,0 +1,234 @@
+"""The operations commands against the real broker: topics, dead letters, replay."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from typer.testing import CliRunner
+
+from services.triage.app import MIGRATIONS as TRIAGE_MIGRATIONS
+from services.triage.models import BUS as TRIAGE_BUS
+from shared.consumer import EventConsumer, each
+from shared.database import create_engine
+from shared.events import Topics
+from shared.kafka import make_producer
+from shared.migrations import upgrade
+from shared.observability import ServiceMetrics
+from shared.settings import ServiceSettings
+from sopdesk.cli import app
+from sopdesk.operations import _metric_sum, dead_letters
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def ops_env(broker: str, topic_prefix: str, monkeypatch: pytest.MonkeyPatch) -> ServiceSettings:
+    monkeypatch.setenv("SOPDESK_KAFKA_BOOTSTRAP_SERVERS", broker)
+    monkeypatch.setenv("SOPDESK_TOPIC_PREFIX", topic_prefix)
+    monkeypatch.setenv("SOPDESK_TOPIC_PARTITIONS", "2")
+    monkeypatch.setenv("COLUMNS", "250")  # tables as wide as a real terminal
+    return ServiceSettings()
+
+
+def _invoke(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+async def _topic_names(settings: ServiceSettings) -> set[str]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        return set(await admin.list_topics())
+    finally:
+        await admin.close()
+
+
+async def _read(
+    settings: ServiceSettings, topic: str, n: int
+) -> list[ConsumerRecord[bytes, bytes]]:
+    reader = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, auto_offset_reset="earliest"
+    )
+    await reader.start()
+    try:
+        await reader.topics()
+        tps = [TopicPartition(topic, p) for p in reader.partitions_for_topic(topic) or ()]
+        reader.assign(tps)
+        await reader.seek_to_beginning(*tps)
+        records: list[ConsumerRecord[bytes, bytes]] = []
+        deadline = asyncio.get_running_loop().time() + 15
+        while len(records) < n and asyncio.get_running_loop().time() < deadline:
+            for items in (await reader.getmany(timeout_ms=200)).values():
+                records.extend(items)
+        await asyncio.sleep(0.5)  # anything beyond n would show up now
+        for items in (await reader.getmany(timeout_ms=300)).values():
+            records.extend(items)
+        return records
+    finally:
+        await reader.stop()
+
+
+def test_topics_creates_every_topic(ops_env: ServiceSettings) -> None:
+    output = _invoke("topics")
+    names = asyncio.run(_topic_names(ops_env))
+    topics = Topics(ops_env.topic_prefix)
+    expected = {
+        topics.intake,
+        topics.triage,
+        topics.dispatch,
+        topics.followup,
+        topics.notifications,
+        topics.dlq("dispatch"),
+        topics.assignments("logistics"),
+    }
+    assert expected <= names
+    assert topics.dlq("service") not in names  # no DLQ for the settings placeholder
+    assert topics.assignments("logistics") in output
+
+
+async def _dead_letter_one(
+    settings: ServiceSettings, origin_topic: str, body: dict[str, Any]
+) -> None:
+    """Dead-letter a message exactly as a consumer does, through EventConsumer itself."""
+    producer = make_producer(settings)
+    await producer.start()
+    try:
+        consumer = EventConsumer(
+            name="triage",
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            topics=Topics(settings.topic_prefix),
+            handlers={"ticket.received": each(lambda e, u: asyncio.sleep(0))},
+            unit_of_work=lambda: None,  # type: ignore[arg-type,return-value]
+            inbox=TRIAGE_BUS.inbox,
+            dlq_producer=producer,
+            metrics=ServiceMetrics("triage"),
+        )
+        value = json.dumps(body).encode()
+        record = ConsumerRecord(
+            topic=origin_topic,
+            partition=1,
+            offset=41,
+            timestamp=0,
+            timestamp_type=0,
+            key=b"ticket-key",
+            value=value,
+            checksum=None,
+            serialized_key_size=10,
+            serialized_value_size=len(value),
+            headers=[("type", b"ticket.received"), ("correlation_id", b"c-1")],
+        )
+        await consumer._dead_letter(record, ValueError("cannot route 13812345678"), attempts=3)
+        await consumer.close()
+    finally:
+        await producer.stop()
+
+
+def test_dead_letters_are_listed_shown_and_redriven_once(ops_env: ServiceSettings) -> None:
+    topics = Topics(ops_env.topic_prefix)
+    _invoke("topics")
+    body = {
+        "type": "ticket.received",
+        "event_id": str(uuid.uuid4()),
+        "data": {"phone": "13812345678"},
+    }
+    asyncio.run(_dead_letter_one(ops_env, topics.intake, body))
+
+    listed = _invoke("dlq", "list", "triage")
+    assert "ticket.received" in listed
+    assert f"{topics.intake}[1]@41" in listed
+    assert "no" in listed  # not redriven yet
+
+    (letter,) = asyncio.run(dead_letters(ops_env, "triage"))
+    shown = _invoke(
+        "dlq", "show", "triage", str(letter.offset), "--partition", str(letter.partition)
+    )
+    assert "dlq.error" in shown and "cannot route" in shown
+    assert "13812345678" not in shown and "138****5678" in shown  # contacts masked
+
+    assert "1 dead letters sent back" in _invoke("dlq", "redrive", "triage")
+    records = asyncio.run(_read(ops_env, topics.intake, 1))
+    assert len(records) == 1
+    redriven = records[0]
+    assert json.loads(redriven.value) == body
+    assert redriven.key == b"ticket-key"
+    headers = dict(redriven.headers)
+    assert headers["correlation_id"] == b"c-1"
+    assert not any(k.startswith("dlq.") for k in headers)
+
+    assert "0 dead letters sent back" in _invoke("dlq", "redrive", "triage")
+    assert "yes" in _invoke("dlq", "list", "triage")
+
+
+def test_replay_publishes_outbox_rows_since_a_time(
+    ops_env: ServiceSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'triage.db'}"
+    monkeypatch.setenv("SOPDESK_DATABASE_URL", url)
+    upgrade(TRIAGE_MIGRATIONS, url)
+    topics = Topics(ops_env.topic_prefix)
+    _invoke("topics")
+    now = datetime.now(UTC)
+
+    async def write_outbox() -> list[uuid.UUID]:
+        engine = create_engine(url)
+        ids = [uuid.uuid4() for _ in range(3)]
+        async with engine.begin() as conn:
+            await conn.execute(
+                sa.insert(TRIAGE_BUS.outbox),
+                [
+                    {
+                        "event_id": event_id,
+                        "topic": topics.triage,
+                        "key": f"ticket-{i}",
+                        "type": "ticket.triaged",
+                        "payload": json.dumps(
+                            {"type": "ticket.triaged", "event_id": str(event_id)}
+                        ),
+                        "headers": {"type": "ticket.triaged"},
+                        "created_at": created,
+                        "published_at": created,
+                    }
+                    for i, (event_id, created) in enumerate(
+                        zip(
+                            ids,
+                            [now - timedelta(days=2), now - timedelta(minutes=5), now],
+                            strict=True,
+                        )
+                    )
+                ],
+            )
+        await engine.dispose()
+        return ids
+
+    ids = asyncio.run(write_outbox())
+    since = (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    assert "2 events of triage published again" in _invoke("replay", "triage", "--since", since)
+    records = asyncio.run(_read(ops_env, topics.triage, 2))
+    replayed = sorted(json.loads(r.value)["event_id"] for r in records)
+    assert replayed == sorted(str(i) for i in ids[1:])
+
+
+def test_metric_sums_read_prometheus_text() -> None:
+    text = "\n".join(
+        [
+            "# HELP sopdesk_consumer_lag x",
+            'sopdesk_consumer_lag{partition="0",service="a",topic="t"} 3.0',
+            'sopdesk_consumer_lag{partition="1",service="a",topic="t"} 4.0',
+            'sopdesk_events_consumed_total{outcome="dead_lettered",service="a",type="x"} 2.0',
+            'sopdesk_events_consumed_total{outcome="processed",service="a",type="x"} 9.0',
+        ]
+    )
+    assert _metric_sum(text, "sopdesk_consumer_lag") == 7
+    assert _metric_sum(text, "sopdesk_events_consumed_total", 'outcome="dead_lettered"') == 2
+    assert _metric_sum(text, "sopdesk_outbox_pending") is None
