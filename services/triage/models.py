@@ -20,7 +20,8 @@ BUS = bus_tables(Base.metadata)
 
 
 class TriageDecision(Base):
-    """What triage decided about one ticket, and why."""
+    """What triage decided about one ticket, and why (the current decision; re-triage
+    overwrites it and logs the correction)."""
 
     __tablename__ = "triage_decisions"
 
@@ -38,3 +39,72 @@ class TriageDecision(Base):
     respond_by: Mapped[datetime]
     resolve_by: Mapped[datetime]
     created_at: Mapped[datetime]
+    # Added by 0002: what the engine used and fired, so old decisions stay explainable.
+    skill: Mapped[str | None] = mapped_column(sa.String(32))
+    tags: Mapped[list[str] | None]
+    fired_rules: Mapped[list[str] | None]
+    decided_by: Mapped[str | None] = mapped_column(sa.String(64))
+    rule_version: Mapped[int | None]
+    policy_version: Mapped[int | None]
+    calendar_version: Mapped[int | None]
+    industry: Mapped[str | None] = mapped_column(sa.String(32))
+    calendar_spec: Mapped[dict[str, Any] | None]
+    kb_suggestions: Mapped[list[dict[str, Any]] | None]
+    channel: Mapped[str | None] = mapped_column(sa.String(16))
+    customer_type: Mapped[str | None] = mapped_column(sa.String(16))
+    subject: Mapped[str | None] = mapped_column(sa.String(200))
+    retriaged_at: Mapped[datetime | None]
+
+
+class ConfigVersion(Base):
+    """One version of an editable configuration: ``rules``, ``sla`` or ``calendars``.
+
+    Every change writes a whole new version; the highest version is in force and
+    applies to new tickets only (decisions record the versions they used).
+    """
+
+    __tablename__ = "triage_config_versions"
+
+    kind: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    version: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    body: Mapped[dict[str, Any]]
+    note: Mapped[str] = mapped_column(sa.String(200))
+    changed_by: Mapped[str] = mapped_column(sa.String(32))
+    created_at: Mapped[datetime]
+
+
+class Correction(Base):
+    """A supervisor's re-triage of a ticket: what the rules said and what it should be."""
+
+    __tablename__ = "triage_corrections"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    ticket_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    decided_by: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    fired_rules: Mapped[list[str]]
+    rule_version: Mapped[int | None]
+    from_category: Mapped[str] = mapped_column(sa.String(16))
+    from_priority: Mapped[str] = mapped_column(sa.String(2))
+    from_team: Mapped[str] = mapped_column(sa.String(32))
+    to_category: Mapped[str] = mapped_column(sa.String(16))
+    to_priority: Mapped[str] = mapped_column(sa.String(2))
+    to_team: Mapped[str] = mapped_column(sa.String(32))
+    corrected_by: Mapped[str] = mapped_column(sa.String(32))
+    created_at: Mapped[datetime]
+
+
+class KbArticle(Base):
+    """A knowledge-base article with the standard answer agents give."""
+
+    __tablename__ = "kb_articles"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    answer: Mapped[str] = mapped_column(sa.Text)
+    tags: Mapped[list[str]]
+    category: Mapped[str | None] = mapped_column(sa.String(16))
+    valid_from: Mapped[datetime | None]
+    valid_to: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -2,13 +2,236 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.triage import domain, repository
-from services.triage.models import TriageDecision
+from services.triage.models import ConfigVersion, Correction, KbArticle, TriageDecision
 from services.triage.settings import TriageSettings
-from shared.events import Deadlines, TicketReceived, TicketTriaged, TicketTriagedData, utcnow
+from shared.calendar import BusinessCalendar
+from shared.errors import ApiError, not_found
+from shared.events import (
+    Deadlines,
+    KbSuggestion,
+    TicketReceived,
+    TicketRetriaged,
+    TicketTriaged,
+    TicketTriagedData,
+    utcnow,
+)
 from shared.outbox import UnitOfWork
+
+KINDS = ("rules", "sla", "calendars")
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+@dataclass(frozen=True)
+class Engine:
+    """Everything a decision needs, at the versions in force."""
+
+    ruleset: domain.RuleSet
+    policy: domain.SlaPolicy
+    policy_version: int
+    calendars: Mapping[str, BusinessCalendar]
+    calendar_version: int
+    industry: str
+
+
+def _rules_body(rows: Mapping[str, ConfigVersion]) -> tuple[dict[str, Any], int]:
+    row = rows.get("rules")
+    if row is None:
+        return domain.ruleset_to_body(domain.DEFAULT_RULESET), 0
+    return row.body, row.version
+
+
+def _policies(rows: Mapping[str, ConfigVersion]) -> tuple[dict[str, domain.SlaPolicy], int]:
+    row = rows.get("sla")
+    if row is None:
+        return dict(domain.SLA_POLICIES), 0
+    policies = {n: domain.policy_from_dict(p) for n, p in row.body.get("policies", {}).items()}
+    return policies, row.version
+
+
+def _calendars(rows: Mapping[str, ConfigVersion]) -> tuple[dict[str, BusinessCalendar], int]:
+    row = rows.get("calendars")
+    if row is None:
+        return dict(domain.DEFAULT_CALENDARS), 0
+    calendars = {n: BusinessCalendar.from_dict(c) for n, c in row.body.get("calendars", {}).items()}
+    return calendars, row.version
+
+
+def engine_from(rows: Mapping[str, ConfigVersion], settings: TriageSettings) -> Engine:
+    body, rule_version = _rules_body(rows)
+    ruleset = domain.apply_industry(domain.ruleset_from_body(body, rule_version), settings.industry)
+    policies, policy_version = _policies(rows)
+    calendars, calendar_version = _calendars(rows)
+    calendars = domain.industry_calendars(calendars, settings.industry)
+    name = settings.effective_sla_policy
+    policy = policies.get(name) or domain.SLA_POLICIES.get(name) or policies["cross-industry"]
+    return Engine(
+        ruleset=ruleset,
+        policy=domain.industry_policy(policy, settings.industry),
+        policy_version=policy_version,
+        calendars=calendars,
+        calendar_version=calendar_version,
+        industry=settings.industry,
+    )
+
+
+async def load_engine(session: AsyncSession, settings: TriageSettings) -> Engine:
+    return engine_from(await repository.latest_configs(session, KINDS), settings)
+
+
+async def _new_version(
+    session: AsyncSession, kind: str, current: int, body: dict[str, Any], note: str, by: str
+) -> ConfigVersion:
+    row = ConfigVersion(
+        kind=kind,
+        version=current + 1,
+        body=body,
+        note=note[:200],
+        changed_by=by[:32],
+        created_at=utcnow(),
+    )
+    repository.add(session, row)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise ApiError(
+            409, "version_conflict", f"Another change made {kind} version {current + 1}; retry."
+        ) from exc
+    return row
+
+
+def _invalid(exc: domain.InvalidRule, code: str = "invalid_rule") -> ApiError:
+    return ApiError(422, code, str(exc))
+
+
+async def current_rules(session: AsyncSession) -> tuple[list[domain.Rule], int, dict[str, Any]]:
+    rows = await repository.latest_configs(session, ["rules"])
+    body, version = _rules_body(rows)
+    ruleset = domain.ruleset_from_body(body, version)
+    return list(ruleset.rules), version, domain.modifiers_to_dict(ruleset.modifiers)
+
+
+async def change_rules(
+    session: AsyncSession,
+    change: Callable[[list[domain.Rule]], list[domain.Rule]],
+    note: str,
+    by: str,
+) -> tuple[list[domain.Rule], int]:
+    """Apply ``change`` to the rules in force and store the result as a new version."""
+    rows = await repository.latest_configs(session, ["rules"])
+    body, version = _rules_body(rows)
+    ruleset = domain.ruleset_from_body(body, version)
+    rules = change(list(ruleset.rules))
+    try:
+        domain.validate_ruleset(rules)
+    except domain.InvalidRule as exc:
+        raise _invalid(exc) from exc
+    new_body = domain.ruleset_to_body(domain.RuleSet(tuple(rules), ruleset.modifiers))
+    row = await _new_version(session, "rules", version, new_body, note, by)
+    return rules, row.version
+
+
+async def create_rule(
+    session: AsyncSession, rule: domain.Rule, position: int | None, by: str
+) -> tuple[list[domain.Rule], int]:
+    def change(rules: list[domain.Rule]) -> list[domain.Rule]:
+        if any(r.rule_id == rule.rule_id for r in rules):
+            raise ApiError(409, "rule_exists", f"A rule {rule.rule_id} exists; update it instead.")
+        at = len(rules) if position is None else max(0, min(position, len(rules)))
+        return [*rules[:at], rule, *rules[at:]]
+
+    return await change_rules(session, change, f"create {rule.rule_id}", by)
+
+
+async def update_rule(
+    session: AsyncSession, rule_id: str, rule: domain.Rule, position: int | None, by: str
+) -> tuple[list[domain.Rule], int]:
+    def change(rules: list[domain.Rule]) -> list[domain.Rule]:
+        index = next((i for i, r in enumerate(rules) if r.rule_id == rule_id), None)
+        if index is None:
+            raise not_found("rule", rule_id)
+        rest = [r for i, r in enumerate(rules) if i != index]
+        at = index if position is None else max(0, min(position, len(rest)))
+        return [*rest[:at], rule, *rest[at:]]
+
+    return await change_rules(session, change, f"update {rule_id}", by)
+
+
+async def delete_rule(
+    session: AsyncSession, rule_id: str, by: str
+) -> tuple[list[domain.Rule], int]:
+    def change(rules: list[domain.Rule]) -> list[domain.Rule]:
+        if not any(r.rule_id == rule_id for r in rules):
+            raise not_found("rule", rule_id)
+        return [r for r in rules if r.rule_id != rule_id]
+
+    return await change_rules(session, change, f"delete {rule_id}", by)
+
+
+async def put_modifiers(
+    session: AsyncSession, modifiers: domain.PriorityModifiers, by: str
+) -> tuple[list[domain.Rule], int]:
+    """Store new priority modifiers (VIP, wide impact) as a new rule-set version."""
+    if modifiers.wide_impact_threshold < 1:
+        raise ApiError(422, "invalid_rule", "wide_impact_threshold must be at least 1.")
+    rows = await repository.latest_configs(session, ["rules"])
+    body, version = _rules_body(rows)
+    rules = domain.ruleset_from_body(body, version).rules
+    new_body = domain.ruleset_to_body(domain.RuleSet(rules, modifiers))
+    row = await _new_version(session, "rules", version, new_body, "put modifiers", by)
+    return list(rules), row.version
+
+
+async def current_policies(
+    session: AsyncSession,
+) -> tuple[dict[str, domain.SlaPolicy], int]:
+    return _policies(await repository.latest_configs(session, ["sla"]))
+
+
+async def put_policy(
+    session: AsyncSession, policy: domain.SlaPolicy, settings: TriageSettings, by: str
+) -> tuple[dict[str, domain.SlaPolicy], int]:
+    rows = await repository.latest_configs(session, ["sla", "calendars"])
+    policies, version = _policies(rows)
+    calendars, _ = _calendars(rows)
+    try:
+        domain.validate_policy(policy, domain.industry_calendars(calendars, settings.industry))
+    except domain.InvalidRule as exc:
+        raise _invalid(exc, "invalid_policy") from exc
+    policies[policy.name] = policy
+    body = {"policies": {n: domain.policy_to_dict(p) for n, p in policies.items()}}
+    row = await _new_version(session, "sla", version, body, f"put {policy.name}", by)
+    return policies, row.version
+
+
+async def current_calendars(
+    session: AsyncSession,
+) -> tuple[dict[str, BusinessCalendar], int]:
+    return _calendars(await repository.latest_configs(session, ["calendars"]))
+
+
+async def put_calendar(
+    session: AsyncSession, calendar: BusinessCalendar, by: str
+) -> tuple[dict[str, BusinessCalendar], int]:
+    calendars, version = await current_calendars(session)
+    calendars[calendar.name] = calendar
+    body = {"calendars": {n: c.to_dict() for n, c in calendars.items()}}
+    row = await _new_version(session, "calendars", version, body, f"put {calendar.name}", by)
+    return calendars, row.version
+
+
+# --------------------------------------------------------------------------- triage
 
 
 async def triage_tickets(
@@ -21,14 +244,30 @@ async def triage_tickets(
     decided = await repository.decided_ticket_ids(
         uow.session, [e.ticket_id for e in events if e.ticket_id]
     )
-    decisions: list[TriageDecision] = []
+    fresh: list[TicketReceived] = []
     for event in events:
         if event.ticket_id is None or event.ticket_id in decided:
             continue
         decided.add(event.ticket_id)
-        decision = _decide(event, settings)
+        fresh.append(event)
+    if not fresh:
+        return []
+    engine = await load_engine(uow.session, settings)
+    articles: list[KbArticle] | None = None
+    decisions: list[TriageDecision] = []
+    for event in fresh:
+        decision = _decide(event, engine)
+        if decision.category == "inquiry" and settings.kb_suggestions > 0:
+            if articles is None:
+                articles = await repository.list_articles(uow.session)
+            decision.kb_suggestions = suggest(
+                articles,
+                f"{event.data.subject} {event.data.description}",
+                event.data.received_at,
+                settings.kb_suggestions,
+            )
         decisions.append(decision)
-        uow.emit(_triaged_event(event, decision), cause=event)
+        uow.emit(triaged_event(decision), cause=event)
     repository.add(uow.session, *decisions)
     return decisions
 
@@ -40,11 +279,28 @@ async def triage_ticket(
     return decisions[0] if decisions else None
 
 
-def _decide(event: TicketReceived, settings: TriageSettings) -> TriageDecision:
+def _decide(event: TicketReceived, engine: Engine) -> TriageDecision:
     assert event.ticket_id is not None
     received = event.data
-    result = domain.classify(received.subject, received.description, received.customer_type)
-    due = domain.deadlines(result.priority, received.received_at, settings.sla_preset)
+    metadata = dict(received.metadata)
+    result = domain.evaluate(
+        engine.ruleset,
+        domain.TicketText(
+            received.subject,
+            received.description,
+            received.channel,
+            received.customer_type,
+            metadata,
+        ),
+    )
+    due = domain.compute_deadlines(
+        engine.policy, engine.calendars, result.priority, received.received_at
+    )
+    explanation = [
+        *result.explanation,
+        f"SLA policy {due.policy} v{engine.policy_version}, {result.priority} on calendar "
+        f"{due.calendar}",
+    ]
     return TriageDecision(
         ticket_id=event.ticket_id,
         ticket_no=received.ticket_no,
@@ -52,37 +308,264 @@ def _decide(event: TicketReceived, settings: TriageSettings) -> TriageDecision:
         scene=result.scene,
         priority=result.priority,
         team=result.team,
+        skill=result.skill,
+        tags=result.tags,
         keywords=result.keywords,
-        explanation=result.explanation,
+        explanation=explanation,
+        fired_rules=result.fired_rules,
+        decided_by=result.decided_by,
+        rule_version=engine.ruleset.version,
+        policy_version=engine.policy_version,
+        calendar_version=engine.calendar_version,
+        industry=engine.industry,
         sla_policy=due.policy,
         calendar=due.calendar,
+        calendar_spec=due.calendar_spec.to_dict(),
         received_at=received.received_at,
         respond_by=due.respond_by,
         resolve_by=due.resolve_by,
+        channel=received.channel,
+        customer_type=received.customer_type,
+        subject=received.subject[:200],
+        kb_suggestions=[],
         created_at=utcnow(),
     )
 
 
-def _triaged_event(event: TicketReceived, decision: TriageDecision) -> TicketTriaged:
-    received = event.data
-    return TicketTriaged(
-        ticket_id=decision.ticket_id,
-        data=TicketTriagedData(
-            ticket_no=received.ticket_no,
-            channel=received.channel,
-            customer_type=received.customer_type,
-            subject=received.subject,
-            category=decision.category,
-            scene=decision.scene,
-            priority=decision.priority,
-            team=decision.team,
-            keywords=decision.keywords,
-            explanation=decision.explanation,
-            deadlines=Deadlines(
-                policy=decision.sla_policy,
-                calendar=decision.calendar,
-                respond_by=decision.respond_by,
-                resolve_by=decision.resolve_by,
-            ),
+def _event_data(decision: TriageDecision, reason: str | None = None) -> TicketTriagedData:
+    return TicketTriagedData(
+        ticket_no=decision.ticket_no,
+        # Decisions made before 0002 did not store channel and customer type.
+        channel=decision.channel or "web_chat",
+        customer_type=decision.customer_type or "new",
+        subject=decision.subject or "",
+        category=decision.category,
+        scene=decision.scene,
+        priority=decision.priority,
+        team=decision.team,
+        skill=decision.skill,
+        keywords=decision.keywords,
+        tags=decision.tags or [],
+        explanation=decision.explanation,
+        fired_rules=decision.fired_rules or [],
+        decided_by=decision.decided_by,
+        rule_version=decision.rule_version,
+        industry=decision.industry,
+        kb_suggestions=[KbSuggestion.model_validate(s) for s in decision.kb_suggestions or []],
+        retriage_reason=reason,
+        deadlines=Deadlines(
+            policy=decision.sla_policy,
+            calendar=decision.calendar,
+            respond_by=decision.respond_by,
+            resolve_by=decision.resolve_by,
+            policy_version=decision.policy_version,
+            calendar_spec=decision.calendar_spec,
         ),
     )
+
+
+def triaged_event(decision: TriageDecision) -> TicketTriaged:
+    return TicketTriaged(ticket_id=decision.ticket_id, data=_event_data(decision))
+
+
+# --------------------------------------------------------------------------- re-triage
+
+
+@dataclass(frozen=True)
+class RetriageRequest:
+    reason: str
+    category: str | None = None
+    priority: str | None = None
+    team: str | None = None
+    scene: str | None = None
+
+
+async def retriage(
+    uow: UnitOfWork,
+    ticket_id: uuid.UUID,
+    request: RetriageRequest,
+    settings: TriageSettings,
+    by: str,
+) -> TriageDecision:
+    """A supervisor corrects a decision: the correction is logged, deadlines recomputed
+    with the SLA policy version the ticket was decided under, and ticket.retriaged sent."""
+    if request.team is not None and request.team not in domain.TEAMS:
+        raise ApiError(422, "unknown_team", f"Unknown team {request.team!r}.")
+    if request.category is None and request.priority is None and request.team is None:
+        raise ApiError(422, "nothing_to_change", "Give a category, priority or team.")
+    session = uow.session
+    decision = await repository.lock_decision(session, ticket_id)
+    if decision is None:
+        raise not_found("decision", ticket_id)
+    before = (decision.category, decision.priority, decision.team)
+    category = request.category or decision.category
+    priority = request.priority or decision.priority
+    team = request.team or decision.team
+    repository.add(
+        session,
+        Correction(
+            id=uuid.uuid4(),
+            ticket_id=ticket_id,
+            reason=request.reason[:500],
+            decided_by=decision.decided_by,
+            fired_rules=decision.fired_rules or [],
+            rule_version=decision.rule_version,
+            from_category=before[0],
+            from_priority=before[1],
+            from_team=before[2],
+            to_category=category,
+            to_priority=priority,
+            to_team=team,
+            corrected_by=by[:32],
+            created_at=utcnow(),
+        ),
+    )
+    policy, calendars = await _policy_of(session, decision, settings)
+    due = domain.compute_deadlines(policy, calendars, priority, decision.received_at)
+    decision.category, decision.priority, decision.team = category, priority, team
+    if request.scene is not None:
+        decision.scene = request.scene
+    decision.sla_policy, decision.calendar = due.policy, due.calendar
+    decision.calendar_spec = due.calendar_spec.to_dict()
+    decision.respond_by, decision.resolve_by = due.respond_by, due.resolve_by
+    decision.explanation = [
+        *decision.explanation,
+        f"re-triaged by {by}: {before[0]} {before[1]} → {before[2]} became "
+        f"{category} {priority} → {team} ({request.reason})",
+    ]
+    decision.retriaged_at = utcnow()
+    uow.emit(TicketRetriaged(ticket_id=ticket_id, data=_event_data(decision, request.reason)))
+    return decision
+
+
+async def _policy_of(
+    session: AsyncSession, decision: TriageDecision, settings: TriageSettings
+) -> tuple[domain.SlaPolicy, Mapping[str, BusinessCalendar]]:
+    """The SLA policy and calendars at the versions the decision used (new tickets only
+    get new versions), falling back to the ones in force."""
+    rows: dict[str, ConfigVersion] = {}
+    for kind, version in (
+        ("sla", decision.policy_version),
+        ("calendars", decision.calendar_version),
+    ):
+        row = await repository.get_config(session, kind, version) if version else None
+        if row is not None:
+            rows[kind] = row
+    current = await repository.latest_configs(
+        session, [k for k in ("sla", "calendars") if k not in rows]
+    )
+    rows = {**current, **rows}
+    policies, _ = _policies(rows)
+    calendars, _ = _calendars(rows)
+    calendars = domain.industry_calendars(calendars, decision.industry or settings.industry)
+    policy = policies.get(decision.sla_policy) or domain.SLA_POLICIES["cross-industry"]
+    return domain.industry_policy(policy, decision.industry or settings.industry), calendars
+
+
+@dataclass(frozen=True)
+class RuleCorrections:
+    rule_id: str | None
+    decisions: int
+    corrections: int
+
+
+async def corrections_report(session: AsyncSession) -> list[RuleCorrections]:
+    corrected = await repository.corrections_per_rule(session)
+    decided = await repository.decisions_per_rule(session)
+    return [RuleCorrections(rule, decided.get(rule, 0), count) for rule, count in corrected]
+
+
+# --------------------------------------------------------------------------- knowledge base
+
+
+def _valid(article: KbArticle, at: datetime) -> bool:
+    return (article.valid_from is None or article.valid_from <= at) and (
+        article.valid_to is None or at < article.valid_to
+    )
+
+
+def suggest(
+    articles: Sequence[KbArticle], text: str, at: datetime, limit: int
+) -> list[dict[str, Any]]:
+    """The best articles for a text, as ``KbSuggestion`` dicts (JSON-ready)."""
+    valid = {a.id: a for a in articles if _valid(a, at)}
+    ranked = domain.rank_articles(
+        text, [(a.id, a.title, a.answer, a.tags) for a in valid.values()], limit
+    )
+    return [
+        KbSuggestion(
+            article_id=ident,
+            title=valid[ident].title,
+            answer=valid[ident].answer,
+            score=round(score, 3),
+        ).model_dump(mode="json")
+        for ident, score in ranked
+    ]
+
+
+async def search_articles(
+    session: AsyncSession, query: str, limit: int, at: datetime | None = None
+) -> list[tuple[KbArticle, float]]:
+    when = at or utcnow()
+    articles = {a.id: a for a in await repository.list_articles(session, valid_at=when)}
+    ranked = domain.rank_articles(
+        query, [(a.id, a.title, a.answer, a.tags) for a in articles.values()], limit
+    )
+    return [(articles[ident], score) for ident, score in ranked]
+
+
+@dataclass(frozen=True)
+class ArticleInput:
+    title: str
+    answer: str
+    tags: Sequence[str]
+    category: str | None
+    valid_from: datetime | None
+    valid_to: datetime | None
+
+
+def _check_validity(data: ArticleInput) -> None:
+    if data.valid_from and data.valid_to and data.valid_to <= data.valid_from:
+        raise ApiError(422, "invalid_article", "valid_to must be after valid_from.")
+
+
+def create_article(session: AsyncSession, data: ArticleInput) -> KbArticle:
+    _check_validity(data)
+    now = utcnow()
+    article = KbArticle(
+        id=uuid.uuid4(),
+        title=data.title,
+        answer=data.answer,
+        tags=list(data.tags),
+        category=data.category,
+        valid_from=data.valid_from,
+        valid_to=data.valid_to,
+        created_at=now,
+        updated_at=now,
+    )
+    repository.add(session, article)
+    return article
+
+
+async def update_article(
+    session: AsyncSession, article_id: uuid.UUID, data: ArticleInput
+) -> KbArticle:
+    _check_validity(data)
+    article = await repository.get_article(session, article_id)
+    if article is None:
+        raise not_found("article", article_id)
+    article.title, article.answer, article.tags = data.title, data.answer, list(data.tags)
+    article.category, article.valid_from, article.valid_to = (
+        data.category,
+        data.valid_from,
+        data.valid_to,
+    )
+    article.updated_at = utcnow()
+    return article
+
+
+async def delete_article(session: AsyncSession, article_id: uuid.UUID) -> None:
+    article = await repository.get_article(session, article_id)
+    if article is None:
+        raise not_found("article", article_id)
+    await repository.delete_article(session, article)

@@ -108,16 +108,27 @@ def test_cross_industry_p0_deadlines() -> None:
 @pytest.mark.parametrize(
     ("priority", "respond", "resolve"),
     [
-        ("P1", timedelta(hours=2), timedelta(hours=24)),
-        ("P2", timedelta(hours=24), timedelta(hours=72)),
+        # Sunday 17:15 in Shanghai: P1/P2 clocks run on the business calendar from
+        # Monday 09:00; 2 h is working time, 24 h / 72 h are 1 / 3 working days.
+        (
+            "P1",
+            datetime(2026, 11, 23, 3, 0, tzinfo=UTC),
+            datetime(2026, 11, 24, 1, 0, tzinfo=UTC),
+        ),
+        (
+            "P2",
+            datetime(2026, 11, 24, 1, 0, tzinfo=UTC),
+            datetime(2026, 11, 26, 1, 0, tzinfo=UTC),
+        ),
     ],
 )
 def test_cross_industry_p1_p2_deadlines(
-    priority: str, respond: timedelta, resolve: timedelta
+    priority: str, respond: datetime, resolve: datetime
 ) -> None:
     received = datetime(2026, 11, 22, 9, 15, tzinfo=UTC)
     due = triage.deadlines(priority, received, "cross-industry")
-    assert (due.respond_by - received, due.resolve_by - received) == (respond, resolve)
+    assert (due.respond_by, due.resolve_by) == (respond, resolve)
+    assert due.calendar == "default"
 
 
 def test_unknown_sla_preset_is_an_error() -> None:

@@ -1,0 +1,472 @@
+"""Triage over HTTP and its store, on SQLite and PostgreSQL: rule versioning, decisions,
+SLA policies, calendars, re-triage and the knowledge base."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from services.triage import domain, service
+from services.triage.app import MIGRATIONS, create_app
+from services.triage.models import BUS, TriageDecision
+from services.triage.settings import TriageSettings
+from shared.database import create_engine, session_factory
+from shared.events import (
+    TicketReceived,
+    TicketReceivedData,
+    TicketRetriaged,
+    TicketTriaged,
+    Topics,
+    parse_event,
+)
+from shared.migrations import upgrade
+from shared.outbox import UnitOfWork
+
+KEYS = {"ad": "admin", "sv": "supervisor", "ag": "agent", "vw": "viewer", "gw": "gateway"}
+ADMIN = {"Authorization": "Bearer ad"}
+SUPERVISOR = {"Authorization": "Bearer sv"}
+AGENT = {"Authorization": "Bearer ag"}
+# Monday 2026-11-23 10:00 in Shanghai: inside working hours.
+T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+
+@dataclass
+class _Runtime:
+    """What triage's routes need from the service runtime, without a broker."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    settings: TriageSettings
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions, BUS.outbox, Topics("t"), "triage")
+
+
+@dataclass
+class Harness:
+    client: httpx.AsyncClient
+    runtime: _Runtime
+    engine: AsyncEngine
+
+    async def triage(self, subject: str, description: str = "", **kw: Any) -> TriageDecision:
+        event = _received(subject, description, **kw)
+        async with self.runtime.unit_of_work() as uow:
+            decision = await service.triage_ticket(uow, event, self.runtime.settings)
+            await uow.commit()
+        assert decision is not None
+        return decision
+
+    async def decision(self, ticket_id: uuid.UUID) -> TriageDecision:
+        async with self.runtime.sessions() as session:
+            found = await session.get(TriageDecision, ticket_id)
+        assert found is not None
+        return found
+
+    async def events(self) -> list[Any]:
+        async with self.runtime.sessions() as session:
+            rows = (await session.execute(sa.select(BUS.outbox).order_by(BUS.outbox.c.id))).all()
+        return [parse_event(row.payload) for row in rows]
+
+
+def _received(
+    subject: str, description: str = "", customer_type: str = "new", at: datetime = T0
+) -> TicketReceived:
+    return TicketReceived(
+        ticket_id=uuid.uuid4(),
+        data=TicketReceivedData(
+            ticket_no="T20261123-000001",
+            channel="web_chat",
+            customer_id=uuid.uuid4(),
+            customer_type=customer_type,  # type: ignore[arg-type]
+            subject=subject,
+            description=description,
+            received_at=at,
+        ),
+    )
+
+
+@pytest.fixture
+async def harness(database_url: str) -> AsyncIterator[Harness]:
+    await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
+    settings = TriageSettings(database_url=database_url, api_keys=KEYS, log_json=False)
+    engine = create_engine(database_url)
+    app = create_app(settings)
+    runtime = _Runtime(session_factory(engine), settings)
+    app.state.runtime = runtime
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield Harness(client, runtime, engine)
+    finally:
+        await engine.dispose()
+
+
+LOST_PARCEL = {
+    "rule_id": "logistics.lost",
+    "description": "A lost parcel is urgent",
+    "conditions": {"keywords": ["快递丢了", "包裹丢失"]},
+    "actions": {"category": "complaint", "priority": "P0", "team": "logistics", "scene": "in_sale"},
+    "position": 0,
+}
+
+
+async def test_rule_changes_are_versioned_and_apply_to_new_tickets_only(
+    harness: Harness,
+) -> None:
+    client = harness.client
+    listed = await client.get("/v1/rules", headers=AGENT)
+    assert listed.status_code == 200, listed.text
+    assert listed.json()["version"] == 1
+    # The migration's seed is the code's default rule set.
+    seeded = [domain.rule_from_dict(r) for r in listed.json()["rules"]]
+    assert tuple(seeded) == domain.DEFAULT_RULES
+
+    before = await harness.triage("快递丢了怎么办")
+    assert (before.decided_by, before.priority, before.rule_version) == ("logistics.delay", "P1", 1)
+
+    forbidden = await client.post("/v1/rules", json=LOST_PARCEL, headers=SUPERVISOR)
+    assert forbidden.status_code == 403
+    created = await client.post("/v1/rules", json=LOST_PARCEL, headers=ADMIN)
+    assert created.status_code == 201, created.text
+    assert created.json()["version"] == 2
+    assert created.json()["rules"][0]["rule_id"] == "logistics.lost"
+
+    after = await harness.triage("快递丢了怎么办")
+    assert (after.decided_by, after.priority, after.rule_version) == ("logistics.lost", "P0", 2)
+    assert (await harness.decision(before.ticket_id)).priority == "P1"
+
+    dry = await client.post("/v1/classify", json={"subject": "包裹丢失了"}, headers=AGENT)
+    assert dry.status_code == 200, dry.text
+    body = dry.json()
+    assert (body["decided_by"], body["rule_version"], body["priority"]) == (
+        "logistics.lost",
+        2,
+        "P0",
+    )
+    assert body["deadlines"]["calendar"] == "24x7"
+    assert any("logistics.lost" in line for line in body["explanation"])
+
+    duplicate = await client.post("/v1/rules", json=LOST_PARCEL, headers=ADMIN)
+    assert (duplicate.status_code, duplicate.json()["code"]) == (409, "rule_exists")
+
+    updated_rule = {**LOST_PARCEL, "actions": {**LOST_PARCEL["actions"], "priority": "P1"}}
+    updated = await client.put("/v1/rules/logistics.lost", json=updated_rule, headers=ADMIN)
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["version"] == 3
+    one = await client.get("/v1/rules/logistics.lost", headers=AGENT)
+    assert one.json()["actions"]["priority"] == "P1"
+    missing = await client.put("/v1/rules/nope", json=updated_rule, headers=ADMIN)
+    assert (missing.status_code, missing.json()["code"]) == (404, "rule_not_found")
+
+    deleted = await client.delete("/v1/rules/logistics.lost", headers=ADMIN)
+    assert deleted.status_code == 200
+    assert deleted.json()["version"] == 4
+    assert (await client.get("/v1/rules/logistics.lost", headers=AGENT)).status_code == 404
+    versions = await client.get("/v1/rules/versions", headers=AGENT)
+    assert [v["version"] for v in versions.json()] == [4, 3, 2, 1]
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"actions": {"category": "complaint", "priority": "P1", "team": "nobody"}},
+        {"actions": {"category": "gossip", "priority": "P1", "team": "logistics"}},
+        {"actions": {"category": "complaint", "priority": "P7", "team": "logistics"}},
+        {"conditions": {"patterns": ["(unclosed"]}},
+        {"conditions": {}},
+        {"conditions": {"keywords": [""]}},
+    ],
+)
+async def test_broken_rules_are_refused_with_invalid_rule(
+    harness: Harness, broken: dict[str, Any]
+) -> None:
+    rule = {**LOST_PARCEL, **broken}
+    refused = await harness.client.post("/v1/rules", json=rule, headers=ADMIN)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "invalid_rule"
+    listed = await harness.client.get("/v1/rules", headers=AGENT)
+    assert listed.json()["version"] == 1
+
+
+async def test_decision_records_versions_and_carries_the_calendar(harness: Harness) -> None:
+    decision = await harness.triage("物流延迟", "三天没到")
+    assert (decision.rule_version, decision.policy_version, decision.calendar_version) == (1, 1, 1)
+    (event,) = await harness.events()
+    assert isinstance(event, TicketTriaged)
+    due = event.data.deadlines
+    assert due.policy_version == 1
+    assert due.calendar == "default"
+    assert due.calendar_spec is not None
+    # Monday 10:00 + 2 working hours.
+    assert due.respond_by == T0 + timedelta(hours=2)
+    assert event.data.decided_by == "logistics.delay"
+    assert event.data.rule_version == 1
+    view = await harness.client.get(f"/v1/decisions/{decision.ticket_id}", headers=AGENT)
+    assert view.status_code == 200, view.text
+    assert view.json()["fired_rules"] == ["logistics.delay"]
+
+
+async def test_sla_policy_and_calendar_changes_are_versioned(harness: Harness) -> None:
+    client = harness.client
+    policies = await client.get("/v1/sla-policies", headers=AGENT)
+    assert policies.status_code == 200
+    assert policies.json()["version"] == 1
+    assert policies.json()["active"] == "cross-industry"
+    assert {p["name"] for p in policies.json()["policies"]} == set(domain.SLA_POLICIES)
+
+    faster = {
+        "targets": {
+            "P0": {"respond": "15m", "resolve": "4h", "calendar": "24x7"},
+            "P1": {"respond": "1h", "resolve": "1d", "calendar": "default"},
+            "P2": {"respond": "1d", "resolve": "3d", "calendar": "default"},
+        }
+    }
+    changed = await client.put("/v1/sla-policies/cross-industry", json=faster, headers=ADMIN)
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["version"] == 2
+    decision = await harness.triage("物流延迟")
+    assert decision.policy_version == 2
+    assert decision.respond_by == T0 + timedelta(hours=1)
+
+    bad = {
+        "targets": {
+            **faster["targets"],
+            "P1": {"respond": "soon", "resolve": "1d", "calendar": "default"},
+        }
+    }
+    refused = await client.put("/v1/sla-policies/cross-industry", json=bad, headers=ADMIN)
+    assert (refused.status_code, refused.json()["code"]) == (422, "invalid_policy")
+    unknown_calendar = {
+        "targets": {
+            **faster["targets"],
+            "P2": {"respond": "1d", "resolve": "3d", "calendar": "mars"},
+        }
+    }
+    refused = await client.put("/v1/sla-policies/x", json=unknown_calendar, headers=ADMIN)
+    assert (refused.status_code, refused.json()["code"]) == (422, "invalid_policy")
+
+    calendars = await client.get("/v1/calendars", headers=AGENT)
+    assert {c["name"] for c in calendars.json()["calendars"]} == {"default", "24x7"}
+    assert calendars.json()["china_holiday_years"][1] >= 2026
+    # Today becomes a company holiday: new P1 tickets start counting tomorrow.
+    holiday = {
+        "windows": [["09:00", "12:00"], ["13:30", "18:00"]],
+        "extra_holidays": ["2026-11-23"],
+    }
+    put = await client.put("/v1/calendars/default", json=holiday, headers=ADMIN)
+    assert put.status_code == 200, put.text
+    assert put.json()["version"] == 2
+    moved = await harness.triage("物流延迟")
+    assert moved.calendar_version == 2
+    assert moved.respond_by == datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # Tue 10:00 CST
+
+    for bad_calendar in (
+        {"windows": [["18:00", "09:00"]]},
+        {"timezone": "Mars/Olympus"},
+        {"windows": [["nine", "ten"]]},
+    ):
+        refused = await client.put("/v1/calendars/default", json=bad_calendar, headers=ADMIN)
+        assert (refused.status_code, refused.json()["code"]) == (422, "invalid_calendar")
+    agent = await client.put("/v1/calendars/default", json=holiday, headers=AGENT)
+    assert agent.status_code == 403
+
+
+async def test_retriage_logs_the_correction_and_emits_retriaged(harness: Harness) -> None:
+    client = harness.client
+    decision = await harness.triage("退货的钱还没退回来", customer_type="new")
+    assert decision.team == "finance"
+    path = f"/v1/tickets/{decision.ticket_id}/retriage"
+    body = {"reason": "应由售后处理", "team": "after_sales", "priority": "P0"}
+
+    assert (await client.post(path, json=body, headers=AGENT)).status_code == 403
+    done = await client.post(path, json=body, headers=SUPERVISOR)
+    assert done.status_code == 200, done.text
+    assert (done.json()["team"], done.json()["priority"]) == ("after_sales", "P0")
+    assert done.json()["retriaged_at"]
+
+    events = await harness.events()
+    assert [e.type for e in events] == ["ticket.triaged", "ticket.retriaged"]
+    retriaged = events[1]
+    assert isinstance(retriaged, TicketRetriaged)
+    assert retriaged.data.retriage_reason == "应由售后处理"
+    assert retriaged.data.deadlines.calendar == "24x7"
+    assert retriaged.data.deadlines.respond_by == T0 + timedelta(minutes=30)
+
+    report = await client.get("/v1/rules/corrections", headers=AGENT)
+    assert report.status_code == 200
+    assert report.json() == [
+        {
+            "rule_id": decision.decided_by,
+            "decisions": 1,
+            "corrections": 1,
+            "correction_rate": 1.0,
+        }
+    ]
+
+    unknown = await client.post(
+        f"/v1/tickets/{uuid.uuid4()}/retriage", json=body, headers=SUPERVISOR
+    )
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "decision_not_found")
+    nothing = await client.post(path, json={"reason": "x"}, headers=SUPERVISOR)
+    assert (nothing.status_code, nothing.json()["code"]) == (422, "nothing_to_change")
+    bad_team = await client.post(path, json={"reason": "x", "team": "ufo"}, headers=SUPERVISOR)
+    assert (bad_team.status_code, bad_team.json()["code"]) == (422, "unknown_team")
+
+
+async def test_knowledge_base_search_crud_and_suggestions(harness: Harness) -> None:
+    client = harness.client
+    seeded = await client.get("/v1/kb/articles", headers=AGENT)
+    assert seeded.status_code == 200
+    titles = {a["title"] for a in seeded.json()}
+    assert {"七天无理由退换货政策", "退款到账时间", "保修政策"} <= titles
+
+    async def top(q: str) -> str:
+        hits = await client.get("/v1/kb/search", params={"q": q}, headers=AGENT)
+        assert hits.status_code == 200, hits.text
+        assert hits.json(), q
+        title: str = hits.json()[0]["article"]["title"]
+        return title
+
+    assert await top("七天无理由退货需要什么条件") == "七天无理由退换货政策"
+    assert await top("退款多久到账") == "退款到账时间"
+    assert await top("保修期多长") == "保修政策"
+    assert (await client.get("/v1/kb/search", headers=AGENT)).json() == []
+
+    decision = await harness.triage("请问七天无理由退货的条件是什么")
+    assert decision.category == "inquiry"
+    (event,) = await harness.events()
+    assert event.data.kb_suggestions
+    assert event.data.kb_suggestions[0].title == "七天无理由退换货政策"
+
+    article = {
+        "title": "双十一价保规则",
+        "answer": "活动期间购买的商品享受15天价保。",
+        "tags": ["价保", "双十一"],
+        "category": "inquiry",
+    }
+    assert (await client.post("/v1/kb/articles", json=article, headers=AGENT)).status_code == 403
+    created = await client.post("/v1/kb/articles", json=article, headers=ADMIN)
+    assert created.status_code == 201, created.text
+    article_id = created.json()["id"]
+    assert await top("价保规则") == "双十一价保规则"
+
+    expired = {**article, "valid_to": (datetime.now(UTC) - timedelta(days=1)).isoformat()}
+    updated = await client.put(f"/v1/kb/articles/{article_id}", json=expired, headers=ADMIN)
+    assert updated.status_code == 200, updated.text
+    hits = await client.get("/v1/kb/search", params={"q": "价保"}, headers=AGENT)
+    assert all(h["article"]["id"] != article_id for h in hits.json())
+
+    backwards = {
+        **article,
+        "valid_from": "2026-12-01T00:00:00Z",
+        "valid_to": "2026-11-01T00:00:00Z",
+    }
+    refused = await client.put(f"/v1/kb/articles/{article_id}", json=backwards, headers=ADMIN)
+    assert (refused.status_code, refused.json()["code"]) == (422, "invalid_article")
+
+    gone = await client.delete(f"/v1/kb/articles/{article_id}", headers=ADMIN)
+    assert gone.status_code == 204
+    missing = await client.get(f"/v1/kb/articles/{article_id}", headers=AGENT)
+    assert (missing.status_code, missing.json()["code"]) == (404, "article_not_found")
+    garbage = await client.get("/v1/kb/articles/not-a-uuid", headers=AGENT)
+    assert garbage.status_code == 404
+
+
+async def test_priority_modifiers_are_configurable_over_http(harness: Harness) -> None:
+    client = harness.client
+    body = {"vip_raises": False, "wide_impact_keywords": ["全网"], "wide_impact_threshold": 10}
+    assert (await client.put("/v1/rules/modifiers", json=body, headers=AGENT)).status_code == 403
+    put = await client.put("/v1/rules/modifiers", json=body, headers=ADMIN)
+    assert put.status_code == 200, put.text
+    assert put.json()["version"] == 2
+    assert put.json()["modifiers"]["vip_raises"] is False
+    vip = await harness.triage("物流延迟", customer_type="vip")
+    assert (vip.priority, vip.rule_version) == ("P1", 2)
+    wide = await harness.triage("物流延迟", "全网都没到")
+    assert wide.priority == "P0"
+    bad = await client.put(
+        "/v1/rules/modifiers", json={**body, "wide_impact_threshold": 0}, headers=ADMIN
+    )
+    assert (bad.status_code, bad.json()["code"]) == (422, "validation_error")
+
+
+async def test_history_downgrades_and_upgrades_again(database_url: str) -> None:
+    from alembic import command
+
+    from shared.migrations import alembic_config
+
+    config = alembic_config(MIGRATIONS, database_url)
+    await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
+    await asyncio.to_thread(command.downgrade, config, "0001")
+    await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
+
+
+async def test_a_batch_is_decided_in_one_pass_and_redeliveries_change_nothing(
+    harness: Harness,
+) -> None:
+    events = [
+        _received("账号无法登录"),
+        _received("请问保修政策是什么"),
+        _received("想定制一批带公司标志的产品", customer_type="vip"),
+    ]
+    async with harness.runtime.unit_of_work() as uow:
+        decisions = await service.triage_tickets(
+            uow, [*events, events[0]], harness.runtime.settings
+        )
+        await uow.commit()
+    assert [(d.category, d.priority, d.team) for d in decisions] == [
+        ("fault", "P0", "tech_support"),
+        ("inquiry", "P2", "frontline"),
+        ("customization", "P1", "product"),
+    ]
+    async with harness.runtime.unit_of_work() as uow:
+        assert await service.triage_tickets(uow, events, harness.runtime.settings) == []
+        await uow.commit()
+    emitted = await harness.events()
+    assert [e.ticket_id for e in emitted] == [e.ticket_id for e in events]
+    assert emitted[1].data.kb_suggestions[0].title == "保修政策"
+    assert not emitted[0].data.kb_suggestions
+
+
+async def test_seeded_policies_and_calendars_are_the_code_defaults(harness: Harness) -> None:
+    policies = (await harness.client.get("/v1/sla-policies", headers=AGENT)).json()["policies"]
+    assert {p["name"]: domain.policy_from_dict(p) for p in policies} == domain.SLA_POLICIES
+    calendars = (await harness.client.get("/v1/calendars", headers=AGENT)).json()["calendars"]
+    from shared.calendar import BusinessCalendar
+
+    assert {c["name"]: BusinessCalendar.from_dict(c) for c in calendars} == domain.DEFAULT_CALENDARS
+
+
+async def test_retriage_keeps_the_policy_version_the_ticket_was_decided_under(
+    harness: Harness,
+) -> None:
+    old = await harness.triage("物流延迟")
+    faster = {
+        "targets": {
+            "P0": {"respond": "10m", "resolve": "2h", "calendar": "24x7"},
+            "P1": {"respond": "1h", "resolve": "1d", "calendar": "default"},
+            "P2": {"respond": "1d", "resolve": "3d", "calendar": "default"},
+        }
+    }
+    put = await harness.client.put("/v1/sla-policies/cross-industry", json=faster, headers=ADMIN)
+    assert put.status_code == 200, put.text
+    done = await harness.client.post(
+        f"/v1/tickets/{old.ticket_id}/retriage",
+        json={"reason": "影响面大", "priority": "P0"},
+        headers=SUPERVISOR,
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["policy_version"] == 1
+    # Version 1's P0 window (30 min), not the newer 10 min.
+    respond_by = datetime.fromisoformat(done.json()["respond_by"])
+    assert respond_by == T0 + timedelta(minutes=30)
+    new = await harness.triage("物流延迟", customer_type="vip")
+    assert (new.policy_version, new.respond_by) == (2, T0 + timedelta(minutes=10))
