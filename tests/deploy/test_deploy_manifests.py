@@ -1,0 +1,162 @@
+"""docker-compose.yml and deploy/k8s checked against the code.
+
+Docker cannot run on the development machines, so these tests read the
+manifests and compare them with what the code really serves and reads:
+commands, ports, health paths, settings variables, secrets and databases.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from shared.settings import DEFAULT_PORTS, ServiceSettings
+from sopdesk.catalogue import SERVICE_NAMES, entry
+from sopdesk.cli import app as cli
+
+ROOT = Path(__file__).resolve().parents[2]
+K8S = ROOT / "deploy" / "k8s"
+
+
+def _compose() -> dict[str, Any]:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def _k8s_documents() -> list[dict[str, Any]]:
+    docs: list[dict[str, Any]] = []
+    for path in sorted(K8S.glob("*.yaml")):
+        docs.extend(d for d in yaml.safe_load_all(path.read_text()) if d)
+    return docs
+
+
+def _by_kind(kind: str) -> dict[str, dict[str, Any]]:
+    return {d["metadata"]["name"]: d for d in _k8s_documents() if d["kind"] == kind}
+
+
+def _cli_commands() -> set[str]:
+    names = {c.name or (c.callback.__name__ if c.callback else "") for c in cli.registered_commands}
+    names.update(g.name or "" for g in cli.registered_groups)
+    return names
+
+
+def _settings_variables() -> set[str]:
+    """Every SOPDESK_* variable some service's settings class reads."""
+    fields: set[str] = set(ServiceSettings.model_fields)
+    for name in SERVICE_NAMES:
+        fields.update(entry(name).settings_class.model_fields)
+    return {f"SOPDESK_{field.upper()}" for field in fields}
+
+
+def _routes(service: str) -> set[str]:
+    app = entry(service).create_app(entry(service).settings_class(api_keys={"k": "admin"}))
+    return {path for path in app.openapi()["paths"]}
+
+
+def test_compose_runs_every_service_on_its_port_after_migrations_and_topics() -> None:
+    services = _compose()["services"]
+    assert services["kafka"]["image"].startswith("apache/kafka")
+    assert "broker,controller" in services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"]
+    assert services["migrate"]["command"][0] == "migrate"
+    assert services["topics"]["command"] == ["topics"]
+    assert {"migrate", "topics", "serve"} <= _cli_commands()
+    for name in SERVICE_NAMES:
+        spec = services[name]
+        port = DEFAULT_PORTS[name]
+        assert spec["command"] == ["serve", name, "--port", str(port)]
+        assert spec["environment"]["PORT"] == str(port)
+        assert "/readyz" in " ".join(spec["healthcheck"]["test"])
+        assert spec["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+        assert spec["depends_on"]["topics"]["condition"] == "service_completed_successfully"
+    assert services["analytics"]["ports"] == ["8005:8005"]  # the dashboard
+
+
+def test_compose_databases_match_the_init_script() -> None:
+    template = _compose()["x-sopdesk"]["environment"]["SOPDESK_DATABASE_URL"]
+    init = (ROOT / "deploy" / "postgres" / "init.sql").read_text()
+    for name in SERVICE_NAMES:
+        url = template.replace("{service}", name)
+        user, database = re.match(r".*://([^:]+):[^@]+@[^/]+/(\w+)$", url).groups()  # type: ignore[union-attr]
+        assert f"CREATE ROLE {user} LOGIN" in init
+        assert f"CREATE DATABASE {database} OWNER {user}" in init
+
+
+def test_every_variable_the_manifests_set_is_a_real_setting() -> None:
+    known = _settings_variables()
+    texts = {
+        "docker-compose.yml": (ROOT / "docker-compose.yml").read_text(),
+        ".env.example": (ROOT / ".env.example").read_text(),
+        **{p.name: p.read_text() for p in K8S.glob("*.yaml")},
+    }
+    for source, text in texts.items():
+        for variable in set(re.findall(r"\bSOPDESK_[A-Z0-9_]+", text)):
+            assert variable in known, f"{source} sets {variable}, which no settings class reads"
+
+
+def test_required_settings_are_provided() -> None:
+    # `sopdesk serve` refuses to start without API keys.
+    assert "SOPDESK_API_KEYS" in (ROOT / ".env.example").read_text()
+    secret = _by_kind("Secret")["sopdesk-secrets"]["stringData"]
+    assert "SOPDESK_API_KEYS" in secret
+    for name in SERVICE_NAMES:
+        assert f"{name.upper()}_DATABASE_URL" in secret
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_k8s_deployment_matches_the_service(service: str) -> None:
+    deployment = _by_kind("Deployment")[f"sopdesk-{service}"]
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    port = DEFAULT_PORTS[service]
+    assert container["args"] == ["serve", service, "--port", str(port)]
+    assert container["ports"][0]["containerPort"] == port
+    routes = _routes(service)
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz" in routes
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz" in routes
+    annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["prometheus.io/path"] == "/metrics" in routes
+    assert annotations["prometheus.io/port"] == str(port)
+    secret = _by_kind("Secret")["sopdesk-secrets"]["stringData"]
+    for variable in container["env"]:
+        ref = variable["valueFrom"]["secretKeyRef"]
+        assert ref["name"] == "sopdesk-secrets" and ref["key"] in secret
+
+    service_spec = _by_kind("Service")[f"sopdesk-{service}"]
+    assert service_spec["spec"]["ports"][0]["port"] == port
+    assert service_spec["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
+
+    job = _by_kind("Job")[f"sopdesk-migrate-{service}"]
+    (migrate,) = job["spec"]["template"]["spec"]["containers"]
+    assert migrate["args"][:2] == ["migrate", service]
+
+    hpa = _by_kind("HorizontalPodAutoscaler")[f"sopdesk-{service}"]
+    partitions = int(_by_kind("ConfigMap")["sopdesk-config"]["data"]["SOPDESK_TOPIC_PARTITIONS"])
+    assert hpa["spec"]["maxReplicas"] <= partitions  # more consumers than partitions idle
+    metrics = {m["type"]: m for m in hpa["spec"]["metrics"]}
+    assert metrics["External"]["external"]["metric"]["name"] == "sopdesk_consumer_lag"
+
+
+def test_topics_job_and_image() -> None:
+    job = _by_kind("Job")["sopdesk-topics"]
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    assert container["args"] == ["topics"]
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert 'ENTRYPOINT ["sopdesk"]' in dockerfile
+    for package in ("shared", "services", "sopdesk"):
+        assert f"COPY {package} ./{package}" in dockerfile
+
+
+def test_alert_rules_use_metrics_the_services_export() -> None:
+    rules = yaml.safe_load((ROOT / "deploy" / "monitoring" / "alerts.yaml").read_text())
+    exported = set()
+    for name in SERVICE_NAMES:
+        app = entry(name).create_app(entry(name).settings_class(api_keys={"k": "admin"}))
+        for metric in app.state.metrics.registry.collect():
+            exported.add(metric.name)
+    for group in rules["groups"]:
+        for rule in group["rules"]:
+            for metric in re.findall(r"\bsopdesk_[a-z_]+", rule["expr"]):
+                base = re.sub(r"_(total|bucket|sum|count)$", "", metric)
+                assert base in exported, f"{rule['alert']} uses {metric}, which nothing exports"
