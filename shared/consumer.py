@@ -42,6 +42,7 @@ from sqlalchemy import exc as sa_exc
 from shared.events import EVENT_TYPES, Envelope, Topics, utcnow
 from shared.observability import ServiceMetrics, correlation_id_var, get_logger
 from shared.outbox import UnitOfWork
+from shared.tracing import carrier_from_headers, consuming
 
 log = get_logger(__name__)
 
@@ -254,9 +255,11 @@ class EventConsumer:
             self._metrics.events_consumed.labels(self.name, event_type, "ignored").inc()
             return None
         try:
-            return EVENT_TYPES[event_type].model_validate(raw)
+            event = EVENT_TYPES[event_type].model_validate(raw)
         except ValidationError as exc:
             raise PoisonMessage(f"invalid {event_type}: {exc}", event_type) from exc
+        event._trace_carrier = carrier_from_headers(record.headers)
+        return event
 
     async def _apply(self, events: Sequence[Envelope]) -> None:
         inbox = self._inbox
@@ -280,6 +283,10 @@ class EventConsumer:
                 fresh.append(event)
             if not fresh:
                 return
+            for event in fresh:
+                # A span per event, child of the emitter's: what it emits continues the trace.
+                with consuming(event.type, self.name, event._trace_carrier) as carrier:
+                    event._trace_carrier = carrier
             for event_type, run in itertools.groupby(fresh, key=lambda e: e.type):
                 await self._handlers[event_type](list(run), uow)
             now = utcnow()

@@ -12,7 +12,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter
 
 Channel = Literal["phone", "web_chat", "app", "mini_program", "email", "social", "store"]
 Category = Literal["inquiry", "complaint", "fault", "suggestion", "after_sales", "customization"]
@@ -47,6 +47,10 @@ class Envelope(BaseModel):
     ticket_id: uuid.UUID | None = None
     correlation_id: uuid.UUID | None = None
     data: Payload
+
+    # W3C trace context of the span this event belongs to; travels in message
+    # headers, not in the JSON (see shared.tracing).
+    _trace_carrier: dict[str, str] = PrivateAttr(default_factory=dict)
 
     def stream_name(self) -> str:
         return self.stream
@@ -254,6 +258,9 @@ class ProgressNotedData(AgentActionData):
     # waiting on the customer (True pauses the clock, False resumes it).
     collaborator: str | None = None
     waiting_on_customer: bool | None = None
+    # An on-site visit booked: the engineer comes within this window.
+    visit_from: datetime | None = None
+    visit_until: datetime | None = None
 
 
 class TicketProgressNoted(Envelope):

@@ -21,6 +21,7 @@ from shared.observability import RequestContextMiddleware, ServiceMetrics
 from shared.outbox import UnitOfWork
 from shared.runtime import ServiceRuntime
 from shared.settings import ServiceSettings
+from shared.tracing import configure_tracing
 
 
 class Health(BaseModel):
@@ -147,4 +148,6 @@ def create_service_app(
     )
     install_plumbing(app, settings, metrics)
     app.include_router(router)
+    if settings.tracing_endpoint:
+        configure_tracing(settings.service_name, app, settings.tracing_endpoint)
     return app

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.events import Envelope, Topics, utcnow
 from shared.observability import ServiceMetrics, correlation_id_var, get_logger
+from shared.tracing import current_carrier
 
 log = get_logger(__name__)
 
@@ -70,6 +71,10 @@ class UnitOfWork:
             event.correlation_id = (
                 cause.correlation_id if cause is not None else correlation_id_var.get()
             )
+        if not event._trace_carrier:
+            event._trace_carrier = (
+                dict(cause._trace_carrier) if cause is not None else current_carrier()
+            )
         self._pending.append(event)
 
     @property
@@ -89,6 +94,7 @@ class UnitOfWork:
                     "type": event.type,
                     "producer": event.producer,
                     "correlation_id": str(event.correlation_id or ""),
+                    **event._trace_carrier,
                 },
                 "created_at": now,
             }

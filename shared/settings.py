@@ -46,6 +46,8 @@ class ServiceSettings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 0
+    # OTLP/HTTP traces endpoint, e.g. http://otel-collector:4318/v1/traces; empty: off.
+    tracing_endpoint: str = ""
     log_level: str = "INFO"
     log_json: bool = True
 
