@@ -8,14 +8,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import httpx
 import sqlalchemy as sa
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaError
 from aiokafka.structs import OffsetAndMetadata
 
 from shared.database import create_engine
@@ -240,16 +241,7 @@ async def replay(
                 ).all()
                 if not rows:
                     break
-                sends = [
-                    await producer.send(
-                        row.topic,
-                        value=row.payload.encode(),
-                        key=row.key.encode(),
-                        headers=[(k, str(v).encode()) for k, v in (row.headers or {}).items()],
-                    )
-                    for row in rows
-                ]
-                await asyncio.gather(*sends)
+                await _send_with_retries(producer, rows)
                 sent += len(rows)
                 last_id = rows[-1].id
                 if progress:
@@ -258,6 +250,30 @@ async def replay(
         await producer.stop()
         await engine.dispose()
     return sent
+
+
+async def _send_with_retries(
+    producer: AIOKafkaProducer, rows: Sequence[Any], attempts: int = 5
+) -> None:
+    """Send a batch, again on failure: a broker that just restarted may refuse a while,
+    and sending twice is harmless (consumers drop events they already processed)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            sends = [
+                await producer.send(
+                    row.topic,
+                    value=row.payload.encode(),
+                    key=row.key.encode(),
+                    headers=[(k, str(v).encode()) for k, v in (row.headers or {}).items()],
+                )
+                for row in rows
+            ]
+            await asyncio.gather(*sends)
+            return
+        except KafkaError:
+            if attempt == attempts:
+                raise
+            await asyncio.sleep(0.5 * attempt)
 
 
 # --------------------------------------------------------------------------- status
