@@ -159,6 +159,7 @@ class EventConsumer:
         )
         self.consumer.subscribe(self.subscriptions, listener=_JoinListener(self.joined))
         self.last_progress_at = time.monotonic()
+        self.busy_since: float | None = None
 
     async def start(self) -> None:
         await self.consumer.start()
@@ -216,6 +217,15 @@ class EventConsumer:
         self, batch: Mapping[TopicPartition, Sequence[ConsumerRecord[Any, Any]]]
     ) -> None:
         """Apply one fetched batch and commit its offsets; raises only transient errors."""
+        self.busy_since = time.monotonic()
+        try:
+            await self._process(batch)
+        finally:
+            self.busy_since = None
+
+    async def _process(
+        self, batch: Mapping[TopicPartition, Sequence[ConsumerRecord[Any, Any]]]
+    ) -> None:
         started = time.perf_counter()
         records = [record for part in batch.values() for record in part]
         decoded: list[tuple[ConsumerRecord[Any, Any], Envelope]] = []

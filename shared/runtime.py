@@ -7,6 +7,7 @@ A service's lifespan opens a :class:`ServiceRuntime`; the routes reach it throug
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import timedelta
 from types import TracebackType
@@ -176,6 +177,10 @@ class ServiceRuntime:
         """Why the consumer looks stuck, if it does: messages wait, no batch finishes."""
         if self.consumer is None:
             return None
+        if self.consumer.busy_since is not None:
+            busy = time.monotonic() - self.consumer.busy_since
+            if busy >= self.settings.consumer_stall_seconds:
+                return f"one batch has been in hand for {busy:.0f}s"
         idle = self.consumer.seconds_since_progress()
         if idle < self.settings.consumer_stall_seconds:
             return None
