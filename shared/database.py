@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -128,6 +129,23 @@ async def prune_bus_tables(
     )
     inbox = await session.execute(sa.delete(bus.inbox).where(bus.inbox.c.processed_at < older_than))
     return int(getattr(outbox, "rowcount", 0) or 0), int(getattr(inbox, "rowcount", 0) or 0)
+
+
+# PostgreSQL's "deadlock detected" and "could not serialize": the transaction
+# lost a race and may simply run again.
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def lost_a_race(exc: BaseException) -> bool:
+    """True when a transaction failed only because a concurrent one won: a unique
+    constraint it hit, a deadlock, or a serialization failure. Running it again is safe."""
+    if isinstance(exc, IntegrityError):
+        return True
+    if isinstance(exc, DBAPIError):
+        orig = exc.orig
+        code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+        return code in _RETRYABLE_SQLSTATES
+    return False
 
 
 def create_engine(url: str, pool_size: int = 10) -> AsyncEngine:

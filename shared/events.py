@@ -186,6 +186,9 @@ class TicketTriagedData(Payload):
     kb_suggestions: list[KbSuggestion] = Field(default_factory=list)
     # Only on ticket.retriaged: why a supervisor corrected the decision.
     retriage_reason: str | None = None
+    # Optional: the masked contact from ticket.received (e.g. 138****5678), passed on to
+    # dispatch's work orders; never a raw phone number or e-mail address.
+    masked_contact: str | None = None
 
 
 class TicketTriaged(Envelope):
@@ -362,6 +365,7 @@ class WorkOrderData(Payload):
     supervisor_notified: bool = False
     escalated: bool = False
     reason: str | None = None
+    masked_contact: str | None = None
 
 
 class WorkOrderIssued(Envelope):

@@ -27,7 +27,10 @@ class Customer(Base):
     phone: Mapped[str | None] = mapped_column(sa.String(32), unique=True)  # E.164
     email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)  # lower-cased
     member_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
-    is_vip: Mapped[bool] = mapped_column(default=False)
+    is_vip: Mapped[bool] = mapped_column(default=False)  # VIP by member tier
+    member_tier: Mapped[str | None] = mapped_column(sa.String(32))
+    # Set when this profile was merged into another: the survivor carries its history.
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     ticket_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -42,6 +45,10 @@ class Ticket(Base):
     customer_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("customers.id"), index=True)
     customer_type: Mapped[str] = mapped_column(sa.String(16))
     channel: Mapped[str] = mapped_column(sa.String(16))
+    sub_channel: Mapped[str | None] = mapped_column(sa.String(32))
+    # Channel-specific record: the phone call form (seed 001) or the e-mail headers.
+    details: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    email_message_id: Mapped[str | None] = mapped_column(sa.String(998), index=True)
     subject: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text)
     order_no: Mapped[str | None] = mapped_column(sa.String(64), index=True)
@@ -49,9 +56,14 @@ class Ticket(Base):
     extra: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
     language: Mapped[str] = mapped_column(sa.String(8))
     status: Mapped[str] = mapped_column(sa.String(16), default="received")
+    # From ticket.triaged / ticket.assigned: who works it and when the customer hears back.
+    team: Mapped[str | None] = mapped_column(sa.String(32))
+    respond_by: Mapped[datetime | None]
     acknowledgement: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+    __table_args__ = (sa.Index("ix_tickets_customer_created", "customer_id", "created_at"),)
 
 
 class TimelineEntry(Base):
@@ -74,3 +86,91 @@ class TicketCounter(Base):
 
     day: Mapped[date] = mapped_column(primary_key=True)
     value: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class CustomerIdentifier(Base):
+    """Every phone, e-mail, member id and order number a profile is known by."""
+
+    __tablename__ = "customer_identifiers"
+
+    kind: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.String(254), primary_key=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("customers.id"), index=True)
+    created_at: Mapped[datetime]
+
+
+class VipEntry(Base):
+    """The VIP list managed over the API: a phone, e-mail or member id that makes a VIP."""
+
+    __tablename__ = "vip_entries"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    value: Mapped[str] = mapped_column(sa.String(254))
+    note: Mapped[str | None] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime]
+
+    __table_args__ = (sa.UniqueConstraint("kind", "value", name="uq_vip_entries_kind_value"),)
+
+
+class TicketMessage(Base):
+    """A customer message on a ticket: posted, de-duplicated or threaded by e-mail."""
+
+    __tablename__ = "ticket_messages"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    ticket_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("tickets.id"), index=True)
+    channel: Mapped[str | None] = mapped_column(sa.String(16))
+    body: Mapped[str] = mapped_column(sa.Text)
+    external_id: Mapped[str | None] = mapped_column(sa.String(998), index=True)
+    deduplicated: Mapped[bool] = mapped_column(default=False)
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(128), unique=True)
+    created_at: Mapped[datetime]
+
+
+class Verification(Base):
+    """An SMS code sent to a phone: only its HMAC is kept, never the code."""
+
+    __tablename__ = "verifications"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    phone: Mapped[str] = mapped_column(sa.String(32))  # E.164
+    ticket_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("tickets.id"))
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    status: Mapped[str] = mapped_column(sa.String(16))  # pending, verified, expired, locked
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    verified_at: Mapped[datetime | None]
+
+    __table_args__ = (sa.Index("ix_verifications_phone_created", "phone", "created_at"),)
+
+
+class VerificationThrottle(Base):
+    """One row per phone, locked while a code is sent, so replicas count sends one at a time."""
+
+    __tablename__ = "verification_throttles"
+
+    phone: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    touched_at: Mapped[datetime]
+
+
+class NotificationDelivery(Base):
+    """A notification on its way to a channel gateway's webhook: retried until delivered."""
+
+    __tablename__ = "notification_deliveries"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)  # the notification id
+    ticket_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    channel: Mapped[str] = mapped_column(sa.String(48))
+    template: Mapped[str] = mapped_column(sa.String(64))
+    target: Mapped[str] = mapped_column(sa.String(48))  # key of the webhook in settings
+    payload: Mapped[str] = mapped_column(sa.Text)  # the notification.outgoing JSON
+    status: Mapped[str] = mapped_column(sa.String(16))  # pending, delivered, failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+
+    __table_args__ = (sa.Index("ix_notification_deliveries_due", "status", "next_attempt_at"),)

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake.models import Customer, Ticket, TicketCounter, TimelineEntry
-from shared.database import upsert
+from services.intake.models import (
+    Customer,
+    CustomerIdentifier,
+    Ticket,
+    TicketCounter,
+    TicketMessage,
+    TimelineEntry,
+    Verification,
+    VerificationThrottle,
+    VipEntry,
+)
+from shared.database import supports_skip_locked, upsert
+
+Identifier = tuple[str, str]  # (kind, normalised value)
 
 
 async def find_customers(
@@ -88,3 +100,200 @@ async def next_ticket_sequence(session: AsyncSession, day: date) -> int:
 
 def add(session: AsyncSession, *rows: object) -> None:
     session.add_all(rows)
+
+
+async def customers_by_identifiers(
+    session: AsyncSession, identifiers: Sequence[Identifier]
+) -> dict[Identifier, Customer]:
+    """The live profile each identifier belongs to, rows locked for the merge that may follow."""
+    if not identifiers:
+        return {}
+    pairs = sa.tuple_(CustomerIdentifier.kind, CustomerIdentifier.value).in_(list(identifiers))
+    rows = (
+        await session.execute(
+            sa.select(CustomerIdentifier.kind, CustomerIdentifier.value, Customer)
+            .join(Customer, Customer.id == CustomerIdentifier.customer_id)
+            .where(pairs)
+            .order_by(Customer.id)
+            .with_for_update(of=Customer)
+        )
+    ).all()
+    return {(row.kind, row.value): row.Customer for row in rows}
+
+
+async def identifiers_of(
+    session: AsyncSession, customer_ids: Iterable[uuid.UUID]
+) -> Sequence[CustomerIdentifier]:
+    ids = list(set(customer_ids))
+    if not ids:
+        return []
+    result = await session.scalars(
+        sa.select(CustomerIdentifier)
+        .where(CustomerIdentifier.customer_id.in_(ids))
+        .order_by(CustomerIdentifier.kind, CustomerIdentifier.created_at)
+    )
+    return result.all()
+
+
+async def add_identifiers(
+    session: AsyncSession, customer_id: uuid.UUID, identifiers: Iterable[Identifier], at: datetime
+) -> None:
+    """Record identifiers for a profile; one already known (a race) stays with its owner."""
+    for kind, value in identifiers:
+        await session.execute(
+            upsert(session, CustomerIdentifier)
+            .values(kind=kind, value=value, customer_id=customer_id, created_at=at)
+            .on_conflict_do_nothing()
+        )
+
+
+async def repoint_customer(session: AsyncSession, source: uuid.UUID, target: uuid.UUID) -> None:
+    """Move every identifier and ticket of ``source`` to ``target`` (a merge)."""
+    await session.execute(
+        sa.update(CustomerIdentifier)
+        .where(CustomerIdentifier.customer_id == source)
+        .values(customer_id=target)
+    )
+    await session.execute(
+        sa.update(Ticket).where(Ticket.customer_id == source).values(customer_id=target)
+    )
+    await session.execute(
+        sa.update(Customer).where(Customer.merged_into_id == source).values(merged_into_id=target)
+    )
+
+
+async def merged_into(session: AsyncSession, customer_id: uuid.UUID) -> Sequence[uuid.UUID]:
+    result = await session.scalars(
+        sa.select(Customer.id).where(Customer.merged_into_id == customer_id).order_by(Customer.id)
+    )
+    return result.all()
+
+
+async def is_on_vip_list(session: AsyncSession, identifiers: Sequence[Identifier]) -> bool:
+    listed = [(k, v) for k, v in identifiers if k in ("phone", "email", "member_id")]
+    if not listed:
+        return False
+    found = await session.scalar(
+        sa.select(VipEntry.id).where(sa.tuple_(VipEntry.kind, VipEntry.value).in_(listed)).limit(1)
+    )
+    return found is not None
+
+
+async def vip_entries(session: AsyncSession) -> Sequence[VipEntry]:
+    result = await session.scalars(sa.select(VipEntry).order_by(VipEntry.created_at, VipEntry.id))
+    return result.all()
+
+
+async def vip_entry(session: AsyncSession, kind: str, value: str) -> VipEntry | None:
+    return await session.scalar(
+        sa.select(VipEntry).where(VipEntry.kind == kind, VipEntry.value == value)
+    )
+
+
+async def recent_open_tickets(
+    session: AsyncSession, customer_id: uuid.UUID, since: datetime, closed: Iterable[str]
+) -> Sequence[Ticket]:
+    result = await session.scalars(
+        sa.select(Ticket)
+        .where(
+            Ticket.customer_id == customer_id,
+            Ticket.created_at >= since,
+            Ticket.status.not_in(list(closed)),
+        )
+        .order_by(Ticket.created_at.desc())
+        .limit(20)
+    )
+    return result.all()
+
+
+async def ticket_by_email_ids(session: AsyncSession, message_ids: Sequence[str]) -> Ticket | None:
+    """The ticket an e-mail replies to: its first mail or any mail threaded onto it."""
+    if not message_ids:
+        return None
+    ticket = await session.scalar(
+        sa.select(Ticket).where(Ticket.email_message_id.in_(message_ids)).limit(1)
+    )
+    if ticket is not None:
+        return ticket
+    return await session.scalar(
+        sa.select(Ticket)
+        .join(TicketMessage, TicketMessage.ticket_id == Ticket.id)
+        .where(TicketMessage.external_id.in_(message_ids))
+        .limit(1)
+    )
+
+
+async def message_by_idempotency_key(session: AsyncSession, key: str) -> TicketMessage | None:
+    return await session.scalar(
+        sa.select(TicketMessage).where(TicketMessage.idempotency_key == key)
+    )
+
+
+def skip_locked(session: AsyncSession) -> bool:
+    return supports_skip_locked(session)
+
+
+async def lock_phone_throttle(session: AsyncSession, phone: str, at: datetime) -> None:
+    """Upsert the phone's throttle row: the row lock it takes makes replicas count in turn."""
+    stmt = (
+        upsert(session, VerificationThrottle)
+        .values(phone=phone, touched_at=at)
+        .on_conflict_do_update(index_elements=[VerificationThrottle.phone], set_={"touched_at": at})
+    )
+    await session.execute(stmt)
+
+
+async def verification_sends_since(
+    session: AsyncSession, phone: str, since: datetime
+) -> Sequence[datetime]:
+    result = await session.scalars(
+        sa.select(Verification.created_at)
+        .where(Verification.phone == phone, Verification.created_at >= since)
+        .order_by(Verification.created_at)
+    )
+    return result.all()
+
+
+async def verification_for_update(
+    session: AsyncSession, verification_id: uuid.UUID
+) -> Verification | None:
+    return await session.scalar(
+        sa.select(Verification).where(Verification.id == verification_id).with_for_update()
+    )
+
+
+async def customers_by_ids(
+    session: AsyncSession, customer_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, Customer]:
+    ids = list(set(customer_ids))
+    if not ids:
+        return {}
+    result = await session.scalars(sa.select(Customer).where(Customer.id.in_(ids)))
+    return {customer.id: customer for customer in result.all()}
+
+
+async def tickets_by_ids(
+    session: AsyncSession, ticket_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, Ticket]:
+    ids = list(set(ticket_ids))
+    if not ids:
+        return {}
+    result = await session.scalars(sa.select(Ticket).where(Ticket.id.in_(ids)))
+    return {ticket.id: ticket for ticket in result.all()}
+
+
+async def ticket_by_no(session: AsyncSession, ticket_no: str) -> Ticket | None:
+    return await session.scalar(sa.select(Ticket).where(Ticket.ticket_no == ticket_no))
+
+
+async def has_identifier(
+    session: AsyncSession, customer_id: uuid.UUID, kind: str, value: str
+) -> bool:
+    found = await session.scalar(
+        sa.select(CustomerIdentifier.customer_id).where(
+            CustomerIdentifier.kind == kind,
+            CustomerIdentifier.value == value,
+            CustomerIdentifier.customer_id == customer_id,
+        )
+    )
+    return found is not None

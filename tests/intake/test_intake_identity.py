@@ -1,0 +1,389 @@
+"""Intake channels, validation, customer identity and one-issue-one-ticket, on a real
+store migrated with Alembic (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from intake_support import IntakeStore
+from pydantic import ValidationError
+
+from services.intake import service
+from services.intake.models import (
+    Customer,
+    CustomerIdentifier,
+    Ticket,
+    TicketMessage,
+    TimelineEntry,
+    VipEntry,
+)
+from services.intake.schemas import TicketCreate, VipCreate
+from services.intake.settings import IntakeSettings
+from shared.errors import ApiError
+from shared.events import CustomerMerged, TicketMessageAdded, TicketReceived
+
+SETTINGS = IntakeSettings()
+
+
+def payload(**overrides: Any) -> TicketCreate:
+    body: dict[str, Any] = {
+        "channel": "phone",
+        "customer": {"name": "张三", "phone": "13812345678"},
+        "subject": "账号无法登录",
+        "description": "今天早上开始账号无法登录,提示密码错误,已重置两次仍然不行。",
+    }
+    body.update(overrides)
+    return TicketCreate.model_validate(body)
+
+
+async def receive(
+    store: IntakeStore,
+    body: TicketCreate,
+    key: str | None = None,
+    settings: IntakeSettings = SETTINGS,
+) -> service.NewTicket:
+    async with store.uow() as uow:
+        result = await service.receive_ticket(uow, body, key, settings)
+        await uow.commit()
+    return result
+
+
+# --------------------------------------------------------------------------- channels
+
+CHANNEL_BODIES: dict[str, dict[str, Any]] = {
+    "phone": {
+        "phone_call": {
+            "call_started_at": "2026-11-22T09:15:00+08:00",
+            "call_ended_at": "2026-11-22T09:21:30+08:00",
+            "handler": "客服007",
+            "verification_steps": ["核对订单系统信息", "联系技术部确认故障原因"],
+            "customer_type": "returning",
+            "problem_type": "fault",
+        }
+    },
+    "web_chat": {},
+    "app": {},
+    "mini_program": {},
+    "email": {
+        "customer": {"email": "Zhang.San@Example.com"},
+        "email": {"message_id": "<m1@mail.example.com>"},
+    },
+    "social": {"sub_channel": "weibo"},
+    "store": {"metadata": {"store_id": "SH-001"}},
+}
+
+
+@pytest.mark.parametrize("channel", list(CHANNEL_BODIES))
+async def test_every_channel_is_stored_and_acknowledged(
+    intake_db: IntakeStore, channel: str
+) -> None:
+    result = await receive(intake_db, payload(channel=channel, **CHANNEL_BODIES[channel]))
+    ticket = result.ticket
+    assert ticket.channel == channel
+    assert ticket.ticket_no in ticket.acknowledgement
+    async with intake_db.sessions() as session:
+        stored = await session.get(Ticket, ticket.id)
+    assert stored is not None
+    if channel == "phone":
+        form = stored.details["phone_call"]  # type: ignore[index]
+        assert form["handler"] == "客服007"
+        assert form["verification_steps"] == ["核对订单系统信息", "联系技术部确认故障原因"]
+        assert form["customer_type"] == "returning"
+    if channel == "email":
+        assert stored.email_message_id == "<m1@mail.example.com>"
+    if channel == "social":
+        assert stored.sub_channel == "weibo"
+    (event,) = await intake_db.events("ticket.received")
+    assert isinstance(event, TicketReceived)
+    assert event.data.channel == channel
+    assert event.data.sub_channel == CHANNEL_BODIES[channel].get("sub_channel")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "where"),
+    [
+        ({"channel": "pigeon"}, "channel"),
+        ({"channel": "social"}, "sub_channel"),  # social needs a sub-channel
+        ({"channel": "social", "sub_channel": "We Chat!"}, "sub_channel"),
+        ({"channel": "web_chat", "phone_call": {"handler": "x"}}, "phone_call"),
+        ({"channel": "phone", "email": {"message_id": "<a@b>"}}, "email"),
+        (
+            {
+                "phone_call": {
+                    "call_started_at": "2026-11-22T09:15:00+08:00",
+                    "call_ended_at": "2026-11-22T09:00:00+08:00",
+                }
+            },
+            "call_ended_at",
+        ),
+        ({"phone_call": {"call_started_at": "2026-11-22T09:15:00"}}, "offset"),
+        ({"phone_call": {"verification_steps": ["x"] * 21}}, "verification_steps"),
+        ({"phone_call": {"surprise": 1}}, "surprise"),
+        ({"subject": ""}, "subject"),
+        ({"subject": "x" * 201}, "subject"),
+        ({"description": "x" * 5001}, "description"),
+        ({"metadata": {"blob": "x" * 9000}}, "metadata"),
+        ({"customer": {"name": "x"}}, "order_no"),
+        ({"customer": {"email": "not-an-email"}}, "email"),
+        ({"customer": {"phone": "138" * 20}}, "phone"),
+        ({"order_no": "x" * 65}, "order_no"),
+    ],
+)
+def test_bad_ticket_bodies_are_refused(overrides: dict[str, Any], where: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        payload(**overrides)
+    assert where in str(caught.value)
+
+
+async def test_refused_requests_write_nothing(intake_db: IntakeStore) -> None:
+    before = await intake_db.counts(Customer, CustomerIdentifier, Ticket, TimelineEntry)
+    tight = IntakeSettings(description_max_length=10)
+    for body, settings, code in (
+        (payload(customer={"phone": "12345"}), SETTINGS, "invalid_phone"),
+        (payload(), tight, "description_too_long"),
+    ):
+        async with intake_db.uow() as uow:
+            with pytest.raises(ApiError) as caught:
+                await service.receive_ticket(uow, body, "k", settings)
+            await uow.rollback()
+        assert caught.value.code == code
+    assert await intake_db.counts(Customer, CustomerIdentifier, Ticket, TimelineEntry) == before
+
+
+# --------------------------------------------------------------------------- identity
+
+
+async def test_find_by_phone_email_member_id_or_order_number(intake_db: IntakeStore) -> None:
+    first = await receive(
+        intake_db,
+        payload(
+            customer={"phone": "13812345678", "email": "a@example.com", "member_id": "M1"},
+            order_no="SO1",
+        ),
+    )
+    cid = first.ticket.customer_id
+    issues = iter(f"问题{i} 完全不同的描述内容{i * 7919}" for i in range(10))
+    for customer, order_no in (
+        ({"phone": "+86 138-1234-5678"}, None),
+        ({"email": "A@Example.COM"}, None),
+        ({"member_id": "M1"}, None),
+        ({}, "SO1"),
+    ):
+        text = next(issues)
+        again = await receive(
+            intake_db,
+            payload(customer=customer, order_no=order_no, subject=text, description=text),
+        )
+        assert again.ticket.customer_id == cid, customer
+        assert again.ticket.customer_type == "returning"
+        assert not again.deduplicated
+    assert await intake_db.count(Customer) == 1
+
+
+async def test_one_contact_with_two_profiles_merges_them(intake_db: IntakeStore) -> None:
+    by_phone = await receive(intake_db, payload(customer={"phone": "13812345678"}))
+    by_mail = await receive(
+        intake_db,
+        payload(
+            channel="email",
+            customer={"email": "li@example.com"},
+            subject="退款没到账",
+            description="退货一周了还没有收到退款。",
+        ),
+    )
+    assert by_phone.ticket.customer_id != by_mail.ticket.customer_id
+    both = await receive(
+        intake_db,
+        payload(
+            channel="web_chat",
+            customer={"phone": "13812345678", "email": "li@example.com", "member_id": "M9"},
+            subject="发票开错了",
+            description="发票抬头需要更正为公司名称。",
+        ),
+    )
+    survivor, merged = by_phone.ticket.customer_id, by_mail.ticket.customer_id
+    assert both.ticket.customer_id == survivor
+    assert both.ticket.customer_type == "returning"
+
+    async with intake_db.sessions() as session:
+        tickets = (await session.scalars(sa.select(Ticket.customer_id))).all()
+        old = await session.get(Customer, merged)
+        kept = await session.get(Customer, survivor)
+        identifiers = {
+            (i.kind, i.value): i.customer_id
+            for i in (await session.scalars(sa.select(CustomerIdentifier))).all()
+        }
+    assert set(tickets) == {survivor}  # both histories are one now
+    assert old is not None and old.merged_into_id == survivor
+    assert kept is not None
+    assert (kept.phone, kept.email, kept.member_id) == ("+8613812345678", "li@example.com", "M9")
+    assert kept.ticket_count == 3
+    assert set(identifiers.values()) == {survivor}
+    (event,) = await intake_db.events("customer.merged")
+    assert isinstance(event, CustomerMerged)
+    assert (event.data.surviving_customer_id, event.data.merged_customer_id) == (survivor, merged)
+    # An order number alone finds a profile but never merges two.
+    other = await receive(
+        intake_db,
+        payload(customer={"phone": "13900001111"}, order_no="SO-X", subject="a", description="b"),
+    )
+    await receive(
+        intake_db,
+        payload(customer={"phone": "13812345678"}, order_no="SO-X", subject="c", description="d"),
+    )
+    assert other.ticket.customer_id != survivor
+    assert len(await intake_db.events("customer.merged")) == 1
+
+
+async def test_vip_from_member_tier_or_the_vip_list(intake_db: IntakeStore) -> None:
+    gold = await receive(intake_db, payload(customer={"member_id": "G1", "member_tier": "Gold"}))
+    assert gold.ticket.customer_type == "vip"
+    silver = await receive(
+        intake_db, payload(customer={"member_id": "S1", "member_tier": "silver"})
+    )
+    assert silver.ticket.customer_type == "new"
+
+    async with intake_db.uow() as uow:
+        entry, created = await service.add_vip(
+            uow, VipCreate(kind="phone", value="139 0000 2222"), SETTINGS
+        )
+        await uow.commit()
+    assert created and entry.value == "+8613900002222"
+    async with intake_db.uow() as uow:
+        _, again = await service.add_vip(
+            uow, VipCreate(kind="phone", value="+8613900002222"), SETTINGS
+        )
+        await uow.commit()
+    assert not again
+    assert await intake_db.count(VipEntry) == 1
+    listed = await receive(intake_db, payload(customer={"phone": "13900002222"}))
+    assert listed.ticket.customer_type == "vip"
+
+    async with intake_db.uow() as uow:
+        with pytest.raises(ApiError) as caught:
+            await service.add_vip(uow, VipCreate(kind="email", value="nope"), SETTINGS)
+    assert caught.value.code == "invalid_email"
+
+
+# --------------------------------------------------------------------------- one issue, one ticket
+
+
+async def test_same_issue_on_another_channel_is_one_ticket(intake_db: IntakeStore) -> None:
+    first = await receive(intake_db, payload(channel="phone"))
+    again = await receive(
+        intake_db,
+        payload(
+            channel="web_chat",
+            customer={"phone": "+8613812345678"},
+            description="今天早上开始账号无法登录,提示密码错误,已经重置两次了还是不行",
+        ),
+        key="chat-1",
+    )
+    assert again.deduplicated and again.message_id is not None
+    assert again.ticket.id == first.ticket.id
+    assert await intake_db.count(Ticket) == 1
+    (event,) = await intake_db.events("ticket.message_added")
+    assert isinstance(event, TicketMessageAdded)
+    assert event.ticket_id == first.ticket.id
+    assert event.data.deduplicated and event.data.channel == "web_chat"
+
+    # The same key replays the attachment, not a third write.
+    replay = await receive(intake_db, payload(channel="web_chat"), key="chat-1")
+    assert replay.replayed and replay.deduplicated and replay.message_id == again.message_id
+    assert await intake_db.count(TicketMessage) == 1
+
+    # A different issue, or a different order, is a new ticket.
+    other = await receive(
+        intake_db, payload(subject="发票抬头错误", description="请把发票抬头改成公司名称。")
+    )
+    assert not other.deduplicated
+    assert await intake_db.count(Ticket) == 2
+
+
+async def test_two_order_numbers_are_two_issues(intake_db: IntakeStore) -> None:
+    first = await receive(intake_db, payload(order_no="SO-A"))
+    second = await receive(intake_db, payload(order_no="SO-B"))
+    assert not second.deduplicated and second.ticket.id != first.ticket.id
+    same = await receive(intake_db, payload(order_no="SO-A", channel="app"))
+    assert same.deduplicated and same.ticket.id in (first.ticket.id, second.ticket.id)
+    assert same.ticket.id == first.ticket.id
+
+
+async def test_closed_tickets_and_other_customers_are_not_deduplicated(
+    intake_db: IntakeStore,
+) -> None:
+    first = await receive(intake_db, payload())
+    someone_else = await receive(intake_db, payload(customer={"phone": "13900003333"}))
+    assert not someone_else.deduplicated
+    async with intake_db.sessions() as session:
+        await session.execute(
+            sa.update(Ticket).where(Ticket.id == first.ticket.id).values(status="resolved")
+        )
+        await session.commit()
+    after_resolution = await receive(intake_db, payload())
+    assert not after_resolution.deduplicated
+
+
+async def test_dedup_threshold_is_a_setting(intake_db: IntakeStore) -> None:
+    await receive(intake_db, payload())
+    strict = IntakeSettings(dedup_threshold=100)
+    near = payload(description="今天早上开始账号无法登录,提示密码错误,已重置两次仍然不行!")
+    assert not (await receive(intake_db, near, settings=strict)).deduplicated
+    assert (await receive(intake_db, near)).deduplicated
+
+
+async def test_email_reply_threads_onto_its_ticket(intake_db: IntakeStore) -> None:
+    mail = {"email": "li@example.com"}
+    first = await receive(
+        intake_db,
+        payload(channel="email", customer=mail, email={"message_id": "<a1@example.com>"}),
+    )
+    reply = await receive(
+        intake_db,
+        payload(
+            channel="email",
+            customer=mail,
+            subject="Re: 账号无法登录",
+            description="补充一下:换了浏览器也不行。",
+            email={"message_id": "<a2@example.com>", "in_reply_to": "<a1@example.com>"},
+        ),
+    )
+    assert reply.deduplicated and reply.ticket.id == first.ticket.id
+    # A reply to the reply finds the thread through the message it answers.
+    third = await receive(
+        intake_db,
+        payload(
+            channel="email",
+            customer=mail,
+            subject="Re: Re: 其他",
+            description="完全不同的内容",
+            email={"message_id": "<a3@example.com>", "references": ["<a2@example.com>"]},
+        ),
+    )
+    assert third.ticket.id == first.ticket.id
+    assert await intake_db.count(Ticket) == 1
+    events = await intake_db.events("ticket.message_added")
+    assert [e.data.deduplicated for e in events] == [False, False]  # type: ignore[attr-defined]
+
+
+async def test_message_on_a_closed_ticket_is_refused(intake_db: IntakeStore) -> None:
+    from services.intake.schemas import MessageCreate
+
+    first = await receive(intake_db, payload())
+    async with intake_db.sessions() as session:
+        await session.execute(
+            sa.update(Ticket).where(Ticket.id == first.ticket.id).values(status="closed")
+        )
+        await session.commit()
+    async with intake_db.uow() as uow:
+        with pytest.raises(ApiError) as caught:
+            await service.add_customer_message(uow, first.ticket.id, MessageCreate(body="还在吗"))
+        await uow.rollback()
+    assert (caught.value.status, caught.value.code) == (409, "ticket_closed")
+    async with intake_db.uow() as uow:
+        with pytest.raises(ApiError) as missing:
+            await service.add_customer_message(uow, uuid.uuid4(), MessageCreate(body="x"))
+    assert missing.value.code == "ticket_not_found"

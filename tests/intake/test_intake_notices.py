@@ -1,0 +1,248 @@
+"""Acknowledgement and the assignment notice (需求受理通知, seed 002) go to the customer's
+preferred contact; the customer-visible timeline never shows internal entries."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from intake_support import GATEWAY, SUPERVISOR, IntakeStore, poll, running_intake
+
+from services.intake import domain, service
+from services.intake.handlers import build_handlers
+from services.intake.models import Ticket
+from services.intake.schemas import TicketCreate
+from services.intake.settings import IntakeSettings
+from shared.events import (
+    Deadlines,
+    NotificationOutgoing,
+    TicketAssigned,
+    TicketAssignedData,
+    TicketTriaged,
+    TicketTriagedData,
+)
+
+SETTINGS = IntakeSettings()
+HANDLERS = build_handlers(SETTINGS)
+T0 = datetime(2026, 11, 22, 1, 15, tzinfo=UTC)  # 09:15 in Shanghai
+
+
+async def receive(store: IntakeStore, **overrides: Any) -> Ticket:
+    body: dict[str, Any] = {
+        "channel": "web_chat",
+        "customer": {"phone": "13812345678", "email": "li@example.com"},
+        "subject": "无法开机",
+        "description": "设备昨天起无法开机。",
+    }
+    body.update(overrides)
+    async with store.uow() as uow:
+        result = await service.receive_ticket(
+            uow, TicketCreate.model_validate(body), None, SETTINGS
+        )
+        await uow.commit()
+    return result.ticket
+
+
+def triaged(ticket: Ticket, respond_by: datetime) -> TicketTriaged:
+    return TicketTriaged(
+        ticket_id=ticket.id,
+        occurred_at=T0,
+        data=TicketTriagedData(
+            ticket_no=ticket.ticket_no,
+            channel="web_chat",
+            customer_type="new",
+            subject=ticket.subject,
+            category="fault",
+            scene="after_sale",
+            priority="P1",
+            team="tech_support",
+            deadlines=Deadlines(
+                policy="p", calendar="c", respond_by=respond_by, resolve_by=respond_by
+            ),
+        ),
+    )
+
+
+def assigned(ticket: Ticket, team: str = "tech_support") -> TicketAssigned:
+    return TicketAssigned(
+        ticket_id=ticket.id,
+        occurred_at=T0 + timedelta(seconds=5),
+        data=TicketAssignedData(
+            assignment_id=uuid.uuid4(),
+            ticket_no=ticket.ticket_no,
+            team=team,
+            agent_id=uuid.uuid4(),
+            agent_name="a",
+            priority="P1",
+            category="fault",
+            assigned_at=T0,
+        ),
+    )
+
+
+async def notices(store: IntakeStore, template: str) -> list[NotificationOutgoing]:
+    return [
+        e
+        for e in await store.events("notification.outgoing")
+        if isinstance(e, NotificationOutgoing) and e.data.template == template
+    ]
+
+
+async def test_acknowledgement_goes_to_the_preferred_contact(intake_db: IntakeStore) -> None:
+    by_sms = await receive(intake_db)
+    by_mail = await receive(
+        intake_db,
+        preferred_contact="email",
+        language="en",
+        subject="Cannot log in",
+        description="Password reset fails",
+    )
+    chat = await receive(
+        intake_db,
+        channel="social",
+        sub_channel="wechat",
+        customer={"member_id": "M1"},
+        subject="咨询",
+        description="会员积分怎么用",
+    )
+    acks = {n.ticket_id: n for n in await notices(intake_db, "acknowledgement")}
+    assert (acks[by_sms.id].data.channel, acks[by_sms.id].data.to) == ("sms", "+8613812345678")
+    assert acks[by_sms.id].data.body == by_sms.acknowledgement
+    assert "需求已受理" in acks[by_sms.id].data.body or "已受理" in acks[by_sms.id].data.body
+    mail = acks[by_mail.id].data
+    assert (mail.channel, mail.to, mail.language) == ("email", "li@example.com", "en")
+    assert mail.subject == f"[{by_mail.ticket_no}] Cannot log in"
+    assert mail.body.startswith("Hello, we have received your request")
+    assert (acks[chat.id].data.channel, acks[chat.id].data.to) == ("social:wechat", "M1")
+    # Raw contacts only ever travel on the notifications topic.
+    for row in await intake_db.outbox():
+        if row.topic != "test.notifications":
+            assert "13812345678" not in row.payload and "li@example.com" not in row.payload
+
+
+async def test_assignment_notice_names_team_and_response_time(intake_db: IntakeStore) -> None:
+    ticket = await receive(intake_db)
+    respond_by = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)  # 17:00 in Shanghai
+    async with intake_db.uow() as uow:
+        await HANDLERS["ticket.triaged"]([triaged(ticket, respond_by)], uow)
+        await uow.commit()
+    async with intake_db.uow() as uow:
+        await HANDLERS["ticket.assigned"]([assigned(ticket)], uow)
+        await uow.commit()
+    (notice,) = await notices(intake_db, "assignment_notice")
+    assert notice.ticket_id == ticket.id
+    assert "已提交至技术团队,预计今日17:00前反馈" in notice.data.body
+    assert notice.data.to == "+8613812345678"
+    async with intake_db.sessions() as session:
+        stored = await session.get(Ticket, ticket.id)
+    assert stored is not None
+    assert (stored.status, stored.team, stored.respond_by) == (
+        "assigned",
+        "tech_support",
+        respond_by,
+    )
+
+
+async def test_assignment_before_triage_still_notifies(intake_db: IntakeStore) -> None:
+    first, second = (
+        await receive(intake_db),
+        await receive(intake_db, customer={"email": "x@example.com"}, subject="b", description="c"),
+    )
+    async with intake_db.uow() as uow:  # one batch, set-based
+        await HANDLERS["ticket.assigned"]([assigned(first), assigned(second, "logistics")], uow)
+        await uow.commit()
+    bodies = {n.ticket_id: n.data.body for n in await notices(intake_db, "assignment_notice")}
+    assert "技术团队,我们会尽快反馈" in bodies[first.id]
+    assert "物流团队" in bodies[second.id]
+
+
+def test_when_text() -> None:
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo("Asia/Shanghai")
+    assert domain.when_text(T0 + timedelta(hours=24), T0, tz, "zh") == "明日09:15"
+    assert domain.when_text(T0 + timedelta(days=3), T0, tz, "zh") == "11月25日09:15"
+    assert domain.when_text(T0 + timedelta(hours=1), T0, tz, "en") == "10:15 today"
+
+
+async def test_customer_view_hides_internal_entries(
+    tmp_path: Path, broker: str, topic_prefix: str
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'intake.db'}"
+    async with running_intake(url, broker, topic_prefix) as (client, store):
+        created = await client.post(
+            "/v1/tickets",
+            json={
+                "channel": "app",
+                "customer": {"phone": "13812345678"},
+                "subject": "改绑手机",
+                "description": "需要核验身份后修改绑定手机。",
+            },
+            headers=GATEWAY,
+        )
+        ticket_id = created.json()["ticket_id"]
+        sent = await client.post(
+            "/v1/verifications",
+            json={"phone": "13812345678", "ticket_id": ticket_id},
+            headers=GATEWAY,
+        )
+        assert sent.status_code == 201, sent.text
+        message = await client.post(
+            f"/v1/tickets/{ticket_id}/messages", json={"body": "我到了门店"}, headers=GATEWAY
+        )
+        assert message.status_code == 202
+        view = await client.get(f"/v1/tickets/{ticket_id}", headers=SUPERVISOR)
+        kinds = [item["kind"] for item in view.json()["timeline"]]
+        assert kinds == ["received", "customer_message"]
+        assert "验证码" not in view.text
+
+        async def published() -> bool:
+            rows = await store.outbox()
+            return bool(rows) and all(r.published_at is not None for r in rows)
+
+        await poll(published)
+
+
+async def test_agent_notes_internal_stay_internal_public_reach_the_customer(
+    intake_db: IntakeStore,
+) -> None:
+    from services.intake import repository
+    from shared.events import (
+        AgentActionData,
+        ProgressNotedData,
+        TicketAccepted,
+        TicketProgressNoted,
+    )
+
+    ticket = await receive(intake_db)
+
+    def note(text: str, public: bool) -> TicketProgressNoted:
+        return TicketProgressNoted(
+            ticket_id=ticket.id,
+            occurred_at=ticket.created_at + timedelta(minutes=10),
+            data=ProgressNotedData(assignment_id=uuid.uuid4(), note=text, customer_visible=public),
+        )
+
+    async with intake_db.uow() as uow:
+        accepted = TicketAccepted(
+            ticket_id=ticket.id,
+            occurred_at=ticket.created_at + timedelta(minutes=5),
+            data=AgentActionData(assignment_id=uuid.uuid4()),
+        )
+        await HANDLERS["ticket.accepted"]([accepted], uow)
+        await HANDLERS["ticket.progress_noted"](
+            [note("客户情绪激动,注意安抚", False), note("已安排工程师明天上门", True)], uow
+        )
+        await uow.commit()
+    async with intake_db.sessions() as session:
+        visible = await repository.timeline(session, ticket.id, customer_visible_only=True)
+        everything = await repository.timeline(session, ticket.id, customer_visible_only=False)
+    assert [e.kind for e in visible] == ["received", "accepted", "progress"]
+    assert "已安排工程师明天上门" in visible[-1].text
+    assert all("安抚" not in e.text for e in visible)
+    assert any("安抚" in e.text for e in everything)
+    (update,) = await notices(intake_db, "progress_update")
+    assert "已安排工程师明天上门" in update.data.body
+    assert "安抚" not in update.data.body
