@@ -6,13 +6,14 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.dispatch import domain, service
+from services.dispatch import domain, repository, service
 from services.dispatch.api import router
-from services.dispatch.handlers import HANDLERS
+from services.dispatch.handlers import build_handlers
 from services.dispatch.models import BUS
 from services.dispatch.settings import DispatchSettings
 from shared.events import Topics
 from shared.http import create_service_app
+from shared.kafka import ensure_topics
 from shared.observability import get_logger
 from shared.runtime import ServiceRuntime
 
@@ -25,7 +26,11 @@ def create_app(settings: DispatchSettings | None = None) -> FastAPI:
     settings = settings or DispatchSettings()
     topics = Topics(settings.topic_prefix)
 
-    async def add_demo_agents(runtime: ServiceRuntime) -> None:
+    async def start(runtime: ServiceRuntime) -> None:
+        # Teams added over the API get their work-order topic too.
+        async with runtime.sessions() as session:
+            keys = [team.key for team in await repository.list_teams(session)]
+        await ensure_topics(settings, [topics.assignments(key) for key in keys])
         if not settings.demo_agents:
             return
         async with runtime.unit_of_work() as uow:
@@ -37,9 +42,9 @@ def create_app(settings: DispatchSettings | None = None) -> FastAPI:
         settings,
         description="Teams, agents, skills, assignment, agent work and approvals.",
         bus=BUS,
-        handlers=HANDLERS,
+        handlers=build_handlers(settings),
         router=router,
         # Work orders go to one topic per team; teams read them from the start.
         extra_topics=[topics.assignments(key) for key in domain.DEFAULT_TEAM_KEYS],
-        on_start=add_demo_agents,
+        on_start=start,
     )

@@ -46,13 +46,45 @@ class Candidate(Protocol):
 
 C = TypeVar("C", bound=Candidate)
 
+# Channels whose tickets are live chats (SPEC §1: web and app chat, mini-program).
+CHAT_CHANNELS = frozenset({"web_chat", "app", "mini_program"})
+
+
+def is_chat(channel: str | None) -> bool:
+    return channel in CHAT_CHANNELS
+
+
+def has_room(
+    capacity: int,
+    active_count: int,
+    chat_capacity: int | None,
+    chat_active_count: int,
+    chat: bool,
+) -> bool:
+    """Spare capacity for one more ticket of this kind.
+
+    Without a chat capacity every ticket counts against ``capacity``; with one, chats
+    count against it and the other tickets against ``capacity``.
+    """
+    if chat_capacity is None:
+        return active_count < capacity
+    if chat:
+        return chat_active_count < chat_capacity
+    return active_count - chat_active_count < capacity
+
 
 def pick_agent(candidates: Iterable[C]) -> C | None:
     """The least-loaded agent with spare capacity; among equals, who waited longest.
 
     Waiting longest (never assigned first) makes equals take turns: round robin.
+    Candidates are agents with room (see :func:`has_room`); without a chat capacity
+    that is ``active_count < capacity``, which is checked here too.
     """
-    free = [c for c in candidates if c.active_count < c.capacity]
+    free = [
+        c
+        for c in candidates
+        if getattr(c, "chat_capacity", None) is not None or c.active_count < c.capacity
+    ]
     if not free:
         return None
     return min(
@@ -69,3 +101,74 @@ def pick_agent(candidates: Iterable[C]) -> C | None:
 def must_report_to_supervisor(priority: str) -> bool:
     """Seed 000: urgent and important tickets are reported to the supervisor on assignment."""
     return priority in REPORT_TO_SUPERVISOR
+
+
+# --------------------------------------------------------------------------- assignment states
+
+QUEUED = "queued"
+ASSIGNED = "assigned"
+ACCEPTED = "accepted"
+WAITING = "waiting_on_customer"
+RESOLVED = "resolved"
+STATES = (QUEUED, ASSIGNED, ACCEPTED, WAITING, RESOLVED)
+# An assignment in one of these states holds one unit of its agent's capacity.
+HOLDS_CAPACITY = frozenset({ASSIGNED, ACCEPTED, WAITING})
+
+# Which states each agent action may start from.
+ALLOWED_FROM: dict[str, frozenset[str]] = {
+    "accept": frozenset({ASSIGNED}),
+    "progress": frozenset({ACCEPTED, WAITING}),
+    "waiting_on_customer": frozenset({ACCEPTED}),
+    "resume": frozenset({WAITING}),
+    "transfer": frozenset({ASSIGNED, ACCEPTED, WAITING}),
+    "escalate": frozenset({ASSIGNED, ACCEPTED, WAITING}),
+    "resolve": frozenset({ACCEPTED, WAITING}),
+    "compensate": frozenset({ASSIGNED, ACCEPTED, WAITING}),
+    "visit": frozenset({ACCEPTED, WAITING}),
+}
+
+# Categories whose tickets may need an engineer on site.
+VISIT_CATEGORIES = frozenset({"fault", "after_sales"})
+
+AGENT_STATUSES = ("online", "away", "offline")
+MAX_SKILL_LEVEL = 5
+DEFAULT_SKILL_LEVEL = 1
+PRIORITY_ORDER = {"P0": 0, "P1": 1, "P2": 2}
+
+
+def action_refusal(action: str, state: str) -> str | None:
+    """Why ``action`` is not allowed in ``state``, or None when it is."""
+    allowed = ALLOWED_FROM[action]
+    if state in allowed:
+        return None
+    return (
+        f"Cannot {action.replace('_', ' ')} an assignment that is {state}; "
+        f"allowed from: {', '.join(sorted(allowed))}."
+    )
+
+
+def required_level(priority: str, customer_type: str, min_level_p0_vip: int) -> int:
+    """P0 and VIP tickets may need an experienced agent (a minimum skill level)."""
+    if priority == "P0" or customer_type == "vip":
+        return min_level_p0_vip
+    return 0
+
+
+def can_take(
+    levels: dict[str, int] | None,
+    skills: Iterable[str],
+    skill: str | None,
+    team_skills: Iterable[str],
+    min_level: int,
+) -> bool:
+    """Whether an agent (skills with levels) may take a ticket needing ``skill``.
+
+    A skill the team does not list is a label, not a requirement (triage may name
+    finer skills than the team's, e.g. ``account``); then any skill level counts.
+    """
+    levels = dict(levels or {}) or {name: DEFAULT_SKILL_LEVEL for name in skills}
+    if skill and skill in set(team_skills):
+        return levels.get(skill, 0) >= max(min_level, 1)
+    if min_level <= 0:
+        return True
+    return max(levels.values(), default=0) >= min_level

@@ -1,17 +1,35 @@
-"""Dispatch reacts to triage decisions."""
+"""Dispatch reacts to triage decisions, reopened tickets and SLA alarms."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from services.dispatch import service
-from shared.consumer import Handler
-from shared.events import TicketTriaged
+from services.dispatch.settings import DispatchSettings
+from shared.consumer import Handler, each
+from shared.events import SlaBreached, SlaWarning, TicketReopened, TicketRetriaged, TicketTriaged
 from shared.outbox import UnitOfWork
 
 
-async def on_tickets_triaged(events: Sequence[TicketTriaged], uow: UnitOfWork) -> None:
-    await service.dispatch_tickets(uow, events)
+def build_handlers(settings: DispatchSettings) -> dict[str, Handler]:
+    level = settings.min_skill_level_p0_vip
 
+    async def on_tickets_triaged(events: Sequence[TicketTriaged], uow: UnitOfWork) -> None:
+        await service.dispatch_tickets(uow, events, min_level=level)
 
-HANDLERS: dict[str, Handler] = {"ticket.triaged": on_tickets_triaged}
+    async def on_ticket_retriaged(event: TicketRetriaged, uow: UnitOfWork) -> None:
+        await service.retriage(uow, event, min_level=level)
+
+    async def on_ticket_reopened(event: TicketReopened, uow: UnitOfWork) -> None:
+        await service.reopen(uow, event, min_level=level)
+
+    async def on_sla_events(events: Sequence[SlaWarning | SlaBreached], uow: UnitOfWork) -> None:
+        await service.note_sla_events(uow, events)
+
+    return {
+        "ticket.triaged": on_tickets_triaged,
+        "ticket.retriaged": each(on_ticket_retriaged),
+        "ticket.reopened": each(on_ticket_reopened),
+        "sla.warning": on_sla_events,
+        "sla.breached": on_sla_events,
+    }

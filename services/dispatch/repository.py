@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.dispatch.models import Agent, Assignment, Team
+from services.dispatch.models import Agent, Assignment, Compensation, SupervisorItem, Team
 
 
 async def get_assignment_by_ticket(
@@ -49,6 +49,173 @@ async def lock_online_agents(session: AsyncSession, team_keys: Iterable[str]) ->
         .with_for_update()
     )
     return list(result.all())
+
+
+async def lock_agents(
+    session: AsyncSession,
+    online_in_teams: Iterable[str] = (),
+    agent_ids: Iterable[uuid.UUID] = (),
+) -> list[Agent]:
+    """Lock, in one statement and in id order, the online agents of these teams and
+    the named agents (whatever their status).
+
+    Every transaction that changes an agent's load takes its agent locks this way
+    and before any assignment lock, so replicas never deadlock.
+    """
+    keys = sorted(set(online_in_teams))
+    ids = sorted(set(agent_ids))
+    conditions = []
+    if keys:
+        conditions.append(sa.and_(Agent.team_key.in_(keys), Agent.status == "online"))
+    if ids:
+        conditions.append(Agent.id.in_(ids))
+    if not conditions:
+        return []
+    result = await session.scalars(
+        sa.select(Agent)
+        .where(sa.or_(*conditions))
+        .order_by(Agent.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list(result.all())
+
+
+async def get_assignment(session: AsyncSession, assignment_id: uuid.UUID) -> Assignment | None:
+    return await session.get(Assignment, assignment_id)
+
+
+async def lock_assignment(session: AsyncSession, assignment_id: uuid.UUID) -> Assignment | None:
+    return await session.scalar(
+        sa.select(Assignment)
+        .where(Assignment.id == assignment_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+async def lock_assignments_by_ticket(
+    session: AsyncSession, ticket_ids: Sequence[uuid.UUID]
+) -> list[Assignment]:
+    if not ticket_ids:
+        return []
+    result = await session.scalars(
+        sa.select(Assignment)
+        .where(Assignment.ticket_id.in_(ticket_ids))
+        .order_by(Assignment.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list(result.all())
+
+
+async def assignments_by_ticket(
+    session: AsyncSession, ticket_ids: Sequence[uuid.UUID]
+) -> list[Assignment]:
+    if not ticket_ids:
+        return []
+    result = await session.scalars(
+        sa.select(Assignment).where(Assignment.ticket_id.in_(ticket_ids))
+    )
+    return list(result.all())
+
+
+async def lock_queued(session: AsyncSession, team_key: str, limit: int) -> list[Assignment]:
+    """The head of a team's queue, locked, in serving order (priority, then deadline)."""
+    result = await session.scalars(
+        sa.select(Assignment)
+        .where(Assignment.team_key == team_key, Assignment.state == "queued")
+        .order_by(Assignment.priority, Assignment.respond_by, Assignment.created_at)
+        .limit(limit)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list(result.all())
+
+
+async def lock_unaccepted_of(session: AsyncSession, agent_id: uuid.UUID) -> list[Assignment]:
+    result = await session.scalars(
+        sa.select(Assignment)
+        .where(Assignment.agent_id == agent_id, Assignment.state == "assigned")
+        .order_by(Assignment.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list(result.all())
+
+
+async def teams_by_key(session: AsyncSession) -> dict[str, Team]:
+    return {team.key: team for team in (await session.scalars(sa.select(Team))).all()}
+
+
+async def get_agent(session: AsyncSession, agent_id: uuid.UUID) -> Agent | None:
+    return await session.get(Agent, agent_id)
+
+
+async def agent_by_name(session: AsyncSession, name: str) -> Agent | None:
+    return await session.scalar(sa.select(Agent).where(Agent.name == name))
+
+
+async def count_agents(session: AsyncSession, team_key: str) -> int:
+    return int(
+        await session.scalar(
+            sa.select(sa.func.count()).select_from(Agent).where(Agent.team_key == team_key)
+        )
+        or 0
+    )
+
+
+async def count_open_assignments(session: AsyncSession, team_key: str) -> int:
+    return int(
+        await session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Assignment)
+            .where(Assignment.team_key == team_key, Assignment.state != "resolved")
+        )
+        or 0
+    )
+
+
+async def supervisor_items(
+    session: AsyncSession, team_key: str, limit: int
+) -> Sequence[SupervisorItem]:
+    return (
+        await session.scalars(
+            sa.select(SupervisorItem)
+            .where(SupervisorItem.team_key == team_key)
+            .order_by(SupervisorItem.created_at.desc())
+            .limit(limit)
+        )
+    ).all()
+
+
+async def compensations(
+    session: AsyncSession,
+    *,
+    team: str | None = None,
+    state: str | None = None,
+    assignment_id: uuid.UUID | None = None,
+    limit: int = 100,
+) -> Sequence[Compensation]:
+    query = sa.select(Compensation).order_by(Compensation.created_at.desc()).limit(limit)
+    if team:
+        query = query.where(Compensation.team_key == team)
+    if state:
+        query = query.where(Compensation.state == state)
+    if assignment_id:
+        query = query.where(Compensation.assignment_id == assignment_id)
+    return (await session.scalars(query)).all()
+
+
+async def lock_compensation(
+    session: AsyncSession, compensation_id: uuid.UUID
+) -> Compensation | None:
+    return await session.scalar(
+        sa.select(Compensation)
+        .where(Compensation.id == compensation_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 async def list_teams(session: AsyncSession) -> Sequence[Team]:

@@ -2,10 +2,33 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from services.dispatch.domain import MAX_SKILL_LEVEL
+
+AgentStatus = Literal["online", "away", "offline"]
+AssignmentState = Literal["queued", "assigned", "accepted", "waiting_on_customer", "resolved"]
+CompensationKind = Literal["coupon", "refund", "extended_warranty", "free_repair"]
+
+KEY_PATTERN = r"^[a-z][a-z0-9_]{1,31}$"
+SKILL_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
+
+
+def _check_skill_levels(value: dict[str, int]) -> dict[str, int]:
+    for skill, level in value.items():
+        if not re.match(SKILL_PATTERN, skill):
+            raise ValueError(f"skill {skill!r} must be lower-case letters, digits and _")
+        if not 1 <= level <= MAX_SKILL_LEVEL:
+            raise ValueError(f"level of {skill!r} must be 1..{MAX_SKILL_LEVEL}")
+    return value
+
+
+# --------------------------------------------------------------------------- teams
 
 
 class TeamView(BaseModel):
@@ -13,20 +36,136 @@ class TeamView(BaseModel):
 
     key: str = Field(examples=["tech_support"])
     name: str
-    supervisor: str
-    skills: list[str]
+    supervisor: str = Field(examples=["tech-supervisor"])
+    skills: list[str] = Field(examples=[["fault"]])
+
+
+class TeamCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "key": "vip_care",
+                    "name": "VIP 专席 VIP care",
+                    "supervisor": "vip-supervisor",
+                    "skills": ["complaint", "after_sales"],
+                }
+            ]
+        },
+    )
+
+    key: str = Field(pattern=KEY_PATTERN)
+    name: str = Field(min_length=1, max_length=100)
+    supervisor: str = Field(min_length=1, max_length=100)
+    skills: list[str] = Field(default_factory=list, max_length=50)
+
+    @field_validator("skills")
+    @classmethod
+    def _skills(cls, value: list[str]) -> list[str]:
+        _check_skill_levels(dict.fromkeys(value, 1))
+        return sorted(set(value))
+
+
+class TeamUpdate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"supervisor": "new-supervisor", "skills": ["fault"]}]},
+    )
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    supervisor: str | None = Field(default=None, min_length=1, max_length=100)
+    skills: list[str] | None = Field(default=None, max_length=50)
+
+    @field_validator("skills")
+    @classmethod
+    def _skills(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        _check_skill_levels(dict.fromkeys(value, 1))
+        return sorted(set(value))
+
+
+# --------------------------------------------------------------------------- agents
 
 
 class AgentView(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
-    name: str
-    team_key: str
-    skills: list[str]
+    name: str = Field(examples=["tech_support-agent-1"])
+    team_key: str = Field(examples=["tech_support"])
+    skills: list[str] = Field(examples=[["fault"]])
+    skill_levels: dict[str, int] = Field(examples=[{"fault": 3}])
     capacity: int = Field(examples=[5])
+    chat_capacity: int | None = Field(default=None, examples=[3])
     status: str = Field(examples=["online"])
     active_count: int = Field(examples=[2])
+    chat_active_count: int = Field(default=0, examples=[1])
+    last_assigned_at: datetime | None = None
+
+
+class AgentCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "王工",
+                    "team_key": "tech_support",
+                    "skills": {"fault": 3, "account": 2},
+                    "capacity": 5,
+                    "status": "online",
+                }
+            ]
+        },
+    )
+
+    name: str = Field(min_length=1, max_length=100)
+    team_key: str = Field(pattern=KEY_PATTERN)
+    skills: dict[str, int] = Field(
+        default_factory=dict, description="skill → level 1 (new) .. 5 (expert)"
+    )
+    capacity: int = Field(default=5, ge=1, le=100, description="concurrent tickets")
+    chat_capacity: int | None = Field(
+        default=None,
+        ge=1,
+        le=100,
+        description="concurrent chats (web/app/mini-program), if they have their own limit",
+    )
+    status: AgentStatus = "offline"
+
+    @field_validator("skills")
+    @classmethod
+    def _skills(cls, value: dict[str, int]) -> dict[str, int]:
+        return _check_skill_levels(value)
+
+
+class AgentUpdate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"status": "online", "capacity": 6}]},
+    )
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    team_key: str | None = Field(default=None, pattern=KEY_PATTERN)
+    skills: dict[str, int] | None = None
+    capacity: int | None = Field(default=None, ge=1, le=100)
+    chat_capacity: int | None = Field(
+        default=None, ge=0, le=100, description="0 removes the chat limit (chats share capacity)"
+    )
+    status: AgentStatus | None = None
+
+    @field_validator("skills")
+    @classmethod
+    def _skills(cls, value: dict[str, int] | None) -> dict[str, int] | None:
+        return None if value is None else _check_skill_levels(value)
+
+    def changes(self) -> dict[str, Any]:
+        return {k: v for k, v in self.model_dump(exclude_unset=True).items() if v is not None}
+
+
+# --------------------------------------------------------------------------- assignments
 
 
 class AssignmentView(BaseModel):
@@ -35,13 +174,199 @@ class AssignmentView(BaseModel):
     id: uuid.UUID
     ticket_id: uuid.UUID
     ticket_no: str = Field(examples=["T20261122-000123"])
-    team_key: str
+    team_key: str = Field(examples=["tech_support"])
     agent_id: uuid.UUID | None
     state: str = Field(examples=["assigned"])
     priority: str = Field(examples=["P0"])
-    category: str
+    category: str = Field(examples=["fault"])
+    customer_type: str = Field(examples=["vip"])
     subject: str
+    channel: str | None = None
+    masked_contact: str | None = Field(default=None, examples=["138****5678"])
+    skill: str | None = None
+    keywords: list[str] = Field(default_factory=list)
+    kb_suggestions: list[dict[str, Any]] = Field(default_factory=list)
+    escalated: bool = False
     respond_by: datetime
     resolve_by: datetime
     created_at: datetime
     assigned_at: datetime | None
+    accepted_at: datetime | None = None
+    resolved_at: datetime | None = None
+    resolution_code: str | None = None
+    public_reply: str | None = None
+    last_agent_id: uuid.UUID | None = None
+    visit_from: datetime | None = None
+    visit_until: datetime | None = None
+
+
+class ProgressBody(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"note": "已联系物流公司核实,预计明天送达。", "customer_visible": True},
+                {"note": "请帮忙看一下支付日志", "collaborator": "finance-agent-1"},
+            ]
+        },
+    )
+
+    note: str = Field(min_length=1, max_length=4000)
+    customer_visible: bool = Field(
+        default=False, description="customer-visible notes count as the daily update"
+    )
+    collaborator: str | None = Field(
+        default=None, max_length=100, description="ask this colleague (or team) to help"
+    )
+
+
+class WaitingBody(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"note": "请提供订单截图", "customer_visible": True}]},
+    )
+
+    note: str | None = Field(default=None, max_length=4000)
+    customer_visible: bool = False
+
+
+class TransferBody(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"reason": "退款需财务处理", "to_team": "finance"},
+                {
+                    "reason": "交给熟悉该型号的同事",
+                    "to_agent_id": "6f1c1a4e-8a43-4e59-9d1e-6b9c1f0b2d11",
+                },
+            ]
+        },
+    )
+
+    reason: str = Field(min_length=1, max_length=1000)
+    to_team: str | None = Field(default=None, pattern=KEY_PATTERN)
+    to_agent_id: uuid.UUID | None = None
+
+
+class EscalateBody(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reason": "客户要求主管回电"}]}
+    )
+
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class ResolveBody(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "resolution_code": "password_reset",
+                    "public_reply": "您好,已为您重置密码,请使用短信中的临时密码登录。",
+                }
+            ]
+        },
+    )
+
+    resolution_code: str = Field(pattern=r"^[a-z][a-z0-9_.-]{1,63}$")
+    public_reply: str = Field(min_length=1, max_length=4000)
+
+
+class VisitBody(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "window_start": "2026-11-24T01:00:00Z",
+                    "window_end": "2026-11-24T05:00:00Z",
+                    "note": "工程师将于明天上午上门检修",
+                },
+                {},
+            ]
+        },
+    )
+
+    window_start: AwareDatetime | None = Field(default=None, description="default: now")
+    window_end: AwareDatetime | None = Field(
+        default=None, description="default and latest: now + visit_within_hours (48 h)"
+    )
+    note: str | None = Field(default=None, max_length=1000)
+
+
+# --------------------------------------------------------------------------- compensation
+
+
+class CompensationCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"kind": "refund", "amount": 399.0, "reason": "商品破损,全额退款"}]
+        },
+    )
+
+    kind: CompensationKind
+    amount: float = Field(ge=0, le=1_000_000, description="CNY; days for extended_warranty")
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+class DecisionBody(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reason": "符合售后政策"}]}
+    )
+
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+class RejectBody(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reason": "超出保修期,改发优惠券"}]}
+    )
+
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class CompensationView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    assignment_id: uuid.UUID
+    ticket_id: uuid.UUID
+    team_key: str
+    agent_id: uuid.UUID | None
+    kind: str = Field(examples=["refund"])
+    amount: float = Field(examples=[399.0])
+    reason: str | None
+    state: str = Field(examples=["pending"])
+    decided_by: str | None
+    decision_reason: str | None
+    created_at: datetime
+    decided_at: datetime | None
+
+
+# --------------------------------------------------------------------------- supervisor
+
+
+class InboxItemView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    team_key: str
+    kind: str = Field(examples=["escalation"])
+    ticket_id: uuid.UUID | None
+    ticket_no: str | None
+    assignment_id: uuid.UUID | None
+    priority: str | None
+    summary: str
+    created_at: datetime
+
+
+class InboxView(BaseModel):
+    teams: list[str] = Field(examples=[["tech_support"]])
+    escalations: list[InboxItemView]
+    reports: list[InboxItemView]
+    sla_warnings: list[InboxItemView]
+    sla_breaches: list[InboxItemView]
+    pending_approvals: list[CompensationView]

@@ -1,0 +1,172 @@
+"""Helpers for dispatch's tests: a migrated store on SQLite and PostgreSQL, event builders."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from services.dispatch import service
+from services.dispatch.app import MIGRATIONS
+from services.dispatch.models import BUS, Agent, Assignment
+from shared.database import create_engine, session_factory
+from shared.errors import ApiError
+from shared.events import (
+    Deadlines,
+    Envelope,
+    KbSuggestion,
+    TicketRetriaged,
+    TicketTriaged,
+    TicketTriagedData,
+    Topics,
+    parse_event,
+)
+from shared.migrations import upgrade
+from shared.outbox import UnitOfWork
+
+TOPICS = Topics("test")
+T0 = datetime(2026, 11, 22, 1, 15, tzinfo=UTC)
+
+
+@dataclass
+class DispatchStore:
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions, BUS.outbox, TOPICS, "dispatch")
+
+    async def events(self) -> list[Envelope]:
+        table = BUS.outbox
+        async with self.sessions() as session:
+            rows = (await session.execute(sa.select(table).order_by(table.c.id))).all()
+        return [parse_event(row.payload) for row in rows]
+
+    async def outbox_rows(self) -> list[Any]:
+        table = BUS.outbox
+        async with self.sessions() as session:
+            return list((await session.execute(sa.select(table).order_by(table.c.id))).all())
+
+
+async def open_store(url: str) -> DispatchStore:
+    await asyncio.to_thread(upgrade, MIGRATIONS, url)
+    engine = create_engine(url)
+    return DispatchStore(engine, session_factory(engine))
+
+
+def triaged(
+    ticket_id: uuid.UUID | None = None,
+    *,
+    ticket_no: str = "T20261122-000001",
+    team: str = "tech_support",
+    priority: str = "P2",
+    category: str = "fault",
+    customer_type: str = "new",
+    skill: str | None = None,
+    respond: timedelta = timedelta(hours=2),
+    retriaged: bool = False,
+    kb: bool = False,
+    channel: str = "web_chat",
+) -> TicketTriaged:
+    cls: Any = TicketRetriaged if retriaged else TicketTriaged
+    return cls(  # type: ignore[no-any-return]
+        ticket_id=ticket_id or uuid.uuid4(),
+        producer="triage",
+        data=TicketTriagedData(
+            ticket_no=ticket_no,
+            channel=channel,
+            customer_type=customer_type,
+            subject="设备无法启动",
+            category=category,
+            scene="after_sale",
+            priority=priority,
+            team=team,
+            skill=skill,
+            keywords=["无法启动"],
+            deadlines=Deadlines(
+                policy="cross-industry",
+                calendar="24x7",
+                respond_by=T0 + respond,
+                resolve_by=T0 + respond + timedelta(hours=24),
+            ),
+            kb_suggestions=(
+                [
+                    KbSuggestion(
+                        article_id=uuid.uuid4(), title="设备无法启动", answer="请长按电源键10秒"
+                    )
+                ]
+                if kb
+                else []
+            ),
+            retriage_reason="分类错误" if retriaged else None,
+            masked_contact="138****5678",
+        ),
+    )
+
+
+async def add_agent(
+    store: DispatchStore,
+    name: str,
+    *,
+    team: str = "tech_support",
+    capacity: int = 1,
+    status: str = "online",
+    skills: dict[str, int] | None = None,
+    chat_capacity: int | None = None,
+) -> Agent:
+    async with store.uow() as uow:
+        agent = await service.create_agent(
+            uow,
+            name=name,
+            team_key=team,
+            skills=skills if skills is not None else {"fault": 3},
+            capacity=capacity,
+            chat_capacity=chat_capacity,
+            status=status,
+            supervisor=None,
+        )
+        await uow.commit()
+    return agent
+
+
+async def dispatch(store: DispatchStore, *events: Any) -> list[Assignment]:
+    async with store.uow() as uow:
+        result = await service.dispatch_tickets(uow, list(events))
+        await uow.commit()
+    return result
+
+
+async def act(
+    store: DispatchStore, fn: Callable[..., Awaitable[Any]], *args: Any, **kw: Any
+) -> Any:
+    async with store.uow() as uow:
+        result = await fn(uow, *args, **kw)
+        emitted = uow.emitted
+        await uow.commit()
+    return result, emitted
+
+
+async def refused(
+    store: DispatchStore, fn: Callable[..., Awaitable[Any]], *args: Any, **kw: Any
+) -> ApiError:
+    async with store.uow() as uow:
+        with pytest.raises(ApiError) as caught:
+            await fn(uow, *args, **kw)
+        assert uow.emitted == []
+    return caught.value
+
+
+async def load(store: DispatchStore, model: Any, ident: Any) -> Any:
+    async with store.sessions() as session:
+        return await session.get(model, ident)
