@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import os
 import signal
 import subprocess
@@ -56,8 +57,20 @@ class LocalSystem:
     def urls(self) -> dict[str, str]:
         return {name: f"http://{self.host}:{port}" for name, port in self.ports.items()}
 
+    def local_secret(self, name: str) -> str:
+        """A secret made once for this data directory and kept in secrets.json (mode 600)."""
+        path = self.data_dir / "secrets.json"
+        saved: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+        if name not in saved:
+            saved[name] = secrets.token_urlsafe(32)
+            path.write_text(json.dumps(saved, indent=2))
+            path.chmod(0o600)
+        return saved[name]
+
     def _env(self, service: str) -> dict[str, str]:
         env = dict(os.environ)
+        # Secrets the services must share across restarts; the environment wins.
+        env.setdefault("SOPDESK_VERIFICATION_SECRET", self.local_secret("verification"))
         env.update(
             {
                 "SOPDESK_DATABASE_URL": self.database_url(service),

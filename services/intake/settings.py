@@ -1,3 +1,4 @@
+import secrets
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field, SecretStr
@@ -31,8 +32,11 @@ class IntakeSettings(ServiceSettings):
     dedup_threshold: float = 85.0
 
     # SMS-code verification. The secret keys the HMAC the codes are stored as: set it
-    # (SOPDESK_VERIFICATION_SECRET) to one value on every replica.
-    verification_secret: SecretStr = SecretStr("sopdesk-local-verification-secret")
+    # (SOPDESK_VERIFICATION_SECRET) to one value on every replica. Unset, each process
+    # makes its own, and a code sent by one replica cannot be checked by another.
+    verification_secret: SecretStr = Field(
+        default_factory=lambda: SecretStr(secrets.token_urlsafe(32))
+    )
     verification_ttl_seconds: int = 300
     verification_max_attempts: int = 5
     verification_min_interval_seconds: int = 60
