@@ -142,6 +142,9 @@ def up(
         int, typer.Option(help="Port of the local Kafka-compatible broker")
     ] = 9092,
     demo: Annotated[bool, typer.Option(help="Seed demo agents so tickets get assigned")] = True,
+    smtp_port: Annotated[
+        int, typer.Option(help="Port of intake's SMTP listener (mail in becomes tickets); 0: off")
+    ] = 8025,
     database_url: Annotated[
         str | None,
         typer.Option(
@@ -164,6 +167,7 @@ def up(
         demo=demo,
         console=console,
         database_url=database_url,
+        smtp_port=smtp_port or None,
     )
     try:
         system.start()
@@ -177,6 +181,8 @@ def up(
     for name, url in system.urls().items():
         table.add_row(name, url)
     table.add_row("broker", f"{host}:{broker_port}")
+    if smtp_port:
+        table.add_row("mail in (SMTP)", f"{host}:{smtp_port}")
     Console().print(table)
     keys_table = Table(title=f"API keys (saved in {data_dir / 'api-keys.json'})")
     keys_table.add_column("role")

@@ -35,6 +35,7 @@ class LocalSystem:
         demo: bool,
         console: Console,
         database_url: str | None = None,
+        smtp_port: int | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.host = host
@@ -42,6 +43,7 @@ class LocalSystem:
         self.api_keys = api_keys
         self.demo = demo
         self.database_url_template = database_url
+        self.smtp_port = smtp_port
         self.console = console
         self.logs = data_dir / "logs"
         self.broker = LocalBroker(host, broker_port, log_file=self.logs / "broker.log")
@@ -71,6 +73,8 @@ class LocalSystem:
         env = dict(os.environ)
         # Secrets the services must share across restarts; the environment wins.
         env.setdefault("SOPDESK_VERIFICATION_SECRET", self.local_secret("verification"))
+        if service == "intake" and self.smtp_port:
+            env.update({"SOPDESK_SMTP_ENABLED": "true", "SOPDESK_SMTP_PORT": str(self.smtp_port)})
         env.update(
             {
                 "SOPDESK_DATABASE_URL": self.database_url(service),
