@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
+from testkit import free_port
 
 from shared.broker import LocalBroker
 from shared.migrations import ensure_database
@@ -19,13 +19,6 @@ from shared.migrations import ensure_database
 POSTGRES_SERVER = os.environ.get(
     "SOPDESK_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432"
 )
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 def short_id() -> str:

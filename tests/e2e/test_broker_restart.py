@@ -15,9 +15,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import free_port
 from rich.console import Console
-from test_local_system import _free_block, eventually
+from testkit import eventually, free_port, free_port_block
 
 from sopdesk.local import LocalSystem
 
@@ -32,7 +31,7 @@ def system(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalSys
     system = LocalSystem(
         data_dir=tmp_path,
         host="127.0.0.1",
-        base_port=_free_block(5),
+        base_port=free_port_block(5),
         broker_port=free_port(),
         api_keys={GATEWAY: "gateway", SUPERVISOR: "supervisor"},
         demo=True,

@@ -10,55 +10,21 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
-from conftest import free_port
+from testkit import eventually, free_port, free_port_block
 
 pytestmark = pytest.mark.e2e
 
-T = TypeVar("T")
-
 SERVICES = ("intake", "triage", "dispatch", "followup", "analytics")
-
-
-def eventually(probe: Callable[[], T | None], timeout: float = 20.0, interval: float = 0.05) -> T:
-    """Call ``probe`` until it returns something truthy or the deadline passes."""
-    deadline = time.monotonic() + timeout
-    last: T | None = None
-    while time.monotonic() < deadline:
-        last = probe()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")
-
-
-def _free_block(size: int) -> int:
-    """A base port with ``size`` consecutive free ports after it."""
-    for _ in range(50):
-        base = free_port()
-        if base + size >= 65535:
-            continue
-        ok = True
-        for port in range(base, base + size):
-            with socket.socket() as sock:
-                try:
-                    sock.bind(("127.0.0.1", port))
-                except OSError:
-                    ok = False
-                    break
-        if ok:
-            return base
-    raise RuntimeError("no block of free ports")
 
 
 @dataclass
@@ -75,7 +41,7 @@ class RunningSystem:
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
     data_dir = tmp_path_factory.mktemp("sopdesk-up")
-    base = _free_block(5)
+    base = free_port_block(5)
     broker_port = free_port()
     process = subprocess.Popen(
         [
