@@ -211,6 +211,8 @@ def start_system(
         str(base_port),
         "--broker-port",
         str(broker_port),
+        "--smtp-port",
+        "0",
     ]
     if postgres:
         run = uuid.uuid4().hex[:6]

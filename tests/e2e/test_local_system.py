@@ -42,7 +42,7 @@ class RunningSystem:
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
     data_dir = tmp_path_factory.mktemp("sopdesk-up")
     base = free_port_block(5)
-    broker_port = free_port()
+    broker_port, smtp_port = free_port(), free_port()
     process = subprocess.Popen(
         [
             sys.executable,
@@ -55,6 +55,8 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
             str(base),
             "--broker-port",
             str(broker_port),
+            "--smtp-port",
+            str(smtp_port),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
