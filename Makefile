@@ -16,6 +16,7 @@ up: $(STAMP)
 	$(BIN)/sopdesk up
 
 test: $(STAMP)
+	sh scripts/ensure-chromium.sh  # the dashboard test drives Debian's chromium
 	$(BIN)/pytest -q -p no:cacheprovider --durations=10
 
 lint: $(STAMP)

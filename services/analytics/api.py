@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import HTMLResponse, StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.analytics import domain, repository
-from services.analytics.models import TicketFact
-from services.analytics.schemas import LedgerPage, LedgerRow, Summary
+from services.analytics import domain, exports, metrics, reports, repository
+from services.analytics.rollups import REPORT_ZONE
+from services.analytics.schemas import (
+    DashboardSnapshot,
+    LedgerFilters,
+    LedgerPage,
+    MonthlyReport,
+    State,
+    Summary,
+    WeeklyReport,
+)
 from shared.auth import require_roles
 from shared.errors import ApiError, error_responses
+from shared.events import Category, Channel, Priority, utcnow
 from shared.http import read_session
 
 router = APIRouter(prefix="/v1")
@@ -17,49 +32,305 @@ router = APIRouter(prefix="/v1")
 _readers = Depends(require_roles("supervisor", "viewer"))
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """Query times without an offset are taken as UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def ledger_filters(
+    since: datetime | None = Query(
+        default=None,
+        description="Received at or after (ISO 8601; UTC when no offset)",
+        examples=["2026-11-16T00:00:00+08:00"],
+    ),
+    until: datetime | None = Query(
+        default=None,
+        description="Received before (ISO 8601; UTC when no offset)",
+        examples=["2026-11-23T00:00:00+08:00"],
+    ),
+    channel: Channel | None = Query(default=None, examples=["phone"]),
+    category: Category | None = Query(default=None, examples=["complaint"]),
+    priority: Priority | None = Query(default=None, examples=["P1"]),
+    team: str | None = Query(default=None, max_length=32, examples=["logistics"]),
+    agent: str | None = Query(
+        default=None, max_length=100, description="Handler's name", examples=["王芳"]
+    ),
+    state: State | None = Query(default=None, examples=["resolved"]),
+    breached: bool | None = Query(
+        default=None, description="Only tickets that missed (true) or kept (false) deadlines"
+    ),
+) -> LedgerFilters:
+    filters = LedgerFilters(
+        since=_utc(since),
+        until=_utc(until),
+        channel=channel,
+        category=category,
+        priority=priority,
+        team=team,
+        agent=agent,
+        state=state,
+        breached=breached,
+    )
+    if filters.since and filters.until and filters.since >= filters.until:
+        raise ApiError(400, "invalid_range", "'since' must be before 'until'.")
+    return filters
+
+
+def _attachment(extension: str) -> dict[str, str]:
+    return {
+        "Content-Disposition": f'attachment; filename="ledger-{utcnow():%Y%m%d-%H%M%S}.{extension}"'
+    }
+
+
 @router.get(
     "/ledger",
     response_model=LedgerPage,
     tags=["ledger"],
-    summary="The ticket ledger (台账), newest first, contacts masked",
-    responses=error_responses(400, 401, 403),
+    summary="The ticket ledger (台账), newest first, contacts masked; CSV and XLSX exports",
+    description=(
+        "One row per ticket. Filter by time range, channel, category, priority, team, "
+        "agent, state and breach; page with `cursor`. `format=csv` streams every matching "
+        "row as UTF-8 CSV; `format=xlsx` returns an Excel workbook (at most "
+        "`export_max_rows` rows, else 413)."
+    ),
+    responses={
+        200: {
+            "content": {
+                "text/csv": {"example": "ticket_id,ticket_no,channel,...\n"},
+                XLSX: {"schema": {"type": "string", "format": "binary"}},
+            }
+        },
+        **error_responses(400, 401, 403, 413, 422),
+    },
     dependencies=[_readers],
 )
 async def ledger(
+    request: Request,
     limit: int = Query(default=100, ge=1, le=1000),
     cursor: str | None = Query(default=None, description="`next_cursor` of the previous page"),
+    format: Literal["json", "csv", "xlsx"] = Query(
+        default="json", description="json (paged), csv or xlsx (every matching row)"
+    ),
+    filters: LedgerFilters = Depends(ledger_filters),
     session: AsyncSession = Depends(read_session),
-) -> LedgerPage:
+) -> Response | LedgerPage:
+    sessions = request.app.state.runtime.sessions
+    if format == "csv":
+        return StreamingResponse(
+            exports.csv_stream(sessions, filters),
+            media_type="text/csv; charset=utf-8",
+            headers=_attachment("csv"),
+        )
+    if format == "xlsx":
+        cap = request.app.state.settings.export_max_rows
+        rows = [
+            row async for page in exports.ledger_rows(sessions, filters, cap + 1) for row in page
+        ]
+        if len(rows) > cap:
+            raise ApiError(
+                413, "export_too_large", f"More than {cap} rows match: narrow the filters."
+            )
+        body = await asyncio.to_thread(exports.xlsx_bytes, rows)
+        return Response(body, media_type=XLSX, headers=_attachment("xlsx"))
     try:
         after = domain.decode_cursor(cursor) if cursor else None
     except ValueError as exc:
         raise ApiError(400, "invalid_cursor", "cursor is not one this API returned") from exc
-    rows = await repository.ledger_page(session, limit, after)
-    last = rows[-1] if len(rows) == limit else None
+    rows_ = await repository.ledger_page(session, limit, after, filters)
+    last = rows_[-1] if len(rows_) == limit else None
     return LedgerPage(
-        items=[LedgerRow.model_validate(row) for row in rows],
+        items=[exports.ledger_row(row) for row in rows_],
         next_cursor=domain.encode_cursor(last.received_at, last.ticket_id)
         if last is not None and last.received_at is not None
         else None,
     )
 
 
+GroupBy = Literal["channel", "category", "priority", "team", "agent", "day", "week"]
+
+
 @router.get(
     "/metrics/summary",
     response_model=Summary,
     tags=["metrics"],
-    summary="Volumes by state, channel, category, priority and team; queue length",
-    responses=error_responses(401, 403),
+    summary="Volumes, queue, SLA compliance, response and resolution times, FCR, reopens, "
+    "CSAT, complaint share and compensation; optionally grouped",
+    description=(
+        "Read from daily rollups kept up to date with the ledger, so it stays fast over "
+        "millions of tickets. Days are China's (UTC+8) and count tickets by the day they "
+        "were received. Medians and p90s are estimated from time histograms. "
+        "`group_by=agent` accepts the `team` and `category` filters only."
+    ),
+    responses=error_responses(400, 401, 403, 422),
     dependencies=[_readers],
 )
-async def summary(session: AsyncSession = Depends(read_session)) -> Summary:
-    by_state = await repository.counts_by(session, TicketFact.state)
-    return Summary(
-        total=sum(by_state.values()),
-        queue_length=by_state.get("queued", 0),
-        by_state=by_state,
-        by_channel=await repository.counts_by(session, TicketFact.channel),
-        by_category=await repository.counts_by(session, TicketFact.category),
-        by_priority=await repository.counts_by(session, TicketFact.priority),
-        by_team=await repository.counts_by(session, TicketFact.team),
+async def summary(
+    since: date | None = Query(default=None, description="First day (UTC+8)"),
+    until: date | None = Query(default=None, description="Last day, included (UTC+8)"),
+    channel: Channel | None = Query(default=None),
+    category: Category | None = Query(default=None),
+    priority: Priority | None = Query(default=None),
+    team: str | None = Query(default=None, max_length=32),
+    group_by: GroupBy | None = Query(default=None, examples=["team"]),
+    session: AsyncSession = Depends(read_session),
+) -> Summary:
+    if since and until and since > until:
+        raise ApiError(400, "invalid_range", "'since' must not be after 'until'.")
+    filters = {"channel": channel, "category": category, "priority": priority, "team": team}
+    window = {"since": since, "until": until}
+    if group_by == "agent" and (channel is not None or priority is not None):
+        raise ApiError(
+            400,
+            "unsupported_filter",
+            "group_by=agent takes the team and category filters only.",
+        )
+    body = await metrics.summary(session, group_by, filters, **window)
+    return Summary(**body, since=since, until=until, group_by=group_by)
+
+
+def _wants_html(request: Request, format: str | None) -> bool:
+    if format is not None:
+        return format == "html"
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _today() -> date:
+    return utcnow().astimezone(REPORT_ZONE).date()
+
+
+_HTML_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/html": {"example": "<!doctype html><html lang=zh-CN>…</html>"}}}
+}
+
+
+@router.get(
+    "/reports/weekly",
+    response_model=WeeklyReport,
+    tags=["reports"],
+    summary="Weekly review (周复盘): top issues and complaint reasons with shares, keywords, "
+    "SLA compliance and the trend against the week before",
+    description=(
+        "JSON, or a printable HTML page with `Accept: text/html` (or `format=html`). "
+        "Weeks are ISO weeks in China's time (UTC+8); the default is the current week. "
+        "Keywords are extracted with jieba's TF-IDF per category."
+    ),
+    responses={**_HTML_RESPONSE, **error_responses(400, 401, 403, 422)},
+    dependencies=[_readers],
+)
+async def weekly_report(
+    request: Request,
+    week: str | None = Query(
+        default=None, max_length=8, description="ISO week", examples=["2026-W47"]
+    ),
+    format: Literal["json", "html"] | None = Query(default=None),
+    session: AsyncSession = Depends(read_session),
+) -> Response | WeeklyReport:
+    week = week or metrics.iso_week(_today())
+    try:
+        reports.week_window(week)
+    except ValueError as exc:
+        raise ApiError(400, "invalid_week", "week must look like 2026-W47.") from exc
+    report = await reports.weekly(session, week)
+    if _wants_html(request, format):
+        return HTMLResponse(reports.weekly_html(report))
+    return report
+
+
+@router.get(
+    "/reports/monthly",
+    response_model=MonthlyReport,
+    tags=["reports"],
+    summary="Monthly review (月复盘): service quality per team and the problems to send to "
+    "product, logistics and the other departments",
+    description=(
+        "JSON, or a printable HTML page with `Accept: text/html` (or `format=html`). "
+        "Months are in China's time (UTC+8); the default is the current month."
+    ),
+    responses={**_HTML_RESPONSE, **error_responses(400, 401, 403, 422)},
+    dependencies=[_readers],
+)
+async def monthly_report(
+    request: Request,
+    month: str | None = Query(default=None, max_length=7, examples=["2026-11"]),
+    format: Literal["json", "html"] | None = Query(default=None),
+    session: AsyncSession = Depends(read_session),
+) -> Response | MonthlyReport:
+    month = month or f"{_today():%Y-%m}"
+    try:
+        reports.month_window(month)
+    except ValueError as exc:
+        raise ApiError(400, "invalid_month", "month must look like 2026-11.") from exc
+    report = await reports.monthly(session, month)
+    if _wants_html(request, format):
+        return HTMLResponse(reports.monthly_html(report))
+    return report
+
+
+async def snapshot(session: AsyncSession) -> DashboardSnapshot:
+    body = await metrics.summary(session, None, {})
+    teams = await metrics.summary(session, "team", {})
+    agents = await metrics.summary(session, "agent", {})
+    return DashboardSnapshot(
+        generated_at=utcnow(),
+        summary=Summary(**body),
+        teams=teams["groups"],
+        agents=agents["groups"],
+    )
+
+
+_SSE_EXAMPLE = 'data: {"generated_at": "2026-11-23T08:00:00Z", "summary": {...}}\n\n'
+
+
+@router.get(
+    "/stream",
+    response_model=DashboardSnapshot,
+    tags=["dashboard"],
+    summary="The dashboard's figures, live as server-sent events (or one JSON snapshot)",
+    description=(
+        "With `Accept: text/event-stream` the response is an event stream: a `data:` frame "
+        "holding a snapshot (summary, per team, per agent) at once and whenever the figures "
+        "change (checked every `interval` seconds), and a comment line every 15 s to keep "
+        "proxies from closing it. Any other `Accept` gets one snapshot as JSON. The "
+        "dashboard reads it with `fetch`, so the key stays in the Authorization header."
+    ),
+    responses={
+        200: {"content": {"text/event-stream": {"example": _SSE_EXAMPLE}}},
+        **error_responses(401, 403, 422),
+    },
+    dependencies=[_readers],
+)
+async def stream(
+    request: Request,
+    interval: float = Query(default=2.0, ge=0.2, le=60, description="seconds between checks"),
+    session: AsyncSession = Depends(read_session),
+) -> Response | DashboardSnapshot:
+    if "text/event-stream" not in request.headers.get("accept", ""):
+        return await snapshot(session)
+    sessions = request.app.state.runtime.sessions
+
+    async def frames() -> AsyncIterator[str]:
+        last, quiet = "", 0.0
+        yield "retry: 3000\n\n"
+        while not await request.is_disconnected():
+            async with sessions() as fresh:
+                current = await snapshot(fresh)
+            body = current.model_dump_json(exclude={"generated_at"})
+            if body != last:
+                last, quiet = body, 0.0
+                yield f"data: {current.model_dump_json()}\n\n"
+            elif quiet >= 15:
+                quiet = 0.0
+                yield ": keep-alive\n\n"
+            await asyncio.sleep(interval)
+            quiet += interval
+
+    return StreamingResponse(
+        frames(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -5,13 +5,129 @@ from __future__ import annotations
 import base64
 import uuid
 from datetime import datetime
+from typing import Protocol
 
-# The furthest state a ticket reached; late events never move it back.
-STATE_RANK = {"new": 0, "received": 1, "triaged": 2, "queued": 3, "assigned": 4}
+# How far along the lifecycle each state is; it breaks ties between events of the
+# same instant. A ticket's state is that of its latest state-changing event.
+STATE_RANK = {
+    "new": 0,
+    "received": 1,
+    "triaged": 2,
+    "queued": 3,
+    "assigned": 4,
+    "in_progress": 5,
+    "reopened": 6,
+    "resolved": 7,
+    "closed": 8,
+}
+STATES = tuple(STATE_RANK)
+OPEN_STATES = ("new", "received", "triaged", "queued", "assigned", "in_progress", "reopened")
+DONE_STATES = ("resolved", "closed")
+
+# A resolution code with this prefix says the answer came from the knowledge base.
+KB_RESOLUTION_PREFIX = "kb"
 
 
 def advanced_state(current: str, new: str) -> str:
     return new if STATE_RANK.get(new, -1) > STATE_RANK.get(current, -1) else current
+
+
+class Stateful(Protocol):
+    state: str
+    state_at: datetime | None
+
+
+def move_state(fact: Stateful, new: str, at: datetime) -> None:
+    """Take ``new`` if its event is the latest seen (a tie goes to the later stage).
+
+    Events may arrive in any order and twice: only the latest one counts, so a late
+    ``ticket.received`` never moves an assigned ticket back, while a reopen after a
+    resolution does.
+    """
+    if (
+        fact.state_at is None
+        or at > fact.state_at
+        or (at == fact.state_at and STATE_RANK.get(new, -1) > STATE_RANK.get(fact.state, -1))
+    ):
+        fact.state, fact.state_at = new, at
+
+
+def earliest(current: datetime | None, new: datetime) -> datetime:
+    return new if current is None or new < current else current
+
+
+def latest(current: datetime | None, new: datetime) -> datetime:
+    return new if current is None or new > current else current
+
+
+def _seconds(start: datetime | None, end: datetime | None) -> float | None:
+    if start is None or end is None:
+        return None
+    return max((end - start).total_seconds(), 0.0)
+
+
+def _met(done_at: datetime | None, due: datetime | None, breached: bool) -> bool | None:
+    if breached:
+        return False
+    if done_at is None or due is None:
+        return None
+    return done_at <= due
+
+
+class Fact(Protocol):
+    received_at: datetime | None
+    accepted_at: datetime | None
+    resolved_at: datetime | None
+    respond_by: datetime | None
+    resolve_by: datetime | None
+    first_agent_id: uuid.UUID | None
+    resolved_by_agent_id: uuid.UUID | None
+    resolution_code: str | None
+    response_breached: bool
+    resolution_breached: bool
+    update_breached: bool
+    transfers: int
+    reopens: int
+    first_response_seconds: float | None
+    resolution_seconds: float | None
+    response_met: bool | None
+    resolution_met: bool | None
+    breached: bool
+    fcr: bool | None
+
+
+def refresh(fact: Fact) -> None:
+    """Recompute the derived columns from the raw ones (order-independent)."""
+    fact.first_response_seconds = _seconds(fact.received_at, fact.accepted_at)
+    fact.resolution_seconds = _seconds(fact.received_at, fact.resolved_at)
+    fact.response_met = _met(fact.accepted_at, fact.respond_by, bool(fact.response_breached))
+    fact.resolution_met = _met(fact.resolved_at, fact.resolve_by, bool(fact.resolution_breached))
+    fact.breached = bool(
+        fact.response_breached
+        or fact.resolution_breached
+        or fact.update_breached
+        or fact.response_met is False
+        or fact.resolution_met is False
+    )
+    fact.fcr = first_contact_resolution(fact)
+
+
+def first_contact_resolution(fact: Fact) -> bool | None:
+    """Resolved by the first agent without transfer or reopen, or answered from the
+    knowledge base at first contact; None while unresolved."""
+    if fact.resolved_at is None:
+        return None
+    if (fact.reopens or 0) > 0:
+        return False
+    if (fact.resolution_code or "").startswith(KB_RESOLUTION_PREFIX):
+        return True
+    if (fact.transfers or 0) > 0:
+        return False
+    return (
+        fact.first_agent_id is None
+        or fact.resolved_by_agent_id is None
+        or fact.first_agent_id == fact.resolved_by_agent_id
+    )
 
 
 def encode_cursor(received_at: datetime, ticket_id: uuid.UUID) -> str:
@@ -22,4 +138,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     """Raises ValueError on anything that is not a cursor this service made."""
     raw = base64.urlsafe_b64decode(cursor.encode()).decode()
     at, _, ident = raw.partition("|")
-    return datetime.fromisoformat(at), uuid.UUID(ident)
+    when = datetime.fromisoformat(at)
+    if when.tzinfo is None:
+        raise ValueError("cursor time has no offset")
+    return when, uuid.UUID(ident)

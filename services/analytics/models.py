@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from services.analytics import rollups
 from shared.database import TYPE_ANNOTATION_MAP, bus_tables
 
 
@@ -27,7 +28,10 @@ class TicketFact(Base):
     """
 
     __tablename__ = "ticket_facts"
-    __table_args__ = (sa.Index("ix_ticket_facts_received", "received_at", "ticket_id"),)
+    __table_args__ = (
+        sa.Index("ix_ticket_facts_received", "received_at", "ticket_id"),
+        sa.Index("ix_ticket_facts_state", "state"),
+    )
 
     ticket_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     ticket_no: Mapped[str | None] = mapped_column(sa.String(32))
@@ -47,3 +51,70 @@ class TicketFact(Base):
     assigned_at: Mapped[datetime | None]
     respond_by: Mapped[datetime | None]
     resolve_by: Mapped[datetime | None]
+    # Since 0002: the whole lifecycle. Timestamps keep the first (accepted) or the
+    # last (assigned, resolved, reopened, closed) value whatever the arrival order;
+    # the derived columns are recomputed from them by ``domain.refresh``.
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    keywords: Mapped[list[str] | None]
+    agent_id: Mapped[uuid.UUID | None]
+    first_agent_id: Mapped[uuid.UUID | None]
+    first_assigned_at: Mapped[datetime | None]
+    accepted_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    resolved_by_agent_id: Mapped[uuid.UUID | None]
+    resolution_code: Mapped[str | None] = mapped_column(sa.String(64))
+    reopened_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    warned_at: Mapped[datetime | None]
+    state_at: Mapped[datetime | None]
+    first_response_seconds: Mapped[float | None] = mapped_column(sa.Float)
+    resolution_seconds: Mapped[float | None] = mapped_column(sa.Float)
+    response_met: Mapped[bool | None]
+    resolution_met: Mapped[bool | None]
+    response_breached: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    resolution_breached: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    update_breached: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    breached: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    transfers: Mapped[int] = mapped_column(default=0, server_default="0")
+    escalations: Mapped[int] = mapped_column(default=0, server_default="0")
+    reopens: Mapped[int] = mapped_column(default=0, server_default="0")
+    compensation_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    compensation_total: Mapped[float] = mapped_column(sa.Float, default=0.0, server_default="0")
+    csat: Mapped[int | None]
+    survey_resolved: Mapped[bool | None]
+    survey_comment: Mapped[str | None] = mapped_column(sa.Text)
+    fcr: Mapped[bool | None]
+
+
+class CountedEvent(Base):
+    """What a counter already counted (an event id, or a compensation id), so a
+    redelivery that slipped past the inbox (pruned ids, a replay) counts nothing."""
+
+    __tablename__ = "counted_events"
+
+    key: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    ticket_id: Mapped[uuid.UUID]
+    kind: Mapped[str] = mapped_column(sa.String(32))
+
+
+def _rollup_table(name: str) -> sa.Table:
+    return sa.Table(
+        name,
+        Base.metadata,
+        *(
+            sa.Column(d, sa.Date() if d == "day" else sa.String(100), primary_key=True)
+            for d in rollups.key_columns(name)
+        ),
+        *(
+            sa.Column(m, sa.BigInteger(), nullable=False, server_default="0")
+            for m in rollups.INT_MEASURES
+        ),
+        *(
+            sa.Column(m, sa.Float(), nullable=False, server_default="0")
+            for m in rollups.FLOAT_MEASURES
+        ),
+    )
+
+
+# Daily cubes kept up to date with the facts (see ``services.analytics.rollups``).
+ROLLUPS: dict[str, sa.Table] = {name: _rollup_table(name) for name in rollups.DIMENSIONS}

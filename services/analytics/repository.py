@@ -9,9 +9,18 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.orm import QueryableAttribute, Session
 
-from services.analytics.models import TicketFact
+from services.analytics import rollups
+from services.analytics.models import ROLLUPS, CountedEvent, TicketFact
+from services.analytics.schemas import LedgerFilters
+
+# Per transaction, in ``Session.info``: the facts already loaded (locked) and the
+# rollup deltas not yet written. A consumer batch hands its handlers many short runs
+# (one ticket's events interleave types), so each run reads only the facts it has
+# not seen and the deltas are written once, just before the commit.
+_FACTS = "analytics.facts"
+_DELTAS = "analytics.rollup_deltas"
 
 
 async def facts_for_update(
@@ -19,28 +28,119 @@ async def facts_for_update(
 ) -> dict[uuid.UUID, TicketFact]:
     """The existing fact rows of these tickets, locked for this transaction.
 
-    Rows this session already holds (an earlier run of the same batch) are not
+    Rows this transaction already holds (an earlier run of the same batch) are not
     read again: the session's copy carries that run's changes.
     """
-    ids = sorted(set(ticket_ids))
-    if not ids:
-        return {}
-    result = await session.scalars(
-        sa.select(TicketFact).where(TicketFact.ticket_id.in_(ids)).with_for_update()
+    held: dict[uuid.UUID, TicketFact] = session.sync_session.info.setdefault(_FACTS, {})
+    wanted = set(ticket_ids)
+    missing = sorted(wanted - held.keys())
+    if missing:
+        # No autoflush: the rows asked for are not in this session, and flushing every
+        # run's changes would cost an UPDATE per fact per run instead of one per batch.
+        with session.no_autoflush:
+            result = await session.scalars(
+                sa.select(TicketFact).where(TicketFact.ticket_id.in_(missing)).with_for_update()
+            )
+            for fact in result.all():
+                held[fact.ticket_id] = fact
+    return {ident: held[ident] for ident in wanted if ident in held}
+
+
+def add_fact(session: AsyncSession, fact: TicketFact) -> None:
+    session.add(fact)
+    session.sync_session.info.setdefault(_FACTS, {})[fact.ticket_id] = fact
+
+
+def pending_deltas(session: AsyncSession) -> rollups.Deltas:
+    """This transaction's rollup deltas, written by :func:`_write_deltas` at commit."""
+    deltas: rollups.Deltas = session.sync_session.info.setdefault(_DELTAS, rollups.Deltas())
+    return deltas
+
+
+def _rollup_statement(dialect: str, table: sa.Table) -> Any:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    statement: Any = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=[c.name for c in table.primary_key.columns],
+        set_={m: table.c[m] + statement.excluded[m] for m in rollups.MEASURES},
     )
-    return {fact.ticket_id: fact for fact in result.all()}
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _write_deltas(session: Session) -> None:
+    """Add the transaction's deltas to the rollups (``ON CONFLICT DO UPDATE +=``), rows
+    in key order so replicas lock them alike. Runs inside the commit, so with the
+    async session it is awaited like any statement."""
+    deltas: rollups.Deltas | None = session.info.pop(_DELTAS, None)
+    session.info.pop(_FACTS, None)
+    if deltas is None:
+        return
+    dialect = session.get_bind().dialect.name
+    for name, table in ROLLUPS.items():
+        rows = deltas.changes(name)
+        if rows:
+            session.execute(_rollup_statement(dialect, table), rows)
+
+
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, _transaction: Any) -> None:
+    session.info.pop(_DELTAS, None)
+    session.info.pop(_FACTS, None)
+
+
+async def counted_keys(session: AsyncSession, keys: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    wanted = sorted(set(keys))
+    if not wanted:
+        return set()
+    with session.no_autoflush:
+        result = await session.scalars(
+            sa.select(CountedEvent.key).where(CountedEvent.key.in_(wanted))
+        )
+        return set(result.all())
+
+
+async def record_counted(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        with session.no_autoflush:
+            await session.execute(sa.insert(CountedEvent), rows)
 
 
 def add(session: AsyncSession, *rows: object) -> None:
     session.add_all(rows)
 
 
+def ledger_conditions(filters: LedgerFilters) -> list[sa.ColumnElement[bool]]:
+    f = TicketFact
+    conditions: list[sa.ColumnElement[bool]] = [f.received_at.is_not(None)]
+    if filters.since is not None:
+        conditions.append(f.received_at >= filters.since)
+    if filters.until is not None:
+        conditions.append(f.received_at < filters.until)
+    for column, value in (
+        (f.channel, filters.channel),
+        (f.category, filters.category),
+        (f.priority, filters.priority),
+        (f.team, filters.team),
+        (f.agent_name, filters.agent),
+        (f.state, filters.state),
+    ):
+        if value is not None:
+            conditions.append(column == value)
+    if filters.breached is not None:
+        conditions.append(f.breached.is_(filters.breached))
+    return conditions
+
+
 async def ledger_page(
-    session: AsyncSession, limit: int, after: tuple[datetime, uuid.UUID] | None
+    session: AsyncSession,
+    limit: int,
+    after: tuple[datetime, uuid.UUID] | None,
+    filters: LedgerFilters | None = None,
 ) -> Sequence[TicketFact]:
     query = (
         sa.select(TicketFact)
-        .where(TicketFact.received_at.is_not(None))
+        .where(*ledger_conditions(filters or LedgerFilters()))
         .order_by(TicketFact.received_at.desc(), TicketFact.ticket_id.desc())
         .limit(limit)
     )
@@ -54,3 +154,12 @@ async def counts_by(session: AsyncSession, column: QueryableAttribute[Any]) -> d
         sa.select(column, sa.func.count()).where(column.is_not(None)).group_by(column)
     )
     return {str(key): int(n) for key, n in rows.all()}
+
+
+async def apply_rollup_deltas(session: AsyncSession, deltas: rollups.Deltas) -> None:
+    """Write deltas now (bulk loads); projections use :func:`pending_deltas` instead."""
+    dialect = session.get_bind().dialect.name
+    for name, table in ROLLUPS.items():
+        rows = deltas.changes(name)
+        if rows:
+            await session.execute(_rollup_statement(dialect, table), rows)

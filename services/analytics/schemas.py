@@ -3,29 +3,65 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.events import Category, Channel, Priority
+
+State = Literal[
+    "new",
+    "received",
+    "triaged",
+    "queued",
+    "assigned",
+    "in_progress",
+    "reopened",
+    "resolved",
+    "closed",
+]
+
 
 class LedgerRow(BaseModel):
+    """One ticket as the ledger (台账) records it; contacts are masked."""
+
     model_config = ConfigDict(from_attributes=True)
 
     ticket_id: uuid.UUID
     ticket_no: str | None = Field(examples=["T20261122-000123"])
     channel: str | None = Field(examples=["phone"])
-    customer_type: str | None
+    customer_type: str | None = Field(examples=["returning"])
     masked_contact: str | None = Field(examples=["138****5678"])
-    subject: str | None
-    category: str | None = Field(examples=["fault"])
-    priority: str | None = Field(examples=["P0"])
-    team: str | None = Field(examples=["tech_support"])
-    agent_name: str | None
-    state: str = Field(examples=["assigned"])
+    subject: str | None = Field(examples=["快递三天还没到"])
+    category: str | None = Field(examples=["complaint"])
+    scene: str | None = Field(default=None, examples=["after_sale"])
+    priority: str | None = Field(examples=["P1"])
+    team: str | None = Field(examples=["logistics"])
+    agent_name: str | None = Field(examples=["王芳"])
+    state: str = Field(examples=["resolved"])
     received_at: datetime | None
     assigned_at: datetime | None
     respond_by: datetime | None
     resolve_by: datetime | None
+    accepted_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    resolution_code: str | None = Field(default=None, examples=["delivered"])
+    first_response_seconds: float | None = Field(default=None, examples=[1200.0])
+    resolution_seconds: float | None = Field(default=None, examples=[10800.0])
+    response_met: bool | None = Field(default=None, description="null while not answered yet")
+    resolution_met: bool | None = Field(default=None, description="null while unresolved")
+    breached: bool = Field(default=False, description="any deadline missed or breach raised")
+    transfers: int = 0
+    escalations: int = 0
+    reopens: int = 0
+    compensation_total: float = Field(default=0.0, examples=[20.0])
+    csat: int | None = Field(default=None, examples=[5])
+    fcr: bool | None = Field(default=None, description="first-contact resolution")
+
+
+LEDGER_COLUMNS: tuple[str, ...] = tuple(LedgerRow.model_fields)
 
 
 class LedgerPage(BaseModel):
@@ -33,6 +69,65 @@ class LedgerPage(BaseModel):
     next_cursor: str | None = Field(
         description="Pass as `cursor` to get the next page; null on the last."
     )
+
+
+class LedgerFilters(BaseModel):
+    """The filters of the ledger (and of its exports)."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    channel: Channel | None = None
+    category: Category | None = None
+    priority: Priority | None = None
+    team: str | None = None
+    agent: str | None = None
+    state: State | None = None
+    breached: bool | None = None
+
+
+class Duration(BaseModel):
+    """A time from receipt (calendar time), estimated from the rollups' histograms."""
+
+    count: int = Field(examples=[120])
+    mean_seconds: float | None = Field(examples=[1500.0])
+    median_seconds: float | None = Field(examples=[1200.0])
+    p90_seconds: float | None = Field(examples=[5400.0])
+
+
+class Csat(BaseModel):
+    responses: int = Field(examples=[80])
+    average: float | None = Field(examples=[4.3])
+    satisfied_rate: float | None = Field(description="share of 4 and 5", examples=[0.82])
+    distribution: dict[str, int] = Field(examples=[{"1": 2, "2": 3, "3": 9, "4": 30, "5": 36}])
+
+
+class Figures(BaseModel):
+    """The service figures of a set of tickets (rates are 0..1, null when undefined)."""
+
+    tickets: int = Field(examples=[240])
+    open: int = Field(examples=[31])
+    queue_length: int = Field(examples=[3])
+    at_risk: int = Field(description="warned, unresolved, not yet breached", examples=[4])
+    breached: int = Field(examples=[7])
+    resolved: int = Field(examples=[209])
+    sla_compliance: float | None = Field(examples=[0.95])
+    response_compliance: float | None = Field(examples=[0.97])
+    resolution_compliance: float | None = Field(examples=[0.94])
+    first_response: Duration
+    resolution: Duration
+    fcr_rate: float | None = Field(description="first-contact resolution", examples=[0.71])
+    reopen_rate: float | None = Field(examples=[0.04])
+    csat: Csat
+    complaint_share: float | None = Field(examples=[0.3])
+    compensation_count: int = Field(examples=[6])
+    compensation_total: float = Field(examples=[260.0])
+    transfers: int = Field(examples=[12])
+    escalations: int = Field(examples=[5])
+
+
+class Group(BaseModel):
+    key: str = Field(examples=["logistics"])
+    figures: Figures
 
 
 class Summary(BaseModel):
@@ -43,3 +138,94 @@ class Summary(BaseModel):
     by_category: dict[str, int] = Field(examples=[{"fault": 10, "inquiry": 32}])
     by_priority: dict[str, int] = Field(examples=[{"P0": 5, "P1": 12, "P2": 25}])
     by_team: dict[str, int] = Field(examples=[{"tech_support": 10}])
+    since: date | None = Field(default=None, description="first day counted (UTC+8)")
+    until: date | None = Field(default=None, description="last day counted (UTC+8)")
+    figures: Figures
+    group_by: str | None = Field(default=None, examples=["team"])
+    groups: list[Group] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- reviews
+
+
+class IssueShare(BaseModel):
+    issue: str = Field(examples=["物流延迟"])
+    count: int = Field(examples=[42])
+    share: float = Field(description="of the tickets counted (0..1)", examples=[0.3])
+    previous_count: int | None = Field(default=None, description="the period before")
+
+
+class Keyword(BaseModel):
+    word: str = Field(examples=["快递"])
+    weight: float = Field(examples=[0.82])
+
+
+class CategoryKeywords(BaseModel):
+    category: str = Field(examples=["complaint"])
+    name: str = Field(examples=["投诉"])
+    tickets: int = Field(examples=[40])
+    keywords: list[Keyword]
+
+
+class Trend(BaseModel):
+    """This period minus the one before (rates in points of 0..1)."""
+
+    tickets: int = Field(examples=[12])
+    tickets_change: float | None = Field(examples=[0.08])
+    sla_compliance: float | None = Field(examples=[-0.02])
+    csat_average: float | None = Field(examples=[0.1])
+    complaint_share: float | None = Field(examples=[0.03])
+    fcr_rate: float | None = Field(examples=[0.01])
+
+
+class PeriodFigures(BaseModel):
+    since: date
+    until: date
+    figures: Figures
+
+
+class WeeklyReport(BaseModel):
+    week: str = Field(examples=["2026-W47"])
+    since: date = Field(description="Monday (UTC+8)")
+    until: date = Field(description="Sunday (UTC+8)")
+    figures: Figures
+    previous: PeriodFigures
+    trend: Trend
+    by_category: dict[str, int]
+    by_channel: dict[str, int]
+    top_issues: list[IssueShare]
+    complaint_reasons: list[IssueShare] = Field(description="shares of the complaints")
+    headlines: list[str] = Field(examples=[["物流延迟投诉占比30%"]])
+    keywords: list[CategoryKeywords]
+
+
+class DepartmentIssues(BaseModel):
+    department: str = Field(examples=["logistics"])
+    name: str = Field(examples=["物流部"])
+    tickets: int
+    breached: int
+    csat_average: float | None
+    issues: list[IssueShare]
+    examples: list[str] = Field(description="ticket numbers", examples=[["T20261116-000001"]])
+
+
+class MonthlyReport(BaseModel):
+    month: str = Field(examples=["2026-11"])
+    since: date
+    until: date
+    figures: Figures
+    previous: PeriodFigures
+    trend: Trend
+    teams: list[Group] = Field(description="service quality per team")
+    departments: list[DepartmentIssues] = Field(
+        description="problems to send to product, logistics and the other departments"
+    )
+
+
+class DashboardSnapshot(BaseModel):
+    """What the dashboard shows: the summary, per team and per agent."""
+
+    generated_at: datetime
+    summary: Summary
+    teams: list[Group]
+    agents: list[Group]

@@ -1,0 +1,129 @@
+"""The ledger as CSV (streamed page by page) and XLSX (openpyxl, write-only)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+from openpyxl import Workbook
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.analytics import repository
+from services.analytics.schemas import LEDGER_COLUMNS, LedgerFilters, LedgerRow
+from shared.observability import mask_contact
+
+PAGE = 1000
+
+# Column headings of the XLSX sheet: Chinese for the people who read the ledger,
+# with the field name that the CSV and the JSON use.
+HEADINGS = {
+    "ticket_id": "工单ID",
+    "ticket_no": "工单号",
+    "channel": "渠道",
+    "customer_type": "客户类型",
+    "masked_contact": "联系方式",
+    "subject": "问题描述",
+    "category": "问题类型",
+    "scene": "场景",
+    "priority": "优先级",
+    "team": "处理团队",
+    "agent_name": "处理人",
+    "state": "状态",
+    "received_at": "受理时间",
+    "assigned_at": "派单时间",
+    "respond_by": "响应时限",
+    "resolve_by": "解决时限",
+    "accepted_at": "首次响应时间",
+    "resolved_at": "解决时间",
+    "closed_at": "关闭时间",
+    "resolution_code": "处理结果",
+    "first_response_seconds": "首次响应用时(秒)",
+    "resolution_seconds": "解决用时(秒)",
+    "response_met": "响应达标",
+    "resolution_met": "解决达标",
+    "breached": "超时",
+    "transfers": "转派次数",
+    "escalations": "升级次数",
+    "reopens": "重开次数",
+    "compensation_total": "补偿金额",
+    "csat": "满意度",
+    "fcr": "首次解决",
+}
+
+
+def ledger_row(fact: Any) -> LedgerRow:
+    row = LedgerRow.model_validate(fact)
+    if row.masked_contact:
+        row.masked_contact = mask_contact(row.masked_contact)
+    return row
+
+
+async def ledger_rows(
+    sessions: async_sessionmaker[AsyncSession], filters: LedgerFilters, limit: int | None = None
+) -> AsyncIterator[list[LedgerRow]]:
+    """Every matching row, newest first, a page at a time (keyset pagination)."""
+    after = None
+    left = limit
+    while left is None or left > 0:
+        size = PAGE if left is None else min(PAGE, left)
+        async with sessions() as session:
+            facts = await repository.ledger_page(session, size, after, filters)
+            page = [ledger_row(f) for f in facts]
+        if not page:
+            return
+        yield page
+        if len(page) < size:
+            return
+        last = page[-1]
+        assert last.received_at is not None
+        after = (last.received_at, last.ticket_id)
+        if left is not None:
+            left -= len(page)
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value if isinstance(value, int | float) else str(value)
+
+
+async def csv_stream(
+    sessions: async_sessionmaker[AsyncSession], filters: LedgerFilters
+) -> AsyncIterator[bytes]:
+    """UTF-8 with a byte-order mark, so spreadsheet programs read the Chinese right."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(LEDGER_COLUMNS)
+    yield ("\ufeff" + buffer.getvalue()).encode()
+    async for page in ledger_rows(sessions, filters):
+        buffer.seek(0)
+        buffer.truncate()
+        for row in page:
+            writer.writerow([_cell(getattr(row, c)) for c in LEDGER_COLUMNS])
+        yield buffer.getvalue().encode()
+
+
+def xlsx_bytes(rows: list[LedgerRow]) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("台账 ledger")
+    sheet.append([f"{HEADINGS.get(c, c)} {c}" for c in LEDGER_COLUMNS])
+    for row in rows:
+        values = []
+        for column in LEDGER_COLUMNS:
+            value = getattr(row, column)
+            if isinstance(value, datetime):
+                value = value.replace(tzinfo=None)  # Excel has no time zones: UTC
+            elif value is not None and not isinstance(value, int | float | bool | str):
+                value = str(value)
+            values.append(value)
+        sheet.append(values)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -1,0 +1,164 @@
+"""The dashboard in headless Chromium (Debian's, driven by Playwright): it asks for a
+viewer key, connects to the live stream, shows the same figures as the API, and
+follows new tickets without a reload. Needs /usr/bin/chromium
+(``scripts/ensure-chromium.sh``); never downloads Playwright's browsers."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from analytics_support import (
+    KEYS,
+    T0,
+    AnalyticsStore,
+    Scenario,
+    apply,
+    by_type,
+    lifecycle,
+    realistic,
+)
+
+from services.analytics.app import create_app
+from services.analytics.settings import AnalyticsSettings
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = pytest.mark.skipif(
+    not os.path.exists(CHROMIUM), reason="run scripts/ensure-chromium.sh to install chromium"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@asynccontextmanager
+async def serving(url: str, broker: str, prefix: str) -> AsyncIterator[str]:
+    settings = AnalyticsSettings(
+        database_url=url,
+        kafka_bootstrap_servers=broker,
+        topic_prefix=prefix,
+        api_keys=KEYS,
+        consumer_session_timeout_ms=1500,
+        log_json=False,
+    )
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    task = asyncio.create_task(server.serve())
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "analytics did not start"
+        assert not task.done(), "analytics stopped"
+        await asyncio.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 30)
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.1f}%"
+
+
+async def _expect_text(page: Any, selector: str, text: str) -> None:
+    from playwright.async_api import expect
+
+    await expect(page.locator(selector)).to_have_text(text, timeout=15_000)
+
+
+async def test_dashboard_shows_the_api_figures_live(
+    store: AnalyticsStore, database_url: str, broker: str, topic_prefix: str
+) -> None:
+    from playwright.async_api import async_playwright
+
+    events: list[Any] = []
+    for s in realistic(T0, days=2, per_day=15):
+        events += lifecycle(s)
+    events += lifecycle(Scenario(ticket_no="Q1", queued_for=timedelta(minutes=1), assign=False))
+    events += lifecycle(Scenario(ticket_no="W1", accept_after=None, warn=True))
+    await apply(store, by_type(events))
+
+    async with serving(database_url, broker, topic_prefix) as base:
+        headers = {"Authorization": "Bearer vw"}
+        async with httpx.AsyncClient(base_url=base, headers=headers) as api:
+            summary = (await api.get("/v1/metrics/summary")).json()
+            teams = (await api.get("/v1/metrics/summary", params={"group_by": "team"})).json()
+            # The page itself needs no key and loads nothing from elsewhere.
+            anonymous = await httpx.AsyncClient(base_url=base).get("/")
+            assert anonymous.status_code == 200
+            assert "http://" not in anonymous.text.replace("http://www.w3.org", "")
+            assert (await api.get("/v1/stream")).json()["summary"]["total"] == summary["total"]
+
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                page = await browser.new_page()
+                outside: list[str] = []
+                page.on(
+                    "request",
+                    lambda r: None if r.url.startswith(base) else outside.append(r.url),
+                )
+                await page.goto(base + "/")
+                await page.fill("#key", "wrong")
+                await page.click("#login button[type=submit]")
+                await _expect_text(page, "#login-error", "Unknown key.")
+                await page.fill("#key", "vw")
+                await page.click("#login button[type=submit]")
+
+                f = summary["figures"]
+                await _expect_text(page, "#kpi-tickets", str(f["tickets"]))
+                await _expect_text(page, "#kpi-queue", str(f["queue_length"]))
+                await _expect_text(page, "#kpi-at-risk", str(f["at_risk"]))
+                await _expect_text(page, "#kpi-breached", str(f["breached"]))
+                await _expect_text(page, "#kpi-open", str(f["open"]))
+                await _expect_text(page, "#kpi-sla", _pct(f["sla_compliance"]))
+                await _expect_text(page, "#kpi-fcr", _pct(f["fcr_rate"]))
+                await _expect_text(page, "#kpi-csat", f"{f['csat']['average']:.2f}")
+                await _expect_text(page, "#status", "live")
+                for group in teams["groups"]:
+                    row = page.locator(f'#teams tr[data-key="{group["key"]}"] td')
+                    assert await row.nth(1).text_content() == str(group["figures"]["tickets"])
+                assert await page.locator("#agents tbody tr").count() >= 6
+                channel_values = await page.locator("#chart-channel text[data-value]").all()
+                shown = sorted([int(await t.get_attribute("data-value")) for t in channel_values])
+                assert shown == sorted(summary["by_channel"].values())
+
+                # New tickets arrive: the page follows without a reload.
+                more: list[Any] = []
+                for n in range(3):
+                    more += lifecycle(
+                        Scenario(ticket_no=f"N{n}", received_at=T0 + timedelta(days=3))
+                    )
+                await apply(store, more)
+                await _expect_text(page, "#kpi-tickets", str(f["tickets"] + 3))
+
+                # The key survives a reload (kept in localStorage only).
+                await page.reload()
+                await _expect_text(page, "#kpi-tickets", str(f["tickets"] + 3))
+                assert outside == []
+            finally:
+                await browser.close()

@@ -1,0 +1,111 @@
+"""Weekly and monthly reviews over a generated week and month of realistic tickets:
+shares, complaint reasons, jieba keywords, SLA and trend, per team and per department;
+JSON and printable HTML."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+from analytics_support import (
+    T0,
+    VIEWER,
+    AnalyticsStore,
+    apply,
+    by_type,
+    lifecycle,
+    realistic,
+    running_app,
+)
+
+
+async def _load(store: AnalyticsStore) -> None:
+    events: list[Any] = []
+    # 2026-W46 (lighter) and 2026-W47, all in November.
+    for s in realistic(T0 - timedelta(days=7), days=7, per_day=10, seed=1):
+        events += lifecycle(s)
+    for s in realistic(T0, days=7, per_day=30, seed=2):
+        events += lifecycle(s)
+    await apply(store, by_type(events))
+
+
+async def test_weekly_and_monthly_reviews(
+    store: AnalyticsStore, database_url: str, broker: str, topic_prefix: str
+) -> None:
+    await _load(store)
+    facts = await store.facts()
+    week = [f for f in facts if f.received_at >= T0 - timedelta(hours=1)]
+    assert len(week) == 210
+    async with running_app(database_url, broker, topic_prefix) as client:
+        response = await client.get(
+            "/v1/reports/weekly", params={"week": "2026-W47"}, headers=VIEWER
+        )
+        assert response.status_code == 200, response.text
+        report = response.json()
+        assert (report["since"], report["until"]) == ("2026-11-16", "2026-11-22")
+        assert report["figures"]["tickets"] == 210
+        assert report["previous"]["figures"]["tickets"] == 70
+        assert report["trend"]["tickets"] == 140
+        assert report["trend"]["tickets_change"] == 2.0
+        issues = Counter(f.keywords[0] for f in week)
+        top = report["top_issues"][0]
+        assert top["issue"] == issues.most_common(1)[0][0] == "物流延迟"
+        assert top["count"] == issues["物流延迟"]
+        assert top["share"] == round(issues["物流延迟"] / 210, 4)
+        assert top["previous_count"] > 0
+        complaints = [f for f in week if f.category == "complaint"]
+        reasons = {r["issue"]: r for r in report["complaint_reasons"]}
+        logistics = sum(1 for f in complaints if f.keywords[0] == "物流延迟")
+        assert reasons["物流延迟"]["share"] == round(logistics / len(complaints), 4)
+        assert set(reasons) == {"物流延迟", "服务态度"}
+        assert (
+            report["headlines"][0] == f"物流延迟投诉占比{round(logistics / len(complaints) * 100)}%"
+        )
+        keywords = {k["category"]: [w["word"] for w in k["keywords"]] for k in report["keywords"]}
+        assert {"complaint", "fault", "inquiry"} <= set(keywords)
+        assert "物流延迟" in keywords["complaint"] or "快递" in keywords["complaint"]
+        assert any(w in keywords["fault"] for w in ("无法登录", "验证码", "密码"))
+        assert "会员积分" in keywords["inquiry"] or "积分" in keywords["inquiry"]
+        assert 0 < report["figures"]["sla_compliance"] <= 1
+
+        page = await client.get(
+            "/v1/reports/weekly",
+            params={"week": "2026-W47"},
+            headers={**VIEWER, "Accept": "text/html"},
+        )
+        assert page.status_code == 200
+        assert page.headers["content-type"].startswith("text/html")
+        assert "物流延迟投诉占比" in page.text
+        assert "@media print" in page.text
+        assert "http://" not in page.text and "https://" not in page.text  # no CDN
+
+        response = await client.get(
+            "/v1/reports/monthly", params={"month": "2026-11"}, headers=VIEWER
+        )
+        assert response.status_code == 200, response.text
+        monthly = response.json()
+        assert monthly["figures"]["tickets"] == 280
+        teams = {g["key"]: g["figures"]["tickets"] for g in monthly["teams"]}
+        assert teams == dict(Counter(f.team for f in facts))
+        departments = {d["department"]: d for d in monthly["departments"]}
+        assert departments["logistics"]["issues"][0]["issue"] == "物流延迟"
+        assert departments["product"]["issues"][0]["issue"] in ("夜间模式", "无法登录")
+        assert monthly["previous"]["figures"]["tickets"] == 0
+        html = await client.get(
+            "/v1/reports/monthly", params={"month": "2026-11", "format": "html"}, headers=VIEWER
+        )
+        assert html.status_code == 200
+        assert "物流部" in html.text and "各团队服务质量" in html.text
+
+        for path, params, code in [
+            ("/v1/reports/weekly", {"week": "2026-47"}, "invalid_week"),
+            ("/v1/reports/weekly", {"week": "2026-W60"}, "invalid_week"),
+            ("/v1/reports/monthly", {"month": "2026-13"}, "invalid_month"),
+            ("/v1/reports/monthly", {"month": "Nov"}, "invalid_month"),
+        ]:
+            bad = await client.get(path, params=params, headers=VIEWER)
+            assert bad.status_code == 400, (params, bad.text)
+            assert bad.json()["code"] == code
+        current = await client.get("/v1/reports/weekly", headers=VIEWER)
+        assert current.status_code == 200
