@@ -180,6 +180,7 @@ def up(
     table.add_column("URL")
     for name, url in system.urls().items():
         table.add_row(name, url)
+    table.add_row("dashboard", system.urls()["analytics"] + "/  (asks for the viewer key)")
     table.add_row("broker", f"{host}:{broker_port}")
     if smtp_port:
         table.add_row("mail in (SMTP)", f"{host}:{smtp_port}")
