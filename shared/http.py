@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -124,10 +124,12 @@ def create_service_app(
     handlers: Mapping[str, Handler],
     router: APIRouter,
     extra_topics: Iterable[str] = (),
+    running: Callable[[ServiceRuntime], AbstractAsyncContextManager[None]] | None = None,
     on_start: Callable[[ServiceRuntime], Awaitable[None]] | None = None,
 ) -> FastAPI:
     """The app of one service: its routes, the plumbing, and a lifespan that runs
-    the service's runtime (store, producer, relay, consumer) and then ``on_start``."""
+    the service's runtime (store, producer, relay, consumer) and, inside it, what
+    ``running`` adds (seeding, timers, listeners), stopped before the runtime."""
     metrics = ServiceMetrics(settings.service_name)
 
     @asynccontextmanager
@@ -138,7 +140,11 @@ def create_service_app(
             app.state.runtime = runtime
             if on_start is not None:
                 await on_start(runtime)
-            yield
+            if running is None:
+                yield
+            else:
+                async with running(runtime):
+                    yield
 
     app = FastAPI(
         title=f"sopdesk {settings.service_name}",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -26,17 +28,18 @@ def create_app(settings: DispatchSettings | None = None) -> FastAPI:
     settings = settings or DispatchSettings()
     topics = Topics(settings.topic_prefix)
 
-    async def start(runtime: ServiceRuntime) -> None:
+    @asynccontextmanager
+    async def prepared(runtime: ServiceRuntime) -> AsyncIterator[None]:
         # Teams added over the API get their work-order topic too.
         async with runtime.sessions() as session:
             keys = [team.key for team in await repository.list_teams(session)]
         await ensure_topics(settings, [topics.assignments(key) for key in keys])
-        if not settings.demo_agents:
-            return
-        async with runtime.unit_of_work() as uow:
-            added = await service.add_demo_agents(uow, settings.demo_agent_capacity)
-            await uow.commit()
-        log.info("demo_agents_ready", added=added)
+        if settings.demo_agents:
+            async with runtime.unit_of_work() as uow:
+                added = await service.add_demo_agents(uow, settings.demo_agent_capacity)
+                await uow.commit()
+            log.info("demo_agents_ready", added=added)
+        yield
 
     return create_service_app(
         settings,
@@ -46,5 +49,5 @@ def create_app(settings: DispatchSettings | None = None) -> FastAPI:
         router=router,
         # Work orders go to one topic per team; teams read them from the start.
         extra_topics=[topics.assignments(key) for key in domain.DEFAULT_TEAM_KEYS],
-        on_start=start,
+        running=prepared,
     )

@@ -27,51 +27,48 @@ log = get_logger(__name__)
 
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     settings = settings or IntakeSettings()
+
+    @asynccontextmanager
+    async def channels(runtime: ServiceRuntime) -> AsyncIterator[None]:
+        """Inside the runtime: the webhook deliverer and, when enabled, the SMTP listener."""
+        deliverer = WebhookDeliverer(
+            runtime.sessions,
+            runtime.unit_of_work,
+            settings,
+            skip_locked=supports_skip_locked(runtime.engine),
+        )
+        task = asyncio.create_task(deliverer.run(), name="intake.webhooks")
+        app.state.webhooks = deliverer
+        smtp_server: asyncio.Server | None = None
+        if settings.smtp_enabled:
+            smtp_server = await asyncio.get_running_loop().create_server(
+                smtp_factory(runtime.unit_of_work, settings),
+                settings.smtp_host,
+                settings.smtp_port,
+            )
+            log.info("smtp_listening", host=settings.smtp_host, port=settings.smtp_port)
+        try:
+            yield
+        finally:
+            if smtp_server is not None:
+                smtp_server.close()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(smtp_server.wait_closed(), timeout=5)
+            deliverer.stop()
+            try:
+                await asyncio.wait_for(task, timeout=5)
+            except TimeoutError:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await deliverer.close()
+
     app = create_service_app(
         settings,
         description="Channels in and out: tickets, customers, identity, notifications.",
         bus=BUS,
         handlers=build_handlers(settings),
         router=router,
+        running=channels,
     )
-    service_lifespan = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # The service runtime first; then, inside it, the webhook deliverer.
-        async with service_lifespan(app):
-            runtime: ServiceRuntime = app.state.runtime
-            deliverer = WebhookDeliverer(
-                runtime.sessions,
-                runtime.unit_of_work,
-                settings,
-                skip_locked=supports_skip_locked(runtime.engine),
-            )
-            task = asyncio.create_task(deliverer.run(), name="intake.webhooks")
-            app.state.webhooks = deliverer
-            smtp_server: asyncio.Server | None = None
-            if settings.smtp_enabled:
-                smtp_server = await asyncio.get_running_loop().create_server(
-                    smtp_factory(runtime.unit_of_work, settings),
-                    settings.smtp_host,
-                    settings.smtp_port,
-                )
-                log.info("smtp_listening", host=settings.smtp_host, port=settings.smtp_port)
-            try:
-                yield
-            finally:
-                if smtp_server is not None:
-                    smtp_server.close()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(smtp_server.wait_closed(), timeout=5)
-                deliverer.stop()
-                try:
-                    await asyncio.wait_for(task, timeout=5)
-                except TimeoutError:
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
-                await deliverer.close()
-
-    app.router.lifespan_context = lifespan
     return app
