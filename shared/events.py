@@ -379,7 +379,8 @@ class WorkOrderIssued(Envelope):
 
 # --------------------------------------------------------------------------- followup
 
-ClockKind = Literal["response", "resolution", "update"]
+# "callback" since follow-up's callbacks: an overdue callback task is a breach of its own.
+ClockKind = Literal["response", "resolution", "update", "callback"]
 
 
 class SlaClockData(Payload):
@@ -387,6 +388,8 @@ class SlaClockData(Payload):
     due_at: datetime
     priority: Priority | None = None
     team: str | None = None
+    # Optional since follow-up's callbacks: the overdue task (clock "callback").
+    callback_id: uuid.UUID | None = None
 
 
 class SlaWarning(Envelope):
@@ -417,6 +420,8 @@ class SurveyAnsweredData(Payload):
     score: int = Field(ge=1, le=5)
     resolved: bool
     comment: str | None = None
+    # Optional since follow-up's surveys.
+    survey_id: uuid.UUID | None = None
 
 
 class SurveyAnswered(Envelope):
@@ -427,6 +432,11 @@ class SurveyAnswered(Envelope):
 
 class TicketStateData(Payload):
     reason: str | None = None
+    # Optional since follow-up's surveys: a reopen the supervisor must see, and the
+    # survey answer behind a confirmation, reopen or close.
+    escalate: bool | None = None
+    score: int | None = None
+    survey_id: uuid.UUID | None = None
 
 
 class TicketConfirmed(Envelope):

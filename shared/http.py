@@ -4,7 +4,7 @@ and the request-scoped unit of work."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -125,7 +125,6 @@ def create_service_app(
     router: APIRouter,
     extra_topics: Iterable[str] = (),
     running: Callable[[ServiceRuntime], AbstractAsyncContextManager[None]] | None = None,
-    on_start: Callable[[ServiceRuntime], Awaitable[None]] | None = None,
 ) -> FastAPI:
     """The app of one service: its routes, the plumbing, and a lifespan that runs
     the service's runtime (store, producer, relay, consumer) and, inside it, what
@@ -138,8 +137,6 @@ def create_service_app(
             settings, bus, handlers, metrics, extra_topics=extra_topics
         ) as runtime:
             app.state.runtime = runtime
-            if on_start is not None:
-                await on_start(runtime)
             if running is None:
                 yield
             else:

@@ -73,6 +73,10 @@ class LocalSystem:
         env = dict(os.environ)
         # Secrets the services must share across restarts; the environment wins.
         env.setdefault("SOPDESK_VERIFICATION_SECRET", self.local_secret("verification"))
+        env.setdefault("SOPDESK_SURVEY_SECRET", self.local_secret("survey"))
+        env.setdefault(
+            "SOPDESK_SURVEY_BASE_URL", f"http://{self.host}:{self.ports['followup']}/v1/surveys/"
+        )
         if service == "intake" and self.smtp_port:
             env.update({"SOPDESK_SMTP_ENABLED": "true", "SOPDESK_SMTP_PORT": str(self.smtp_port)})
         env.update(

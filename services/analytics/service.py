@@ -268,8 +268,9 @@ def _breached(fact: TicketFact, event: SlaBreached) -> None:
         fact.response_breached = True
     elif clock == "resolution":
         fact.resolution_breached = True
-    else:
+    elif clock == "update":
         fact.update_breached = True
+    # "callback": an overdue callback task is follow-up's breach, not the ticket's SLA.
 
 
 async def project_sla_breached(uow: UnitOfWork, events: Sequence[SlaBreached]) -> None:

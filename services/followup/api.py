@@ -3,24 +3,60 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from typing import Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.followup import repository
-from services.followup.schemas import ClockView, TicketSla
-from shared.auth import require_roles
-from shared.errors import error_responses, not_found
-from shared.http import read_session
+from services.followup import repository, service
+from services.followup.models import SlaClock
+from services.followup.schemas import (
+    AtRiskClock,
+    AtRiskList,
+    CallbackCompletion,
+    CallbackList,
+    CallbackView,
+    ClockView,
+    SurveyAnswer,
+    SurveyQuestion,
+    SurveyResult,
+    SurveyView,
+    TicketSla,
+)
+from services.followup.settings import FollowupSettings
+from shared.auth import Principal, require_roles
+from shared.errors import ApiError, ErrorBody, error_responses, not_found
+from shared.events import utcnow
+from shared.http import read_session, unit_of_work
+from shared.outbox import UnitOfWork
 
 router = APIRouter(prefix="/v1", tags=["sla"])
+
+
+# Declared before /sla/{ticket_id} so "at-risk" is not read as a ticket id.
+@router.get(
+    "/sla/at-risk",
+    response_model=AtRiskList,
+    summary="Clocks at risk: past their warning time or breached, soonest deadline first",
+    responses=error_responses(401, 403, 422),
+    dependencies=[Depends(require_roles("supervisor", "viewer"))],
+)
+async def list_at_risk(
+    team: str | None = Query(default=None, max_length=32, examples=["tech_support"]),
+    limit: int = Query(default=100, ge=1, le=500),
+    session: AsyncSession = Depends(read_session),
+) -> AtRiskList:
+    now = utcnow()
+    clocks = await repository.clocks_at_risk(session, now, team, limit)
+    return AtRiskList(items=[AtRiskClock.model_validate(c) for c in clocks], as_of=now)
 
 
 @router.get(
     "/sla/{ticket_id}",
     response_model=TicketSla,
     summary="A ticket's SLA clocks: deadlines, warning times, met or breached",
-    responses=error_responses(401, 403, 404),
+    responses=error_responses(401, 403, 404, 422),
     dependencies=[Depends(require_roles("agent", "supervisor", "viewer"))],
 )
 async def get_ticket_sla(
@@ -29,4 +65,158 @@ async def get_ticket_sla(
     clocks = await repository.clocks_of_ticket(session, ticket_id)
     if not clocks:
         raise not_found("sla", ticket_id)
-    return TicketSla(ticket_id=ticket_id, clocks=[ClockView.model_validate(c) for c in clocks])
+    return TicketSla(ticket_id=ticket_id, clocks=[_clock_view(c) for c in clocks])
+
+
+def _clock_view(clock: SlaClock) -> ClockView:
+    spec = clock.calendar_spec
+    calendar = str(spec.get("name", "default")) if spec else "24x7"
+    return ClockView.model_validate(clock).model_copy(update={"calendar": calendar})
+
+
+# --------------------------------------------------------------------------- surveys
+# Public: customers reach only these, and the signed single-use token is the credential.
+
+QUESTIONS = [
+    SurveyQuestion(key="resolved", text="您的问题是否已解决?", kind="yes_no", required=True),
+    SurveyQuestion(
+        key="score", text="请为本次服务打分(1–5分)", kind="scale", required=True, min=1, max=5
+    ),
+    SurveyQuestion(key="comment", text="其他意见或建议", kind="text", required=False),
+]
+_TOKEN = Path(
+    min_length=1,
+    max_length=200,
+    description="The token from the survey link (signed, expiring, single-use)",
+)
+_SURVEY_ERRORS = {
+    404: {"model": ErrorBody, "description": "survey_not_found: not a valid survey link"},
+    409: {"model": ErrorBody, "description": "survey_already_answered: the link was used"},
+    410: {
+        "model": ErrorBody,
+        "description": "survey_expired: the link expired; survey_closed: the ticket was "
+        "closed without an answer, or a later resolution sent a new link",
+    },
+    422: {"model": ErrorBody, "description": "validation_error: the answer is not valid"},
+}
+
+
+@router.get(
+    "/surveys/{token}",
+    response_model=SurveyView,
+    tags=["surveys"],
+    summary="The survey behind a link: what the customer is asked (public; the token is the key)",
+    responses=_SURVEY_ERRORS,  # type: ignore[arg-type]
+)
+async def show_survey(
+    request: Request,
+    token: str = _TOKEN,
+    session: AsyncSession = Depends(read_session),
+) -> SurveyView:
+    settings: FollowupSettings = request.app.state.settings
+    survey = await service.survey_for_token(session, settings, token, utcnow(), lock=False)
+    return SurveyView(
+        ticket_id=survey.ticket_id,
+        state=survey.state,
+        expires_at=survey.expires_at,
+        questions=QUESTIONS,
+    )
+
+
+@router.post(
+    "/surveys/{token}",
+    response_model=SurveyResult,
+    tags=["surveys"],
+    summary="Answer a survey once: resolved yes/no, a score of 1–5 and a comment (public)",
+    description="A satisfied answer confirms and closes the ticket (ticket.confirmed, "
+    "ticket.closed); score ≤ 2 or not resolved reopens it, escalated to the supervisor "
+    "(ticket.reopened). Always emits survey.answered.",
+    responses=_SURVEY_ERRORS,  # type: ignore[arg-type]
+)
+async def answer_survey(
+    request: Request,
+    answer: SurveyAnswer,
+    token: str = _TOKEN,
+    uow: UnitOfWork = Depends(unit_of_work),
+) -> SurveyResult:
+    settings: FollowupSettings = request.app.state.settings
+    survey = await service.answer_survey(
+        uow,
+        settings,
+        token,
+        resolved=answer.resolved,
+        score=answer.score,
+        comment=answer.comment,
+        now=utcnow(),
+    )
+    await uow.commit()
+    outcome = survey.outcome or "confirmed"
+    message = (
+        "感谢您的评价!工单已确认关闭。"
+        if outcome == "confirmed"
+        else "很抱歉未能让您满意,主管将尽快跟进处理。"
+    )
+    return SurveyResult(ticket_id=survey.ticket_id, outcome=outcome, message=message)
+
+
+# --------------------------------------------------------------------------- callbacks
+
+
+def _callback_view(callback: object) -> CallbackView:
+    view = CallbackView.model_validate(callback)
+    overdue = view.state == "open" and view.breached_at is not None
+    return view.model_copy(update={"overdue": overdue})
+
+
+@router.get(
+    "/callbacks",
+    response_model=CallbackList,
+    tags=["callbacks"],
+    summary="Callback tasks (回访) by owner team, state and due date, soonest due first",
+    responses=error_responses(401, 403, 422),
+    dependencies=[Depends(require_roles("agent", "supervisor", "viewer"))],
+)
+async def list_callbacks(
+    owner: str | None = Query(default=None, max_length=32, examples=["after_sales"]),
+    state: Literal["open", "completed", "overdue"] | None = Query(
+        default=None, description="overdue: open and past its deadline", examples=["open"]
+    ),
+    due_before: datetime | None = Query(default=None, examples=["2026-11-25T00:00:00Z"]),
+    limit: int = Query(default=100, ge=1, le=500),
+    session: AsyncSession = Depends(read_session),
+) -> CallbackList:
+    if due_before is not None and due_before.tzinfo is None:
+        raise ApiError(422, "validation_error", "due_before needs a time zone, e.g. Z.")
+    rows = await repository.list_callbacks(
+        session, owner=owner, state=state, due_before=due_before, limit=limit
+    )
+    return CallbackList(items=[_callback_view(c) for c in rows])
+
+
+@router.post(
+    "/callbacks/{callback_id}/complete",
+    response_model=CallbackView,
+    tags=["callbacks"],
+    summary="Record a callback's outcome and CSAT (emits callback.completed)",
+    responses={
+        **error_responses(401, 403, 422),
+        404: {"model": ErrorBody, "description": "callback_not_found"},
+        409: {"model": ErrorBody, "description": "callback_already_completed"},
+    },
+)
+async def complete_callback(
+    callback_id: uuid.UUID,
+    body: CallbackCompletion,
+    principal: Principal = Depends(require_roles("agent", "supervisor")),
+    uow: UnitOfWork = Depends(unit_of_work),
+) -> CallbackView:
+    callback = await service.complete_callback(
+        uow,
+        callback_id,
+        outcome=body.outcome,
+        score=body.score,
+        by=f"{principal.role}:{principal.key_id}",
+        now=utcnow(),
+    )
+    await uow.commit()
+    return _callback_view(callback)

@@ -3,6 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
+
+from shared.calendar import (
+    DEFAULT_CALENDAR,
+    TWENTY_FOUR_SEVEN,
+    BusinessCalendar,
+    add_business_time,
+    add_working_days,
+    business_time_between,
+)
 
 
 def warning_time(started_at: datetime, due_at: datetime, lead: timedelta) -> datetime:
@@ -16,3 +26,89 @@ def stop_state(due_at: datetime | None, stopped_at: datetime) -> str:
     if due_at is None or stopped_at <= due_at:
         return "met"
     return "breached"
+
+
+def next_fire_time(
+    *,
+    stopped_at: datetime | None,
+    warn_at: datetime | None,
+    due_at: datetime | None,
+    warned_at: datetime | None,
+    breached_at: datetime | None,
+) -> datetime | None:
+    """When the timer must next look at a clock: its warning, then its deadline; never
+    once the clock is stopped or has breached."""
+    if stopped_at is not None or breached_at is not None or due_at is None:
+        return None
+    if warned_at is None and warn_at is not None:
+        return min(warn_at, due_at)
+    return due_at
+
+
+def calendar_of(spec: dict[str, Any] | None) -> BusinessCalendar:
+    """The calendar triage sent with the ticket's deadlines; 24×7 when none (or unreadable)."""
+    if not spec:
+        return TWENTY_FOUR_SEVEN
+    try:
+        return BusinessCalendar.from_dict(spec)
+    except (ValueError, TypeError, KeyError):
+        return TWENTY_FOUR_SEVEN
+
+
+def business_warning_time(
+    calendar: BusinessCalendar, started_at: datetime, due_at: datetime, lead: timedelta
+) -> datetime:
+    """Warn ``lead`` of working time before the deadline, never later than half the
+    window's working time (short SLAs). On 24×7 this is :func:`warning_time`."""
+    window = business_time_between(calendar, started_at, due_at)
+    if window <= timedelta(0):
+        return due_at
+    return add_business_time(calendar, started_at, window - min(lead, window / 2))
+
+
+def shifted(calendar: BusinessCalendar, at: datetime, paused: timedelta) -> datetime:
+    """``at`` moved later by the working time spent paused."""
+    if paused <= timedelta(0):
+        return at
+    return add_business_time(calendar, at, paused)
+
+
+def paused_for(calendar: BusinessCalendar, since: datetime, until: datetime) -> timedelta:
+    """Working time between a pause and its resume (nothing if the resume came first)."""
+    return max(business_time_between(calendar, since, until), timedelta(0))
+
+
+# Callbacks (回访) planned on resolution, by category: (kind, default owner team).
+CALLBACK_KINDS: dict[str, tuple[str, str]] = {
+    "after_sales": ("after_sales_callback", "after_sales"),
+    "suggestion": ("suggestion_feedback", "product"),
+    "complaint": ("satisfaction_callback", "complaints"),
+}
+
+
+def plan_callback(
+    category: str | None,
+    team: str | None,
+    resolved_at: datetime,
+    calendar: BusinessCalendar,
+    *,
+    after_sales_after: timedelta,
+    complaint_after: timedelta,
+    suggestion_working_days: int,
+) -> tuple[str, str, datetime] | None:
+    """The callback a resolved ticket needs: (kind, owner, due), or None.
+
+    After-sales and complaint callbacks are due a fixed time after resolution; suggestion
+    feedback is due in working days on the ticket's calendar (China's working days when
+    the ticket ran on 24×7, so weekends and public holidays never count).
+    """
+    if category not in CALLBACK_KINDS:
+        return None
+    kind, default_owner = CALLBACK_KINDS[category]
+    owner = default_owner if category == "suggestion" else (team or default_owner)
+    if category == "after_sales":
+        return kind, owner, resolved_at + after_sales_after
+    if category == "complaint":
+        return kind, owner, resolved_at + complaint_after
+    days_calendar = DEFAULT_CALENDAR if calendar.always_open else calendar
+    return kind, owner, add_working_days(days_calendar, resolved_at, suggestion_working_days)

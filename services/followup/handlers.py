@@ -7,24 +7,39 @@ from collections.abc import Mapping, Sequence
 from services.followup import service
 from services.followup.settings import FollowupSettings
 from shared.consumer import Handler
-from shared.events import TicketAccepted, TicketResolved, TicketTriaged
+from shared.events import (
+    TicketAccepted,
+    TicketProgressNoted,
+    TicketResolved,
+    TicketRetriaged,
+    TicketTriaged,
+)
 from shared.outbox import UnitOfWork
 
 
 def build_handlers(settings: FollowupSettings) -> Mapping[str, Handler]:
-    async def on_tickets_triaged(events: Sequence[TicketTriaged], uow: UnitOfWork) -> None:
+    async def on_tickets_triaged(
+        events: Sequence[TicketTriaged | TicketRetriaged], uow: UnitOfWork
+    ) -> None:
         await service.open_clocks(uow, events, settings)
 
     async def on_tickets_accepted(events: Sequence[TicketAccepted], uow: UnitOfWork) -> None:
         stops = [(e.ticket_id, e.data.at) for e in events if e.ticket_id is not None]
         await service.stop_clocks(uow, "response", stops)
 
+    async def on_progress_noted(events: Sequence[TicketProgressNoted], uow: UnitOfWork) -> None:
+        await service.apply_progress(uow, events, settings)
+
     async def on_tickets_resolved(events: Sequence[TicketResolved], uow: UnitOfWork) -> None:
         stops = [(e.ticket_id, e.data.at) for e in events if e.ticket_id is not None]
         await service.stop_clocks(uow, "resolution", stops)
+        await service.request_confirmation(uow, events, settings)
+        await service.plan_callbacks(uow, events, settings)
 
     return {
         "ticket.triaged": on_tickets_triaged,
+        "ticket.retriaged": on_tickets_triaged,
         "ticket.accepted": on_tickets_accepted,
+        "ticket.progress_noted": on_progress_noted,
         "ticket.resolved": on_tickets_resolved,
     }

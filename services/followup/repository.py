@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.followup.models import SlaClock
+from services.followup.models import Callback, SlaClock, Survey
+from shared.database import supports_skip_locked
 
 
 async def clocks_for_update(
@@ -24,6 +26,40 @@ async def clocks_for_update(
     return {(clock.ticket_id, clock.kind): clock for clock in result.all()}
 
 
+async def claim_due_clocks(session: AsyncSession, now: datetime, limit: int) -> Sequence[SlaClock]:
+    """Clocks whose warning or deadline has come, soonest first, locked for this transaction.
+
+    On PostgreSQL rows another replica holds are skipped (``FOR UPDATE SKIP LOCKED``), and
+    a row it has fired in the meantime no longer matches once its lock is released. SQLite
+    has one writer at a time (transactions begin immediate), so a plain select is enough.
+    """
+    query = (
+        sa.select(SlaClock)
+        .where(SlaClock.next_fire_at.is_not(None), SlaClock.next_fire_at <= now)
+        .order_by(SlaClock.next_fire_at, SlaClock.id)
+        .limit(limit)
+    )
+    if supports_skip_locked(session):
+        query = query.with_for_update(skip_locked=True)
+    return (await session.scalars(query)).all()
+
+
+async def clocks_at_risk(
+    session: AsyncSession, now: datetime, team: str | None, limit: int
+) -> Sequence[SlaClock]:
+    """Unstopped, unpaused clocks past their warning time or breached, soonest deadline first."""
+    query = sa.select(SlaClock).where(
+        SlaClock.stopped_at.is_(None),
+        SlaClock.paused_at.is_(None),
+        SlaClock.due_at.is_not(None),
+        sa.or_(SlaClock.warn_at <= now, SlaClock.due_at <= now, SlaClock.breached_at.is_not(None)),
+    )
+    if team is not None:
+        query = query.where(SlaClock.team == team)
+    query = query.order_by(SlaClock.due_at, SlaClock.id).limit(limit)
+    return (await session.scalars(query)).all()
+
+
 async def clocks_of_ticket(session: AsyncSession, ticket_id: uuid.UUID) -> Sequence[SlaClock]:
     result = await session.scalars(
         sa.select(SlaClock).where(SlaClock.ticket_id == ticket_id).order_by(SlaClock.kind.desc())
@@ -33,3 +69,85 @@ async def clocks_of_ticket(session: AsyncSession, ticket_id: uuid.UUID) -> Seque
 
 def add(session: AsyncSession, *rows: object) -> None:
     session.add_all(rows)
+
+
+async def supersede_pending_surveys(
+    session: AsyncSession, ticket_ids: Iterable[uuid.UUID], now: datetime
+) -> None:
+    """A new resolution replaces the survey of an earlier one still waiting for an answer."""
+    ids = sorted(set(ticket_ids))
+    if not ids:
+        return
+    await session.execute(
+        sa.update(Survey)
+        .where(Survey.ticket_id.in_(ids), Survey.state == "pending")
+        .values(state="superseded", close_at=None, closed_at=now)
+    )
+
+
+async def survey_by_token_hash(
+    session: AsyncSession, digest: str, *, lock: bool = False
+) -> Survey | None:
+    query = sa.select(Survey).where(Survey.token_hash == digest)
+    if lock:
+        query = query.with_for_update()
+    return (await session.scalars(query)).first()
+
+
+async def claim_unanswered_surveys(
+    session: AsyncSession, now: datetime, limit: int
+) -> Sequence[Survey]:
+    """Pending surveys past their auto-close time, locked (skipping others' on PostgreSQL)."""
+    query = (
+        sa.select(Survey)
+        .where(Survey.state == "pending", Survey.close_at.is_not(None), Survey.close_at <= now)
+        .order_by(Survey.close_at, Survey.id)
+        .limit(limit)
+    )
+    if supports_skip_locked(session):
+        query = query.with_for_update(skip_locked=True)
+    return (await session.scalars(query)).all()
+
+
+async def claim_due_callbacks(
+    session: AsyncSession, now: datetime, limit: int
+) -> Sequence[Callback]:
+    """Open callbacks past their deadline not yet reported, locked (skip locked on PostgreSQL)."""
+    query = (
+        sa.select(Callback)
+        .where(
+            Callback.state == "open",
+            Callback.next_fire_at.is_not(None),
+            Callback.next_fire_at <= now,
+        )
+        .order_by(Callback.next_fire_at, Callback.id)
+        .limit(limit)
+    )
+    if supports_skip_locked(session):
+        query = query.with_for_update(skip_locked=True)
+    return (await session.scalars(query)).all()
+
+
+async def callback_for_update(session: AsyncSession, callback_id: uuid.UUID) -> Callback | None:
+    query = sa.select(Callback).where(Callback.id == callback_id).with_for_update()
+    return (await session.scalars(query)).first()
+
+
+async def list_callbacks(
+    session: AsyncSession,
+    *,
+    owner: str | None,
+    state: str | None,
+    due_before: datetime | None,
+    limit: int,
+) -> Sequence[Callback]:
+    query = sa.select(Callback)
+    if owner is not None:
+        query = query.where(Callback.owner == owner)
+    if state == "overdue":  # open and past its deadline
+        query = query.where(Callback.state == "open", Callback.breached_at.is_not(None))
+    elif state is not None:
+        query = query.where(Callback.state == state)
+    if due_before is not None:
+        query = query.where(Callback.due_at < due_before)
+    return (await session.scalars(query.order_by(Callback.due_at, Callback.id).limit(limit))).all()

@@ -4,12 +4,36 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.followup import domain, repository
-from services.followup.models import SlaClock
+from services.followup.models import Callback, SlaClock, Survey
 from services.followup.settings import FollowupSettings
-from shared.events import TicketTriaged
+from services.followup.surveys import InvalidToken, make_token, read_token, satisfied, token_hash
+from shared.errors import ApiError
+from shared.events import (
+    CallbackCompleted,
+    CallbackData,
+    CallbackScheduled,
+    Envelope,
+    NotificationRequested,
+    NotificationRequestedData,
+    SlaBreached,
+    SlaClockData,
+    SlaWarning,
+    SurveyAnswered,
+    SurveyAnsweredData,
+    TicketClosed,
+    TicketConfirmed,
+    TicketProgressNoted,
+    TicketReopened,
+    TicketResolved,
+    TicketRetriaged,
+    TicketStateData,
+    TicketTriaged,
+)
 from shared.outbox import UnitOfWork
 
 
@@ -33,38 +57,493 @@ class _Clocks:
         return clock
 
 
+KINDS = ("response", "resolution")
+
+
+def _schedule(clock: SlaClock) -> None:
+    """Point the timer at the clock's next warning or deadline (or at nothing: stopped,
+    breached or paused)."""
+    if clock.paused_at is not None:
+        clock.next_fire_at = None
+        return
+    clock.next_fire_at = domain.next_fire_time(
+        stopped_at=clock.stopped_at,
+        warn_at=clock.warn_at,
+        due_at=clock.due_at,
+        warned_at=clock.warned_at,
+        breached_at=clock.breached_at,
+    )
+
+
+def _retime(clock: SlaClock, settings: FollowupSettings) -> None:
+    """Deadline and warning time in business time on the ticket's calendar: triage's
+    deadline, moved later by the working time spent waiting on the customer."""
+    if clock.base_due_at is None or clock.started_at is None:
+        return
+    calendar = domain.calendar_of(clock.calendar_spec)
+    paused = timedelta(seconds=clock.paused_seconds or 0.0)
+    base_warn = domain.business_warning_time(
+        calendar, clock.started_at, clock.base_due_at, settings.lead_for(clock.priority)
+    )
+    clock.due_at = domain.shifted(calendar, clock.base_due_at, paused)
+    clock.warn_at = domain.shifted(calendar, base_warn, paused)
+
+
+def _end_pause(clock: SlaClock, at: datetime) -> None:
+    """Count the working time since the pause began (up to ``at``) and run again."""
+    if clock.paused_at is None:
+        return
+    calendar = domain.calendar_of(clock.calendar_spec)
+    since = max(clock.paused_at, clock.started_at or clock.paused_at)
+    clock.paused_seconds = (clock.paused_seconds or 0.0) + domain.paused_for(
+        calendar, since, at
+    ).total_seconds()
+    clock.paused_at = None
+    if clock.stopped_at is None and clock.state == "paused":
+        clock.state = "running"
+
+
 async def open_clocks(
-    uow: UnitOfWork, events: Sequence[TicketTriaged], settings: FollowupSettings
+    uow: UnitOfWork, events: Sequence[TicketTriaged | TicketRetriaged], settings: FollowupSettings
 ) -> None:
-    """Start the response and resolution clocks from triage's deadlines."""
+    """Start the response and resolution clocks from triage's deadlines, or move them
+    with a re-triage (a re-triage keeps the start; a fired warning or breach stays fired)."""
     clocks = await _Clocks.load(uow, [e.ticket_id for e in events if e.ticket_id])
     for event in events:
         assert event.ticket_id is not None
-        started = event.occurred_at
+        retriage = event.type == "ticket.retriaged"
         deadlines = event.data.deadlines
         for kind, due in (("response", deadlines.respond_by), ("resolution", deadlines.resolve_by)):
             clock = clocks.get(event.ticket_id, kind)
+            resolved_before_triage = (
+                kind == "resolution" and clock.category is None and clock.stopped_at is not None
+            )
             clock.priority = event.data.priority
             clock.team = event.data.team
-            clock.started_at = started
-            clock.due_at = due
-            clock.warn_at = domain.warning_time(started, due, settings.warning_lead)
+            if not retriage or clock.started_at is None:
+                clock.started_at = event.occurred_at
+            clock.calendar_spec = deadlines.calendar_spec
+            clock.category = event.data.category
+            clock.base_due_at = due
+            clock.paused_seconds = clock.paused_seconds or 0.0
+            _retime(clock, settings)
             if clock.stopped_at is not None:  # the stop arrived first
-                clock.state = domain.stop_state(due, clock.stopped_at)
+                clock.state = domain.stop_state(clock.due_at, clock.stopped_at)
+            _schedule(clock)
+            if resolved_before_triage and clock.stopped_at is not None:
+                # ticket.resolved overtook ticket.triaged: plan its callback now, keyed so
+                # that a redelivered triage plans nothing twice (unique source and kind).
+                source = uuid.uuid5(clock.ticket_id, clock.stopped_at.isoformat())
+                _plan_callback(uow, clock, clock.stopped_at, source, settings, event)
 
 
 async def stop_clocks(
     uow: UnitOfWork, kind: str, stops: Sequence[tuple[uuid.UUID, datetime]]
 ) -> None:
-    """Stop each ticket's clock of ``kind`` at the given time; a second stop changes nothing."""
+    """Stop each ticket's clock of ``kind`` at the given time; a second stop changes nothing.
+
+    A clock stopped while paused first counts the pause up to the stop (its deadline moves
+    later by that working time), so waiting on the customer never turns into a breach.
+    """
     clocks = await _Clocks.load(uow, [ticket_id for ticket_id, _ in stops])
     for ticket_id, at in stops:
         clock = clocks.get(ticket_id, kind)
         if clock.stopped_at is not None:
             continue
+        if clock.paused_at is not None:
+            _end_pause(clock, at)
+            _retime_stored(clock)
         clock.stopped_at = at
         clock.state = domain.stop_state(clock.due_at, at)
+        _schedule(clock)
+
+
+def _retime_stored(clock: SlaClock) -> None:
+    """Move the deadline by the pause without settings: the warning no longer matters."""
+    if clock.base_due_at is None:
+        return
+    calendar = domain.calendar_of(clock.calendar_spec)
+    clock.due_at = domain.shifted(
+        calendar, clock.base_due_at, timedelta(seconds=clock.paused_seconds or 0.0)
+    )
 
 
 async def stop_clock(uow: UnitOfWork, ticket_id: uuid.UUID, kind: str, at: datetime) -> None:
     await stop_clocks(uow, kind, [(ticket_id, at)])
+
+
+async def apply_progress(
+    uow: UnitOfWork, events: Sequence[TicketProgressNoted], settings: FollowupSettings
+) -> None:
+    """Progress notes in order: waiting on the customer pauses every running clock of the
+    ticket and its end resumes them (deadlines move by the working time paused); a
+    customer-visible note is a first response."""
+    relevant = [
+        e
+        for e in events
+        if e.ticket_id is not None
+        and (e.data.waiting_on_customer is not None or e.data.customer_visible)
+    ]
+    clocks = await _Clocks.load(uow, [e.ticket_id for e in relevant if e.ticket_id])
+    for event in relevant:
+        assert event.ticket_id is not None
+        at = event.data.at
+        waiting = event.data.waiting_on_customer
+        for kind in KINDS:
+            clock = clocks.get(event.ticket_id, kind)
+            if clock.stopped_at is not None or clock.breached_at is not None:
+                continue
+            if waiting is True and clock.paused_at is None:
+                clock.paused_at = at
+                clock.state = "paused"
+            elif waiting is False and clock.paused_at is not None:
+                _end_pause(clock, at)
+                _retime(clock, settings)
+            _schedule(clock)
+        if event.data.customer_visible:
+            response = clocks.get(event.ticket_id, "response")
+            if response.stopped_at is None:
+                if response.paused_at is not None:
+                    _end_pause(response, at)
+                    _retime(response, settings)
+                response.stopped_at = at
+                response.state = domain.stop_state(response.due_at, at)
+                _schedule(response)
+
+
+async def fire_due_clocks(uow: UnitOfWork, now: datetime, *, limit: int = 200) -> int:
+    """Emit ``sla.warning`` and ``sla.breached`` for every clock whose time has come.
+
+    The core of the SLA timer. Claimed clocks are locked (skipped by other replicas), and
+    ``warned_at`` / ``breached_at`` are set in the same transaction as the events, so each
+    fires exactly once per clock however many replicas run and however often they restart.
+    A clock found past its deadline and not yet warned gets its warning first, then its
+    breach. Returns how many clocks were claimed; the caller commits.
+    """
+    claimed = await repository.claim_due_clocks(uow.session, now, limit)
+    for clock in claimed:
+        assert clock.due_at is not None  # next_fire_at is only set on clocks with a deadline
+        data = SlaClockData(
+            clock=clock.kind,
+            due_at=clock.due_at,
+            priority=clock.priority,
+            team=clock.team,
+        )
+        if clock.warned_at is None and clock.warn_at is not None and clock.warn_at <= now:
+            clock.warned_at = now
+            uow.emit(SlaWarning(ticket_id=clock.ticket_id, occurred_at=now, data=data))
+        if clock.breached_at is None and clock.due_at <= now:
+            clock.breached_at = now
+            clock.state = "breached"
+            uow.emit(
+                SlaBreached(ticket_id=clock.ticket_id, occurred_at=now, data=data.model_copy())
+            )
+        _schedule(clock)
+    return len(claimed)
+
+
+# --------------------------------------------------------------------------- surveys
+
+
+def _secret(settings: FollowupSettings) -> bytes:
+    return settings.survey_secret.get_secret_value().encode()
+
+
+def survey_url(settings: FollowupSettings, token: str) -> str:
+    return settings.survey_base_url.rstrip("/") + "/" + token
+
+
+async def request_confirmation(
+    uow: UnitOfWork, events: Sequence[TicketResolved], settings: FollowupSettings
+) -> list[str]:
+    """On resolution: a survey with a single-use link, and notifications to the customer
+    (the result with the agent's public reply and compensations, then the survey link).
+    Returns the issued tokens (only their hashes are stored)."""
+    resolved = [e for e in events if e.ticket_id is not None]
+    if not resolved:
+        return []
+    await repository.supersede_pending_surveys(
+        uow.session, [e.ticket_id for e in resolved if e.ticket_id], resolved[-1].data.at
+    )
+    tokens = []
+    for event in resolved:
+        assert event.ticket_id is not None
+        at = event.data.at
+        survey = Survey(
+            id=uuid.uuid4(),
+            ticket_id=event.ticket_id,
+            state="pending",
+            created_at=at,
+            expires_at=at + settings.survey_link_ttl,
+            close_at=at + settings.auto_close_after,
+        )
+        token = make_token(_secret(settings), survey.id, survey.expires_at)
+        survey.token_hash = token_hash(token)
+        repository.add(uow.session, survey)
+        tokens.append(token)
+        url = survey_url(settings, token)
+        days = max(1, round(settings.auto_close_after.total_seconds() / 86400))
+        uow.emit(
+            NotificationRequested(
+                ticket_id=event.ticket_id,
+                data=NotificationRequestedData(
+                    template="resolution",
+                    params={
+                        "reply": event.data.public_reply,
+                        "resolution_code": event.data.resolution_code,
+                        "compensations": event.data.compensations,
+                        "survey_url": url,
+                        "expires_at": survey.expires_at.isoformat(),
+                        "days": days,
+                    },
+                ),
+            ),
+            cause=event,
+        )
+        uow.emit(
+            NotificationRequested(
+                ticket_id=event.ticket_id,
+                data=NotificationRequestedData(
+                    template="survey", params={"url": url, "days": days}
+                ),
+            ),
+            cause=event,
+        )
+    return tokens
+
+
+async def survey_for_token(
+    session: AsyncSession, settings: FollowupSettings, token: str, now: datetime, *, lock: bool
+) -> Survey:
+    """The pending survey a link points at, or the API error that says why not."""
+    try:
+        read_token(_secret(settings), token)
+    except InvalidToken:
+        raise ApiError(404, "survey_not_found", "This survey link is not valid.") from None
+    survey = await repository.survey_by_token_hash(session, token_hash(token), lock=lock)
+    if survey is None:
+        raise ApiError(404, "survey_not_found", "This survey link is not valid.")
+    if survey.state == "answered":
+        raise ApiError(409, "survey_already_answered", "This survey has already been answered.")
+    if survey.state != "pending":
+        raise ApiError(410, "survey_closed", "This survey is closed.")
+    if now >= survey.expires_at:
+        raise ApiError(410, "survey_expired", "This survey link has expired.")
+    return survey
+
+
+async def answer_survey(
+    uow: UnitOfWork,
+    settings: FollowupSettings,
+    token: str,
+    *,
+    resolved: bool,
+    score: int,
+    comment: str | None,
+    now: datetime,
+) -> Survey:
+    """Record the answer (once) and act on it: satisfied → ``ticket.confirmed`` and
+    ``ticket.closed``; unsatisfied (score ≤ 2 or not resolved) → ``ticket.reopened``,
+    escalated to the supervisor. The caller commits."""
+    survey = await survey_for_token(uow.session, settings, token, now, lock=True)
+    survey.state = "answered"
+    survey.answered_at = now
+    survey.close_at = None
+    survey.resolved, survey.score, survey.comment = resolved, score, comment
+    ticket_id = survey.ticket_id
+    uow.emit(
+        SurveyAnswered(
+            ticket_id=ticket_id,
+            occurred_at=now,
+            data=SurveyAnsweredData(
+                score=score, resolved=resolved, comment=comment, survey_id=survey.id
+            ),
+        )
+    )
+    if satisfied(resolved, score):
+        survey.outcome = "confirmed"
+        state = TicketStateData(reason="confirmed", score=score, survey_id=survey.id)
+        uow.emit(TicketConfirmed(ticket_id=ticket_id, occurred_at=now, data=state))
+        uow.emit(TicketClosed(ticket_id=ticket_id, occurred_at=now, data=state.model_copy()))
+    else:
+        survey.outcome = "reopened"
+        why = "not resolved" if not resolved else f"score {score}"
+        uow.emit(
+            TicketReopened(
+                ticket_id=ticket_id,
+                occurred_at=now,
+                data=TicketStateData(
+                    reason=f"customer not satisfied ({why})",
+                    escalate=True,
+                    score=score,
+                    survey_id=survey.id,
+                ),
+            )
+        )
+    return survey
+
+
+async def close_unanswered_surveys(uow: UnitOfWork, now: datetime, *, limit: int = 200) -> int:
+    """No answer in time: close the ticket with reason ``auto`` (once per survey)."""
+    claimed = await repository.claim_unanswered_surveys(uow.session, now, limit)
+    for survey in claimed:
+        survey.state = "closed"
+        survey.outcome = "auto"
+        survey.closed_at = now
+        survey.close_at = None
+        uow.emit(
+            TicketClosed(
+                ticket_id=survey.ticket_id,
+                occurred_at=now,
+                data=TicketStateData(reason="auto", survey_id=survey.id),
+            )
+        )
+    return len(claimed)
+
+
+# --------------------------------------------------------------------------- callbacks
+
+
+async def plan_callbacks(
+    uow: UnitOfWork, events: Sequence[TicketResolved], settings: FollowupSettings
+) -> list[Callback]:
+    """On resolution: after-sales tickets get a callback, suggestions a feedback task in
+    working days, complaints a satisfaction callback (category from ``ticket.triaged``;
+    a resolution seen before its triage plans nothing)."""
+    resolved = [e for e in events if e.ticket_id is not None]
+    clocks = await repository.clocks_for_update(
+        uow.session, [e.ticket_id for e in resolved if e.ticket_id]
+    )
+    planned = []
+    for event in resolved:
+        assert event.ticket_id is not None
+        clock = clocks.get((event.ticket_id, "resolution"))
+        if clock is None or clock.category is None:
+            continue  # triage not seen yet: planned when it arrives (see open_clocks)
+        callback = _plan_callback(uow, clock, event.data.at, event.event_id, settings, event)
+        if callback is not None:
+            planned.append(callback)
+    return planned
+
+
+def _plan_callback(
+    uow: UnitOfWork,
+    clock: SlaClock,
+    resolved_at: datetime,
+    source_id: uuid.UUID,
+    settings: FollowupSettings,
+    cause: Envelope | None,
+) -> Callback | None:
+    calendar = domain.calendar_of(clock.calendar_spec)
+    plan = domain.plan_callback(
+        clock.category,
+        clock.team,
+        resolved_at,
+        calendar,
+        after_sales_after=settings.after_sales_callback_after,
+        complaint_after=settings.complaint_callback_after,
+        suggestion_working_days=settings.suggestion_feedback_working_days,
+    )
+    if plan is None:
+        return None
+    kind, owner, due = plan
+    callback = Callback(
+        id=uuid.uuid4(),
+        ticket_id=clock.ticket_id,
+        kind=kind,
+        owner=owner,
+        state="open",
+        priority=clock.priority,
+        created_at=resolved_at,
+        due_at=due,
+        next_fire_at=due,
+        source_event_id=source_id,
+    )
+    repository.add(uow.session, callback)
+    uow.emit(
+        CallbackScheduled(ticket_id=clock.ticket_id, data=_callback_data(callback)), cause=cause
+    )
+    if kind != "suggestion_feedback":
+        when = due.astimezone(calendar.zone)
+        uow.emit(
+            NotificationRequested(
+                ticket_id=clock.ticket_id,
+                data=NotificationRequestedData(
+                    template="callback",
+                    params={"when": when.strftime("%Y-%m-%d %H:%M"), "kind": kind},
+                ),
+            ),
+            cause=cause,
+        )
+    return callback
+
+
+def _callback_data(callback: Callback) -> CallbackData:
+    return CallbackData(
+        callback_id=callback.id,
+        kind=callback.kind,
+        due_at=callback.due_at,
+        owner=callback.owner,
+        outcome=callback.outcome,
+        score=callback.score,
+    )
+
+
+async def fire_due_callbacks(uow: UnitOfWork, now: datetime, *, limit: int = 200) -> int:
+    """An open callback past its deadline is a breach: ``sla.breached`` (clock
+    ``callback``), once per task, claimed like a clock."""
+    claimed = await repository.claim_due_callbacks(uow.session, now, limit)
+    for callback in claimed:
+        callback.breached_at = now
+        callback.next_fire_at = None
+        uow.emit(
+            SlaBreached(
+                ticket_id=callback.ticket_id,
+                occurred_at=now,
+                data=SlaClockData(
+                    clock="callback",
+                    due_at=callback.due_at,
+                    priority=callback.priority,
+                    team=callback.owner,
+                    callback_id=callback.id,
+                ),
+            )
+        )
+    return len(claimed)
+
+
+async def complete_callback(
+    uow: UnitOfWork,
+    callback_id: uuid.UUID,
+    *,
+    outcome: str,
+    score: int | None,
+    by: str | None,
+    now: datetime,
+) -> Callback:
+    """Record a callback's outcome and CSAT once (``callback.completed``); completing a
+    suggestion's feedback task tells the customer (您的建议已同步至产品团队)."""
+    callback = await repository.callback_for_update(uow.session, callback_id)
+    if callback is None:
+        raise ApiError(404, "callback_not_found", f"No callback with id {callback_id}.")
+    if callback.state == "completed":
+        raise ApiError(409, "callback_already_completed", "This callback is already completed.")
+    callback.state = "completed"
+    callback.completed_at = now
+    callback.completed_by = by
+    callback.outcome = outcome
+    callback.score = score
+    callback.next_fire_at = None
+    uow.emit(
+        CallbackCompleted(
+            ticket_id=callback.ticket_id, occurred_at=now, data=_callback_data(callback)
+        )
+    )
+    if callback.kind == "suggestion_feedback":
+        uow.emit(
+            NotificationRequested(
+                ticket_id=callback.ticket_id,
+                data=NotificationRequestedData(template="suggestion_feedback"),
+            )
+        )
+    return callback

@@ -1,5 +1,8 @@
+import secrets
 from datetime import timedelta
 from typing import ClassVar
+
+from pydantic import Field, SecretStr
 
 from shared.settings import ServiceSettings
 
@@ -9,3 +12,33 @@ class FollowupSettings(ServiceSettings):
 
     # Supervisors are warned this long before a deadline (never later than half the window).
     warning_lead: timedelta = timedelta(hours=4)
+    # Per priority, overriding ``warning_lead``: e.g. SOPDESK_WARNING_LEADS='{"P0": "PT30M"}'.
+    warning_leads: dict[str, timedelta] = Field(default_factory=dict)
+
+    # The SLA timer looks for due warnings and breaches this often (seconds), and
+    # claims at most this many clocks per transaction.
+    timer_interval_seconds: float = 1.0
+    timer_batch_size: int = 200
+
+    def lead_for(self, priority: str | None) -> timedelta:
+        """How long before a deadline of this priority the supervisor is warned."""
+        if priority is not None and priority in self.warning_leads:
+            return self.warning_leads[priority]
+        return self.warning_lead
+
+    # Surveys: the link's token is signed with this secret (HMAC-SHA256) and expires
+    # after ``survey_link_ttl``; an unanswered survey closes the ticket (reason ``auto``)
+    # after ``auto_close_after``. Set SOPDESK_SURVEY_SECRET in production.
+    # Signs survey links: set one value on every replica (SOPDESK_SURVEY_SECRET). Unset,
+    # each process makes its own, and a link made by one replica fails on another.
+    survey_secret: SecretStr = Field(default_factory=lambda: SecretStr(secrets.token_urlsafe(32)))
+    survey_base_url: str = "http://127.0.0.1:8004/v1/surveys/"
+    survey_link_ttl: timedelta = timedelta(days=3)
+    auto_close_after: timedelta = timedelta(days=3)
+
+    # Callbacks (回访) after resolution: after-sales tickets are called back this long
+    # after resolution, complaints get a satisfaction callback after this long, and
+    # suggestions get feedback within this many working days (China's calendar).
+    after_sales_callback_after: timedelta = timedelta(hours=24)
+    complaint_callback_after: timedelta = timedelta(hours=24)
+    suggestion_feedback_working_days: int = 3

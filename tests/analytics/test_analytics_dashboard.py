@@ -6,8 +6,6 @@ follows new tickets without a reload. Needs /usr/bin/chromium
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,7 +13,6 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-import pytest
 import uvicorn
 from analytics_support import (
     KEYS,
@@ -27,6 +24,7 @@ from analytics_support import (
     lifecycle,
     realistic,
 )
+from testkit import free_port
 
 from services.analytics.app import create_app
 from services.analytics.settings import AnalyticsSettings
@@ -42,15 +40,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
-pytestmark = pytest.mark.skipif(
-    not os.path.exists(CHROMIUM), reason="run scripts/ensure-chromium.sh to install chromium"
-)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+# `make test` installs chromium first (scripts/ensure-chromium.sh); without it this fails.
 
 
 @asynccontextmanager
@@ -63,7 +53,7 @@ async def serving(url: str, broker: str, prefix: str) -> AsyncIterator[str]:
         consumer_session_timeout_ms=1500,
         log_json=False,
     )
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     )

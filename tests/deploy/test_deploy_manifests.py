@@ -98,9 +98,12 @@ def test_every_variable_the_manifests_set_is_a_real_setting() -> None:
 
 def test_required_settings_are_provided() -> None:
     # `sopdesk serve` refuses to start without API keys.
-    assert "SOPDESK_API_KEYS" in (ROOT / ".env.example").read_text()
+    example = (ROOT / ".env.example").read_text()
     secret = _by_kind("Secret")["sopdesk-secrets"]["stringData"]
-    assert "SOPDESK_API_KEYS" in secret
+    # Keys, and the secrets every replica must share (codes and survey links).
+    for variable in ("SOPDESK_API_KEYS", "SOPDESK_VERIFICATION_SECRET", "SOPDESK_SURVEY_SECRET"):
+        assert variable in example
+        assert variable in secret
     for name in SERVICE_NAMES:
         assert f"{name.upper()}_DATABASE_URL" in secret
 

@@ -1,0 +1,200 @@
+"""Helpers for follow-up's tests: a migrated store on SQLite and PostgreSQL, event builders."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from services.followup import service
+from services.followup.app import MIGRATIONS
+from services.followup.models import BUS, SlaClock
+from services.followup.settings import FollowupSettings
+from shared.database import create_engine, session_factory
+from shared.events import (
+    Deadlines,
+    Envelope,
+    TicketTriaged,
+    TicketTriagedData,
+    Topics,
+    parse_event,
+)
+from shared.migrations import upgrade
+from shared.outbox import UnitOfWork
+
+TOPICS = Topics("test")
+# A Monday morning, 09:00 in Shanghai.
+T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+KEYS = {"gw": "gateway", "sv": "supervisor", "ag": "agent", "vw": "viewer", "ad": "admin"}
+
+
+@dataclass
+class FollowupStore:
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions, BUS.outbox, TOPICS, "followup")
+
+    async def events(self, *types: str) -> list[Envelope]:
+        table = BUS.outbox
+        async with self.sessions() as session:
+            rows = (await session.execute(sa.select(table).order_by(table.c.id))).all()
+        events = [parse_event(row.payload) for row in rows]
+        return [e for e in events if not types or e.type in types]
+
+    async def outbox_rows(self) -> list[Any]:
+        table = BUS.outbox
+        async with self.sessions() as session:
+            return list((await session.execute(sa.select(table).order_by(table.c.id))).all())
+
+    async def clocks(self, ticket_id: uuid.UUID) -> dict[str, SlaClock]:
+        async with self.sessions() as session:
+            rows = (
+                await session.scalars(sa.select(SlaClock).where(SlaClock.ticket_id == ticket_id))
+            ).all()
+        return {clock.kind: clock for clock in rows}
+
+    async def fire(self, now: datetime, *, limit: int = 200) -> list[Envelope]:
+        """One timer round at ``now``; the events it emitted."""
+        async with self.uow() as uow:
+            await service.fire_due_clocks(uow, now, limit=limit)
+            emitted = uow.emitted
+            await uow.commit()
+        return emitted
+
+    async def open(self, *events: TicketTriaged, settings: FollowupSettings | None = None) -> None:
+        async with self.uow() as uow:
+            await service.open_clocks(uow, list(events), settings or FollowupSettings())
+            await uow.commit()
+
+    async def stop(self, ticket_id: uuid.UUID, kind: str, at: datetime) -> None:
+        async with self.uow() as uow:
+            await service.stop_clock(uow, ticket_id, kind, at)
+            await uow.commit()
+
+
+async def open_store(url: str) -> FollowupStore:
+    await asyncio.to_thread(upgrade, MIGRATIONS, url)
+    engine = create_engine(url)
+    return FollowupStore(engine, session_factory(engine))
+
+
+def triaged(
+    ticket_id: uuid.UUID | None = None,
+    *,
+    priority: str = "P1",
+    team: str = "tech_support",
+    category: str = "fault",
+    at: datetime = T0,
+    respond: timedelta = timedelta(hours=1),
+    resolve: timedelta = timedelta(hours=24),
+    calendar_spec: dict[str, Any] | None = None,
+    event_type: type[TicketTriaged] = TicketTriaged,
+) -> TicketTriaged:
+    return event_type(
+        ticket_id=ticket_id or uuid.uuid4(),
+        occurred_at=at,
+        producer="triage",
+        data=TicketTriagedData(
+            ticket_no="T20261123-000001",
+            channel="web_chat",
+            customer_type="new",
+            subject="账号无法登录",
+            category=category,  # type: ignore[arg-type]
+            scene="after_sale",
+            priority=priority,  # type: ignore[arg-type]
+            team=team,
+            deadlines=Deadlines(
+                policy="cross-industry",
+                calendar="24x7" if calendar_spec is None else str(calendar_spec.get("name")),
+                respond_by=at + respond,
+                resolve_by=at + resolve,
+                calendar_spec=calendar_spec,
+            ),
+        ),
+    )
+
+
+async def poll(check: Callable[[], Awaitable[Any]], *, within: float = 15.0) -> Any:
+    """Await ``check`` until it returns something truthy, or fail at the deadline."""
+    deadline = time.monotonic() + within
+    while True:
+        result = await check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"condition not met within {within}s")
+        await asyncio.sleep(0.05)
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+
+
+async def publish(broker: str, topic: str, *events: Envelope) -> None:
+    from aiokafka import AIOKafkaProducer
+
+    producer = AIOKafkaProducer(bootstrap_servers=broker)
+    await producer.start()
+    try:
+        for event in events:
+            await producer.send_and_wait(
+                topic, value=event.model_dump_json().encode(), key=event.key().encode()
+            )
+    finally:
+        await producer.stop()
+
+
+async def consume(broker: str, topic: str, group: str, want: int, within: float = 20) -> list[Any]:
+    """At least ``want`` events read from ``topic`` with a plain Kafka client (as dicts)."""
+    import json
+
+    from aiokafka import AIOKafkaConsumer
+
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=broker, group_id=group, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        seen: list[Any] = []
+        deadline = time.monotonic() + within
+        while len(seen) < want and time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            seen += [json.loads(r.value) for records in batch.values() for r in records]
+        return seen
+    finally:
+        await consumer.stop()
+
+
+def app_settings(url: str, broker: str, prefix: str, **overrides: Any) -> FollowupSettings:
+    values: dict[str, Any] = {
+        "database_url": url,
+        "kafka_bootstrap_servers": broker,
+        "topic_prefix": prefix,
+        "api_keys": KEYS,
+        "consumer_session_timeout_ms": 1500,
+        "log_json": False,
+        "timer_interval_seconds": 0.2,
+    }
+    values.update(overrides)
+    return FollowupSettings(**values)
+
+
+async def wait_ready(client: Any) -> None:
+    async def ready() -> bool:
+        return bool((await client.get("/readyz")).status_code == 200)
+
+    await poll(ready, within=30)
