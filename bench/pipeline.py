@@ -104,11 +104,16 @@ class AssignedWatcher:
 
 
 async def throughput(
-    client: httpx.AsyncClient, url: str, headers: dict[str, str], n: int, concurrency: int
+    client: httpx.AsyncClient,
+    url: str,
+    headers: dict[str, str],
+    n: int,
+    concurrency: int,
+    first: int = 0,
 ) -> dict[str, float]:
     latencies: list[float] = []
     errors = 0
-    counter = iter(range(n))
+    counter = iter(range(first, first + n))
 
     async def worker() -> None:
         nonlocal errors
@@ -256,7 +261,7 @@ async def run(args: argparse.Namespace, gateway: str) -> dict[str, Any]:
     results: dict[str, Any] = {}
     async with httpx.AsyncClient(timeout=30, limits=limits) as client:
         print("warming up …", file=sys.stderr)
-        await throughput(client, url, headers, 50, 8)
+        await throughput(client, url, headers, 50, 8, first=5_000_000)
         print(
             f"throughput: {args.tickets} tickets, {args.concurrency} in flight …", file=sys.stderr
         )
