@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import uuid
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
+
+from shared.calendar import BusinessCalendar, business_time_between
 
 # How far along the lifecycle each state is; it breaks ties between events of the
 # same instant. A ticket's state is that of its latest state-changing event.
@@ -60,6 +62,25 @@ def latest(current: datetime | None, new: datetime) -> datetime:
     return new if current is None or new > current else current
 
 
+def _calendar(spec: dict[str, Any] | None) -> BusinessCalendar | None:
+    if not spec:
+        return None
+    try:
+        return BusinessCalendar.from_dict(spec)
+    except (KeyError, TypeError, ValueError):
+        return None  # a calendar this version cannot read: no business-time figure
+
+
+def _business_seconds(
+    calendar: BusinessCalendar | None, start: datetime | None, end: datetime | None
+) -> float | None:
+    if calendar is None or start is None or end is None:
+        return None
+    if end <= start:
+        return 0.0
+    return business_time_between(calendar, start, end).total_seconds()
+
+
 def _seconds(start: datetime | None, end: datetime | None) -> float | None:
     if start is None or end is None:
         return None
@@ -90,6 +111,9 @@ class Fact(Protocol):
     reopens: int
     first_response_seconds: float | None
     resolution_seconds: float | None
+    calendar_spec: dict[str, Any] | None
+    first_response_business_seconds: float | None
+    resolution_business_seconds: float | None
     response_met: bool | None
     resolution_met: bool | None
     breached: bool
@@ -100,6 +124,13 @@ def refresh(fact: Fact) -> None:
     """Recompute the derived columns from the raw ones (order-independent)."""
     fact.first_response_seconds = _seconds(fact.received_at, fact.accepted_at)
     fact.resolution_seconds = _seconds(fact.received_at, fact.resolved_at)
+    calendar = _calendar(fact.calendar_spec)
+    fact.first_response_business_seconds = _business_seconds(
+        calendar, fact.received_at, fact.accepted_at
+    )
+    fact.resolution_business_seconds = _business_seconds(
+        calendar, fact.received_at, fact.resolved_at
+    )
     fact.response_met = _met(fact.accepted_at, fact.respond_by, bool(fact.response_breached))
     fact.resolution_met = _met(fact.resolved_at, fact.resolve_by, bool(fact.resolution_breached))
     fact.breached = bool(

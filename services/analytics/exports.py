@@ -42,6 +42,8 @@ HEADINGS = {
     "resolution_code": "处理结果",
     "first_response_seconds": "首次响应用时(秒)",
     "resolution_seconds": "解决用时(秒)",
+    "first_response_business_seconds": "首次响应工作时长(秒)",
+    "resolution_business_seconds": "解决工作时长(秒)",
     "response_met": "响应达标",
     "resolution_met": "解决达标",
     "breached": "超时",

@@ -69,6 +69,10 @@ class TicketFact(Base):
     state_at: Mapped[datetime | None]
     first_response_seconds: Mapped[float | None] = mapped_column(sa.Float)
     resolution_seconds: Mapped[float | None] = mapped_column(sa.Float)
+    # The same in business time, on the calendar triage used (sent in ticket.triaged).
+    calendar_spec: Mapped[dict[str, Any] | None]
+    first_response_business_seconds: Mapped[float | None] = mapped_column(sa.Float)
+    resolution_business_seconds: Mapped[float | None] = mapped_column(sa.Float)
     response_met: Mapped[bool | None]
     resolution_met: Mapped[bool | None]
     response_breached: Mapped[bool] = mapped_column(default=False, server_default=sa.false())

@@ -50,6 +50,8 @@ class LedgerRow(BaseModel):
     resolution_code: str | None = Field(default=None, examples=["delivered"])
     first_response_seconds: float | None = Field(default=None, examples=[1200.0])
     resolution_seconds: float | None = Field(default=None, examples=[10800.0])
+    first_response_business_seconds: float | None = Field(default=None, examples=[600.0])
+    resolution_business_seconds: float | None = Field(default=None, examples=[7200.0])
     response_met: bool | None = Field(default=None, description="null while not answered yet")
     resolution_met: bool | None = Field(default=None, description="null while unresolved")
     breached: bool = Field(default=False, description="any deadline missed or breach raised")

@@ -134,6 +134,7 @@ def _classify(fact: TicketFact, event: TicketTriaged | TicketRetriaged) -> None:
     if fact.triaged_at is not None and event.occurred_at < fact.triaged_at:
         return
     fact.triaged_at = event.occurred_at
+    fact.calendar_spec = data.deadlines.calendar_spec
     fact.category = data.category
     fact.scene = data.scene
     fact.priority = data.priority

@@ -153,6 +153,7 @@ class Scenario:
     resolution_code: str = "delivered"
     close: bool = True
     comment: str | None = None
+    calendar_spec: dict[str, Any] | None = None
 
 
 def lifecycle(s: Scenario) -> list[Any]:
@@ -200,6 +201,7 @@ def lifecycle(s: Scenario) -> list[Any]:
                     calendar="24x7",
                     respond_by=t + RESPOND[s.priority],
                     resolve_by=t + RESOLVE[s.priority],
+                    calendar_spec=s.calendar_spec,
                 ),
             ),
         )

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import random
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from analytics_support import T0, AnalyticsStore, Scenario, apply, as_dict, lifecycle
 
 from services.analytics.models import ROLLUPS, CountedEvent
+from shared.calendar import DEFAULT_CALENDAR
 
 ROLLUP_TABLES = sorted(ROLLUPS)
 
@@ -172,3 +173,26 @@ async def test_rollups_match_the_facts_whatever_the_order(store: AnalyticsStore)
         assert await rollup_rows(store, table) == await rollups_recomputed(store, table), table
     total = sum(r["tickets"] for r in (await rollup_rows(store, "daily_rollups")).values())
     assert total == 47
+
+
+async def test_business_time_on_the_tickets_calendar(store: AnalyticsStore) -> None:
+    """Friday 17:50 in Beijing to Monday 09:10 is 20 working minutes, not 63 hours."""
+    friday_1750 = datetime(2026, 11, 20, 9, 50, tzinfo=UTC)
+    monday_0910 = datetime(2026, 11, 23, 1, 10, tzinfo=UTC)
+    monday_1400 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+    s = Scenario(
+        received_at=friday_1750,
+        accept_after=monday_0910 - friday_1750,
+        resolve_after=monday_1400 - friday_1750,
+        calendar_spec=DEFAULT_CALENDAR.to_dict(),
+    )
+    await apply(store, lifecycle(s))
+    fact = await store.fact(s.ticket_id)
+    assert fact.first_response_seconds == (monday_0910 - friday_1750).total_seconds()
+    assert fact.first_response_business_seconds == 20 * 60
+    # 10 min on Friday, then Monday 09:00-12:00 and 13:30-14:00.
+    assert fact.resolution_business_seconds == (10 + 180 + 30) * 60
+
+    plain = Scenario()  # no calendar in the event: no business-time figure
+    await apply(store, lifecycle(plain))
+    assert (await store.fact(plain.ticket_id)).first_response_business_seconds is None
