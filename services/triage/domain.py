@@ -35,6 +35,9 @@ from shared.calendar import (
 from shared.events import Category, Channel, CustomerType, Priority, Scene
 
 jieba.setLogLevel(logging.WARNING)
+# Triage's own tokenizer: words another part of the process adds to jieba's global
+# dictionary (jieba.add_word) must not change how rules and articles match.
+_TOKENIZER = jieba.Tokenizer()
 
 PRIORITY_ORDER: tuple[str, ...] = ("P0", "P1", "P2")
 CATEGORIES: tuple[str, ...] = get_args(Category)
@@ -574,7 +577,7 @@ def segment(text: str) -> tuple[str, ...]:
     """jieba's words of a text, lower-cased, without blanks and punctuation."""
     return tuple(
         w.strip().lower()
-        for w in jieba.lcut(text)
+        for w in _TOKENIZER.lcut(text)
         if w.strip() and (w.strip().isalnum() or len(w.strip()) > 1)
     )
 

@@ -29,6 +29,19 @@ def test_keywords_match_on_jieba_words_as_well_as_substrings() -> None:
     assert far.decided_by != "fault.login"
 
 
+def test_words_added_to_jiebas_global_dictionary_do_not_change_matching() -> None:
+    # Analytics adds its keywords to jieba's global dictionary; in a process hosting
+    # both, "无法登录" must still split into 无法 + 登录 for triage's rules.
+    import jieba
+
+    jieba.add_word("无法登录")
+    try:
+        result = domain.classify("登录总是无法成功", "")
+    finally:
+        jieba.del_word("无法登录")
+    assert (result.category, result.priority) == ("fault", "P0")
+
+
 def test_english_keywords_match_word_starts_only() -> None:
     assert domain.classify("Refunded twice?", "").team == "finance"
     assert domain.classify("prefund", "").team == "frontline"
