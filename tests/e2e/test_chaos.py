@@ -25,6 +25,7 @@ from sopdesk.local import LocalSystem
 pytestmark = pytest.mark.e2e
 
 GATEWAY, SUPERVISOR = "chaos-gateway-key", "chaos-supervisor-key"
+MAX_TICKETS = 800
 KEYS = {GATEWAY: "gateway", SUPERVISOR: "supervisor"}
 
 
@@ -61,7 +62,8 @@ class Poster(threading.Thread):
     def run(self) -> None:
         with httpx.Client(timeout=10) as client:
             i = 0
-            while not self._stop_event.is_set():
+            # Bounded, so one dispatch listing (at most 1,000 rows) can show them all.
+            while not self._stop_event.is_set() and i < MAX_TICKETS:
                 i += 1
                 response = client.post(
                     f"{self.url}/v1/tickets",
@@ -77,7 +79,7 @@ class Poster(threading.Thread):
                     self.accepted.append(response.json()["ticket_id"])
                 else:
                     self.refused += 1
-                time.sleep(0.02)
+                time.sleep(0.03)
 
     def stop(self) -> None:
         self._stop_event.set()
