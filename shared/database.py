@@ -202,13 +202,3 @@ def upsert(session: AsyncSession, table: Any) -> Any:
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     return sqlite_insert(table)
-
-
-async def insert_if_absent(session: AsyncSession, table: Any, values: dict[str, Any]) -> bool:
-    """``INSERT ... ON CONFLICT DO NOTHING``; True if a row was inserted.
-
-    Lets two replicas race to create the same row (e.g. a projection keyed by
-    ticket id) without either failing.
-    """
-    result = await session.execute(upsert(session, table).values(**values).on_conflict_do_nothing())
-    return bool(getattr(result, "rowcount", 0))
