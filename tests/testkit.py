@@ -5,8 +5,14 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import TypeVar
+
+from rich.console import Console
+
+from sopdesk.local import LocalSystem
 
 T = TypeVar("T")
 
@@ -44,3 +50,22 @@ def eventually(probe: Callable[[], T | None], timeout: float = 20.0, interval: f
             return last
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")
+
+
+@contextmanager
+def local_system(data_dir: Path, api_keys: dict[str, str]) -> Iterator[LocalSystem]:
+    """The whole system as `sopdesk up` runs it, on free ports, stopped afterwards."""
+    system = LocalSystem(
+        data_dir=data_dir,
+        host="127.0.0.1",
+        base_port=free_port_block(5),
+        broker_port=free_port(),
+        api_keys=api_keys,
+        demo=True,
+        console=Console(quiet=True),
+    )
+    try:
+        system.start()
+        yield system
+    finally:
+        system.stop()

@@ -15,8 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from rich.console import Console
-from testkit import eventually, free_port, free_port_block
+from testkit import eventually, local_system
 
 from sopdesk.local import LocalSystem
 
@@ -28,20 +27,8 @@ GATEWAY, SUPERVISOR = "restart-gateway-key", "restart-supervisor-key"
 @pytest.fixture
 def system(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalSystem]:
     monkeypatch.setenv("SOPDESK_DEMO_AGENT_CAPACITY", "100000")
-    system = LocalSystem(
-        data_dir=tmp_path,
-        host="127.0.0.1",
-        base_port=free_port_block(5),
-        broker_port=free_port(),
-        api_keys={GATEWAY: "gateway", SUPERVISOR: "supervisor"},
-        demo=True,
-        console=Console(quiet=True),
-    )
-    try:
-        system.start()
+    with local_system(tmp_path, {GATEWAY: "gateway", SUPERVISOR: "supervisor"}) as system:
         yield system
-    finally:
-        system.stop()
 
 
 def _post(url: str, i: int) -> str | None:

@@ -17,8 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from rich.console import Console
-from testkit import eventually, free_port, free_port_block
+from testkit import eventually, local_system
 
 from sopdesk.local import LocalSystem
 
@@ -33,20 +32,8 @@ KEYS = {GATEWAY: "gateway", SUPERVISOR: "supervisor"}
 def system(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalSystem]:
     # Agents never resolve here: give them room so every ticket can be assigned.
     monkeypatch.setenv("SOPDESK_DEMO_AGENT_CAPACITY", "100000")
-    system = LocalSystem(
-        data_dir=tmp_path,
-        host="127.0.0.1",
-        base_port=free_port_block(5),
-        broker_port=free_port(),
-        api_keys=KEYS,
-        demo=True,
-        console=Console(quiet=True),
-    )
-    try:
-        system.start()
+    with local_system(tmp_path, KEYS) as system:
         yield system
-    finally:
-        system.stop()
 
 
 class Poster(threading.Thread):
