@@ -144,7 +144,8 @@ class LocalSystem:
                     if process.poll() is not None:
                         log = self.logs / f"{name}.log"
                         raise RuntimeError(
-                            f"{name} exited with code {process.returncode}; see {log}"
+                            f"{name} exited with code {process.returncode}; see {log}; "
+                            f"it ends with:\n{_tail(log)}"
                         )
                     try:
                         if (
@@ -199,3 +200,11 @@ class LocalSystem:
         for log in self._log_files:
             log.close()
         self._log_files.clear()
+
+
+def _tail(path: Path, lines: int = 20) -> str:
+    """The last lines of a log, for an error that would otherwise point at a deleted file."""
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"

@@ -3,6 +3,7 @@ so ``from conftest import ...`` would pick whichever was imported first)."""
 
 from __future__ import annotations
 
+import random
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -17,27 +18,49 @@ from sopdesk.local import LocalSystem
 T = TypeVar("T")
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+# Ports handed out in this process, so that two calls never return the same one
+# before either is bound.
+_handed_out: set[int] = set()
 
 
 def free_port_block(size: int, host: str = "127.0.0.1") -> int:
-    """A base port with ``size`` consecutive free ports from it."""
-    for _ in range(50):
-        base = free_port(host)
-        if base + size >= 65535:
+    """A base port with ``size`` consecutive free ports from it.
+
+    Taken below the kernel's ephemeral range: a port the kernel gave out for a
+    listening test socket is free again, but the kernel also hands ports in that
+    range to outgoing connections, and the services open dozens of those to the
+    broker before the last of them binds its own port (a start that lost that race
+    exited with uvicorn's startup failure, code 3).
+    """
+    low, _high = _ephemeral_range()
+    floor = max(1024, min(20000, low - 10000))
+    for _ in range(200):
+        base = random.randrange(floor, low - size)
+        ports = range(base, base + size)
+        if _handed_out.intersection(ports):
             continue
         try:
-            for port in range(base, base + size):
-                with socket.socket() as sock:
+            for port in ports:
+                with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
                     sock.bind((host, port))
         except OSError:
             continue
+        _handed_out.update(ports)
         return base
     raise RuntimeError("no block of free ports")
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nothing listens on right now, outside the ephemeral range."""
+    return free_port_block(1, host)
 
 
 def eventually(probe: Callable[[], T | None], timeout: float = 20.0, interval: float = 0.05) -> T:
