@@ -90,6 +90,9 @@ class TicketMessageAddedData(Payload):
     channel: Channel | None = None
     body: str
     deduplicated: bool = False
+    # Optional since follow-up's reopening: the ticket was closed, and this message came
+    # within intake's reopen window (follow-up emits ticket.reopened).
+    reopens: bool = False
 
 
 class TicketMessageAdded(Envelope):

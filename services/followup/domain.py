@@ -45,6 +45,24 @@ def next_fire_time(
     return due_at
 
 
+def next_update_due(calendar: BusinessCalendar, since: datetime, interval: timedelta) -> datetime:
+    """When the next customer-visible update is due after ``since`` (the ticket's start or
+    its last update): ``interval`` later on 24×7, else the same time that many working
+    days later, so a weekend or a public holiday never needs an update."""
+    if calendar.always_open:
+        return since + interval
+    return add_working_days(calendar, since, max(1, round(interval / timedelta(days=1))))
+
+
+def reopened_due(
+    calendar: BusinessCalendar, started_at: datetime, due_at: datetime, reopened_at: datetime
+) -> datetime:
+    """A reopened ticket's resolution deadline: the same working time as its first window,
+    counted again from the reopen."""
+    window = max(business_time_between(calendar, started_at, due_at), timedelta(0))
+    return add_business_time(calendar, reopened_at, window)
+
+
 def calendar_of(spec: dict[str, Any] | None) -> BusinessCalendar:
     """The calendar triage sent with the ticket's deadlines; 24×7 when none (or unreadable)."""
     if not spec:

@@ -9,6 +9,7 @@ from services.followup.settings import FollowupSettings
 from shared.consumer import Handler
 from shared.events import (
     TicketAccepted,
+    TicketMessageAdded,
     TicketProgressNoted,
     TicketResolved,
     TicketRetriaged,
@@ -33,10 +34,15 @@ def build_handlers(settings: FollowupSettings) -> Mapping[str, Handler]:
     async def on_tickets_resolved(events: Sequence[TicketResolved], uow: UnitOfWork) -> None:
         stops = [(e.ticket_id, e.data.at) for e in events if e.ticket_id is not None]
         await service.stop_clocks(uow, "resolution", stops)
+        await service.stop_clocks(uow, "update", stops)
         await service.request_confirmation(uow, events, settings)
         await service.plan_callbacks(uow, events, settings)
 
+    async def on_messages_added(events: Sequence[TicketMessageAdded], uow: UnitOfWork) -> None:
+        await service.reopen_on_customer_messages(uow, events, settings)
+
     return {
+        "ticket.message_added": on_messages_added,
         "ticket.triaged": on_tickets_triaged,
         "ticket.retriaged": on_tickets_triaged,
         "ticket.accepted": on_tickets_accepted,

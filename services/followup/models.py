@@ -27,7 +27,9 @@ class SlaClock(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     ticket_id: Mapped[uuid.UUID] = mapped_column(index=True)
-    kind: Mapped[str] = mapped_column(sa.String(16))  # response, resolution
+    # response, resolution, update (a customer-visible update every day once a ticket
+    # has been open a day; it starts a new cycle after each update and each miss)
+    kind: Mapped[str] = mapped_column(sa.String(16))
     state: Mapped[str] = mapped_column(sa.String(16))  # running, met, breached
     priority: Mapped[str | None] = mapped_column(sa.String(2))
     team: Mapped[str | None] = mapped_column(sa.String(32))
@@ -42,6 +44,9 @@ class SlaClock(Base):
     warned_at: Mapped[datetime | None]
     breached_at: Mapped[datetime | None]
     next_fire_at: Mapped[datetime | None] = mapped_column(index=True)
+    # How many times this clock breached: at most once for response and resolution
+    # (per reopen), once per missed day for update.
+    breaches: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     # Business time: the ticket's calendar (``BusinessCalendar.to_dict()``; null: 24×7),
     # the deadline triage set (``due_at`` is it moved by the time spent paused), the
     # business time spent waiting on the customer so far, and since when it waits now.

@@ -52,7 +52,12 @@ async def clocks_at_risk(
         SlaClock.stopped_at.is_(None),
         SlaClock.paused_at.is_(None),
         SlaClock.due_at.is_not(None),
-        sa.or_(SlaClock.warn_at <= now, SlaClock.due_at <= now, SlaClock.breached_at.is_not(None)),
+        sa.or_(
+            SlaClock.warn_at <= now,
+            SlaClock.due_at <= now,
+            SlaClock.breached_at.is_not(None),
+            SlaClock.state == "breached",  # an update clock that missed a day runs on
+        ),
     )
     if team is not None:
         query = query.where(SlaClock.team == team)

@@ -11,8 +11,15 @@ from pydantic import BaseModel, ConfigDict, Field
 class ClockView(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    kind: str = Field(examples=["response"])
-    state: str = Field(description="running, paused, met or breached", examples=["running"])
+    kind: str = Field(
+        description="response, resolution, or update (a customer-visible update every day)",
+        examples=["response"],
+    )
+    state: str = Field(
+        description="running, paused, met or breached (an update clock that missed a day "
+        "stays breached, running on, until the next customer-visible update)",
+        examples=["running"],
+    )
     priority: str | None = Field(examples=["P1"])
     started_at: datetime | None
     due_at: datetime | None
@@ -26,6 +33,9 @@ class ClockView(BaseModel):
     )
     paused_at: datetime | None = Field(
         default=None, description="Waiting on the customer since (clock paused)", examples=[None]
+    )
+    breaches: int = Field(
+        default=0, description="How often this clock breached (update: missed days)", examples=[0]
     )
     paused_seconds: float = Field(
         default=0.0,

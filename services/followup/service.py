@@ -27,6 +27,7 @@ from shared.events import (
     SurveyAnsweredData,
     TicketClosed,
     TicketConfirmed,
+    TicketMessageAdded,
     TicketProgressNoted,
     TicketReopened,
     TicketResolved,
@@ -57,7 +58,7 @@ class _Clocks:
         return clock
 
 
-KINDS = ("response", "resolution")
+KINDS = ("response", "resolution", "update")
 
 
 def _schedule(clock: SlaClock) -> None:
@@ -83,7 +84,10 @@ def _retime(clock: SlaClock, settings: FollowupSettings) -> None:
     calendar = domain.calendar_of(clock.calendar_spec)
     paused = timedelta(seconds=clock.paused_seconds or 0.0)
     base_warn = domain.business_warning_time(
-        calendar, clock.started_at, clock.base_due_at, settings.lead_for(clock.priority)
+        calendar,
+        clock.started_at,
+        clock.base_due_at,
+        settings.lead_for(clock.priority, clock.kind),
     )
     clock.due_at = domain.shifted(calendar, clock.base_due_at, paused)
     clock.warn_at = domain.shifted(calendar, base_warn, paused)
@@ -135,6 +139,44 @@ async def open_clocks(
                 # that a redelivered triage plans nothing twice (unique source and kind).
                 source = uuid.uuid5(clock.ticket_id, clock.stopped_at.isoformat())
                 _plan_callback(uow, clock, clock.stopped_at, source, settings, event)
+        _open_update_clock(clocks.get(event.ticket_id, "update"), event, settings)
+
+
+def _open_update_clock(
+    clock: SlaClock, event: TicketTriaged | TicketRetriaged, settings: FollowupSettings
+) -> None:
+    """The update cadence: the first customer-visible update is due a day after the
+    ticket arrived (or after the last update seen before triage); a re-triage keeps the
+    cycle and recomputes it on the new calendar."""
+    clock.priority = event.data.priority
+    clock.team = event.data.team
+    clock.category = event.data.category
+    clock.calendar_spec = event.data.deadlines.calendar_spec
+    if clock.started_at is None:
+        clock.started_at = event.occurred_at
+    calendar = domain.calendar_of(clock.calendar_spec)
+    clock.base_due_at = domain.next_update_due(calendar, clock.started_at, settings.update_interval)
+    clock.paused_seconds = clock.paused_seconds or 0.0
+    _retime(clock, settings)
+    if clock.stopped_at is not None:
+        clock.state = domain.stop_state(clock.due_at, clock.stopped_at)
+    _schedule(clock)
+
+
+def _start_cycle(
+    clock: SlaClock, at: datetime, due: datetime, settings: FollowupSettings, *, state: str
+) -> None:
+    """Run ``clock`` again from ``at`` to ``due``: nothing paused, nothing fired yet."""
+    clock.started_at = at
+    clock.base_due_at = due
+    clock.paused_seconds = 0.0
+    clock.paused_at = None
+    clock.stopped_at = None
+    clock.warned_at = None
+    clock.breached_at = None
+    clock.state = state
+    _retime(clock, settings)
+    _schedule(clock)
 
 
 async def stop_clocks(
@@ -209,16 +251,35 @@ async def apply_progress(
                 response.stopped_at = at
                 response.state = domain.stop_state(response.due_at, at)
                 _schedule(response)
+            update = clocks.get(event.ticket_id, "update")
+            if (
+                update.stopped_at is None
+                and update.started_at is not None
+                and (at > update.started_at)
+            ):
+                # The customer heard from us: the next update is due a day from now.
+                calendar = domain.calendar_of(update.calendar_spec)
+                paused_at = update.paused_at
+                due = domain.next_update_due(calendar, at, settings.update_interval)
+                _start_cycle(update, at, due, settings, state="running")
+                if paused_at is not None:  # still waiting on the customer
+                    update.paused_at, update.state = at, "paused"
+                    _schedule(update)
 
 
-async def fire_due_clocks(uow: UnitOfWork, now: datetime, *, limit: int = 200) -> int:
+async def fire_due_clocks(
+    uow: UnitOfWork, now: datetime, settings: FollowupSettings, *, limit: int = 200
+) -> int:
     """Emit ``sla.warning`` and ``sla.breached`` for every clock whose time has come.
 
     The core of the SLA timer. Claimed clocks are locked (skipped by other replicas), and
     ``warned_at`` / ``breached_at`` are set in the same transaction as the events, so each
     fires exactly once per clock however many replicas run and however often they restart.
     A clock found past its deadline and not yet warned gets its warning first, then its
-    breach. Returns how many clocks were claimed; the caller commits.
+    breach. An update clock's warning is the agent's reminder; after a missed update it
+    starts the next day's cycle from the missed deadline (each missed day is a breach of
+    its own, and a day already past gets no reminder). Returns how many clocks were
+    claimed; the caller commits.
     """
     claimed = await repository.claim_due_clocks(uow.session, now, limit)
     for clock in claimed:
@@ -229,17 +290,77 @@ async def fire_due_clocks(uow: UnitOfWork, now: datetime, *, limit: int = 200) -
             priority=clock.priority,
             team=clock.team,
         )
-        if clock.warned_at is None and clock.warn_at is not None and clock.warn_at <= now:
+        update = clock.kind == "update"
+        if (
+            clock.warned_at is None
+            and clock.warn_at is not None
+            and clock.warn_at <= now
+            and not (update and clock.due_at <= now)
+        ):
             clock.warned_at = now
             uow.emit(SlaWarning(ticket_id=clock.ticket_id, occurred_at=now, data=data))
         if clock.breached_at is None and clock.due_at <= now:
             clock.breached_at = now
             clock.state = "breached"
+            clock.breaches = (clock.breaches or 0) + 1
             uow.emit(
                 SlaBreached(ticket_id=clock.ticket_id, occurred_at=now, data=data.model_copy())
             )
+            if update:
+                calendar = domain.calendar_of(clock.calendar_spec)
+                missed = clock.due_at
+                due = domain.next_update_due(calendar, missed, settings.update_interval)
+                _start_cycle(clock, missed, due, settings, state="breached")
+                continue
         _schedule(clock)
     return len(claimed)
+
+
+async def reopen_ticket(
+    uow: UnitOfWork,
+    ticket_id: uuid.UUID,
+    at: datetime,
+    data: TicketStateData,
+    settings: FollowupSettings,
+    *,
+    cause: Envelope | None = None,
+) -> bool:
+    """``ticket.reopened``, and the ticket's clocks run again: the resolution clock gets
+    as much working time as its first window, counted from the reopen, and the update
+    cadence starts over; the first response stays met. False (and nothing emitted) when
+    the ticket is not resolved or closed as far as follow-up knows."""
+    clocks = await _Clocks.load(uow, [ticket_id])
+    resolution = clocks.get(ticket_id, "resolution")
+    if resolution.stopped_at is None:
+        return False
+    uow.emit(TicketReopened(ticket_id=ticket_id, occurred_at=at, data=data), cause=cause)
+    calendar = domain.calendar_of(resolution.calendar_spec)
+    if resolution.started_at is not None and resolution.base_due_at is not None:
+        due = domain.reopened_due(calendar, resolution.started_at, resolution.base_due_at, at)
+        _start_cycle(resolution, at, due, settings, state="running")
+    update = clocks.get(ticket_id, "update")
+    if update.started_at is not None:
+        due = domain.next_update_due(calendar, at, settings.update_interval)
+        _start_cycle(update, at, due, settings, state="running")
+    return True
+
+
+async def reopen_on_customer_messages(
+    uow: UnitOfWork, events: Sequence[TicketMessageAdded], settings: FollowupSettings
+) -> None:
+    """A customer who writes again soon after closure reopens the ticket: intake decides
+    that the message is within its reopen window (``reopens``), follow-up reopens it."""
+    for event in events:
+        if event.ticket_id is None or not event.data.reopens:
+            continue
+        await reopen_ticket(
+            uow,
+            event.ticket_id,
+            event.occurred_at,
+            TicketStateData(reason="the customer wrote again after closure"),
+            settings,
+            cause=event,
+        )
 
 
 # --------------------------------------------------------------------------- surveys
@@ -368,18 +489,15 @@ async def answer_survey(
     else:
         survey.outcome = "reopened"
         why = "not resolved" if not resolved else f"score {score}"
-        uow.emit(
-            TicketReopened(
-                ticket_id=ticket_id,
-                occurred_at=now,
-                data=TicketStateData(
-                    reason=f"customer not satisfied ({why})",
-                    escalate=True,
-                    score=score,
-                    survey_id=survey.id,
-                ),
-            )
+        reason = TicketStateData(
+            reason=f"customer not satisfied ({why})",
+            escalate=True,
+            score=score,
+            survey_id=survey.id,
         )
+        if not await reopen_ticket(uow, ticket_id, now, reason, settings):
+            # No resolution clock seen (events still on their way): reopen all the same.
+            uow.emit(TicketReopened(ticket_id=ticket_id, occurred_at=now, data=reason))
     return survey
 
 

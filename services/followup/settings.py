@@ -20,8 +20,16 @@ class FollowupSettings(ServiceSettings):
     timer_interval_seconds: float = 1.0
     timer_batch_size: int = 200
 
-    def lead_for(self, priority: str | None) -> timedelta:
-        """How long before a deadline of this priority the supervisor is warned."""
+    # A ticket open this long needs a customer-visible update, and again this long after
+    # each update (on a business calendar: the same time one working day later); the
+    # agent is reminded ``update_reminder_lead`` before (never later than half the wait).
+    update_interval: timedelta = timedelta(hours=24)
+    update_reminder_lead: timedelta = timedelta(hours=2)
+
+    def lead_for(self, priority: str | None, kind: str = "resolution") -> timedelta:
+        """How long before a deadline of this priority (and clock kind) to warn."""
+        if kind == "update":
+            return self.update_reminder_lead
         if priority is not None and priority in self.warning_leads:
             return self.warning_leads[priority]
         return self.warning_lead

@@ -46,7 +46,7 @@ class SlaTimer:
         limit = self._settings.timer_batch_size
         async with self._runtime.unit_of_work() as uow:
             now = utcnow()
-            fired = await service.fire_due_clocks(uow, now, limit=limit)
+            fired = await service.fire_due_clocks(uow, now, self._settings, limit=limit)
             fired += await service.close_unanswered_surveys(uow, now, limit=limit)
             fired += await service.fire_due_callbacks(uow, now, limit=limit)
             await uow.commit()

@@ -118,17 +118,24 @@ async def get_ticket(
     status_code=status.HTTP_202_ACCEPTED,
     response_model=MessageAccepted,
     summary="Add a customer message to a ticket",
-    description="Emits `ticket.message_added`. A closed ticket takes no more messages "
-    "(409 `ticket_closed`): the gateway opens a new ticket instead.",
+    description="Emits `ticket.message_added`. A message to a ticket closed within the "
+    "reopen window (`SOPDESK_REOPEN_WINDOW_DAYS`, 7 by default) reopens it (`reopens: true`; "
+    "follow-up emits `ticket.reopened`); after that window the ticket takes no more "
+    "messages (409 `ticket_closed`) and the gateway opens a new ticket instead.",
     responses=error_responses(401, 403, 404, 409, 422),
     dependencies=[Depends(require_roles("gateway"))],
 )
 async def add_message(
-    ticket_id: uuid.UUID, payload: MessageCreate, uow: UnitOfWork = Depends(unit_of_work)
+    ticket_id: uuid.UUID,
+    payload: MessageCreate,
+    request: Request,
+    uow: UnitOfWork = Depends(unit_of_work),
 ) -> MessageAccepted:
-    message_id = await service.add_customer_message(uow, ticket_id, payload)
+    message_id, reopens = await service.add_customer_message(
+        uow, ticket_id, payload, _settings(request)
+    )
     await uow.commit()
-    return MessageAccepted(message_id=message_id, ticket_id=ticket_id)
+    return MessageAccepted(message_id=message_id, ticket_id=ticket_id, reopens=reopens)
 
 
 async def _customer_view(session: AsyncSession, customer: Customer) -> CustomerView:

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any, Literal
 
 import phonenumbers
@@ -103,14 +103,24 @@ def timeline_text(kind: str, language: Language, **params: str) -> str:
 
 
 def advances(current: str, new: str) -> bool:
-    if new == "reopened":  # back to work after a resolution, never after closing
-        return current == "resolved"
+    if new == "reopened":  # back to work after a resolution, or a message soon after closing
+        return current in ("resolved", "closed")
     return STATUS_RANK.get(new, -1) > STATUS_RANK.get(current, -1)
 
 
 # Statuses after which a ticket no longer takes de-duplicated requests or messages.
 CLOSED_STATUSES = ("closed",)
 DONE_STATUSES = ("resolved", "closed")
+
+
+def takes_messages(
+    status: str, closed_at: datetime | None, now: datetime, window: timedelta
+) -> bool:
+    """An open ticket takes customer messages; a closed one only within the reopen window
+    (such a message reopens it)."""
+    if status not in CLOSED_STATUSES:
+        return True
+    return closed_at is not None and now - closed_at <= window
 
 
 def issue_text(subject: str, description: str) -> str:

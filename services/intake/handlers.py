@@ -72,6 +72,12 @@ async def _keep_deadline(pairs: Sequence[tuple[Envelope, Ticket]], _uow: UnitOfW
         ticket.team = ticket.team or event.data.team
 
 
+async def _keep_closed_at(pairs: Sequence[tuple[Envelope, Ticket]], _uow: UnitOfWork) -> None:
+    for event, ticket in pairs:
+        if ticket.status == "closed":
+            ticket.closed_at = max(ticket.closed_at or event.occurred_at, event.occurred_at)
+
+
 def _queued(_event: TicketQueued) -> dict[str, str]:
     return {}
 
@@ -204,5 +210,5 @@ def build_handlers(settings: IntakeSettings) -> dict[str, Handler]:
         "ticket.progress_noted": _progress(settings),
         "ticket.resolved": _timeline("resolved", _resolved),
         "ticket.reopened": _timeline("reopened", _nothing),
-        "ticket.closed": _timeline("closed", _nothing),
+        "ticket.closed": _timeline("closed", _nothing, _keep_closed_at),
     }

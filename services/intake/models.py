@@ -59,6 +59,8 @@ class Ticket(Base):
     # From ticket.triaged / ticket.assigned: who works it and when the customer hears back.
     team: Mapped[str | None] = mapped_column(sa.String(32))
     respond_by: Mapped[datetime | None]
+    # From ticket.closed: a customer message within ``reopen_window_days`` reopens it.
+    closed_at: Mapped[datetime | None]
     acknowledgement: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -45,8 +45,10 @@ async def get_customer(session: AsyncSession, customer_id: uuid.UUID) -> Custome
     return await session.get(Customer, customer_id)
 
 
-async def get_ticket(session: AsyncSession, ticket_id: uuid.UUID) -> Ticket | None:
-    return await session.get(Ticket, ticket_id)
+async def get_ticket(
+    session: AsyncSession, ticket_id: uuid.UUID, *, lock: bool = False
+) -> Ticket | None:
+    return await session.get(Ticket, ticket_id, with_for_update=lock or None)
 
 
 async def tickets_for_update(

@@ -218,6 +218,11 @@ class MessageCreate(BaseModel):
 class MessageAccepted(BaseModel):
     message_id: uuid.UUID
     ticket_id: uuid.UUID
+    reopens: bool = Field(
+        default=False,
+        description="The ticket was closed, within the reopen window: this message reopens it",
+        examples=[False],
+    )
 
 
 class TicketSummary(BaseModel):

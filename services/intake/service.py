@@ -32,6 +32,7 @@ from services.intake.settings import IntakeSettings
 from shared.database import lost_a_race
 from shared.errors import ApiError, not_found
 from shared.events import (
+    Channel,
     CustomerMerged,
     CustomerMergedData,
     Envelope,
@@ -179,20 +180,49 @@ async def _attach(
     *,
     similar: bool,
 ) -> NewTicket:
-    """A request that is not a new issue becomes a message on its open ticket."""
+    """A request that is not a new issue becomes a message on its open ticket (or on its
+    ticket closed within the reopen window, which reopens it)."""
+    message_id = _record_message(
+        uow,
+        ticket,
+        payload.channel,
+        f"{payload.subject}\n{payload.description}",
+        external_id=payload.email.message_id if payload.email else None,
+        deduplicated=similar,
+        idempotency_key=idempotency_key,
+    )
+    await uow.session.flush()
+    return NewTicket(ticket, deduplicated=True, message_id=message_id)
+
+
+def _record_message(
+    uow: UnitOfWork,
+    ticket: Ticket,
+    channel: Channel | None,
+    body: str,
+    *,
+    external_id: str | None = None,
+    deduplicated: bool = False,
+    idempotency_key: str | None = None,
+) -> uuid.UUID:
+    """Store a customer message on its ticket and emit ``ticket.message_added``; on a
+    closed ticket it asks follow-up to reopen it (``reopens``)."""
     now = utcnow()
     message_id = uuid.uuid4()
-    body = f"{payload.subject}\n{payload.description}"
+    reopens = ticket.status in domain.CLOSED_STATUSES
+    if reopens:
+        # Reopened at once, so that a second message does not ask again.
+        ticket.status = "reopened"
     ticket.updated_at = now
     repository.add(
         uow.session,
         TicketMessage(
             id=message_id,
             ticket_id=ticket.id,
-            channel=payload.channel,
+            channel=channel,
             body=body,
-            external_id=payload.email.message_id if payload.email else None,
-            deduplicated=similar,
+            external_id=external_id,
+            deduplicated=deduplicated,
             idempotency_key=idempotency_key,
             created_at=now,
         ),
@@ -204,14 +234,14 @@ async def _attach(
             data=TicketMessageAddedData(
                 message_id=message_id,
                 author="customer",
-                channel=payload.channel,
+                channel=channel,
                 body=body,
-                deduplicated=similar,
+                deduplicated=deduplicated,
+                reopens=reopens,
             ),
         )
     )
-    await uow.session.flush()
-    return NewTicket(ticket, deduplicated=True, message_id=message_id)
+    return message_id
 
 
 async def _replay(uow: UnitOfWork, key: str) -> NewTicket | None:
@@ -285,7 +315,9 @@ async def _receive(
                 uow.session, candidate.customer_id, "email", email
             ):
                 parent = candidate
-        if parent is not None and parent.status not in domain.CLOSED_STATUSES:
+        if parent is not None and domain.takes_messages(
+            parent.status, parent.closed_at, utcnow(), _reopen_window(settings)
+        ):
             return await _attach(uow, parent, payload, idempotency_key, similar=False)
 
     customer, vip = await _resolve_customer(
@@ -476,40 +508,27 @@ def emit_notification(
     )
 
 
+def _reopen_window(settings: IntakeSettings) -> timedelta:
+    return timedelta(days=settings.reopen_window_days)
+
+
 async def add_customer_message(
-    uow: UnitOfWork, ticket_id: uuid.UUID, payload: MessageCreate
-) -> uuid.UUID:
-    ticket = await repository.get_ticket(uow.session, ticket_id)
+    uow: UnitOfWork, ticket_id: uuid.UUID, payload: MessageCreate, settings: IntakeSettings
+) -> tuple[uuid.UUID, bool]:
+    """The message's id, and whether it reopens its closed ticket."""
+    ticket = await repository.get_ticket(uow.session, ticket_id, lock=True)
     if ticket is None:
         raise not_found("ticket", ticket_id)
-    if ticket.status in domain.CLOSED_STATUSES:
+    window = _reopen_window(settings)
+    if not domain.takes_messages(ticket.status, ticket.closed_at, utcnow(), window):
         raise ApiError(
-            409, "ticket_closed", "The ticket is closed; open a new ticket for a new request."
+            409,
+            "ticket_closed",
+            f"The ticket was closed more than {settings.reopen_window_days:g} days ago; "
+            "open a new ticket for a new request.",
         )
-    message_id = uuid.uuid4()
-    now = utcnow()
-    ticket.updated_at = now
-    repository.add(
-        uow.session,
-        TicketMessage(
-            id=message_id,
-            ticket_id=ticket.id,
-            channel=payload.channel,
-            body=payload.body,
-            deduplicated=False,
-            created_at=now,
-        ),
-        TimelineEntry(ticket_id=ticket.id, kind="customer_message", text=payload.body, at=now),
-    )
-    uow.emit(
-        TicketMessageAdded(
-            ticket_id=ticket.id,
-            data=TicketMessageAddedData(
-                message_id=message_id, author="customer", channel=payload.channel, body=payload.body
-            ),
-        )
-    )
-    return message_id
+    reopens = ticket.status in domain.CLOSED_STATUSES
+    return _record_message(uow, ticket, payload.channel, payload.body), reopens
 
 
 def normalise_identifier(kind: str, value: str, settings: IntakeSettings) -> str:

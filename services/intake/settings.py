@@ -30,6 +30,10 @@ class IntakeSettings(ServiceSettings):
     # is attached to that ticket as a message.
     dedup_window_hours: float = 24.0
     dedup_threshold: float = 85.0
+    # A customer message (or e-mail reply) to a ticket closed at most this many days ago
+    # reopens it; a later one is refused (409 ticket_closed), so the gateway opens a new
+    # ticket, and a later e-mail reply becomes a new ticket.
+    reopen_window_days: float = 7.0
 
     # SMS-code verification. The secret keys the HMAC the codes are stored as: set it
     # (SOPDESK_VERIFICATION_SECRET) to one value on every replica. Unset, each process

@@ -7,8 +7,10 @@ deadline rather than sleeping.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -33,6 +35,7 @@ class RunningSystem:
     urls: dict[str, str]
     keys: dict[str, str]  # role → key
     data_dir: Path
+    broker: str
 
     def headers(self, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.keys[role]}"}
@@ -79,7 +82,7 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
         eventually(all_ready, timeout=90, interval=0.3)
         saved = json.loads((data_dir / "api-keys.json").read_text())
         keys = {role: key for key, role in saved.items()}
-        yield RunningSystem(process, urls, keys, data_dir)
+        yield RunningSystem(process, urls, keys, data_dir, f"127.0.0.1:{broker_port}")
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGINT)
@@ -149,7 +152,7 @@ def test_one_ticket_travels_from_intake_to_assignment_and_ledger(system: Running
         return response.json() if response.status_code == 200 else None
 
     sla = eventually(clocks)
-    assert {c["kind"] for c in sla["clocks"]} == {"response", "resolution"}
+    assert {c["kind"] for c in sla["clocks"]} == {"response", "resolution", "update"}
 
     def customer_sees_assignment() -> dict[str, Any] | None:
         view = _get(
@@ -174,6 +177,98 @@ def test_one_ticket_travels_from_intake_to_assignment_and_ledger(system: Running
         timeout=5,
     )
     assert again.json()["ticket_id"] == ticket["ticket_id"]
+
+
+def _survey_links(broker: str, ticket_id: str) -> list[str]:
+    """Survey links sent to the customer of this ticket, read from sopdesk.notifications
+    with a plain Kafka client, as a channel gateway would."""
+
+    async def read() -> list[str]:
+        from aiokafka import AIOKafkaConsumer
+
+        consumer = AIOKafkaConsumer(
+            "sopdesk.notifications", bootstrap_servers=broker, auto_offset_reset="earliest"
+        )
+        await consumer.start()
+        try:
+            batch = await consumer.getmany(timeout_ms=1500)
+        finally:
+            await consumer.stop()
+        events = [json.loads(r.value) for records in batch.values() for r in records]
+        return [
+            link
+            for e in events
+            if e["data"]["template"] == "survey" and e["ticket_id"] == ticket_id
+            for link in re.findall(r"https?://\S+/v1/surveys/[\w.\-]+", e["data"]["body"])
+        ]
+
+    return asyncio.run(read())
+
+
+def test_a_customer_who_writes_soon_after_closure_reopens_the_ticket(
+    system: RunningSystem,
+) -> None:
+    """Resolve, answer the survey with a 5 (closed), write again: the ticket reopens, goes
+    back to its agent, and its resolution clock runs again."""
+    urls = system.urls
+    created = httpx.post(
+        f"{urls['intake']}/v1/tickets",
+        headers=system.headers("gateway"),
+        json={
+            "channel": "web_chat",
+            "customer": {"phone": "13900001111"},
+            "subject": "物流延迟",
+            "description": "快递一周还没到",
+        },
+        timeout=5,
+    ).json()
+    ticket_id = created["ticket_id"]
+
+    def assignment() -> dict[str, Any] | None:
+        rows = _get(f"{urls['dispatch']}/v1/assignments", system.headers("supervisor"))
+        return next((r for r in rows if r["ticket_id"] == ticket_id), None)
+
+    work = eventually(assignment)
+    agent = {**system.headers("agent"), "X-Agent-Id": work["agent_id"]}
+    path = f"{urls['dispatch']}/v1/assignments/{work['id']}"
+    assert httpx.post(f"{path}/accept", headers=agent, timeout=5).status_code == 200
+    resolved = httpx.post(
+        f"{path}/resolve",
+        headers=agent,
+        json={"resolution_code": "delivered", "public_reply": "包裹已送达,请查收。"},
+        timeout=5,
+    )
+    assert resolved.status_code == 200, resolved.text
+
+    links = eventually(lambda: _survey_links(system.broker, ticket_id), timeout=30)
+    answer = httpx.post(links[-1], json={"resolved": True, "score": 5}, timeout=5)
+    assert answer.status_code == 200 and answer.json()["outcome"] == "confirmed"
+
+    def status(want: str) -> dict[str, Any] | None:
+        view = _get(f"{urls['intake']}/v1/tickets/{ticket_id}", system.headers("gateway"))
+        return view if view["status"] == want else None
+
+    eventually(lambda: status("closed"))
+    message = httpx.post(
+        f"{urls['intake']}/v1/tickets/{ticket_id}/messages",
+        headers=system.headers("gateway"),
+        json={"body": "包裹是空的,没有东西"},
+        timeout=5,
+    )
+    assert message.status_code == 202 and message.json()["reopens"] is True
+
+    def clocks_running() -> dict[str, Any] | None:
+        sla = _get(f"{urls['followup']}/v1/sla/{ticket_id}", system.headers("agent"))
+        kinds = {c["kind"]: c for c in sla["clocks"]}
+        return kinds if kinds["resolution"]["state"] == "running" else None
+
+    clocks = eventually(clocks_running)
+    assert clocks["response"]["state"] == "met"
+    assert clocks["update"]["state"] == "running"
+    back = eventually(lambda: (a := assignment()) and a["state"] != "resolved" and a)
+    assert back["agent_id"] == work["agent_id"]
+    view = _get(f"{urls['intake']}/v1/tickets/{ticket_id}", system.headers("gateway"))
+    assert [e["kind"] for e in view["timeline"]].count("reopened") == 1
 
 
 def test_bad_input_gets_a_stable_error_code(system: RunningSystem) -> None:

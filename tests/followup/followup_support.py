@@ -67,13 +67,20 @@ class FollowupStore:
             ).all()
         return {clock.kind: clock for clock in rows}
 
-    async def fire(self, now: datetime, *, limit: int = 200) -> list[Envelope]:
-        """One timer round at ``now``; the events it emitted."""
+    async def fire(
+        self,
+        now: datetime,
+        *,
+        limit: int = 200,
+        clocks: tuple[str, ...] | None = ("response", "resolution"),
+    ) -> list[Envelope]:
+        """One timer round at ``now``; the events it emitted about ``clocks`` (None: all;
+        by default not the daily update clock, which test_followup_cadence covers)."""
         async with self.uow() as uow:
-            await service.fire_due_clocks(uow, now, limit=limit)
+            await service.fire_due_clocks(uow, now, FollowupSettings(), limit=limit)
             emitted = uow.emitted
             await uow.commit()
-        return emitted
+        return [e for e in emitted if clocks is None or e.data.clock in clocks]  # type: ignore[attr-defined]
 
     async def open(self, *events: TicketTriaged, settings: FollowupSettings | None = None) -> None:
         async with self.uow() as uow:

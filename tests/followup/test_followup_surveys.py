@@ -25,7 +25,7 @@ from services.followup.models import Survey
 from services.followup.settings import FollowupSettings
 from services.followup.surveys import InvalidToken, make_token, read_token, token_hash
 from shared.errors import ApiError
-from shared.events import ResolvedData, TicketResolved, Topics
+from shared.events import ResolvedData, TicketResolved, Topics, utcnow
 
 SETTINGS = FollowupSettings(survey_secret="test-secret")  # type: ignore[arg-type]
 
@@ -196,7 +196,8 @@ async def test_survey_over_http_and_kafka(
                     return (await client.get("/readyz")).status_code == 200
 
                 await poll(ready, within=30)
-                unhappy, happy = resolved_event(), resolved_event()
+                # Resolved now: links made for a fixed date would have expired by today.
+                unhappy, happy = resolved_event(at=utcnow()), resolved_event(at=utcnow())
                 await publish(broker, topics.dispatch, unhappy, happy)
 
                 async def links() -> dict[uuid.UUID | None, str]:

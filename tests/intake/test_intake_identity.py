@@ -4,6 +4,7 @@ store migrated with Alembic (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -23,7 +24,7 @@ from services.intake.models import (
 from services.intake.schemas import TicketCreate, VipCreate
 from services.intake.settings import IntakeSettings
 from shared.errors import ApiError
-from shared.events import CustomerMerged, TicketMessageAdded, TicketReceived
+from shared.events import CustomerMerged, TicketMessageAdded, TicketReceived, utcnow
 
 SETTINGS = IntakeSettings()
 
@@ -369,21 +370,49 @@ async def test_email_reply_threads_onto_its_ticket(intake_db: IntakeStore) -> No
     assert [e.data.deduplicated for e in events] == [False, False]  # type: ignore[attr-defined]
 
 
-async def test_message_on_a_closed_ticket_is_refused(intake_db: IntakeStore) -> None:
+async def test_message_soon_after_closure_reopens_later_one_is_refused(
+    intake_db: IntakeStore,
+) -> None:
     from services.intake.schemas import MessageCreate
 
+    settings = IntakeSettings(api_keys={}, reopen_window_days=7)
     first = await receive(intake_db, payload())
-    async with intake_db.sessions() as session:
-        await session.execute(
-            sa.update(Ticket).where(Ticket.id == first.ticket.id).values(status="closed")
-        )
-        await session.commit()
+
+    async def close(days_ago: float) -> None:
+        async with intake_db.sessions() as session:
+            await session.execute(
+                sa.update(Ticket)
+                .where(Ticket.id == first.ticket.id)
+                .values(status="closed", closed_at=utcnow() - timedelta(days=days_ago))
+            )
+            await session.commit()
+
+    # Closed eight days ago: refused, nothing written.
+    await close(8)
     async with intake_db.uow() as uow:
         with pytest.raises(ApiError) as caught:
-            await service.add_customer_message(uow, first.ticket.id, MessageCreate(body="还在吗"))
+            await service.add_customer_message(
+                uow, first.ticket.id, MessageCreate(body="还在吗"), settings
+            )
         await uow.rollback()
     assert (caught.value.status, caught.value.code) == (409, "ticket_closed")
+    assert await intake_db.events("ticket.message_added") == []
+
+    # Closed six days ago: the message reopens it, once.
+    await close(6)
+    for body in ("还是不行", "再问一次"):
+        async with intake_db.uow() as uow:
+            await service.add_customer_message(
+                uow, first.ticket.id, MessageCreate(body=body), settings
+            )
+            await uow.commit()
+    events = await intake_db.events("ticket.message_added")
+    assert [e.data.reopens for e in events] == [True, False]  # type: ignore[attr-defined]
+    async with intake_db.sessions() as session:
+        ticket = await session.get(Ticket, first.ticket.id)
+        assert ticket is not None and ticket.status == "reopened"
+
     async with intake_db.uow() as uow:
         with pytest.raises(ApiError) as missing:
-            await service.add_customer_message(uow, uuid.uuid4(), MessageCreate(body="x"))
+            await service.add_customer_message(uow, uuid.uuid4(), MessageCreate(body="x"), settings)
     assert missing.value.code == "ticket_not_found"
