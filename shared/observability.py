@@ -30,8 +30,17 @@ _LONG_DIGITS = re.compile(r"(?<![\d*])(\d{3})\d{3,8}(\d{4})(?![\d*])")
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
 
 
+# Ids (event, ticket, customer) are left alone: their digit runs are not phone numbers.
+_UUID = re.compile(r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})")
+
+
 def mask_contact(text: str) -> str:
     """Mask phone numbers (``138****5678``) and e-mail addresses (``z***@example.com``)."""
+    parts = _UUID.split(text)  # odd places hold the ids
+    return "".join(part if i % 2 else _mask_part(part) for i, part in enumerate(parts))
+
+
+def _mask_part(text: str) -> str:
     text = _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
     text = _PHONE.sub(lambda m: f"{m.group(1) or ''}{m.group(2)}****{m.group(4)}", text)
     return _LONG_DIGITS.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)

@@ -18,6 +18,7 @@ from shared.events import (
     TicketProgressNoted,
     TicketQueued,
     TicketResolved,
+    TicketRetriaged,
     TicketTriaged,
 )
 from shared.observability import get_logger
@@ -70,6 +71,20 @@ async def _keep_deadline(pairs: Sequence[tuple[Envelope, Ticket]], _uow: UnitOfW
         assert isinstance(event, TicketTriaged)
         ticket.respond_by = event.data.deadlines.respond_by
         ticket.team = ticket.team or event.data.team
+
+
+async def on_tickets_retriaged(events: Sequence[Envelope], uow: UnitOfWork) -> None:
+    """A supervisor's re-triage moves the deadline the customer is told about and the team
+    (no timeline entry: the customer sees the new team when it is assigned)."""
+    tickets = await repository.tickets_for_update(
+        uow.session, (e.ticket_id for e in events if e.ticket_id is not None)
+    )
+    for event in events:
+        assert isinstance(event, TicketRetriaged)
+        ticket = tickets.get(event.ticket_id) if event.ticket_id else None
+        if ticket is not None:
+            ticket.respond_by = event.data.deadlines.respond_by
+            ticket.team = event.data.team
 
 
 async def _keep_closed_at(pairs: Sequence[tuple[Envelope, Ticket]], _uow: UnitOfWork) -> None:
@@ -204,6 +219,7 @@ def build_handlers(settings: IntakeSettings) -> dict[str, Handler]:
     return {
         "notification.requested": _notification_requested(settings),
         "ticket.triaged": _timeline("triaged", _triaged, _keep_deadline),
+        "ticket.retriaged": on_tickets_retriaged,
         "ticket.queued": _timeline("queued", _queued),
         "ticket.assigned": _timeline("assigned", _assigned, _assignment_notice(settings)),
         "ticket.accepted": _timeline("accepted", _nothing),

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -351,8 +352,10 @@ async def _receive(
     kind = domain.customer_type(vip, customer.ticket_count)
     customer.ticket_count += 1
     language = payload.language or settings.default_language
-    sequence = await repository.next_ticket_sequence(uow.session, now.date())
-    ticket_no = domain.ticket_number(now, sequence)
+    # Numbered by the service team's own date: a ticket at 02:00 in Shanghai is that day's.
+    local = now.astimezone(ZoneInfo(settings.display_timezone))
+    sequence = await repository.next_ticket_sequence(uow.session, local.date())
+    ticket_no = domain.ticket_number(local, sequence)
     details: dict[str, Any] | None = None
     if payload.phone_call is not None:
         details = {"phone_call": payload.phone_call.model_dump(mode="json")}

@@ -53,6 +53,8 @@ class TriageDecision(Base):
     channel: Mapped[str | None] = mapped_column(sa.String(16))
     customer_type: Mapped[str | None] = mapped_column(sa.String(16))
     subject: Mapped[str | None] = mapped_column(sa.String(200))
+    # Masked already by intake (138****5678): for the teams' work orders.
+    masked_contact: Mapped[str | None] = mapped_column(sa.String(64))
     retriaged_at: Mapped[datetime | None]
 
 

@@ -327,6 +327,7 @@ def _decide(event: TicketReceived, engine: Engine) -> TriageDecision:
         channel=received.channel,
         customer_type=received.customer_type,
         subject=received.subject[:200],
+        masked_contact=(received.masked_contact or "")[:64] or None,
         kb_suggestions=[],
         created_at=utcnow(),
     )
@@ -353,6 +354,7 @@ def _event_data(decision: TriageDecision, reason: str | None = None) -> TicketTr
         industry=decision.industry,
         kb_suggestions=[KbSuggestion.model_validate(s) for s in decision.kb_suggestions or []],
         retriage_reason=reason,
+        masked_contact=decision.masked_contact,
         deadlines=Deadlines(
             policy=decision.sla_policy,
             calendar=decision.calendar,

@@ -20,6 +20,7 @@ from shared.events import (
     NotificationOutgoing,
     TicketAssigned,
     TicketAssignedData,
+    TicketRetriaged,
     TicketTriaged,
     TicketTriagedData,
 )
@@ -246,3 +247,29 @@ async def test_agent_notes_internal_stay_internal_public_reach_the_customer(
     (update,) = await notices(intake_db, "progress_update")
     assert "已安排工程师明天上门" in update.data.body
     assert "安抚" not in update.data.body
+
+
+async def test_retriage_moves_the_deadline_the_customer_is_told(intake_db: IntakeStore) -> None:
+    ticket = await receive(intake_db)
+    first = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+    async with intake_db.uow() as uow:
+        await HANDLERS["ticket.triaged"]([triaged(ticket, first)], uow)
+        await uow.commit()
+    moved = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)  # 11:00 in Shanghai
+    retriaged = triaged(ticket, moved)
+    retriage = TicketRetriaged(
+        ticket_id=ticket.id,
+        occurred_at=T0 + timedelta(minutes=1),
+        data=retriaged.data.model_copy(update={"team": "logistics", "priority": "P0"}),
+    )
+    async with intake_db.uow() as uow:
+        await HANDLERS["ticket.retriaged"]([retriage], uow)
+        await uow.commit()
+    async with intake_db.uow() as uow:
+        await HANDLERS["ticket.assigned"]([assigned(ticket, "logistics")], uow)
+        await uow.commit()
+    async with intake_db.sessions() as session:
+        stored = await session.get(Ticket, ticket.id)
+    assert stored is not None and (stored.team, stored.respond_by) == ("logistics", moved)
+    (notice,) = await notices(intake_db, "assignment_notice")
+    assert "物流团队" in notice.data.body and "11:00" in notice.data.body

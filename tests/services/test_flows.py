@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -361,7 +362,8 @@ async def test_second_ticket_of_a_phone_is_returning_and_numbers_are_sequential(
     first, second = tickets
     assert second.customer_id == first.customer_id
     assert (first.customer_type, second.customer_type) == ("new", "returning")
-    day = utcnow().strftime("%Y%m%d")
+    # Numbered by the date in the service team's time zone, not by UTC's.
+    day = utcnow().astimezone(ZoneInfo(settings.display_timezone)).strftime("%Y%m%d")
     assert [t.ticket_no for t in tickets] == [f"T{day}-000001", f"T{day}-000002"]
     assert await intake_store.count(Customer) == 1
     events = [e for e in outbox_events(await intake_store.outbox()) if e.type == "ticket.received"]
@@ -414,6 +416,8 @@ async def test_triage_decides_once_and_emits_deadlines(triage_store: Store) -> N
     assert emitted.data.deadlines.respond_by == T0 + timedelta(minutes=30)
     assert emitted.data.deadlines.resolve_by == T0 + timedelta(hours=4)
     assert emitted.data.deadlines.policy == "cross-industry"
+    # The masked contact travels on to dispatch's work orders.
+    assert emitted.data.masked_contact == "138****5678"
 
 
 async def test_triage_raises_vip_priority(triage_store: Store) -> None:
@@ -620,7 +624,7 @@ async def test_accepted_before_triaged_still_meets_the_response_clock(
         await uow.commit()
 
     clocks = await _clocks(followup_store, ticket_id)
-    assert set(clocks) == {"response", "resolution"}
+    assert set(clocks) == {"response", "resolution", "update"}
     response, resolution = clocks["response"], clocks["resolution"]
     assert response.state == "met"
     assert response.stopped_at == T0 + timedelta(minutes=10)

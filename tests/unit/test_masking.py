@@ -21,6 +21,11 @@ from shared.observability import mask_contact
         ("zhang.san@example.com", "z***@example.com"),
         ("邮箱 A.b+x@mail.example.com.cn 已验证", "邮箱 A***@mail.example.com.cn 已验证"),
         ("x@y.io", "x***@y.io"),
+        # Ids keep their digits; a phone beside one is still masked.
+        (
+            "ticket 12345678-1234-4234-8234-123456789012 13812345678",
+            "ticket 12345678-1234-4234-8234-123456789012 138****5678",
+        ),
     ],
 )
 def test_contacts_are_masked(raw: str, masked: str) -> None:
