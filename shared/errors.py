@@ -62,7 +62,15 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
         body = ErrorBody(code=exc.code, message=exc.message, details=exc.details)
-        return JSONResponse(body.model_dump(exclude_none=True), status_code=exc.status)
+        headers = None
+        retry_after = (
+            exc.details.get("retry_after_seconds") if isinstance(exc.details, dict) else None
+        )
+        if exc.status in (429, 503) and retry_after is not None:
+            headers = {"Retry-After": str(retry_after)}  # what HTTP clients read
+        return JSONResponse(
+            body.model_dump(exclude_none=True), status_code=exc.status, headers=headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

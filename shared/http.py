@@ -12,11 +12,13 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import __version__
 from shared.consumer import Handler
 from shared.database import BusTables
-from shared.errors import install_error_handlers
+from shared.errors import ErrorBody, install_error_handlers
 from shared.observability import RequestContextMiddleware, ServiceMetrics
 from shared.outbox import UnitOfWork
 from shared.runtime import ServiceRuntime
@@ -108,10 +110,47 @@ def _operations_router(service: str) -> APIRouter:
     return router
 
 
+class RequestSizeLimit:
+    """Pure ASGI middleware: a body over ``max_bytes`` gets 413 ``payload_too_large``,
+    before it is read when it says its length, or as soon as a streamed one passes it."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    def _refusal(self) -> str:
+        return f"The request body is larger than {self.max_bytes} bytes."
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            body = ErrorBody(code="payload_too_large", message=self._refusal())
+            response = JSONResponse(body.model_dump(exclude_none=True), status_code=413)
+            await response(scope, receive, send)
+            return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    # The error handlers turn this into the same 413 body.
+                    raise StarletteHTTPException(413, self._refusal())
+            return message
+
+        await self.app(scope, limited, send)
+
+
 def install_plumbing(app: FastAPI, settings: ServiceSettings, metrics: ServiceMetrics) -> None:
     app.state.settings = settings
     app.state.metrics = metrics
     install_error_handlers(app)
+    app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     app.include_router(_operations_router(settings.service_name))
 

@@ -48,6 +48,8 @@ class ServiceSettings(BaseSettings):
     port: int = 0
     # OTLP/HTTP traces endpoint, e.g. http://otel-collector:4318/v1/traces; empty: off.
     tracing_endpoint: str = ""
+    # A request body larger than this is refused with 413 before it is parsed.
+    max_request_bytes: int = 1_048_576
     log_level: str = "INFO"
     log_json: bool = True
 

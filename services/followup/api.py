@@ -6,10 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.followup import repository, service
+from services.followup import repository, service, survey_page
 from services.followup.models import SlaClock
 from services.followup.schemas import (
     AtRiskClock,
@@ -101,43 +102,48 @@ _SURVEY_ERRORS = {
 }
 
 
+def _wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "")
+
+
+_HTML = {"content": {"text/html": {"example": "<!doctype html><html lang=zh-CN>…</html>"}}}
+
+
 @router.get(
     "/surveys/{token}",
     response_model=SurveyView,
     tags=["surveys"],
     summary="The survey behind a link: what the customer is asked (public; the token is the key)",
-    responses=_SURVEY_ERRORS,  # type: ignore[arg-type]
+    description="JSON, or with `Accept: text/html` (a phone's browser opening the link) a "
+    "small page with the questions as a form that posts to `/v1/surveys/{token}/form`.",
+    responses={200: _HTML, **_SURVEY_ERRORS},  # type: ignore[dict-item]
 )
 async def show_survey(
     request: Request,
     token: str = _TOKEN,
     session: AsyncSession = Depends(read_session),
-) -> SurveyView:
+) -> Response:
     settings: FollowupSettings = request.app.state.settings
-    survey = await service.survey_for_token(session, settings, token, utcnow(), lock=False)
-    return SurveyView(
+    try:
+        survey = await service.survey_for_token(session, settings, token, utcnow(), lock=False)
+    except ApiError as error:
+        if not _wants_html(request):
+            raise
+        page = survey_page.refusal_page(error.code, error.message)
+        return HTMLResponse(page, status_code=error.status)
+    if _wants_html(request):
+        return HTMLResponse(survey_page.survey_form(QUESTIONS, f"{token}/form"))
+    view = SurveyView(
         ticket_id=survey.ticket_id,
         state=survey.state,
         expires_at=survey.expires_at,
         questions=QUESTIONS,
     )
+    return JSONResponse(view.model_dump(mode="json"))
 
 
-@router.post(
-    "/surveys/{token}",
-    response_model=SurveyResult,
-    tags=["surveys"],
-    summary="Answer a survey once: resolved yes/no, a score of 1–5 and a comment (public)",
-    description="A satisfied answer confirms and closes the ticket (ticket.confirmed, "
-    "ticket.closed); score ≤ 2 or not resolved reopens it, escalated to the supervisor "
-    "(ticket.reopened). Always emits survey.answered.",
-    responses=_SURVEY_ERRORS,  # type: ignore[arg-type]
-)
-async def answer_survey(
-    request: Request,
-    answer: SurveyAnswer,
-    token: str = _TOKEN,
-    uow: UnitOfWork = Depends(unit_of_work),
+async def _answer(
+    request: Request, uow: UnitOfWork, token: str, answer: SurveyAnswer
 ) -> SurveyResult:
     settings: FollowupSettings = request.app.state.settings
     survey = await service.answer_survey(
@@ -157,6 +163,76 @@ async def answer_survey(
         else "很抱歉未能让您满意,主管将尽快跟进处理。"
     )
     return SurveyResult(ticket_id=survey.ticket_id, outcome=outcome, message=message)
+
+
+@router.post(
+    "/surveys/{token}",
+    response_model=SurveyResult,
+    tags=["surveys"],
+    summary="Answer a survey once: resolved yes/no, a score of 1–5 and a comment (public)",
+    description="A satisfied answer confirms and closes the ticket (ticket.confirmed, "
+    "ticket.closed); score ≤ 2 or not resolved reopens it, escalated to the supervisor "
+    "(ticket.reopened). Always emits survey.answered.",
+    responses=_SURVEY_ERRORS,  # type: ignore[arg-type]
+)
+async def answer_survey(
+    request: Request,
+    answer: SurveyAnswer,
+    token: str = _TOKEN,
+    uow: UnitOfWork = Depends(unit_of_work),
+) -> SurveyResult:
+    return await _answer(request, uow, token, answer)
+
+
+@router.post(
+    "/surveys/{token}/form",
+    response_class=HTMLResponse,
+    tags=["surveys"],
+    summary="Answer a survey from its HTML form (public; URL-encoded fields, HTML answer)",
+    description="What the page of `GET /v1/surveys/{token}` posts: `resolved` (yes or no), "
+    "`score` (1–5) and `comment`. The same rules as the JSON answer; the reply is a page.",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-www-form-urlencoded": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["resolved", "score"],
+                        "properties": {
+                            "resolved": {"type": "string", "enum": ["yes", "no"]},
+                            "score": {"type": "integer", "minimum": 1, "maximum": 5},
+                            "comment": {"type": "string", "maxLength": 2000},
+                        },
+                    },
+                    "example": {"resolved": "yes", "score": 5, "comment": "处理很及时"},
+                }
+            },
+        }
+    },
+    responses={200: _HTML, **_SURVEY_ERRORS},  # type: ignore[dict-item]
+)
+async def answer_survey_form(
+    request: Request,
+    token: str = _TOKEN,
+    uow: UnitOfWork = Depends(unit_of_work),
+) -> HTMLResponse:
+    fields = survey_page.read_form(await request.body())
+    try:
+        answer = SurveyAnswer(
+            resolved={"yes": True, "no": False}[fields.get("resolved", "")],
+            score=int(fields.get("score", "")),
+            comment=fields.get("comment") or None,
+        )
+    except (KeyError, ValueError):  # pydantic's ValidationError is a ValueError
+        page = survey_page.message_page("请完整填写", "请选择问题是否已解决,并打1–5分后再提交。")
+        return HTMLResponse(page, status_code=422)
+    try:
+        result = await _answer(request, uow, token, answer)
+    except ApiError as error:
+        page = survey_page.refusal_page(error.code, error.message)
+        return HTMLResponse(page, status_code=error.status)
+    return HTMLResponse(survey_page.message_page("提交成功", result.message))
 
 
 # --------------------------------------------------------------------------- callbacks

@@ -12,6 +12,7 @@ from shared.calendar import (
     add_business_time,
     add_working_days,
     business_time_between,
+    next_working_time,
 )
 
 
@@ -116,17 +117,19 @@ def plan_callback(
 ) -> tuple[str, str, datetime] | None:
     """The callback a resolved ticket needs: (kind, owner, due), or None.
 
-    After-sales and complaint callbacks are due a fixed time after resolution; suggestion
-    feedback is due in working days on the ticket's calendar (China's working days when
-    the ticket ran on 24×7, so weekends and public holidays never count).
+    After-sales and complaint callbacks are due a fixed time after resolution, moved to
+    the next working time when that falls outside it (a call at 02:30 helps nobody);
+    suggestion feedback is due in working days. Both on the ticket's calendar, or China's
+    working calendar when the ticket ran on 24×7, so nights, weekends and public holidays
+    never count.
     """
     if category not in CALLBACK_KINDS:
         return None
     kind, default_owner = CALLBACK_KINDS[category]
     owner = default_owner if category == "suggestion" else (team or default_owner)
-    if category == "after_sales":
-        return kind, owner, resolved_at + after_sales_after
-    if category == "complaint":
-        return kind, owner, resolved_at + complaint_after
     days_calendar = DEFAULT_CALENDAR if calendar.always_open else calendar
+    if category == "after_sales":
+        return kind, owner, next_working_time(days_calendar, resolved_at + after_sales_after)
+    if category == "complaint":
+        return kind, owner, next_working_time(days_calendar, resolved_at + complaint_after)
     return kind, owner, add_working_days(days_calendar, resolved_at, suggestion_working_days)

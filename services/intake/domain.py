@@ -98,7 +98,32 @@ def acknowledgement(ticket_no: str, language: Language) -> str:
     return ACKNOWLEDGEMENT[language].format(ticket_no=ticket_no)
 
 
+CATEGORY_NAMES = {
+    "zh": {
+        "inquiry": "咨询",
+        "complaint": "投诉",
+        "fault": "故障报修",
+        "suggestion": "建议",
+        "after_sales": "售后服务",
+        "customization": "定制需求",
+    },
+    "en": {
+        "inquiry": "inquiry",
+        "complaint": "complaint",
+        "fault": "fault",
+        "suggestion": "suggestion",
+        "after_sales": "after-sales",
+        "customization": "customization",
+    },
+}
+
+
 def timeline_text(kind: str, language: Language, **params: str) -> str:
+    """The customer's line for an event; categories and teams in the customer's words."""
+    if "category" in params:
+        params["category"] = CATEGORY_NAMES[language].get(params["category"], params["category"])
+    if "team" in params:
+        params["team"] = team_name(params["team"], language)
     return TIMELINE_TEXT[kind][language].format(**params)
 
 
@@ -211,11 +236,11 @@ TEAM_NAMES = {
 }
 
 ASSIGNMENT_NOTICE = {
-    "zh": "您的咨询(工单号 {ticket_no})已提交至{team}团队,预计{when}前反馈。",
+    "zh": "您的需求(工单号 {ticket_no})已提交至{team}团队,预计{when}前反馈。",
     "en": "Your request {ticket_no} has been passed to our {team} team; expect a reply by {when}.",
 }
 ASSIGNMENT_NOTICE_NO_TIME = {
-    "zh": "您的咨询(工单号 {ticket_no})已提交至{team}团队,我们会尽快反馈。",
+    "zh": "您的需求(工单号 {ticket_no})已提交至{team}团队,我们会尽快反馈。",
     "en": "Your request {ticket_no} has been passed to our {team} team; "
     "we will get back to you soon.",
 }

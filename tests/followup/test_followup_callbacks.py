@@ -15,7 +15,7 @@ from services.followup import service
 from services.followup.app import create_app
 from services.followup.models import Callback
 from services.followup.settings import FollowupSettings
-from shared.calendar import DEFAULT_CALENDAR
+from shared.calendar import DEFAULT_CALENDAR, next_working_time
 from shared.errors import ApiError
 from shared.events import ResolvedData, TicketResolved, TicketRetriaged
 
@@ -99,6 +99,18 @@ async def test_suggestion_feedback_is_due_in_three_working_days_over_a_weekend(
     assert callback.due_at == local(2026, 12, 2, 15, 0)  # Mon, Tue, Wed
 
 
+async def test_a_callback_due_at_night_moves_to_the_next_working_morning(
+    store: FollowupStore,
+) -> None:
+    # Resolved on Friday 02:31: 24 h later is Saturday night, so Monday 09:00.
+    ticket_id, emitted = await resolve_ticket(
+        store, "after_sales", local(2026, 11, 27, 2, 31), team="after_sales"
+    )
+    (callback,) = await callbacks_of(store, ticket_id)
+    assert callback.due_at == local(2026, 11, 30, 9, 0)
+    assert emitted[1].data.params["when"] == "2026-11-30 09:00"
+
+
 async def test_suggestion_feedback_skips_national_day_and_counts_the_make_up_workday(
     store: FollowupStore,
 ) -> None:
@@ -168,7 +180,7 @@ async def test_callbacks_over_http(tmp_path: Any, broker: str, topic_prefix: str
     url = f"sqlite+aiosqlite:///{tmp_path}/followup.db"
     store = await open_store(url)
     try:
-        base = T0 - timedelta(days=10)  # both tasks are overdue by the wall clock
+        base = T0 - timedelta(days=7)  # a Monday; both tasks are overdue by the wall clock
         after_sales, _ = await resolve_ticket(store, "after_sales", base, team="after_sales")
         suggestion, _ = await resolve_ticket(store, "suggestion", base + timedelta(hours=1))
         app = create_app(app_settings(url, broker, topic_prefix))
@@ -266,7 +278,9 @@ async def test_an_after_sales_ticket_shows_its_callback_through_kafka(
             assert item["ticket_id"] == str(event.ticket_id)
             assert item["kind"] == "after_sales_callback"
             due = datetime.fromisoformat(item["due_at"])
-            assert abs(due - (now + timedelta(hours=24))) < timedelta(seconds=1)
+            # 24 h later, or the next working time when that falls at night or on a day off.
+            expected = next_working_time(DEFAULT_CALENDAR, now + timedelta(hours=24))
+            assert abs(due - expected) < timedelta(seconds=1)
 
 
 async def test_resolved_seen_before_triage_plans_the_callback_when_triage_arrives(
@@ -275,7 +289,7 @@ async def test_resolved_seen_before_triage_plans_the_callback_when_triage_arrive
     event = triaged(category="after_sales", team="after_sales")
     ticket_id = event.ticket_id
     assert ticket_id is not None
-    resolved_at = T0 + timedelta(hours=3)
+    resolved_at = T0 + timedelta(hours=2)  # 11:00: a day later is working time
     async with store.uow() as uow:  # what the ticket.resolved handler does
         await service.stop_clocks(uow, "resolution", [(ticket_id, resolved_at)])
         await service.plan_callbacks(uow, [resolved(ticket_id, resolved_at)], SETTINGS)

@@ -255,3 +255,48 @@ async def test_survey_over_http_and_kafka(
 async def _two(links: Any) -> Any:
     found = await links()
     return found if len(found) == 2 else None
+
+
+async def test_survey_link_opened_on_a_phone_is_a_page_with_a_form(
+    database_url: str, broker: str, topic_prefix: str
+) -> None:
+    settings = app_settings(database_url, broker, topic_prefix, survey_secret="test-secret")
+    store = await open_store(database_url)
+    html = {"Accept": "text/html,application/xhtml+xml"}
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    try:
+        (token,) = await resolve(store, resolved_event(at=utcnow()))
+        app = create_app(settings)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+                page = await client.get(f"/v1/surveys/{token}", headers=html)
+                assert page.status_code == 200
+                assert page.headers["content-type"].startswith("text/html")
+                assert f'action="{token}/form"' in page.text
+                assert "您的问题是否已解决" in page.text and 'name="score" value="5"' in page.text
+                # Without asking for HTML, the same link answers JSON as before.
+                assert (await client.get(f"/v1/surveys/{token}")).json()["state"] == "pending"
+
+                path = f"/v1/surveys/{token}/form"
+                incomplete = await client.post(path, content="score=5", headers=form)
+                assert incomplete.status_code == 422 and "请完整填写" in incomplete.text
+                out_of_range = await client.post(path, content="resolved=yes&score=9", headers=form)
+                assert out_of_range.status_code == 422
+                done = await client.post(
+                    path,
+                    content="resolved=no&score=4&comment=%E8%BF%98%E6%B2%A1%E5%A5%BD",
+                    headers=form,
+                )
+                assert done.status_code == 200 and "主管将尽快跟进" in done.text
+                again = await client.get(f"/v1/surveys/{token}", headers=html)
+                assert again.status_code == 409 and "您已提交过评价" in again.text
+                bad = await client.get("/v1/surveys/nonsense", headers=html)
+                assert bad.status_code == 404 and "此调查链接无效" in bad.text
+        answers = await store.events("survey.answered")
+        assert [(a.data.resolved, a.data.score, a.data.comment) for a in answers] == [  # type: ignore[attr-defined]
+            (False, 4, "还没好")
+        ]
+        assert len(await store.events("ticket.reopened")) == 1
+    finally:
+        await store.engine.dispose()

@@ -10,7 +10,7 @@ from typing import Any
 
 from intake_support import GATEWAY, SUPERVISOR, IntakeStore, poll, running_intake
 
-from services.intake import domain, service
+from services.intake import domain, repository, service
 from services.intake.handlers import build_handlers
 from services.intake.models import Ticket
 from services.intake.schemas import TicketCreate
@@ -144,6 +144,11 @@ async def test_assignment_notice_names_team_and_response_time(intake_db: IntakeS
         "tech_support",
         respond_by,
     )
+    # The customer's timeline speaks the customer's language, not the routing codes.
+    async with intake_db.sessions() as session:
+        entries = await repository.timeline(session, ticket.id, customer_visible_only=True)
+    texts = [e.text for e in entries]
+    assert "已分类:故障报修,优先级 P1" in texts and "已分派给技术团队" in texts
 
 
 async def test_assignment_before_triage_still_notifies(intake_db: IntakeStore) -> None:

@@ -176,6 +176,8 @@ async def test_verification_http(tmp_path: Path, broker: str, topic_prefix: str)
 
         again = await client.post("/v1/verifications", json={"phone": PHONE}, headers=GATEWAY)
         assert (again.status_code, again.json()["code"]) == (429, "rate_limited")
+        wait = again.json()["details"]["retry_after_seconds"]
+        assert again.headers["Retry-After"] == str(wait) and 0 < wait <= 60
         for payload, expected in (
             ({"phone": "12345"}, "invalid_phone"),
             ({}, "validation_error"),
