@@ -322,8 +322,14 @@ async def _status_of(client: httpx.AsyncClient, name: str, url: str) -> ServiceS
         result.ready = "ok" if ready.status_code == 200 else "not ready"
         result.problems += [f"{k}: {v}" for k, v in checks.items() if v != "ok"]
         text = (await client.get(f"{url}/metrics")).text
+    except httpx.ConnectError:
+        result.problems.append(f"nothing answers at {url}: is it running?")
+        return result
+    except httpx.TimeoutException:
+        result.problems.append(f"{url} did not answer within 3 s")
+        return result
     except (httpx.HTTPError, ValueError) as exc:
-        result.problems.append(type(exc).__name__)
+        result.problems.append(f"{type(exc).__name__}: {exc}")
         return result
     result.lag = _metric_sum(text, "sopdesk_consumer_lag")
     result.outbox_pending = _metric_sum(text, "sopdesk_outbox_pending")

@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.analytics import repository
+from services.analytics.rollups import REPORT_ZONE
 from services.analytics.schemas import LEDGER_COLUMNS, LedgerFilters, LedgerRow
 from shared.observability import mask_contact
 
@@ -25,7 +26,8 @@ HEADINGS = {
     "channel": "渠道",
     "customer_type": "客户类型",
     "masked_contact": "联系方式",
-    "subject": "问题描述",
+    "subject": "问题摘要",
+    "description": "问题描述",
     "category": "问题类型",
     "scene": "场景",
     "priority": "优先级",
@@ -58,8 +60,11 @@ HEADINGS = {
 
 def ledger_row(fact: Any) -> LedgerRow:
     row = LedgerRow.model_validate(fact)
+    # Customers type phone numbers into what they write: masked like the contact.
     if row.masked_contact:
         row.masked_contact = mask_contact(row.masked_contact)
+    if row.description:
+        row.description = mask_contact(row.description)
     return row
 
 
@@ -115,13 +120,17 @@ async def csv_stream(
 def xlsx_bytes(rows: list[LedgerRow]) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("台账 ledger")
-    sheet.append([f"{HEADINGS.get(c, c)} {c}" for c in LEDGER_COLUMNS])
+    times = {c for c, f in LedgerRow.model_fields.items() if "datetime" in str(f.annotation)}
+    sheet.append(
+        [f"{HEADINGS.get(c, c)}{'(UTC+8)' if c in times else ''} {c}" for c in LEDGER_COLUMNS]
+    )
     for row in rows:
         values = []
         for column in LEDGER_COLUMNS:
             value = getattr(row, column)
             if isinstance(value, datetime):
-                value = value.replace(tzinfo=None)  # Excel has no time zones: UTC
+                # Excel has no time zones: the team's local time, named in the heading.
+                value = value.astimezone(REPORT_ZONE).replace(tzinfo=None)
             elif value is not None and not isinstance(value, int | float | bool | str):
                 value = str(value)
             values.append(value)

@@ -65,6 +65,9 @@ STOP_WORDS = frozenset(
         "客户",
         "您好",
         "请问",
+        "请教",
+        "咨询",
+        "你好",
         "一下",
         "没有",
         "什么",
@@ -107,9 +110,11 @@ def _instant(day: date) -> datetime:
 
 
 def issue_of(keywords: Sequence[str] | None, subject: str | None) -> str:
-    """The issue a ticket is about: triage's first keyword, else its subject."""
-    if keywords:
-        return str(keywords[0])
+    """The issue a ticket is about: triage's first keyword that names something (a rule
+    may fire on a word like 请问, which says nothing of the issue), else its subject."""
+    for keyword in keywords or ():
+        if str(keyword) not in STOP_WORDS:
+            return str(keyword)
     return (subject or "未填写").strip()[:30] or "未填写"
 
 

@@ -34,6 +34,11 @@ class LedgerRow(BaseModel):
     customer_type: str | None = Field(examples=["returning"])
     masked_contact: str | None = Field(examples=["138****5678"])
     subject: str | None = Field(examples=["快递三天还没到"])
+    description: str | None = Field(
+        default=None,
+        description="What the customer wrote (contacts in it masked)",
+        examples=["订单 2026112200123 下单三天了还没发货,电话 138****5678"],
+    )
     category: str | None = Field(examples=["complaint"])
     scene: str | None = Field(default=None, examples=["after_sale"])
     priority: str | None = Field(examples=["P1"])

@@ -11,6 +11,7 @@ is a 451, so the sending server tries again.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import uuid
 from collections.abc import Callable
@@ -31,6 +32,9 @@ from shared.observability import get_logger
 from shared.outbox import UnitOfWork
 
 log = get_logger(__name__)
+# aiosmtpd logs every SMTP command and each client's ordinary QUIT ("Connection lost") at
+# INFO; the tickets it makes are logged by intake itself.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 _TAGS = re.compile(r"<[^>]+>")
 _CJK = re.compile(r"[\u3400-\u9fff]")

@@ -20,6 +20,8 @@ from analytics_support import (
 )
 from openpyxl import load_workbook
 
+from services.analytics.rollups import REPORT_ZONE
+
 RAW_PHONE = "13812345678"
 
 
@@ -37,6 +39,7 @@ def _scenarios() -> list[Scenario]:
             team="tech_support",
             agent=b,
             subject=f"账号无法登录 {RAW_PHONE}",
+            description=f"提示密码错误,请回电 {RAW_PHONE}",
             accept_after=timedelta(hours=1),  # late for a P0
         ),
         Scenario(
@@ -107,6 +110,7 @@ async def test_ledger_filters_pages_and_exports(
         ).json()["items"][0]
         assert row["masked_contact"] == "138****5678"
         assert RAW_PHONE not in row["subject"]
+        assert row["description"] == "提示密码错误,请回电 138****5678"
         assert row["response_met"] is False
         assert row["fcr"] is True
         assert row["csat"] == 5
@@ -134,6 +138,10 @@ async def test_ledger_filters_pages_and_exports(
         values = list(sheet.values)
         header = [str(h).split(" ")[-1] for h in values[0]]
         assert header[:3] == ["ticket_id", "ticket_no", "channel"]
+        # Times in the team's zone, said in the heading (Excel keeps no zone).
+        received = header.index("received_at")
+        assert str(values[0][received]).startswith("受理时间(UTC+8)")
+        assert values[-1][received] == T0.astimezone(REPORT_ZONE).replace(tzinfo=None)
         assert [v[1] for v in values[1:]] == ["T4", "T3", "T2", "T1"]
         assert all(RAW_PHONE not in str(cell) for v in values for cell in v)
 

@@ -109,3 +109,12 @@ async def test_weekly_and_monthly_reviews(
             assert bad.json()["code"] == code
         current = await client.get("/v1/reports/weekly", headers=VIEWER)
         assert current.status_code == 200
+
+
+def test_an_issue_is_named_by_its_first_telling_keyword() -> None:
+    from services.analytics.reports import issue_of
+
+    assert issue_of(["请问", "退货政策"], "请问退货") == "退货政策"
+    assert issue_of(["请问"], "请问七天无理由退货怎么办理") == "请问七天无理由退货怎么办理"
+    assert issue_of(["物流延迟"], "快递没到") == "物流延迟"
+    assert issue_of([], None) == "未填写"

@@ -232,3 +232,14 @@ def test_metric_sums_read_prometheus_text() -> None:
     assert _metric_sum(text, "sopdesk_consumer_lag") == 7
     assert _metric_sum(text, "sopdesk_events_consumed_total", 'outcome="dead_lettered"') == 2
     assert _metric_sum(text, "sopdesk_outbox_pending") is None
+
+
+async def test_status_of_a_service_that_is_not_running_says_so() -> None:
+    from testkit import free_port
+
+    from sopdesk.operations import status
+
+    url = f"http://127.0.0.1:{free_port()}"
+    (result,) = await status({"intake": url})
+    assert (result.live, result.ready) == ("down", "down")
+    assert result.problems == [f"nothing answers at {url}: is it running?"]
