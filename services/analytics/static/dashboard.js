@@ -8,6 +8,20 @@
   let controller = null;
   let retry = null;
 
+  // Codes as supervisors say them; an unknown code shows as it is.
+  const NAMES = {
+    phone: "电话", web_chat: "网页在线", app: "App", mini_program: "小程序", email: "邮件",
+    social: "社交媒体", store: "门店",
+    inquiry: "咨询", complaint: "投诉", fault: "故障", suggestion: "建议",
+    after_sales: "售后", customization: "定制",
+    P0: "P0 紧急", P1: "P1 重要", P2: "P2 一般",
+    new: "新建", received: "已受理", triaged: "已分类", queued: "排队中", assigned: "已分派",
+    in_progress: "处理中", resolved: "已解决", reopened: "已重开", closed: "已关闭",
+    frontline: "一线客服", tech_support: "技术支持", finance: "财务", logistics: "物流",
+    complaints: "投诉处理", product: "产品",
+  };
+  const name = (code) => NAMES[code] || code;
+
   const pct = (v) => (v === null || v === undefined ? "–" : (v * 100).toFixed(1) + "%");
   const mins = (s) => (s === null || s === undefined ? "–" : (s / 60).toFixed(0) + " min");
   const num = (v) => (v === null || v === undefined ? "–" : String(v));
@@ -39,7 +53,7 @@
       const t = document.createElementNS(ns, "text");
       t.setAttribute("x", 0);
       t.setAttribute("y", y + rowH * 0.7);
-      t.textContent = label;
+      t.textContent = name(label);
       svg.appendChild(t);
       const r = document.createElementNS(ns, "rect");
       r.setAttribute("x", labelW);
@@ -62,7 +76,7 @@
     for (const g of groups) {
       const tr = document.createElement("tr");
       tr.setAttribute("data-key", g.key);
-      for (const value of [g.key, ...cells(g.figures)]) {
+      for (const value of [name(g.key), ...cells(g.figures)]) {
         const td = document.createElement("td");
         td.textContent = value;
         tr.appendChild(td);
