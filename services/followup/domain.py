@@ -48,11 +48,13 @@ def next_fire_time(
 
 def next_update_due(calendar: BusinessCalendar, since: datetime, interval: timedelta) -> datetime:
     """When the next customer-visible update is due after ``since`` (the ticket's start or
-    its last update): ``interval`` later on 24×7, else the same time that many working
-    days later, so a weekend or a public holiday never needs an update."""
+    its last update): ``interval`` later on 24×7, else the same working time that many
+    working days later, so a weekend or a public holiday never needs an update (a ticket
+    that came in at night counts from the next morning)."""
     if calendar.always_open:
         return since + interval
-    return add_working_days(calendar, since, max(1, round(interval / timedelta(days=1))))
+    start = next_working_time(calendar, since)
+    return add_working_days(calendar, start, max(1, round(interval / timedelta(days=1))))
 
 
 def reopened_due(

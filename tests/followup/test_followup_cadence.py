@@ -119,6 +119,8 @@ async def test_daily_update_reminds_the_agent_then_breaches_once_per_missed_day(
         (datetime(2026, 11, 27, 10, 0), datetime(2026, 11, 30, 10, 0)),
         # The day before National Day: the holiday week never needs an update.
         (datetime(2026, 9, 30, 10, 0), datetime(2026, 10, 8, 10, 0)),
+        # At night: counted from the next morning.
+        (datetime(2026, 12, 2, 2, 52), datetime(2026, 12, 3, 9, 0)),
     ],
 )
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
