@@ -106,6 +106,7 @@ def make_fact(rng: random.Random, n: int, now: datetime, days: int) -> SimpleNam
         customer_type=rng.choice(["new", "returning", "vip"]),
         masked_contact="138****5678",
         subject="快递三天还没到",
+        description="订单下单三天了还没发货",
         category=category,
         scene="after_sale",
         priority=priority,
@@ -130,6 +131,7 @@ def make_fact(rng: random.Random, n: int, now: datetime, days: int) -> SimpleNam
         compensation_count=0,
         compensation_total=0.0,
         csat=None,
+        calendar_spec=None,  # no calendar: no business-time figures (the summary needs none)
     )
     if age < 3 * 86400:  # recent: still open
         f.state = rng.choice(["received", "queued", "assigned", "in_progress", "resolved"])
