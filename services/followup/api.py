@@ -106,6 +106,11 @@ def _wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
+def _refused(error: ApiError) -> HTMLResponse:
+    """Why the link cannot be used, as a page, with the API's status."""
+    return HTMLResponse(survey_page.refusal_page(error.code, error.message), error.status)
+
+
 _HTML = {"content": {"text/html": {"example": "<!doctype html><html lang=zh-CN>…</html>"}}}
 
 
@@ -129,8 +134,7 @@ async def show_survey(
     except ApiError as error:
         if not _wants_html(request):
             raise
-        page = survey_page.refusal_page(error.code, error.message)
-        return HTMLResponse(page, status_code=error.status)
+        return _refused(error)
     if _wants_html(request):
         return HTMLResponse(survey_page.survey_form(QUESTIONS, f"{token}/form"))
     view = SurveyView(
@@ -230,8 +234,7 @@ async def answer_survey_form(
     try:
         result = await _answer(request, uow, token, answer)
     except ApiError as error:
-        page = survey_page.refusal_page(error.code, error.message)
-        return HTMLResponse(page, status_code=error.status)
+        return _refused(error)
     return HTMLResponse(survey_page.message_page("提交成功", result.message))
 
 
