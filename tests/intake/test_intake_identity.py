@@ -370,6 +370,45 @@ async def test_email_reply_threads_onto_its_ticket(intake_db: IntakeStore) -> No
     assert [e.data.deduplicated for e in events] == [False, False]  # type: ignore[attr-defined]
 
 
+async def test_email_reply_after_closure_reopens_within_the_window_else_opens_a_ticket(
+    intake_db: IntakeStore,
+) -> None:
+    mail = {"email": "li@example.com"}
+    first = await receive(
+        intake_db,
+        payload(channel="email", customer=mail, email={"message_id": "<c1@example.com>"}),
+    )
+
+    async def closed(days_ago: float) -> None:
+        async with intake_db.sessions() as session:
+            await session.execute(
+                sa.update(Ticket)
+                .where(Ticket.id == first.ticket.id)
+                .values(status="closed", closed_at=utcnow() - timedelta(days=days_ago))
+            )
+            await session.commit()
+
+    def reply(n: int) -> TicketCreate:
+        return payload(
+            channel="email",
+            customer=mail,
+            subject="Re: 账号无法登录",
+            description=f"还是登录不了({n})",
+            email={"message_id": f"<c{n}@example.com>", "in_reply_to": "<c1@example.com>"},
+        )
+
+    await closed(2)
+    again = await receive(intake_db, reply(2))
+    assert again.ticket.id == first.ticket.id and again.deduplicated
+    (added,) = await intake_db.events("ticket.message_added")
+    assert added.data.reopens is True  # type: ignore[attr-defined]
+
+    await closed(30)
+    late = await receive(intake_db, reply(3))
+    assert late.ticket.id != first.ticket.id and not late.deduplicated
+    assert await intake_db.count(Ticket) == 2
+
+
 async def test_message_soon_after_closure_reopens_later_one_is_refused(
     intake_db: IntakeStore,
 ) -> None:
