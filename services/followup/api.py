@@ -214,7 +214,18 @@ async def answer_survey(
             },
         }
     },
-    responses={200: _HTML, **_SURVEY_ERRORS},  # type: ignore[dict-item]
+    responses={
+        200: _HTML,
+        **{
+            status: {**_HTML, "description": spec["description"]}
+            for status, spec in _SURVEY_ERRORS.items()
+        },
+        # The size limit answers before the route, in JSON like every other service.
+        413: {
+            "description": "payload_too_large: the form is too large",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+        },
+    },
 )
 async def answer_survey_form(
     request: Request,

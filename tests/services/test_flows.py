@@ -760,7 +760,7 @@ BUSES = {
 }
 OPERATIONS = {("/healthz", "GET"), ("/readyz", "GET"), ("/metrics", "GET")}
 # Routes customers reach without a key: the survey link's signed token is the credential.
-PUBLIC = {"/v1/surveys/{token}"}
+PUBLIC = {"/v1/surveys/{token}", "/v1/surveys/{token}/form"}  # the token is the key
 
 
 def _settings(service: str, url: str, broker: str = "127.0.0.1:1", prefix: str = "t") -> Any:
