@@ -81,6 +81,9 @@ class Assignment(Base):
     public_reply: Mapped[str | None] = mapped_column(sa.Text)
     updated_at: Mapped[datetime | None]
     # An on-site visit's appointment window (faults needing an engineer).
+    # Follow-up reminded the agent that a customer-visible update is due by then; a
+    # customer-visible note clears it.
+    update_due_at: Mapped[datetime | None]
     visit_from: Mapped[datetime | None]
     visit_until: Mapped[datetime | None]
 

@@ -198,6 +198,12 @@ class AssignmentView(BaseModel):
     last_agent_id: uuid.UUID | None = None
     visit_from: datetime | None = None
     visit_until: datetime | None = None
+    update_due_at: datetime | None = Field(
+        default=None,
+        description="The customer is owed a visible update by then (the daily update "
+        "follow-up reminds of); cleared by a customer-visible note",
+        examples=[None],
+    )
 
 
 class ProgressBody(BaseModel):

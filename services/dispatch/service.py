@@ -439,9 +439,17 @@ async def note_progress(
     data = ProgressNotedData(
         **_data(acting), note=note, customer_visible=customer_visible, collaborator=collaborator
     )
-    a.updated_at = data.at
-    uow.emit(TicketProgressNoted(ticket_id=a.ticket_id, data=data))
+    _progress_noted(uow, a, data)
     return a
+
+
+def _progress_noted(uow: UnitOfWork, a: Assignment, data: ProgressNotedData) -> None:
+    """Emit a progress note; a customer-visible one is the day's update, so the agent's
+    reminder is done."""
+    a.updated_at = data.at
+    if data.customer_visible:
+        a.update_due_at = None
+    uow.emit(TicketProgressNoted(ticket_id=a.ticket_id, data=data))
 
 
 async def wait_on_customer(
@@ -466,8 +474,7 @@ async def wait_on_customer(
         waiting_on_customer=waiting,
     )
     a.state = domain.WAITING if waiting else domain.ACCEPTED
-    a.updated_at = data.at
-    uow.emit(TicketProgressNoted(ticket_id=a.ticket_id, data=data))
+    _progress_noted(uow, a, data)
     return a
 
 
@@ -521,6 +528,7 @@ async def resolve(
     _release(acting.pool, a)
     a.state, a.resolved_at, a.updated_at = domain.RESOLVED, data.at, data.at
     a.resolution_code, a.public_reply = resolution_code, public_reply
+    a.update_due_at = None
     uow.emit(TicketResolved(ticket_id=a.ticket_id, data=data))
     await drain(uow, acting.pool, [a.team_key])
     return a
@@ -631,20 +639,16 @@ async def book_visit(
             "visit_too_late",
             f"The visit must happen within {within_hours} h, by {latest.isoformat()}.",
         )
-    a.visit_from, a.visit_until, a.updated_at = start, end, now
+    a.visit_from, a.visit_until = start, end
     default = f"工程师将于 {start:%Y-%m-%d %H:%M} 至 {end:%Y-%m-%d %H:%M} (UTC) 上门服务"
-    uow.emit(
-        TicketProgressNoted(
-            ticket_id=a.ticket_id,
-            data=ProgressNotedData(
-                **_data(acting),
-                note=note or default,
-                customer_visible=True,
-                visit_from=start,
-                visit_until=end,
-            ),
-        )
+    data = ProgressNotedData(
+        **_data(acting),
+        note=note or default,
+        customer_visible=True,
+        visit_from=start,
+        visit_until=end,
     )
+    _progress_noted(uow, a, data)
     return a
 
 
@@ -921,11 +925,18 @@ async def add_demo_agents(uow: UnitOfWork, capacity: int) -> int:
 
 
 async def note_sla_events(uow: UnitOfWork, events: Sequence[SlaWarning | SlaBreached]) -> None:
-    """SLA warnings and breaches from follow-up land in the team supervisor's inbox."""
+    """SLA warnings and breaches from follow-up land in the team supervisor's inbox; the
+    daily update's reminder (a warning on clock ``update``) goes to the agent instead,
+    on the assignment (``update_due_at``)."""
     ids = [e.ticket_id for e in events if e.ticket_id is not None]
     by_ticket = {a.ticket_id: a for a in await repository.assignments_by_ticket(uow.session, ids)}
     for event in events:
         assignment = by_ticket.get(event.ticket_id) if event.ticket_id else None
+        if event.data.clock == "update" and assignment is not None:
+            if assignment.state != domain.RESOLVED:
+                assignment.update_due_at = event.data.due_at
+            if event.type == "sla.warning":
+                continue
         team = (assignment.team_key if assignment else None) or event.data.team
         if team is None:
             continue

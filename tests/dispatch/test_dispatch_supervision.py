@@ -168,6 +168,37 @@ async def test_escalations_reports_and_sla_alarms_reach_the_inbox(store: Dispatc
     assert total == 5
 
 
+async def test_the_daily_update_reminder_goes_to_the_agent_and_a_visible_note_clears_it(
+    store: DispatchStore,
+) -> None:
+    agent, a = await working(store)
+    due = T0 + timedelta(hours=24)
+    update = SlaClockData(clock="update", due_at=due, priority="P1", team="tech_support")
+
+    async def alarm(event: SlaWarning | SlaBreached) -> None:
+        async with store.uow() as uow:
+            await service.note_sla_events(uow, [event])
+            await uow.commit()
+
+    async def due_at() -> Any:
+        async with store.sessions() as session:
+            return (await session.get(Assignment, a.id)).update_due_at  # type: ignore[union-attr]
+
+    await alarm(SlaWarning(ticket_id=a.ticket_id, data=update))
+    assert await due_at() == due
+    assert "sla_warning" not in await inbox(store)  # the agent's reminder, not the supervisor's
+    await act(store, service.note_progress, a.id, agent.id, note="内部备注", customer_visible=False)
+    assert await due_at() == due
+    await act(store, service.note_progress, a.id, agent.id, note="正在处理", customer_visible=True)
+    assert await due_at() is None
+    # A missed update is the supervisor's business too.
+    await alarm(SlaBreached(ticket_id=a.ticket_id, data=update))
+    assert [i.summary for i in (await inbox(store))["sla_breached"]] == [
+        f"update deadline breached at {due.isoformat()}"
+    ]
+    assert await due_at() == due
+
+
 def reopened(ticket_id: uuid.UUID) -> TicketReopened:
     return TicketReopened(ticket_id=ticket_id, data=TicketStateData(reason="CSAT 1"))
 
