@@ -7,6 +7,7 @@ are created by the service's own Alembic history (see :func:`create_bus_tables`)
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -148,6 +149,22 @@ def lost_a_race(exc: BaseException) -> bool:
     return False
 
 
+def _use_wal(cursor: Any) -> None:
+    """Switch the file to WAL once (the mode is kept in the file). Switching takes a lock
+    for which SQLite does not wait, so a second process opening the file at that moment
+    is told "database is locked": it tries again for a few seconds."""
+    for attempt in range(100):
+        try:
+            cursor.execute("PRAGMA journal_mode")
+            if str(cursor.fetchone()[0]).lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except Exception as exc:  # the driver's OperationalError, through the adapter
+            if "locked" not in str(exc) or attempt == 99:
+                raise
+            time.sleep(0.05)
+
+
 def create_engine(url: str, pool_size: int = 10) -> AsyncEngine:
     """An async engine for PostgreSQL (asyncpg) or SQLite (aiosqlite)."""
     if url.startswith("sqlite"):
@@ -162,7 +179,7 @@ def create_engine(url: str, pool_size: int = 10) -> AsyncEngine:
             # Let SQLAlchemy, not the driver, start transactions (see _sqlite_begin).
             dbapi_conn.isolation_level = None
             cursor = dbapi_conn.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _use_wal(cursor)
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
