@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -19,7 +20,7 @@ from shared import __version__
 from shared.consumer import Handler
 from shared.database import BusTables
 from shared.errors import ErrorBody, install_error_handlers
-from shared.observability import RequestContextMiddleware, ServiceMetrics
+from shared.observability import RequestContextMiddleware, ServiceMetrics, scope_header
 from shared.outbox import UnitOfWork
 from shared.runtime import ServiceRuntime
 from shared.settings import ServiceSettings
@@ -35,6 +36,17 @@ class Health(BaseModel):
 class Readiness(BaseModel):
     status: str = Field(examples=["ready"])
     checks: dict[str, str] = Field(examples=[{"database": "ok", "broker": "ok", "consumer": "ok"}])
+
+
+# OpenAPI content of a route that can also answer a page (with ``Accept: text/html``).
+HTML_PAGE: dict[str, Any] = {
+    "content": {"text/html": {"example": "<!doctype html><html lang=zh-CN>…</html>"}}
+}
+
+
+def accepts_html(request: Request) -> bool:
+    """The client asked for a page (a browser opening a link), not JSON."""
+    return "text/html" in request.headers.get("accept", "")
 
 
 def runtime_of(request: Request) -> ServiceRuntime:
@@ -125,7 +137,7 @@ class RequestSizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers", [])).get(b"content-length", b"")
+        declared = scope_header(scope, "content-length") or ""
         if declared.isdigit() and int(declared) > self.max_bytes:
             body = ErrorBody(code="payload_too_large", message=self._refusal())
             response = JSONResponse(body.model_dump(exclude_none=True), status_code=413)

@@ -170,7 +170,7 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = _header(scope, CORRELATION_HEADER)
+        incoming = scope_header(scope, CORRELATION_HEADER)
         try:
             cid = uuid.UUID(incoming) if incoming else uuid.uuid4()
         except ValueError:
@@ -202,7 +202,8 @@ class RequestContextMiddleware:
             correlation_id_var.reset(token)
 
 
-def _header(scope: Scope, name: str) -> str | None:
+def scope_header(scope: Scope, name: str) -> str | None:
+    """A request header from an ASGI scope (None when absent)."""
     wanted = name.encode()
     for key, value in scope.get("headers", []):
         if key.lower() == wanted:

@@ -25,7 +25,7 @@ from services.analytics.schemas import (
 from shared.auth import require_roles
 from shared.errors import ApiError, error_responses
 from shared.events import Category, Channel, Priority, utcnow
-from shared.http import read_session
+from shared.http import HTML_PAGE, accepts_html, read_session
 
 router = APIRouter(prefix="/v1")
 
@@ -196,16 +196,14 @@ async def summary(
 def _wants_html(request: Request, format: str | None) -> bool:
     if format is not None:
         return format == "html"
-    return "text/html" in request.headers.get("accept", "")
+    return accepts_html(request)
 
 
 def _today() -> date:
     return utcnow().astimezone(REPORT_ZONE).date()
 
 
-_HTML_RESPONSE: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/html": {"example": "<!doctype html><html lang=zh-CN>…</html>"}}}
-}
+_HTML_RESPONSE: dict[int | str, dict[str, Any]] = {200: HTML_PAGE}
 
 
 @router.get(

@@ -59,12 +59,10 @@ HEADINGS = {
 
 
 def ledger_row(fact: Any) -> LedgerRow:
+    # The projection stored subject and description masked already.
     row = LedgerRow.model_validate(fact)
-    # Customers type phone numbers into what they write: masked like the contact.
     if row.masked_contact:
         row.masked_contact = mask_contact(row.masked_contact)
-    if row.description:
-        row.description = mask_contact(row.description)
     return row
 
 
@@ -117,13 +115,19 @@ async def csv_stream(
         yield buffer.getvalue().encode()
 
 
+# Times go to the sheet in the team's zone (UTC+8), and their headings say so.
+_TIME_COLUMNS = frozenset(
+    c for c, f in LedgerRow.model_fields.items() if f.annotation in (datetime, datetime | None)
+)
+_XLSX_HEADINGS = [
+    f"{HEADINGS.get(c, c)}{'(UTC+8)' if c in _TIME_COLUMNS else ''} {c}" for c in LEDGER_COLUMNS
+]
+
+
 def xlsx_bytes(rows: list[LedgerRow]) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("台账 ledger")
-    times = {c for c, f in LedgerRow.model_fields.items() if "datetime" in str(f.annotation)}
-    sheet.append(
-        [f"{HEADINGS.get(c, c)}{'(UTC+8)' if c in times else ''} {c}" for c in LEDGER_COLUMNS]
-    )
+    sheet.append(_XLSX_HEADINGS)
     for row in rows:
         values = []
         for column in LEDGER_COLUMNS:

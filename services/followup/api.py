@@ -29,7 +29,7 @@ from services.followup.settings import FollowupSettings
 from shared.auth import Principal, require_roles
 from shared.errors import ApiError, ErrorBody, error_responses, not_found
 from shared.events import utcnow
-from shared.http import read_session, unit_of_work
+from shared.http import HTML_PAGE, accepts_html, read_session, unit_of_work
 from shared.outbox import UnitOfWork
 
 router = APIRouter(prefix="/v1", tags=["sla"])
@@ -102,16 +102,9 @@ _SURVEY_ERRORS = {
 }
 
 
-def _wants_html(request: Request) -> bool:
-    return "text/html" in request.headers.get("accept", "")
-
-
 def _refused(error: ApiError) -> HTMLResponse:
     """Why the link cannot be used, as a page, with the API's status."""
     return HTMLResponse(survey_page.refusal_page(error.code, error.message), error.status)
-
-
-_HTML = {"content": {"text/html": {"example": "<!doctype html><html lang=zh-CN>â€¦</html>"}}}
 
 
 @router.get(
@@ -121,7 +114,7 @@ _HTML = {"content": {"text/html": {"example": "<!doctype html><html lang=zh-CN>â
     summary="The survey behind a link: what the customer is asked (public; the token is the key)",
     description="JSON, or with `Accept: text/html` (a phone's browser opening the link) a "
     "small page with the questions as a form that posts to `/v1/surveys/{token}/form`.",
-    responses={200: _HTML, **_SURVEY_ERRORS},  # type: ignore[dict-item]
+    responses={200: HTML_PAGE, **_SURVEY_ERRORS},  # type: ignore[dict-item]
 )
 async def show_survey(
     request: Request,
@@ -132,10 +125,10 @@ async def show_survey(
     try:
         survey = await service.survey_for_token(session, settings, token, utcnow(), lock=False)
     except ApiError as error:
-        if not _wants_html(request):
+        if not accepts_html(request):
             raise
         return _refused(error)
-    if _wants_html(request):
+    if accepts_html(request):
         return HTMLResponse(survey_page.survey_form(QUESTIONS, f"{token}/form"))
     view = SurveyView(
         ticket_id=survey.ticket_id,
@@ -215,9 +208,9 @@ async def answer_survey(
         }
     },
     responses={
-        200: _HTML,
+        200: HTML_PAGE,
         **{
-            status: {**_HTML, "description": spec["description"]}
+            status: {**HTML_PAGE, "description": spec["description"]}
             for status, spec in _SURVEY_ERRORS.items()
         },
         # The size limit answers before the route, in JSON like every other service.

@@ -164,19 +164,41 @@ def _open_update_clock(
 
 
 def _start_cycle(
-    clock: SlaClock, at: datetime, due: datetime, settings: FollowupSettings, *, state: str
+    clock: SlaClock,
+    at: datetime,
+    due: datetime,
+    settings: FollowupSettings,
+    *,
+    state: str = "running",
+    paused: bool = False,
 ) -> None:
-    """Run ``clock`` again from ``at`` to ``due``: nothing paused, nothing fired yet."""
+    """Run ``clock`` again from ``at`` to ``due``: nothing fired yet, and no pause counted
+    (``paused``: waiting on the customer from ``at`` on)."""
     clock.started_at = at
     clock.base_due_at = due
     clock.paused_seconds = 0.0
-    clock.paused_at = None
+    clock.paused_at = at if paused else None
     clock.stopped_at = None
     clock.warned_at = None
     clock.breached_at = None
-    clock.state = state
+    clock.state = "paused" if paused else state
     _retime(clock, settings)
     _schedule(clock)
+
+
+def _next_update_cycle(
+    clock: SlaClock,
+    since: datetime,
+    settings: FollowupSettings,
+    *,
+    state: str = "running",
+    paused: bool = False,
+) -> None:
+    """The update clock's next day: the next customer-visible update is due a day after
+    ``since`` (an update, a missed deadline or a reopen), on the clock's calendar."""
+    calendar = domain.calendar_of(clock.calendar_spec)
+    due = domain.next_update_due(calendar, since, settings.update_interval)
+    _start_cycle(clock, since, due, settings, state=state, paused=paused)
 
 
 async def stop_clocks(
@@ -258,13 +280,7 @@ async def apply_progress(
                 and (at > update.started_at)
             ):
                 # The customer heard from us: the next update is due a day from now.
-                calendar = domain.calendar_of(update.calendar_spec)
-                paused_at = update.paused_at
-                due = domain.next_update_due(calendar, at, settings.update_interval)
-                _start_cycle(update, at, due, settings, state="running")
-                if paused_at is not None:  # still waiting on the customer
-                    update.paused_at, update.state = at, "paused"
-                    _schedule(update)
+                _next_update_cycle(update, at, settings, paused=update.paused_at is not None)
 
 
 async def fire_due_clocks(
@@ -307,10 +323,7 @@ async def fire_due_clocks(
                 SlaBreached(ticket_id=clock.ticket_id, occurred_at=now, data=data.model_copy())
             )
             if update:
-                calendar = domain.calendar_of(clock.calendar_spec)
-                missed = clock.due_at
-                due = domain.next_update_due(calendar, missed, settings.update_interval)
-                _start_cycle(clock, missed, due, settings, state="breached")
+                _next_update_cycle(clock, clock.due_at, settings, state="breached")
                 continue
         _schedule(clock)
     return len(claimed)
@@ -337,11 +350,10 @@ async def reopen_ticket(
     calendar = domain.calendar_of(resolution.calendar_spec)
     if resolution.started_at is not None and resolution.base_due_at is not None:
         due = domain.reopened_due(calendar, resolution.started_at, resolution.base_due_at, at)
-        _start_cycle(resolution, at, due, settings, state="running")
+        _start_cycle(resolution, at, due, settings)
     update = clocks.get(ticket_id, "update")
     if update.started_at is not None:
-        due = domain.next_update_due(calendar, at, settings.update_interval)
-        _start_cycle(update, at, due, settings, state="running")
+        _next_update_cycle(update, at, settings)
     return True
 
 

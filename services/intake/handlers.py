@@ -89,7 +89,7 @@ async def on_tickets_retriaged(events: Sequence[Envelope], uow: UnitOfWork) -> N
 
 async def _keep_closed_at(pairs: Sequence[tuple[Envelope, Ticket]], _uow: UnitOfWork) -> None:
     for event, ticket in pairs:
-        if ticket.status == "closed":
+        if ticket.status in domain.CLOSED_STATUSES:
             ticket.closed_at = max(ticket.closed_at or event.occurred_at, event.occurred_at)
 
 

@@ -183,7 +183,7 @@ async def _attach(
 ) -> NewTicket:
     """A request that is not a new issue becomes a message on its open ticket (or on its
     ticket closed within the reopen window, which reopens it)."""
-    message_id = _record_message(
+    message = _record_message(
         uow,
         ticket,
         payload.channel,
@@ -193,7 +193,7 @@ async def _attach(
         idempotency_key=idempotency_key,
     )
     await uow.session.flush()
-    return NewTicket(ticket, deduplicated=True, message_id=message_id)
+    return NewTicket(ticket, deduplicated=True, message_id=message.message_id)
 
 
 def _record_message(
@@ -205,9 +205,9 @@ def _record_message(
     external_id: str | None = None,
     deduplicated: bool = False,
     idempotency_key: str | None = None,
-) -> uuid.UUID:
-    """Store a customer message on its ticket and emit ``ticket.message_added``; on a
-    closed ticket it asks follow-up to reopen it (``reopens``)."""
+) -> TicketMessageAddedData:
+    """Store a customer message on its ticket and emit ``ticket.message_added`` (returned);
+    on a closed ticket it asks follow-up to reopen it (``reopens``)."""
     now = utcnow()
     message_id = uuid.uuid4()
     reopens = ticket.status in domain.CLOSED_STATUSES
@@ -229,20 +229,16 @@ def _record_message(
         ),
         TimelineEntry(ticket_id=ticket.id, kind="customer_message", text=body, at=now),
     )
-    uow.emit(
-        TicketMessageAdded(
-            ticket_id=ticket.id,
-            data=TicketMessageAddedData(
-                message_id=message_id,
-                author="customer",
-                channel=channel,
-                body=body,
-                deduplicated=deduplicated,
-                reopens=reopens,
-            ),
-        )
+    data = TicketMessageAddedData(
+        message_id=message_id,
+        author="customer",
+        channel=channel,
+        body=body,
+        deduplicated=deduplicated,
+        reopens=reopens,
     )
-    return message_id
+    uow.emit(TicketMessageAdded(ticket_id=ticket.id, data=data))
+    return data
 
 
 async def _replay(uow: UnitOfWork, key: str) -> NewTicket | None:
@@ -530,8 +526,8 @@ async def add_customer_message(
             f"The ticket was closed more than {settings.reopen_window_days:g} days ago; "
             "open a new ticket for a new request.",
         )
-    reopens = ticket.status in domain.CLOSED_STATUSES
-    return _record_message(uow, ticket, payload.channel, payload.body), reopens
+    message = _record_message(uow, ticket, payload.channel, payload.body)
+    return message.message_id, message.reopens
 
 
 def normalise_identifier(kind: str, value: str, settings: IntakeSettings) -> str:

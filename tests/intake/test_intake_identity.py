@@ -370,6 +370,17 @@ async def test_email_reply_threads_onto_its_ticket(intake_db: IntakeStore) -> No
     assert [e.data.deduplicated for e in events] == [False, False]  # type: ignore[attr-defined]
 
 
+async def closed_days_ago(store: IntakeStore, ticket_id: uuid.UUID, days: float) -> None:
+    """As if follow-up's ticket.closed had arrived ``days`` ago."""
+    async with store.sessions() as session:
+        await session.execute(
+            sa.update(Ticket)
+            .where(Ticket.id == ticket_id)
+            .values(status="closed", closed_at=utcnow() - timedelta(days=days))
+        )
+        await session.commit()
+
+
 async def test_email_reply_after_closure_reopens_within_the_window_else_opens_a_ticket(
     intake_db: IntakeStore,
 ) -> None:
@@ -378,15 +389,6 @@ async def test_email_reply_after_closure_reopens_within_the_window_else_opens_a_
         intake_db,
         payload(channel="email", customer=mail, email={"message_id": "<c1@example.com>"}),
     )
-
-    async def closed(days_ago: float) -> None:
-        async with intake_db.sessions() as session:
-            await session.execute(
-                sa.update(Ticket)
-                .where(Ticket.id == first.ticket.id)
-                .values(status="closed", closed_at=utcnow() - timedelta(days=days_ago))
-            )
-            await session.commit()
 
     def reply(n: int) -> TicketCreate:
         return payload(
@@ -397,13 +399,13 @@ async def test_email_reply_after_closure_reopens_within_the_window_else_opens_a_
             email={"message_id": f"<c{n}@example.com>", "in_reply_to": "<c1@example.com>"},
         )
 
-    await closed(2)
+    await closed_days_ago(intake_db, first.ticket.id, 2)
     again = await receive(intake_db, reply(2))
     assert again.ticket.id == first.ticket.id and again.deduplicated
     (added,) = await intake_db.events("ticket.message_added")
     assert added.data.reopens is True  # type: ignore[attr-defined]
 
-    await closed(30)
+    await closed_days_ago(intake_db, first.ticket.id, 30)
     late = await receive(intake_db, reply(3))
     assert late.ticket.id != first.ticket.id and not late.deduplicated
     assert await intake_db.count(Ticket) == 2
@@ -417,17 +419,8 @@ async def test_message_soon_after_closure_reopens_later_one_is_refused(
     settings = IntakeSettings(api_keys={}, reopen_window_days=7)
     first = await receive(intake_db, payload())
 
-    async def close(days_ago: float) -> None:
-        async with intake_db.sessions() as session:
-            await session.execute(
-                sa.update(Ticket)
-                .where(Ticket.id == first.ticket.id)
-                .values(status="closed", closed_at=utcnow() - timedelta(days=days_ago))
-            )
-            await session.commit()
-
     # Closed eight days ago: refused, nothing written.
-    await close(8)
+    await closed_days_ago(intake_db, first.ticket.id, 8)
     async with intake_db.uow() as uow:
         with pytest.raises(ApiError) as caught:
             await service.add_customer_message(
@@ -438,7 +431,7 @@ async def test_message_soon_after_closure_reopens_later_one_is_refused(
     assert await intake_db.events("ticket.message_added") == []
 
     # Closed six days ago: the message reopens it, once.
-    await close(6)
+    await closed_days_ago(intake_db, first.ticket.id, 6)
     for body in ("还是不行", "再问一次"):
         async with intake_db.uow() as uow:
             await service.add_customer_message(
