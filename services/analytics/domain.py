@@ -8,30 +8,18 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from shared.calendar import BusinessCalendar, business_time_between
+from shared.vocabulary import TICKET_STATUSES
 
-# How far along the lifecycle each state is; it breaks ties between events of the
-# same instant. A ticket's state is that of its latest state-changing event.
-STATE_RANK = {
-    "new": 0,
-    "received": 1,
-    "triaged": 2,
-    "queued": 3,
-    "assigned": 4,
-    "in_progress": 5,
-    "reopened": 6,
-    "resolved": 7,
-    "closed": 8,
-}
-STATES = tuple(STATE_RANK)
-OPEN_STATES = ("new", "received", "triaged", "queued", "assigned", "in_progress", "reopened")
-DONE_STATES = ("resolved", "closed")
+# A ticket's state is that of its latest state-changing event; the lifecycle order
+# (shared.vocabulary.TICKET_STATUSES) breaks ties between events of the same instant.
+STATES = TICKET_STATUSES.keys
 
 # A resolution code with this prefix says the answer came from the knowledge base.
 KB_RESOLUTION_PREFIX = "kb"
 
 
 def advanced_state(current: str, new: str) -> str:
-    return new if STATE_RANK.get(new, -1) > STATE_RANK.get(current, -1) else current
+    return new if TICKET_STATUSES.rank(new) > TICKET_STATUSES.rank(current) else current
 
 
 class Stateful(Protocol):
@@ -49,7 +37,7 @@ def move_state(fact: Stateful, new: str, at: datetime) -> None:
     if (
         fact.state_at is None
         or at > fact.state_at
-        or (at == fact.state_at and STATE_RANK.get(new, -1) > STATE_RANK.get(fact.state, -1))
+        or (at == fact.state_at and TICKET_STATUSES.rank(new) > TICKET_STATUSES.rank(fact.state))
     ):
         fact.state, fact.state_at = new, at
 

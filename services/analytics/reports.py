@@ -29,16 +29,8 @@ from services.analytics.schemas import (
     Trend,
     WeeklyReport,
 )
+from shared.vocabulary import CATEGORIES
 
-CATEGORY_NAMES = {
-    "inquiry": "咨询",
-    "complaint": "投诉",
-    "fault": "故障",
-    "suggestion": "建议",
-    "after_sales": "售后",
-    "customization": "定制",
-    "": "未分类",
-}
 # Which department hears about the problems each team handled.
 DEPARTMENTS = {
     "logistics": ("logistics", "物流部"),
@@ -170,7 +162,7 @@ def keywords_by_category(rows: Sequence[Any], top: int = TOP) -> list[CategoryKe
             out.append(
                 CategoryKeywords(
                     category=category or "unknown",
-                    name=CATEGORY_NAMES.get(category, category),
+                    name=CATEGORIES.label(category) if category else "未分类",
                     tickets=sum(1 for r in rows if (r.category or "") == category),
                     keywords=words,
                 )

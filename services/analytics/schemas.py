@@ -4,23 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.events import Category, Channel, Priority
+from shared.events import Category, Priority
+from shared.vocabulary import TicketStatus
 
-State = Literal[
-    "new",
-    "received",
-    "triaged",
-    "queued",
-    "assigned",
-    "in_progress",
-    "reopened",
-    "resolved",
-    "closed",
-]
+State = TicketStatus
 
 
 class LedgerRow(BaseModel):
@@ -83,7 +73,7 @@ class LedgerFilters(BaseModel):
 
     since: datetime | None = None
     until: datetime | None = None
-    channel: Channel | None = None
+    channel: str | None = None  # open: tickets from a channel added later are filtered too
     category: Category | None = None
     priority: Priority | None = None
     team: str | None = None

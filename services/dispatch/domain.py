@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol, TypeVar
 
+from shared.vocabulary import CHAT_CHANNELS
+
 
 @dataclass(frozen=True)
 class TeamSpec:
@@ -46,11 +48,9 @@ class Candidate(Protocol):
 
 C = TypeVar("C", bound=Candidate)
 
-# Channels whose tickets are live chats (SPEC §1: web and app chat, mini-program).
-CHAT_CHANNELS = frozenset({"web_chat", "app", "mini_program"})
-
 
 def is_chat(channel: str | None) -> bool:
+    """Chats (web and app chat, mini-program, social messages) may have their own capacity."""
     return channel in CHAT_CHANNELS
 
 
@@ -133,7 +133,6 @@ VISIT_CATEGORIES = frozenset({"fault", "after_sales"})
 AGENT_STATUSES = ("online", "away", "offline")
 MAX_SKILL_LEVEL = 5
 DEFAULT_SKILL_LEVEL = 1
-PRIORITY_ORDER = {"P0": 0, "P1": 1, "P2": 2}
 
 
 def action_refusal(action: str, state: str) -> str | None:

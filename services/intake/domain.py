@@ -7,23 +7,15 @@ import hmac
 import re
 import secrets
 from datetime import datetime, timedelta, tzinfo
-from typing import Any, Literal
+from typing import Any
 
 import phonenumbers
 from rapidfuzz import fuzz
 
-Language = Literal["zh", "en"]
+from shared import vocabulary
+from shared.vocabulary import CATEGORIES, CHAT_CHANNELS, TICKET_STATUSES
 
-# A ticket only moves forward through these, whatever order the events arrive in.
-STATUS_RANK = {
-    "received": 0,
-    "triaged": 1,
-    "queued": 2,
-    "assigned": 3,
-    "reopened": 3,
-    "resolved": 4,
-    "closed": 5,
-}
+Language = vocabulary.Language
 
 ACKNOWLEDGEMENT = {
     "zh": "您好,您的需求已受理,工单号 {ticket_no}。我们会尽快安排专人处理,请留意后续通知。",
@@ -84,7 +76,7 @@ def masked_contact(phone: str | None, email: str | None) -> str | None:
     return None
 
 
-def customer_type(is_vip: bool, previous_tickets: int) -> Literal["new", "returning", "vip"]:
+def customer_type(is_vip: bool, previous_tickets: int) -> vocabulary.CustomerType:
     if is_vip:
         return "vip"
     return "returning" if previous_tickets > 0 else "new"
@@ -98,44 +90,25 @@ def acknowledgement(ticket_no: str, language: Language) -> str:
     return ACKNOWLEDGEMENT[language].format(ticket_no=ticket_no)
 
 
-CATEGORY_NAMES = {
-    "zh": {
-        "inquiry": "咨询",
-        "complaint": "投诉",
-        "fault": "故障报修",
-        "suggestion": "建议",
-        "after_sales": "售后服务",
-        "customization": "定制需求",
-    },
-    "en": {
-        "inquiry": "inquiry",
-        "complaint": "complaint",
-        "fault": "fault",
-        "suggestion": "suggestion",
-        "after_sales": "after-sales",
-        "customization": "customization",
-    },
-}
-
-
 def timeline_text(kind: str, language: Language, **params: str) -> str:
     """The customer's line for an event; categories and teams in the customer's words."""
     if "category" in params:
-        params["category"] = CATEGORY_NAMES[language].get(params["category"], params["category"])
+        params["category"] = CATEGORIES.label(params["category"], language)
     if "team" in params:
         params["team"] = team_name(params["team"], language)
     return TIMELINE_TEXT[kind][language].format(**params)
 
 
 def advances(current: str, new: str) -> bool:
+    """A ticket only moves forward in the lifecycle, whatever order the events arrive in."""
     if new == "reopened":  # back to work after a resolution, or a message soon after closing
-        return current in ("resolved", "closed")
-    return STATUS_RANK.get(new, -1) > STATUS_RANK.get(current, -1)
+        return current in vocabulary.DONE_STATUSES
+    return TICKET_STATUSES.rank(new) > TICKET_STATUSES.rank(current)
 
 
 # Statuses after which a ticket no longer takes de-duplicated requests or messages.
 CLOSED_STATUSES = ("closed",)
-DONE_STATUSES = ("resolved", "closed")
+DONE_STATUSES = tuple(sorted(vocabulary.DONE_STATUSES))
 
 
 def takes_messages(
@@ -281,9 +254,6 @@ def assignment_notice(
         return ASSIGNMENT_NOTICE_NO_TIME[language].format(ticket_no=ticket_no, team=name)
     when = when_text(respond_by, now, tz, language)
     return ASSIGNMENT_NOTICE[language].format(ticket_no=ticket_no, team=name, when=when)
-
-
-CHAT_CHANNELS = ("web_chat", "app", "mini_program", "social")
 
 
 def contact_route(

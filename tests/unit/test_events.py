@@ -22,6 +22,10 @@ from shared.events import (
     NotificationOutgoingData,
     SurveyAnswered,
     SurveyAnsweredData,
+    TeamCreated,
+    TeamData,
+    TeamDeleted,
+    TeamUpdated,
     TicketReceived,
     TicketReceivedData,
     TicketTriaged,
@@ -177,8 +181,36 @@ def test_missing_type_and_invalid_data_are_rejected() -> None:
         parse_event(json.dumps(survey))
     with pytest.raises(ValidationError):
         parse_event(b"not json")
-    with pytest.raises(ValidationError):
-        received(channel="fax")
+    # A channel key is open (a new channel is kept, see below) but never empty or long.
+    for channel in ("", "x" * 17):
+        with pytest.raises(ValidationError):
+            received(channel=channel)
+
+
+def test_an_unknown_channel_or_team_is_kept_as_it_is() -> None:
+    """A gateway may bring a channel before every consumer knows it: the event parses."""
+    wire = json.loads(received().model_dump_json())
+    wire["data"]["channel"] = "fax"
+    parsed = parse_event(json.dumps(wire))
+    assert isinstance(parsed, TicketReceived) and parsed.data.channel == "fax"
+    wire = json.loads(triaged().model_dump_json())
+    wire["data"].update(channel="douyin", team="vip_desk")
+    again = parse_event(json.dumps(wire))
+    assert isinstance(again, TicketTriaged)
+    assert (again.data.channel, again.data.team) == ("douyin", "vip_desk")
+
+
+def test_team_announcements_are_keyed_by_team() -> None:
+    data = TeamData(key="vip_desk", name="VIP 专席", name_en="VIP desk", updated_at=NOW)
+    for cls, type_name in (
+        (TeamCreated, "team.created"),
+        (TeamUpdated, "team.updated"),
+        (TeamDeleted, "team.deleted"),
+    ):
+        event = parse_event(cls(producer="dispatch", data=data).model_dump_json())
+        assert isinstance(event, cls) and event.type == type_name
+        assert event.key() == "team:vip_desk"
+        assert Topics().for_event(event) == "sopdesk.dispatch"
 
 
 def test_every_event_class_is_in_the_union_once() -> None:
@@ -214,6 +246,9 @@ def test_every_event_class_is_in_the_union_once() -> None:
                 "compensation.requested",
                 "compensation.approved",
                 "compensation.rejected",
+                "team.created",
+                "team.updated",
+                "team.deleted",
             },
         ),
         (
