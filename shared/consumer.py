@@ -40,6 +40,7 @@ from pydantic import ValidationError
 from sqlalchemy import exc as sa_exc
 
 from shared.events import EVENT_TYPES, Envelope, Topics, utcnow
+from shared.kafka import retry_topic
 from shared.observability import ServiceMetrics, correlation_id_var, get_logger
 from shared.outbox import UnitOfWork
 from shared.tracing import carrier_from_headers, consuming
@@ -93,9 +94,11 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, TRANSIENT_ERRORS)
 
 
-def topics_for(handlers: Mapping[str, Handler], topics: Topics) -> list[str]:
-    """The topics to subscribe to: those carrying the handled event types."""
-    return sorted({topics.name(EVENT_TYPES[t].stream) for t in handlers})
+def topics_for(handlers: Mapping[str, Handler], topics: Topics, consumer: str) -> list[str]:
+    """The topics to subscribe to: those carrying the handled event types, and the
+    consumer's own retry topic (where ``sopdesk dlq redrive`` sends its dead letters)."""
+    lifecycle = {topics.name(EVENT_TYPES[t].stream) for t in handlers}
+    return sorted({*lifecycle, retry_topic(topics, consumer)})
 
 
 class _JoinListener(ConsumerRebalanceListener):
@@ -141,7 +144,7 @@ class EventConsumer:
         self._batch_size = batch_size
         self._max_attempts = max_attempts
         self._stopping = False
-        self.subscriptions = topics_for(handlers, topics)
+        self.subscriptions = topics_for(handlers, topics, name)
         self.joined = asyncio.Event()
         self.consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap_servers,

@@ -342,15 +342,45 @@ def dlq_show(
 @dlq_app.command("redrive")
 def dlq_redrive(
     consumer: Annotated[str, typer.Argument(callback=_consumer_arg)],
+    partition: Annotated[
+        int | None, typer.Option(help="Only this partition of the dead-letter topic")
+    ] = None,
+    offset: Annotated[
+        int | None,
+        typer.Option(help="Only the dead letter at this offset (of --partition, default 0)"),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List what would be sent, send nothing")
+    ] = False,
 ) -> None:
-    """Send a consumer's dead letters back to their origin topics, each once."""
+    """Send a consumer's dead letters back to that consumer alone (its retry topic), each once.
+
+    No other consumer of the origin topic sees them again.
+    """
     from sopdesk.operations import redrive
 
     with console.status("redriving …") as spinner:
-        sent = asyncio.run(
-            redrive(_ops_settings(), consumer, lambda n: spinner.update(f"redriven {n} …"))
+        done = asyncio.run(
+            redrive(
+                _ops_settings(),
+                consumer,
+                partition=partition,
+                offset=offset,
+                dry_run=dry_run,
+                progress=lambda n: spinner.update(f"redriven {n} …"),
+            )
         )
-    console.print(f"[green]{sent} dead letters sent back[/]")
+    for letter in done.letters:
+        console.print(
+            f"  {letter.partition}@{letter.offset} {letter.event_type} from {letter.origin}",
+            markup=False,
+        )
+    if dry_run:
+        console.print(
+            f"[yellow]dry run: {len(done.letters)} dead letters would go to {done.target}[/]"
+        )
+    else:
+        console.print(f"[green]{len(done.letters)} dead letters sent back[/] to {done.target}")
 
 
 @app.command()
@@ -363,19 +393,52 @@ def replay(
         datetime,
         typer.Option(help="Publish events written at or after this time (UTC if no offset)"),
     ],
+    topic: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Only this topic (repeatable; `notifications` or the full name). "
+            "Naming an external topic sends it."
+        ),
+    ] = None,
+    include_external: Annotated[
+        bool,
+        typer.Option(
+            "--include-external",
+            help="Also re-send to topics read outside sopdesk (notifications, team work orders)",
+        ),
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count what would be sent per topic, send nothing")
+    ] = False,
 ) -> None:
     """Publish again what a service's outbox recorded since a time, e.g. after the broker lost data.
 
-    Consumers drop what they already processed, so replaying too much is safe.
+    Consumers drop what they already processed, so replaying too much is safe for them.
+    Gateways and teams act on what they read (an SMS, a work order), so notifications
+    and assignment topics are left out unless named with --topic or --include-external.
     """
     from sopdesk.operations import replay as run_replay
 
     moment = since if since.tzinfo else since.replace(tzinfo=UTC)
     with console.status("replaying …") as spinner:
-        sent = asyncio.run(
-            run_replay(service, moment, lambda n, total: spinner.update(f"replayed {n}/{total} …"))
+        done = asyncio.run(
+            run_replay(
+                service,
+                moment,
+                only_topics=topic or (),
+                include_external=include_external,
+                dry_run=dry_run,
+                progress=lambda n, total: spinner.update(f"replayed {n}/{total} …"),
+            )
         )
-    console.print(f"[green]{sent} events of {service} published again[/]")
+    for name, count in sorted(done.sent.items()):
+        console.print(f"  {name}: {count}")
+    for name, count in sorted(done.skipped_external.items()):
+        console.print(f"  {name}: {count} left out (external; --topic {name} sends them)")
+    if dry_run:
+        console.print(f"[yellow]dry run: {done.total} events of {service} would be published[/]")
+    else:
+        console.print(f"[green]{done.total} events of {service} published again[/]")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,7 +22,13 @@ from aiokafka.structs import OffsetAndMetadata
 
 from shared.database import create_engine
 from shared.events import Topics
-from shared.kafka import ensure_topics, make_producer, standard_topics
+from shared.kafka import (
+    ensure_topics,
+    external_topic,
+    make_producer,
+    retry_topic,
+    standard_topics,
+)
 from shared.observability import mask_contact
 from shared.settings import ServiceSettings
 from sopdesk.catalogue import SERVICE_NAMES, entry
@@ -34,8 +41,11 @@ def all_topics(settings: ServiceSettings, teams: Iterable[str]) -> list[str]:
     topics = Topics(settings.topic_prefix)
     names = set(standard_topics(settings))
     names.update(topics.dlq(name) for name in SERVICE_NAMES)
+    names.update(retry_topic(topics, name) for name in SERVICE_NAMES)
     names.update(topics.assignments(team) for team in teams)
-    names.discard(topics.dlq(settings.service_name))  # the placeholder "service" name
+    # The placeholder "service" name of settings without a service.
+    names.discard(topics.dlq(settings.service_name))
+    names.discard(retry_topic(topics, settings.service_name))
     return sorted(names)
 
 
@@ -141,88 +151,182 @@ async def dead_letters(settings: ServiceSettings, consumer: str) -> list[DeadLet
             done[p] = committed or 0
     async with _reader(settings) as reader:
         records = await _read_all(reader, topic)
-    letters = []
-    for tp, record in records:
-        letters.append(
-            DeadLetter(
-                consumer=consumer,
-                partition=tp.partition,
-                offset=record.offset,
-                key=record.key.decode(errors="replace") if record.key else None,
-                value=mask_contact(record.value.decode(errors="replace")),
-                headers={k: mask_contact(v) for k, v in _decode_headers(record.headers).items()},
-                redriven=record.offset < done.get(tp.partition, 0),
-            )
-        )
+    letters = [_letter(consumer, tp, record, done) for tp, record in records]
     return sorted(letters, key=lambda d: (d.partition, d.offset))
 
 
-async def redrive(
-    settings: ServiceSettings, consumer: str, progress: Callable[[int], None] | None = None
-) -> int:
-    """Publish the consumer's not-yet-redriven dead letters back to their origin topics.
+@dataclass
+class Redrive:
+    """What a redrive sent (or, on a dry run, would send) and where."""
 
-    Progress is kept as the committed offsets of a redrive consumer group, so a
-    second redrive sends nothing twice. The consumer's inbox makes a redelivery of
-    an event that did get processed harmless.
+    target: str
+    letters: list[DeadLetter]
+    dry_run: bool
+
+
+async def redrive(
+    settings: ServiceSettings,
+    consumer: str,
+    *,
+    partition: int | None = None,
+    offset: int | None = None,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> Redrive:
+    """Send the consumer's not-yet-redriven dead letters to its own retry topic.
+
+    Only that consumer reads its retry topic, so no other consumer of the origin
+    topic sees the event again. Progress is kept as the committed offsets of a
+    redrive consumer group, so a second redrive sends nothing twice. ``partition``
+    narrows to one partition; ``offset`` (with ``partition``, default 0) picks one
+    letter, already redriven or not; it is remembered as redriven only when it is
+    the next in line, and a repeat is dropped by the consumer's inbox anyway.
     """
     topics = Topics(settings.topic_prefix)
     topic = topics.dlq(consumer)
-    producer = make_producer(settings)
-    await producer.start()
-    sent = 0
+    target = retry_topic(topics, consumer)
+    if offset is not None and partition is None:
+        partition = 0
+    chosen: list[tuple[TopicPartition, Record]] = []
+    producer = None if dry_run else make_producer(settings)
+    if producer is not None:
+        await producer.start()
     try:
         async with _reader(settings, _redrive_group(topics, consumer)) as reader:
             await reader.topics()
             parts = reader.partitions_for_topic(topic) or set()
-            start = {}
-            for p in parts:
-                start[p] = (await reader.committed(TopicPartition(topic, p))) or 0
-            records = await _read_all(reader, topic, start)
-            for tp, record in records:
-                headers = _decode_headers(record.headers)
-                origin = headers.get("dlq.origin_topic")
-                if origin:
-                    kept = [(k, v) for k, v in (record.headers or ()) if not k.startswith("dlq.")]
-                    await producer.send_and_wait(
-                        origin, value=record.value, key=record.key, headers=kept
-                    )
-                    sent += 1
-                    if progress:
-                        progress(sent)
-                await reader.commit({tp: OffsetAndMetadata(record.offset + 1, "")})
+            done = {p: (await reader.committed(TopicPartition(topic, p))) or 0 for p in parts}
+            start = dict(done) if offset is None else {p: 0 for p in parts}
+            for tp, record in await _read_all(reader, topic, start):
+                if partition is not None and tp.partition != partition:
+                    continue
+                if offset is not None and record.offset != offset:
+                    continue
+                chosen.append((tp, record))
+            for sent, (tp, record) in enumerate(chosen, 1):
+                if producer is None:
+                    break
+                kept = [(k, v) for k, v in (record.headers or ()) if not k.startswith("dlq.")]
+                kept.append(("redriven_from", f"{topic}[{tp.partition}]@{record.offset}".encode()))
+                await producer.send_and_wait(
+                    target, value=record.value, key=record.key, headers=kept
+                )
+                if progress:
+                    progress(sent)
+                if record.offset == done.get(tp.partition, 0):
+                    done[tp.partition] = record.offset + 1
+                    await reader.commit({tp: OffsetAndMetadata(record.offset + 1, "")})
     finally:
-        await producer.stop()
-    return sent
+        if producer is not None:
+            await producer.stop()
+    letters = [_letter(consumer, tp, record, done) for tp, record in chosen]
+    return Redrive(target=target, letters=letters, dry_run=dry_run)
+
+
+def _letter(consumer: str, tp: TopicPartition, record: Record, done: dict[int, int]) -> DeadLetter:
+    return DeadLetter(
+        consumer=consumer,
+        partition=tp.partition,
+        offset=record.offset,
+        key=record.key.decode(errors="replace") if record.key else None,
+        value=mask_contact(record.value.decode(errors="replace")),
+        headers={k: mask_contact(v) for k, v in _decode_headers(record.headers).items()},
+        redriven=record.offset < done.get(tp.partition, 0),
+    )
 
 
 # --------------------------------------------------------------------------- replay
 
 
+@dataclass
+class Replay:
+    """Events a replay published (or, on a dry run, would publish), and what it left out."""
+
+    sent: Counter[str] = field(default_factory=Counter)
+    skipped_external: Counter[str] = field(default_factory=Counter)
+    dry_run: bool = False
+
+    @property
+    def total(self) -> int:
+        return sum(self.sent.values())
+
+
+def _topic_filter(
+    outbox: sa.Table, topics: Topics, only: Sequence[str], include_external: bool
+) -> sa.ColumnElement[bool]:
+    """Which outbox rows to send: the topics asked for, else all but external ones.
+
+    External topics (notifications, team work orders) are read by gateways and teams,
+    which act on what they get (an SMS, a work order); naming one counts as asking.
+    """
+    if only:
+        return outbox.c.topic.in_([_full_topic(topics, name) for name in only])
+    if include_external:
+        return sa.true()
+    return sa.and_(
+        outbox.c.topic != topics.notifications,
+        outbox.c.topic.not_like(topics.name("assignments.") + "%"),
+    )
+
+
+def _full_topic(topics: Topics, name: str) -> str:
+    """``notifications`` and ``sopdesk.notifications`` both name the topic."""
+    return name if name.startswith(topics.prefix + ".") else topics.name(name)
+
+
 async def replay(
     service: str,
     since: datetime,
+    *,
+    only_topics: Sequence[str] = (),
+    include_external: bool = False,
+    dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
     batch_size: int = 500,
-) -> int:
+) -> Replay:
     """Publish again every event the service's outbox recorded since ``since``.
 
     For when the broker lost data. Rows are sent in outbox order with their
-    original key and headers; consumers drop what they already processed.
+    original key, headers and event id; consumers drop what they already processed.
+    Topics read outside sopdesk are left out unless asked for (see ``_topic_filter``).
     """
     settings = entry(service).settings_class()
-    bus = entry(service).bus
+    topics = Topics(settings.topic_prefix)
+    outbox = entry(service).bus.outbox
     engine = create_engine(settings.resolved_database_url)
     producer = make_producer(settings)
-    await producer.start()
-    sent = 0
+    chosen = _topic_filter(outbox, topics, only_topics, include_external)
+    result = Replay(dry_run=dry_run)
+    started = False
     try:
-        outbox = bus.outbox
         async with engine.connect() as conn:
+            per_topic = (
+                await conn.execute(
+                    sa.select(outbox.c.topic, sa.func.count())
+                    .where(outbox.c.created_at >= since)
+                    .group_by(outbox.c.topic)
+                )
+            ).all()
+            for topic, count in per_topic:
+                if only_topics or include_external or not external_topic(topics, topic):
+                    continue
+                result.skipped_external[topic] = int(count)
+            if dry_run:
+                counts = await conn.execute(
+                    sa.select(outbox.c.topic, sa.func.count())
+                    .where(outbox.c.created_at >= since, chosen)
+                    .group_by(outbox.c.topic)
+                )
+                result.sent.update({topic: int(count) for topic, count in counts})
+                return result
             total = int(
-                await conn.scalar(sa.select(sa.func.count()).where(outbox.c.created_at >= since))
+                await conn.scalar(
+                    sa.select(sa.func.count()).where(outbox.c.created_at >= since, chosen)
+                )
                 or 0
             )
+            await producer.start()
+            started = True
             last_id = 0
             while True:
                 rows = (
@@ -234,7 +338,7 @@ async def replay(
                             outbox.c.payload,
                             outbox.c.headers,
                         )
-                        .where(outbox.c.created_at >= since, outbox.c.id > last_id)
+                        .where(outbox.c.created_at >= since, outbox.c.id > last_id, chosen)
                         .order_by(outbox.c.id)
                         .limit(batch_size)
                     )
@@ -242,14 +346,15 @@ async def replay(
                 if not rows:
                     break
                 await _send_with_retries(producer, rows)
-                sent += len(rows)
+                result.sent.update(row.topic for row in rows)
                 last_id = rows[-1].id
                 if progress:
-                    progress(sent, total)
+                    progress(result.total, total)
     finally:
-        await producer.stop()
+        if started:
+            await producer.stop()
         await engine.dispose()
-    return sent
+    return result
 
 
 async def _send_with_retries(

@@ -39,9 +39,13 @@ def test_invalidated_connection_is_transient() -> None:
     assert is_transient(exc)
 
 
-def test_subscriptions_follow_the_handled_types() -> None:
+def test_subscriptions_follow_the_handled_types_plus_the_own_retry_topic() -> None:
     handlers = {"ticket.received": noop, "ticket.triaged": noop, "ticket.retriaged": noop}
-    assert topics_for(handlers, Topics("p")) == ["p.intake", "p.triage"]
+    assert topics_for(handlers, Topics("p"), "dispatch") == [
+        "p.intake",
+        "p.retry.dispatch",
+        "p.triage",
+    ]
 
 
 async def test_handlers_for_unknown_types_are_refused() -> None:

@@ -1,0 +1,298 @@
+"""Redrive and replay reach only what they target (issue 15), on the real broker.
+
+A redrive goes to the consumer's own retry topic, so the other consumers of the
+origin topic never see the event again; a replay leaves out the topics read
+outside sopdesk (notifications, team work orders) unless asked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from typer.testing import CliRunner
+
+from services.triage.app import MIGRATIONS as TRIAGE_MIGRATIONS
+from services.triage.models import BUS as TRIAGE_BUS
+from shared.consumer import EventConsumer, each
+from shared.database import create_engine, session_factory
+from shared.events import TicketReceived, TicketReceivedData, Topics
+from shared.kafka import ensure_topics, make_producer, retry_topic
+from shared.migrations import upgrade
+from shared.observability import ServiceMetrics
+from shared.outbox import UnitOfWork
+from shared.settings import ServiceSettings
+from sopdesk.cli import app
+from sopdesk.operations import dead_letters, redrive
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def ops_env(broker: str, topic_prefix: str, monkeypatch: pytest.MonkeyPatch) -> ServiceSettings:
+    monkeypatch.setenv("SOPDESK_KAFKA_BOOTSTRAP_SERVERS", broker)
+    monkeypatch.setenv("SOPDESK_TOPIC_PREFIX", topic_prefix)
+    monkeypatch.setenv("SOPDESK_TOPIC_PARTITIONS", "2")
+    monkeypatch.setenv("COLUMNS", "250")
+    return ServiceSettings()
+
+
+def _invoke(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+async def _read(settings: ServiceSettings, topic: str) -> list[ConsumerRecord[bytes, bytes]]:
+    """Everything on a topic, read until it stays quiet for a second."""
+    reader = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, auto_offset_reset="earliest"
+    )
+    await reader.start()
+    try:
+        await reader.topics()
+        tps = [TopicPartition(topic, p) for p in reader.partitions_for_topic(topic) or ()]
+        if not tps:
+            return []  # no such topic: nothing was sent there
+        reader.assign(tps)
+        await reader.seek_to_beginning(*tps)
+        records: list[ConsumerRecord[bytes, bytes]] = []
+        quiet = 0
+        while quiet < 5:
+            batch = await reader.getmany(timeout_ms=200)
+            quiet = 0 if batch else quiet + 1
+            for items in batch.values():
+                records.extend(items)
+        return records
+    finally:
+        await reader.stop()
+
+
+def _ticket_received() -> TicketReceived:
+    return TicketReceived(
+        ticket_id=uuid.uuid4(),
+        correlation_id=uuid.uuid4(),
+        producer="intake",
+        data=TicketReceivedData(
+            ticket_no=f"T-{uuid.uuid4().hex[:6]}",
+            channel="phone",
+            customer_id=uuid.uuid4(),
+            customer_type="new",
+            subject="产品无法启动",
+            description="开机后黑屏",
+            received_at=datetime.now(UTC),
+        ),
+    )
+
+
+@contextlib.asynccontextmanager
+async def _triage_consumer(
+    settings: ServiceSettings, url: str, seen: list[uuid.UUID], fail: set[uuid.UUID]
+) -> AsyncIterator[EventConsumer]:
+    """A real consumer named triage on a migrated triage store; its handler fails on ``fail``."""
+    engine = create_engine(url)
+    sessions = session_factory(engine)
+    topics = Topics(settings.topic_prefix)
+    producer = make_producer(settings)
+    await producer.start()
+
+    async def handle(event: Any, uow: UnitOfWork) -> None:
+        if event.event_id in fail:
+            raise ValueError(f"cannot route {event.event_id}")
+        seen.append(event.event_id)  # also from a batch rolled back: compare as sets
+
+    consumer = EventConsumer(
+        name="triage",
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        topics=topics,
+        handlers={"ticket.received": each(handle)},
+        unit_of_work=lambda: UnitOfWork(sessions, TRIAGE_BUS.outbox, topics, "triage"),
+        inbox=TRIAGE_BUS.inbox,
+        dlq_producer=producer,
+        metrics=ServiceMetrics("triage"),
+        session_timeout_ms=6000,
+        fetch_max_wait_ms=20,
+    )
+    await consumer.start()
+    task = asyncio.create_task(consumer.run())
+    try:
+        yield consumer
+    finally:
+        consumer.stop()
+        await asyncio.wait_for(task, 10)
+        await consumer.close()
+        await producer.stop()
+        await engine.dispose()
+
+
+async def _until(probe: Any, timeout: float = 30.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await probe():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.2)
+
+
+async def test_redrive_reaches_only_the_consumer_that_failed(
+    ops_env: ServiceSettings, tmp_path: Path
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'triage.db'}"
+    # Both run an event loop of their own.
+    await asyncio.to_thread(upgrade, TRIAGE_MIGRATIONS, url)
+    topics = Topics(ops_env.topic_prefix)
+    await asyncio.to_thread(_invoke, "topics")
+    poison, fine = _ticket_received(), _ticket_received()
+    seen: list[uuid.UUID] = []
+    producer = make_producer(ops_env)
+    await producer.start()
+    try:
+        for event in (poison, fine):
+            await producer.send_and_wait(
+                topics.intake, value=event.model_dump_json().encode(), key=event.key().encode()
+            )
+        fail = {poison.event_id}
+        async with _triage_consumer(ops_env, url, seen, fail):
+
+            async def dead_lettered() -> bool:
+                return len(await dead_letters(ops_env, "triage")) == 1 and fine.event_id in seen
+
+            await _until(dead_lettered)
+            # Fixed: a dry run lists the letter and sends nothing.
+            fail.clear()
+            dry = await asyncio.to_thread(_invoke, "dlq", "redrive", "triage", "--dry-run")
+            assert "1 dead letters would go to" in dry and "ticket.received" in dry
+            await asyncio.sleep(1.0)
+            assert set(seen) == {fine.event_id}
+
+            out = await asyncio.to_thread(_invoke, "dlq", "redrive", "triage")
+            assert f"1 dead letters sent back to {retry_topic(topics, 'triage')}" in out
+
+            async def applied() -> bool:
+                return set(seen) == {fine.event_id, poison.event_id}
+
+            await _until(applied)
+    finally:
+        await producer.stop()
+    # The origin topic holds only the two original messages: followup and analytics,
+    # which read it too, were not given the poison event a second time.
+    assert len(await _read(ops_env, topics.intake)) == 2
+    (redriven,) = await _read(ops_env, retry_topic(topics, "triage"))
+    assert json.loads(redriven.value)["event_id"] == str(poison.event_id)
+    headers = dict(redriven.headers)
+    assert not any(k.startswith("dlq.") for k in headers)
+    assert headers["redriven_from"].startswith(topics.dlq("triage").encode())
+    assert "0 dead letters sent back" in await asyncio.to_thread(
+        _invoke, "dlq", "redrive", "triage"
+    )
+
+
+async def _dead_letters_by_hand(settings: ServiceSettings, n: int) -> None:
+    """``n`` dead letters on partition 0 of triage's dead-letter topic."""
+    topics = Topics(settings.topic_prefix)
+    await ensure_topics(settings, [topics.dlq("triage"), retry_topic(topics, "triage")])
+    producer = make_producer(settings)
+    await producer.start()
+    try:
+        for i in range(n):
+            body = {"type": "ticket.received", "event_id": str(uuid.uuid4()), "n": i}
+            await producer.send_and_wait(
+                topics.dlq("triage"),
+                value=json.dumps(body).encode(),
+                key=b"k",
+                partition=0,
+                headers=[("dlq.origin_topic", topics.intake.encode()), ("dlq.error", b"boom")],
+            )
+    finally:
+        await producer.stop()
+
+
+def _numbers(records: Sequence[ConsumerRecord[bytes, bytes]]) -> list[int]:
+    return sorted(json.loads(r.value)["n"] for r in records)
+
+
+async def test_redrive_by_offset_sends_that_letter_only(ops_env: ServiceSettings) -> None:
+    topics = Topics(ops_env.topic_prefix)
+    await _dead_letters_by_hand(ops_env, 3)
+    one = await redrive(ops_env, "triage", partition=0, offset=1)
+    assert [(d.partition, d.offset) for d in one.letters] == [(0, 1)]
+    assert _numbers(await _read(ops_env, retry_topic(topics, "triage"))) == [1]
+    # Not next in line, so not remembered: the rest still counts as to do.
+    listed = {d.offset: d.redriven for d in await dead_letters(ops_env, "triage")}
+    assert listed == {0: False, 1: False, 2: False}
+
+    first = await redrive(ops_env, "triage", partition=0, offset=0)
+    assert [d.redriven for d in first.letters] == [True]
+    rest = await redrive(ops_env, "triage", dry_run=True)
+    assert [d.offset for d in rest.letters] == [1, 2]
+    assert _numbers(await _read(ops_env, retry_topic(topics, "triage"))) == [0, 1]
+    assert len((await redrive(ops_env, "triage")).letters) == 2
+    assert (await redrive(ops_env, "triage")).letters == []
+    assert _numbers(await _read(ops_env, retry_topic(topics, "triage"))) == [0, 1, 1, 2]
+    assert await _read(ops_env, topics.intake) == []
+
+
+def test_replay_leaves_external_topics_out_unless_asked(
+    ops_env: ServiceSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'triage.db'}"
+    monkeypatch.setenv("SOPDESK_DATABASE_URL", url)
+    upgrade(TRIAGE_MIGRATIONS, url)
+    topics = Topics(ops_env.topic_prefix)
+    _invoke("topics")
+    now = datetime.now(UTC)
+    written = {topics.triage: 2, topics.notifications: 3, topics.assignments("finance"): 1}
+
+    async def write_outbox() -> None:
+        engine = create_engine(url)
+        async with engine.begin() as conn:
+            await conn.execute(
+                sa.insert(TRIAGE_BUS.outbox),
+                [
+                    {
+                        "event_id": event_id,
+                        "topic": topic,
+                        "key": "ticket",
+                        "type": "x",
+                        "payload": json.dumps({"type": "x", "event_id": str(event_id)}),
+                        "headers": {},
+                        "created_at": now - timedelta(minutes=1),
+                        "published_at": now,
+                    }
+                    for topic, count in written.items()
+                    for event_id in (uuid.uuid4() for _ in range(count))
+                ],
+            )
+        await engine.dispose()
+
+    asyncio.run(write_outbox())
+    since = (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
+
+    dry = _invoke("replay", "triage", "--since", since, "--dry-run")
+    assert "dry run: 2 events of triage would be published" in dry
+    assert f"{topics.notifications}: 3 left out" in dry
+    assert asyncio.run(_read(ops_env, topics.triage)) == []
+
+    out = _invoke("replay", "triage", "--since", since)
+    assert "2 events of triage published again" in out
+    assert len(asyncio.run(_read(ops_env, topics.triage))) == 2
+    assert asyncio.run(_read(ops_env, topics.notifications)) == []
+    assert asyncio.run(_read(ops_env, topics.assignments("finance"))) == []
+
+    # Asked for by name: only that topic, once.
+    out = _invoke("replay", "triage", "--since", since, "--topic", "notifications")
+    assert "3 events of triage published again" in out
+    replayed = asyncio.run(_read(ops_env, topics.notifications))
+    assert len({json.loads(r.value)["event_id"] for r in replayed}) == 3
+    assert len(asyncio.run(_read(ops_env, topics.triage))) == 2
+
+    out = _invoke("replay", "triage", "--since", since, "--include-external")
+    assert "6 events of triage published again" in out
+    assert len(asyncio.run(_read(ops_env, topics.assignments("finance")))) == 1
