@@ -134,8 +134,8 @@ async def _triage_consumer(
         await engine.dispose()
 
 
-async def _until(probe: Any, timeout: float = 30.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
+async def _until(probe: Any, within: float = 30.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
     while not await probe():
         assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
         await asyncio.sleep(0.2)
