@@ -40,7 +40,6 @@ from pydantic import ValidationError
 from sqlalchemy import exc as sa_exc
 
 from shared.events import EVENT_TYPES, Envelope, Topics, utcnow
-from shared.kafka import retry_topic
 from shared.observability import ServiceMetrics, correlation_id_var, get_logger
 from shared.outbox import UnitOfWork
 from shared.tracing import carrier_from_headers, consuming
@@ -98,7 +97,7 @@ def topics_for(handlers: Mapping[str, Handler], topics: Topics, consumer: str) -
     """The topics to subscribe to: those carrying the handled event types, and the
     consumer's own retry topic (where ``sopdesk dlq redrive`` sends its dead letters)."""
     lifecycle = {topics.name(EVENT_TYPES[t].stream) for t in handlers}
-    return sorted({*lifecycle, retry_topic(topics, consumer)})
+    return sorted({*lifecycle, topics.retry(consumer)})
 
 
 class _JoinListener(ConsumerRebalanceListener):

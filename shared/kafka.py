@@ -27,17 +27,6 @@ def make_producer(settings: ServiceSettings) -> AIOKafkaProducer:
     )
 
 
-def retry_topic(topics: Topics, consumer: str) -> str:
-    """The topic only ``consumer`` reads besides its lifecycle topics: a dead-letter
-    redrive goes here, so no other consumer of the origin topic sees the event again."""
-    return topics.name(f"retry.{consumer}")
-
-
-def external_topic(topics: Topics, name: str) -> bool:
-    """A topic read outside sopdesk (gateways, teams' own tools): what they get, they act on."""
-    return name == topics.notifications or name.startswith(topics.name("assignments."))
-
-
 def standard_topics(settings: ServiceSettings) -> list[str]:
     """The lifecycle topics every service may touch, plus its own dead-letter and retry topics."""
     topics = Topics(settings.topic_prefix)
@@ -45,7 +34,7 @@ def standard_topics(settings: ServiceSettings) -> list[str]:
     return [
         *(topics.name(s) for s in Topics.STREAMS),
         topics.dlq(service),
-        retry_topic(topics, service),
+        topics.retry(service),
     ]
 
 

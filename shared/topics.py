@@ -1,5 +1,5 @@
 """Topic names under a configurable prefix: one per stream, one per team, one dead-letter
-topic per consumer."""
+and one retry topic per consumer."""
 
 from __future__ import annotations
 
@@ -46,6 +46,15 @@ class Topics:
 
     def dlq(self, consumer: str) -> str:
         return self.name(f"dlq.{consumer}")
+
+    def retry(self, consumer: str) -> str:
+        """The topic only ``consumer`` reads besides its lifecycle topics: a dead-letter
+        redrive goes here, so no other consumer of the origin topic sees the event again."""
+        return self.name(f"retry.{consumer}")
+
+    def is_external(self, topic: str) -> bool:
+        """Read outside sopdesk (gateways, teams' own tools), which act on what they get."""
+        return topic == self.notifications or topic.startswith(self.name("assignments."))
 
     def for_event(self, event: _Routed) -> str:
         return self.name(event.stream_name())

@@ -22,13 +22,7 @@ from aiokafka.structs import OffsetAndMetadata
 
 from shared.database import create_engine
 from shared.events import Topics
-from shared.kafka import (
-    ensure_topics,
-    external_topic,
-    make_producer,
-    retry_topic,
-    standard_topics,
-)
+from shared.kafka import ensure_topics, make_producer, standard_topics
 from shared.observability import mask_contact
 from shared.settings import ServiceSettings
 from sopdesk.catalogue import SERVICE_NAMES, entry
@@ -41,11 +35,11 @@ def all_topics(settings: ServiceSettings, teams: Iterable[str]) -> list[str]:
     topics = Topics(settings.topic_prefix)
     names = set(standard_topics(settings))
     names.update(topics.dlq(name) for name in SERVICE_NAMES)
-    names.update(retry_topic(topics, name) for name in SERVICE_NAMES)
+    names.update(topics.retry(name) for name in SERVICE_NAMES)
     names.update(topics.assignments(team) for team in teams)
     # The placeholder "service" name of settings without a service.
     names.discard(topics.dlq(settings.service_name))
-    names.discard(retry_topic(topics, settings.service_name))
+    names.discard(topics.retry(settings.service_name))
     return sorted(names)
 
 
@@ -184,7 +178,7 @@ async def redrive(
     """
     topics = Topics(settings.topic_prefix)
     topic = topics.dlq(consumer)
-    target = retry_topic(topics, consumer)
+    target = topics.retry(consumer)
     if offset is not None and partition is None:
         partition = 0
     chosen: list[tuple[TopicPartition, Record]] = []
@@ -308,7 +302,7 @@ async def replay(
                 )
             ).all()
             for topic, count in per_topic:
-                if only_topics or include_external or not external_topic(topics, topic):
+                if only_topics or include_external or not topics.is_external(topic):
                     continue
                 result.skipped_external[topic] = int(count)
             if dry_run:

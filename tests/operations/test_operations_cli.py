@@ -20,7 +20,7 @@ from services.triage.models import BUS as TRIAGE_BUS
 from shared.consumer import EventConsumer, each
 from shared.database import create_engine
 from shared.events import Topics
-from shared.kafka import make_producer, retry_topic
+from shared.kafka import make_producer
 from shared.migrations import upgrade
 from shared.observability import ServiceMetrics
 from shared.settings import ServiceSettings
@@ -157,7 +157,7 @@ def test_dead_letters_are_listed_shown_and_redriven_once(ops_env: ServiceSetting
     assert "13812345678" not in shown and "138****5678" in shown  # contacts masked
 
     assert "1 dead letters sent back" in _invoke("dlq", "redrive", "triage")
-    records = asyncio.run(_read(ops_env, retry_topic(topics, "triage"), 1))
+    records = asyncio.run(_read(ops_env, topics.retry("triage"), 1))
     assert len(records) == 1
     redriven = records[0]
     assert json.loads(redriven.value) == body

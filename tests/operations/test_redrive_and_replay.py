@@ -26,7 +26,7 @@ from services.triage.models import BUS as TRIAGE_BUS
 from shared.consumer import EventConsumer, each
 from shared.database import create_engine, session_factory
 from shared.events import TicketReceived, TicketReceivedData, Topics
-from shared.kafka import ensure_topics, make_producer, retry_topic
+from shared.kafka import ensure_topics, make_producer
 from shared.migrations import upgrade
 from shared.observability import ServiceMetrics
 from shared.outbox import UnitOfWork
@@ -173,7 +173,7 @@ async def test_redrive_reaches_only_the_consumer_that_failed(
             assert set(seen) == {fine.event_id}
 
             out = await asyncio.to_thread(_invoke, "dlq", "redrive", "triage")
-            assert f"1 dead letters sent back to {retry_topic(topics, 'triage')}" in out
+            assert f"1 dead letters sent back to {topics.retry('triage')}" in out
 
             async def applied() -> bool:
                 return set(seen) == {fine.event_id, poison.event_id}
@@ -184,7 +184,7 @@ async def test_redrive_reaches_only_the_consumer_that_failed(
     # The origin topic holds only the two original messages: followup and analytics,
     # which read it too, were not given the poison event a second time.
     assert len(await _read(ops_env, topics.intake)) == 2
-    (redriven,) = await _read(ops_env, retry_topic(topics, "triage"))
+    (redriven,) = await _read(ops_env, topics.retry("triage"))
     assert json.loads(redriven.value)["event_id"] == str(poison.event_id)
     headers = dict(redriven.headers)
     assert not any(k.startswith("dlq.") for k in headers)
@@ -197,7 +197,7 @@ async def test_redrive_reaches_only_the_consumer_that_failed(
 async def _dead_letters_by_hand(settings: ServiceSettings, n: int) -> None:
     """``n`` dead letters on partition 0 of triage's dead-letter topic."""
     topics = Topics(settings.topic_prefix)
-    await ensure_topics(settings, [topics.dlq("triage"), retry_topic(topics, "triage")])
+    await ensure_topics(settings, [topics.dlq("triage"), topics.retry("triage")])
     producer = make_producer(settings)
     await producer.start()
     try:
@@ -223,7 +223,7 @@ async def test_redrive_by_offset_sends_that_letter_only(ops_env: ServiceSettings
     await _dead_letters_by_hand(ops_env, 3)
     one = await redrive(ops_env, "triage", partition=0, offset=1)
     assert [(d.partition, d.offset) for d in one.letters] == [(0, 1)]
-    assert _numbers(await _read(ops_env, retry_topic(topics, "triage"))) == [1]
+    assert _numbers(await _read(ops_env, topics.retry("triage"))) == [1]
     # Not next in line, so not remembered: the rest still counts as to do.
     listed = {d.offset: d.redriven for d in await dead_letters(ops_env, "triage")}
     assert listed == {0: False, 1: False, 2: False}
@@ -232,10 +232,10 @@ async def test_redrive_by_offset_sends_that_letter_only(ops_env: ServiceSettings
     assert [d.redriven for d in first.letters] == [True]
     rest = await redrive(ops_env, "triage", dry_run=True)
     assert [d.offset for d in rest.letters] == [1, 2]
-    assert _numbers(await _read(ops_env, retry_topic(topics, "triage"))) == [0, 1]
+    assert _numbers(await _read(ops_env, topics.retry("triage"))) == [0, 1]
     assert len((await redrive(ops_env, "triage")).letters) == 2
     assert (await redrive(ops_env, "triage")).letters == []
-    assert _numbers(await _read(ops_env, retry_topic(topics, "triage"))) == [0, 1, 1, 2]
+    assert _numbers(await _read(ops_env, topics.retry("triage"))) == [0, 1, 1, 2]
     assert await _read(ops_env, topics.intake) == []
 
 
