@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import __version__
+from shared.auth import document_access
 from shared.consumer import Handler
 from shared.database import BusTables
 from shared.errors import ErrorBody, install_error_handlers
@@ -202,6 +203,7 @@ def create_service_app(
     )
     install_plumbing(app, settings, metrics)
     app.include_router(router)
+    document_access(app)
     if settings.tracing_endpoint:
         configure_tracing(settings.service_name, app, settings.tracing_endpoint)
     return app

@@ -12,6 +12,8 @@ from typing import Annotated, Any, ClassVar
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from shared.tokens import is_placeholder, load_private_key, load_public_key
+
 ROLES = ("gateway", "agent", "supervisor", "admin", "viewer")
 
 DEFAULT_PORTS = {
@@ -42,7 +44,14 @@ class ServiceSettings(BaseSettings):
     # Apache Kafka may enable this; the local Tansu broker rejects InitProducerId.
     kafka_enable_idempotence: bool = False
 
-    api_keys: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
+    # key -> role (older form), or key -> {"name", "scopes", "role"?} (shared/auth.py).
+    api_keys: Annotated[dict[str, Any], NoDecode] = Field(default_factory=dict)
+    # The PEM public key that checks people's access tokens (dispatch signs them).
+    # `sopdesk up` makes a key pair once per data directory; `serve` refuses to start
+    # without one. Empty: only API keys are accepted.
+    token_public_key: str = ""
+    # Clock skew tolerated on a token's expiry between machines.
+    token_leeway_seconds: float = Field(default=0.0, ge=0, le=30)
 
     host: str = "127.0.0.1"
     port: int = 0
@@ -77,9 +86,20 @@ class ServiceSettings(BaseSettings):
         if isinstance(value, str):
             value = json.loads(value) if value.strip() else {}
         if isinstance(value, dict):
-            unknown = sorted({role for role in value.values() if role not in ROLES})
+            roles = {spec if isinstance(spec, str) else spec.get("role") for spec in value.values()}
+            unknown = sorted(str(r) for r in roles - {*ROLES, None, "integration"})
             if unknown:
                 raise ValueError(f"unknown role(s) {unknown}; roles are {list(ROLES)}")
+            unnamed = [s for s in value.values() if isinstance(s, dict) and not s.get("name")]
+            if unnamed:
+                raise ValueError("a key given as an object needs a 'name' (used in audit)")
+        return value
+
+    @field_validator("token_public_key")
+    @classmethod
+    def _no_placeholder_key(cls, value: str) -> str:
+        if value and is_placeholder(value):
+            raise ValueError("token_public_key is a placeholder: set the real PEM public key")
         return value
 
     @property
@@ -93,3 +113,30 @@ class ServiceSettings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.resolved_database_url.startswith("sqlite")
+
+
+def token_key_problem(settings: ServiceSettings) -> str | None:
+    """Why this service may not start with its token keys, or None: every service needs
+    the public key, dispatch (which has ``token_private_key``) the matching private key."""
+    public = settings.token_public_key
+    if not public.strip() or is_placeholder(public):
+        return (
+            "SOPDESK_TOKEN_PUBLIC_KEY is missing: set the PEM public key of the Ed25519 pair"
+            " that signs people's access tokens (`sopdesk up` makes one per data directory)"
+        )
+    try:
+        public_key = load_public_key(public)
+    except ValueError as exc:
+        return f"SOPDESK_TOKEN_PUBLIC_KEY is not usable: {exc}"
+    private: str | None = getattr(settings, "token_private_key", None)
+    if private is None:
+        return None
+    if not private.strip() or is_placeholder(private):
+        return "SOPDESK_TOKEN_PRIVATE_KEY is missing: dispatch signs access tokens with it"
+    try:
+        private_key = load_private_key(private)
+    except ValueError as exc:
+        return f"SOPDESK_TOKEN_PRIVATE_KEY is not usable: {exc}"
+    if private_key.public_key() != public_key:
+        return "SOPDESK_TOKEN_PRIVATE_KEY does not match SOPDESK_TOKEN_PUBLIC_KEY"
+    return None

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from shared.settings import DEFAULT_PORTS, ROLES, ServiceSettings
+from shared.settings import DEFAULT_PORTS, ROLES, ServiceSettings, token_key_problem
 from sopdesk.catalogue import SERVICE_NAMES, entry
 
 app = typer.Typer(
@@ -70,6 +70,9 @@ def serve(
     settings = svc.settings_class()
     if not settings.api_keys:
         raise _fail("SOPDESK_API_KEYS is empty: set it to a JSON object of key → role")
+    missing = token_key_problem(settings)
+    if missing:
+        raise _fail(missing)
     configure_logging(service, settings.log_level, settings.log_json)
     if migrate:
         _migrate_one(service, settings.resolved_database_url, create_database=True)
@@ -191,6 +194,8 @@ def up(
     for key, role in sorted(keys.items(), key=lambda kv: kv[1]):
         keys_table.add_row(role, key)
     Console().print(keys_table)
+    if demo:
+        _print_demo_people(system.urls()["dispatch"], system.demo_password())
     gateway = next((k for k, r in keys.items() if r == "gateway"), "<gateway key>")
     example = json.dumps(EXAMPLE_TICKET, ensure_ascii=False)
     Console(soft_wrap=True).print(
@@ -203,6 +208,25 @@ def up(
     )
     exit_code = system.wait()
     raise typer.Exit(code=exit_code)
+
+
+def _print_demo_people(dispatch_url: str, password: str) -> None:
+    from services.dispatch import domain
+
+    people = Table(title=f"Demo people (password for all: {password})")
+    people.add_column("role")
+    people.add_column("logins")
+    people.add_row("agent", ", ".join(name for name, _team in domain.DEMO_AGENTS))
+    people.add_row("supervisor", ", ".join(team.supervisor for team in domain.DEFAULT_TEAMS))
+    people.add_row("admin", "admin")
+    people.add_row("viewer", "viewer")
+    Console().print(people)
+    Console(soft_wrap=True).print(
+        "Sign in (the access token lasts a minute; POST /v1/auth/refresh renews it):\n"
+        f"  curl -s -X POST {dispatch_url}/v1/auth/sign-in -H 'Content-Type: application/json' "
+        f"""-d '{{"login":"tech_support-agent-1","password":"{password}"}}'""",
+        markup=False,
+    )
 
 
 # --------------------------------------------------------------------------- operations

@@ -20,6 +20,7 @@ from rich.console import Console
 
 from shared.broker import LocalBroker
 from shared.migrations import ensure_database, upgrade
+from shared.tokens import generate_keypair
 from sopdesk.catalogue import SERVICE_NAMES, entry
 
 
@@ -59,21 +60,44 @@ class LocalSystem:
     def urls(self) -> dict[str, str]:
         return {name: f"http://{self.host}:{port}" for name, port in self.ports.items()}
 
-    def local_secret(self, name: str) -> str:
+    def local_secret(self, name: str, size: int = 32) -> str:
         """A secret made once for this data directory and kept in secrets.json (mode 600)."""
         path = self.data_dir / "secrets.json"
         saved: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
         if name not in saved:
-            saved[name] = secrets.token_urlsafe(32)
+            saved[name] = secrets.token_urlsafe(size)
             path.write_text(json.dumps(saved, indent=2))
             path.chmod(0o600)
         return saved[name]
+
+    def token_keys(self) -> tuple[str, str]:
+        """The Ed25519 pair that signs people's access tokens, made once for this data
+        directory and kept in token-keys.json (mode 600): (private PEM, public PEM)."""
+        path = self.data_dir / "token-keys.json"
+        if path.exists():
+            saved: dict[str, str] = json.loads(path.read_text())
+            return saved["private"], saved["public"]
+        private, public = generate_keypair()
+        path.touch(mode=0o600)
+        path.chmod(0o600)
+        path.write_text(json.dumps({"private": private, "public": public}, indent=2))
+        return private, public
+
+    def demo_password(self) -> str:
+        """The demo people's password, made once for this data directory."""
+        return self.local_secret("demo_password", size=9)  # short enough to type
 
     def _env(self, service: str) -> dict[str, str]:
         env = dict(os.environ)
         # Secrets the services must share across restarts; the environment wins.
         env.setdefault("SOPDESK_VERIFICATION_SECRET", self.local_secret("verification"))
         env.setdefault("SOPDESK_SURVEY_SECRET", self.local_secret("survey"))
+        private, public = self.token_keys()
+        env.setdefault("SOPDESK_TOKEN_PUBLIC_KEY", public)
+        if service == "dispatch":
+            env.setdefault("SOPDESK_TOKEN_PRIVATE_KEY", private)
+            if self.demo:
+                env.setdefault("SOPDESK_DEMO_PASSWORD", self.demo_password())
         env.setdefault(
             "SOPDESK_SURVEY_BASE_URL", f"http://{self.host}:{self.ports['followup']}/v1/surveys/"
         )

@@ -6,14 +6,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from services.dispatch import domain, repository, service
 from services.dispatch.api import router
 from services.dispatch.handlers import build_handlers
 from services.dispatch.models import BUS
+from services.dispatch.people.api import router as people_router
+from services.dispatch.people.demo import add_demo_people
 from services.dispatch.settings import DispatchSettings
-from shared.events import Topics
+from shared.events import Topics, utcnow
 from shared.http import create_service_app
 from shared.kafka import ensure_topics
 from shared.observability import get_logger
@@ -39,14 +41,22 @@ def create_app(settings: DispatchSettings | None = None) -> FastAPI:
                 added = await service.add_demo_agents(uow, settings.demo_agent_capacity)
                 await uow.commit()
             log.info("demo_agents_ready", added=added)
+        if settings.demo_password:
+            async with runtime.unit_of_work() as uow:
+                people = await add_demo_people(uow.session, settings.demo_password, utcnow())
+                await uow.commit()
+            log.info("demo_people_ready", added=len(people))
         yield
 
+    routes = APIRouter()
+    routes.include_router(router)
+    routes.include_router(people_router)
     return create_service_app(
         settings,
         description="Teams, agents, skills, assignment, agent work and approvals.",
         bus=BUS,
         handlers=build_handlers(settings),
-        router=router,
+        router=routes,
         # Work orders go to one topic per team; teams read them from the start.
         extra_topics=[topics.assignments(key) for key in domain.DEFAULT_TEAM_KEYS],
         running=prepared,

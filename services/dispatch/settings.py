@@ -1,8 +1,9 @@
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from shared.settings import ServiceSettings
+from shared.tokens import is_placeholder
 
 
 class DispatchSettings(ServiceSettings):
@@ -30,3 +31,25 @@ class DispatchSettings(ServiceSettings):
             "free_repair": 300.0,
         }
     )
+
+    # People's access tokens (shared/tokens.py): dispatch signs with this Ed25519 private
+    # key (PEM); every service checks with SOPDESK_TOKEN_PUBLIC_KEY. `sopdesk up` makes
+    # the pair once per data directory; `serve` refuses to start without it.
+    token_private_key: str = ""
+    # Short, so that a disabled account or a sign-out is refused everywhere within a
+    # minute without any service asking dispatch.
+    access_token_ttl_seconds: int = Field(default=60, ge=10, le=3600)
+    refresh_token_ttl_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+    # Failed sign-ins within the window before 429: per login, and per client address.
+    sign_in_limit_per_login: int = Field(default=5, ge=1)
+    sign_in_limit_per_address: int = Field(default=20, ge=1)
+    sign_in_window_seconds: int = Field(default=900, ge=1)
+    # `sopdesk up` sets it: the demo people's password (empty: no demo people).
+    demo_password: str = ""
+
+    @field_validator("token_private_key")
+    @classmethod
+    def _no_placeholder_key(cls, value: str) -> str:
+        if value and is_placeholder(value):
+            raise ValueError("token_private_key is a placeholder: set the real PEM private key")
+        return value

@@ -101,7 +101,13 @@ def test_required_settings_are_provided() -> None:
     example = (ROOT / ".env.example").read_text()
     secret = _by_kind("Secret")["sopdesk-secrets"]["stringData"]
     # Keys, and the secrets every replica must share (codes and survey links).
-    for variable in ("SOPDESK_API_KEYS", "SOPDESK_VERIFICATION_SECRET", "SOPDESK_SURVEY_SECRET"):
+    for variable in (
+        "SOPDESK_API_KEYS",
+        "SOPDESK_VERIFICATION_SECRET",
+        "SOPDESK_SURVEY_SECRET",
+        "SOPDESK_TOKEN_PUBLIC_KEY",
+        "SOPDESK_TOKEN_PRIVATE_KEY",
+    ):
         assert variable in example
         assert variable in secret
     for name in SERVICE_NAMES:

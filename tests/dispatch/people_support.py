@@ -1,0 +1,52 @@
+"""Dispatch running with its runtime, token keys and an admin key, for people's tests."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from dispatch_helpers import open_store
+from testkit import TOKEN_KEYS
+
+from services.dispatch.app import create_app
+from services.dispatch.settings import DispatchSettings
+
+KEYS: dict[str, Any] = {
+    "ad": "admin",
+    "vw": "viewer",
+    "gw": "gateway",
+    "ag": "agent",
+    "sv": "supervisor",
+    "crm-key": {"name": "crm", "scopes": ["assignments:read"]},
+}
+ADMIN_KEY = {"Authorization": "Bearer ad"}
+
+
+@asynccontextmanager
+async def running_dispatch(
+    database_url: str, broker: str, prefix: str, **overrides: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    store = await open_store(database_url)
+    await store.engine.dispose()
+    settings = DispatchSettings(
+        database_url=database_url,
+        kafka_bootstrap_servers=broker,
+        topic_prefix=prefix,
+        api_keys=KEYS,
+        log_json=False,
+        consumer_session_timeout_ms=6000,  # the local broker answers a join after half
+        **{**TOKEN_KEYS, **overrides},
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            deadline = time.monotonic() + 20
+            while (await client.get("/readyz")).status_code != 200:
+                assert time.monotonic() < deadline, "dispatch not ready"
+                await asyncio.sleep(0.05)
+            yield client
