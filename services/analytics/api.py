@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.analytics import domain, exports, metrics, reports, repository
+from services.analytics import domain, exports, metrics, reports, repository, service
 from services.analytics.rollups import REPORT_ZONE
 from services.analytics.schemas import (
     DashboardSnapshot,
@@ -195,6 +195,8 @@ async def summary(
             "group_by=agent takes the team and category filters only.",
         )
     body = await metrics.summary(session, group_by, filters, **window)
+    if group_by in ("channel", "category", "priority", "team"):
+        body["groups"] = service.named(body["groups"], (await service.labels(session))[group_by])
     return Summary(**body, since=since, until=until, group_by=group_by)
 
 
@@ -278,11 +280,13 @@ async def snapshot(session: AsyncSession) -> DashboardSnapshot:
     body = await metrics.summary(session, None, {})
     teams = await metrics.summary(session, "team", {})
     agents = await metrics.summary(session, "agent", {})
+    labels = await service.labels(session)
     return DashboardSnapshot(
         generated_at=utcnow(),
         summary=Summary(**body),
-        teams=teams["groups"],
+        teams=service.named(teams["groups"], labels["team"]),
         agents=agents["groups"],
+        labels=labels,
     )
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from services.analytics import service
+from services.analytics import repository, service
 from shared.consumer import Handler
+from shared.events import TeamEvent
 from shared.outbox import UnitOfWork
 
 
@@ -20,6 +21,14 @@ def _handler(event_type: str) -> Handler:
     return handle
 
 
+async def on_team_announcements(events: Sequence[TeamEvent], uow: UnitOfWork) -> None:
+    """Dispatch's teams, so reports and the dashboard name a new team at once."""
+    await repository.keep_team_announcements(uow.session, events)
+
+
 HANDLERS: dict[str, Handler] = {
-    event_type: _handler(event_type) for event_type in service.PROJECTIONS
+    **{event_type: _handler(event_type) for event_type in service.PROJECTIONS},
+    "team.created": on_team_announcements,
+    "team.updated": on_team_announcements,
+    "team.deleted": on_team_announcements,
 }

@@ -11,6 +11,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.analytics import rollups
 from shared.database import TYPE_ANNOTATION_MAP, bus_tables
+from shared.team_copies import declare_team_copies
 
 
 class Base(DeclarativeBase):
@@ -18,6 +19,8 @@ class Base(DeclarativeBase):
 
 
 BUS = bus_tables(Base.metadata)
+# Dispatch's teams as analytics last heard of them (shared.team_copies).
+TEAM_COPIES = declare_team_copies(Base.metadata)
 
 
 class TicketFact(Base):

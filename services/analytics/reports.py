@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.analytics import metrics
+from services.analytics import metrics, service
 from services.analytics.models import TicketFact
 from services.analytics.rollups import REPORT_ZONE
 from services.analytics.schemas import (
@@ -274,7 +274,7 @@ async def monthly(session: AsyncSession, month: str) -> MonthlyReport:
         figures=current["figures"],
         previous=PeriodFigures(since=prev_first, until=prev_last, figures=previous["figures"]),
         trend=_trend(current["figures"], previous["figures"]),
-        teams=current["groups"],
+        teams=service.named(current["groups"], (await service.labels(session))["team"]),
         departments=departments,
     )
 
@@ -385,7 +385,7 @@ def weekly_html(r: WeeklyReport) -> str:
 
 def monthly_html(r: MonthlyReport) -> str:
     teams = "".join(
-        f"<tr><td>{_e(g.key)}</td><td class=n>{g.figures.tickets}</td>"
+        f"<tr><td>{_e(g.name or g.key)}</td><td class=n>{g.figures.tickets}</td>"
         f"<td>{_pct(g.figures.sla_compliance)}</td>"
         f"<td>{_minutes(g.figures.first_response.median_seconds)}</td>"
         f"<td>{_minutes(g.figures.resolution.median_seconds)}</td>"

@@ -12,8 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from services.analytics import rollups
-from services.analytics.models import ROLLUPS, CountedEvent, TicketFact
+from services.analytics.models import ROLLUPS, TEAM_COPIES, CountedEvent, TicketFact
 from services.analytics.schemas import LedgerFilters
+from shared import team_copies
+from shared.events import TeamEvent
 
 # Per transaction, in ``Session.info``: the facts already loaded (locked) and the
 # rollup deltas not yet written. A consumer batch hands its handlers many short runs
@@ -163,3 +165,11 @@ async def apply_rollup_deltas(session: AsyncSession, deltas: rollups.Deltas) -> 
         rows = deltas.changes(name)
         if rows:
             await session.execute(_rollup_statement(dialect, table), rows)
+
+
+async def keep_team_announcements(session: AsyncSession, events: Sequence[TeamEvent]) -> None:
+    await team_copies.apply_announcements(session, TEAM_COPIES, events)
+
+
+async def teams(session: AsyncSession) -> dict[str, team_copies.KnownTeam]:
+    return await team_copies.known_teams(session, TEAM_COPIES)

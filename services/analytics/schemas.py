@@ -124,6 +124,12 @@ class Figures(BaseModel):
 
 class Group(BaseModel):
     key: str = Field(examples=["logistics"])
+    name: str | None = Field(
+        default=None,
+        description="How people say the key (a team's display name; a key not known yet "
+        "is shown as it is); absent for days, weeks and agents",
+        examples=["物流"],
+    )
     figures: Figures
 
 
@@ -226,3 +232,9 @@ class DashboardSnapshot(BaseModel):
     summary: Summary
     teams: list[Group]
     agents: list[Group]
+    labels: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="Chinese labels by kind (channel, category, priority, state, team) and "
+        "key; a key missing here is shown as it is",
+        examples=[{"channel": {"phone": "电话"}, "team": {"vip_desk": "VIP 专席"}}],
+    )

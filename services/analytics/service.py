@@ -14,8 +14,11 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from services.analytics import domain, repository, rollups
 from services.analytics.models import TicketFact
+from services.analytics.schemas import Group
 from shared.events import (
     CompensationApproved,
     Envelope,
@@ -37,6 +40,7 @@ from shared.events import (
 )
 from shared.observability import mask_contact
 from shared.outbox import UnitOfWork
+from shared.vocabulary import CATEGORIES, CHANNELS, PRIORITIES, TICKET_STATUSES
 
 E = TypeVar("E", bound=Envelope)
 
@@ -326,3 +330,24 @@ PROJECTIONS: dict[str, Callable[[UnitOfWork, Sequence[Any]], Any]] = {
     "ticket.confirmed": project_closed,
     "ticket.closed": project_closed,
 }
+
+
+# --------------------------------------------------------------------------- labels
+
+
+async def labels(session: AsyncSession) -> dict[str, dict[str, str]]:
+    """How each code is said, by kind: the vocabularies' labels and the teams' names as
+    dispatch last announced them (a team created a moment ago included)."""
+    teams = await repository.teams(session)
+    return {
+        "channel": CHANNELS.labels(),
+        "category": CATEGORIES.labels(),
+        "priority": PRIORITIES.labels(),
+        "state": TICKET_STATUSES.labels(),
+        "team": {key: team.label() for key, team in teams.items()},
+    }
+
+
+def named(groups: Sequence[Group], names: dict[str, str]) -> list[Group]:
+    """The groups with their names; a key not known yet is named by itself."""
+    return [group.model_copy(update={"name": names.get(group.key, group.key)}) for group in groups]

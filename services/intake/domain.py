@@ -91,11 +91,10 @@ def acknowledgement(ticket_no: str, language: Language) -> str:
 
 
 def timeline_text(kind: str, language: Language, **params: str) -> str:
-    """The customer's line for an event; categories and teams in the customer's words."""
+    """The customer's line for an event; categories in the customer's words (a team comes
+    named already: teams are data, see ``shared.team_copies``)."""
     if "category" in params:
         params["category"] = CATEGORIES.label(params["category"], language)
-    if "team" in params:
-        params["team"] = team_name(params["team"], language)
     return TIMELINE_TEXT[kind][language].format(**params)
 
 
@@ -187,27 +186,6 @@ def verification_sms(code: str, minutes: int, language: Language) -> str:
     return VERIFICATION_SMS[language].format(code=code, minutes=minutes)
 
 
-TEAM_NAMES = {
-    "zh": {
-        "frontline": "一线客服",
-        "tech_support": "技术",
-        "finance": "财务",
-        "logistics": "物流",
-        "complaints": "投诉处理",
-        "after_sales": "售后",
-        "product": "产品",
-    },
-    "en": {
-        "frontline": "front-line",
-        "tech_support": "technical support",
-        "finance": "finance",
-        "logistics": "logistics",
-        "complaints": "complaints",
-        "after_sales": "after-sales",
-        "product": "product",
-    },
-}
-
 ASSIGNMENT_NOTICE = {
     "zh": "您的需求(工单号 {ticket_no})已提交至{team}团队,预计{when}前反馈。",
     "en": "Your request {ticket_no} has been passed to our {team} team; expect a reply by {when}.",
@@ -217,10 +195,6 @@ ASSIGNMENT_NOTICE_NO_TIME = {
     "en": "Your request {ticket_no} has been passed to our {team} team; "
     "we will get back to you soon.",
 }
-
-
-def team_name(team: str, language: Language) -> str:
-    return TEAM_NAMES[language].get(team, team)
 
 
 def when_text(due: datetime, now: datetime, tz: tzinfo, language: Language) -> str:
@@ -243,17 +217,16 @@ def when_text(due: datetime, now: datetime, tz: tzinfo, language: Language) -> s
 
 def assignment_notice(
     ticket_no: str,
-    team: str,
+    team_name: str,
     respond_by: datetime | None,
     now: datetime,
     tz: tzinfo,
     language: Language,
 ) -> str:
-    name = team_name(team, language)
     if respond_by is None:
-        return ASSIGNMENT_NOTICE_NO_TIME[language].format(ticket_no=ticket_no, team=name)
+        return ASSIGNMENT_NOTICE_NO_TIME[language].format(ticket_no=ticket_no, team=team_name)
     when = when_text(respond_by, now, tz, language)
-    return ASSIGNMENT_NOTICE[language].format(ticket_no=ticket_no, team=name, when=when)
+    return ASSIGNMENT_NOTICE[language].format(ticket_no=ticket_no, team=team_name, when=when)
 
 
 def contact_route(

@@ -14,6 +14,7 @@ from shared.consumer import Handler
 from shared.events import (
     Envelope,
     NotificationRequested,
+    TeamEvent,
     TicketAssigned,
     TicketProgressNoted,
     TicketQueued,
@@ -23,6 +24,7 @@ from shared.events import (
 )
 from shared.observability import get_logger
 from shared.outbox import UnitOfWork
+from shared.team_copies import team_label
 
 log = get_logger(__name__)
 
@@ -33,19 +35,26 @@ def _timeline(
     kind: str, params: Callable[[Any], dict[str, str]], after: Hook | None = None
 ) -> Handler:
     """A handler that adds a timeline entry of ``kind`` and moves the status forward;
-    ``after`` then sees every (event, ticket) pair of the batch."""
+    ``after`` then sees every (event, ticket) pair of the batch. A ``team`` parameter is
+    a team key, shown to the customer by the team's name."""
 
     async def handle(events: Sequence[Envelope], uow: UnitOfWork) -> None:
         tickets = await repository.tickets_for_update(
             uow.session, (e.ticket_id for e in events if e.ticket_id is not None)
         )
+        wording = [params(event) for event in events]
+        teams = await repository.teams_by_key(
+            uow.session, (w["team"] for w in wording if "team" in w)
+        )
         seen: list[tuple[Envelope, Ticket]] = []
-        for event in events:
+        for event, words in zip(events, wording, strict=True):
             ticket = tickets.get(event.ticket_id) if event.ticket_id else None
             if ticket is None:
                 continue  # not ours (another deployment) or already purged
             language: domain.Language = "en" if ticket.language == "en" else "zh"
-            text = domain.timeline_text(kind, language, **params(event))
+            if "team" in words:
+                words = {**words, "team": team_label(teams, words["team"], language)}
+            text = domain.timeline_text(kind, language, **words)
             repository.add(
                 uow.session,
                 TimelineEntry(ticket_id=ticket.id, kind=kind, text=text, at=event.occurred_at),
@@ -114,6 +123,9 @@ async def _notify_assigned(
 ) -> None:
     tz = ZoneInfo(settings.display_timezone)
     customers = await repository.customers_by_ids(uow.session, (t.customer_id for _, t in pairs))
+    teams = await repository.teams_by_key(
+        uow.session, (e.data.team for e, _ in pairs if isinstance(e, TicketAssigned))
+    )
     for event, ticket in pairs:
         assert isinstance(event, TicketAssigned)
         ticket.team = event.data.team
@@ -122,7 +134,12 @@ async def _notify_assigned(
             continue
         language: domain.Language = "en" if ticket.language == "en" else "zh"
         body = domain.assignment_notice(
-            ticket.ticket_no, event.data.team, ticket.respond_by, event.occurred_at, tz, language
+            ticket.ticket_no,
+            team_label(teams, event.data.team, language),
+            ticket.respond_by,
+            event.occurred_at,
+            tz,
+            language,
         )
         service.notify_customer(
             uow, settings, ticket, customer, "assignment_notice", body, cause=event
@@ -215,8 +232,16 @@ def _notification_requested(settings: IntakeSettings) -> Handler:
     return on_notification_requested
 
 
+async def on_team_announcements(events: Sequence[TeamEvent], uow: UnitOfWork) -> None:
+    """Dispatch's teams, so the customer's notices name a new team by its name at once."""
+    await repository.keep_team_announcements(uow.session, events)
+
+
 def build_handlers(settings: IntakeSettings) -> dict[str, Handler]:
     return {
+        "team.created": on_team_announcements,
+        "team.updated": on_team_announcements,
+        "team.deleted": on_team_announcements,
         "notification.requested": _notification_requested(settings),
         "ticket.triaged": _timeline("triaged", _triaged, _keep_deadline),
         "ticket.retriaged": on_tickets_retriaged,

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.models import (
+    TEAM_COPIES,
     Customer,
     CustomerIdentifier,
     Ticket,
@@ -20,7 +21,9 @@ from services.intake.models import (
     VerificationThrottle,
     VipEntry,
 )
+from shared import team_copies
 from shared.database import supports_skip_locked, upsert
+from shared.events import TeamEvent
 
 Identifier = tuple[str, str]  # (kind, normalised value)
 
@@ -299,3 +302,13 @@ async def has_identifier(
         )
     )
     return found is not None
+
+
+async def keep_team_announcements(session: AsyncSession, events: Sequence[TeamEvent]) -> None:
+    await team_copies.apply_announcements(session, TEAM_COPIES, events)
+
+
+async def teams_by_key(
+    session: AsyncSession, keys: Iterable[str]
+) -> dict[str, team_copies.KnownTeam]:
+    return await team_copies.known_teams(session, TEAM_COPIES, keys)

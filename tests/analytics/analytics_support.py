@@ -171,7 +171,7 @@ def lifecycle(s: Scenario) -> list[Any]:
             producer="intake",
             data=TicketReceivedData(
                 ticket_no=s.ticket_no,
-                channel=s.channel,  # type: ignore[arg-type]
+                channel=s.channel,
                 customer_id=uuid.uuid4(),
                 customer_type=s.customer_type,  # type: ignore[arg-type]
                 masked_contact="138****5678",
@@ -188,7 +188,7 @@ def lifecycle(s: Scenario) -> list[Any]:
             producer="triage",
             data=TicketTriagedData(
                 ticket_no=s.ticket_no,
-                channel=s.channel,  # type: ignore[arg-type]
+                channel=s.channel,
                 customer_type=s.customer_type,  # type: ignore[arg-type]
                 subject=s.subject,
                 category=s.category,  # type: ignore[arg-type]

@@ -18,6 +18,8 @@ from services.intake.settings import IntakeSettings
 from shared.events import (
     Deadlines,
     NotificationOutgoing,
+    TeamCreated,
+    TeamData,
     TicketAssigned,
     TicketAssignedData,
     TicketRetriaged,
@@ -149,6 +151,46 @@ async def test_assignment_notice_names_team_and_response_time(intake_db: IntakeS
         entries = await repository.timeline(session, ticket.id, customer_visible_only=True)
     texts = [e.text for e in entries]
     assert "已分类:故障报修,优先级 P1" in texts and "已分派给技术团队" in texts
+
+
+async def test_a_team_announced_at_run_time_is_named_in_the_notice(
+    intake_db: IntakeStore,
+) -> None:
+    """Teams are dispatch's data: intake names a new team from its announcement, in the
+    customer's language, and a team it has not heard of yet by its key."""
+    ticket, other = (
+        await receive(intake_db),
+        await receive(intake_db, customer={"email": "x@example.com"}, subject="b", description="c"),
+    )
+    english = await receive(
+        intake_db, customer={"email": "en@example.com"}, subject="d", description="e"
+    )
+    async with intake_db.sessions() as session:
+        row = await session.get(Ticket, english.id)
+        assert row is not None
+        row.language = "en"
+        await session.commit()
+    vip = TeamData(key="vip_desk", name="VIP 专席", name_en="VIP desk", updated_at=T0)
+    async with intake_db.uow() as uow:
+        await HANDLERS["team.created"]([TeamCreated(producer="dispatch", data=vip)], uow)
+        await uow.commit()
+    async with intake_db.uow() as uow:
+        await HANDLERS["ticket.assigned"](
+            [
+                assigned(ticket, "vip_desk"),
+                assigned(other, "night_desk"),
+                assigned(english, "vip_desk"),
+            ],
+            uow,
+        )
+        await uow.commit()
+    bodies = {n.ticket_id: n.data.body for n in await notices(intake_db, "assignment_notice")}
+    assert "已提交至VIP 专席团队" in bodies[ticket.id]
+    assert "已提交至night_desk团队" in bodies[other.id]
+    assert "passed to our VIP desk team" in bodies[english.id]
+    async with intake_db.sessions() as session:
+        entries = await repository.timeline(session, ticket.id, customer_visible_only=True)
+    assert "已分派给VIP 专席团队" in [e.text for e in entries]
 
 
 async def test_assignment_before_triage_still_notifies(intake_db: IntakeStore) -> None:

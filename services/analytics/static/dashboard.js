@@ -8,19 +8,11 @@
   let controller = null;
   let retry = null;
 
-  // Codes as supervisors say them; an unknown code shows as it is.
-  const NAMES = {
-    phone: "电话", web_chat: "网页在线", app: "App", mini_program: "小程序", email: "邮件",
-    social: "社交媒体", store: "门店",
-    inquiry: "咨询", complaint: "投诉", fault: "故障", suggestion: "建议",
-    after_sales: "售后", customization: "定制",
-    P0: "P0 紧急", P1: "P1 重要", P2: "P2 一般",
-    new: "新建", received: "已受理", triaged: "已分类", queued: "排队中", assigned: "已分派",
-    in_progress: "处理中", resolved: "已解决", reopened: "已重开", closed: "已关闭",
-    frontline: "一线客服", tech_support: "技术支持", finance: "财务", logistics: "物流",
-    complaints: "投诉处理", product: "产品",
-  };
-  const name = (code) => NAMES[code] || code;
+  // Codes as supervisors say them, by kind: sent with every snapshot (the vocabularies
+  // and the teams as dispatch announced them, so a new team is named at once). A code
+  // not labelled yet shows as it is.
+  let labels = {};
+  const name = (kind, code) => (labels[kind] || {})[code] || code;
 
   const pct = (v) => (v === null || v === undefined ? "–" : (v * 100).toFixed(1) + "%");
   const mins = (s) => (s === null || s === undefined ? "–" : (s / 60).toFixed(0) + " min");
@@ -40,7 +32,7 @@
     $("login-error").textContent = message || "";
   }
 
-  function bars(svg, data) {
+  function bars(svg, data, kind) {
     const entries = Object.entries(data);
     const ns = "http://www.w3.org/2000/svg";
     while (svg.firstChild) svg.removeChild(svg.firstChild);
@@ -53,7 +45,7 @@
       const t = document.createElementNS(ns, "text");
       t.setAttribute("x", 0);
       t.setAttribute("y", y + rowH * 0.7);
-      t.textContent = name(label);
+      t.textContent = name(kind, label);
       svg.appendChild(t);
       const r = document.createElementNS(ns, "rect");
       r.setAttribute("x", labelW);
@@ -71,12 +63,12 @@
     svg.setAttribute("height", entries.length * rowH + 4);
   }
 
-  function rows(tbody, groups, cells) {
+  function rows(tbody, groups, kind, cells) {
     tbody.textContent = "";
     for (const g of groups) {
       const tr = document.createElement("tr");
       tr.setAttribute("data-key", g.key);
-      for (const value of [name(g.key), ...cells(g.figures)]) {
+      for (const value of [g.name || name(kind, g.key), ...cells(g.figures)]) {
         const td = document.createElement("td");
         td.textContent = value;
         tr.appendChild(td);
@@ -88,6 +80,7 @@
   function render(snapshot) {
     const s = snapshot.summary;
     const f = s.figures;
+    labels = snapshot.labels || {};
     $("kpi-tickets").textContent = num(f.tickets);
     $("kpi-open").textContent = num(f.open);
     $("kpi-queue").textContent = num(f.queue_length);
@@ -100,15 +93,15 @@
     $("kpi-reopen").textContent = pct(f.reopen_rate);
     $("kpi-csat").textContent = csat(f.csat);
     $("kpi-complaints").textContent = pct(f.complaint_share);
-    bars($("chart-channel"), s.by_channel);
-    bars($("chart-category"), s.by_category);
-    bars($("chart-priority"), s.by_priority);
-    bars($("chart-state"), s.by_state);
-    rows($("teams").tBodies[0], snapshot.teams, (x) => [
+    bars($("chart-channel"), s.by_channel, "channel");
+    bars($("chart-category"), s.by_category, "category");
+    bars($("chart-priority"), s.by_priority, "priority");
+    bars($("chart-state"), s.by_state, "state");
+    rows($("teams").tBodies[0], snapshot.teams, "team", (x) => [
       num(x.tickets), num(x.open), num(x.queue_length), num(x.at_risk), num(x.breached),
       pct(x.sla_compliance), mins(x.first_response.median_seconds), pct(x.fcr_rate), csat(x.csat),
     ]);
-    rows($("agents").tBodies[0], snapshot.agents, (x) => [
+    rows($("agents").tBodies[0], snapshot.agents, "agent", (x) => [
       num(x.tickets), num(x.open), num(x.breached), pct(x.sla_compliance),
       mins(x.first_response.median_seconds), pct(x.fcr_rate), csat(x.csat),
     ]);
