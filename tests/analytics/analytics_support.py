@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.analytics.app import MIGRATIONS
+from services.analytics.handlers import HANDLERS
 from services.analytics.models import BUS, TicketFact
-from services.analytics.service import PROJECTIONS
 from shared.database import create_engine, session_factory
 from shared.events import (
     AgentActionData,
@@ -106,9 +106,9 @@ async def apply(store: AnalyticsStore, events: Sequence[Any], *, batch: bool = T
             await apply(store, [event])
         return
     async with store.uow() as uow:
-        handled = [e for e in events if e.type in PROJECTIONS]  # the consumer ignores the rest
+        handled = [e for e in events if e.type in HANDLERS]  # the consumer ignores the rest
         for kind, run in itertools.groupby(handled, key=lambda e: e.type):
-            await PROJECTIONS[kind](uow, list(run))
+            await HANDLERS[kind](list(run), uow)
         await uow.commit()
 
 
