@@ -110,6 +110,9 @@ class TicketMessageAddedData(Payload):
     # Optional since follow-up's reopening: the ticket was closed, and this message came
     # within intake's reopen window (follow-up emits ticket.reopened).
     reopens: bool = False
+    # Optional since confirmation by reply: what a reply to the result says ("已解决" is
+    # ``confirmed``: follow-up confirms and closes; "未解决" is ``not_solved`` and reopens).
+    reply: Literal["confirmed", "not_solved"] | None = None
 
 
 class TicketMessageAdded(Envelope):

@@ -640,10 +640,10 @@ async def book_visit(
             f"The visit must happen within {within_hours} h, by {latest.isoformat()}.",
         )
     a.visit_from, a.visit_until = start, end
-    default = f"工程师将于 {start:%Y-%m-%d %H:%M} 至 {end:%Y-%m-%d %H:%M} (UTC) 上门服务"
+    # Intake words the window for the customer in local time; the note only adds to it.
     data = ProgressNotedData(
         **_data(acting),
-        note=note or default,
+        note=note or "",
         customer_visible=True,
         visit_from=start,
         visit_until=end,

@@ -78,10 +78,17 @@ def _clock_view(clock: SlaClock) -> ClockView:
 # --------------------------------------------------------------------------- surveys
 # Public: customers reach only these, and the signed single-use token is the credential.
 
+SCORE_LABELS = {"1": "非常不满意", "2": "不满意", "3": "一般", "4": "满意", "5": "非常满意"}
 QUESTIONS = [
-    SurveyQuestion(key="resolved", text="您的问题是否已解决?", kind="yes_no", required=True),
+    SurveyQuestion(key="resolved", text="您的问题是否已解决？", kind="yes_no", required=True),
     SurveyQuestion(
-        key="score", text="请为本次服务打分(1–5分)", kind="scale", required=True, min=1, max=5
+        key="score",
+        text="请为本次服务打分（1–5分）",
+        kind="scale",
+        required=True,
+        min=1,
+        max=5,
+        labels=SCORE_LABELS,
     ),
     SurveyQuestion(key="comment", text="其他意见或建议", kind="text", required=False),
 ]
@@ -129,9 +136,15 @@ async def show_survey(
             raise
         return _refused(error)
     if accepts_html(request):
-        return HTMLResponse(survey_page.survey_form(QUESTIONS, f"{token}/form"))
+        return HTMLResponse(
+            survey_page.survey_form(
+                QUESTIONS, f"{token}/form", brand=settings.survey_brand, ticket_no=survey.ticket_no
+            )
+        )
     view = SurveyView(
         ticket_id=survey.ticket_id,
+        ticket_no=survey.ticket_no,
+        brand=settings.survey_brand,
         state=survey.state,
         expires_at=survey.expires_at,
         questions=QUESTIONS,
@@ -155,9 +168,9 @@ async def _answer(
     await uow.commit()
     outcome = survey.outcome or "confirmed"
     message = (
-        "感谢您的评价!工单已确认关闭。"
+        "感谢您的评价！工单已确认关闭。"
         if outcome == "confirmed"
-        else "很抱歉未能让您满意,主管将尽快跟进处理。"
+        else "很抱歉未能让您满意，主管将尽快跟进处理。"
     )
     return SurveyResult(ticket_id=survey.ticket_id, outcome=outcome, message=message)
 

@@ -56,6 +56,8 @@ class SlaClock(Base):
     paused_at: Mapped[datetime | None]
     # From triage, to plan callbacks on resolution (after_sales, suggestion, complaint...).
     category: Mapped[str | None] = mapped_column(sa.String(16))
+    # The customer's ticket number (from triage), shown on the survey page.
+    ticket_no: Mapped[str | None] = mapped_column(sa.String(32))
 
 
 class Survey(Base):
@@ -81,6 +83,7 @@ class Survey(Base):
     score: Mapped[int | None]
     comment: Mapped[str | None] = mapped_column(sa.Text)
     outcome: Mapped[str | None] = mapped_column(sa.String(16))  # confirmed, reopened, auto
+    ticket_no: Mapped[str | None] = mapped_column(sa.String(32))
 
 
 class Callback(Base):

@@ -90,6 +90,22 @@ async def supersede_pending_surveys(
     )
 
 
+async def pending_surveys_for_update(
+    session: AsyncSession, ticket_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, Survey]:
+    """The survey each ticket waits on (its latest resolution's), locked."""
+    ids = sorted(set(ticket_ids))
+    if not ids:
+        return {}
+    query = (
+        sa.select(Survey)
+        .where(Survey.ticket_id.in_(ids), Survey.state == "pending")
+        .order_by(Survey.created_at)
+        .with_for_update()
+    )
+    return {survey.ticket_id: survey for survey in (await session.scalars(query)).all()}
+
+
 async def survey_by_token_hash(
     session: AsyncSession, digest: str, *, lock: bool = False
 ) -> Survey | None:

@@ -75,17 +75,24 @@ class AtRiskList(BaseModel):
 
 class SurveyQuestion(BaseModel):
     key: str = Field(examples=["score"])
-    text: str = Field(examples=["请为本次服务打分(1–5分)"])
+    text: str = Field(examples=["请为本次服务打分（1–5分）"])
     kind: str = Field(description="yes_no, scale or text", examples=["scale"])
     required: bool = Field(examples=[True])
     min: int | None = Field(default=None, examples=[1])
     max: int | None = Field(default=None, examples=[5])
+    labels: dict[str, str] | None = Field(
+        default=None,
+        description="What each point of a scale means.",
+        examples=[{"1": "非常不满意", "5": "非常满意"}],
+    )
 
 
 class SurveyView(BaseModel):
     """What the customer is asked; the link's token is the only credential."""
 
     ticket_id: uuid.UUID
+    ticket_no: str | None = Field(default=None, examples=["T20261122-000123"])
+    brand: str = Field(examples=["sopdesk"])
     state: str = Field(examples=["pending"])
     expires_at: datetime = Field(examples=["2026-11-26T09:00:00Z"])
     questions: list[SurveyQuestion]

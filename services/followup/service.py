@@ -128,6 +128,7 @@ async def open_clocks(
                 clock.started_at = event.occurred_at
             clock.calendar_spec = deadlines.calendar_spec
             clock.category = event.data.category
+            clock.ticket_no = event.data.ticket_no
             clock.base_due_at = due
             clock.paused_seconds = clock.paused_seconds or 0.0
             _retime(clock, settings)
@@ -347,6 +348,8 @@ async def reopen_ticket(
     if resolution.stopped_at is None:
         return False
     uow.emit(TicketReopened(ticket_id=ticket_id, occurred_at=at, data=data), cause=cause)
+    # The survey of the resolution just undone must not close the ticket later.
+    await repository.supersede_pending_surveys(uow.session, [ticket_id], at)
     calendar = domain.calendar_of(resolution.calendar_spec)
     if resolution.started_at is not None and resolution.base_due_at is not None:
         due = domain.reopened_due(calendar, resolution.started_at, resolution.base_due_at, at)
@@ -360,19 +363,60 @@ async def reopen_ticket(
 async def reopen_on_customer_messages(
     uow: UnitOfWork, events: Sequence[TicketMessageAdded], settings: FollowupSettings
 ) -> None:
-    """A customer who writes again soon after closure reopens the ticket: intake decides
-    that the message is within its reopen window (``reopens``), follow-up reopens it."""
+    """A customer's reply acts on the ticket as intake read it: a confirmation of the
+    result ("已解决") confirms and closes it; "未解决", or writing again soon after
+    closure, reopens it (intake decides ``reopens`` within its window)."""
+    confirmations = [e for e in events if e.ticket_id and e.data.reply == "confirmed"]
+    waiting = await repository.pending_surveys_for_update(
+        uow.session, [e.ticket_id for e in confirmations if e.ticket_id]
+    )
     for event in events:
-        if event.ticket_id is None or not event.data.reopens:
+        if event.ticket_id is None:
             continue
+        if event.data.reply == "confirmed":
+            survey = waiting.pop(event.ticket_id, None)
+            if survey is not None and survey.outcome != "confirmed":
+                _confirm_by_reply(uow, survey, event)
+            continue
+        if not event.data.reopens:
+            continue
+        not_solved = event.data.reply == "not_solved"
         await reopen_ticket(
             uow,
             event.ticket_id,
             event.occurred_at,
-            TicketStateData(reason="the customer wrote again after closure"),
+            TicketStateData(
+                reason="the customer replied it is not solved"
+                if not_solved
+                else "the customer wrote again after closure",
+                escalate=True if not_solved else None,
+            ),
             settings,
             cause=event,
         )
+
+
+def _confirm_by_reply(uow: UnitOfWork, survey: Survey, event: TicketMessageAdded) -> None:
+    """The customer confirmed by replying: ``ticket.confirmed`` and ``ticket.closed``
+    (reason ``confirmed``), a thank-you; the survey link still takes a score but no
+    longer closes the ticket by itself."""
+    at = event.occurred_at
+    survey.outcome = "confirmed"
+    survey.close_at = None
+    state = TicketStateData(reason="confirmed", survey_id=survey.id)
+    uow.emit(TicketConfirmed(ticket_id=survey.ticket_id, occurred_at=at, data=state), cause=event)
+    uow.emit(
+        TicketClosed(ticket_id=survey.ticket_id, occurred_at=at, data=state.model_copy()),
+        cause=event,
+    )
+    uow.emit(
+        NotificationRequested(
+            ticket_id=survey.ticket_id,
+            occurred_at=at,
+            data=NotificationRequestedData(template="confirmation"),
+        ),
+        cause=event,
+    )
 
 
 # --------------------------------------------------------------------------- surveys
@@ -398,6 +442,9 @@ async def request_confirmation(
     await repository.supersede_pending_surveys(
         uow.session, [e.ticket_id for e in resolved if e.ticket_id], resolved[-1].data.at
     )
+    clocks = await repository.clocks_for_update(
+        uow.session, [e.ticket_id for e in resolved if e.ticket_id]
+    )
     tokens = []
     for event in resolved:
         assert event.ticket_id is not None
@@ -409,6 +456,7 @@ async def request_confirmation(
             created_at=at,
             expires_at=at + settings.survey_link_ttl,
             close_at=at + settings.auto_close_after,
+            ticket_no=getattr(clocks.get((event.ticket_id, "resolution")), "ticket_no", None),
         )
         token = make_token(_secret(settings), survey.id, survey.expires_at)
         survey.token_hash = token_hash(token)
@@ -493,7 +541,9 @@ async def answer_survey(
             ),
         )
     )
-    if satisfied(resolved, score):
+    if satisfied(resolved, score) and survey.outcome == "confirmed":
+        pass  # confirmed by reply already: the score is all that was missing
+    elif satisfied(resolved, score):
         survey.outcome = "confirmed"
         state = TicketStateData(reason="confirmed", score=score, survey_id=survey.id)
         uow.emit(TicketConfirmed(ticket_id=ticket_id, occurred_at=now, data=state))
@@ -528,7 +578,22 @@ async def close_unanswered_surveys(uow: UnitOfWork, now: datetime, *, limit: int
                 data=TicketStateData(reason="auto", survey_id=survey.id),
             )
         )
+        # Announced in the result notice; the customer is told it happened, and how to
+        # reopen (intake adds its reopen window).
+        uow.emit(
+            NotificationRequested(
+                ticket_id=survey.ticket_id,
+                occurred_at=now,
+                data=NotificationRequestedData(
+                    template="auto_close", params={"days": _days(survey.created_at, now)}
+                ),
+            )
+        )
     return len(claimed)
+
+
+def _days(since: datetime, until: datetime) -> int:
+    return max(1, round((until - since).total_seconds() / 86400))
 
 
 # --------------------------------------------------------------------------- callbacks
@@ -594,13 +659,12 @@ def _plan_callback(
         CallbackScheduled(ticket_id=clock.ticket_id, data=_callback_data(callback)), cause=cause
     )
     if kind != "suggestion_feedback":
-        when = due.astimezone(calendar.zone)
+        # Intake words the time in its display zone ("明日10:00").
         uow.emit(
             NotificationRequested(
                 ticket_id=clock.ticket_id,
                 data=NotificationRequestedData(
-                    template="callback",
-                    params={"when": when.strftime("%Y-%m-%d %H:%M"), "kind": kind},
+                    template="callback", params={"due_at": due.isoformat(), "kind": kind}
                 ),
             ),
             cause=cause,

@@ -43,6 +43,8 @@ class FollowupSettings(ServiceSettings):
     survey_base_url: str = "http://127.0.0.1:8004/v1/surveys/"
     survey_link_ttl: timedelta = timedelta(days=3)
     auto_close_after: timedelta = timedelta(days=3)
+    # The brand the survey page names (SOPDESK_SURVEY_BRAND).
+    survey_brand: str = "sopdesk"
 
     # Callbacks (回访) after resolution: after-sales tickets are called back this long
     # after resolution, complaints get a satisfaction callback after this long, and

@@ -24,6 +24,9 @@ border:1px solid #d0d7de;border-radius:.5rem}
 button{width:100%;padding:.85rem;font-size:1.1rem;border:0;border-radius:.75rem;
 background:#1f6feb;color:#fff}
 p.note{color:#57606a;font-size:.9rem}
+p.ticket{color:#57606a;margin:-.5rem 0 1rem}
+fieldset.scale label{flex-direction:column;gap:.15rem;margin-right:.6rem}
+span.scale{font-size:.75rem;color:#57606a}
 """
 
 
@@ -48,22 +51,30 @@ def _question(question: SurveyQuestion) -> str:
         return f"<fieldset>{legend}{choices}</fieldset>"
     if question.kind == "scale":
         low, high = question.min or 1, question.max or 5
+        labels = question.labels or {}
         choices = "".join(
-            f'<label><input type="radio" name="{question.key}" value="{n}"{required}>{n}</label>'
+            f'<label><input type="radio" name="{question.key}" value="{n}"{required}>{n}'
+            + (f' <span class="scale">{escape(labels[str(n)])}</span>' if str(n) in labels else "")
+            + "</label>"
             for n in range(low, high + 1)
         )
-        return f"<fieldset>{legend}{choices}</fieldset>"
+        return f'<fieldset class="scale">{legend}{choices}</fieldset>'
+
     return (
         f'<fieldset>{legend}<textarea name="{question.key}" maxlength="2000"></textarea></fieldset>'
     )
 
 
-def survey_form(questions: list[SurveyQuestion], action: str) -> str:
-    """The questions as a form that posts back to ``action`` (URL-encoded)."""
+def survey_form(
+    questions: list[SurveyQuestion], action: str, *, brand: str, ticket_no: str | None
+) -> str:
+    """The questions as a form that posts back to ``action`` (URL-encoded), under the
+    brand and the ticket they are about."""
     fields = "".join(_question(q) for q in questions)
+    about = f'<p class="ticket">工单号：{escape(ticket_no)}</p>' if ticket_no else ""
     return _page(
-        "服务满意度调查",
-        f'<form method="post" action="{escape(action)}">{fields}'
+        f"{brand} 服务满意度调查",
+        f'{about}<form method="post" action="{escape(action)}">{fields}'
         '<button type="submit">提交评价</button></form>'
         '<p class="note">此链接仅可使用一次。</p>',
     )
@@ -77,9 +88,9 @@ def message_page(title: str, message: str) -> str:
 # Why a link no longer works, in the customer's words (by the API's error code).
 _REFUSALS = {
     "survey_not_found": "此调查链接无效。",
-    "survey_already_answered": "您已提交过评价,感谢您的反馈。",
+    "survey_already_answered": "您已提交过评价，感谢您的反馈。",
     "survey_expired": "此调查链接已过期。",
-    "survey_closed": "此调查已关闭,如仍有问题请联系客服。",
+    "survey_closed": "此调查已关闭，如仍有问题请联系客服。",
 }
 
 

@@ -27,6 +27,7 @@ from services.intake.schemas import (
     VipView,
 )
 from services.intake.settings import IntakeSettings
+from services.intake.template_api import router as template_router
 from shared.auth import require_roles
 from shared.errors import ApiError, error_responses, not_found
 from shared.http import read_session, unit_of_work
@@ -371,3 +372,6 @@ async def check_verification(
             details = {"attempts_left": left}
         raise ApiError(status_code, outcome, message, details=details)
     return VerificationResult(verification_id=verification.id, verified_at=verification.verified_at)
+
+
+router.include_router(template_router)

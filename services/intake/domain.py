@@ -6,8 +6,8 @@ import hashlib
 import hmac
 import re
 import secrets
-from datetime import datetime, timedelta, tzinfo
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Literal
 
 import phonenumbers
 from rapidfuzz import fuzz
@@ -17,23 +17,17 @@ from shared.vocabulary import CATEGORIES, CHAT_CHANNELS, TICKET_STATUSES
 
 Language = vocabulary.Language
 
-ACKNOWLEDGEMENT = {
-    "zh": "您好,您的需求已受理,工单号 {ticket_no}。我们会尽快安排专人处理,请留意后续通知。",
-    "en": "Hello, we have received your request, ticket {ticket_no}. "
-    "A specialist will be assigned shortly; watch for our next update.",
-}
-
 TIMELINE_TEXT = {
     "received": {"zh": "需求已受理", "en": "Request received"},
     "triaged": {
-        "zh": "已分类:{category},优先级 {priority}",
+        "zh": "已分类：{category}，优先级 {priority}",
         "en": "Classified: {category}, priority {priority}",
     },
     "queued": {"zh": "正在排队等待专员", "en": "Waiting for the next available specialist"},
     "assigned": {"zh": "已分派给{team}团队", "en": "Assigned to the {team} team"},
     "accepted": {"zh": "专员已开始处理您的问题", "en": "A specialist is working on it"},
-    "progress": {"zh": "处理进展:{note}", "en": "Progress: {note}"},
-    "resolved": {"zh": "问题已处理:{reply}", "en": "Resolved: {reply}"},
+    "progress": {"zh": "处理进展：{note}", "en": "Progress: {note}"},
+    "resolved": {"zh": "问题已处理：{reply}", "en": "Resolved: {reply}"},
     "reopened": {"zh": "工单已重新打开", "en": "The ticket was reopened"},
     "closed": {"zh": "工单已关闭", "en": "The ticket is closed"},
 }
@@ -84,10 +78,6 @@ def customer_type(is_vip: bool, previous_tickets: int) -> vocabulary.CustomerTyp
 
 def ticket_number(day: datetime, sequence: int) -> str:
     return f"T{day:%Y%m%d}-{sequence:06d}"
-
-
-def acknowledgement(ticket_no: str, language: Language) -> str:
-    return ACKNOWLEDGEMENT[language].format(ticket_no=ticket_no)
 
 
 def timeline_text(kind: str, language: Language, **params: str) -> str:
@@ -161,13 +151,6 @@ def mask_identifier(kind: str, value: str) -> str:
     return value
 
 
-VERIFICATION_SMS = {
-    "zh": "【sopdesk】您的验证码为 {code},{minutes}分钟内有效。客服不会索要验证码,请勿告知他人。",
-    "en": "[sopdesk] Your verification code is {code}, valid for {minutes} minutes. "
-    "Our staff will never ask you for it.",
-}
-
-
 def new_code() -> str:
     return f"{secrets.randbelow(1_000_000):06d}"
 
@@ -180,53 +163,6 @@ def code_hash(secret: str, verification_id: str, code: str) -> str:
 
 def code_matches(secret: str, verification_id: str, code: str, stored: str) -> bool:
     return hmac.compare_digest(code_hash(secret, verification_id, code), stored)
-
-
-def verification_sms(code: str, minutes: int, language: Language) -> str:
-    return VERIFICATION_SMS[language].format(code=code, minutes=minutes)
-
-
-ASSIGNMENT_NOTICE = {
-    "zh": "您的需求(工单号 {ticket_no})已提交至{team}团队,预计{when}前反馈。",
-    "en": "Your request {ticket_no} has been passed to our {team} team; expect a reply by {when}.",
-}
-ASSIGNMENT_NOTICE_NO_TIME = {
-    "zh": "您的需求(工单号 {ticket_no})已提交至{team}团队,我们会尽快反馈。",
-    "en": "Your request {ticket_no} has been passed to our {team} team; "
-    "we will get back to you soon.",
-}
-
-
-def when_text(due: datetime, now: datetime, tz: tzinfo, language: Language) -> str:
-    """'今日17:00' / '明日09:30' / '11月25日09:00' (and the English equivalents), local time."""
-    local_due, local_now = due.astimezone(tz), now.astimezone(tz)
-    days = (local_due.date() - local_now.date()).days
-    clock = f"{local_due:%H:%M}"
-    if language == "zh":
-        if days <= 0:
-            return f"今日{clock}"
-        if days == 1:
-            return f"明日{clock}"
-        return f"{local_due.month}月{local_due.day}日{clock}"
-    if days <= 0:
-        return f"{clock} today"
-    if days == 1:
-        return f"{clock} tomorrow"
-    return f"{clock} on {local_due:%b} {local_due.day}"
-
-
-def assignment_notice(
-    ticket_no: str,
-    team_name: str,
-    respond_by: datetime | None,
-    now: datetime,
-    tz: tzinfo,
-    language: Language,
-) -> str:
-    if respond_by is None:
-        return ASSIGNMENT_NOTICE_NO_TIME[language].format(ticket_no=ticket_no, team=team_name)
-    when = when_text(respond_by, now, tz, language)
-    return ASSIGNMENT_NOTICE[language].format(ticket_no=ticket_no, team=team_name, when=when)
 
 
 def contact_route(
@@ -261,59 +197,6 @@ def contact_route(
     return None
 
 
-# Notices other services ask for (notification.requested): template → text per language.
-REQUESTED_TEMPLATES: dict[str, dict[str, str]] = {
-    "resolution": {
-        "zh": "您的工单 {ticket_no} 已处理:{reply} "
-        "如问题已解决,请回复确认;如仍有疑问,请随时联系我们。",
-        "en": "Your ticket {ticket_no} has been handled: {reply} Please confirm if it is solved.",
-    },
-    "confirmation_request": {
-        "zh": "请确认工单 {ticket_no} 的问题是否已解决,{days}天内未回复将自动关闭。",
-        "en": "Please confirm whether ticket {ticket_no} is solved; it closes by itself "
-        "in {days} days.",
-    },
-    "survey": {
-        "zh": "感谢您的耐心,请对本次服务进行评价:{url}",
-        "en": "Thank you for your patience. Please rate our service: {url}",
-    },
-    "progress_update": {
-        "zh": "工单 {ticket_no} 最新进展:{note}",
-        "en": "Update on ticket {ticket_no}: {note}",
-    },
-    "suggestion_feedback": {
-        "zh": "您的建议已同步至产品团队,感谢您的反馈。",
-        "en": "Your suggestion has been passed to our product team. Thank you.",
-    },
-    "callback": {
-        "zh": "我们将于{when}回访您,了解工单 {ticket_no} 的处理结果。",
-        "en": "We will call you back {when} about ticket {ticket_no}.",
-    },
-    "ticket_closed": {
-        "zh": "工单 {ticket_no} 已关闭,感谢您的支持。",
-        "en": "Ticket {ticket_no} is closed. Thank you.",
-    },
-}
-
-
-class _Blank(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return ""
-
-
-def render_requested(
-    template: str, language: Language, params: dict[str, Any], ticket_no: str
-) -> str | None:
-    """The text of a requested notice; a ``body`` param stands in for unknown templates."""
-    texts = REQUESTED_TEMPLATES.get(template)
-    if texts is None:
-        body = params.get("body")
-        return str(body) if body else None
-    values = _Blank({k: str(v) for k, v in params.items()})
-    values.setdefault("ticket_no", ticket_no)
-    return texts[language].format_map(values).strip()
-
-
 TICKET_NO = re.compile(r"\bT\d{8}-\d{6}\b")
 
 
@@ -321,3 +204,98 @@ def ticket_no_in(text: str) -> str | None:
     """The ticket number a reply's subject carries (``Re: [T20261122-000123] ...``)."""
     match = TICKET_NO.search(text)
     return match.group(0) if match else None
+
+
+# What a customer's reply to the result says (seed 000 (四) 结果确认). Negative phrases are
+# looked for anywhere (they contain the positive ones: 没解决 ⊃ 解决); a confirmation must
+# be the whole short reply or open it, so "解决了吗？还是不行" is not read as one.
+NOT_SOLVED_PHRASES = (
+    "未解决",
+    "没解决",
+    "没有解决",
+    "还没解决",
+    "仍未解决",
+    "没能解决",
+    "不能解决",
+    "还是不行",
+    "还不行",
+    "没好",
+    "没修好",
+    "依然存在",
+    "仍然存在",
+    "还是有问题",
+    "not solved",
+    "not resolved",
+    "not fixed",
+    "still broken",
+    "still not working",
+    "doesn't work",
+    "does not work",
+)
+CONFIRMING_PHRASES = (
+    "已解决",
+    "解决了",
+    "问题解决了",
+    "已经解决",
+    "已经解决了",
+    "好了",
+    "已经好了",
+    "可以了",
+    "没问题了",
+    "好的谢谢",
+    "好的",
+    "谢谢",
+    "感谢",
+    "确认",
+    "确认解决",
+    "满意",
+    "solved",
+    "resolved",
+    "fixed",
+    "it works",
+    "works now",
+    "confirmed",
+    "yes",
+    "ok",
+    "okay",
+    "thanks",
+    "thank you",
+)
+_REPLY_NOISE = re.compile(r"[\s,.!?;:，。！？；：、~～…'\"“”‘’()（）\[\]【】]+")
+# Words that may stand between confirming phrases ("好的，非常感谢您").
+_REPLY_FILLERS = ("啦", "了", "呀", "哈", "啊", "的", "您", "你们", "非常", "很", "多谢", "辛苦了")
+CONFIRMATION_MAX_LENGTH = 16  # folded characters: longer replies say more than "yes"
+
+ReplyMeaning = Literal["confirmed", "not_solved"]
+
+
+def _only_confirmations(folded: str) -> bool:
+    """Whether the folded reply is made of confirming phrases (and fillers) alone."""
+    pieces = [_REPLY_NOISE.sub("", p) for p in (*CONFIRMING_PHRASES, *_REPLY_FILLERS)]
+    reachable = [True] + [False] * len(folded)
+    for end in range(1, len(folded) + 1):
+        reachable[end] = any(
+            reachable[end - len(p)] and folded.endswith(p, 0, end) for p in pieces if len(p) <= end
+        )
+    return reachable[-1]
+
+
+def reply_meaning(body: str) -> ReplyMeaning | None:
+    """``not_solved`` / ``confirmed`` for a reply to the result, None when it says neither
+    (a question, or anything beyond confirming words)."""
+    lowered = body.lower()
+    if any(phrase in lowered for phrase in NOT_SOLVED_PHRASES):
+        return "not_solved"
+    if "?" in lowered or "？" in lowered:
+        return None
+    folded = _REPLY_NOISE.sub("", lowered)
+    if not folded or len(folded) > CONFIRMATION_MAX_LENGTH:
+        return None
+    if not any(_REPLY_NOISE.sub("", p) in folded for p in CONFIRMING_PHRASES):
+        return None
+    return "confirmed" if _only_confirmations(folded) else None
+
+
+def language_of(value: str | None) -> Language:
+    """A stored language as one intake writes in (Chinese unless English)."""
+    return "en" if value == "en" else "zh"

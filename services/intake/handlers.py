@@ -4,12 +4,14 @@ timeline, and tells the customer when the ticket reaches a team."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from services.intake import domain, repository, service
+from services.intake import domain, repository, service, template_service
 from services.intake.models import Ticket, TimelineEntry
 from services.intake.settings import IntakeSettings
+from services.intake.templates import TEMPLATES, date_time_text, hours_until, sentence, when_text
 from shared.consumer import Handler
 from shared.events import (
     Envelope,
@@ -82,18 +84,36 @@ async def _keep_deadline(pairs: Sequence[tuple[Envelope, Ticket]], _uow: UnitOfW
         ticket.team = ticket.team or event.data.team
 
 
-async def on_tickets_retriaged(events: Sequence[Envelope], uow: UnitOfWork) -> None:
-    """A supervisor's re-triage moves the deadline the customer is told about and the team
-    (no timeline entry: the customer sees the new team when it is assigned)."""
-    tickets = await repository.tickets_for_update(
-        uow.session, (e.ticket_id for e in events if e.ticket_id is not None)
-    )
-    for event in events:
-        assert isinstance(event, TicketRetriaged)
-        ticket = tickets.get(event.ticket_id) if event.ticket_id else None
-        if ticket is not None:
-            ticket.respond_by = event.data.deadlines.respond_by
+def _retriaged(settings: IntakeSettings) -> Handler:
+    async def on_tickets_retriaged(events: Sequence[Envelope], uow: UnitOfWork) -> None:
+        """A supervisor's re-triage moves the deadline the customer is told about and the
+        team (no timeline entry: the customer sees the new team when it is assigned). A
+        customer already told a time hears of a later one (处理时限调整)."""
+        tickets = await repository.tickets_for_update(
+            uow.session, (e.ticket_id for e in events if e.ticket_id is not None)
+        )
+        told = [t for t in tickets.values() if t.status in ("queued", "assigned")]
+        customers = await repository.customers_by_ids(uow.session, (t.customer_id for t in told))
+        book = await template_service.template_book(uow.session, settings)
+        tz = ZoneInfo(settings.display_timezone)
+        for event in events:
+            assert isinstance(event, TicketRetriaged)
+            ticket = tickets.get(event.ticket_id) if event.ticket_id else None
+            if ticket is None:
+                continue
+            before, after = ticket.respond_by, event.data.deadlines.respond_by
+            ticket.respond_by = after
             ticket.team = event.data.team
+            customer = customers.get(ticket.customer_id)
+            later = before is not None and after is not None and after > before
+            if customer is not None and later and after is not None and after > event.occurred_at:
+                language = domain.language_of(ticket.language)
+                when = when_text(after, event.occurred_at, tz, language)
+                service.notify_customer(
+                    uow, settings, book, ticket, customer, "extension", {"when": when}, cause=event
+                )
+
+    return on_tickets_retriaged
 
 
 async def _keep_closed_at(pairs: Sequence[tuple[Envelope, Ticket]], _uow: UnitOfWork) -> None:
@@ -126,23 +146,24 @@ async def _notify_assigned(
     teams = await repository.teams_by_key(
         uow.session, (e.data.team for e, _ in pairs if isinstance(e, TicketAssigned))
     )
+    book = await template_service.template_book(uow.session, settings)
     for event, ticket in pairs:
         assert isinstance(event, TicketAssigned)
         ticket.team = event.data.team
         customer = customers.get(ticket.customer_id)
         if customer is None:
             continue
-        language: domain.Language = "en" if ticket.language == "en" else "zh"
-        body = domain.assignment_notice(
-            ticket.ticket_no,
-            team_label(teams, event.data.team, language),
-            ticket.respond_by,
-            event.occurred_at,
-            tz,
-            language,
-        )
+        language = domain.language_of(ticket.language)
+        params = {"team": team_label(teams, event.data.team, language)}
+        due, now = ticket.respond_by, event.occurred_at
+        # A deadline already past (a transfer after it) promises no time: "尽快反馈".
+        if due is None or due <= now:
+            template = "assignment_notice_no_deadline"
+        else:
+            template = "assignment_notice"
+            params["when"] = when_text(due, now, tz, language)
         service.notify_customer(
-            uow, settings, ticket, customer, "assignment_notice", body, cause=event
+            uow, settings, book, ticket, customer, template, params, cause=event
         )
 
 
@@ -155,14 +176,20 @@ def _progress(settings: IntakeSettings) -> Handler:
         customers = await repository.customers_by_ids(
             uow.session, (t.customer_id for t in tickets.values())
         )
+        book = await template_service.template_book(uow.session, settings)
         for event in events:
             assert isinstance(event, TicketProgressNoted)
             ticket = tickets.get(event.ticket_id) if event.ticket_id else None
             if ticket is None:
                 continue
-            language: domain.Language = "en" if ticket.language == "en" else "zh"
+            language = domain.language_of(ticket.language)
             public = event.data.customer_visible
-            text = domain.timeline_text("progress", language, note=event.data.note)
+            template, params = _progress_notice(event, language, settings)
+            text = (
+                book.render(template, language, "any", {"ticket_no": ticket.ticket_no, **params})
+                if template == "visit"
+                else domain.timeline_text("progress", language, note=event.data.note)
+            )
             repository.add(
                 uow.session,
                 TimelineEntry(
@@ -176,14 +203,28 @@ def _progress(settings: IntakeSettings) -> Handler:
             ticket.updated_at = max(ticket.updated_at, event.occurred_at)
             customer = customers.get(ticket.customer_id)
             if public and customer is not None:
-                body = domain.render_requested(
-                    "progress_update", language, {"note": event.data.note}, ticket.ticket_no
-                )
                 service.notify_customer(
-                    uow, settings, ticket, customer, "progress_update", body or text, cause=event
+                    uow, settings, book, ticket, customer, template, params, cause=event
                 )
 
     return on_ticket_progress_noted
+
+
+def _progress_notice(
+    event: TicketProgressNoted, language: domain.Language, settings: IntakeSettings
+) -> tuple[str, dict[str, Any]]:
+    """A visit booking is the 上门服务 notice with its window in local time (the agent's
+    note follows it, never replaces it); any other public note is a progress update."""
+    data = event.data
+    if data.visit_from is None or data.visit_until is None:
+        return "progress_update", {"note": data.note}
+    tz = ZoneInfo(settings.display_timezone)
+    return "visit", {
+        "within_hours": hours_until(data.visit_until, event.occurred_at),
+        "from": date_time_text(data.visit_from, tz, language),
+        "until": date_time_text(data.visit_until, tz, language),
+        "note": data.note,
+    }
 
 
 def _resolved(event: TicketResolved) -> dict[str, str]:
@@ -203,6 +244,8 @@ def _notification_requested(settings: IntakeSettings) -> Handler:
         customers = await repository.customers_by_ids(
             uow.session, (t.customer_id for t in tickets.values())
         )
+        book = await template_service.template_book(uow.session, settings)
+        tz = ZoneInfo(settings.display_timezone)
         for event in events:
             assert isinstance(event, NotificationRequested)
             ticket = tickets.get(event.ticket_id) if event.ticket_id else None
@@ -210,19 +253,20 @@ def _notification_requested(settings: IntakeSettings) -> Handler:
             if ticket is None or customer is None:
                 log.warning("notification_for_unknown_ticket", ticket_id=str(event.ticket_id))
                 continue
-            language: domain.Language = "en" if ticket.language == "en" else "zh"
+            language = domain.language_of(ticket.language)
             data = event.data
-            body = domain.render_requested(data.template, language, data.params, ticket.ticket_no)
-            if body is None:
+            params = _requested_params(data.params, event, language, tz, settings)
+            if data.template not in TEMPLATES:
                 log.warning("notification_template_unknown", template=data.template)
                 continue
             sent = service.notify_customer(
                 uow,
                 settings,
+                book,
                 ticket,
                 customer,
                 data.template,
-                body,
+                params,
                 preferred=data.channel,
                 cause=event,
             )
@@ -230,6 +274,29 @@ def _notification_requested(settings: IntakeSettings) -> Handler:
                 log.warning("notification_unreachable", ticket_id=str(ticket.id))
 
     return on_notification_requested
+
+
+def _requested_params(
+    params: dict[str, Any],
+    event: Envelope,
+    language: domain.Language,
+    tz: ZoneInfo,
+    settings: IntakeSettings,
+) -> dict[str, Any]:
+    """What another service sent, readied for the text: times in the display zone
+    (``due_at`` → ``when``), the agent's reply ending like a sentence, and how long a
+    closed ticket can be reopened by writing (intake's window)."""
+    values = {"reopen_days": f"{settings.reopen_window_days:g}", **params}
+    if isinstance(values.get("due_at"), str):
+        try:
+            due = datetime.fromisoformat(values["due_at"])
+        except ValueError:
+            due = None
+        if due is not None:
+            values["when"] = when_text(due, event.occurred_at, tz, language)
+    if isinstance(values.get("reply"), str):
+        values["reply"] = sentence(values["reply"])
+    return values
 
 
 async def on_team_announcements(events: Sequence[TeamEvent], uow: UnitOfWork) -> None:
@@ -244,7 +311,7 @@ def build_handlers(settings: IntakeSettings) -> dict[str, Handler]:
         "team.deleted": on_team_announcements,
         "notification.requested": _notification_requested(settings),
         "ticket.triaged": _timeline("triaged", _triaged, _keep_deadline),
-        "ticket.retriaged": on_tickets_retriaged,
+        "ticket.retriaged": _retriaged(settings),
         "ticket.queued": _timeline("queued", _queued),
         "ticket.assigned": _timeline("assigned", _assigned, _assignment_notice(settings)),
         "ticket.accepted": _timeline("accepted", _nothing),

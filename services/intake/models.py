@@ -179,3 +179,23 @@ class NotificationDelivery(Base):
     delivered_at: Mapped[datetime | None]
 
     __table_args__ = (sa.Index("ix_notification_deliveries_due", "status", "next_attempt_at"),)
+
+
+class MessageTemplate(Base):
+    """One version of a customer-facing text for a (template, language, channel); the
+    highest version is in force for new messages, older ones stay as the history."""
+
+    __tablename__ = "message_templates"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(40))
+    language: Mapped[str] = mapped_column(sa.String(2))
+    channel: Mapped[str] = mapped_column(sa.String(8))  # any, sms, email, chat
+    version: Mapped[int]
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str | None] = mapped_column(sa.String(64))
+
+    __table_args__ = (
+        sa.UniqueConstraint("key", "language", "channel", "version", name="uq_message_templates"),
+    )

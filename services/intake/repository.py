@@ -13,6 +13,7 @@ from services.intake.models import (
     TEAM_COPIES,
     Customer,
     CustomerIdentifier,
+    MessageTemplate,
     Ticket,
     TicketCounter,
     TicketMessage,
@@ -312,3 +313,29 @@ async def teams_by_key(
     session: AsyncSession, keys: Iterable[str]
 ) -> dict[str, team_copies.KnownTeam]:
     return await team_copies.known_teams(session, TEAM_COPIES, keys)
+
+
+async def template_versions(
+    session: AsyncSession, key: str | None = None
+) -> Sequence[MessageTemplate]:
+    """Stored template versions (of one template, or all), oldest first."""
+    query = sa.select(MessageTemplate).order_by(
+        MessageTemplate.key,
+        MessageTemplate.language,
+        MessageTemplate.channel,
+        MessageTemplate.version,
+    )
+    if key is not None:
+        query = query.where(MessageTemplate.key == key)
+    return (await session.scalars(query)).all()
+
+
+async def latest_template_version(
+    session: AsyncSession, key: str, language: str, channel: str
+) -> int:
+    query = sa.select(sa.func.max(MessageTemplate.version)).where(
+        MessageTemplate.key == key,
+        MessageTemplate.language == language,
+        MessageTemplate.channel == channel,
+    )
+    return int(await session.scalar(query) or 0)

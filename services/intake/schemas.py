@@ -171,7 +171,7 @@ class TicketCreated(BaseModel):
     customer_id: uuid.UUID
     customer_type: CustomerType
     status: str = Field(examples=["received"])
-    acknowledgement: str = Field(examples=["您好,您的需求已受理,工单号 T20261122-000123。"])
+    acknowledgement: str = Field(examples=["您好，您的需求已受理，工单号 T20261122-000123。"])
     deduplicated: bool = Field(
         default=False,
         description="True when the request was attached to an open ticket of the same "

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from services.intake import domain, repository
+from services.intake import domain, repository, template_service
 from services.intake.models import (
     Customer,
     NotificationDelivery,
@@ -30,6 +30,7 @@ from services.intake.schemas import (
     VipCreate,
 )
 from services.intake.settings import IntakeSettings
+from services.intake.templates import TemplateBook, channel_family, with_signature
 from shared.database import lost_a_race
 from shared.errors import ApiError, not_found
 from shared.events import (
@@ -210,7 +211,11 @@ def _record_message(
     on a closed ticket it asks follow-up to reopen it (``reopens``)."""
     now = utcnow()
     message_id = uuid.uuid4()
-    reopens = ticket.status in domain.CLOSED_STATUSES
+    # A reply to the result confirms it or says it is not solved (follow-up acts on it);
+    # any other message on a closed ticket reopens it (a thank-you after closure does not).
+    reply = domain.reply_meaning(body) if ticket.status in domain.DONE_STATUSES else None
+    closed = ticket.status in domain.CLOSED_STATUSES
+    reopens = (closed and reply != "confirmed") or reply == "not_solved"
     if reopens:
         # Reopened at once, so that a second message does not ask again.
         ticket.status = "reopened"
@@ -236,6 +241,7 @@ def _record_message(
         body=body,
         deduplicated=deduplicated,
         reopens=reopens,
+        reply=reply,
     )
     uow.emit(TicketMessageAdded(ticket_id=ticket.id, data=data))
     return data
@@ -374,7 +380,7 @@ async def _receive(
         extra=payload.metadata,
         language=language,
         status="received",
-        acknowledgement=domain.acknowledgement(ticket_no, language),
+        acknowledgement="",
         created_at=now,
         updated_at=now,
     )
@@ -404,15 +410,11 @@ async def _receive(
             ),
         )
     )
-    notify_customer(
-        uow,
-        settings,
-        ticket,
-        customer,
-        "acknowledgement",
-        ticket.acknowledgement,
-        phone=phone,
-        email=email,
+    book = await template_service.template_book(uow.session, settings)
+    ticket.acknowledgement = notify_customer(
+        uow, settings, book, ticket, customer, "acknowledgement", {}, phone=phone, email=email
+    ) or book.render(
+        "acknowledgement", domain.language_of(language), "any", {"ticket_no": ticket_no}
     )
     await uow.session.flush()
     return NewTicket(ticket)
@@ -421,18 +423,20 @@ async def _receive(
 def notify_customer(
     uow: UnitOfWork,
     settings: IntakeSettings,
+    book: TemplateBook,
     ticket: Ticket,
     customer: Customer,
     template: str,
-    body: str,
+    params: dict[str, Any],
     *,
     phone: str | None = None,
     email: str | None = None,
     preferred: str | None = None,
     cause: Envelope | None = None,
-) -> bool:
-    """Emit a ``notification.outgoing`` to the customer's preferred contact; the only
-    event that carries a raw contact. False when the customer cannot be reached."""
+) -> str | None:
+    """Render ``template`` for the customer's preferred contact (its language and channel,
+    an SMS signed) and emit it as ``notification.outgoing``, the only event that carries
+    a raw contact. The text sent (unsigned), or None when the customer cannot be reached."""
     route = domain.contact_route(
         preferred or ticket.preferred_contact,
         ticket.channel,
@@ -443,8 +447,16 @@ def notify_customer(
         str(customer.id),
     )
     if route is None:
-        return False
+        return None
     channel, to = route
+    family = channel_family(channel)
+    text = book.render(
+        template,
+        domain.language_of(ticket.language),
+        family,
+        {"ticket_no": ticket.ticket_no, **params},
+    )
+    body = with_signature(text, family, settings.sms_signature)
     event = NotificationOutgoing(
         ticket_id=ticket.id,
         data=NotificationOutgoingData(
@@ -458,7 +470,7 @@ def notify_customer(
         ),
     )
     emit_notification(uow, settings, event, cause=cause)
-    return True
+    return text
 
 
 SMTP_RELAY = "smtp"  # delivery target: the configured SMTP relay, not a webhook
@@ -643,6 +655,8 @@ async def start_verification(
         "en" if ticket is not None and ticket.language == "en" else settings.default_language
     )
     minutes = max(settings.verification_ttl_seconds // 60, 1)
+    book = await template_service.template_book(uow.session, settings)
+    text = book.render("verification_code", language, "sms", {"code": code, "minutes": minutes})
     emit_notification(
         uow,
         settings,
@@ -654,7 +668,7 @@ async def start_verification(
                 to=phone,
                 template="verification_code",
                 language=language,
-                body=domain.verification_sms(code, minutes, language),
+                body=with_signature(text, "sms", settings.sms_signature),
             ),
         ),
     )

@@ -47,6 +47,11 @@ class IntakeSettings(ServiceSettings):
     verification_max_per_hour: int = 5
     # Times in customer notices ("预计今日17:00前反馈") are in this zone.
     display_timezone: str = "Asia/Shanghai"
+    # Every SMS starts with this signature: China's SMS rules require the one registered
+    # with the carrier (SOPDESK_SMS_SIGNATURE).
+    sms_signature: str = "【sopdesk】"
+    # Edited templates (/v1/templates) reach other replicas within this many seconds.
+    template_cache_seconds: float = 5.0
     # Channel → gateway webhook, e.g. {"sms": {"url": "https://sms-gw/hook", "secret": "..."}}
     # (SOPDESK_NOTIFICATION_WEBHOOKS as JSON). "social" also serves "social:wechat" etc.
     notification_webhooks: dict[str, WebhookTarget] = Field(default_factory=dict)

@@ -108,7 +108,7 @@ async def test_a_callback_due_at_night_moves_to_the_next_working_morning(
     )
     (callback,) = await callbacks_of(store, ticket_id)
     assert callback.due_at == local(2026, 11, 30, 9, 0)
-    assert emitted[1].data.params["when"] == "2026-11-30 09:00"
+    assert emitted[1].data.params["due_at"] == local(2026, 11, 30, 9, 0).isoformat()
 
 
 async def test_suggestion_feedback_skips_national_day_and_counts_the_make_up_workday(

@@ -12,3 +12,11 @@ from intake_support import IntakeStore, migrated_intake
 async def intake_db(database_url: str) -> AsyncIterator[IntakeStore]:
     async with migrated_intake(database_url) as store:
         yield store
+
+
+@pytest.fixture(autouse=True)
+def fresh_template_cache() -> None:
+    """Template books are cached per database URL; a test never sees another's."""
+    from services.intake.template_service import forget_cached_templates
+
+    forget_cached_templates()

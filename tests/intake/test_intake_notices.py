@@ -10,11 +10,12 @@ from typing import Any
 
 from intake_support import GATEWAY, SUPERVISOR, IntakeStore, poll, running_intake
 
-from services.intake import domain, repository, service
+from services.intake import repository, service
 from services.intake.handlers import build_handlers
 from services.intake.models import Ticket
 from services.intake.schemas import TicketCreate
 from services.intake.settings import IntakeSettings
+from services.intake.templates import when_text
 from shared.events import (
     Deadlines,
     NotificationOutgoing,
@@ -112,12 +113,18 @@ async def test_acknowledgement_goes_to_the_preferred_contact(intake_db: IntakeSt
     )
     acks = {n.ticket_id: n for n in await notices(intake_db, "acknowledgement")}
     assert (acks[by_sms.id].data.channel, acks[by_sms.id].data.to) == ("sms", "+8613812345678")
-    assert acks[by_sms.id].data.body == by_sms.acknowledgement
-    assert "需求已受理" in acks[by_sms.id].data.body or "已受理" in acks[by_sms.id].data.body
+    # An SMS carries the registered signature; the ticket keeps the text without it.
+    assert acks[by_sms.id].data.body == f"【sopdesk】{by_sms.acknowledgement}"
+    assert by_sms.acknowledgement == (
+        f"您好，您的需求已受理，工单号 {by_sms.ticket_no}。我们会尽快安排专人处理，请留意后续通知。"
+    )
     mail = acks[by_mail.id].data
     assert (mail.channel, mail.to, mail.language) == ("email", "li@example.com", "en")
     assert mail.subject == f"[{by_mail.ticket_no}] Cannot log in"
-    assert mail.body.startswith("Hello, we have received your request")
+    assert mail.body == (
+        f"Hello, we have received your request, ticket {by_mail.ticket_no}. "
+        "A specialist will be assigned shortly; watch for our next update."
+    )
     assert (acks[chat.id].data.channel, acks[chat.id].data.to) == ("social:wechat", "M1")
     # Raw contacts only ever travel on the notifications topic.
     for row in await intake_db.outbox():
@@ -136,7 +143,9 @@ async def test_assignment_notice_names_team_and_response_time(intake_db: IntakeS
         await uow.commit()
     (notice,) = await notices(intake_db, "assignment_notice")
     assert notice.ticket_id == ticket.id
-    assert "已提交至技术团队,预计今日17:00前反馈" in notice.data.body
+    assert notice.data.body == (
+        f"【sopdesk】您的需求（工单号 {ticket.ticket_no}）已提交至技术团队，预计今日17:00前反馈。"
+    )
     assert notice.data.to == "+8613812345678"
     async with intake_db.sessions() as session:
         stored = await session.get(Ticket, ticket.id)
@@ -150,7 +159,7 @@ async def test_assignment_notice_names_team_and_response_time(intake_db: IntakeS
     async with intake_db.sessions() as session:
         entries = await repository.timeline(session, ticket.id, customer_visible_only=True)
     texts = [e.text for e in entries]
-    assert "已分类:故障报修,优先级 P1" in texts and "已分派给技术团队" in texts
+    assert "已分类：故障报修，优先级 P1" in texts and "已分派给技术团队" in texts
 
 
 async def test_a_team_announced_at_run_time_is_named_in_the_notice(
@@ -201,18 +210,26 @@ async def test_assignment_before_triage_still_notifies(intake_db: IntakeStore) -
     async with intake_db.uow() as uow:  # one batch, set-based
         await HANDLERS["ticket.assigned"]([assigned(first), assigned(second, "logistics")], uow)
         await uow.commit()
-    bodies = {n.ticket_id: n.data.body for n in await notices(intake_db, "assignment_notice")}
-    assert "技术团队,我们会尽快反馈" in bodies[first.id]
-    assert "物流团队" in bodies[second.id]
+    no_deadline = await notices(intake_db, "assignment_notice_no_deadline")
+    bodies = {n.ticket_id: n.data.body for n in no_deadline}
+    assert bodies[first.id] == (
+        f"【sopdesk】您的需求（工单号 {first.ticket_no}）已提交至技术团队，我们会尽快反馈。"
+    )
+    assert bodies[second.id] == (
+        f"您的需求（工单号 {second.ticket_no}）已提交至物流团队，我们会尽快反馈。"
+    )
 
 
 def test_when_text() -> None:
     from zoneinfo import ZoneInfo
 
     tz = ZoneInfo("Asia/Shanghai")
-    assert domain.when_text(T0 + timedelta(hours=24), T0, tz, "zh") == "明日09:15"
-    assert domain.when_text(T0 + timedelta(days=3), T0, tz, "zh") == "11月25日09:15"
-    assert domain.when_text(T0 + timedelta(hours=1), T0, tz, "en") == "10:15 today"
+    assert when_text(T0 + timedelta(hours=24), T0, tz, "zh") == "明日09:15"
+    assert when_text(T0 + timedelta(days=3), T0, tz, "zh") == "11月25日09:15"
+    assert when_text(T0 + timedelta(hours=1), T0, tz, "en") == "10:15 today"
+    # 23:30 UTC is 07:30 the next morning in Shanghai: tomorrow, not "today".
+    late = datetime(2026, 11, 22, 15, 30, tzinfo=UTC)  # 23:30 in Shanghai
+    assert when_text(late + timedelta(hours=8), late, tz, "zh") == "明日07:30"
 
 
 async def test_customer_view_hides_internal_entries(
@@ -292,8 +309,7 @@ async def test_agent_notes_internal_stay_internal_public_reach_the_customer(
     assert all("安抚" not in e.text for e in visible)
     assert any("安抚" in e.text for e in everything)
     (update,) = await notices(intake_db, "progress_update")
-    assert "已安排工程师明天上门" in update.data.body
-    assert "安抚" not in update.data.body
+    assert update.data.body == f"【sopdesk】工单 {ticket.ticket_no} 最新进展：已安排工程师明天上门"
 
 
 async def test_retriage_moves_the_deadline_the_customer_is_told(intake_db: IntakeStore) -> None:

@@ -56,7 +56,7 @@ async def codes_sent(store: IntakeStore) -> list[NotificationOutgoing]:
 async def sent_code(store: IntakeStore) -> str:
     event = (await codes_sent(store))[-1]
     assert isinstance(event, NotificationOutgoing)
-    match = re.search(r"\b(\d{6})\b", event.data.body)
+    match = re.search(r"(?<!\d)(\d{6})(?!\d)", event.data.body)
     assert match
     return match.group(1)
 
@@ -86,6 +86,11 @@ async def test_code_goes_out_hashed_and_verifies_once(
     (event,) = await codes_sent(intake_db)
     assert event.data.to == "+8613812345678"
     assert (event.data.channel, event.data.template) == ("sms", "verification_code")
+    # The agent asks the caller for the code: the text says whom to tell, not "nobody".
+    assert event.data.body == (
+        f"【sopdesk】您的验证码为{code}，5分钟内有效，仅用于本次客服身份核验，"
+        "请只告知正在为您服务的客服专员。"
+    )
     rows = await intake_db.outbox()
     assert [r.topic for r in rows if code in r.payload] == ["test.notifications"]
     async with intake_db.sessions() as session:
