@@ -193,7 +193,9 @@ async def test_a_team_announced_at_run_time_is_named_in_the_notice(
             uow,
         )
         await uow.commit()
-    bodies = {n.ticket_id: n.data.body for n in await notices(intake_db, "assignment_notice")}
+    # No deadline known (no triage seen): "我们会尽快反馈".
+    no_deadline = await notices(intake_db, "assignment_notice_no_deadline")
+    bodies = {n.ticket_id: n.data.body for n in no_deadline}
     assert "已提交至VIP 专席团队" in bodies[ticket.id]
     assert "已提交至night_desk团队" in bodies[other.id]
     assert "passed to our VIP desk team" in bodies[english.id]
