@@ -17,6 +17,7 @@ up: $(STAMP)
 
 test: $(STAMP)
 	sh scripts/ensure-chromium.sh  # the dashboard test drives Debian's chromium
+	sh scripts/ensure-promtool.sh  # promtool tests the alert rules
 	$(BIN)/pytest -q -p no:cacheprovider --durations=10
 
 lint: $(STAMP)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -23,7 +24,7 @@ from shared.database import BusTables
 from shared.errors import ErrorBody, install_error_handlers
 from shared.observability import RequestContextMiddleware, ServiceMetrics, scope_header
 from shared.outbox import UnitOfWork
-from shared.runtime import ServiceRuntime
+from shared.runtime import SchemaNotAtHead, ServiceRuntime
 from shared.settings import ServiceSettings
 from shared.tracing import configure_tracing
 
@@ -36,7 +37,9 @@ class Health(BaseModel):
 
 class Readiness(BaseModel):
     status: str = Field(examples=["ready"])
-    checks: dict[str, str] = Field(examples=[{"database": "ok", "broker": "ok", "consumer": "ok"}])
+    checks: dict[str, str] = Field(
+        examples=[{"database": "ok", "schema": "ok", "broker": "ok", "consumer": "ok"}]
+    )
 
 
 # OpenAPI content of a route that can also answer a page (with ``Accept: text/html``).
@@ -87,7 +90,8 @@ def _operations_router(service: str) -> APIRouter:
     @router.get(
         "/readyz",
         response_model=Readiness,
-        summary="Readiness: database and broker reachable, consumer joined its group",
+        summary="Readiness: database reachable and at its migration head, broker reachable, "
+        "consumer joined its group",
         responses={503: {"model": Readiness, "description": "a dependency is unreachable"}},
     )
     async def readyz(request: Request) -> Response:
@@ -95,12 +99,15 @@ def _operations_router(service: str) -> APIRouter:
         checks: dict[str, str] = {}
         for name, check in (
             ("database", runtime.check_database),
+            ("schema", runtime.check_schema),
             ("broker", runtime.check_broker),
             ("consumer", runtime.check_consumer),
         ):
             try:
                 await asyncio.wait_for(check(), timeout=2.0)
                 checks[name] = "ok"
+            except SchemaNotAtHead as exc:
+                checks[name] = f"not ready: {exc} (run `sopdesk migrate`)"
             except Exception as exc:
                 checks[name] = f"not ready: {type(exc).__name__}"
         ready = all(v == "ok" for v in checks.values())
@@ -176,6 +183,7 @@ def create_service_app(
     handlers: Mapping[str, Handler],
     router: APIRouter,
     extra_topics: Iterable[str] = (),
+    migrations: Path | None = None,
     running: Callable[[ServiceRuntime], AbstractAsyncContextManager[None]] | None = None,
 ) -> FastAPI:
     """The app of one service: its routes, the plumbing, and a lifespan that runs
@@ -186,7 +194,7 @@ def create_service_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with ServiceRuntime(
-            settings, bus, handlers, metrics, extra_topics=extra_topics
+            settings, bus, handlers, metrics, extra_topics=extra_topics, migrations=migrations
         ) as runtime:
             app.state.runtime = runtime
             if running is None:

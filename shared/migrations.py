@@ -13,8 +13,10 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import command, context
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 
 def alembic_config(migrations_dir: Path, url: str) -> Config:
@@ -23,6 +25,21 @@ def alembic_config(migrations_dir: Path, url: str) -> Config:
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     config.attributes["configure_logger"] = False
     return config
+
+
+def head_revisions(migrations_dir: Path) -> frozenset[str]:
+    """The revisions at the head of a service's history: what its code expects."""
+    script = ScriptDirectory.from_config(alembic_config(migrations_dir, "sqlite://"))
+    return frozenset(script.get_heads())
+
+
+async def current_revisions(conn: AsyncConnection) -> frozenset[str]:
+    """The revisions a store is at (empty when it was never migrated)."""
+
+    def read(sync_conn: sa.Connection) -> frozenset[str]:
+        return frozenset(MigrationContext.configure(sync_conn).get_current_heads())
+
+    return await conn.run_sync(read)
 
 
 def upgrade(migrations_dir: Path, url: str, revision: str = "head") -> None:

@@ -12,6 +12,7 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Iterable
 from contextvars import ContextVar
 from typing import Any
 
@@ -156,7 +157,28 @@ class ServiceMetrics:
             ["service"],
             registry=self.registry,
         )
+        self.gauge_stale = Gauge(
+            "sopdesk_gauge_stale",
+            "1 while a scrape-time gauge could not be refreshed (its source did not answer)",
+            ["service", "gauge"],
+            registry=self.registry,
+        )
+        self.http_server_errors = Counter(
+            "sopdesk_http_server_errors_total",
+            "HTTP answers with a 5xx status",
+            ["service"],
+            registry=self.registry,
+        )
         self.service = service
+        # Present at 0 from the start: increase() over a series that first appears
+        # at 1 is 0, so the alert on the first error would never fire.
+        self.http_server_errors.labels(service)
+        self.events_consumed.labels(service, "undecodable", "dead_lettered")
+
+    def expect_handled_types(self, event_types: Iterable[str]) -> None:
+        """Start the dead-letter counter of every handled event type at 0 (see above)."""
+        for event_type in event_types:
+            self.events_consumed.labels(self.service, event_type, "dead_lettered")
 
 
 class RequestContextMiddleware:
@@ -196,6 +218,8 @@ class RequestContextMiddleware:
             self.metrics.http_requests.labels(
                 self.metrics.service, scope["method"], path, str(status)
             ).inc()
+            if status >= 500:
+                self.metrics.http_server_errors.labels(self.metrics.service).inc()
             self.metrics.http_latency.labels(self.metrics.service, path).observe(
                 time.perf_counter() - started
             )

@@ -10,6 +10,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import timedelta
+from pathlib import Path
 from types import TracebackType
 from typing import Self
 
@@ -25,11 +26,20 @@ from shared.database import (
 )
 from shared.events import Topics, utcnow
 from shared.kafka import ensure_topics, make_producer, standard_topics
+from shared.migrations import current_revisions, head_revisions
 from shared.observability import ServiceMetrics, get_logger
 from shared.outbox import OutboxRelay, UnitOfWork
 from shared.settings import ServiceSettings
 
 log = get_logger(__name__)
+
+
+# How long a scrape waits for the store or the broker before marking a gauge stale.
+GAUGE_REFRESH_SECONDS = 2.0
+
+
+class SchemaNotAtHead(RuntimeError):
+    """The store is not at the revision the code expects (not migrated yet, or newer)."""
 
 
 class ServiceRuntime:
@@ -41,8 +51,11 @@ class ServiceRuntime:
         metrics: ServiceMetrics,
         *,
         extra_topics: Iterable[str] = (),
+        migrations: Path | None = None,
     ) -> None:
         self.settings = settings
+        # What the code expects of the store; None: no history to compare with.
+        self.schema_heads = head_revisions(migrations) if migrations is not None else None
         self.bus = bus
         self.metrics = metrics
         self.topics = Topics(settings.topic_prefix)
@@ -75,6 +88,8 @@ class ServiceRuntime:
                 session_timeout_ms=settings.consumer_session_timeout_ms,
                 fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
             )
+            metrics.expect_handled_types(handlers)
+        self._consumer_started = False
         self._extra_topics = list(extra_topics)
         self._tasks: list[asyncio.Task[None]] = []
         self._pruning: asyncio.Task[None] | None = None
@@ -93,8 +108,7 @@ class ServiceRuntime:
         await self.producer.start()
         self._tasks.append(self._supervise("outbox_relay", self.relay.run))
         if self.consumer is not None:
-            await self.consumer.start()
-            self._tasks.append(self._supervise("consumer", self.consumer.run))
+            self._tasks.append(self._supervise("consumer", self._consume_once_migrated))
         self._pruning = self._supervise("bus_pruning", self._prune_periodically)
         log.info(
             "service_started",
@@ -120,11 +134,30 @@ class ServiceRuntime:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
-        if self.consumer is not None:
+        if self.consumer is not None and self._consumer_started:
             await self.consumer.close()
         await self.producer.stop()
         await self.engine.dispose()
         log.info("service_stopped")
+
+    async def _consume_once_migrated(self) -> None:
+        """Join the group only once the store is at the head of its history: a handler
+        on a store without its tables would fail every event (dead letters on
+        PostgreSQL, where a missing table is not a transient error)."""
+        assert self.consumer is not None
+        waiting_since: float | None = None
+        while not self._consumer_started:
+            try:
+                await self.check_schema()
+            except SchemaNotAtHead as exc:
+                if waiting_since is None:
+                    waiting_since = time.monotonic()
+                    log.warning("consumer_waits_for_migration", detail=str(exc))
+                await asyncio.sleep(1.0)
+                continue
+            await self.consumer.start()
+            self._consumer_started = True
+        await self.consumer.run()
 
     async def prune_bus_tables(self) -> tuple[int, int]:
         """Delete bus rows past the retention; see ``bus_retention_hours``."""
@@ -157,18 +190,50 @@ class ServiceRuntime:
         async with self.engine.connect() as conn:
             await conn.execute(sa.text("SELECT 1"))
 
+    async def check_schema(self) -> None:
+        """The store is at the head of the service's Alembic history (not behind, not ahead)."""
+        if self.schema_heads is None:
+            return
+        async with self.engine.connect() as conn:
+            current = await current_revisions(conn)
+        if current != self.schema_heads:
+            at = ", ".join(sorted(current)) or "no revision"
+            raise SchemaNotAtHead(
+                f"store at {at}, code expects {', '.join(sorted(self.schema_heads))}"
+            )
+
     async def check_broker(self) -> None:
         await self.producer.client.fetch_all_metadata()
 
     async def refresh_gauges(self) -> None:
-        """Bring the scrape-time gauges up to date: outbox backlog, consumer lag and idleness."""
+        """Bring the scrape-time gauges up to date: outbox backlog, consumer lag and idleness.
+
+        A gauge whose source (the store, the broker) does not answer keeps its last
+        value and is marked in ``sopdesk_gauge_stale``: a scrape must still answer
+        when the database is down, that is when the other metrics matter most.
+        """
         service = self.settings.service_name
-        self.metrics.outbox_pending.labels(service).set(await self.relay.pending_count())
+        stale = self.metrics.gauge_stale
+        try:
+            pending = await asyncio.wait_for(self.relay.pending_count(), GAUGE_REFRESH_SECONDS)
+        except Exception as exc:  # whatever the store raised: the scrape goes on
+            log.warning("gauge_refresh_failed", gauge="outbox_pending", error=repr(exc))
+            stale.labels(service, "sopdesk_outbox_pending").set(1)
+        else:
+            self.metrics.outbox_pending.labels(service).set(pending)
+            stale.labels(service, "sopdesk_outbox_pending").set(0)
         if self.consumer is None:
             return
-        self.metrics.consumer_lag.clear()
-        for tp, lag in (await self.consumer.lag()).items():
-            self.metrics.consumer_lag.labels(service, tp.topic, str(tp.partition)).set(lag)
+        try:
+            lags = await asyncio.wait_for(self.consumer.lag(), GAUGE_REFRESH_SECONDS)
+        except Exception as exc:
+            log.warning("gauge_refresh_failed", gauge="consumer_lag", error=repr(exc))
+            stale.labels(service, "sopdesk_consumer_lag").set(1)
+        else:
+            self.metrics.consumer_lag.clear()
+            for tp, lag in lags.items():
+                self.metrics.consumer_lag.labels(service, tp.topic, str(tp.partition)).set(lag)
+            stale.labels(service, "sopdesk_consumer_lag").set(0)
         self.metrics.consumer_idle_seconds.labels(service).set(
             self.consumer.seconds_since_progress()
         )

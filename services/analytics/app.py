@@ -30,6 +30,7 @@ def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:
         bus=BUS,
         handlers=HANDLERS,
         router=router,
+        migrations=MIGRATIONS,
     )
     # The dashboard is a static page without data: its script asks for a viewer key,
     # keeps it in the browser and reads the authenticated /v1/stream with it.

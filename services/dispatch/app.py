@@ -57,6 +57,7 @@ def create_app(settings: DispatchSettings | None = None) -> FastAPI:
         bus=BUS,
         handlers=build_handlers(settings),
         router=routes,
+        migrations=MIGRATIONS,
         # Work orders go to one topic per team; teams read them from the start.
         extra_topics=[topics.assignments(key) for key in domain.DEFAULT_TEAM_KEYS],
         running=prepared,

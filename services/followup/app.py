@@ -38,6 +38,7 @@ def create_app(settings: FollowupSettings | None = None) -> FastAPI:
         bus=BUS,
         handlers=build_handlers(settings),
         router=router,
+        migrations=MIGRATIONS,
         running=ticking,
     )
     app.state.sla_timer = timer

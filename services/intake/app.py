@@ -69,6 +69,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         bus=BUS,
         handlers=build_handlers(settings),
         router=router,
+        migrations=MIGRATIONS,
         running=channels,
     )
     return app

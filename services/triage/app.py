@@ -36,5 +36,6 @@ def create_app(settings: TriageSettings | None = None) -> FastAPI:
         bus=BUS,
         handlers=build_handlers(settings),
         router=router,
+        migrations=MIGRATIONS,
         running=dictionary_loaded,
     )
