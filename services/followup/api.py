@@ -26,7 +26,7 @@ from services.followup.schemas import (
     TicketSla,
 )
 from services.followup.settings import FollowupSettings
-from shared.auth import Principal, require_roles
+from shared.auth import Principal, require_person, require_roles
 from shared.errors import ApiError, ErrorBody, error_responses, not_found
 from shared.events import utcnow
 from shared.http import HTML_PAGE, accepts_html, read_session, unit_of_work
@@ -294,6 +294,9 @@ async def list_callbacks(
     response_model=CallbackView,
     tags=["callbacks"],
     summary="Record a callback's outcome and CSAT (emits callback.completed)",
+    description="By a person of the owner team (its agents and supervisors), an admin, or a"
+    " team system's key with scope callbacks:write. Refusals: 403 person_required (a shared"
+    " key), 403 not_your_team.",
     responses={
         **error_responses(401, 403, 422),
         404: {"model": ErrorBody, "description": "callback_not_found"},
@@ -303,16 +306,23 @@ async def list_callbacks(
 async def complete_callback(
     callback_id: uuid.UUID,
     body: CallbackCompletion,
-    principal: Principal = Depends(require_roles("agent", "supervisor")),
+    principal: Principal = Depends(
+        require_roles("agent", "supervisor", scopes=["callbacks:write"])
+    ),
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> CallbackView:
+    teams: frozenset[str] | None = None  # None: any team's callback
+    if not (principal.is_admin or principal.has_scope("callbacks:write")):
+        person = require_person(principal)
+        teams = person.teams | person.supervises
     callback = await service.complete_callback(
         uow,
         callback_id,
         outcome=body.outcome,
         score=body.score,
-        by=f"{principal.role}:{principal.key_id}",
+        by=principal.actor_name,
         now=utcnow(),
+        teams=teams,
     )
     await uow.commit()
     return _callback_view(callback)

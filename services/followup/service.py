@@ -714,12 +714,16 @@ async def complete_callback(
     score: int | None,
     by: str | None,
     now: datetime,
+    teams: frozenset[str] | None = None,
 ) -> Callback:
     """Record a callback's outcome and CSAT once (``callback.completed``); completing a
-    suggestion's feedback task tells the customer (您的建议已同步至产品团队)."""
+    suggestion's feedback task tells the customer (您的建议已同步至产品团队).
+    ``teams``: the teams whose callbacks the caller may complete (None: any)."""
     callback = await repository.callback_for_update(uow.session, callback_id)
     if callback is None:
         raise ApiError(404, "callback_not_found", f"No callback with id {callback_id}.")
+    if teams is not None and callback.owner not in teams:
+        raise ApiError(403, "not_your_team", f"This callback is team {callback.owner}'s.")
     if callback.state == "completed":
         raise ApiError(409, "callback_already_completed", "This callback is already completed.")
     callback.state = "completed"

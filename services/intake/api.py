@@ -33,6 +33,9 @@ from shared.errors import ApiError, error_responses, not_found
 from shared.http import read_session, unit_of_work
 from shared.outbox import UnitOfWork
 
+# Customers' contacts: gateways and staff, never viewers (they read figures).
+_customer_readers = require_roles("gateway", "agent", "supervisor", scopes=["customers:read"])
+
 router = APIRouter(prefix="/v1", tags=["tickets"])
 
 
@@ -191,7 +194,9 @@ async def _live_customer(session: AsyncSession, customer_id: uuid.UUID) -> Custo
     "as on intake (`13812345678`, `+86 138 1234 5678` are the same customer).",
     tags=["customers"],
     responses=error_responses(401, 403, 404, 422),
-    dependencies=[Depends(require_roles("gateway", "agent", "supervisor", "viewer"))],
+    dependencies=[
+        Depends(require_roles("gateway", "agent", "supervisor", scopes=["customers:read"]))
+    ],
 )
 async def find_customer(
     request: Request,
@@ -232,7 +237,9 @@ async def find_customer(
     "history holds the tickets of both.",
     tags=["customers"],
     responses=error_responses(401, 403, 404),
-    dependencies=[Depends(require_roles("gateway", "agent", "supervisor", "viewer"))],
+    dependencies=[
+        Depends(require_roles("gateway", "agent", "supervisor", scopes=["customers:read"]))
+    ],
 )
 async def get_customer(
     customer_id: uuid.UUID, session: AsyncSession = Depends(read_session)

@@ -34,7 +34,7 @@ from services.triage.schemas import (
     SlaPolicyView,
 )
 from services.triage.settings import TriageSettings
-from shared.auth import Principal, require_roles
+from shared.auth import Principal, require_person, require_roles
 from shared.calendar import BusinessCalendar, china_holiday_years
 from shared.errors import ApiError, error_responses, not_found
 from shared.events import Category, KbSuggestion, utcnow
@@ -54,7 +54,16 @@ def settings_of(request: Request) -> TriageSettings:
 
 
 def _who(principal: Principal) -> str:
-    return f"{principal.role}:{principal.key_id}"
+    """Who acted, for the correction log and rule history: the person's display name,
+    or the key's name."""
+    return principal.actor_name
+
+
+def _supervised(principal: Principal) -> frozenset[str] | None:
+    """The teams the caller may re-triage; None: any (an admin)."""
+    if principal.is_admin:
+        return None
+    return require_person(principal).supervises
 
 
 # --------------------------------------------------------------------------- classify
@@ -140,7 +149,9 @@ def _decision_view(decision: TriageDecision) -> DecisionView:
     response_model=DecisionView,
     summary="Supervisor: correct a ticket's category, priority or team (ticket.retriaged)",
     description="Logs the correction against the rule that decided, recomputes the deadlines "
-    "with the SLA policy version the ticket was decided under, and emits ticket.retriaged.",
+    "with the SLA policy version the ticket was decided under, and emits ticket.retriaged."
+    " A supervisor re-triages only tickets of a team they supervise (403 not_team_supervisor);"
+    " a key may not (403 person_required), except an admin's.",
     responses=error_responses(401, 403, 404, 409, 422),
 )
 async def retriage(
@@ -158,6 +169,7 @@ async def retriage(
         ),
         settings,
         _who(principal),
+        supervises=_supervised(principal),
     )
     view = _decision_view(decision)
     await uow.commit()

@@ -388,9 +388,12 @@ async def retriage(
     request: RetriageRequest,
     settings: TriageSettings,
     by: str,
+    *,
+    supervises: frozenset[str] | None = None,
 ) -> TriageDecision:
     """A supervisor corrects a decision: the correction is logged, deadlines recomputed
-    with the SLA policy version the ticket was decided under, and ticket.retriaged sent."""
+    with the SLA policy version the ticket was decided under, and ticket.retriaged sent.
+    ``supervises``: the teams the supervisor may re-triage for (None: any, an admin)."""
     if request.team is not None and request.team not in domain.TEAMS:
         raise ApiError(422, "unknown_team", f"Unknown team {request.team!r}.")
     if request.category is None and request.priority is None and request.team is None:
@@ -399,6 +402,12 @@ async def retriage(
     decision = await repository.lock_decision(session, ticket_id)
     if decision is None:
         raise not_found("decision", ticket_id)
+    if supervises is not None and decision.team not in supervises:
+        raise ApiError(
+            403,
+            "not_team_supervisor",
+            f"The ticket is with team {decision.team}, which you do not supervise.",
+        )
     before = (decision.category, decision.priority, decision.team)
     category = request.category or decision.category
     priority = request.priority or decision.priority

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from testkit import TOKEN_PUBLIC_KEY
 
 from services.followup import service
 from services.followup.app import MIGRATIONS
@@ -192,6 +193,7 @@ def app_settings(url: str, broker: str, prefix: str, **overrides: Any) -> Follow
         "kafka_bootstrap_servers": broker,
         "topic_prefix": prefix,
         "api_keys": KEYS,
+        "token_public_key": TOKEN_PUBLIC_KEY,
         "consumer_session_timeout_ms": 1500,
         "log_json": False,
         "timer_interval_seconds": 0.2,

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from followup_support import T0, FollowupStore, app_settings, open_store, poll, triaged
+from testkit import person_token
 
 from services.followup import service
 from services.followup.app import create_app
@@ -216,17 +217,26 @@ async def test_callbacks_over_http(tmp_path: Any, broker: str, topic_prefix: str
                 body = {"outcome": "客户确认已收到换货", "score": 5}
                 refused = await client.post(path, json=body, headers=viewer)
                 assert refused.status_code == 403
-                bad = await client.post(path, json={"outcome": "", "score": 9}, headers=agent)
+                # A shared agent key is nobody; an agent of another team is refused.
+                keyed = await client.post(path, json=body, headers=agent)
+                assert (keyed.status_code, keyed.json()["code"]) == (403, "person_required")
+                product_agent = person_token("p1", roles=("agent",), teams=("product",))
+                other = await client.post(path, json=body, headers=product_agent)
+                assert (other.status_code, other.json()["code"]) == (403, "not_your_team")
+                wang = person_token(
+                    "wang", roles=("agent",), teams=("after_sales",), display_name="王芳"
+                )
+                bad = await client.post(path, json={"outcome": "", "score": 9}, headers=wang)
                 assert bad.status_code == 422 and bad.json()["code"] == "validation_error"
-                done = await client.post(path, json=body, headers=agent)
+                done = await client.post(path, json=body, headers=wang)
                 assert done.status_code == 200, done.text
                 assert done.json()["state"] == "completed"
-                assert done.json()["score"] == 5
-                again = await client.post(path, json=body, headers=agent)
+                assert (done.json()["score"], done.json()["completed_by"]) == (5, "王芳")
+                again = await client.post(path, json=body, headers=wang)
                 assert again.status_code == 409
                 assert again.json()["code"] == "callback_already_completed"
                 unknown = await client.post(
-                    f"/v1/callbacks/{uuid.uuid4()}/complete", json=body, headers=agent
+                    f"/v1/callbacks/{uuid.uuid4()}/complete", json=body, headers=wang
                 )
                 assert unknown.status_code == 404
                 assert unknown.json()["code"] == "callback_not_found"

@@ -13,6 +13,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from testkit import TOKEN_PUBLIC_KEY
 
 from services.intake.app import MIGRATIONS, create_app
 from services.intake.models import BUS
@@ -79,6 +80,7 @@ def intake_settings(
         topic_prefix=prefix,
         api_keys=KEYS,
         log_json=False,
+        token_public_key=TOKEN_PUBLIC_KEY,
         **extra,
     )
 

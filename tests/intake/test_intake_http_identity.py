@@ -16,6 +16,7 @@ from intake_support import (
     poll,
     running_intake,
 )
+from testkit import person_token
 
 from services.intake import service
 from services.intake.models import Customer, CustomerIdentifier, Ticket, TicketMessage, VipEntry
@@ -105,6 +106,17 @@ async def test_intake_http_identity_and_dedup(
         for raw in (RAW, "+8613812345678", "li@example.com"):
             assert raw not in profile.text
 
+        # Viewers read figures, never customers: by key or signed in.
+        viewer_person = person_token("viewer", roles=("viewer",))
+        for viewer in ({"Authorization": "Bearer vw"}, viewer_person):
+            for url in ("/v1/customers?phone=13812345678", f"/v1/customers/{survivor}"):
+                looked = await client.get(url, headers=viewer)
+                assert looked.status_code == 403, url
+                assert looked.json()["code"] in ("forbidden", "role_not_allowed")
+                assert RAW[-4:] not in looked.text
+        agent_person = person_token("zhang", roles=("agent",), teams=("finance",))
+        by_agent = await client.get("/v1/customers?phone=13812345678", headers=agent_person)
+        assert by_agent.json()["customer_id"] == survivor
         for query in ("phone=13812345678", "email=LI@example.com", f"phone=%2B86{RAW}"):
             found = await client.get(f"/v1/customers?{query}", headers=SUPERVISOR)
             assert found.status_code == 200, (query, found.text)

@@ -14,10 +14,11 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from testkit import TOKEN_PUBLIC_KEY, person_token
 
 from services.triage import domain, service
 from services.triage.app import MIGRATIONS, create_app
-from services.triage.models import BUS, TriageDecision
+from services.triage.models import BUS, Correction, TriageDecision
 from services.triage.settings import TriageSettings
 from shared.database import create_engine, session_factory
 from shared.events import (
@@ -35,6 +36,12 @@ KEYS = {"ad": "admin", "sv": "supervisor", "ag": "agent", "vw": "viewer", "gw": 
 ADMIN = {"Authorization": "Bearer ad"}
 SUPERVISOR = {"Authorization": "Bearer sv"}
 AGENT = {"Authorization": "Bearer ag"}
+FINANCE_SUPERVISOR = person_token(
+    "finance-supervisor", roles=("supervisor",), supervises=("finance",), display_name="财务主管"
+)
+LOGISTICS_SUPERVISOR = person_token(
+    "logistics-supervisor", roles=("supervisor",), supervises=("logistics",)
+)
 # Monday 2026-11-23 10:00 in Shanghai: inside working hours.
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
@@ -96,7 +103,12 @@ def _received(
 @pytest.fixture
 async def harness(database_url: str) -> AsyncIterator[Harness]:
     await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
-    settings = TriageSettings(database_url=database_url, api_keys=KEYS, log_json=False)
+    settings = TriageSettings(
+        database_url=database_url,
+        api_keys=KEYS,
+        log_json=False,
+        token_public_key=TOKEN_PUBLIC_KEY,
+    )
     engine = create_engine(database_url)
     app = create_app(settings)
     runtime = _Runtime(session_factory(engine), settings)
@@ -287,7 +299,13 @@ async def test_retriage_logs_the_correction_and_emits_retriaged(harness: Harness
     body = {"reason": "应由售后处理", "team": "after_sales", "priority": "P0"}
 
     assert (await client.post(path, json=body, headers=AGENT)).status_code == 403
-    done = await client.post(path, json=body, headers=SUPERVISOR)
+    # A shared supervisor key is nobody; another team's supervisor is refused.
+    keyed = await client.post(path, json=body, headers=SUPERVISOR)
+    assert (keyed.status_code, keyed.json()["code"]) == (403, "person_required")
+    other = await client.post(path, json=body, headers=LOGISTICS_SUPERVISOR)
+    assert (other.status_code, other.json()["code"]) == (403, "not_team_supervisor")
+    assert [e.type for e in await harness.events()] == ["ticket.triaged"]
+    done = await client.post(path, json=body, headers=FINANCE_SUPERVISOR)
     assert done.status_code == 200, done.text
     assert (done.json()["team"], done.json()["priority"]) == ("after_sales", "P0")
     assert done.json()["retriaged_at"]
@@ -299,6 +317,9 @@ async def test_retriage_logs_the_correction_and_emits_retriaged(harness: Harness
     assert retriaged.data.retriage_reason == "应由售后处理"
     assert retriaged.data.deadlines.calendar == "24x7"
     assert retriaged.data.deadlines.respond_by == T0 + timedelta(minutes=30)
+    async with harness.runtime.sessions() as session:
+        logged = (await session.execute(sa.select(Correction.corrected_by))).scalars().all()
+    assert logged == ["财务主管"]  # the person who corrected, by name
 
     report = await client.get("/v1/rules/corrections", headers=AGENT)
     assert report.status_code == 200
@@ -311,13 +332,11 @@ async def test_retriage_logs_the_correction_and_emits_retriaged(harness: Harness
         }
     ]
 
-    unknown = await client.post(
-        f"/v1/tickets/{uuid.uuid4()}/retriage", json=body, headers=SUPERVISOR
-    )
+    unknown = await client.post(f"/v1/tickets/{uuid.uuid4()}/retriage", json=body, headers=ADMIN)
     assert (unknown.status_code, unknown.json()["code"]) == (404, "decision_not_found")
-    nothing = await client.post(path, json={"reason": "x"}, headers=SUPERVISOR)
+    nothing = await client.post(path, json={"reason": "x"}, headers=ADMIN)
     assert (nothing.status_code, nothing.json()["code"]) == (422, "nothing_to_change")
-    bad_team = await client.post(path, json={"reason": "x", "team": "ufo"}, headers=SUPERVISOR)
+    bad_team = await client.post(path, json={"reason": "x", "team": "ufo"}, headers=ADMIN)
     assert (bad_team.status_code, bad_team.json()["code"]) == (422, "unknown_team")
 
 
@@ -461,7 +480,7 @@ async def test_retriage_keeps_the_policy_version_the_ticket_was_decided_under(
     done = await harness.client.post(
         f"/v1/tickets/{old.ticket_id}/retriage",
         json={"reason": "影响面大", "priority": "P0"},
-        headers=SUPERVISOR,
+        headers=LOGISTICS_SUPERVISOR,
     )
     assert done.status_code == 200, done.text
     assert done.json()["policy_version"] == 1

@@ -43,7 +43,20 @@ async def add_demo_people(session: AsyncSession, password: str, now: datetime) -
         wanted.append(DemoPerson(team.supervisor, name, ("supervisor",), (), (team.key,)))
     wanted.append(DemoPerson("admin", "系统管理员", ("admin",)))
     wanted.append(DemoPerson("viewer", "报表查看", ("viewer",)))
-    missing = [w for w in wanted if w.login not in taken]
+    # A supervisor of several teams is one account supervising all of them.
+    merged: dict[str, DemoPerson] = {}
+    for w in wanted:
+        if w.login in merged:
+            known = merged[w.login]
+            w = DemoPerson(
+                w.login,
+                known.display_name,
+                known.roles,
+                known.teams,
+                tuple(sorted({*known.supervises, *w.supervises})),
+            )
+        merged[w.login] = w
+    missing = [w for w in merged.values() if w.login not in taken]
     if not missing:
         return []
     # One hash for every demo account: they share the printed password anyway, and
