@@ -159,6 +159,19 @@ def authenticate(request: Request, credential: str) -> Principal:
     )
 
 
+def authentication_failure(request: Request) -> ApiError | None:
+    """The 401 a request without a valid credential gets (None when it has one); the
+    input guard asks this before refusing a body, so a bad body never answers first."""
+    scheme, _, presented = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not presented.strip():
+        return ApiError(401, "unauthorized", "Send a credential as 'Authorization: Bearer <key>'.")
+    try:
+        authenticate(request, presented.strip())
+    except ApiError as failure:
+        return failure
+    return None
+
+
 def require_roles(*roles: str, scopes: Iterable[str] = ()) -> Callable[..., Awaitable[Principal]]:
     """A dependency that admits people with one of ``roles`` (and admins), keys of the
     older form with one of ``roles``, and keys holding one of ``scopes``."""

@@ -22,6 +22,7 @@ from shared.auth import document_access
 from shared.consumer import Handler
 from shared.database import BusTables
 from shared.errors import ErrorBody, install_error_handlers
+from shared.input_guard import InputGuard
 from shared.observability import RequestContextMiddleware, ServiceMetrics, scope_header
 from shared.outbox import UnitOfWork
 from shared.runtime import SchemaNotAtHead, ServiceRuntime
@@ -170,6 +171,7 @@ def install_plumbing(app: FastAPI, settings: ServiceSettings, metrics: ServiceMe
     app.state.settings = settings
     app.state.metrics = metrics
     install_error_handlers(app)
+    app.add_middleware(InputGuard)  # inside the size limit: it reads bodies already bounded
     app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     app.include_router(_operations_router(settings.service_name))

@@ -24,9 +24,17 @@ correlation_id_var: ContextVar[uuid.UUID | None] = ContextVar("correlation_id", 
 
 CORRELATION_HEADER = "x-correlation-id"
 
-# Mainland mobiles, spaced or not, then any other 10-15 digit run (international
-# numbers); longer runs are order numbers and stay readable.
-_PHONE = re.compile(r"(?<!\d)(\+?\d{1,3}[ -]?)?(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?!\d)")
+# Mainland mobiles, spaced, dashed, dotted or not, then any other 10-15 digit run
+# (international numbers); longer runs are order numbers and stay readable.
+_PHONE = re.compile(r"(?<![\d.])(\+?\d{1,3}[ .-]?)?(1[3-9]\d)([ .-]?)(\d{4})\3(\d{4})(?![\d.]?\d)")
+# Landlines with an area code: 010-12345678, 0755 1234567, (021)12345678.
+_LANDLINE = re.compile(r"(?<![\d*])(\(?0\d{2,3}\)?[ -]?)\d{3,4}[ -]?(\d{4})(?![\d*])")
+# Resident ID cards: region, a birth date from 1900 to 2099, sequence, check digit. The
+# date part keeps order numbers such as 202611220001234567 readable.
+_ID_CARD = re.compile(
+    r"(?<![\d*])([1-8]\d{2})\d{3}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+    r"\d{3}([\dXx])(?![\d*])"
+)
 _LONG_DIGITS = re.compile(r"(?<![\d*])(\d{3})\d{3,8}(\d{4})(?![\d*])")
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
 
@@ -36,14 +44,17 @@ _UUID = re.compile(r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 
 
 def mask_contact(text: str) -> str:
-    """Mask phone numbers (``138****5678``) and e-mail addresses (``z***@example.com``)."""
+    """Mask phone numbers (``138****5678``, ``010-****5678``), e-mail addresses
+    (``z***@example.com``) and ID-card numbers (``110**************X``)."""
     parts = _UUID.split(text)  # odd places hold the ids
     return "".join(part if i % 2 else _mask_part(part) for i, part in enumerate(parts))
 
 
 def _mask_part(text: str) -> str:
     text = _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
-    text = _PHONE.sub(lambda m: f"{m.group(1) or ''}{m.group(2)}****{m.group(4)}", text)
+    text = _ID_CARD.sub(lambda m: f"{m.group(1)}{'*' * 14}{m.group(2)}", text)
+    text = _PHONE.sub(lambda m: f"{m.group(1) or ''}{m.group(2)}****{m.group(5)}", text)
+    text = _LANDLINE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
     return _LONG_DIGITS.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
 
 

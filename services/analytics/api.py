@@ -26,6 +26,7 @@ from shared.auth import require_roles
 from shared.errors import ApiError, error_responses
 from shared.events import Category, Priority, utcnow
 from shared.http import HTML_PAGE, accepts_html, read_session
+from shared.inputs import Day, Instant
 from shared.vocabulary import CHANNELS
 
 router = APIRouter(prefix="/v1")
@@ -46,12 +47,12 @@ def _utc(value: datetime | None) -> datetime | None:
 
 
 def ledger_filters(
-    since: datetime | None = Query(
+    since: Instant | None = Query(
         default=None,
         description="Received at or after (ISO 8601; UTC when no offset)",
         examples=["2026-11-16T00:00:00+08:00"],
     ),
-    until: datetime | None = Query(
+    until: Instant | None = Query(
         default=None,
         description="Received before (ISO 8601; UTC when no offset)",
         examples=["2026-11-23T00:00:00+08:00"],
@@ -175,8 +176,8 @@ GroupBy = Literal["channel", "category", "priority", "team", "agent", "day", "we
     dependencies=[_readers],
 )
 async def summary(
-    since: date | None = Query(default=None, description="First day (UTC+8)"),
-    until: date | None = Query(default=None, description="Last day, included (UTC+8)"),
+    since: Day | None = Query(default=None, description="First day (UTC+8)"),
+    until: Day | None = Query(default=None, description="Last day, included (UTC+8)"),
     channel: str | None = Query(default=None, max_length=16, description=CHANNEL_FILTER),
     category: Category | None = Query(default=None),
     priority: Priority | None = Query(default=None),
@@ -238,7 +239,7 @@ async def weekly_report(
     week = week or metrics.iso_week(_today())
     try:
         reports.week_window(week)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise ApiError(400, "invalid_week", "week must look like 2026-W47.") from exc
     report = await reports.weekly(session, week)
     if _wants_html(request, format):
@@ -268,7 +269,7 @@ async def monthly_report(
     month = month or f"{_today():%Y-%m}"
     try:
         reports.month_window(month)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise ApiError(400, "invalid_month", "month must look like 2026-11.") from exc
     report = await reports.monthly(session, month)
     if _wants_html(request, format):

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.analytics import repository
@@ -89,6 +90,16 @@ async def ledger_rows(
             left -= len(page)
 
 
+# A text cell starting with one of these is run as a formula by spreadsheet programs
+# (CSV injection, OWASP): CSV cells get a leading apostrophe, XLSX cells are typed text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(text: str) -> str:
+    """Text a spreadsheet shows as text: OWASP's leading apostrophe before a formula."""
+    return f"'{text}" if text.startswith(_FORMULA_START) else text
+
+
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
@@ -96,7 +107,7 @@ def _cell(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return value if isinstance(value, int | float) else str(value)
+    return value if isinstance(value, int | float) else neutralised(str(value))
 
 
 async def csv_stream(
@@ -137,6 +148,11 @@ def xlsx_bytes(rows: list[LedgerRow]) -> bytes:
                 value = value.astimezone(REPORT_ZONE).replace(tzinfo=None)
             elif value is not None and not isinstance(value, int | float | bool | str):
                 value = str(value)
+            if isinstance(value, str) and value.startswith(_FORMULA_START):
+                # openpyxl writes a string starting with '=' as a formula; type it as text.
+                text = WriteOnlyCell(sheet, value=value)
+                text.data_type = "s"
+                value = text
             values.append(value)
         sheet.append(values)
     out = io.BytesIO()

@@ -29,6 +29,7 @@ from services.analytics.schemas import (
     Trend,
     WeeklyReport,
 )
+from shared.inputs import EARLIEST, LATEST
 from shared.vocabulary import CATEGORIES
 
 # Which department hears about the problems each team handled.
@@ -88,13 +89,20 @@ def week_window(week: str) -> tuple[date, date]:
     year, sep, number = week.partition("-W")
     if not sep or len(year) != 4 or not number.isdigit():
         raise ValueError(week)
-    return metrics.week_bounds(week)
+    return _within_calendar(metrics.week_bounds(week))
 
 
 def month_window(month: str) -> tuple[date, date]:
     first = datetime.strptime(month, "%Y-%m").date()
     following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return first, following - timedelta(days=1)
+    return _within_calendar((first, following - timedelta(days=1)))
+
+
+def _within_calendar(window: tuple[date, date]) -> tuple[date, date]:
+    """ValueError for a window near year 1 or 9999, where time-zone arithmetic overflows."""
+    if window[0] < EARLIEST.date() or window[1] > LATEST.date():
+        raise ValueError(window)
+    return window
 
 
 def _instant(day: date) -> datetime:

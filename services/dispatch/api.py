@@ -519,7 +519,8 @@ async def resolve(
     description=(
         "For fault and after-sales tickets in work. Emits a customer-visible"
         " ticket.progress_noted with visit_from/visit_until. Also refused: 409"
-        " visit_not_applicable, 422 visit_too_late / invalid_visit_window." + _ACTION_DOC
+        " visit_not_applicable, 422 visit_too_late / invalid_visit_window / visit_in_the_past."
+        + _ACTION_DOC
     ),
     responses=_ACTION_ERRORS,
     dependencies=[Depends(_agents)],

@@ -7,9 +7,10 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.dispatch.domain import MAX_SKILL_LEVEL
+from shared.inputs import Amount, AwareInstant
 
 AgentStatus = Literal["online", "away", "offline"]
 AssignmentState = Literal["queued", "assigned", "accepted", "waiting_on_customer", "resolved"]
@@ -295,8 +296,8 @@ class VisitBody(BaseModel):
         },
     )
 
-    window_start: AwareDatetime | None = Field(default=None, description="default: now")
-    window_end: AwareDatetime | None = Field(
+    window_start: AwareInstant | None = Field(default=None, description="default: now")
+    window_end: AwareInstant | None = Field(
         default=None, description="default and latest: now + visit_within_hours (48 h)"
     )
     note: str | None = Field(default=None, max_length=1000)
@@ -314,7 +315,7 @@ class CompensationCreate(BaseModel):
     )
 
     kind: CompensationKind
-    amount: float = Field(ge=0, le=1_000_000, description="CNY; days for extended_warranty")
+    amount: Amount = Field(ge=0, le=1_000_000, description="CNY; days for extended_warranty")
     reason: str | None = Field(default=None, max_length=1000)
 
 

@@ -52,6 +52,9 @@ from shared.outbox import UnitOfWork
 
 DEFAULT_MIN_LEVEL = 2
 DEMO_SKILL_LEVEL = 3
+# A window starting a little before the server's clock (the client's clock runs behind) is
+# still now; one starting earlier than this is a mistake the customer would be told.
+VISIT_CLOCK_SKEW = timedelta(minutes=5)
 
 
 # --------------------------------------------------------------------------- the locked pool
@@ -633,6 +636,8 @@ async def book_visit(
     end = window_end or latest
     if end <= start:
         raise ApiError(422, "invalid_visit_window", "The window must end after it starts.")
+    if start < now - VISIT_CLOCK_SKEW:
+        raise ApiError(422, "visit_in_the_past", "The visit window must not start in the past.")
     if end > latest:
         raise ApiError(
             422,

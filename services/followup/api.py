@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -30,6 +29,7 @@ from shared.auth import Principal, require_person, require_roles
 from shared.errors import ApiError, ErrorBody, error_responses, not_found
 from shared.events import utcnow
 from shared.http import HTML_PAGE, accepts_html, read_session, unit_of_work
+from shared.inputs import Instant
 from shared.outbox import UnitOfWork
 
 router = APIRouter(prefix="/v1", tags=["sla"])
@@ -277,7 +277,7 @@ async def list_callbacks(
     state: Literal["open", "completed", "overdue"] | None = Query(
         default=None, description="overdue: open and past its deadline", examples=["open"]
     ),
-    due_before: datetime | None = Query(default=None, examples=["2026-11-25T00:00:00Z"]),
+    due_before: Instant | None = Query(default=None, examples=["2026-11-25T00:00:00Z"]),
     limit: int = Query(default=100, ge=1, le=500),
     session: AsyncSession = Depends(read_session),
 ) -> CallbackList:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, mo
 from pydantic.config import JsonDict
 
 from shared.events import Channel, CustomerType
+from shared.inputs import Instant
 
 TICKET_EXAMPLE: JsonDict = {
     "channel": "phone",
@@ -79,8 +80,8 @@ class PhoneCallRecord(BaseModel):
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
-    call_started_at: datetime | None = Field(default=None, description="通话开始")
-    call_ended_at: datetime | None = Field(default=None, description="通话结束")
+    call_started_at: Instant | None = Field(default=None, description="通话开始")
+    call_ended_at: Instant | None = Field(default=None, description="通话结束")
     handler: str | None = Field(default=None, max_length=100, description="处理人员")
     verification_steps: list[Annotated[str, Field(min_length=1, max_length=500)]] = Field(
         default_factory=list, max_length=20, description="问题核实过程"

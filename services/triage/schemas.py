@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events import Category, Channel, CustomerType, KbSuggestion, Priority, Scene
+from shared.inputs import Instant
 
 
 class ClassifyRequest(BaseModel):
@@ -31,7 +32,7 @@ class ClassifyRequest(BaseModel):
     customer_type: CustomerType = "new"
     channel: Channel | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
-    received_at: datetime | None = Field(
+    received_at: Instant | None = Field(
         default=None, description="When the ticket arrived, for the deadline preview (now)."
     )
 
@@ -303,8 +304,8 @@ class ArticleBody(BaseModel):
     answer: str = Field(min_length=1, max_length=5000)
     tags: list[str] = Field(default_factory=list, max_length=30)
     category: Category | None = None
-    valid_from: datetime | None = None
-    valid_to: datetime | None = None
+    valid_from: Instant | None = None
+    valid_to: Instant | None = None
 
 
 class ArticleView(ArticleBody):

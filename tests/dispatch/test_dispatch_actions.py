@@ -307,6 +307,17 @@ async def test_on_site_visit_gets_a_window_within_48_hours(store: DispatchStore)
         within_hours=48,
     )
     assert backwards.code == "invalid_visit_window"
+    past = await refused(
+        store,
+        service.book_visit,
+        a.id,
+        agent.id,
+        window_start=now - timedelta(hours=3),
+        window_end=now - timedelta(hours=1),
+        note=None,
+        within_hours=48,
+    )
+    assert (past.status, past.code) == (422, "visit_in_the_past")
     booked, events = await act(
         store,
         service.book_visit,

@@ -21,6 +21,14 @@ from shared.observability import mask_contact
         ("zhang.san@example.com", "z***@example.com"),
         ("邮箱 A.b+x@mail.example.com.cn 已验证", "邮箱 A***@mail.example.com.cn 已验证"),
         ("x@y.io", "x***@y.io"),
+        ("138.1234.5678", "138****5678"),
+        ("手机 138.1234.5678。", "手机 138****5678。"),
+        ("座机 010-12345678 转 8", "座机 010-****5678 转 8"),
+        ("0755-1234567", "0755-****4567"),
+        ("电话(021)87654321", "电话(021)****4321"),
+        ("0755 8765 4321", "0755 ****4321"),
+        ("身份证 11010519491231002X", "身份证 110**************X"),
+        ("ID 440301199001011234.", "ID 440**************4."),
         # Ids keep their digits; a phone beside one is still masked.
         (
             "ticket 12345678-1234-4234-8234-123456789012 13812345678",
@@ -39,6 +47,8 @@ def test_contacts_are_masked(raw: str, masked: str) -> None:
         "order 2026112200012345",
         "ticket T20261122-0001",
         "amount 99.50, 3 items",
+        "version 1.2.3, 12.5 kg, 2026-11-22 09:15",
+        "pay 1380.12345 then 138.5",
         "no contact here",
     ],
 )
@@ -48,7 +58,15 @@ def test_order_numbers_and_ordinary_text_are_left_alone(text: str) -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    ["13812345678", "+86 138 1234 5678", "zhang.san@example.com", "订单 202611220001234567"],
+    [
+        "13812345678",
+        "+86 138 1234 5678",
+        "zhang.san@example.com",
+        "订单 202611220001234567",
+        "010-12345678",
+        "138.1234.5678",
+        "11010519491231002X",
+    ],
 )
 def test_masking_is_idempotent(raw: str) -> None:
     once = mask_contact(raw)
@@ -60,3 +78,7 @@ def test_the_middle_digits_never_survive() -> None:
     assert "1234" not in out
     assert "8765" not in out
     assert "li@" not in out
+    out = mask_contact("座机 010-66554433 身份证 110105194912310021 手机 139.8765.4321")
+    assert "6655" not in out
+    assert "19491231" not in out
+    assert "8765" not in out
