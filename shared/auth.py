@@ -95,6 +95,11 @@ class Principal:
     def has_scope(self, scope: str) -> bool:
         return "*" in self.scopes or scope in self.scopes
 
+    @property
+    def log_name(self) -> str:
+        """Who called, in the request's log line: a person's login or a key's name."""
+        return f"person:{self.key_id}" if self.person else f"key:{self.name}"
+
 
 def parse_api_keys(raw: dict[str, Any]) -> dict[str, ApiKey]:
     """``key → role`` (older form) or ``key → {"name", "scopes", "role"?}``."""
@@ -187,6 +192,7 @@ def require_roles(*roles: str, scopes: Iterable[str] = ()) -> Callable[..., Awai
                 401, "unauthorized", "Send 'Authorization: Bearer <access token or API key>'."
             )
         principal = authenticate(request, credentials.credentials)
+        request.state.principal = principal  # named in the request's log line
         if principal.person is not None:
             if not principal.roles & allowed:
                 raise ApiError(

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
-from shared.observability import get_logger
+from shared.observability import correlation_id_var, get_logger
 from shared.routing import on_path
 
 log = get_logger(__name__)
@@ -22,6 +22,11 @@ class ErrorBody(BaseModel):
     code: str = Field(examples=["ticket_not_found"])
     message: str = Field(examples=["No ticket with that id."])
     details: Any | None = None
+    correlation_id: str | None = Field(
+        default=None,
+        description="The request's X-Correlation-ID, also on every log line it wrote",
+        examples=["7d3f2a9e-0c1b-4f57-9a61-2d8e5b4c3a10"],
+    )
 
 
 class ApiError(Exception):
@@ -80,6 +85,9 @@ def error_response(
 ) -> Response:
     """The error in JSON, or as a small page on a route that answers only pages (the
     survey form a customer posts from a phone)."""
+    cid = correlation_id_var.get()
+    if cid is not None and body.correlation_id is None:
+        body = body.model_copy(update={"correlation_id": str(cid)})
     if _answers_html(scope):
         page = (
             '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
@@ -93,6 +101,9 @@ def error_response(
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    """Handlers of expected errors; an unexpected one is logged and answered by
+    ``shared.observability.RequestContextMiddleware`` with the request's correlation id."""
+
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> Response:
         body = ErrorBody(code=exc.code, message=exc.message, details=exc.details)
@@ -133,9 +144,3 @@ def install_error_handlers(app: FastAPI) -> None:
         log.warning("out_of_range_input", error=str(exc))
         body = ErrorBody(code="out_of_range", message="A date or number is out of range.")
         return error_response(request.scope, 422, body)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled_error", error=type(exc).__name__)
-        body = ErrorBody(code="internal_error", message="Something went wrong on our side.")
-        return JSONResponse(body.model_dump(exclude_none=True), status_code=500)

@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +29,7 @@ from shared.outbox import UnitOfWork
 from shared.runtime import SchemaNotAtHead, ServiceRuntime
 from shared.settings import ServiceSettings
 from shared.tracing import configure_tracing
+from shared.web_security import SecurityHeaders
 
 
 class Health(BaseModel):
@@ -173,6 +175,7 @@ def install_plumbing(app: FastAPI, settings: ServiceSettings, metrics: ServiceMe
     install_error_handlers(app)
     app.add_middleware(InputGuard)  # inside the size limit: it reads bodies already bounded
     app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     app.include_router(_operations_router(settings.service_name))
 
@@ -205,7 +208,8 @@ def create_service_app(
                 async with running(runtime):
                     yield
 
-    app = FastAPI(
+    # FastAPIOffline serves Swagger UI and ReDoc from the package, so /docs works offline.
+    app = FastAPIOffline(
         title=f"sopdesk {settings.service_name}",
         version=__version__,
         description=description,

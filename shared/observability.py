@@ -7,6 +7,7 @@ and the outbox copies it into every event and Kafka header it writes.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
@@ -192,8 +193,15 @@ class ServiceMetrics:
             self.events_consumed.labels(self.service, event_type, "dead_lettered")
 
 
+# Probes and scrapes arrive every few seconds; their request lines are DEBUG.
+_QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
 class RequestContextMiddleware:
-    """Pure ASGI middleware: correlation id in and out, request metrics."""
+    """Pure ASGI middleware: correlation id in and out, request metrics, one log line per
+    request, and the answer to an unexpected error (logged and answered with the same
+    correlation id, which the framework's last-resort handler could not do: it runs
+    after this middleware has left the request's context)."""
 
     def __init__(self, app: ASGIApp, metrics: ServiceMetrics) -> None:
         self.app = app
@@ -210,12 +218,14 @@ class RequestContextMiddleware:
             cid = uuid.uuid4()
         token = correlation_id_var.set(cid)
         status = 500
+        started_response = False
         started = time.perf_counter()
 
         async def send_with_header(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started_response
             if message["type"] == "http.response.start":
                 status = message["status"]
+                started_response = True
                 headers = list(message.get("headers", []))
                 headers.append((CORRELATION_HEADER.encode(), str(cid).encode()))
                 message["headers"] = headers
@@ -223,18 +233,51 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_header)
+        except Exception as exc:
+            _request_log.exception("unhandled_error", error=type(exc).__name__)
+            if started_response:
+                raise
+            status = 500
+            await send_with_header(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [(b"content-type", b"application/json")],
+                }
+            )
+            body = json.dumps(
+                {
+                    "code": "internal_error",
+                    "message": "Something went wrong on our side.",
+                    "correlation_id": str(cid),
+                }
+            )
+            await send({"type": "http.response.body", "body": body.encode()})
         finally:
             route = scope.get("route")
             path = getattr(route, "path", "unmatched")
+            elapsed = time.perf_counter() - started
             self.metrics.http_requests.labels(
                 self.metrics.service, scope["method"], path, str(status)
             ).inc()
             if status >= 500:
                 self.metrics.http_server_errors.labels(self.metrics.service).inc()
-            self.metrics.http_latency.labels(self.metrics.service, path).observe(
-                time.perf_counter() - started
+            self.metrics.http_latency.labels(self.metrics.service, path).observe(elapsed)
+            principal = getattr(scope.get("state", {}).get("principal"), "log_name", None)
+            level = logging.DEBUG if path in _QUIET_ROUTES and status < 400 else logging.INFO
+            _request_log.log(
+                level,
+                "request",
+                method=scope["method"],
+                route=path,
+                status=status,
+                duration_ms=round(elapsed * 1000, 1),
+                principal=principal,
             )
             correlation_id_var.reset(token)
+
+
+_request_log = structlog.get_logger("sopdesk.http")
 
 
 def scope_header(scope: Scope, name: str) -> str | None:

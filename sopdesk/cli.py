@@ -14,8 +14,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from shared.settings import DEFAULT_PORTS, ROLES, ServiceSettings, token_key_problem
+from shared.settings import (
+    DEFAULT_PORTS,
+    MIN_SECRET_LENGTH,
+    ROLES,
+    ServiceSettings,
+    token_key_problem,
+    weak_secrets,
+)
 from sopdesk.catalogue import SERVICE_NAMES, entry
+from sopdesk.private_files import write_private
 
 app = typer.Typer(
     help="sopdesk: a customer-service ticket system that runs your SOP.",
@@ -73,6 +81,12 @@ def serve(
     missing = token_key_problem(settings)
     if missing:
         raise _fail(missing)
+    weak = weak_secrets(settings)
+    if weak:
+        raise _fail(
+            f"placeholder or short (< {MIN_SECRET_LENGTH} characters) secrets: " + "; ".join(weak)
+        )
+    os.umask(0o077)  # what the service writes (SQLite store, files) is its own
     configure_logging(service, settings.log_level, settings.log_json)
     if migrate:
         _migrate_one(service, settings.resolved_database_url, create_database=True)
@@ -127,8 +141,7 @@ def _local_api_keys(data_dir: Path) -> dict[str, str]:
         saved: dict[str, str] = json.loads(path.read_text())
         return saved
     keys = {f"sd_{role}_{secrets.token_urlsafe(18)}": role for role in ROLES}
-    path.write_text(json.dumps(keys, indent=2))
-    path.chmod(0o600)
+    write_private(path, json.dumps(keys, indent=2))
     return keys
 
 
@@ -159,7 +172,11 @@ def up(
     """Run the broker and all five services locally, on SQLite, until Ctrl-C."""
     from sopdesk.local import LocalSystem
 
-    data_dir.mkdir(parents=True, exist_ok=True)
+    # Stores, keys, secrets and logs hold contacts and credentials: private from the
+    # start (the services inherit the mask, so SQLite creates its files 0600 too).
+    os.umask(0o077)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    data_dir.chmod(0o700)
     keys = _local_api_keys(data_dir)
     system = LocalSystem(
         data_dir=data_dir.resolve(),

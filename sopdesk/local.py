@@ -22,6 +22,7 @@ from shared.broker import LocalBroker
 from shared.migrations import ensure_database, upgrade
 from shared.tokens import generate_keypair
 from sopdesk.catalogue import SERVICE_NAMES, entry
+from sopdesk.private_files import write_private
 
 
 class LocalSystem:
@@ -66,8 +67,7 @@ class LocalSystem:
         saved: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
         if name not in saved:
             saved[name] = secrets.token_urlsafe(size)
-            path.write_text(json.dumps(saved, indent=2))
-            path.chmod(0o600)
+            write_private(path, json.dumps(saved, indent=2))
         return saved[name]
 
     def token_keys(self) -> tuple[str, str]:
@@ -78,9 +78,7 @@ class LocalSystem:
             saved: dict[str, str] = json.loads(path.read_text())
             return saved["private"], saved["public"]
         private, public = generate_keypair()
-        path.touch(mode=0o600)
-        path.chmod(0o600)
-        path.write_text(json.dumps({"private": private, "public": public}, indent=2))
+        write_private(path, json.dumps({"private": private, "public": public}, indent=2))
         return private, public
 
     def demo_password(self) -> str:
@@ -119,7 +117,19 @@ class LocalSystem:
         return env
 
     def start(self) -> None:
-        self.logs.mkdir(parents=True, exist_ok=True)
+        # Stores, logs and secrets hold contacts and credentials: every file and
+        # directory the system creates is private from the start (the broker and the
+        # services inherit the mask; SQLite creates its files under it).
+        previous = os.umask(0o077)
+        try:
+            self._start()
+        finally:
+            os.umask(previous)
+
+    def _start(self) -> None:
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.data_dir.chmod(0o700)
+        self.logs.mkdir(mode=0o700, parents=True, exist_ok=True)
         with self.console.status("starting the local broker …"):
             self.broker.start()
         self.console.print(f"[green]✓[/] broker on {self.broker.bootstrap_servers}")
@@ -135,7 +145,9 @@ class LocalSystem:
         self._wait_ready(SERVICE_NAMES)
 
     def _spawn(self, name: str) -> None:
-        log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop()
+        log = os.fdopen(
+            os.open(self.logs / f"{name}.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab"
+        )
         self._log_files.append(log)
         self.processes[name] = subprocess.Popen(
             [sys.executable, "-m", "sopdesk", "serve", name],

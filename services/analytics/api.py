@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, StreamingResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.analytics import domain, exports, metrics, reports, repository, service
@@ -275,6 +276,28 @@ async def monthly_report(
     if _wants_html(request, format):
         return HTMLResponse(reports.monthly_html(report))
     return report
+
+
+@router.get(
+    "/metrics/business",
+    tags=["metrics"],
+    summary="Business figures for Prometheus: volumes, queue, SLA, CSAT, compensation "
+    "(roles: viewer, supervisor, admin)",
+    description=(
+        "The same figures as `/v1/metrics/summary` in Prometheus' text format, for a scrape "
+        "job that sends a viewer key (`authorization: {credentials: <key>}`). The open "
+        "`/metrics` carries only operational series (requests, lag, outbox)."
+    ),
+    response_class=Response,
+    responses={
+        200: {"content": {"text/plain": {"example": 'sopdesk_tickets{state="open"} 31'}}},
+        **error_responses(401, 403),
+    },
+    dependencies=[_readers],
+)
+async def business_metrics(request: Request) -> Response:
+    registry = request.app.state.business_registry
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 
 async def snapshot(session: AsyncSession) -> DashboardSnapshot:

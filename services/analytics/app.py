@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import CollectorRegistry
 
 from services.analytics.api import router
 from services.analytics.business_metrics import BusinessCollector, keep_fresh
@@ -36,8 +37,12 @@ def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:
     # keeps it in the browser and reads the authenticated /v1/stream with it.
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
+    # Business figures (volumes, CSAT, compensation) are kept behind the viewer key like
+    # the API that shows them: their own registry, served at /v1/metrics/business;
+    # the open /metrics carries only operational series.
     collector = BusinessCollector()
-    app.state.metrics.registry.register(collector)
+    app.state.business_registry = CollectorRegistry()
+    app.state.business_registry.register(collector)
     app.state.business_metrics = collector
     started = app.router.lifespan_context
 

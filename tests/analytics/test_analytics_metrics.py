@@ -184,8 +184,11 @@ async def test_business_figures_on_prometheus(
     async with running_app(database_url, broker, topic_prefix) as client:
         summary = (await client.get("/v1/metrics/summary", headers=VIEWER)).json()
         samples: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
+        # Business figures are not on the open /metrics, only behind the viewer key.
+        assert "sopdesk_csat_score" not in (await client.get("/metrics")).text
+        assert (await client.get("/v1/metrics/business")).status_code == 401
         for _ in range(100):
-            text = (await client.get("/metrics")).text
+            text = (await client.get("/v1/metrics/business", headers=VIEWER)).text
             samples = {
                 (s.name, tuple(sorted(s.labels.items()))): s.value
                 for family in text_string_to_metric_families(text)

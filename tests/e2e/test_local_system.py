@@ -12,6 +12,7 @@ import json
 import os
 import re
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -306,3 +307,23 @@ def test_ctrl_c_stops_every_process(system: RunningSystem) -> None:
     for url in system.urls.values():
         with pytest.raises(httpx.HTTPError):
             httpx.get(f"{url}/healthz", timeout=1)
+
+
+def test_stores_keys_and_logs_are_private(system: RunningSystem) -> None:
+    found = list(system.data_dir.rglob("*"))
+    assert any(p.name == "intake.db" for p in found)
+    assert any(p.name == "intake.log" for p in found)
+    for path in [system.data_dir, *found]:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode & 0o077 == 0, f"{path} is {oct(mode)}"
+
+
+def test_api_docs_work_offline(system: RunningSystem) -> None:
+    page = httpx.get(f"{system.urls['dispatch']}/docs", timeout=5)
+    assert page.status_code == 200
+    assert "cdn." not in page.text and "unpkg" not in page.text
+    script = re.search(r'src="([^"]+swagger-ui-bundle\.js)"', page.text)
+    assert script is not None
+    asset = httpx.get(f"{system.urls['dispatch']}{script.group(1)}", timeout=5)
+    assert asset.status_code == 200
+    assert len(asset.content) > 100_000

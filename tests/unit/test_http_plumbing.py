@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from fastapi import Depends, FastAPI
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from shared.auth import Principal, require_roles
 from shared.errors import ApiError, not_found
 from shared.http import install_plumbing
-from shared.observability import CORRELATION_HEADER, ServiceMetrics, correlation_id_var
+from shared.observability import (
+    CORRELATION_HEADER,
+    ServiceMetrics,
+    configure_logging,
+    correlation_id_var,
+)
 from shared.settings import ServiceSettings
 
 KEYS = {
@@ -52,6 +59,14 @@ def build_app() -> FastAPI:
     @app.get("/boom")
     async def boom() -> dict:
         raise RuntimeError("secret internals")
+
+    @app.get("/page", response_class=HTMLResponse)
+    async def page() -> HTMLResponse:
+        return HTMLResponse("<!doctype html><p>hi</p>")
+
+    @app.post("/page")
+    async def post_page() -> dict:
+        return {}
 
     @app.get("/cid")
     async def cid() -> dict:
@@ -137,6 +152,7 @@ async def test_api_errors_and_http_errors_keep_their_code(client: httpx.AsyncCli
         "code": "already_resolved",
         "message": "The ticket is resolved.",
         "details": {"status": "resolved"},
+        "correlation_id": response.headers[CORRELATION_HEADER],
     }
 
     assert (await client.get("/no-such-route")).json()["code"] == "not_found"
@@ -174,3 +190,58 @@ async def test_health_and_metrics(client: httpx.AsyncClient) -> None:
         'sopdesk_http_requests_total{method="GET",route="/agent-work",service="unit",status="401"}'
         in metrics
     )
+
+
+async def test_an_unexpected_error_and_its_log_line_share_the_correlation_id(
+    client: httpx.AsyncClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging("unit")
+    cid = uuid.uuid4()
+    response = await client.get("/boom", headers={CORRELATION_HEADER: str(cid)})
+    assert response.status_code == 500
+    assert response.headers[CORRELATION_HEADER] == str(cid)
+    assert response.json()["correlation_id"] == str(cid)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line]
+    error = next(line for line in lines if line["event"] == "unhandled_error")
+    assert error["correlation_id"] == str(cid)
+    assert "secret internals" in error["exception"]  # the log has what the answer hides
+
+
+async def test_one_log_line_per_request_names_route_status_duration_and_principal(
+    client: httpx.AsyncClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging("unit")
+    cid = uuid.uuid4()
+    headers = {**bearer("key-agent-0001"), CORRELATION_HEADER: str(cid)}
+    assert (await client.get("/agent-work", headers=headers)).status_code == 200
+    await client.get("/healthz")
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line]
+    requests = [line for line in lines if line["event"] == "request"]
+    assert len(requests) == 1, requests  # probes log at DEBUG
+    (line,) = requests
+    assert line["method"] == "GET"
+    assert line["route"] == "/agent-work"
+    assert line["status"] == 200
+    assert line["duration_ms"] >= 0
+    assert line["principal"] == "key:agent:0001"
+    assert line["correlation_id"] == str(cid)
+    assert "key-agent" not in json.dumps(lines)
+
+
+async def test_pages_carry_browser_protections(client: httpx.AsyncClient) -> None:
+    page = await client.get("/page")
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert "script-src 'self';" in page.headers["content-security-policy"]
+    assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["referrer-policy"] == "no-referrer"
+    assert page.headers["cache-control"] == "no-store"
+    answer = await client.get("/cid")
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert "content-security-policy" not in answer.headers
+
+
+async def test_405_names_every_method_of_the_path(client: httpx.AsyncClient) -> None:
+    response = await client.delete("/page")
+    assert response.status_code == 405
+    assert set(response.headers["allow"].split(", ")) == {"GET", "HEAD", "POST"}
