@@ -145,6 +145,8 @@ def token_key_problem(settings: ServiceSettings) -> str | None:
     if private_key.public_key() != public_key:
         return "SOPDESK_TOKEN_PRIVATE_KEY does not match SOPDESK_TOKEN_PUBLIC_KEY"
     return None
+
+
 def _weak(value: str) -> bool:
     lowered = value.lower()
     return len(value) < MIN_SECRET_LENGTH or any(word in lowered for word in PLACEHOLDER_WORDS)
@@ -153,13 +155,15 @@ def _weak(value: str) -> bool:
 def weak_secrets(settings: ServiceSettings) -> list[str]:
     """The settings holding a placeholder or too short a secret (names only, never values)."""
     problems = [
-        f"SOPDESK_API_KEYS: the key ending …{key[-2:]}"
-        for key in settings.api_keys
-        if _weak(key)
+        f"SOPDESK_API_KEYS: the key ending …{key[-2:]}" for key in settings.api_keys if _weak(key)
     ]
     for name in type(settings).model_fields:
         value = getattr(settings, name)
-        if name.endswith("secret") and isinstance(value, SecretStr) and _weak(value.get_secret_value()):
+        if (
+            name.endswith("secret")
+            and isinstance(value, SecretStr)
+            and _weak(value.get_secret_value())
+        ):
             problems.append(f"SOPDESK_{name.upper()}")
     if any(word in settings.resolved_database_url.lower() for word in PLACEHOLDER_WORDS):
         problems.append("SOPDESK_DATABASE_URL: its password")

@@ -78,14 +78,14 @@ def serve(
     settings = svc.settings_class()
     if not settings.api_keys:
         raise _fail("SOPDESK_API_KEYS is empty: set it to a JSON object of key → role")
-    missing = token_key_problem(settings)
-    if missing:
-        raise _fail(missing)
     weak = weak_secrets(settings)
     if weak:
         raise _fail(
             f"placeholder or short (< {MIN_SECRET_LENGTH} characters) secrets: " + "; ".join(weak)
         )
+    missing = token_key_problem(settings)
+    if missing:
+        raise _fail(missing)
     os.umask(0o077)  # what the service writes (SQLite store, files) is its own
     configure_logging(service, settings.log_level, settings.log_json)
     if migrate:
