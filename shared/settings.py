@@ -19,7 +19,15 @@ ROLES = ("gateway", "agent", "supervisor", "admin", "viewer")
 # A key or secret shorter than this, or one of these words, is a placeholder someone
 # forgot to replace; ``serve`` refuses to start with one.
 MIN_SECRET_LENGTH = 16
-PLACEHOLDER_WORDS = ("change-me", "changeme", "change_me", "replace-me", "secret", "password")
+PLACEHOLDER_WORDS = (
+    "change-me",
+    "changeme",
+    "change_me",
+    "replace-me",
+    "replace-with",
+    "secret",
+    "password",
+)
 
 DEFAULT_PORTS = {
     "intake": 8001,

@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import secrets
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from shared.settings import (
     DEFAULT_PORTS,
@@ -115,6 +117,10 @@ def migrate(
     create_database: Annotated[
         bool, typer.Option(help="Create a missing PostgreSQL database first")
     ] = True,
+    wait: Annotated[
+        float,
+        typer.Option(help="Seconds to keep retrying while the database is not reachable yet"),
+    ] = 0.0,
 ) -> None:
     """Migrate each service's store to the newest revision of its Alembic history."""
     chosen = services or list(SERVICE_NAMES)
@@ -123,10 +129,21 @@ def migrate(
     for index, name in enumerate(chosen, 1):
         url = entry(name).settings_class().resolved_database_url
         console.print(f"[{index}/{len(chosen)}] migrating [bold]{name}[/] …")
-        try:
-            _migrate_one(name, url, create_database=create_database)
-        except Exception as exc:
-            raise _fail(f"{name}: {exc}") from exc
+        deadline = time.monotonic() + wait
+        delay = 0.5
+        while True:
+            try:
+                _migrate_one(name, url, create_database=create_database)
+                break
+            except (OSError, OperationalError, InterfaceError) as exc:
+                # The database starting (compose, a new pod): try again until --wait ends.
+                if time.monotonic() + delay > deadline:
+                    raise _fail(f"{name}: the database is not reachable: {exc}") from exc
+                console.print(f"  database not reachable yet ({type(exc).__name__}); retrying")
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
+            except Exception as exc:
+                raise _fail(f"{name}: {exc}") from exc
     console.print("[green]all stores are at head[/]")
 
 
