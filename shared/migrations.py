@@ -18,6 +18,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
+# The advisory lock of migrations (advisory locks are per database, so one number serves).
+LOCK = 16_2026_12
+
 
 def alembic_config(migrations_dir: Path, url: str) -> Config:
     config = Config()
@@ -65,6 +68,10 @@ def run_env(target_metadata: sa.MetaData) -> None:
     def migrate(connection: sa.Connection) -> None:
         context.configure(connection=connection, **opts)
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Replicas migrating at once (init containers) take turns: the second
+                # waits here, then finds the store at head and does nothing.
+                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK})
             context.run_migrations()
 
     async def run() -> None:

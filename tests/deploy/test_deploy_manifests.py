@@ -136,9 +136,23 @@ def test_k8s_deployment_matches_the_service(service: str) -> None:
     assert service_spec["spec"]["ports"][0]["port"] == port
     assert service_spec["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
 
-    job = _by_kind("Job")[f"sopdesk-migrate-{service}"]
-    (migrate,) = job["spec"]["template"]["spec"]["containers"]
+    # The store is migrated before the service starts: an init container of its pod.
+    pod = deployment["spec"]["template"]["spec"]
+    (migrate,) = pod["initContainers"]
     assert migrate["args"][:2] == ["migrate", service]
+    assert "--wait" in migrate["args"]
+    assert container["startupProbe"]["httpGet"]["path"] == "/healthz"
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["runAsUser"] == 10001
+    assert pod["automountServiceAccountToken"] is False
+    for each in (container, migrate):
+        security = each["securityContext"]
+        assert security["readOnlyRootFilesystem"] is True
+        assert security["allowPrivilegeEscalation"] is False
+        assert security["capabilities"]["drop"] == ["ALL"]
+        assert {"name": "tmp", "mountPath": "/tmp"} in each["volumeMounts"]
+    budget = _by_kind("PodDisruptionBudget")[f"sopdesk-{service}"]
+    assert budget["spec"]["selector"] == deployment["spec"]["selector"]
 
     hpa = _by_kind("HorizontalPodAutoscaler")[f"sopdesk-{service}"]
     partitions = int(_by_kind("ConfigMap")["sopdesk-config"]["data"]["SOPDESK_TOPIC_PARTITIONS"])
@@ -147,8 +161,17 @@ def test_k8s_deployment_matches_the_service(service: str) -> None:
     assert metrics["External"]["external"]["metric"]["name"] == "sopdesk_consumer_lag"
 
 
+def test_network_policies_deny_by_default_and_open_the_service_ports() -> None:
+    policies = _by_kind("NetworkPolicy")
+    deny = policies["sopdesk-default-deny"]["spec"]
+    assert deny["podSelector"] == {} and set(deny["policyTypes"]) == {"Ingress", "Egress"}
+    allowed = policies["sopdesk-services"]["spec"]["ingress"][0]["ports"]
+    assert {p["port"] for p in allowed} == set(DEFAULT_PORTS.values())
+
+
 def test_topics_job_and_image() -> None:
     job = _by_kind("Job")["sopdesk-topics"]
+    assert job["spec"]["ttlSecondsAfterFinished"] > 0  # the next release can apply it again
     (container,) = job["spec"]["template"]["spec"]["containers"]
     assert container["args"] == ["topics"]
     dockerfile = (ROOT / "Dockerfile").read_text()

@@ -21,7 +21,7 @@ def _compose() -> dict[str, Any]:
 def test_no_password_is_written_in_the_production_files() -> None:
     files = [ROOT / "docker-compose.yml", *sorted((ROOT / "deploy").rglob("*"))]
     for path in files:
-        if path.is_file():
+        if path.is_file() and path.suffix != ".md":  # guides may name the placeholder
             assert "change-me" not in path.read_text(), path
     url = _compose()["x-sopdesk"]["environment"]["SOPDESK_DATABASE_URL"]
     assert "${SERVICES_DB_PASSWORD:?" in url  # compose refuses to start without it

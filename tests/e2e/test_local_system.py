@@ -301,14 +301,6 @@ def test_status_reports_every_service(system: RunningSystem) -> None:
     assert "down" not in result.stdout
 
 
-def test_ctrl_c_stops_every_process(system: RunningSystem) -> None:
-    system.process.send_signal(signal.SIGINT)
-    assert system.process.wait(30) == 0
-    for url in system.urls.values():
-        with pytest.raises(httpx.HTTPError):
-            httpx.get(f"{url}/healthz", timeout=1)
-
-
 def test_stores_keys_and_logs_are_private(system: RunningSystem) -> None:
     found = list(system.data_dir.rglob("*"))
     assert any(p.name == "intake.db" for p in found)
@@ -327,3 +319,11 @@ def test_api_docs_work_offline(system: RunningSystem) -> None:
     asset = httpx.get(f"{system.urls['dispatch']}{script.group(1)}", timeout=5)
     assert asset.status_code == 200
     assert len(asset.content) > 100_000
+
+
+def test_ctrl_c_stops_every_process(system: RunningSystem) -> None:
+    system.process.send_signal(signal.SIGINT)
+    assert system.process.wait(30) == 0
+    for url in system.urls.values():
+        with pytest.raises(httpx.HTTPError):
+            httpx.get(f"{url}/healthz", timeout=1)
