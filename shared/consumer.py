@@ -51,6 +51,8 @@ log = get_logger(__name__)
 # their cause (``uow.emit(event, cause=...)``) to carry the correlation id.
 Handler = Callable[[Sequence[Any], UnitOfWork], Awaitable[None]]
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+# After this long without a message a consumer fetches with its idle wait.
+QUIET_SECONDS = 5.0
 
 
 def each(handle_one: Callable[[Any, UnitOfWork], Awaitable[None]]) -> Handler:
@@ -129,6 +131,7 @@ class EventConsumer:
         max_attempts: int = 3,
         session_timeout_ms: int = 10_000,
         fetch_max_wait_ms: int = 500,
+        idle_fetch_max_wait_ms: int | None = None,
     ) -> None:
         unknown = sorted(set(handlers) - set(EVENT_TYPES))
         if unknown:
@@ -143,6 +146,9 @@ class EventConsumer:
         self._batch_size = batch_size
         self._max_attempts = max_attempts
         self._stopping = False
+        self._fetch_wait_ms = fetch_max_wait_ms
+        self._idle_fetch_wait_ms = max(idle_fetch_max_wait_ms or 0, fetch_max_wait_ms)
+        self._last_record_at = time.monotonic()
         self.subscriptions = topics_for(handlers, topics, name)
         self.joined = asyncio.Event()
         self.consumer = AIOKafkaConsumer(
@@ -189,12 +195,28 @@ class EventConsumer:
     async def close(self) -> None:
         await self.consumer.stop()
 
+    def _fetch_wait(self, wait_ms: int) -> None:
+        """Change how long each fetch may be held by the broker (quiet or busy).
+
+        aiokafka reads the wait from its fetcher for every request and has no
+        public setter; without the attribute (another aiokafka) the wait stays.
+        """
+        fetcher = getattr(self.consumer, "_fetcher", None)
+        if fetcher is not None and hasattr(fetcher, "_fetch_max_wait_ms"):
+            fetcher._fetch_max_wait_ms = wait_ms
+
     async def run(self) -> None:
         backoff = 0.1
         while not self._stopping:
-            batch = await self.consumer.getmany(timeout_ms=100, max_records=self._batch_size)
+            # getmany returns as soon as records arrive; the timeout only says
+            # when a quiet second has passed (and bounds how long stop() waits).
+            batch = await self.consumer.getmany(timeout_ms=1000, max_records=self._batch_size)
             if not batch:
+                if time.monotonic() - self._last_record_at >= QUIET_SECONDS:
+                    self._fetch_wait(self._idle_fetch_wait_ms)
                 continue
+            self._last_record_at = time.monotonic()
+            self._fetch_wait(self._fetch_wait_ms)
             try:
                 await self.process(batch)
                 backoff = 0.1

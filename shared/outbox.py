@@ -30,6 +30,8 @@ class UnitOfWork:
 
     ``emit`` collects events; ``commit`` writes them to the outbox and commits the
     session, so the state change and its events land together or not at all.
+    ``on_commit`` runs after a commit that wrote events (it wakes the relay);
+    ``after_commit`` after any commit (it wakes what reads the store on a timer).
     """
 
     def __init__(
@@ -39,12 +41,14 @@ class UnitOfWork:
         topics: Topics,
         producer_name: str,
         on_commit: Callable[[], None] | None = None,
+        after_commit: Callable[[], None] | None = None,
     ) -> None:
         self._sessions = sessions
         self._outbox = outbox
         self._topics = topics
         self._producer_name = producer_name
         self._on_commit = on_commit
+        self._after_commit = after_commit
         self._pending: list[Envelope] = []
         self.session: AsyncSession
 
@@ -109,6 +113,8 @@ class UnitOfWork:
         self._pending = []
         if had_events and self._on_commit is not None:
             self._on_commit()
+        if self._after_commit is not None:
+            self._after_commit()
 
     async def rollback(self) -> None:
         self._pending = []
@@ -121,7 +127,10 @@ class OutboxRelay:
     Rows are claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several
     replicas can relay side by side without publishing a row twice. A crash
     after publishing but before marking re-publishes the batch; consumers dedupe
-    by event id. The relay sleeps when idle and wakes at once on ``wake()``.
+    by event id. The relay sleeps when idle and wakes at once on ``wake()``, which
+    every commit in this process that wrote outbox rows calls; the slow idle poll
+    (``idle_seconds``) only picks up rows another process left, e.g. a replica
+    that crashed between its commit and its relay round.
     """
 
     def __init__(
@@ -132,7 +141,7 @@ class OutboxRelay:
         metrics: ServiceMetrics,
         *,
         batch_size: int = 500,
-        idle_seconds: float = 0.1,
+        idle_seconds: float = 2.0,
         linger_seconds: float = 0.002,
         skip_locked: bool = True,
     ) -> None:
@@ -178,7 +187,7 @@ class OutboxRelay:
             try:
                 await asyncio.wait_for(self._wake.wait(), self._idle)
             except TimeoutError:
-                continue  # poll: rows may come from another process sharing the store
+                continue  # slow poll: rows another process sharing the store left behind
             # Woken by a commit: let concurrent commits land so one batch carries them.
             await asyncio.sleep(self._linger)
 

@@ -87,9 +87,11 @@ class ServiceRuntime:
                 max_attempts=settings.consumer_max_attempts,
                 session_timeout_ms=settings.consumer_session_timeout_ms,
                 fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
+                idle_fetch_max_wait_ms=settings.consumer_idle_fetch_max_wait_ms,
             )
             metrics.expect_handled_types(handlers)
         self._consumer_started = False
+        self._commit_listeners: list[Callable[[], None]] = []
         self._extra_topics = list(extra_topics)
         self._tasks: list[asyncio.Task[None]] = []
         self._pruning: asyncio.Task[None] | None = None
@@ -101,7 +103,20 @@ class ServiceRuntime:
             self.topics,
             self.settings.service_name,
             on_commit=self.relay.wake,
+            after_commit=self._committed,
         )
+
+    def on_commit(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after every commit of this process's units of work.
+
+        Background loops that read the store (webhook deliveries, dashboard
+        figures) wait on it instead of polling often: an idle service sleeps.
+        """
+        self._commit_listeners.append(listener)
+
+    def _committed(self) -> None:
+        for listener in self._commit_listeners:
+            listener()
 
     async def __aenter__(self) -> Self:
         await ensure_topics(self.settings, [*standard_topics(self.settings), *self._extra_topics])

@@ -76,7 +76,9 @@ class ServiceSettings(BaseSettings):
     log_json: bool = True
 
     relay_batch_size: int = 500
-    relay_idle_seconds: float = 0.1
+    # The relay wakes on this process's commits; the idle poll only finds rows
+    # another process left behind, so it can be slow (an idle service sleeps).
+    relay_idle_seconds: float = 2.0
     relay_linger_seconds: float = 0.002
     # Published outbox rows (kept for replay) and inbox ids (kept to spot
     # redeliveries) older than this are deleted; keep it longer than any
@@ -92,6 +94,11 @@ class ServiceSettings(BaseSettings):
     # The local broker holds a fetch for this long even when data arrives in the
     # meantime, so it bounds every hop's latency; Apache Kafka answers early.
     consumer_fetch_max_wait_ms: int = 20
+    # After 5 s with no messages a consumer fetches with this wait instead, so a
+    # quiet topic costs two fetches a second, not fifty (each held fetch costs the
+    # local broker CPU); the first event after a quiet spell waits up to this
+    # long. Set it equal to the above to keep one wait.
+    consumer_idle_fetch_max_wait_ms: int = 500
 
     @field_validator("api_keys", mode="before")
     @classmethod

@@ -49,8 +49,12 @@ def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with started(app):
+            changed = asyncio.Event()
+            app.state.runtime.on_commit(changed.set)
             task = asyncio.create_task(
-                keep_fresh(collector, app.state.runtime.sessions, settings.metrics_refresh_seconds)
+                keep_fresh(
+                    collector, app.state.runtime.sessions, settings.metrics_refresh_seconds, changed
+                )
             )
             try:
                 yield

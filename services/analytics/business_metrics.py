@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from contextlib import suppress
 from typing import Any
 
 from prometheus_client.core import (
@@ -99,9 +100,18 @@ class BusinessCollector(Collector):
 
 
 async def keep_fresh(
-    collector: BusinessCollector, sessions: async_sessionmaker[AsyncSession], every: float
+    collector: BusinessCollector,
+    sessions: async_sessionmaker[AsyncSession],
+    every: float,
+    changed: asyncio.Event,
+    *,
+    at_least_every: float = 60.0,
 ) -> None:
+    """Refresh at most every ``every`` seconds, and only after ``changed`` was set
+    (a commit in this process) or ``at_least_every`` passed (another replica's
+    commits): an idle analytics service does not query its store."""
     while True:
+        changed.clear()
         try:
             await collector.refresh(sessions)
         except asyncio.CancelledError:
@@ -109,3 +119,5 @@ async def keep_fresh(
         except Exception as exc:  # the store may be away for a moment; keep the last figures
             log.warning("business_metrics_refresh_failed", error=repr(exc))
         await asyncio.sleep(every)
+        with suppress(TimeoutError):
+            await asyncio.wait_for(changed.wait(), max(at_least_every - every, 0.0))

@@ -16,8 +16,9 @@ class FollowupSettings(ServiceSettings):
     warning_leads: dict[str, timedelta] = Field(default_factory=dict)
 
     # The SLA timer looks for due warnings and breaches this often (seconds), and
-    # claims at most this many clocks per transaction.
-    timer_interval_seconds: float = 1.0
+    # claims at most this many clocks per transaction. A deadline fires up to this
+    # late; each tick is three queries, so an idle service sleeps between them.
+    timer_interval_seconds: float = 5.0
     timer_batch_size: int = 200
 
     # A ticket open this long needs a customer-visible update, and again this long after

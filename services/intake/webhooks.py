@@ -140,6 +140,10 @@ class WebhookDeliverer:
         await self._client.aclose()
 
     async def run(self) -> None:
+        # With no gateway webhook and no SMTP relay configured no delivery is ever
+        # queued: a slow poll still delivers what an earlier configuration left.
+        configured = bool(self._settings.notification_webhooks or self._settings.smtp_relay_host)
+        poll = self._settings.webhook_poll_seconds if configured else 30.0
         while not self._stopping.is_set():
             try:
                 done = await self.run_once()
@@ -151,9 +155,7 @@ class WebhookDeliverer:
             if done >= self._settings.webhook_batch_size:
                 continue
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    self._stopping.wait(), timeout=self._settings.webhook_poll_seconds
-                )
+                await asyncio.wait_for(self._stopping.wait(), timeout=poll)
 
     async def run_once(self) -> int:
         """Deliver what is due now; returns how many deliveries were tried."""

@@ -1,0 +1,93 @@
+"""An idle service sleeps: a quiet consumer asks the broker to hold its fetches
+longer, and every commit tells the loops that would otherwise poll the store."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from test_bus import (  # the bus fixture and helpers of the plumbing tests
+    BUS,
+    SERVICE,
+    Bus,
+    each,
+    eventually,
+    settings_for,
+    ticket_received,
+)
+
+from shared import consumer as consumer_module
+from shared.consumer import EventConsumer
+from shared.outbox import UnitOfWork
+
+
+@pytest.fixture
+async def bus(broker: str, topic_prefix: str, database_url: str) -> AsyncIterator[Bus]:
+    service = Bus(settings_for(broker, topic_prefix, database_url))
+    await service.start()
+    try:
+        yield service
+    finally:
+        await service.close()
+
+
+def fetch_wait_ms(consumer: EventConsumer) -> int:
+    """How long the broker is asked to hold the next fetch (what aiokafka sends)."""
+    return int(consumer.consumer._fetcher._fetch_max_wait_ms)
+
+
+async def test_a_quiet_consumer_fetches_with_its_idle_wait_and_a_message_wakes_it(
+    bus: Bus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(consumer_module, "QUIET_SECONDS", 0.5)
+    consumer = EventConsumer(
+        name=SERVICE,
+        bootstrap_servers=bus.settings.kafka_bootstrap_servers,
+        topics=bus.topics,
+        handlers={"ticket.received": each(bus.on_ticket_received)},
+        unit_of_work=bus.unit_of_work,
+        inbox=BUS.inbox,
+        dlq_producer=bus.producer,
+        metrics=bus.metrics,
+        session_timeout_ms=1500,
+        fetch_max_wait_ms=20,
+        idle_fetch_max_wait_ms=700,
+    )
+    bus._running.append((consumer, None))
+    await consumer.start()
+    bus._running[-1] = (consumer, asyncio.create_task(consumer.run()))
+    await eventually(lambda: fetch_wait_ms(consumer) == 700, within=20, what="idle fetch wait")
+
+    event = ticket_received()
+    await bus.produce(event.model_dump_json().encode(), str(event.ticket_id))
+    await eventually(lambda: bus.effects(event.event_id), within=20, what="event applied")
+    assert fetch_wait_ms(consumer) == 20
+
+
+async def test_every_commit_calls_after_commit_and_only_event_commits_wake_the_relay(
+    bus: Bus,
+) -> None:
+    woken: list[str] = []
+
+    def unit_of_work() -> UnitOfWork:
+        return UnitOfWork(
+            bus.sessions,
+            BUS.outbox,
+            bus.topics,
+            SERVICE,
+            on_commit=lambda: woken.append("relay"),
+            after_commit=lambda: woken.append("listeners"),
+        )
+
+    async with unit_of_work() as uow:
+        await uow.commit()  # a projection that emits nothing
+    assert woken == ["listeners"]
+    async with unit_of_work() as uow:
+        uow.emit(ticket_received())
+        await uow.commit()
+    assert woken == ["listeners", "relay", "listeners"]
+    async with unit_of_work() as uow:
+        uow.emit(ticket_received())
+        # Thrown away without a commit: nobody is told.
+    assert woken == ["listeners", "relay", "listeners"]
