@@ -9,8 +9,16 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.triage import domain, repository, service
+from services.triage import repository, service
 from services.triage.models import KbArticle, TriageDecision
+from services.triage.rules.codec import (
+    modifiers_from_dict,
+    modifiers_to_dict,
+    rule_from_dict,
+    rule_to_dict,
+)
+from services.triage.rules.engine import TicketText, evaluate
+from services.triage.rules.model import Rule
 from services.triage.schemas import (
     ArticleBody,
     ArticleView,
@@ -34,6 +42,7 @@ from services.triage.schemas import (
     SlaPolicyView,
 )
 from services.triage.settings import TriageSettings
+from services.triage.sla import SlaPolicy, compute_deadlines, policy_from_dict, policy_to_dict
 from shared.auth import Principal, require_person, require_roles
 from shared.calendar import BusinessCalendar, china_holiday_years
 from shared.errors import ApiError, error_responses, not_found
@@ -82,16 +91,16 @@ async def classify(
     settings: TriageSettings = Depends(settings_of),
 ) -> ClassifyResult:
     engine = await service.load_engine(session, settings)
-    ticket = domain.TicketText(
+    ticket = TicketText(
         payload.subject,
         payload.description,
         payload.channel,
         payload.customer_type,
         payload.metadata,
     )
-    result = domain.evaluate(engine.ruleset, ticket)
+    result = evaluate(engine.ruleset, ticket)
     received = payload.received_at or utcnow()
-    due = domain.compute_deadlines(engine.policy, engine.calendars, result.priority, received)
+    due = compute_deadlines(engine.policy, engine.calendars, result.priority, received)
     suggestions: list[dict[str, Any]] = []
     if result.category == "inquiry":
         suggestions = service.suggest(
@@ -179,16 +188,16 @@ async def retriage(
 # --------------------------------------------------------------------------- rules
 
 
-def _rule_view(rule: domain.Rule) -> RuleView:
-    return RuleView.model_validate(domain.rule_to_dict(rule))
+def _rule_view(rule: Rule) -> RuleView:
+    return RuleView.model_validate(rule_to_dict(rule))
 
 
-def _rule_from(body: RuleBody) -> domain.Rule:
+def _rule_from(body: RuleBody) -> Rule:
     data = body.model_dump(exclude={"position"})
-    return domain.rule_from_dict(data)
+    return rule_from_dict(data)
 
 
-def _ruleset_view(rules: list[domain.Rule], version: int, modifiers: dict[str, Any]) -> RuleSetView:
+def _ruleset_view(rules: list[Rule], version: int, modifiers: dict[str, Any]) -> RuleSetView:
     return RuleSetView(version=version, rules=[_rule_view(r) for r in rules], modifiers=modifiers)
 
 
@@ -269,10 +278,10 @@ async def put_modifiers(
     principal: Principal = Depends(ADMIN),
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> RuleSetView:
-    modifiers = domain.modifiers_from_dict(payload.model_dump())
+    modifiers = modifiers_from_dict(payload.model_dump())
     rules, version = await service.put_modifiers(uow.session, modifiers, _who(principal))
     await uow.commit()
-    return _ruleset_view(rules, version, domain.modifiers_to_dict(modifiers))
+    return _ruleset_view(rules, version, modifiers_to_dict(modifiers))
 
 
 @router.get(
@@ -331,14 +340,12 @@ async def delete_rule(
 
 
 def _policies_view(
-    policies: dict[str, domain.SlaPolicy], version: int, settings: TriageSettings
+    policies: dict[str, SlaPolicy], version: int, settings: TriageSettings
 ) -> SlaPoliciesView:
     return SlaPoliciesView(
         version=version,
         active=settings.effective_sla_policy,
-        policies=[
-            SlaPolicyView.model_validate(domain.policy_to_dict(p)) for p in policies.values()
-        ],
+        policies=[SlaPolicyView.model_validate(policy_to_dict(p)) for p in policies.values()],
     )
 
 
@@ -369,7 +376,7 @@ async def put_policy(
     uow: UnitOfWork = Depends(unit_of_work),
     settings: TriageSettings = Depends(settings_of),
 ) -> SlaPoliciesView:
-    policy = domain.policy_from_dict({"name": name, **payload.model_dump()})
+    policy = policy_from_dict({"name": name, **payload.model_dump()})
     policies, version = await service.put_policy(uow.session, policy, settings, _who(principal))
     await uow.commit()
     return _policies_view(policies, version, settings)

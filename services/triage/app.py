@@ -9,10 +9,10 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.triage import domain
 from services.triage.api import router
 from services.triage.handlers import build_handlers
 from services.triage.models import BUS
+from services.triage.rules.engine import load_dictionary
 from services.triage.settings import TriageSettings
 from shared.http import create_service_app
 from shared.runtime import ServiceRuntime
@@ -24,7 +24,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 async def dictionary_loaded(_runtime: ServiceRuntime) -> AsyncIterator[None]:
     """Ready only once jieba's dictionary is in memory, so the first ticket is as quick
     as the others."""
-    await asyncio.to_thread(domain.load_dictionary)
+    await asyncio.to_thread(load_dictionary)
     yield
 
 

@@ -11,9 +11,25 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.triage import domain, repository
+from services.triage import repository
+from services.triage.industries import apply_industry, industry_calendars, industry_policy
+from services.triage.knowledge import rank_articles
 from services.triage.models import ConfigVersion, Correction, KbArticle, TriageDecision
+from services.triage.rules.codec import modifiers_to_dict, ruleset_from_body, ruleset_to_body
+from services.triage.rules.defaults import DEFAULT_RULESET
+from services.triage.rules.engine import TicketText, evaluate
+from services.triage.rules.model import TEAMS, InvalidRule, PriorityModifiers, Rule, RuleSet
+from services.triage.rules.validation import validate_ruleset
 from services.triage.settings import TriageSettings
+from services.triage.sla import (
+    DEFAULT_CALENDARS,
+    SLA_POLICIES,
+    SlaPolicy,
+    compute_deadlines,
+    policy_from_dict,
+    policy_to_dict,
+    validate_policy,
+)
 from shared.calendar import BusinessCalendar
 from shared.errors import ApiError, not_found
 from shared.events import (
@@ -37,8 +53,8 @@ KINDS = ("rules", "sla", "calendars")
 class Engine:
     """Everything a decision needs, at the versions in force."""
 
-    ruleset: domain.RuleSet
-    policy: domain.SlaPolicy
+    ruleset: RuleSet
+    policy: SlaPolicy
     policy_version: int
     calendars: Mapping[str, BusinessCalendar]
     calendar_version: int
@@ -48,37 +64,37 @@ class Engine:
 def _rules_body(rows: Mapping[str, ConfigVersion]) -> tuple[dict[str, Any], int]:
     row = rows.get("rules")
     if row is None:
-        return domain.ruleset_to_body(domain.DEFAULT_RULESET), 0
+        return ruleset_to_body(DEFAULT_RULESET), 0
     return row.body, row.version
 
 
-def _policies(rows: Mapping[str, ConfigVersion]) -> tuple[dict[str, domain.SlaPolicy], int]:
+def _policies(rows: Mapping[str, ConfigVersion]) -> tuple[dict[str, SlaPolicy], int]:
     row = rows.get("sla")
     if row is None:
-        return dict(domain.SLA_POLICIES), 0
-    policies = {n: domain.policy_from_dict(p) for n, p in row.body.get("policies", {}).items()}
+        return dict(SLA_POLICIES), 0
+    policies = {n: policy_from_dict(p) for n, p in row.body.get("policies", {}).items()}
     return policies, row.version
 
 
 def _calendars(rows: Mapping[str, ConfigVersion]) -> tuple[dict[str, BusinessCalendar], int]:
     row = rows.get("calendars")
     if row is None:
-        return dict(domain.DEFAULT_CALENDARS), 0
+        return dict(DEFAULT_CALENDARS), 0
     calendars = {n: BusinessCalendar.from_dict(c) for n, c in row.body.get("calendars", {}).items()}
     return calendars, row.version
 
 
 def engine_from(rows: Mapping[str, ConfigVersion], settings: TriageSettings) -> Engine:
     body, rule_version = _rules_body(rows)
-    ruleset = domain.apply_industry(domain.ruleset_from_body(body, rule_version), settings.industry)
+    ruleset = apply_industry(ruleset_from_body(body, rule_version), settings.industry)
     policies, policy_version = _policies(rows)
     calendars, calendar_version = _calendars(rows)
-    calendars = domain.industry_calendars(calendars, settings.industry)
+    calendars = industry_calendars(calendars, settings.industry)
     name = settings.effective_sla_policy
-    policy = policies.get(name) or domain.SLA_POLICIES.get(name) or policies["cross-industry"]
+    policy = policies.get(name) or SLA_POLICIES.get(name) or policies["cross-industry"]
     return Engine(
         ruleset=ruleset,
-        policy=domain.industry_policy(policy, settings.industry),
+        policy=industry_policy(policy, settings.industry),
         policy_version=policy_version,
         calendars=calendars,
         calendar_version=calendar_version,
@@ -111,41 +127,41 @@ async def _new_version(
     return row
 
 
-def _invalid(exc: domain.InvalidRule, code: str = "invalid_rule") -> ApiError:
+def _invalid(exc: InvalidRule, code: str = "invalid_rule") -> ApiError:
     return ApiError(422, code, str(exc))
 
 
-async def current_rules(session: AsyncSession) -> tuple[list[domain.Rule], int, dict[str, Any]]:
+async def current_rules(session: AsyncSession) -> tuple[list[Rule], int, dict[str, Any]]:
     rows = await repository.latest_configs(session, ["rules"])
     body, version = _rules_body(rows)
-    ruleset = domain.ruleset_from_body(body, version)
-    return list(ruleset.rules), version, domain.modifiers_to_dict(ruleset.modifiers)
+    ruleset = ruleset_from_body(body, version)
+    return list(ruleset.rules), version, modifiers_to_dict(ruleset.modifiers)
 
 
 async def change_rules(
     session: AsyncSession,
-    change: Callable[[list[domain.Rule]], list[domain.Rule]],
+    change: Callable[[list[Rule]], list[Rule]],
     note: str,
     by: str,
-) -> tuple[list[domain.Rule], int]:
+) -> tuple[list[Rule], int]:
     """Apply ``change`` to the rules in force and store the result as a new version."""
     rows = await repository.latest_configs(session, ["rules"])
     body, version = _rules_body(rows)
-    ruleset = domain.ruleset_from_body(body, version)
+    ruleset = ruleset_from_body(body, version)
     rules = change(list(ruleset.rules))
     try:
-        domain.validate_ruleset(rules)
-    except domain.InvalidRule as exc:
+        validate_ruleset(rules)
+    except InvalidRule as exc:
         raise _invalid(exc) from exc
-    new_body = domain.ruleset_to_body(domain.RuleSet(tuple(rules), ruleset.modifiers))
+    new_body = ruleset_to_body(RuleSet(tuple(rules), ruleset.modifiers))
     row = await _new_version(session, "rules", version, new_body, note, by)
     return rules, row.version
 
 
 async def create_rule(
-    session: AsyncSession, rule: domain.Rule, position: int | None, by: str
-) -> tuple[list[domain.Rule], int]:
-    def change(rules: list[domain.Rule]) -> list[domain.Rule]:
+    session: AsyncSession, rule: Rule, position: int | None, by: str
+) -> tuple[list[Rule], int]:
+    def change(rules: list[Rule]) -> list[Rule]:
         if any(r.rule_id == rule.rule_id for r in rules):
             raise ApiError(409, "rule_exists", f"A rule {rule.rule_id} exists; update it instead.")
         at = len(rules) if position is None else max(0, min(position, len(rules)))
@@ -155,9 +171,9 @@ async def create_rule(
 
 
 async def update_rule(
-    session: AsyncSession, rule_id: str, rule: domain.Rule, position: int | None, by: str
-) -> tuple[list[domain.Rule], int]:
-    def change(rules: list[domain.Rule]) -> list[domain.Rule]:
+    session: AsyncSession, rule_id: str, rule: Rule, position: int | None, by: str
+) -> tuple[list[Rule], int]:
+    def change(rules: list[Rule]) -> list[Rule]:
         index = next((i for i, r in enumerate(rules) if r.rule_id == rule_id), None)
         if index is None:
             raise not_found("rule", rule_id)
@@ -168,10 +184,8 @@ async def update_rule(
     return await change_rules(session, change, f"update {rule_id}", by)
 
 
-async def delete_rule(
-    session: AsyncSession, rule_id: str, by: str
-) -> tuple[list[domain.Rule], int]:
-    def change(rules: list[domain.Rule]) -> list[domain.Rule]:
+async def delete_rule(session: AsyncSession, rule_id: str, by: str) -> tuple[list[Rule], int]:
+    def change(rules: list[Rule]) -> list[Rule]:
         if not any(r.rule_id == rule_id for r in rules):
             raise not_found("rule", rule_id)
         return [r for r in rules if r.rule_id != rule_id]
@@ -180,37 +194,37 @@ async def delete_rule(
 
 
 async def put_modifiers(
-    session: AsyncSession, modifiers: domain.PriorityModifiers, by: str
-) -> tuple[list[domain.Rule], int]:
+    session: AsyncSession, modifiers: PriorityModifiers, by: str
+) -> tuple[list[Rule], int]:
     """Store new priority modifiers (VIP, wide impact) as a new rule-set version."""
     if modifiers.wide_impact_threshold < 1:
         raise ApiError(422, "invalid_rule", "wide_impact_threshold must be at least 1.")
     rows = await repository.latest_configs(session, ["rules"])
     body, version = _rules_body(rows)
-    rules = domain.ruleset_from_body(body, version).rules
-    new_body = domain.ruleset_to_body(domain.RuleSet(rules, modifiers))
+    rules = ruleset_from_body(body, version).rules
+    new_body = ruleset_to_body(RuleSet(rules, modifiers))
     row = await _new_version(session, "rules", version, new_body, "put modifiers", by)
     return list(rules), row.version
 
 
 async def current_policies(
     session: AsyncSession,
-) -> tuple[dict[str, domain.SlaPolicy], int]:
+) -> tuple[dict[str, SlaPolicy], int]:
     return _policies(await repository.latest_configs(session, ["sla"]))
 
 
 async def put_policy(
-    session: AsyncSession, policy: domain.SlaPolicy, settings: TriageSettings, by: str
-) -> tuple[dict[str, domain.SlaPolicy], int]:
+    session: AsyncSession, policy: SlaPolicy, settings: TriageSettings, by: str
+) -> tuple[dict[str, SlaPolicy], int]:
     rows = await repository.latest_configs(session, ["sla", "calendars"])
     policies, version = _policies(rows)
     calendars, _ = _calendars(rows)
     try:
-        domain.validate_policy(policy, domain.industry_calendars(calendars, settings.industry))
-    except domain.InvalidRule as exc:
+        validate_policy(policy, industry_calendars(calendars, settings.industry))
+    except InvalidRule as exc:
         raise _invalid(exc, "invalid_policy") from exc
     policies[policy.name] = policy
-    body = {"policies": {n: domain.policy_to_dict(p) for n, p in policies.items()}}
+    body = {"policies": {n: policy_to_dict(p) for n, p in policies.items()}}
     row = await _new_version(session, "sla", version, body, f"put {policy.name}", by)
     return policies, row.version
 
@@ -283,9 +297,9 @@ def _decide(event: TicketReceived, engine: Engine) -> TriageDecision:
     assert event.ticket_id is not None
     received = event.data
     metadata = dict(received.metadata)
-    result = domain.evaluate(
+    result = evaluate(
         engine.ruleset,
-        domain.TicketText(
+        TicketText(
             received.subject,
             received.description,
             received.channel,
@@ -293,9 +307,7 @@ def _decide(event: TicketReceived, engine: Engine) -> TriageDecision:
             metadata,
         ),
     )
-    due = domain.compute_deadlines(
-        engine.policy, engine.calendars, result.priority, received.received_at
-    )
+    due = compute_deadlines(engine.policy, engine.calendars, result.priority, received.received_at)
     explanation = [
         *result.explanation,
         f"SLA policy {due.policy} v{engine.policy_version}, {result.priority} on calendar "
@@ -394,7 +406,7 @@ async def retriage(
     """A supervisor corrects a decision: the correction is logged, deadlines recomputed
     with the SLA policy version the ticket was decided under, and ticket.retriaged sent.
     ``supervises``: the teams the supervisor may re-triage for (None: any, an admin)."""
-    if request.team is not None and request.team not in domain.TEAMS:
+    if request.team is not None and request.team not in TEAMS:
         raise ApiError(422, "unknown_team", f"Unknown team {request.team!r}.")
     if request.category is None and request.priority is None and request.team is None:
         raise ApiError(422, "nothing_to_change", "Give a category, priority or team.")
@@ -432,7 +444,7 @@ async def retriage(
         ),
     )
     policy, calendars = await _policy_of(session, decision, settings)
-    due = domain.compute_deadlines(policy, calendars, priority, decision.received_at)
+    due = compute_deadlines(policy, calendars, priority, decision.received_at)
     decision.category, decision.priority, decision.team = category, priority, team
     if request.scene is not None:
         decision.scene = request.scene
@@ -451,7 +463,7 @@ async def retriage(
 
 async def _policy_of(
     session: AsyncSession, decision: TriageDecision, settings: TriageSettings
-) -> tuple[domain.SlaPolicy, Mapping[str, BusinessCalendar]]:
+) -> tuple[SlaPolicy, Mapping[str, BusinessCalendar]]:
     """The SLA policy and calendars at the versions the decision used (new tickets only
     get new versions), falling back to the ones in force."""
     rows: dict[str, ConfigVersion] = {}
@@ -468,9 +480,9 @@ async def _policy_of(
     rows = {**current, **rows}
     policies, _ = _policies(rows)
     calendars, _ = _calendars(rows)
-    calendars = domain.industry_calendars(calendars, decision.industry or settings.industry)
-    policy = policies.get(decision.sla_policy) or domain.SLA_POLICIES["cross-industry"]
-    return domain.industry_policy(policy, decision.industry or settings.industry), calendars
+    calendars = industry_calendars(calendars, decision.industry or settings.industry)
+    policy = policies.get(decision.sla_policy) or SLA_POLICIES["cross-industry"]
+    return industry_policy(policy, decision.industry or settings.industry), calendars
 
 
 @dataclass(frozen=True)
@@ -500,9 +512,7 @@ def suggest(
 ) -> list[dict[str, Any]]:
     """The best articles for a text, as ``KbSuggestion`` dicts (JSON-ready)."""
     valid = {a.id: a for a in articles if _valid(a, at)}
-    ranked = domain.rank_articles(
-        text, [(a.id, a.title, a.answer, a.tags) for a in valid.values()], limit
-    )
+    ranked = rank_articles(text, [(a.id, a.title, a.answer, a.tags) for a in valid.values()], limit)
     return [
         KbSuggestion(
             article_id=ident,
@@ -519,7 +529,7 @@ async def search_articles(
 ) -> list[tuple[KbArticle, float]]:
     when = at or utcnow()
     articles = {a.id: a for a in await repository.list_articles(session, valid_at=when)}
-    ranked = domain.rank_articles(
+    ranked = rank_articles(
         query, [(a.id, a.title, a.answer, a.tags) for a in articles.values()], limit
     )
     return [(articles[ident], score) for ident, score in ranked]

@@ -19,7 +19,7 @@ class TriageSettings(ServiceSettings):
     @field_validator("industry")
     @classmethod
     def _known_industry(cls, value: str) -> str:
-        from services.triage.domain import INDUSTRIES
+        from services.triage.industries import INDUSTRIES
 
         if value not in INDUSTRIES:
             raise ValueError(f"unknown industry {value!r}; known: {', '.join(INDUSTRIES)}")
@@ -27,6 +27,6 @@ class TriageSettings(ServiceSettings):
 
     @property
     def effective_sla_policy(self) -> str:
-        from services.triage.domain import INDUSTRIES
+        from services.triage.industries import INDUSTRIES
 
         return self.sla_preset or INDUSTRIES[self.industry].sla_policy

@@ -12,7 +12,9 @@ from services.analytics import domain as analytics
 from services.dispatch import domain as dispatch
 from services.followup import domain as followup
 from services.intake import domain as intake
-from services.triage import domain as triage
+from services.triage.rules.defaults import KEYWORD_RULES
+from services.triage.rules.engine import classify, raise_priority
+from services.triage.sla import deadlines
 
 # --------------------------------------------------------------------------- triage
 
@@ -34,20 +36,20 @@ from services.triage import domain as triage
     ],
 )
 def test_classify_sop_examples(subject: str, category: str, priority: str, team: str) -> None:
-    result = triage.classify(subject, "")
+    result = classify(subject, "")
     assert (result.category, result.priority, result.team) == (category, priority, team)
     assert result.keywords, "the matched keywords are kept with the ticket"
     assert any("decided" in line for line in result.explanation)
 
 
 def test_classify_reads_the_description_too() -> None:
-    result = triage.classify("你好", "今天早上开始账号无法登录")
+    result = classify("你好", "今天早上开始账号无法登录")
     assert (result.category, result.priority) == ("fault", "P0")
     assert "无法登录" in result.keywords
 
 
 def test_classify_without_a_match_is_a_p2_inquiry_for_the_front_line() -> None:
-    result = triage.classify("你好", "随便聊聊")
+    result = classify("你好", "随便聊聊")
     assert (result.category, result.priority, result.team) == ("inquiry", "P2", "frontline")
     assert result.keywords == []
     assert any("no rule matched" in line for line in result.explanation)
@@ -55,14 +57,14 @@ def test_classify_without_a_match_is_a_p2_inquiry_for_the_front_line() -> None:
 
 def test_the_most_urgent_matching_rule_decides() -> None:
     # 投诉 (P1 complaint) and 支付失败 (P0 fault): the P0 rule wins, both keywords kept.
-    result = triage.classify("投诉:支付失败", "")
+    result = classify("投诉:支付失败", "")
     assert (result.category, result.priority, result.team) == ("fault", "P0", "tech_support")
     assert set(result.keywords) >= {"投诉", "支付失败"}
 
 
 def test_vip_raises_priority_one_level_and_says_why() -> None:
-    plain = triage.classify("物流延迟", "", "new")
-    vip = triage.classify("物流延迟", "", "vip")
+    plain = classify("物流延迟", "", "new")
+    vip = classify("物流延迟", "", "vip")
     assert plain.priority == "P1"
     assert vip.priority == "P0"
     assert vip.team == plain.team == "logistics"
@@ -71,34 +73,34 @@ def test_vip_raises_priority_one_level_and_says_why() -> None:
 
 
 def test_returning_customer_does_not_raise_priority() -> None:
-    assert triage.classify("请问保修政策是什么", "", "returning").priority == "P2"
+    assert classify("请问保修政策是什么", "", "returning").priority == "P2"
 
 
 def test_wide_impact_raises_priority_one_level_and_says_why() -> None:
-    result = triage.classify("功能建议", "所有用户都希望有夜间模式")
+    result = classify("功能建议", "所有用户都希望有夜间模式")
     assert result.priority == "P1"
     assert any("wide impact" in line and "所有用户" in line for line in result.explanation)
 
 
 def test_vip_and_wide_impact_together_raise_two_levels() -> None:
-    result = triage.classify("请问保修政策是什么", "所有用户都想知道", "vip")
+    result = classify("请问保修政策是什么", "所有用户都想知道", "vip")
     assert result.priority == "P0"
 
 
 def test_p0_stays_p0() -> None:
-    result = triage.classify("账号无法登录", "所有用户都登不上", "vip")
+    result = classify("账号无法登录", "所有用户都登不上", "vip")
     assert result.priority == "P0"
     # Nothing was raised, so nothing claims it was.
     assert not any(
         "→ P" in line and ("VIP" in line or "wide" in line) for line in result.explanation
     )
-    assert triage.raise_priority("P0") == "P0"
-    assert triage.raise_priority("P2") == "P1"
+    assert raise_priority("P0") == "P0"
+    assert raise_priority("P2") == "P1"
 
 
 def test_cross_industry_p0_deadlines() -> None:
     received = datetime(2026, 11, 22, 9, 15, tzinfo=UTC)
-    due = triage.deadlines("P0", received, "cross-industry")
+    due = deadlines("P0", received, "cross-industry")
     assert due.respond_by == received + timedelta(minutes=30)
     assert due.resolve_by == received + timedelta(hours=4)
     assert due.policy == "cross-industry"
@@ -126,14 +128,14 @@ def test_cross_industry_p1_p2_deadlines(
     priority: str, respond: datetime, resolve: datetime
 ) -> None:
     received = datetime(2026, 11, 22, 9, 15, tzinfo=UTC)
-    due = triage.deadlines(priority, received, "cross-industry")
+    due = deadlines(priority, received, "cross-industry")
     assert (due.respond_by, due.resolve_by) == (respond, resolve)
     assert due.calendar == "default"
 
 
 def test_unknown_sla_preset_is_an_error() -> None:
     with pytest.raises(KeyError):
-        triage.deadlines("P0", datetime(2026, 1, 1, tzinfo=UTC), "no-such-preset")
+        deadlines("P0", datetime(2026, 1, 1, tzinfo=UTC), "no-such-preset")
 
 
 # --------------------------------------------------------------------------- intake
@@ -283,7 +285,7 @@ def test_default_teams_and_demo_agents() -> None:
     }
     assert all(team.supervisor for team in dispatch.DEFAULT_TEAMS)
     # Every team triage can route to exists in dispatch.
-    assert {rule.team for rule in triage.KEYWORD_RULES} <= set(dispatch.DEFAULT_TEAM_KEYS)
+    assert {rule.team for rule in KEYWORD_RULES} <= set(dispatch.DEFAULT_TEAM_KEYS)
     per_team = {
         key: [n for n, t in dispatch.DEMO_AGENTS if t == key] for key in dispatch.DEFAULT_TEAM_KEYS
     }

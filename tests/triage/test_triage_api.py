@@ -16,10 +16,13 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from testkit import TOKEN_PUBLIC_KEY, person_token
 
-from services.triage import domain, service
+from services.triage import service
 from services.triage.app import MIGRATIONS, create_app
 from services.triage.models import BUS, Correction, TriageDecision
+from services.triage.rules.codec import rule_from_dict
+from services.triage.rules.defaults import DEFAULT_RULES
 from services.triage.settings import TriageSettings
+from services.triage.sla import DEFAULT_CALENDARS, SLA_POLICIES, policy_from_dict
 from shared.database import create_engine, session_factory
 from shared.events import (
     TicketReceived,
@@ -138,8 +141,8 @@ async def test_rule_changes_are_versioned_and_apply_to_new_tickets_only(
     assert listed.status_code == 200, listed.text
     assert listed.json()["version"] == 1
     # The migration's seed is the code's default rule set.
-    seeded = [domain.rule_from_dict(r) for r in listed.json()["rules"]]
-    assert tuple(seeded) == domain.DEFAULT_RULES
+    seeded = [rule_from_dict(r) for r in listed.json()["rules"]]
+    assert tuple(seeded) == DEFAULT_RULES
 
     before = await harness.triage("快递丢了怎么办")
     assert (before.decided_by, before.priority, before.rule_version) == ("logistics.delay", "P1", 1)
@@ -232,7 +235,7 @@ async def test_sla_policy_and_calendar_changes_are_versioned(harness: Harness) -
     assert policies.status_code == 200
     assert policies.json()["version"] == 1
     assert policies.json()["active"] == "cross-industry"
-    assert {p["name"] for p in policies.json()["policies"]} == set(domain.SLA_POLICIES)
+    assert {p["name"] for p in policies.json()["policies"]} == set(SLA_POLICIES)
 
     faster = {
         "targets": {
@@ -457,11 +460,11 @@ async def test_a_batch_is_decided_in_one_pass_and_redeliveries_change_nothing(
 
 async def test_seeded_policies_and_calendars_are_the_code_defaults(harness: Harness) -> None:
     policies = (await harness.client.get("/v1/sla-policies", headers=AGENT)).json()["policies"]
-    assert {p["name"]: domain.policy_from_dict(p) for p in policies} == domain.SLA_POLICIES
+    assert {p["name"]: policy_from_dict(p) for p in policies} == SLA_POLICIES
     calendars = (await harness.client.get("/v1/calendars", headers=AGENT)).json()["calendars"]
     from shared.calendar import BusinessCalendar
 
-    assert {c["name"]: BusinessCalendar.from_dict(c) for c in calendars} == domain.DEFAULT_CALENDARS
+    assert {c["name"]: BusinessCalendar.from_dict(c) for c in calendars} == DEFAULT_CALENDARS
 
 
 async def test_retriage_keeps_the_policy_version_the_ticket_was_decided_under(

@@ -1,0 +1,234 @@
+"""The rule engine as plain functions: no database, no broker.
+
+A rule set is an ordered list of rules. A rule fires when every condition it
+states holds: its text condition (any of its keywords or regex patterns in
+subject + description; keywords match as substrings, as English word prefixes,
+or as jieba words close together), channel, customer type, scene and ticket
+metadata. The first rule in order that fires decides category, scene, priority,
+team and skill (the default set lists the P0 rules first); the keywords and
+tags of all fired rules are kept. Priority is then raised one level for VIP
+customers and one level for wide impact. Every step is written to the
+explanation that travels with the decision.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import jieba
+
+from services.triage.rules.defaults import DEFAULT_RULESET
+from services.triage.rules.model import PRIORITY_ORDER, Rule, RuleSet
+
+jieba.setLogLevel(logging.WARNING)
+# Triage's own tokenizer: words another part of the process adds to jieba's global
+# dictionary (jieba.add_word) must not change how rules and articles match.
+_TOKENIZER = jieba.Tokenizer()
+
+
+def load_dictionary() -> None:
+    """Load jieba's dictionary now (about a second) rather than on the first ticket."""
+    _TOKENIZER.initialize()
+
+
+# --------------------------------------------------------------------------- text
+
+
+@dataclass(frozen=True)
+class TicketText:
+    subject: str
+    description: str = ""
+    channel: str | None = None
+    customer_type: str = "new"
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return f"{self.subject}\n{self.description}".lower()
+
+
+@lru_cache(maxsize=4096)
+def segment(text: str) -> tuple[str, ...]:
+    """jieba's words of a text, lower-cased, without blanks and punctuation."""
+    return tuple(
+        w.strip().lower()
+        for w in _TOKENIZER.lcut(text)
+        if w.strip() and (w.strip().isalnum() or len(w.strip()) > 1)
+    )
+
+
+_ASCII = re.compile(r"^[\x00-\x7f]+$")
+
+
+def _keyword_matches(keyword: str, text: str, words: tuple[str, ...]) -> bool:
+    key = keyword.lower().strip()
+    if not key:
+        return False
+    if _ASCII.match(key):
+        # English: whole words at the start (so "refund" matches "refunded", not "prefund").
+        return re.search(r"(?<![a-z0-9])" + re.escape(key), text) is not None
+    if key in text:
+        return True
+    # Chinese: jieba's words of the keyword, all present and close together in the text
+    # ("无法登录" matches "登录一直无法成功").
+    parts = segment(key)
+    if len(parts) < 2:
+        return False
+    positions = [[i for i, w in enumerate(words) if w == part] for part in parts]
+    if not all(positions):
+        return False
+    span = len(parts) + 3
+    return any(
+        all(any(abs(i - j) <= span for j in other) for other in positions) for i in positions[0]
+    )
+
+
+def _metadata_matches(expected: Mapping[str, tuple[str, ...]], metadata: Mapping[str, Any]) -> bool:
+    for key, values in expected.items():
+        actual = metadata.get(key)
+        if actual is None or str(actual).lower() not in {v.lower() for v in values}:
+            return False
+    return True
+
+
+@dataclass
+class RuleMatch:
+    rule: Rule
+    keywords: list[str]
+    reasons: list[str]
+
+
+def match_rule(rule: Rule, ticket: TicketText) -> RuleMatch | None:
+    """Whether ``rule`` fires on ``ticket``, and on what."""
+    if not rule.enabled:
+        return None
+    cond = rule.conditions
+    text = ticket.text
+    words = segment(text)
+    reasons: list[str] = []
+    hits: list[str] = []
+    if cond.keywords or cond.patterns:
+        # The text condition: any keyword or any pattern.
+        hits = [k for k in cond.keywords if _keyword_matches(k, text, words)]
+        pattern = next((p for p in cond.patterns if re.search(p, text, re.IGNORECASE)), None)
+        if not hits and pattern is None:
+            return None
+        reasons.append(f"keyword '{hits[0]}'" if hits else f"pattern /{pattern}/")
+    if cond.channels:
+        if ticket.channel not in cond.channels:
+            return None
+        reasons.append(f"channel {ticket.channel}")
+    if cond.customer_types:
+        if ticket.customer_type not in cond.customer_types:
+            return None
+        reasons.append(f"customer type {ticket.customer_type}")
+    if cond.scenes:
+        if ticket.metadata.get("scene") not in cond.scenes:
+            return None
+        reasons.append(f"scene {ticket.metadata.get('scene')}")
+    if cond.metadata:
+        if not _metadata_matches(cond.metadata, ticket.metadata):
+            return None
+        reasons.append("metadata " + ", ".join(f"{k}={ticket.metadata[k]}" for k in cond.metadata))
+    return RuleMatch(rule, hits, reasons)
+
+
+@dataclass
+class Classification:
+    category: str = "inquiry"
+    scene: str = "pre_sale"
+    priority: str = "P2"
+    team: str = "frontline"
+    skill: str | None = None
+    tags: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    explanation: list[str] = field(default_factory=list)
+    fired_rules: list[str] = field(default_factory=list)
+    decided_by: str | None = None
+    rule_version: int = 0
+
+
+def raise_priority(priority: str) -> str:
+    index = PRIORITY_ORDER.index(priority)
+    return PRIORITY_ORDER[max(index - 1, 0)]
+
+
+def evaluate(ruleset: RuleSet, ticket: TicketText) -> Classification:
+    """Run the rule set on one ticket; the result explains itself."""
+    matches = [m for m in (match_rule(rule, ticket) for rule in ruleset.rules) if m is not None]
+    default = ruleset.default
+    result = Classification(
+        category=default.category,
+        scene=default.scene,
+        priority=default.priority,
+        team=default.team,
+        skill=default.skill,
+        rule_version=ruleset.version,
+    )
+    if matches:
+        best = matches[0]  # rules are tried in order: the first that fires decides
+        act = best.rule.actions
+        result.category, result.scene, result.priority = act.category, act.scene, act.priority
+        result.team, result.skill = act.team, act.skill
+        result.decided_by = best.rule.rule_id
+        result.fired_rules = [m.rule.rule_id for m in matches]
+        result.keywords = list(dict.fromkeys(k for m in matches for k in m.keywords))
+        result.tags = list(dict.fromkeys(t for m in matches for t in m.rule.actions.tags))
+        for m in matches:
+            hit = m.keywords[0] if m.keywords else None
+            what = f"'{hit}'" if hit and len(m.reasons) == 1 else " and ".join(m.reasons)
+            result.explanation.append(f"rule {m.rule.rule_id} matched {what}")
+        result.explanation.append(
+            f"rule {best.rule.rule_id} decided: {act.category} {act.priority} → {act.team}"
+        )
+    else:
+        result.explanation.append(
+            f"no rule matched: default {default.category} {default.priority} → {default.team}"
+        )
+    mods = ruleset.modifiers
+    text = ticket.text
+    wide = next((k for k in mods.wide_impact_keywords if k.lower() in text), None)
+    if wide is not None:
+        _raise(result, f"wide impact '{wide}'")
+    else:
+        count = _as_int(ticket.metadata.get(mods.wide_impact_metadata_key))
+        if count is not None and count >= mods.wide_impact_threshold:
+            _raise(result, f"wide impact {mods.wide_impact_metadata_key}={count}")
+    if mods.vip_raises and ticket.customer_type == "vip":
+        _raise(result, "VIP customer")
+    if ruleset.version:
+        result.explanation.append(f"rule set version {ruleset.version}")
+    return result
+
+
+def _as_int(value: object) -> int | None:
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return None
+
+
+def _raise(result: Classification, reason: str) -> None:
+    raised = raise_priority(result.priority)
+    if raised != result.priority:
+        result.explanation.append(f"{reason}: {result.priority} → {raised}")
+        result.priority = raised
+
+
+def classify(
+    subject: str,
+    description: str,
+    customer_type: str = "new",
+    *,
+    channel: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    ruleset: RuleSet | None = None,
+) -> Classification:
+    """Classify a text with a rule set (the default rules when none is given)."""
+    ticket = TicketText(subject, description, channel, customer_type, metadata or {})
+    return evaluate(ruleset or DEFAULT_RULESET, ticket)

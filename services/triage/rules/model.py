@@ -1,0 +1,122 @@
+"""What a triage rule is: its conditions and actions, the priority modifiers, a rule set,
+and the closed values they may name."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import get_args
+
+from shared.events import Category, Channel, CustomerType, Priority, Scene
+
+PRIORITY_ORDER: tuple[str, ...] = ("P0", "P1", "P2")
+CATEGORIES: tuple[str, ...] = get_args(Category)
+SCENES: tuple[str, ...] = get_args(Scene)
+CHANNELS: tuple[str, ...] = get_args(Channel)
+CUSTOMER_TYPES: tuple[str, ...] = get_args(CustomerType)
+PRIORITIES: tuple[str, ...] = get_args(Priority)
+# SPEC §3: the default team keys (dispatch owns the teams; triage routes to these).
+TEAMS: tuple[str, ...] = (
+    "frontline",
+    "tech_support",
+    "finance",
+    "logistics",
+    "complaints",
+    "after_sales",
+    "product",
+)
+
+
+class InvalidRule(ValueError):
+    """A rule, SLA policy or calendar that cannot be used; the message says why."""
+
+
+# --------------------------------------------------------------------------- rules
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """Every non-empty condition must hold; within one condition any value may match."""
+
+    keywords: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    customer_types: tuple[str, ...] = ()
+    scenes: tuple[str, ...] = ()  # the ticket's declared scene, metadata["scene"]
+    metadata: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def is_empty(self) -> bool:
+        return not (
+            self.keywords
+            or self.patterns
+            or self.channels
+            or self.customer_types
+            or self.scenes
+            or self.metadata
+        )
+
+
+@dataclass(frozen=True)
+class Actions:
+    category: str
+    priority: str
+    team: str
+    scene: str = "after_sale"
+    skill: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rule:
+    rule_id: str
+    conditions: Conditions
+    actions: Actions
+    description: str = ""
+    enabled: bool = True
+
+    # The first keyword table's attribute names, still read by other code and tests.
+    @property
+    def keywords(self) -> tuple[str, ...]:
+        return self.conditions.keywords
+
+    @property
+    def category(self) -> str:
+        return self.actions.category
+
+    @property
+    def priority(self) -> str:
+        return self.actions.priority
+
+    @property
+    def team(self) -> str:
+        return self.actions.team
+
+    @property
+    def scene(self) -> str:
+        return self.actions.scene
+
+
+@dataclass(frozen=True)
+class PriorityModifiers:
+    vip_raises: bool = True
+    wide_impact_keywords: tuple[str, ...] = (
+        "批量",
+        "所有用户",
+        "大面积",
+        "很多用户",
+        "全部用户",
+        "大量用户",
+        "all users",
+        "everyone",
+    )
+    # A metadata count at or above the threshold is wide impact too.
+    wide_impact_metadata_key: str = "affected_users"
+    wide_impact_threshold: int = 50
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+    modifiers: PriorityModifiers = field(default_factory=PriorityModifiers)
+    version: int = 0
+    default: Actions = Actions("inquiry", "P2", "frontline", "pre_sale")
