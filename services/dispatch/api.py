@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.dispatch import repository, service
+from services.dispatch import agent_work, compensation, repository, roster
 from services.dispatch.models import Agent, Assignment, Compensation, Team
 from services.dispatch.schemas import (
     AgentCreate,
@@ -131,7 +131,7 @@ async def create_team(
     uow: UnitOfWork = Depends(unit_of_work),
     settings: DispatchSettings = Depends(_settings),
 ) -> Team:
-    team = await service.create_team(uow, **body.model_dump())
+    team = await roster.create_team(uow, **body.model_dump())
     await uow.commit()
     # The team's work-order topic, so its first work order has somewhere to go
     # (every start creates the topics of all teams again).
@@ -173,7 +173,7 @@ async def update_team(
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> Team:
     changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
-    team = await service.update_team(
+    team = await roster.update_team(
         uow, key, changes, supervisor=_supervisor(principal, x_supervisor)
     )
     await uow.commit()
@@ -190,7 +190,7 @@ async def update_team(
     dependencies=[Depends(_admins)],
 )
 async def delete_team(key: str, uow: UnitOfWork = Depends(unit_of_work)) -> Response:
-    await service.delete_team(uow, key)
+    await roster.delete_team(uow, key)
     await uow.commit()
     return Response(status_code=204)
 
@@ -230,7 +230,7 @@ async def create_agent(
     uow: UnitOfWork = Depends(unit_of_work),
     settings: DispatchSettings = Depends(_settings),
 ) -> Agent:
-    agent = await service.create_agent(
+    agent = await roster.create_agent(
         uow,
         **body.model_dump(),
         supervisor=_supervisor(principal, x_supervisor),
@@ -288,7 +288,7 @@ async def update_agent(
             )
     else:
         supervisor = _supervisor(principal, x_supervisor)
-    agent = await service.update_agent(
+    agent = await roster.update_agent(
         uow, agent_id, changes, supervisor=supervisor, min_level=settings.min_skill_level_p0_vip
     )
     await uow.commit()
@@ -358,7 +358,7 @@ async def accept(
     x_agent_id: uuid.UUID = AGENT_ID_HEADER,
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> Assignment:
-    assignment = await service.accept(uow, assignment_id, x_agent_id)
+    assignment = await agent_work.accept(uow, assignment_id, x_agent_id)
     await uow.commit()
     return assignment
 
@@ -378,7 +378,7 @@ async def progress(
     x_agent_id: uuid.UUID = AGENT_ID_HEADER,
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> Assignment:
-    assignment = await service.note_progress(uow, assignment_id, x_agent_id, **body.model_dump())
+    assignment = await agent_work.note_progress(uow, assignment_id, x_agent_id, **body.model_dump())
     await uow.commit()
     return assignment
 
@@ -399,7 +399,7 @@ async def waiting_on_customer(
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> Assignment:
     body = body or WaitingBody()
-    assignment = await service.wait_on_customer(
+    assignment = await agent_work.wait_on_customer(
         uow, assignment_id, x_agent_id, waiting=True, **body.model_dump()
     )
     await uow.commit()
@@ -422,7 +422,7 @@ async def resume(
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> Assignment:
     body = body or WaitingBody()
-    assignment = await service.wait_on_customer(
+    assignment = await agent_work.wait_on_customer(
         uow, assignment_id, x_agent_id, waiting=False, **body.model_dump()
     )
     await uow.commit()
@@ -449,7 +449,7 @@ async def transfer(
     uow: UnitOfWork = Depends(unit_of_work),
     settings: DispatchSettings = Depends(_settings),
 ) -> Assignment:
-    assignment = await service.transfer(
+    assignment = await agent_work.transfer(
         uow,
         assignment_id,
         x_agent_id,
@@ -475,7 +475,7 @@ async def escalate(
     x_agent_id: uuid.UUID = AGENT_ID_HEADER,
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> Assignment:
-    assignment = await service.escalate(uow, assignment_id, x_agent_id, reason=body.reason)
+    assignment = await agent_work.escalate(uow, assignment_id, x_agent_id, reason=body.reason)
     await uow.commit()
     return assignment
 
@@ -500,7 +500,7 @@ async def resolve(
     uow: UnitOfWork = Depends(unit_of_work),
     settings: DispatchSettings = Depends(_settings),
 ) -> Assignment:
-    assignment = await service.resolve(
+    assignment = await agent_work.resolve(
         uow,
         assignment_id,
         x_agent_id,
@@ -533,7 +533,7 @@ async def book_visit(
     settings: DispatchSettings = Depends(_settings),
 ) -> Assignment:
     body = body or VisitBody()
-    assignment = await service.book_visit(
+    assignment = await agent_work.book_visit(
         uow,
         assignment_id,
         x_agent_id,
@@ -583,7 +583,7 @@ async def request_compensation(
     uow: UnitOfWork = Depends(unit_of_work),
     settings: DispatchSettings = Depends(_settings),
 ) -> Compensation:
-    comp = await service.request_compensation(
+    comp = await compensation.request_compensation(
         uow,
         assignment_id,
         x_agent_id,
@@ -632,7 +632,7 @@ async def approve(
     x_supervisor: str | None = SUPERVISOR_HEADER,
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> Compensation:
-    comp = await service.decide_compensation(
+    comp = await compensation.decide_compensation(
         uow,
         compensation_id,
         approve=True,
@@ -658,7 +658,7 @@ async def reject(
     x_supervisor: str | None = SUPERVISOR_HEADER,
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> Compensation:
-    comp = await service.decide_compensation(
+    comp = await compensation.decide_compensation(
         uow,
         compensation_id,
         approve=False,
@@ -695,7 +695,7 @@ async def inbox(
     if team is not None:
         if team not in teams:
             raise ApiError(404, "team_not_found", f"No team with key {team}.")
-        service.check_supervisor(teams[team], x_supervisor)
+        roster.check_supervisor(teams[team], x_supervisor)
         keys = [team]
     elif x_supervisor:
         keys = sorted(k for k, t in teams.items() if t.supervisor == x_supervisor)

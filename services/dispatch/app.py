@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 
-from services.dispatch import domain, repository, service
+from services.dispatch import domain, repository, roster
 from services.dispatch.api import router
 from services.dispatch.handlers import build_handlers
 from services.dispatch.models import BUS
@@ -38,7 +38,7 @@ def create_app(settings: DispatchSettings | None = None) -> FastAPI:
         await ensure_topics(settings, [topics.assignments(key) for key in keys])
         if settings.demo_agents:
             async with runtime.unit_of_work() as uow:
-                added = await service.add_demo_agents(uow, settings.demo_agent_capacity)
+                added = await roster.add_demo_agents(uow, settings.demo_agent_capacity)
                 await uow.commit()
             log.info("demo_agents_ready", added=added)
         if settings.demo_password:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from services.dispatch import service
+from services.dispatch import reactions
 from services.dispatch.settings import DispatchSettings
 from shared.consumer import Handler, each
 from shared.events import SlaBreached, SlaWarning, TicketReopened, TicketRetriaged, TicketTriaged
@@ -15,16 +15,16 @@ def build_handlers(settings: DispatchSettings) -> dict[str, Handler]:
     level = settings.min_skill_level_p0_vip
 
     async def on_tickets_triaged(events: Sequence[TicketTriaged], uow: UnitOfWork) -> None:
-        await service.dispatch_tickets(uow, events, min_level=level)
+        await reactions.dispatch_tickets(uow, events, min_level=level)
 
     async def on_ticket_retriaged(event: TicketRetriaged, uow: UnitOfWork) -> None:
-        await service.retriage(uow, event, min_level=level)
+        await reactions.retriage(uow, event, min_level=level)
 
     async def on_ticket_reopened(event: TicketReopened, uow: UnitOfWork) -> None:
-        await service.reopen(uow, event, min_level=level)
+        await reactions.reopen(uow, event, min_level=level)
 
     async def on_sla_events(events: Sequence[SlaWarning | SlaBreached], uow: UnitOfWork) -> None:
-        await service.note_sla_events(uow, events)
+        await reactions.note_sla_events(uow, events)
 
     return {
         "ticket.triaged": on_tickets_triaged,

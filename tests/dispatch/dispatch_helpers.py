@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from services.dispatch import service
+from services.dispatch import reactions, roster
 from services.dispatch.app import MIGRATIONS
 from services.dispatch.models import BUS, Agent, Assignment
 from shared.database import create_engine, session_factory
@@ -126,7 +126,7 @@ async def add_agent(
     chat_capacity: int | None = None,
 ) -> Agent:
     async with store.uow() as uow:
-        agent = await service.create_agent(
+        agent = await roster.create_agent(
             uow,
             name=name,
             team_key=team,
@@ -142,7 +142,7 @@ async def add_agent(
 
 async def dispatch(store: DispatchStore, *events: Any) -> list[Assignment]:
     async with store.uow() as uow:
-        result = await service.dispatch_tickets(uow, list(events))
+        result = await reactions.dispatch_tickets(uow, list(events))
         await uow.commit()
     return result
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from dispatch_helpers import DispatchStore, act, add_agent, dispatch, load, refused, triaged
 
-from services.dispatch import service
+from services.dispatch import agent_work, roster
 from services.dispatch.models import Agent, Assignment
 from shared.events import (
     TicketAssigned,
@@ -26,20 +26,20 @@ async def test_agent_carries_a_ticket_from_accept_to_resolve(store: DispatchStor
     (a,) = await dispatch(store, triaged(kb=True))
     assert a.state == "assigned" and a.agent_id == agent.id
 
-    accepted, events = await act(store, service.accept, a.id, agent.id)
+    accepted, events = await act(store, agent_work.accept, a.id, agent.id)
     assert accepted.state == "accepted" and accepted.accepted_at is not None
     assert [e.type for e in events] == ["ticket.accepted"]
     assert events[0].data.agent_id == agent.id and events[0].ticket_id == a.ticket_id
 
     _, events = await act(
-        store, service.note_progress, a.id, agent.id, note="已联系客户", customer_visible=True
+        store, agent_work.note_progress, a.id, agent.id, note="已联系客户", customer_visible=True
     )
     assert [e.type for e in events] == ["ticket.progress_noted"]
     assert events[0].data.customer_visible is True
 
     _, events = await act(
         store,
-        service.note_progress,
+        agent_work.note_progress,
         a.id,
         agent.id,
         note="请帮忙看日志",
@@ -48,20 +48,20 @@ async def test_agent_carries_a_ticket_from_accept_to_resolve(store: DispatchStor
     )
     assert events[0].data.collaborator == "finance-agent-1"
 
-    waiting, events = await act(store, service.wait_on_customer, a.id, agent.id, waiting=True)
+    waiting, events = await act(store, agent_work.wait_on_customer, a.id, agent.id, waiting=True)
     assert waiting.state == "waiting_on_customer"
     assert isinstance(events[0], TicketProgressNoted) and events[0].data.waiting_on_customer
-    resumed, events = await act(store, service.wait_on_customer, a.id, agent.id, waiting=False)
+    resumed, events = await act(store, agent_work.wait_on_customer, a.id, agent.id, waiting=False)
     assert resumed.state == "accepted"
     assert events[0].data.waiting_on_customer is False
 
-    _, events = await act(store, service.escalate, a.id, agent.id, reason="客户要求主管回电")
+    _, events = await act(store, agent_work.escalate, a.id, agent.id, reason="客户要求主管回电")
     assert [e.type for e in events] == ["ticket.escalated"]
     assert events[0].data.supervisor == "tech-supervisor"
 
     resolved, events = await act(
         store,
-        service.resolve,
+        agent_work.resolve,
         a.id,
         agent.id,
         resolution_code="reset",
@@ -89,37 +89,37 @@ async def test_every_refusal_has_a_stable_code(store: DispatchStore) -> None:
     assert a.agent_id in {mine.id, other.id}
     holder, stranger = (mine, other) if a.agent_id == mine.id else (other, mine)
 
-    missing = await refused(store, service.accept, uuid.uuid4(), holder.id)
+    missing = await refused(store, agent_work.accept, uuid.uuid4(), holder.id)
     assert (missing.status, missing.code) == (404, "assignment_not_found")
-    unknown = await refused(store, service.accept, a.id, uuid.uuid4())
+    unknown = await refused(store, agent_work.accept, a.id, uuid.uuid4())
     assert (unknown.status, unknown.code) == (403, "unknown_agent")
-    not_yours = await refused(store, service.accept, a.id, stranger.id)
+    not_yours = await refused(store, agent_work.accept, a.id, stranger.id)
     assert (not_yours.status, not_yours.code) == (403, "not_your_assignment")
 
     early = await refused(
-        store, service.resolve, a.id, holder.id, resolution_code="x1", public_reply="r"
+        store, agent_work.resolve, a.id, holder.id, resolution_code="x1", public_reply="r"
     )
     assert (early.status, early.code) == (409, "invalid_state")
     assert "assigned" in early.message and early.details == {"state": "assigned"}
     early_progress = await refused(
-        store, service.note_progress, a.id, holder.id, note="n", customer_visible=False
+        store, agent_work.note_progress, a.id, holder.id, note="n", customer_visible=False
     )
     assert early_progress.code == "invalid_state"
-    not_waiting = await refused(store, service.wait_on_customer, a.id, holder.id, waiting=False)
+    not_waiting = await refused(store, agent_work.wait_on_customer, a.id, holder.id, waiting=False)
     assert not_waiting.code == "invalid_state"
 
-    await act(store, service.accept, a.id, holder.id)
-    twice = await refused(store, service.accept, a.id, holder.id)
+    await act(store, agent_work.accept, a.id, holder.id)
+    twice = await refused(store, agent_work.accept, a.id, holder.id)
     assert twice.code == "invalid_state" and "accepted" in twice.message
 
-    await act(store, service.resolve, a.id, holder.id, resolution_code="done", public_reply="好")
+    await act(store, agent_work.resolve, a.id, holder.id, resolution_code="done", public_reply="好")
     again = await refused(
-        store, service.resolve, a.id, holder.id, resolution_code="done", public_reply="好"
+        store, agent_work.resolve, a.id, holder.id, resolution_code="done", public_reply="好"
     )
     assert again.code == "invalid_state" and "resolved" in again.message
     for fn, kw in (
-        (service.transfer, {"reason": "r", "to_team": "finance"}),
-        (service.escalate, {"reason": "r"}),
+        (agent_work.transfer, {"reason": "r", "to_team": "finance"}),
+        (agent_work.escalate, {"reason": "r"}),
     ):
         late = await refused(store, fn, a.id, holder.id, **kw)
         assert late.code == "invalid_state"
@@ -142,7 +142,7 @@ async def test_transfer_refusals(store: DispatchStore) -> None:
         ({"to_agent_id": busy.id, "to_team": "logistics"}, 422, "invalid_transfer"),
     ]
     for kw, status, code in cases:
-        error = await refused(store, service.transfer, a.id, agent.id, reason="r", **kw)
+        error = await refused(store, agent_work.transfer, a.id, agent.id, reason="r", **kw)
         assert (error.status, error.code) == (status, code), kw
 
 
@@ -160,9 +160,9 @@ async def test_queue_drains_in_priority_order_when_capacity_frees(store: Dispatc
     served = []
     current = first
     for _ in range(4):
-        await act(store, service.accept, current.id, agent.id)
+        await act(store, agent_work.accept, current.id, agent.id)
         _, events = await act(
-            store, service.resolve, current.id, agent.id, resolution_code="ok", public_reply="好"
+            store, agent_work.resolve, current.id, agent.id, resolution_code="ok", public_reply="好"
         )
         # The freed capacity went to the head of the queue in the same transaction.
         types = [e.type for e in events]
@@ -206,7 +206,7 @@ async def test_transfer_to_a_team_frees_capacity_and_drains(store: DispatchStore
     (b,) = await dispatch(store, triaged(ticket_no="T-2"))
     assert b.state == "queued"
     moved, events = await act(
-        store, service.transfer, a.id, agent.id, reason="需要退款", to_team="finance"
+        store, agent_work.transfer, a.id, agent.id, reason="需要退款", to_team="finance"
     )
     assert moved.team_key == "finance" and moved.agent_id == finance.id
     assert moved.state == "assigned"
@@ -223,7 +223,7 @@ async def test_transfer_to_a_full_team_queues_there(store: DispatchStore) -> Non
     agent = await add_agent(store, "甲")
     (a,) = await dispatch(store, triaged())
     moved, events = await act(
-        store, service.transfer, a.id, agent.id, reason="r", to_team="product"
+        store, agent_work.transfer, a.id, agent.id, reason="r", to_team="product"
     )
     assert moved.state == "queued" and moved.team_key == "product"
     assert [type(e) for e in events] == [TicketTransferred, TicketQueued]
@@ -234,14 +234,14 @@ async def test_offline_agent_unaccepted_work_is_redispatched(store: DispatchStor
     leaving = await add_agent(store, "甲", capacity=2)
     (a,) = await dispatch(store, triaged(ticket_no="T-1"))
     (b,) = await dispatch(store, triaged(ticket_no="T-2"))
-    await act(store, service.accept, b.id, leaving.id)
+    await act(store, agent_work.accept, b.id, leaving.id)
     staying = await add_agent(store, "乙", capacity=2, status="away")
     _, events = await act(
-        store, service.update_agent, staying.id, {"status": "online"}, supervisor=None
+        store, roster.update_agent, staying.id, {"status": "online"}, supervisor=None
     )
     assert events == []  # nothing was queued
     _, events = await act(
-        store, service.update_agent, leaving.id, {"status": "offline"}, supervisor=None
+        store, roster.update_agent, leaving.id, {"status": "offline"}, supervisor=None
     )
     assert (await load(store, Assignment, a.id)).agent_id == staying.id  # not accepted: moved
     assert (await load(store, Assignment, b.id)).agent_id == leaving.id  # accepted: kept
@@ -252,10 +252,10 @@ async def test_offline_agent_unaccepted_work_is_redispatched(store: DispatchStor
 async def test_capacity_change_and_coming_online_drain_the_queue(store: DispatchStore) -> None:
     agent = await add_agent(store, "甲", capacity=1)
     await dispatch(store, *(triaged(ticket_no=f"T-{i}") for i in range(4)))
-    _, events = await act(store, service.update_agent, agent.id, {"capacity": 3}, supervisor=None)
+    _, events = await act(store, roster.update_agent, agent.id, {"capacity": 3}, supervisor=None)
     assert [e.type for e in events].count("ticket.assigned") == 2
     assert (await load(store, Agent, agent.id)).active_count == 3
-    low = await refused(store, service.update_agent, agent.id, {"capacity": 1}, supervisor=None)
+    low = await refused(store, roster.update_agent, agent.id, {"capacity": 1}, supervisor=None)
     assert low.code == "capacity_below_load"
     await add_agent(store, "乙", capacity=5, status="offline")
     async with store.sessions() as session:
@@ -264,7 +264,7 @@ async def test_capacity_change_and_coming_online_drain_the_queue(store: Dispatch
         ).all()
     assert len(waiting) == 1
     second = await refused(
-        store, service.update_agent, agent.id, {"team_key": "finance"}, supervisor=None
+        store, roster.update_agent, agent.id, {"team_key": "finance"}, supervisor=None
     )
     assert second.code == "agent_busy"
 
@@ -274,7 +274,7 @@ async def test_on_site_visit_gets_a_window_within_48_hours(store: DispatchStore)
     (a,) = await dispatch(store, triaged())
     early = await refused(
         store,
-        service.book_visit,
+        agent_work.book_visit,
         a.id,
         agent.id,
         window_start=None,
@@ -283,11 +283,11 @@ async def test_on_site_visit_gets_a_window_within_48_hours(store: DispatchStore)
         within_hours=48,
     )
     assert early.code == "invalid_state"
-    await act(store, service.accept, a.id, agent.id)
+    await act(store, agent_work.accept, a.id, agent.id)
     now = utcnow()
     too_late = await refused(
         store,
-        service.book_visit,
+        agent_work.book_visit,
         a.id,
         agent.id,
         window_start=now + timedelta(hours=47),
@@ -298,7 +298,7 @@ async def test_on_site_visit_gets_a_window_within_48_hours(store: DispatchStore)
     assert (too_late.status, too_late.code) == (422, "visit_too_late")
     backwards = await refused(
         store,
-        service.book_visit,
+        agent_work.book_visit,
         a.id,
         agent.id,
         window_start=now + timedelta(hours=5),
@@ -320,7 +320,7 @@ async def test_on_site_visit_gets_a_window_within_48_hours(store: DispatchStore)
     assert (past.status, past.code) == (422, "visit_in_the_past")
     booked, events = await act(
         store,
-        service.book_visit,
+        agent_work.book_visit,
         a.id,
         agent.id,
         window_start=None,
@@ -337,10 +337,10 @@ async def test_on_site_visit_gets_a_window_within_48_hours(store: DispatchStore)
     (inquiry,) = await dispatch(store, triaged(category="inquiry", team="tech_support"))
     other = await add_agent(store, "乙")  # coming online takes the queued ticket
     assert (await load(store, Assignment, inquiry.id)).agent_id == other.id
-    await act(store, service.accept, inquiry.id, other.id)
+    await act(store, agent_work.accept, inquiry.id, other.id)
     wrong = await refused(
         store,
-        service.book_visit,
+        agent_work.book_visit,
         inquiry.id,
         other.id,
         window_start=None,
@@ -362,21 +362,19 @@ async def test_chats_may_have_their_own_capacity(store: DispatchStore) -> None:
     held = await load(store, Agent, agent.id)
     assert (held.active_count, held.chat_active_count) == (3, 2)
     # Finishing the phone ticket lets the waiting phone ticket in, not the waiting chat.
-    await act(store, service.accept, call.id, agent.id)
-    await act(store, service.resolve, call.id, agent.id, resolution_code="ok", public_reply="好")
+    await act(store, agent_work.accept, call.id, agent.id)
+    await act(store, agent_work.resolve, call.id, agent.id, resolution_code="ok", public_reply="好")
     assert (await load(store, Assignment, call2.id)).agent_id == agent.id
     assert (await load(store, Assignment, chats[2].id)).state == "queued"
-    low = await refused(
-        store, service.update_agent, agent.id, {"chat_capacity": 1}, supervisor=None
-    )
+    low = await refused(store, roster.update_agent, agent.id, {"chat_capacity": 1}, supervisor=None)
     assert low.code == "capacity_below_load"
     # Removing the chat limit would put three tickets on a capacity of 1: refused.
     shared = await refused(
-        store, service.update_agent, agent.id, {"chat_capacity": 0}, supervisor=None
+        store, roster.update_agent, agent.id, {"chat_capacity": 0}, supervisor=None
     )
     assert shared.code == "capacity_below_load"
     _, events = await act(
-        store, service.update_agent, agent.id, {"chat_capacity": 3}, supervisor=None
+        store, roster.update_agent, agent.id, {"chat_capacity": 3}, supervisor=None
     )
     assert [e.type for e in events].count("ticket.assigned") == 1  # the waiting chat
     held = await load(store, Agent, agent.id)
@@ -387,7 +385,7 @@ async def test_transfer_within_the_team_does_not_bounce_back(store: DispatchStor
     agent = await add_agent(store, "甲")
     (a,) = await dispatch(store, triaged())
     moved, events = await act(
-        store, service.transfer, a.id, agent.id, reason="换人处理", to_team="tech_support"
+        store, agent_work.transfer, a.id, agent.id, reason="换人处理", to_team="tech_support"
     )
     assert moved.state == "queued" and moved.agent_id is None
     assert [type(e) for e in events] == [TicketTransferred, TicketQueued]

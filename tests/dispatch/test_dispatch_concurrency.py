@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from dispatch_helpers import DispatchStore, add_agent, open_store, triaged
 
-from services.dispatch import domain, service
+from services.dispatch import agent_work, domain, reactions
 from services.dispatch.models import Agent, Assignment
 from shared.errors import ApiError
 from shared.events import TicketAssigned
@@ -65,7 +65,7 @@ async def test_two_instances_never_double_assign_or_overfill(database_url: str) 
         async def consume(store: DispatchStore, part: list[Any]) -> None:
             for start in range(0, len(part), 40):
                 async with store.uow() as uow:
-                    await service.dispatch_tickets(uow, part[start : start + 40])
+                    await reactions.dispatch_tickets(uow, part[start : start + 40])
                     await uow.commit()
 
         await asyncio.gather(consume(one, events[0::2]), consume(two, events[1::2]))
@@ -102,8 +102,8 @@ async def test_two_instances_never_double_assign_or_overfill(database_url: str) 
                 for a in held:
                     async with store.uow() as uow:
                         try:
-                            await service.accept(uow, a.id, a.agent_id)  # type: ignore[arg-type]
-                            await service.resolve(
+                            await agent_work.accept(uow, a.id, a.agent_id)  # type: ignore[arg-type]
+                            await agent_work.resolve(
                                 uow,
                                 a.id,
                                 a.agent_id,

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from dispatch_helpers import T0, DispatchStore, act, add_agent, dispatch, load, refused, triaged
 
-from services.dispatch import repository, service
+from services.dispatch import agent_work, compensation, reactions, repository, roster
 from services.dispatch.models import Agent, Assignment, SupervisorItem
 from shared.errors import ApiError
 from shared.events import (
@@ -43,7 +43,7 @@ async def inbox(store: DispatchStore, team: str = "tech_support") -> dict[str, l
 async def working(store: DispatchStore, **kw: Any) -> tuple[Agent, Assignment]:
     agent = await add_agent(store, "甲", **kw)
     (a,) = await dispatch(store, triaged())
-    await act(store, service.accept, a.id, agent.id)
+    await act(store, agent_work.accept, a.id, agent.id)
     return agent, a
 
 
@@ -51,7 +51,7 @@ async def test_small_compensation_is_approved_by_policy(store: DispatchStore) ->
     agent, a = await working(store)
     comp, events = await act(
         store,
-        service.request_compensation,
+        compensation.request_compensation,
         a.id,
         agent.id,
         kind="coupon",
@@ -62,7 +62,7 @@ async def test_small_compensation_is_approved_by_policy(store: DispatchStore) ->
     assert comp.state == "approved" and comp.decided_by == "policy"
     assert [type(e) for e in events] == [CompensationRequested, CompensationApproved]
     _, events = await act(
-        store, service.resolve, a.id, agent.id, resolution_code="ok", public_reply="好"
+        store, agent_work.resolve, a.id, agent.id, resolution_code="ok", public_reply="好"
     )
     resolved = events[0]
     assert isinstance(resolved, TicketResolved)
@@ -75,7 +75,7 @@ async def test_refund_above_threshold_waits_for_the_team_supervisor(store: Dispa
     agent, a = await working(store)
     comp, events = await act(
         store,
-        service.request_compensation,
+        compensation.request_compensation,
         a.id,
         agent.id,
         kind="refund",
@@ -87,13 +87,13 @@ async def test_refund_above_threshold_waits_for_the_team_supervisor(store: Dispa
     assert [e.type for e in events] == ["compensation.requested"]
     assert events[0].data.needs_approval is True
     blocked = await refused(
-        store, service.resolve, a.id, agent.id, resolution_code="ok", public_reply="好"
+        store, agent_work.resolve, a.id, agent.id, resolution_code="ok", public_reply="好"
     )
     assert (blocked.status, blocked.code) == (409, "compensation_pending")
 
     stranger = await refused(
         store,
-        service.decide_compensation,
+        compensation.decide_compensation,
         comp.id,
         approve=True,
         supervisor="finance-supervisor",
@@ -102,7 +102,7 @@ async def test_refund_above_threshold_waits_for_the_team_supervisor(store: Dispa
     assert (stranger.status, stranger.code) == (403, "not_team_supervisor")
     missing = await refused(
         store,
-        service.decide_compensation,
+        compensation.decide_compensation,
         uuid.uuid4(),
         approve=True,
         supervisor=None,
@@ -112,7 +112,7 @@ async def test_refund_above_threshold_waits_for_the_team_supervisor(store: Dispa
 
     decided, events = await act(
         store,
-        service.decide_compensation,
+        compensation.decide_compensation,
         comp.id,
         approve=False,
         supervisor="tech-supervisor",
@@ -123,7 +123,7 @@ async def test_refund_above_threshold_waits_for_the_team_supervisor(store: Dispa
     assert events[0].data.reason == "超出政策"
     again = await refused(
         store,
-        service.decide_compensation,
+        compensation.decide_compensation,
         comp.id,
         approve=True,
         supervisor="tech-supervisor",
@@ -132,7 +132,7 @@ async def test_refund_above_threshold_waits_for_the_team_supervisor(store: Dispa
     assert again.code == "invalid_state" and "rejected" in again.message
     # Decided: the agent may resolve now, without the rejected compensation.
     _, events = await act(
-        store, service.resolve, a.id, agent.id, resolution_code="ok", public_reply="好"
+        store, agent_work.resolve, a.id, agent.id, resolution_code="ok", public_reply="好"
     )
     assert events[0].data.compensations == []
 
@@ -141,10 +141,10 @@ async def test_escalations_reports_and_sla_alarms_reach_the_inbox(store: Dispatc
     agent = await add_agent(store, "甲", capacity=5)
     (p1,) = await dispatch(store, triaged(priority="P1"))
     (p2,) = await dispatch(store, triaged(priority="P2"))
-    await act(store, service.escalate, p2.id, agent.id, reason="客户情绪激动")
+    await act(store, agent_work.escalate, p2.id, agent.id, reason="客户情绪激动")
     clock = SlaClockData(clock="response", due_at=T0 + timedelta(hours=2), priority="P1")
     async with store.uow() as uow:
-        await service.note_sla_events(
+        await reactions.note_sla_events(
             uow,
             [
                 SlaWarning(ticket_id=p1.ticket_id, data=clock),
@@ -177,7 +177,7 @@ async def test_the_daily_update_reminder_goes_to_the_agent_and_a_visible_note_cl
 
     async def alarm(event: SlaWarning | SlaBreached) -> None:
         async with store.uow() as uow:
-            await service.note_sla_events(uow, [event])
+            await reactions.note_sla_events(uow, [event])
             await uow.commit()
 
     async def due_at() -> Any:
@@ -187,9 +187,13 @@ async def test_the_daily_update_reminder_goes_to_the_agent_and_a_visible_note_cl
     await alarm(SlaWarning(ticket_id=a.ticket_id, data=update))
     assert await due_at() == due
     assert "sla_warning" not in await inbox(store)  # the agent's reminder, not the supervisor's
-    await act(store, service.note_progress, a.id, agent.id, note="内部备注", customer_visible=False)
+    await act(
+        store, agent_work.note_progress, a.id, agent.id, note="内部备注", customer_visible=False
+    )
     assert await due_at() == due
-    await act(store, service.note_progress, a.id, agent.id, note="正在处理", customer_visible=True)
+    await act(
+        store, agent_work.note_progress, a.id, agent.id, note="正在处理", customer_visible=True
+    )
     assert await due_at() is None
     # A missed update is the supervisor's business too.
     await alarm(SlaBreached(ticket_id=a.ticket_id, data=update))
@@ -205,8 +209,8 @@ def reopened(ticket_id: uuid.UUID) -> TicketReopened:
 
 async def test_reopened_ticket_goes_back_to_its_last_agent(store: DispatchStore) -> None:
     agent, a = await working(store)
-    await act(store, service.resolve, a.id, agent.id, resolution_code="ok", public_reply="好")
-    back, events = await act(store, service.reopen, reopened(a.ticket_id))
+    await act(store, agent_work.resolve, a.id, agent.id, resolution_code="ok", public_reply="好")
+    back, events = await act(store, reactions.reopen, reopened(a.ticket_id))
     assert back.state == "assigned" and back.agent_id == agent.id and back.escalated
     assert [type(e).__name__ for e in events] == [
         "TicketEscalated",
@@ -220,13 +224,13 @@ async def test_reopened_ticket_goes_back_to_its_last_agent(store: DispatchStore)
 
 async def test_reopened_ticket_queues_when_the_last_agent_is_away(store: DispatchStore) -> None:
     agent, a = await working(store)
-    await act(store, service.resolve, a.id, agent.id, resolution_code="ok", public_reply="好")
-    await act(store, service.update_agent, agent.id, {"status": "away"}, supervisor=None)
-    back, events = await act(store, service.reopen, reopened(a.ticket_id))
+    await act(store, agent_work.resolve, a.id, agent.id, resolution_code="ok", public_reply="好")
+    await act(store, roster.update_agent, agent.id, {"status": "away"}, supervisor=None)
+    back, events = await act(store, reactions.reopen, reopened(a.ticket_id))
     assert back.state == "queued" and back.escalated and back.agent_id is None
     assert [type(e) for e in events] == [TicketEscalated, TicketQueued]
     # The last agent coming back takes it from the queue.
-    await act(store, service.update_agent, agent.id, {"status": "online"}, supervisor=None)
+    await act(store, roster.update_agent, agent.id, {"status": "online"}, supervisor=None)
     assert (await load(store, Assignment, a.id)).agent_id == agent.id
 
 
@@ -237,33 +241,33 @@ async def test_retriage_to_another_team_reroutes(store: DispatchStore) -> None:
     await dispatch(store, event)
     (waiting,) = await dispatch(store, triaged(ticket_no="T-2"))
     same = triaged(event.ticket_id, retriaged=True, priority="P1")
-    kept, events = await act(store, service.retriage, same)
+    kept, events = await act(store, reactions.retriage, same)
     assert kept.priority == "P1" and kept.agent_id == agent.id and events == []
     moved_event = triaged(event.ticket_id, retriaged=True, team="finance", category="after_sales")
-    moved, events = await act(store, service.retriage, moved_event)
+    moved, events = await act(store, reactions.retriage, moved_event)
     assert moved.team_key == "finance" and moved.agent_id == finance.id
     assert isinstance(events[0], TicketTransferred) and events[0].data.reason == "分类错误"
     assert any(isinstance(e, TicketAssigned) and e.data.reason == "retriaged" for e in events)
     # The freed tech-support agent took the waiting ticket.
     assert (await load(store, Assignment, waiting.id)).agent_id == agent.id
     # A re-triage of a ticket dispatch never saw assigns it like a triage.
-    fresh, _ = await act(store, service.retriage, triaged(retriaged=True, team="logistics"))
+    fresh, _ = await act(store, reactions.retriage, triaged(retriaged=True, team="logistics"))
     assert fresh is not None and fresh.state == "queued"
 
 
 async def test_supervisor_manages_only_their_team(store: DispatchStore) -> None:
     agent = await add_agent(store, "甲")
     wrong = await refused(
-        store, service.update_agent, agent.id, {"capacity": 2}, supervisor="finance-supervisor"
+        store, roster.update_agent, agent.id, {"capacity": 2}, supervisor="finance-supervisor"
     )
     assert wrong.code == "not_team_supervisor"
     changed, _ = await act(
-        store, service.update_agent, agent.id, {"capacity": 2}, supervisor="tech-supervisor"
+        store, roster.update_agent, agent.id, {"capacity": 2}, supervisor="tech-supervisor"
     )
     assert changed.capacity == 2
     with pytest.raises(ApiError):
         async with store.uow() as uow:
-            await service.create_agent(
+            await roster.create_agent(
                 uow,
                 name="乙",
                 team_key="tech_support",
@@ -274,7 +278,7 @@ async def test_supervisor_manages_only_their_team(store: DispatchStore) -> None:
             )
     dup = await refused(
         store,
-        service.create_agent,
+        roster.create_agent,
         name="甲",
         team_key="tech_support",
         skills={},
@@ -284,13 +288,13 @@ async def test_supervisor_manages_only_their_team(store: DispatchStore) -> None:
     )
     assert dup.code == "agent_exists"
     team, _ = await act(
-        store, service.create_team, key="vip_care", name="VIP", supervisor="vip-sv", skills=[]
+        store, roster.create_team, key="vip_care", name="VIP", supervisor="vip-sv", skills=[]
     )
     assert team.key == "vip_care"
     exists = await refused(
-        store, service.create_team, key="vip_care", name="VIP", supervisor="x", skills=[]
+        store, roster.create_team, key="vip_care", name="VIP", supervisor="x", skills=[]
     )
     assert exists.code == "team_exists"
-    in_use = await refused(store, service.delete_team, "tech_support")
+    in_use = await refused(store, roster.delete_team, "tech_support")
     assert in_use.code == "team_in_use"
-    await act(store, service.delete_team, "vip_care")
+    await act(store, roster.delete_team, "vip_care")

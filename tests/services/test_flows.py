@@ -38,11 +38,12 @@ from services.analytics.models import TicketFact
 from services.analytics.settings import AnalyticsSettings
 from services.dispatch import api as dispatch_api
 from services.dispatch import repository as dispatch_repository
-from services.dispatch import service as dispatch_service
 from services.dispatch.app import MIGRATIONS as DISPATCH_MIGRATIONS
 from services.dispatch.app import create_app as create_dispatch
 from services.dispatch.models import BUS as DISPATCH_BUS
 from services.dispatch.models import Agent, Assignment
+from services.dispatch.reactions import dispatch_ticket
+from services.dispatch.roster import add_demo_agents
 from services.dispatch.settings import DispatchSettings
 from services.followup import api as followup_api
 from services.followup import service as followup_service
@@ -436,7 +437,7 @@ async def test_triage_raises_vip_priority(triage_store: Store) -> None:
 
 async def _dispatch(store: Store, event: TicketTriaged) -> tuple[Assignment | None, list[Envelope]]:
     async with store.uow() as uow:
-        assignment = await dispatch_service.dispatch_ticket(uow, event)
+        assignment = await dispatch_ticket(uow, event)
         emitted = uow.emitted
         await uow.commit()
     return assignment, emitted
@@ -449,10 +450,10 @@ async def _agents(store: Store, team: str) -> list[Agent]:
 
 async def test_dispatch_least_loaded_then_queue(dispatch_store: Store) -> None:
     async with dispatch_store.uow() as uow:
-        assert await dispatch_service.add_demo_agents(uow, capacity=1) == 14
+        assert await add_demo_agents(uow, capacity=1) == 14
         await uow.commit()
     async with dispatch_store.uow() as uow:
-        assert await dispatch_service.add_demo_agents(uow, capacity=1) == 0  # idempotent
+        assert await add_demo_agents(uow, capacity=1) == 0  # idempotent
         await uow.commit()
 
     tickets = [uuid.uuid4() for _ in range(3)]
@@ -482,7 +483,7 @@ async def test_dispatch_least_loaded_then_queue(dispatch_store: Store) -> None:
 
 async def test_dispatch_round_robins_among_equally_loaded_agents(dispatch_store: Store) -> None:
     async with dispatch_store.uow() as uow:
-        await dispatch_service.add_demo_agents(uow, capacity=5)
+        await add_demo_agents(uow, capacity=5)
         await uow.commit()
     order = []
     for _ in range(4):
@@ -496,7 +497,7 @@ async def test_dispatch_round_robins_among_equally_loaded_agents(dispatch_store:
 
 async def test_dispatch_twice_assigns_once(dispatch_store: Store) -> None:
     async with dispatch_store.uow() as uow:
-        await dispatch_service.add_demo_agents(uow, capacity=5)
+        await add_demo_agents(uow, capacity=5)
         await uow.commit()
     ticket_id = uuid.uuid4()
     event = triaged_event(ticket_id)
@@ -515,7 +516,7 @@ async def test_dispatch_twice_assigns_once(dispatch_store: Store) -> None:
 
 async def test_assignment_emits_ticket_assigned_and_a_work_order(dispatch_store: Store) -> None:
     async with dispatch_store.uow() as uow:
-        await dispatch_service.add_demo_agents(uow, capacity=5)
+        await add_demo_agents(uow, capacity=5)
         await uow.commit()
     ticket_id = uuid.uuid4()
     assignment, _ = await _dispatch(dispatch_store, triaged_event(ticket_id, priority="P1"))
@@ -541,7 +542,7 @@ async def test_assignment_emits_ticket_assigned_and_a_work_order(dispatch_store:
 async def test_concurrent_dispatch_never_overfills_an_agent(database_url: str) -> None:
     async with migrated(database_url, DISPATCH_MIGRATIONS, DISPATCH_BUS, "dispatch") as store:
         async with store.uow() as uow:
-            await dispatch_service.add_demo_agents(uow, capacity=3)
+            await add_demo_agents(uow, capacity=3)
             await uow.commit()
         tickets = [uuid.uuid4() for _ in range(20)]
         events = [triaged_event(t, ticket_no=f"T20261122-{i:06d}") for i, t in enumerate(tickets)]
@@ -550,7 +551,7 @@ async def test_concurrent_dispatch_never_overfills_an_agent(database_url: str) -
         async def batch(part: list[TicketTriaged]) -> None:
             async with store.uow() as uow:
                 for event in part:
-                    await dispatch_service.dispatch_ticket(uow, event)
+                    await dispatch_ticket(uow, event)
                     await asyncio.sleep(0)
                 await uow.commit()
 
@@ -562,7 +563,7 @@ async def test_concurrent_dispatch_never_overfills_an_agent(database_url: str) -
             for event in part:
                 async with store.uow() as uow:
                     try:
-                        await dispatch_service.dispatch_ticket(uow, event)
+                        await dispatch_ticket(uow, event)
                         await uow.commit()
                     except IntegrityError:
                         lost += 1

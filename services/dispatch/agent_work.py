@@ -1,0 +1,338 @@
+"""Agent actions on an assignment (accept, progress, wait, escalate, resolve, transfer,
+visit); the caller commits."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from services.dispatch import domain, repository
+from services.dispatch.models import Agent, Assignment
+from services.dispatch.routing import (
+    DEFAULT_MIN_LEVEL,
+    Pool,
+    drain,
+    give_to,
+    lock_pool,
+    note_for_supervisor,
+    queue,
+    release,
+    room_for,
+)
+from shared.errors import ApiError, not_found
+from shared.events import (
+    AgentActionData,
+    EscalatedData,
+    ProgressNotedData,
+    ResolvedData,
+    TicketAccepted,
+    TicketEscalated,
+    TicketProgressNoted,
+    TicketResolved,
+    TicketTransferred,
+    TransferredData,
+    utcnow,
+)
+from shared.outbox import UnitOfWork
+
+# --------------------------------------------------------------------------- agent actions
+
+# A window starting a little before the server's clock (the client's clock runs behind) is
+# still now; one starting earlier than this is a mistake the customer would be told.
+VISIT_CLOCK_SKEW = timedelta(minutes=5)
+
+
+@dataclass
+class Acting:
+    assignment: Assignment
+    agent: Agent
+    pool: Pool
+
+
+async def lock_for_action(
+    uow: UnitOfWork,
+    assignment_id: uuid.UUID,
+    agent_id: uuid.UUID,
+    action: str,
+    *,
+    more_teams: Iterable[str] = (),
+    more_agents: Iterable[uuid.UUID] = (),
+    min_level: int = DEFAULT_MIN_LEVEL,
+) -> Acting:
+    """Lock what an action touches and check the agent may do it in this state."""
+    session = uow.session
+    seen = await repository.get_assignment(session, assignment_id)
+    if seen is None:
+        raise not_found("assignment", assignment_id)
+    team_key, holder = seen.team_key, seen.agent_id
+    pool = await lock_pool(
+        uow, [team_key, *more_teams], [agent_id, holder, *more_agents], min_level=min_level
+    )
+    assignment = await repository.lock_assignment(session, assignment_id)
+    assert assignment is not None
+    if assignment.team_key != team_key or assignment.agent_id != holder:
+        raise ApiError(409, "concurrent_change", "The assignment changed meanwhile; try again.")
+    agent = pool.agents.get(agent_id)
+    if agent is None:
+        raise ApiError(403, "unknown_agent", f"No agent with id {agent_id} (X-Agent-Id).")
+    _check_holder(assignment, agent_id, action)
+    return Acting(assignment, agent, pool)
+
+
+def _check_holder(assignment: Assignment, agent_id: uuid.UUID, action: str) -> None:
+    if assignment.agent_id != agent_id:
+        raise ApiError(
+            403,
+            "not_your_assignment",
+            f"Assignment {assignment.id} is {assignment.state} and not held by agent {agent_id}.",
+            details={"state": assignment.state},
+        )
+    refusal = domain.action_refusal(action, assignment.state)
+    if refusal is not None:
+        raise ApiError(409, "invalid_state", refusal, details={"state": assignment.state})
+
+
+def _data(acting: Acting) -> dict[str, Any]:
+    return {"assignment_id": acting.assignment.id, "agent_id": acting.agent.id, "at": utcnow()}
+
+
+async def accept(uow: UnitOfWork, assignment_id: uuid.UUID, agent_id: uuid.UUID) -> Assignment:
+    """The agent's first response."""
+    acting = await lock_for_action(uow, assignment_id, agent_id, "accept")
+    a = acting.assignment
+    data = AgentActionData(**_data(acting))
+    a.state, a.accepted_at, a.updated_at = domain.ACCEPTED, data.at, data.at
+    uow.emit(TicketAccepted(ticket_id=a.ticket_id, data=data))
+    return a
+
+
+async def note_progress(
+    uow: UnitOfWork,
+    assignment_id: uuid.UUID,
+    agent_id: uuid.UUID,
+    *,
+    note: str,
+    customer_visible: bool,
+    collaborator: str | None = None,
+) -> Assignment:
+    acting = await lock_for_action(uow, assignment_id, agent_id, "progress")
+    a = acting.assignment
+    data = ProgressNotedData(
+        **_data(acting), note=note, customer_visible=customer_visible, collaborator=collaborator
+    )
+    _progress_noted(uow, a, data)
+    return a
+
+
+def _progress_noted(uow: UnitOfWork, a: Assignment, data: ProgressNotedData) -> None:
+    """Emit a progress note; a customer-visible one is the day's update, so the agent's
+    reminder is done."""
+    a.updated_at = data.at
+    if data.customer_visible:
+        a.update_due_at = None
+    uow.emit(TicketProgressNoted(ticket_id=a.ticket_id, data=data))
+
+
+async def wait_on_customer(
+    uow: UnitOfWork,
+    assignment_id: uuid.UUID,
+    agent_id: uuid.UUID,
+    *,
+    waiting: bool,
+    note: str | None = None,
+    customer_visible: bool = False,
+) -> Assignment:
+    """Pause (``waiting``) or resume the clock while the customer owes an answer."""
+    acting = await lock_for_action(
+        uow, assignment_id, agent_id, "waiting_on_customer" if waiting else "resume"
+    )
+    a = acting.assignment
+    default = "等待客户回复 waiting on the customer" if waiting else "客户已回复 resumed"
+    data = ProgressNotedData(
+        **_data(acting),
+        note=note or default,
+        customer_visible=customer_visible,
+        waiting_on_customer=waiting,
+    )
+    a.state = domain.WAITING if waiting else domain.ACCEPTED
+    _progress_noted(uow, a, data)
+    return a
+
+
+async def escalate(
+    uow: UnitOfWork, assignment_id: uuid.UUID, agent_id: uuid.UUID, *, reason: str
+) -> Assignment:
+    acting = await lock_for_action(uow, assignment_id, agent_id, "escalate")
+    a = acting.assignment
+    team = acting.pool.teams.get(a.team_key)
+    data = EscalatedData(
+        **_data(acting), reason=reason, supervisor=team.supervisor if team else None
+    )
+    a.escalated, a.updated_at = True, data.at
+    note_for_supervisor(
+        uow, a, "escalation", f"{acting.agent.name} escalated {a.ticket_no}: {reason}"
+    )
+    uow.emit(TicketEscalated(ticket_id=a.ticket_id, data=data))
+    return a
+
+
+async def resolve(
+    uow: UnitOfWork,
+    assignment_id: uuid.UUID,
+    agent_id: uuid.UUID,
+    *,
+    resolution_code: str,
+    public_reply: str,
+    min_level: int = DEFAULT_MIN_LEVEL,
+) -> Assignment:
+    """Resolve with a code and a public reply; the agent's capacity goes to the queue at once."""
+    acting = await lock_for_action(uow, assignment_id, agent_id, "resolve", min_level=min_level)
+    a = acting.assignment
+    comps = await repository.compensations(uow.session, assignment_id=a.id, limit=1000)
+    if any(c.state == "pending" for c in comps):
+        raise ApiError(
+            409,
+            "compensation_pending",
+            "A compensation of this assignment waits for the supervisor; resolve after it is"
+            " approved or rejected.",
+        )
+    data = ResolvedData(
+        **_data(acting),
+        resolution_code=resolution_code,
+        public_reply=public_reply,
+        compensations=[
+            {"compensation_id": str(c.id), "kind": c.kind, "amount": c.amount}
+            for c in comps
+            if c.state == "approved"
+        ],
+    )
+    release(acting.pool, a)
+    a.state, a.resolved_at, a.updated_at = domain.RESOLVED, data.at, data.at
+    a.resolution_code, a.public_reply = resolution_code, public_reply
+    a.update_due_at = None
+    uow.emit(TicketResolved(ticket_id=a.ticket_id, data=data))
+    await drain(uow, acting.pool, [a.team_key])
+    return a
+
+
+async def transfer(
+    uow: UnitOfWork,
+    assignment_id: uuid.UUID,
+    agent_id: uuid.UUID,
+    *,
+    reason: str,
+    to_team: str | None = None,
+    to_agent_id: uuid.UUID | None = None,
+    min_level: int = DEFAULT_MIN_LEVEL,
+) -> Assignment:
+    """Move the ticket to another team (its queue or a free agent) or to a named agent."""
+    session = uow.session
+    # Whose and in what state first (checked again under the locks), then the target.
+    seen = await repository.get_assignment(session, assignment_id)
+    if seen is None:
+        raise not_found("assignment", assignment_id)
+    if await repository.get_agent(session, agent_id) is None:
+        raise ApiError(403, "unknown_agent", f"No agent with id {agent_id} (X-Agent-Id).")
+    _check_holder(seen, agent_id, "transfer")
+    if to_agent_id is not None:
+        target = await repository.get_agent(session, to_agent_id)
+        if target is None:
+            raise not_found("agent", to_agent_id)
+        if to_team is not None and to_team != target.team_key:
+            raise ApiError(
+                422,
+                "invalid_transfer",
+                f"Agent {to_agent_id} is in team {target.team_key}, not {to_team}.",
+            )
+        to_team = target.team_key
+    if to_team is None:
+        raise ApiError(422, "invalid_transfer", "Name a team (to_team) or an agent (to_agent_id).")
+    if await repository.get_team(session, to_team) is None:
+        raise ApiError(404, "team_not_found", f"No team with key {to_team}.")
+    acting = await lock_for_action(
+        uow,
+        assignment_id,
+        agent_id,
+        "transfer",
+        more_teams=[to_team],
+        more_agents=[to_agent_id] if to_agent_id else [],
+        min_level=min_level,
+    )
+    a, pool = acting.assignment, acting.pool
+    if to_agent_id == agent_id:
+        raise ApiError(409, "invalid_transfer", "The ticket is already yours.")
+    chosen: Agent | None = None
+    if to_agent_id is not None:
+        chosen = pool.agents[to_agent_id]
+        if chosen.status != "online":
+            raise ApiError(409, "agent_unavailable", f"Agent {chosen.name} is {chosen.status}.")
+        if not room_for(chosen, a):
+            raise ApiError(
+                409,
+                "agent_at_capacity",
+                f"Agent {chosen.name} already has {chosen.active_count} of {chosen.capacity}.",
+            )
+    from_team = a.team_key
+    data = TransferredData(**_data(acting), reason=reason, to_team=to_team, to_agent_id=to_agent_id)
+    release(pool, a)
+    uow.emit(TicketTransferred(ticket_id=a.ticket_id, data=data))
+    a.team_key = to_team
+    a.state = domain.QUEUED
+    a.agent_id = None
+    if chosen is None:
+        chosen = pool.pick(a, exclude=agent_id)
+    if chosen is None:
+        queue(uow, a, None, reason=f"transferred: {reason}")
+    else:
+        give_to(uow, pool, a, chosen, None, reason="transferred")
+    await drain(uow, pool, {from_team, to_team}, skip=frozenset({a.id}))
+    return a
+
+
+async def book_visit(
+    uow: UnitOfWork,
+    assignment_id: uuid.UUID,
+    agent_id: uuid.UUID,
+    *,
+    window_start: datetime | None,
+    window_end: datetime | None,
+    note: str | None,
+    within_hours: int,
+) -> Assignment:
+    """Book an on-site visit: an appointment window ending within ``within_hours`` (48 h)."""
+    acting = await lock_for_action(uow, assignment_id, agent_id, "visit")
+    a = acting.assignment
+    if a.category not in domain.VISIT_CATEGORIES:
+        raise ApiError(
+            409,
+            "visit_not_applicable",
+            f"A {a.category} ticket gets no on-site visit; only {sorted(domain.VISIT_CATEGORIES)}.",
+        )
+    now = utcnow()
+    latest = now + timedelta(hours=within_hours)
+    start = window_start or now
+    end = window_end or latest
+    if end <= start:
+        raise ApiError(422, "invalid_visit_window", "The window must end after it starts.")
+    if start < now - VISIT_CLOCK_SKEW:
+        raise ApiError(422, "visit_in_the_past", "The visit window must not start in the past.")
+    if end > latest:
+        raise ApiError(
+            422,
+            "visit_too_late",
+            f"The visit must happen within {within_hours} h, by {latest.isoformat()}.",
+        )
+    a.visit_from, a.visit_until = start, end
+    # Intake words the window for the customer in local time; the note only adds to it.
+    data = ProgressNotedData(
+        **_data(acting),
+        note=note or "",
+        customer_visible=True,
+        visit_from=start,
+        visit_until=end,
+    )
+    _progress_noted(uow, a, data)
+    return a

@@ -1,0 +1,106 @@
+"""Compensation: an agent asks, the supervisor decides above the threshold; the caller
+commits."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from services.dispatch import repository
+from services.dispatch.agent_work import lock_for_action
+from services.dispatch.models import Compensation
+from services.dispatch.roster import check_supervisor
+from shared.errors import ApiError, not_found
+from shared.events import (
+    CompensationApproved,
+    CompensationData,
+    CompensationRejected,
+    CompensationRequested,
+    utcnow,
+)
+from shared.outbox import UnitOfWork
+
+# --------------------------------------------------------------------------- compensation
+
+
+async def request_compensation(
+    uow: UnitOfWork,
+    assignment_id: uuid.UUID,
+    agent_id: uuid.UUID,
+    *,
+    kind: str,
+    amount: float,
+    reason: str | None,
+    thresholds: dict[str, float],
+) -> Compensation:
+    acting = await lock_for_action(uow, assignment_id, agent_id, "compensate")
+    a = acting.assignment
+    now = utcnow()
+    needs_approval = amount > thresholds.get(kind, 0.0)
+    comp = Compensation(
+        id=uuid.uuid4(),
+        assignment_id=a.id,
+        ticket_id=a.ticket_id,
+        team_key=a.team_key,
+        agent_id=agent_id,
+        kind=kind,
+        amount=amount,
+        reason=reason,
+        state="pending" if needs_approval else "approved",
+        decided_by=None if needs_approval else "policy",
+        created_at=now,
+        decided_at=None if needs_approval else now,
+    )
+    repository.add(uow.session, comp)
+    uow.emit(
+        CompensationRequested(
+            ticket_id=a.ticket_id, data=_compensation_data(comp, needs_approval=needs_approval)
+        )
+    )
+    if not needs_approval:
+        uow.emit(CompensationApproved(ticket_id=a.ticket_id, data=_compensation_data(comp)))
+    return comp
+
+
+def _compensation_data(comp: Compensation, **extra: Any) -> CompensationData:
+    return CompensationData(
+        compensation_id=comp.id,
+        kind=comp.kind,
+        amount=comp.amount,
+        reason=comp.decision_reason or comp.reason,
+        assignment_id=comp.assignment_id,
+        team=comp.team_key,
+        state=comp.state,
+        decided_by=comp.decided_by,
+        **extra,
+    )
+
+
+async def decide_compensation(
+    uow: UnitOfWork,
+    compensation_id: uuid.UUID,
+    *,
+    approve: bool,
+    supervisor: str | None,
+    reason: str | None,
+) -> Compensation:
+    """Approve or reject a pending compensation; ``supervisor`` None means an admin."""
+    comp = await repository.lock_compensation(uow.session, compensation_id)
+    if comp is None:
+        raise not_found("compensation", compensation_id)
+    team = await repository.get_team(uow.session, comp.team_key)
+    check_supervisor(team, supervisor)
+    if comp.state != "pending":
+        raise ApiError(
+            409,
+            "invalid_state",
+            f"Compensation {compensation_id} is {comp.state}; only pending ones can be decided.",
+            details={"state": comp.state},
+        )
+    comp.state = "approved" if approve else "rejected"
+    comp.decided_by = supervisor or (team.supervisor if team else "admin")
+    comp.decision_reason = reason
+    comp.decided_at = utcnow()
+    event_cls = CompensationApproved if approve else CompensationRejected
+    uow.emit(event_cls(ticket_id=comp.ticket_id, data=_compensation_data(comp)))
+    return comp

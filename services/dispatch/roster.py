@@ -1,0 +1,197 @@
+"""Team and agent admin, and the demo agents; the caller commits."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from services.dispatch import domain, repository
+from services.dispatch.models import Agent, Team
+from services.dispatch.routing import DEFAULT_MIN_LEVEL, drain, give_to, lock_pool, queue, release
+from shared.errors import ApiError, not_found
+from shared.outbox import UnitOfWork
+
+DEMO_SKILL_LEVEL = 3
+
+
+def check_supervisor(team: Team | None, supervisor: str | None) -> None:
+    """A supervisor acts on their own team only (``supervisor`` None: admin, any team)."""
+    if supervisor is None or team is None:
+        return
+    if team.supervisor != supervisor:
+        raise ApiError(
+            403,
+            "not_team_supervisor",
+            f"Team {team.key} is supervised by {team.supervisor}, not {supervisor}.",
+        )
+
+
+# --------------------------------------------------------------------------- teams and agents
+
+
+async def create_team(
+    uow: UnitOfWork, *, key: str, name: str, supervisor: str, skills: list[str]
+) -> Team:
+    if await repository.get_team(uow.session, key) is not None:
+        raise ApiError(409, "team_exists", f"A team with key {key} exists.")
+    team = Team(key=key, name=name, supervisor=supervisor, skills=skills)
+    repository.add(uow.session, team)
+    return team
+
+
+async def update_team(
+    uow: UnitOfWork, key: str, changes: dict[str, Any], *, supervisor: str | None
+) -> Team:
+    team = await repository.get_team(uow.session, key)
+    if team is None:
+        raise ApiError(404, "team_not_found", f"No team with key {key}.")
+    check_supervisor(team, supervisor)
+    for name, value in changes.items():
+        setattr(team, name, value)
+    return team
+
+
+async def delete_team(uow: UnitOfWork, key: str) -> None:
+    team = await repository.get_team(uow.session, key)
+    if team is None:
+        raise ApiError(404, "team_not_found", f"No team with key {key}.")
+    if await repository.count_agents(uow.session, key) or await repository.count_open_assignments(
+        uow.session, key
+    ):
+        raise ApiError(409, "team_in_use", f"Team {key} still has agents or open tickets.")
+    await uow.session.delete(team)
+
+
+def _levels(skills: dict[str, int]) -> tuple[list[str], dict[str, Any]]:
+    return sorted(skills), dict(skills)
+
+
+async def create_agent(
+    uow: UnitOfWork,
+    *,
+    name: str,
+    team_key: str,
+    skills: dict[str, int],
+    capacity: int,
+    status: str,
+    supervisor: str | None,
+    chat_capacity: int | None = None,
+    min_level: int = DEFAULT_MIN_LEVEL,
+) -> Agent:
+    session = uow.session
+    team = await repository.get_team(session, team_key)
+    if team is None:
+        raise ApiError(404, "team_not_found", f"No team with key {team_key}.")
+    check_supervisor(team, supervisor)
+    if await repository.agent_by_name(session, name) is not None:
+        raise ApiError(409, "agent_exists", f"An agent named {name} exists.")
+    pool = await lock_pool(uow, [team_key], min_level=min_level)
+    names, levels = _levels(skills)
+    agent = Agent(
+        id=uuid.uuid4(),
+        name=name,
+        team_key=team_key,
+        skills=names,
+        skill_levels=levels,
+        capacity=capacity,
+        chat_capacity=chat_capacity,
+        status=status,
+        active_count=0,
+        chat_active_count=0,
+    )
+    repository.add(session, agent)
+    await session.flush()
+    pool.agents[agent.id] = agent
+    await drain(uow, pool, [team_key])
+    return agent
+
+
+async def update_agent(
+    uow: UnitOfWork,
+    agent_id: uuid.UUID,
+    changes: dict[str, Any],
+    *,
+    supervisor: str | None,
+    min_level: int = DEFAULT_MIN_LEVEL,
+) -> Agent:
+    """Change skills, capacity, status or team; the queue drains when capacity frees,
+    and going offline re-dispatches the agent's unaccepted assignments."""
+    session = uow.session
+    seen = await repository.get_agent(session, agent_id)
+    if seen is None:
+        raise not_found("agent", agent_id)
+    old_team = seen.team_key
+    new_team = changes.get("team_key") or old_team
+    teams = await repository.teams_by_key(session)
+    check_supervisor(teams.get(old_team), supervisor)
+    if new_team != old_team:
+        if new_team not in teams:
+            raise ApiError(404, "team_not_found", f"No team with key {new_team}.")
+        check_supervisor(teams[new_team], supervisor)
+    pool = await lock_pool(uow, {old_team, new_team}, [agent_id], min_level=min_level)
+    agent = pool.agents[agent_id]
+    if agent.team_key != old_team:
+        raise ApiError(409, "concurrent_change", "The agent changed meanwhile; try again.")
+    if new_team != old_team and agent.active_count > 0:
+        raise ApiError(
+            409, "agent_busy", f"Agent {agent.name} holds {agent.active_count} ticket(s)."
+        )
+    capacity = changes.get("capacity", agent.capacity)
+    chat_capacity = changes.get("chat_capacity", agent.chat_capacity)
+    if changes.get("chat_capacity") == 0:  # 0 in a PATCH clears the chat limit
+        chat_capacity = changes["chat_capacity"] = None
+    chats = agent.chat_active_count or 0
+    others = agent.active_count - chats if chat_capacity is not None else agent.active_count
+    if capacity < others or (chat_capacity is not None and chat_capacity < chats):
+        raise ApiError(
+            409,
+            "capacity_below_load",
+            f"Agent {agent.name} holds {agent.active_count} ticket(s) ({chats} chats);"
+            f" capacity {capacity} / chat capacity {chat_capacity} is too low.",
+        )
+    renamed = "name" in changes and changes["name"] != agent.name
+    if renamed and await repository.agent_by_name(session, changes["name"]) is not None:
+        raise ApiError(409, "agent_exists", f"An agent named {changes['name']} exists.")
+    if "skills" in changes:
+        agent.skills, agent.skill_levels = _levels(changes.pop("skills"))
+    for name, value in changes.items():
+        setattr(agent, name, value)
+    if agent.status == "offline":
+        for moved in await repository.lock_unaccepted_of(session, agent.id):
+            release(pool, moved)
+            moved.agent_id = None
+            moved.state = domain.QUEUED
+            chosen = pool.pick(moved, exclude=agent.id)
+            if chosen is None:
+                queue(uow, moved, None, reason=f"agent {agent.name} went offline")
+            else:
+                give_to(uow, pool, moved, chosen, None, reason="redispatched")
+    await drain(uow, pool, {old_team, new_team})
+    return agent
+
+
+async def add_demo_agents(uow: UnitOfWork, capacity: int) -> int:
+    """Create the demo agents that are missing; returns how many were added."""
+    existing = await repository.agent_names(uow.session)
+    added = 0
+    for name, team_key in domain.DEMO_AGENTS:
+        if name in existing:
+            continue
+        team = await repository.get_team(uow.session, team_key)
+        skills = list(team.skills) if team else []
+        repository.add(
+            uow.session,
+            Agent(
+                id=uuid.uuid4(),
+                name=name,
+                team_key=team_key,
+                skills=skills,
+                skill_levels={skill: DEMO_SKILL_LEVEL for skill in skills},
+                capacity=capacity,
+                status="online",
+                active_count=0,
+                chat_active_count=0,
+            ),
+        )
+        added += 1
+    return added
