@@ -1,0 +1,294 @@
+"""Routes for assignments, the agents' actions on them and the queue."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.dispatch import agent_work, repository
+from services.dispatch.api.common import (
+    ACTION_DOC,
+    ACTION_ERRORS,
+    AGENT_ID_HEADER,
+    AGENTS,
+    READERS,
+    settings_of,
+    uuid_or_404,
+)
+from services.dispatch.models import Assignment
+from services.dispatch.schemas import (
+    AssignmentState,
+    AssignmentView,
+    EscalateBody,
+    ProgressBody,
+    ResolveBody,
+    TransferBody,
+    VisitBody,
+    WaitingBody,
+)
+from services.dispatch.settings import DispatchSettings
+from shared.errors import error_responses, not_found
+from shared.http import read_session, unit_of_work
+from shared.outbox import UnitOfWork
+
+router = APIRouter()
+
+
+# --------------------------------------------------------------------------- assignments
+
+
+@router.get(
+    "/assignments",
+    response_model=list[AssignmentView],
+    tags=["assignments"],
+    summary="Assignments, newest first",
+    responses=error_responses(401, 403, 422),
+    dependencies=[READERS],
+)
+async def list_assignments(
+    team: str | None = Query(default=None, examples=["tech_support"]),
+    agent: uuid.UUID | None = None,
+    state: AssignmentState | None = None,
+    limit: int = Query(default=100, ge=1, le=1000),
+    session: AsyncSession = Depends(read_session),
+) -> Sequence[Assignment]:
+    return await repository.list_assignments(
+        session, team=team, agent=agent, state=state, limit=limit
+    )
+
+
+@router.get(
+    "/assignments/{assignment_id}",
+    response_model=AssignmentView,
+    tags=["assignments"],
+    summary="One assignment",
+    responses=error_responses(401, 403, 404),
+    dependencies=[READERS],
+)
+async def get_assignment(
+    assignment_id: str, session: AsyncSession = Depends(read_session)
+) -> Assignment:
+    ident = uuid_or_404("assignment", assignment_id)
+    assignment = await repository.get_assignment(session, ident)
+    if assignment is None:
+        raise not_found("assignment", assignment_id)
+    return assignment
+
+
+@router.post(
+    "/assignments/{assignment_id}/accept",
+    response_model=AssignmentView,
+    tags=["agent work"],
+    summary="Accept: the first response (assigned → accepted)",
+    description="Stops the response clock." + ACTION_DOC,
+    responses=ACTION_ERRORS,
+    dependencies=[Depends(AGENTS)],
+)
+async def accept(
+    assignment_id: uuid.UUID,
+    x_agent_id: uuid.UUID = AGENT_ID_HEADER,
+    uow: UnitOfWork = Depends(unit_of_work),
+) -> Assignment:
+    assignment = await agent_work.accept(uow, assignment_id, x_agent_id)
+    await uow.commit()
+    return assignment
+
+
+@router.post(
+    "/assignments/{assignment_id}/progress",
+    response_model=AssignmentView,
+    tags=["agent work"],
+    summary="Add a progress note, internal or customer-visible, or ask a collaborator",
+    description="Customer-visible notes count as the daily update." + ACTION_DOC,
+    responses=ACTION_ERRORS,
+    dependencies=[Depends(AGENTS)],
+)
+async def progress(
+    assignment_id: uuid.UUID,
+    body: ProgressBody,
+    x_agent_id: uuid.UUID = AGENT_ID_HEADER,
+    uow: UnitOfWork = Depends(unit_of_work),
+) -> Assignment:
+    assignment = await agent_work.note_progress(uow, assignment_id, x_agent_id, **body.model_dump())
+    await uow.commit()
+    return assignment
+
+
+@router.post(
+    "/assignments/{assignment_id}/waiting_on_customer",
+    response_model=AssignmentView,
+    tags=["agent work"],
+    summary="Wait on the customer: pauses the clock (accepted → waiting_on_customer)",
+    description="Emits ticket.progress_noted with waiting_on_customer=true." + ACTION_DOC,
+    responses=ACTION_ERRORS,
+    dependencies=[Depends(AGENTS)],
+)
+async def waiting_on_customer(
+    assignment_id: uuid.UUID,
+    body: WaitingBody | None = None,
+    x_agent_id: uuid.UUID = AGENT_ID_HEADER,
+    uow: UnitOfWork = Depends(unit_of_work),
+) -> Assignment:
+    body = body or WaitingBody()
+    assignment = await agent_work.wait_on_customer(
+        uow, assignment_id, x_agent_id, waiting=True, **body.model_dump()
+    )
+    await uow.commit()
+    return assignment
+
+
+@router.post(
+    "/assignments/{assignment_id}/resume",
+    response_model=AssignmentView,
+    tags=["agent work"],
+    summary="Resume after waiting on the customer (waiting_on_customer → accepted)",
+    description="Emits ticket.progress_noted with waiting_on_customer=false." + ACTION_DOC,
+    responses=ACTION_ERRORS,
+    dependencies=[Depends(AGENTS)],
+)
+async def resume(
+    assignment_id: uuid.UUID,
+    body: WaitingBody | None = None,
+    x_agent_id: uuid.UUID = AGENT_ID_HEADER,
+    uow: UnitOfWork = Depends(unit_of_work),
+) -> Assignment:
+    body = body or WaitingBody()
+    assignment = await agent_work.wait_on_customer(
+        uow, assignment_id, x_agent_id, waiting=False, **body.model_dump()
+    )
+    await uow.commit()
+    return assignment
+
+
+@router.post(
+    "/assignments/{assignment_id}/transfer",
+    response_model=AssignmentView,
+    tags=["agent work"],
+    summary="Transfer to a team (its free agent or queue) or to a named agent, with a reason",
+    description=(
+        "Frees the agent's capacity, which drains their team's queue at once. Also refused:"
+        " 404 team_not_found / agent_not_found, 409 agent_unavailable / agent_at_capacity,"
+        " 422 invalid_transfer." + ACTION_DOC
+    ),
+    responses=ACTION_ERRORS,
+    dependencies=[Depends(AGENTS)],
+)
+async def transfer(
+    assignment_id: uuid.UUID,
+    body: TransferBody,
+    x_agent_id: uuid.UUID = AGENT_ID_HEADER,
+    uow: UnitOfWork = Depends(unit_of_work),
+    settings: DispatchSettings = Depends(settings_of),
+) -> Assignment:
+    assignment = await agent_work.transfer(
+        uow,
+        assignment_id,
+        x_agent_id,
+        **body.model_dump(),
+        min_level=settings.min_skill_level_p0_vip,
+    )
+    await uow.commit()
+    return assignment
+
+
+@router.post(
+    "/assignments/{assignment_id}/escalate",
+    response_model=AssignmentView,
+    tags=["agent work"],
+    summary="Escalate to the team's supervisor (lands in their inbox)",
+    description=ACTION_DOC,
+    responses=ACTION_ERRORS,
+    dependencies=[Depends(AGENTS)],
+)
+async def escalate(
+    assignment_id: uuid.UUID,
+    body: EscalateBody,
+    x_agent_id: uuid.UUID = AGENT_ID_HEADER,
+    uow: UnitOfWork = Depends(unit_of_work),
+) -> Assignment:
+    assignment = await agent_work.escalate(uow, assignment_id, x_agent_id, reason=body.reason)
+    await uow.commit()
+    return assignment
+
+
+@router.post(
+    "/assignments/{assignment_id}/resolve",
+    response_model=AssignmentView,
+    tags=["agent work"],
+    summary="Resolve with a resolution code and a public reply (accepted → resolved)",
+    description=(
+        "Frees the agent's capacity, which drains the team's queue at once. Approved"
+        " compensations are part of the resolution; 409 compensation_pending while one waits"
+        " for the supervisor." + ACTION_DOC
+    ),
+    responses=ACTION_ERRORS,
+    dependencies=[Depends(AGENTS)],
+)
+async def resolve(
+    assignment_id: uuid.UUID,
+    body: ResolveBody,
+    x_agent_id: uuid.UUID = AGENT_ID_HEADER,
+    uow: UnitOfWork = Depends(unit_of_work),
+    settings: DispatchSettings = Depends(settings_of),
+) -> Assignment:
+    assignment = await agent_work.resolve(
+        uow,
+        assignment_id,
+        x_agent_id,
+        **body.model_dump(),
+        min_level=settings.min_skill_level_p0_vip,
+    )
+    await uow.commit()
+    return assignment
+
+
+@router.post(
+    "/assignments/{assignment_id}/visit",
+    response_model=AssignmentView,
+    tags=["agent work"],
+    summary="Book an on-site visit: an appointment window within 48 h (seed 000)",
+    description=(
+        "For fault and after-sales tickets in work. Emits a customer-visible"
+        " ticket.progress_noted with visit_from/visit_until. Also refused: 409"
+        " visit_not_applicable, 422 visit_too_late / invalid_visit_window / visit_in_the_past."
+        + ACTION_DOC
+    ),
+    responses=ACTION_ERRORS,
+    dependencies=[Depends(AGENTS)],
+)
+async def book_visit(
+    assignment_id: uuid.UUID,
+    body: VisitBody | None = None,
+    x_agent_id: uuid.UUID = AGENT_ID_HEADER,
+    uow: UnitOfWork = Depends(unit_of_work),
+    settings: DispatchSettings = Depends(settings_of),
+) -> Assignment:
+    body = body or VisitBody()
+    assignment = await agent_work.book_visit(
+        uow,
+        assignment_id,
+        x_agent_id,
+        **body.model_dump(),
+        within_hours=settings.visit_within_hours,
+    )
+    await uow.commit()
+    return assignment
+
+
+@router.get(
+    "/queue",
+    response_model=list[AssignmentView],
+    tags=["assignments"],
+    summary="Tickets waiting for an agent, in serving order (priority, then deadline)",
+    responses=error_responses(401, 403, 422),
+    dependencies=[READERS],
+)
+async def get_queue(
+    team: str | None = Query(default=None, examples=["logistics"]),
+    limit: int = Query(default=100, ge=1, le=1000),
+    session: AsyncSession = Depends(read_session),
+) -> Sequence[Assignment]:
+    return await repository.queue(session, team, limit)

@@ -1,0 +1,195 @@
+"""Routes for compensations and the supervisor's inbox."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.dispatch import compensation, repository, roster
+from services.dispatch.api.common import (
+    ACTION_DOC,
+    ACTION_ERRORS,
+    AGENT_ID_HEADER,
+    AGENTS,
+    READERS,
+    SUPERVISOR_HEADER,
+    SUPERVISORS,
+    acting_supervisor,
+    settings_of,
+)
+from services.dispatch.models import Compensation
+from services.dispatch.schemas import (
+    CompensationCreate,
+    CompensationView,
+    DecisionBody,
+    InboxView,
+    RejectBody,
+)
+from services.dispatch.settings import DispatchSettings
+from shared.auth import Principal
+from shared.errors import ApiError, error_responses
+from shared.http import read_session, unit_of_work
+from shared.outbox import UnitOfWork
+
+router = APIRouter()
+
+
+# --------------------------------------------------------------------------- compensation
+
+
+@router.post(
+    "/assignments/{assignment_id}/compensations",
+    response_model=CompensationView,
+    status_code=201,
+    tags=["compensation"],
+    summary="Propose a coupon, refund, extended warranty or free repair",
+    description=(
+        "At or below the kind's threshold (setting compensation_thresholds) it is approved at"
+        " once; above it, it waits (pending) for the team's supervisor." + ACTION_DOC
+    ),
+    responses=ACTION_ERRORS,
+    dependencies=[Depends(AGENTS)],
+)
+async def request_compensation(
+    assignment_id: uuid.UUID,
+    body: CompensationCreate,
+    x_agent_id: uuid.UUID = AGENT_ID_HEADER,
+    uow: UnitOfWork = Depends(unit_of_work),
+    settings: DispatchSettings = Depends(settings_of),
+) -> Compensation:
+    comp = await compensation.request_compensation(
+        uow,
+        assignment_id,
+        x_agent_id,
+        **body.model_dump(),
+        thresholds=settings.compensation_thresholds,
+    )
+    await uow.commit()
+    return comp
+
+
+@router.get(
+    "/compensations",
+    response_model=list[CompensationView],
+    tags=["compensation"],
+    summary="Compensations, newest first",
+    responses=error_responses(401, 403, 422),
+    dependencies=[READERS],
+)
+async def list_compensations(
+    team: str | None = Query(default=None, examples=["finance"]),
+    state: str | None = Query(default=None, examples=["pending"]),
+    limit: int = Query(default=100, ge=1, le=1000),
+    session: AsyncSession = Depends(read_session),
+) -> Sequence[Compensation]:
+    return await repository.compensations(session, team=team, state=state, limit=limit)
+
+
+_DECISION_DOC = (
+    "By the team's supervisor (X-Supervisor) or an admin. Refusals: 404"
+    " compensation_not_found, 403 not_team_supervisor, 409 invalid_state (already decided)."
+)
+
+
+@router.post(
+    "/compensations/{compensation_id}/approve",
+    response_model=CompensationView,
+    tags=["compensation"],
+    summary="Approve a pending compensation",
+    description=_DECISION_DOC,
+    responses=error_responses(400, 401, 403, 404, 409, 422),
+)
+async def approve(
+    compensation_id: uuid.UUID,
+    body: DecisionBody | None = None,
+    principal: Principal = Depends(SUPERVISORS),
+    x_supervisor: str | None = SUPERVISOR_HEADER,
+    uow: UnitOfWork = Depends(unit_of_work),
+) -> Compensation:
+    comp = await compensation.decide_compensation(
+        uow,
+        compensation_id,
+        approve=True,
+        supervisor=acting_supervisor(principal, x_supervisor),
+        reason=body.reason if body else None,
+    )
+    await uow.commit()
+    return comp
+
+
+@router.post(
+    "/compensations/{compensation_id}/reject",
+    response_model=CompensationView,
+    tags=["compensation"],
+    summary="Reject a pending compensation (a reason is required)",
+    description=_DECISION_DOC,
+    responses=error_responses(400, 401, 403, 404, 409, 422),
+)
+async def reject(
+    compensation_id: uuid.UUID,
+    body: RejectBody,
+    principal: Principal = Depends(SUPERVISORS),
+    x_supervisor: str | None = SUPERVISOR_HEADER,
+    uow: UnitOfWork = Depends(unit_of_work),
+) -> Compensation:
+    comp = await compensation.decide_compensation(
+        uow,
+        compensation_id,
+        approve=False,
+        supervisor=acting_supervisor(principal, x_supervisor),
+        reason=body.reason,
+    )
+    await uow.commit()
+    return comp
+
+
+# --------------------------------------------------------------------------- supervisor
+
+
+@router.get(
+    "/supervisor/inbox",
+    response_model=InboxView,
+    tags=["supervisor"],
+    summary="A supervisor's inbox: escalations, P0/P1 reports, SLA warnings/breaches, approvals",
+    description=(
+        "`team` picks the team; without it, the teams of the X-Supervisor header, or every"
+        " team. With X-Supervisor, a team of another supervisor is refused (403"
+        " not_team_supervisor)."
+    ),
+    responses=error_responses(401, 403, 404, 422),
+)
+async def inbox(
+    team: str | None = Query(default=None, examples=["tech_support"]),
+    limit: int = Query(default=100, ge=1, le=1000),
+    principal: Principal = Depends(SUPERVISORS),
+    x_supervisor: str | None = SUPERVISOR_HEADER,
+    session: AsyncSession = Depends(read_session),
+) -> dict[str, Any]:
+    teams = await repository.teams_by_key(session)
+    if team is not None:
+        if team not in teams:
+            raise ApiError(404, "team_not_found", f"No team with key {team}.")
+        roster.check_supervisor(teams[team], x_supervisor)
+        keys = [team]
+    elif x_supervisor:
+        keys = sorted(k for k, t in teams.items() if t.supervisor == x_supervisor)
+    else:
+        keys = sorted(teams)
+    items = [i for key in keys for i in await repository.supervisor_items(session, key, limit)]
+    pending = [
+        c
+        for key in keys
+        for c in await repository.compensations(session, team=key, state="pending", limit=limit)
+    ]
+    return {
+        "teams": keys,
+        "escalations": [i for i in items if i.kind == "escalation"],
+        "reports": [i for i in items if i.kind == "report"],
+        "sla_warnings": [i for i in items if i.kind == "sla_warning"],
+        "sla_breaches": [i for i in items if i.kind == "sla_breached"],
+        "pending_approvals": pending,
+    }
