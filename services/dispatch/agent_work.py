@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from services.dispatch import domain, repository
@@ -39,10 +39,6 @@ from shared.events import (
 from shared.outbox import UnitOfWork
 
 # --------------------------------------------------------------------------- agent actions
-
-# A window starting a little before the server's clock (the client's clock runs behind) is
-# still now; one starting earlier than this is a mistake the customer would be told.
-VISIT_CLOCK_SKEW = timedelta(minutes=5)
 
 
 @dataclass
@@ -311,20 +307,10 @@ async def book_visit(
             "visit_not_applicable",
             f"A {a.category} ticket gets no on-site visit; only {sorted(domain.VISIT_CATEGORIES)}.",
         )
-    now = utcnow()
-    latest = now + timedelta(hours=within_hours)
-    start = window_start or now
-    end = window_end or latest
-    if end <= start:
-        raise ApiError(422, "invalid_visit_window", "The window must end after it starts.")
-    if start < now - VISIT_CLOCK_SKEW:
-        raise ApiError(422, "visit_in_the_past", "The visit window must not start in the past.")
-    if end > latest:
-        raise ApiError(
-            422,
-            "visit_too_late",
-            f"The visit must happen within {within_hours} h, by {latest.isoformat()}.",
-        )
+    try:
+        start, end = domain.visit_window(utcnow(), window_start, window_end, within_hours)
+    except domain.InvalidVisit as exc:
+        raise ApiError(422, exc.code, str(exc)) from exc
     a.visit_from, a.visit_until = start, end
     # Intake words the window for the customer in local time; the note only adds to it.
     data = ProgressNotedData(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from services.dispatch import repository
+from services.dispatch import domain, repository
 from services.dispatch.agent_work import lock_for_action
 from services.dispatch.models import Compensation
 from services.dispatch.roster import check_supervisor
@@ -36,7 +36,7 @@ async def request_compensation(
     acting = await lock_for_action(uow, assignment_id, agent_id, "compensate")
     a = acting.assignment
     now = utcnow()
-    needs_approval = amount > thresholds.get(kind, 0.0)
+    needs_approval = domain.needs_approval(kind, amount, thresholds)
     comp = Compensation(
         id=uuid.uuid4(),
         assignment_id=a.id,

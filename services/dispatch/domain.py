@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol, TypeVar
 
 from shared.vocabulary import CHAT_CHANNELS
@@ -171,3 +171,59 @@ def can_take(
     if min_level <= 0:
         return True
     return max(levels.values(), default=0) >= min_level
+
+
+def needs_approval(kind: str, amount: float, thresholds: dict[str, float]) -> bool:
+    """A compensation above its kind's threshold waits for the supervisor (none listed: 0)."""
+    return amount > thresholds.get(kind, 0.0)
+
+
+def capacity_holds_load(
+    capacity: int, chat_capacity: int | None, active_count: int, chat_active_count: int
+) -> bool:
+    """Whether new capacities still hold the tickets an agent has: with a chat capacity,
+    chats count against it and the rest against ``capacity``; without, all against it."""
+    others = active_count - chat_active_count if chat_capacity is not None else active_count
+    return capacity >= others and (chat_capacity is None or chat_capacity >= chat_active_count)
+
+
+# A window starting a little before the server's clock (the client's clock runs behind) is
+# still now; one starting earlier than this is a mistake the customer would be told.
+VISIT_CLOCK_SKEW = timedelta(minutes=5)
+
+
+class InvalidVisit(ValueError):
+    """A visit window that cannot be booked; ``code`` is the refusal's stable code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def visit_window(
+    now: datetime, start: datetime | None, end: datetime | None, within_hours: int
+) -> tuple[datetime, datetime]:
+    """The appointment window (open ends: from now, until the latest allowed); it must end
+    after it starts, start no earlier than now (give or take the clock skew) and end within
+    ``within_hours`` of now."""
+    latest = now + timedelta(hours=within_hours)
+    start = start or now
+    end = end or latest
+    if end <= start:
+        raise InvalidVisit("invalid_visit_window", "The window must end after it starts.")
+    if start < now - VISIT_CLOCK_SKEW:
+        raise InvalidVisit("visit_in_the_past", "The visit window must not start in the past.")
+    if end > latest:
+        raise InvalidVisit(
+            "visit_too_late",
+            f"The visit must happen within {within_hours} h, by {latest.isoformat()}.",
+        )
+    return start, end
+
+
+def takes_back_reopened(
+    agent_status: str, agent_team: str, ticket_team: str, has_room: bool
+) -> bool:
+    """A reopened ticket goes back to its last agent when they are online, still in the
+    ticket's team, and have room; otherwise it is queued for whoever is free."""
+    return agent_status == "online" and agent_team == ticket_team and has_room

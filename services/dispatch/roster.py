@@ -141,8 +141,7 @@ async def update_agent(
     if changes.get("chat_capacity") == 0:  # 0 in a PATCH clears the chat limit
         chat_capacity = changes["chat_capacity"] = None
     chats = agent.chat_active_count or 0
-    others = agent.active_count - chats if chat_capacity is not None else agent.active_count
-    if capacity < others or (chat_capacity is not None and chat_capacity < chats):
+    if not domain.capacity_holds_load(capacity, chat_capacity, agent.active_count, chats):
         raise ApiError(
             409,
             "capacity_below_load",

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.followup import repository, service, survey_page
+from services.followup import callbacks, confirmation, repository, survey_page
 from services.followup.models import SlaClock
 from services.followup.schemas import (
     AtRiskClock,
@@ -130,7 +130,7 @@ async def show_survey(
 ) -> Response:
     settings: FollowupSettings = request.app.state.settings
     try:
-        survey = await service.survey_for_token(session, settings, token, utcnow(), lock=False)
+        survey = await confirmation.survey_for_token(session, settings, token, utcnow(), lock=False)
     except ApiError as error:
         if not accepts_html(request):
             raise
@@ -156,7 +156,7 @@ async def _answer(
     request: Request, uow: UnitOfWork, token: str, answer: SurveyAnswer
 ) -> SurveyResult:
     settings: FollowupSettings = request.app.state.settings
-    survey = await service.answer_survey(
+    survey = await confirmation.answer_survey(
         uow,
         settings,
         token,
@@ -315,7 +315,7 @@ async def complete_callback(
     if not (principal.is_admin or principal.has_scope("callbacks:write")):
         person = require_person(principal)
         teams = person.teams | person.supervises
-    callback = await service.complete_callback(
+    callback = await callbacks.complete_callback(
         uow,
         callback_id,
         outcome=body.outcome,

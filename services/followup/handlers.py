@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from services.followup import service
+from services.followup import callbacks, confirmation, sla_clocks
 from services.followup.settings import FollowupSettings
 from shared.consumer import Handler
 from shared.events import (
@@ -22,24 +22,24 @@ def build_handlers(settings: FollowupSettings) -> Mapping[str, Handler]:
     async def on_tickets_triaged(
         events: Sequence[TicketTriaged | TicketRetriaged], uow: UnitOfWork
     ) -> None:
-        await service.open_clocks(uow, events, settings)
+        await sla_clocks.open_clocks(uow, events, settings)
 
     async def on_tickets_accepted(events: Sequence[TicketAccepted], uow: UnitOfWork) -> None:
         stops = [(e.ticket_id, e.data.at) for e in events if e.ticket_id is not None]
-        await service.stop_clocks(uow, "response", stops)
+        await sla_clocks.stop_clocks(uow, "response", stops)
 
     async def on_progress_noted(events: Sequence[TicketProgressNoted], uow: UnitOfWork) -> None:
-        await service.apply_progress(uow, events, settings)
+        await sla_clocks.apply_progress(uow, events, settings)
 
     async def on_tickets_resolved(events: Sequence[TicketResolved], uow: UnitOfWork) -> None:
         stops = [(e.ticket_id, e.data.at) for e in events if e.ticket_id is not None]
-        await service.stop_clocks(uow, "resolution", stops)
-        await service.stop_clocks(uow, "update", stops)
-        await service.request_confirmation(uow, events, settings)
-        await service.plan_callbacks(uow, events, settings)
+        await sla_clocks.stop_clocks(uow, "resolution", stops)
+        await sla_clocks.stop_clocks(uow, "update", stops)
+        await confirmation.request_confirmation(uow, events, settings)
+        await callbacks.plan_callbacks(uow, events, settings)
 
     async def on_messages_added(events: Sequence[TicketMessageAdded], uow: UnitOfWork) -> None:
-        await service.reopen_on_customer_messages(uow, events, settings)
+        await sla_clocks.reopen_on_customer_messages(uow, events, settings)
 
     return {
         "ticket.message_added": on_messages_added,

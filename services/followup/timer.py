@@ -1,6 +1,6 @@
 """The SLA timer: a background loop that fires due warnings and breaches.
 
-Its core is :func:`services.followup.service.fire_due_clocks`, which tests drive with a
+Its core is :func:`services.followup.sla_clocks.fire_due_clocks`, which tests drive with a
 fixed ``now``; this loop only calls it with the wall clock, over and over, on every
 replica. Row locks (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) keep replicas apart.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from services.followup import service
+from services.followup import callbacks, confirmation, sla_clocks
 from services.followup.settings import FollowupSettings
 from shared.events import utcnow
 from shared.observability import get_logger
@@ -46,9 +46,9 @@ class SlaTimer:
         limit = self._settings.timer_batch_size
         async with self._runtime.unit_of_work() as uow:
             now = utcnow()
-            fired = await service.fire_due_clocks(uow, now, self._settings, limit=limit)
-            fired += await service.close_unanswered_surveys(uow, now, limit=limit)
-            fired += await service.fire_due_callbacks(uow, now, limit=limit)
+            fired = await sla_clocks.fire_due_clocks(uow, now, self._settings, limit=limit)
+            fired += await confirmation.close_unanswered_surveys(uow, now, limit=limit)
+            fired += await callbacks.fire_due_callbacks(uow, now, limit=limit)
             await uow.commit()
         return fired
 

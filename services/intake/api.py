@@ -7,7 +7,7 @@ import uuid
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake import domain, repository, service
+from services.intake import customers, domain, reception, repository, verifications
 from services.intake.models import Customer, VipEntry
 from services.intake.schemas import (
     CustomerView,
@@ -70,7 +70,7 @@ async def create_ticket(
         default=None, max_length=128, examples=["gw-20261122-0001"]
     ),
 ) -> TicketCreated:
-    result = await service.receive_ticket(uow, payload, idempotency_key, _settings(request))
+    result = await reception.receive_ticket(uow, payload, idempotency_key, _settings(request))
     await uow.commit()
     ticket = result.ticket
     if result.replayed:
@@ -135,7 +135,7 @@ async def add_message(
     request: Request,
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> MessageAccepted:
-    message_id, reopens = await service.add_customer_message(
+    message_id, reopens = await reception.add_customer_message(
         uow, ticket_id, payload, _settings(request)
     )
     await uow.commit()
@@ -221,7 +221,7 @@ async def find_customer(
             422, "one_lookup_key", "Give exactly one of phone, email, member_id or order_no."
         )
     kind, value = given[0]
-    value = service.normalise_identifier(kind, value, _settings(request))
+    value = customers.normalise_identifier(kind, value, _settings(request))
     owners = await repository.customers_by_identifiers(session, [(kind, value)])
     customer = owners.get((kind, value))
     if customer is None:
@@ -270,7 +270,7 @@ async def add_vip(
     response: Response,
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> VipView:
-    entry, created = await service.add_vip(uow, payload, _settings(request))
+    entry, created = await customers.add_vip(uow, payload, _settings(request))
     await uow.commit()
     if not created:
         response.status_code = status.HTTP_200_OK
@@ -299,7 +299,7 @@ async def list_vip(session: AsyncSession = Depends(read_session)) -> list[VipVie
     dependencies=[Depends(require_roles("admin"))],
 )
 async def delete_vip(vip_id: uuid.UUID, uow: UnitOfWork = Depends(unit_of_work)) -> Response:
-    await service.remove_vip(uow, vip_id)
+    await customers.remove_vip(uow, vip_id)
     await uow.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -339,7 +339,7 @@ async def send_verification(
     payload: VerificationCreate, request: Request, uow: UnitOfWork = Depends(unit_of_work)
 ) -> VerificationSent:
     settings = _settings(request)
-    verification = await service.start_verification(uow, payload, settings)
+    verification = await verifications.start_verification(uow, payload, settings)
     await uow.commit()
     return VerificationSent(
         verification_id=verification.id,
@@ -367,7 +367,7 @@ async def check_verification(
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> VerificationResult:
     settings = _settings(request)
-    outcome, verification = await service.check_verification(
+    outcome, verification = await verifications.check_verification(
         uow, verification_id, payload.code, settings
     )
     await uow.commit()  # wrong attempts count too

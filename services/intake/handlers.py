@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from services.intake import domain, repository, service, template_service
+from services.intake import domain, notices, repository, template_service
 from services.intake.models import Ticket, TimelineEntry
 from services.intake.settings import IntakeSettings
 from services.intake.templates import TEMPLATES, date_time_text, hours_until, sentence, when_text
@@ -109,7 +109,7 @@ def _retriaged(settings: IntakeSettings) -> Handler:
             if customer is not None and later and after is not None and after > event.occurred_at:
                 language = domain.language_of(ticket.language)
                 when = when_text(after, event.occurred_at, tz, language)
-                service.notify_customer(
+                notices.notify_customer(
                     uow, settings, book, ticket, customer, "extension", {"when": when}, cause=event
                 )
 
@@ -162,7 +162,7 @@ async def _notify_assigned(
         else:
             template = "assignment_notice"
             params["when"] = when_text(due, now, tz, language)
-        service.notify_customer(
+        notices.notify_customer(
             uow, settings, book, ticket, customer, template, params, cause=event
         )
 
@@ -203,7 +203,7 @@ def _progress(settings: IntakeSettings) -> Handler:
             ticket.updated_at = max(ticket.updated_at, event.occurred_at)
             customer = customers.get(ticket.customer_id)
             if public and customer is not None:
-                service.notify_customer(
+                notices.notify_customer(
                     uow, settings, book, ticket, customer, template, params, cause=event
                 )
 
@@ -259,7 +259,7 @@ def _notification_requested(settings: IntakeSettings) -> Handler:
             if data.template not in TEMPLATES:
                 log.warning("notification_template_unknown", template=data.template)
                 continue
-            sent = service.notify_customer(
+            sent = notices.notify_customer(
                 uow,
                 settings,
                 book,

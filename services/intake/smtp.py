@@ -24,7 +24,7 @@ from typing import Any
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from pydantic import ValidationError
 
-from services.intake import service
+from services.intake import reception
 from services.intake.schemas import TicketCreate
 from services.intake.settings import IntakeSettings
 from shared.errors import ApiError
@@ -113,7 +113,7 @@ class IntakeMailHandler:
             return f"550 5.6.0 {exc}"
         try:
             async with self._unit_of_work() as uow:
-                result = await service.receive_ticket(uow, payload, key, self._settings)
+                result = await reception.receive_ticket(uow, payload, key, self._settings)
                 await uow.commit()
         except ApiError as exc:
             log.info("mail_refused", reason=exc.code)

@@ -37,7 +37,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.intake.models import NotificationDelivery
-from services.intake.service import SMTP_RELAY
+from services.intake.notices import SMTP_RELAY
 from services.intake.settings import IntakeSettings
 from shared.events import (
     NotificationDelivered,

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from testkit import TOKEN_PUBLIC_KEY
 
-from services.followup import service
+from services.followup import sla_clocks
 from services.followup.app import MIGRATIONS
 from services.followup.models import BUS, SlaClock
 from services.followup.settings import FollowupSettings
@@ -78,19 +78,19 @@ class FollowupStore:
         """One timer round at ``now``; the events it emitted about ``clocks`` (None: all;
         by default not the daily update clock, which test_followup_cadence covers)."""
         async with self.uow() as uow:
-            await service.fire_due_clocks(uow, now, FollowupSettings(), limit=limit)
+            await sla_clocks.fire_due_clocks(uow, now, FollowupSettings(), limit=limit)
             emitted = uow.emitted
             await uow.commit()
         return [e for e in emitted if clocks is None or e.data.clock in clocks]  # type: ignore[attr-defined]
 
     async def open(self, *events: TicketTriaged, settings: FollowupSettings | None = None) -> None:
         async with self.uow() as uow:
-            await service.open_clocks(uow, list(events), settings or FollowupSettings())
+            await sla_clocks.open_clocks(uow, list(events), settings or FollowupSettings())
             await uow.commit()
 
     async def stop(self, ticket_id: uuid.UUID, kind: str, at: datetime) -> None:
         async with self.uow() as uow:
-            await service.stop_clock(uow, ticket_id, kind, at)
+            await sla_clocks.stop_clock(uow, ticket_id, kind, at)
             await uow.commit()
 
 

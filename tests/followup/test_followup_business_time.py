@@ -10,7 +10,7 @@ from typing import Any
 
 from followup_support import T0, FollowupStore, triaged
 
-from services.followup import domain, service
+from services.followup import domain, sla_clocks
 from services.followup.handlers import build_handlers
 from services.followup.settings import FollowupSettings
 from shared.calendar import DEFAULT_CALENDAR, add_business_time
@@ -46,7 +46,7 @@ def note(
 
 async def progress(store: FollowupStore, *events: TicketProgressNoted) -> None:
     async with store.uow() as uow:
-        await service.apply_progress(uow, list(events), FollowupSettings())
+        await sla_clocks.apply_progress(uow, list(events), FollowupSettings())
         await uow.commit()
 
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from followup_support import T0, FollowupStore, open_store, triaged
 
-from services.followup import service
+from services.followup import sla_clocks
 from services.followup.settings import FollowupSettings
 from shared.calendar import DEFAULT_CALENDAR
 from shared.events import (
@@ -51,7 +51,7 @@ def message(ticket_id: uuid.UUID, at: datetime, *, reopens: bool) -> TicketMessa
 
 async def progress(store: FollowupStore, *events: TicketProgressNoted) -> None:
     async with store.uow() as uow:
-        await service.apply_progress(uow, list(events), SETTINGS)
+        await sla_clocks.apply_progress(uow, list(events), SETTINGS)
         await uow.commit()
 
 
@@ -107,7 +107,7 @@ async def test_daily_update_reminds_the_agent_then_breaches_once_per_missed_day(
 
     # Resolved: the update clock stops with the resolution.
     async with store.uow() as uow:
-        await service.stop_clocks(uow, "update", [(tid, later)])
+        await sla_clocks.stop_clocks(uow, "update", [(tid, later)])
         await uow.commit()
     assert await updates_fired(store, later + timedelta(days=30)) == []
 
@@ -150,7 +150,7 @@ async def test_reopen_runs_resolution_and_update_again_and_keeps_the_first_respo
     reopened_at = T0 + timedelta(hours=30)
     async with store.uow() as uow:
         reason = TicketStateData(reason="customer not satisfied", escalate=True)
-        assert await service.reopen_ticket(uow, tid, reopened_at, reason, SETTINGS)
+        assert await sla_clocks.reopen_ticket(uow, tid, reopened_at, reason, SETTINGS)
         await uow.commit()
     clocks = await store.clocks(tid)
     assert clocks["response"].state == "met"
@@ -178,7 +178,7 @@ async def test_a_message_after_closure_reopens_once(store: FollowupStore) -> Non
 
     async def deliver(*events: TicketMessageAdded) -> None:
         async with store.uow() as uow:
-            await service.reopen_on_customer_messages(uow, list(events), SETTINGS)
+            await sla_clocks.reopen_on_customer_messages(uow, list(events), SETTINGS)
             await uow.commit()
 
     # An ordinary message on an open ticket reopens nothing.

@@ -12,7 +12,7 @@ import pytest
 from followup_support import T0, FollowupStore, app_settings, open_store, poll, triaged
 from testkit import person_token
 
-from services.followup import service
+from services.followup import callbacks, sla_clocks
 from services.followup.app import create_app
 from services.followup.models import Callback
 from services.followup.settings import FollowupSettings
@@ -46,7 +46,7 @@ async def resolve_ticket(
     assert event.ticket_id is not None
     await store.open(event)
     async with store.uow() as uow:
-        await service.plan_callbacks(uow, [resolved(event.ticket_id, at)], SETTINGS)
+        await callbacks.plan_callbacks(uow, [resolved(event.ticket_id, at)], SETTINGS)
         emitted = uow.emitted
         await uow.commit()
     return event.ticket_id, emitted
@@ -62,7 +62,7 @@ async def callbacks_of(store: FollowupStore, ticket_id: uuid.UUID) -> list[Callb
 
 async def complete(store: FollowupStore, callback_id: uuid.UUID, **kw: Any) -> list[Any]:
     async with store.uow() as uow:
-        await service.complete_callback(
+        await callbacks.complete_callback(
             uow,
             callback_id,
             outcome=kw.get("outcome", "客户满意"),
@@ -131,7 +131,7 @@ async def test_complaints_get_a_satisfaction_callback_and_inquiries_none(
     assert emitted == [] and await callbacks_of(store, inquiry) == []
     # A resolution seen before its triage plans nothing.
     async with store.uow() as uow:
-        assert await service.plan_callbacks(uow, [resolved(uuid.uuid4(), T0)], SETTINGS) == []
+        assert await callbacks.plan_callbacks(uow, [resolved(uuid.uuid4(), T0)], SETTINGS) == []
 
 
 async def test_an_overdue_callback_breaches_once_and_a_completed_one_never(
@@ -144,7 +144,7 @@ async def test_an_overdue_callback_breaches_once_and_a_completed_one_never(
 
     async def fire(now: datetime) -> list[Any]:
         async with store.uow() as uow:
-            await service.fire_due_callbacks(uow, now)
+            await callbacks.fire_due_callbacks(uow, now)
             emitted = uow.emitted
             await uow.commit()
         return emitted
@@ -301,8 +301,8 @@ async def test_resolved_seen_before_triage_plans_the_callback_when_triage_arrive
     assert ticket_id is not None
     resolved_at = T0 + timedelta(hours=2)  # 11:00: a day later is working time
     async with store.uow() as uow:  # what the ticket.resolved handler does
-        await service.stop_clocks(uow, "resolution", [(ticket_id, resolved_at)])
-        await service.plan_callbacks(uow, [resolved(ticket_id, resolved_at)], SETTINGS)
+        await sla_clocks.stop_clocks(uow, "resolution", [(ticket_id, resolved_at)])
+        await callbacks.plan_callbacks(uow, [resolved(ticket_id, resolved_at)], SETTINGS)
         assert uow.emitted == []
         await uow.commit()
     assert await callbacks_of(store, ticket_id) == []

@@ -11,7 +11,7 @@ from typing import Any, Literal
 import httpx
 from followup_support import T0, FollowupStore, app_settings, open_store, triaged
 
-from services.followup import service
+from services.followup import confirmation, sla_clocks
 from services.followup.app import create_app
 from services.followup.settings import FollowupSettings
 from shared.events import (
@@ -38,11 +38,11 @@ async def resolved_ticket(store: FollowupStore, at: Any = T0) -> tuple[uuid.UUID
         ),
     )
     async with store.uow() as uow:
-        await service.open_clocks(uow, [event], SETTINGS)
+        await sla_clocks.open_clocks(uow, [event], SETTINGS)
         await uow.commit()
     async with store.uow() as uow:
-        await service.stop_clocks(uow, "resolution", [(event.ticket_id, at)])
-        (token,) = await service.request_confirmation(uow, [resolved], SETTINGS)
+        await sla_clocks.stop_clocks(uow, "resolution", [(event.ticket_id, at)])
+        (token,) = await confirmation.request_confirmation(uow, [resolved], SETTINGS)
         await uow.commit()
     return event.ticket_id, token
 
@@ -62,7 +62,7 @@ async def reply(
         ),
     )
     async with store.uow() as uow:
-        await service.reopen_on_customer_messages(uow, [message], SETTINGS)
+        await sla_clocks.reopen_on_customer_messages(uow, [message], SETTINGS)
         emitted = list(uow.emitted)
         await uow.commit()
     return emitted
@@ -70,7 +70,7 @@ async def reply(
 
 async def auto_close(store: FollowupStore) -> list[Any]:
     async with store.uow() as uow:
-        await service.close_unanswered_surveys(uow, T0 + timedelta(days=3))
+        await confirmation.close_unanswered_surveys(uow, T0 + timedelta(days=3))
         emitted = list(uow.emitted)
         await uow.commit()
     return emitted
@@ -91,7 +91,7 @@ async def test_a_confirming_reply_confirms_and_closes(store: FollowupStore) -> N
     assert await auto_close(store) == []
     # The link still takes a score, without closing the ticket again.
     async with store.uow() as uow:
-        await service.answer_survey(
+        await confirmation.answer_survey(
             uow, SETTINGS, token, resolved=True, score=5, comment=None, now=T0 + timedelta(hours=3)
         )
         assert [e.type for e in uow.emitted] == ["survey.answered"]

@@ -12,7 +12,7 @@ from typing import Any
 from alembic import command
 from followup_support import T0, FollowupStore, open_store, triaged
 
-from services.followup import service
+from services.followup import callbacks, confirmation
 from services.followup.app import MIGRATIONS
 from services.followup.settings import FollowupSettings
 from shared.events import ResolvedData, TicketResolved
@@ -52,8 +52,8 @@ async def test_auto_close_and_overdue_callbacks_fire_once_across_replicas(
         await replicas[0].open(*events)
         async with replicas[0].uow() as uow:
             resolved = [_resolved(e.ticket_id) for e in events if e.ticket_id]
-            await service.request_confirmation(uow, resolved, settings)
-            await service.plan_callbacks(uow, resolved, settings)
+            await confirmation.request_confirmation(uow, resolved, settings)
+            await callbacks.plan_callbacks(uow, resolved, settings)
             await uow.commit()
         now = T0 + timedelta(days=4)
 
@@ -61,8 +61,8 @@ async def test_auto_close_and_overdue_callbacks_fire_once_across_replicas(
             seen: list[tuple[str, Any]] = []
             for _ in range(10):
                 async with replica.uow() as uow:
-                    await service.close_unanswered_surveys(uow, now, limit=4)
-                    await service.fire_due_callbacks(uow, now, limit=4)
+                    await confirmation.close_unanswered_surveys(uow, now, limit=4)
+                    await callbacks.fire_due_callbacks(uow, now, limit=4)
                     seen += [(e.type, e.ticket_id) for e in uow.emitted]
                     await uow.commit()
                 await asyncio.sleep(0)

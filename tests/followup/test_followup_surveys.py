@@ -19,7 +19,7 @@ from followup_support import (
     publish,
 )
 
-from services.followup import service
+from services.followup import confirmation
 from services.followup.app import create_app
 from services.followup.models import Survey
 from services.followup.settings import FollowupSettings
@@ -46,7 +46,7 @@ def resolved_event(ticket_id: uuid.UUID | None = None, at: Any = T0) -> TicketRe
 
 async def resolve(store: FollowupStore, *events: TicketResolved) -> list[str]:
     async with store.uow() as uow:
-        tokens = await service.request_confirmation(uow, list(events), SETTINGS)
+        tokens = await confirmation.request_confirmation(uow, list(events), SETTINGS)
         await uow.commit()
     return tokens
 
@@ -55,7 +55,7 @@ async def answer(
     store: FollowupStore, token: str, *, resolved: bool, score: int, at: Any = None
 ) -> list[Any]:
     async with store.uow() as uow:
-        await service.answer_survey(
+        await confirmation.answer_survey(
             uow,
             SETTINGS,
             token,
@@ -117,7 +117,7 @@ async def test_a_satisfied_answer_confirms_and_closes_once(store: FollowupStore)
     assert (used.value.status, used.value.code) == (409, "survey_already_answered")
     # Answered surveys never close by themselves.
     async with store.uow() as uow:
-        assert await service.close_unanswered_surveys(uow, T0 + timedelta(days=10)) == 0
+        assert await confirmation.close_unanswered_surveys(uow, T0 + timedelta(days=10)) == 0
 
 
 @pytest.mark.parametrize(
@@ -164,12 +164,14 @@ async def test_no_answer_closes_the_ticket_automatically_once(database_url: str)
         event = resolved_event()
         (token,) = await resolve(store, event)
         async with store.uow() as uow:
-            before = await service.close_unanswered_surveys(uow, T0 + timedelta(days=3, seconds=-1))
+            before = await confirmation.close_unanswered_surveys(
+                uow, T0 + timedelta(days=3, seconds=-1)
+            )
             await uow.commit()
         assert before == 0
         for _ in range(2):
             async with store.uow() as uow:
-                await service.close_unanswered_surveys(uow, T0 + timedelta(days=3))
+                await confirmation.close_unanswered_surveys(uow, T0 + timedelta(days=3))
                 await uow.commit()
         closed = await store.events("ticket.closed")
         assert [(e.ticket_id, e.data.reason) for e in closed] == [(event.ticket_id, "auto")]  # type: ignore[attr-defined]

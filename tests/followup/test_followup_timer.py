@@ -212,7 +212,7 @@ async def test_two_replicas_firing_at_once_emit_each_event_exactly_once(
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_a_replica_skips_clocks_another_holds_on_postgresql(database_url: str) -> None:
     """While one replica holds its claimed clocks, another claims the rest without waiting."""
-    from services.followup import service
+    from services.followup import sla_clocks
 
     a, b = await open_store(database_url), await open_store(database_url)
     try:
@@ -220,7 +220,7 @@ async def test_a_replica_skips_clocks_another_holds_on_postgresql(database_url: 
         await a.open(*events)
         now = T0 + timedelta(minutes=45)  # every response clock is due for its warning
         async with a.uow() as held:
-            claimed = await service.fire_due_clocks(held, now, FollowupSettings(), limit=4)
+            claimed = await sla_clocks.fire_due_clocks(held, now, FollowupSettings(), limit=4)
             assert claimed == 4
             other = await asyncio.wait_for(b.fire(now), timeout=5)
             assert len(other) == 2

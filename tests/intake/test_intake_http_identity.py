@@ -18,7 +18,7 @@ from intake_support import (
 )
 from testkit import person_token
 
-from services.intake import service
+from services.intake import reception
 from services.intake.models import Customer, CustomerIdentifier, Ticket, TicketMessage, VipEntry
 from services.intake.schemas import TicketCreate
 from services.intake.settings import IntakeSettings
@@ -193,9 +193,9 @@ async def test_replicas_racing_on_one_key_and_one_new_customer(database_url: str
         settings = IntakeSettings()
         request = TicketCreate.model_validate(body(customer={"phone": "13700001234"}))
 
-        async def take(store: IntakeStore) -> service.NewTicket:
+        async def take(store: IntakeStore) -> reception.NewTicket:
             async with store.uow() as uow:
-                result = await service.receive_ticket(uow, request, "race-1", settings)
+                result = await reception.receive_ticket(uow, request, "race-1", settings)
                 await uow.commit()
                 return result
 
@@ -215,9 +215,9 @@ async def test_replicas_racing_on_one_key_and_one_new_customer(database_url: str
                 )
             )
 
-        async def take_other(store: IntakeStore, i: int) -> service.NewTicket:
+        async def take_other(store: IntakeStore, i: int) -> reception.NewTicket:
             async with store.uow() as uow:
-                result = await service.receive_ticket(uow, other(i), None, settings)
+                result = await reception.receive_ticket(uow, other(i), None, settings)
                 await uow.commit()
                 return result
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from intake_support import IntakeStore
 from pydantic import ValidationError
 
-from services.intake import service
+from services.intake import customers, reception
 from services.intake.models import (
     Customer,
     CustomerIdentifier,
@@ -45,9 +45,9 @@ async def receive(
     body: TicketCreate,
     key: str | None = None,
     settings: IntakeSettings = SETTINGS,
-) -> service.NewTicket:
+) -> reception.NewTicket:
     async with store.uow() as uow:
-        result = await service.receive_ticket(uow, body, key, settings)
+        result = await reception.receive_ticket(uow, body, key, settings)
         await uow.commit()
     return result
 
@@ -148,7 +148,7 @@ async def test_refused_requests_write_nothing(intake_db: IntakeStore) -> None:
     ):
         async with intake_db.uow() as uow:
             with pytest.raises(ApiError) as caught:
-                await service.receive_ticket(uow, body, "k", settings)
+                await reception.receive_ticket(uow, body, "k", settings)
             await uow.rollback()
         assert caught.value.code == code
     assert await intake_db.counts(Customer, CustomerIdentifier, Ticket, TimelineEntry) == before
@@ -248,13 +248,13 @@ async def test_vip_from_member_tier_or_the_vip_list(intake_db: IntakeStore) -> N
     assert silver.ticket.customer_type == "new"
 
     async with intake_db.uow() as uow:
-        entry, created = await service.add_vip(
+        entry, created = await customers.add_vip(
             uow, VipCreate(kind="phone", value="139 0000 2222"), SETTINGS
         )
         await uow.commit()
     assert created and entry.value == "+8613900002222"
     async with intake_db.uow() as uow:
-        _, again = await service.add_vip(
+        _, again = await customers.add_vip(
             uow, VipCreate(kind="phone", value="+8613900002222"), SETTINGS
         )
         await uow.commit()
@@ -265,7 +265,7 @@ async def test_vip_from_member_tier_or_the_vip_list(intake_db: IntakeStore) -> N
 
     async with intake_db.uow() as uow:
         with pytest.raises(ApiError) as caught:
-            await service.add_vip(uow, VipCreate(kind="email", value="nope"), SETTINGS)
+            await customers.add_vip(uow, VipCreate(kind="email", value="nope"), SETTINGS)
     assert caught.value.code == "invalid_email"
 
 
@@ -423,7 +423,7 @@ async def test_message_soon_after_closure_reopens_later_one_is_refused(
     await closed_days_ago(intake_db, first.ticket.id, 8)
     async with intake_db.uow() as uow:
         with pytest.raises(ApiError) as caught:
-            await service.add_customer_message(
+            await reception.add_customer_message(
                 uow, first.ticket.id, MessageCreate(body="还在吗"), settings
             )
         await uow.rollback()
@@ -434,7 +434,7 @@ async def test_message_soon_after_closure_reopens_later_one_is_refused(
     await closed_days_ago(intake_db, first.ticket.id, 6)
     for body in ("还是不行", "再问一次"):
         async with intake_db.uow() as uow:
-            await service.add_customer_message(
+            await reception.add_customer_message(
                 uow, first.ticket.id, MessageCreate(body=body), settings
             )
             await uow.commit()
@@ -446,5 +446,7 @@ async def test_message_soon_after_closure_reopens_later_one_is_refused(
 
     async with intake_db.uow() as uow:
         with pytest.raises(ApiError) as missing:
-            await service.add_customer_message(uow, uuid.uuid4(), MessageCreate(body="x"), settings)
+            await reception.add_customer_message(
+                uow, uuid.uuid4(), MessageCreate(body="x"), settings
+            )
     assert missing.value.code == "ticket_not_found"

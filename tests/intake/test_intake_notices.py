@@ -10,7 +10,7 @@ from typing import Any
 
 from intake_support import GATEWAY, SUPERVISOR, IntakeStore, poll, running_intake
 
-from services.intake import repository, service
+from services.intake import reception, repository
 from services.intake.handlers import build_handlers
 from services.intake.models import Ticket
 from services.intake.schemas import TicketCreate
@@ -42,7 +42,7 @@ async def receive(store: IntakeStore, **overrides: Any) -> Ticket:
     }
     body.update(overrides)
     async with store.uow() as uow:
-        result = await service.receive_ticket(
+        result = await reception.receive_ticket(
             uow, TicketCreate.model_validate(body), None, SETTINGS
         )
         await uow.commit()

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from intake_support import IntakeStore, running_intake
 
-from services.intake import service
+from services.intake import reception
 from services.intake.models import Ticket, TicketMessage
 from services.intake.settings import IntakeSettings
 from services.intake.smtp import MailRefused, mail_to_ticket
@@ -72,10 +72,10 @@ def test_mail_becomes_a_ticket_request() -> None:
 
 
 async def test_ticket_number_threads_only_for_its_customer(intake_db: IntakeStore) -> None:
-    async def send(message: EmailMessage) -> service.NewTicket:
+    async def send(message: EmailMessage) -> reception.NewTicket:
         payload, key = mail_to_ticket(bytes(message), SETTINGS)
         async with intake_db.uow() as uow:
-            result = await service.receive_ticket(uow, payload, key, SETTINGS)
+            result = await reception.receive_ticket(uow, payload, key, SETTINGS)
             await uow.commit()
         return result
 
@@ -175,7 +175,7 @@ async def test_email_notifications_go_out_through_the_smtp_relay(
             settings,
         )
         async with intake_db.uow() as uow:
-            ticket = (await service.receive_ticket(uow, payload, key, settings)).ticket
+            ticket = (await reception.receive_ticket(uow, payload, key, settings)).ticket
             await uow.commit()
         worker = WebhookDeliverer(
             intake_db.sessions,

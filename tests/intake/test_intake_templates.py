@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from intake_support import ADMIN, GATEWAY, SUPERVISOR, IntakeStore, running_intake
 
-from services.intake import domain, service
+from services.intake import domain, reception
 from services.intake.handlers import build_handlers
 from services.intake.models import Ticket
 from services.intake.schemas import MessageCreate, TicketCreate
@@ -47,7 +47,7 @@ async def receive(store: IntakeStore, language: str = "zh", **overrides: Any) ->
     }
     body.update(overrides)
     async with store.uow() as uow:
-        result = await service.receive_ticket(
+        result = await reception.receive_ticket(
             uow, TicketCreate.model_validate(body), None, SETTINGS
         )
         await uow.commit()
@@ -242,7 +242,7 @@ async def test_replies_to_the_result_are_flagged_for_follow_up(intake_db: Intake
             assert stored is not None
             stored.status = status
             stored.closed_at = datetime.now(UTC) if status == "closed" else None
-            await service.add_customer_message(uow, ticket.id, MessageCreate(body=body), SETTINGS)
+            await reception.add_customer_message(uow, ticket.id, MessageCreate(body=body), SETTINGS)
             await uow.commit()
         last = (await intake_db.events("ticket.message_added"))[-1]
         assert isinstance(last, TicketMessageAdded)

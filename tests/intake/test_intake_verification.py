@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from intake_support import GATEWAY, SUPERVISOR, IntakeStore, migrated_intake, running_intake
 
-from services.intake import service
+from services.intake import reception, verifications
 from services.intake.models import TimelineEntry, Verification
 from services.intake.schemas import TicketCreate, VerificationCreate
 from services.intake.settings import IntakeSettings
@@ -28,7 +28,7 @@ async def send(
     store: IntakeStore, settings: IntakeSettings = SETTINGS, ticket_id: uuid.UUID | None = None
 ) -> Verification:
     async with store.uow() as uow:
-        verification = await service.start_verification(
+        verification = await verifications.start_verification(
             uow, VerificationCreate(phone=PHONE, ticket_id=ticket_id), settings
         )
         await uow.commit()
@@ -39,7 +39,7 @@ async def check(
     store: IntakeStore, verification_id: uuid.UUID, code: str, settings: IntakeSettings = SETTINGS
 ) -> str:
     async with store.uow() as uow:
-        outcome, _ = await service.check_verification(uow, verification_id, code, settings)
+        outcome, _ = await verifications.check_verification(uow, verification_id, code, settings)
         await uow.commit()
     return outcome
 
@@ -66,7 +66,7 @@ async def test_code_goes_out_hashed_and_verifies_once(
 ) -> None:
     async with intake_db.uow() as uow:
         ticket = (
-            await service.receive_ticket(
+            await reception.receive_ticket(
                 uow,
                 TicketCreate.model_validate(
                     {
@@ -129,7 +129,7 @@ async def test_five_wrong_codes_lock_and_expired_codes_fail(intake_db: IntakeSto
     assert await check(intake_db, expired.id, await sent_code(intake_db)) == "code_expired"
     async with intake_db.uow() as uow:
         with pytest.raises(ApiError) as missing:
-            await service.check_verification(uow, uuid.uuid4(), "123456", SETTINGS)
+            await verifications.check_verification(uow, uuid.uuid4(), "123456", SETTINGS)
     assert missing.value.code == "verification_not_found"
 
 
@@ -137,7 +137,7 @@ async def test_sending_is_rate_limited_per_phone(intake_db: IntakeStore) -> None
     await send(intake_db)
     async with intake_db.uow() as uow:
         with pytest.raises(ApiError) as caught:
-            await service.start_verification(uow, VerificationCreate(phone=PHONE), SETTINGS)
+            await verifications.start_verification(uow, VerificationCreate(phone=PHONE), SETTINGS)
         await uow.rollback()
     assert (caught.value.status, caught.value.code) == (429, "rate_limited")
     assert caught.value.details and caught.value.details["retry_after_seconds"] > 0
@@ -147,7 +147,7 @@ async def test_sending_is_rate_limited_per_phone(intake_db: IntakeStore) -> None
         await send(intake_db, hourly)
     async with intake_db.uow() as uow:
         with pytest.raises(ApiError) as caught:
-            await service.start_verification(uow, VerificationCreate(phone=PHONE), hourly)
+            await verifications.start_verification(uow, VerificationCreate(phone=PHONE), hourly)
         await uow.rollback()
     assert caught.value.code == "rate_limited"
     assert await intake_db.count(Verification) == 5

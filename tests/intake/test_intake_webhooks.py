@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 from intake_support import GATEWAY, IntakeStore, migrated_intake, poll, running_intake
 
-from services.intake import service, webhooks
+from services.intake import reception, webhooks
 from services.intake.handlers import build_handlers
 from services.intake.models import NotificationDelivery, Ticket
 from services.intake.schemas import TicketCreate
@@ -94,7 +94,7 @@ async def new_ticket(store: IntakeStore, settings: IntakeSettings, **overrides: 
     }
     body.update(overrides)
     async with store.uow() as uow:
-        result = await service.receive_ticket(
+        result = await reception.receive_ticket(
             uow, TicketCreate.model_validate(body), None, settings
         )
         await uow.commit()

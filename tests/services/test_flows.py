@@ -46,18 +46,18 @@ from services.dispatch.reactions import dispatch_ticket
 from services.dispatch.roster import add_demo_agents
 from services.dispatch.settings import DispatchSettings
 from services.followup import api as followup_api
-from services.followup import service as followup_service
 from services.followup.app import MIGRATIONS as FOLLOWUP_MIGRATIONS
 from services.followup.app import create_app as create_followup
 from services.followup.models import BUS as FOLLOWUP_BUS
 from services.followup.models import SlaClock
 from services.followup.settings import FollowupSettings
+from services.followup.sla_clocks import open_clocks, stop_clock
 from services.intake import api as intake_api
-from services.intake import service as intake_service
 from services.intake.app import MIGRATIONS as INTAKE_MIGRATIONS
 from services.intake.app import create_app as create_intake
 from services.intake.models import BUS as INTAKE_BUS
 from services.intake.models import Customer, Ticket, TimelineEntry
+from services.intake.reception import receive_ticket
 from services.intake.schemas import TicketCreate
 from services.intake.settings import IntakeSettings
 from services.triage import api as triage_api
@@ -282,7 +282,7 @@ async def test_receive_ticket_writes_customer_ticket_and_a_masked_event(
 ) -> None:
     settings = IntakeSettings()
     async with intake_store.uow() as uow:
-        result = await intake_service.receive_ticket(uow, ticket_payload(), "key-1", settings)
+        result = await receive_ticket(uow, ticket_payload(), "key-1", settings)
         await uow.commit()
     assert not result.replayed
     ticket = result.ticket
@@ -330,10 +330,10 @@ async def test_receive_ticket_writes_customer_ticket_and_a_masked_event(
 async def test_same_idempotency_key_replays_the_same_ticket(intake_store: Store) -> None:
     settings = IntakeSettings()
     async with intake_store.uow() as uow:
-        first = await intake_service.receive_ticket(uow, ticket_payload(), "same-key", settings)
+        first = await receive_ticket(uow, ticket_payload(), "same-key", settings)
         await uow.commit()
     async with intake_store.uow() as uow:
-        again = await intake_service.receive_ticket(uow, ticket_payload(), "same-key", settings)
+        again = await receive_ticket(uow, ticket_payload(), "same-key", settings)
         await uow.commit()
     assert again.replayed
     assert again.ticket.id == first.ticket.id
@@ -358,7 +358,7 @@ async def test_second_ticket_of_a_phone_is_returning_and_numbers_are_sequential(
     for phone, subject in ((RAW_PHONE, "账号无法登录"), ("+86 138 1234 5678", "发票抬头开错了")):
         body = ticket_payload(phone, subject=subject, description=f"{subject},请尽快处理。")
         async with intake_store.uow() as uow:
-            tickets.append((await intake_service.receive_ticket(uow, body, None, settings)).ticket)
+            tickets.append((await receive_ticket(uow, body, None, settings)).ticket)
             await uow.commit()
     first, second = tickets
     assert second.customer_id == first.customer_id
@@ -374,9 +374,7 @@ async def test_second_ticket_of_a_phone_is_returning_and_numbers_are_sequential(
 async def test_invalid_phone_is_an_api_error_and_writes_nothing(intake_store: Store) -> None:
     async with intake_store.uow() as uow:
         with pytest.raises(ApiError) as caught:
-            await intake_service.receive_ticket(
-                uow, ticket_payload("12345"), "bad-phone", IntakeSettings()
-            )
+            await receive_ticket(uow, ticket_payload("12345"), "bad-phone", IntakeSettings())
         await uow.rollback()
     assert caught.value.status == 422
     assert caught.value.code == "invalid_phone"
@@ -617,11 +615,11 @@ async def test_accepted_before_triaged_still_meets_the_response_clock(
     ticket_id = uuid.uuid4()
     async with followup_store.uow() as uow:
         accepted = _accepted(ticket_id, T0 + timedelta(minutes=10))
-        await followup_service.stop_clock(uow, ticket_id, "response", accepted.data.at)
+        await stop_clock(uow, ticket_id, "response", accepted.data.at)
         await uow.commit()
     triaged = triaged_event(ticket_id)
     async with followup_store.uow() as uow:
-        await followup_service.open_clocks(uow, [triaged], settings)
+        await open_clocks(uow, [triaged], settings)
         await uow.commit()
 
     clocks = await _clocks(followup_store, ticket_id)
@@ -642,10 +640,10 @@ async def test_accepted_before_triaged_still_meets_the_response_clock(
 async def test_late_accept_seen_before_triage_ends_breached(followup_store: Store) -> None:
     ticket_id = uuid.uuid4()
     async with followup_store.uow() as uow:
-        await followup_service.stop_clock(uow, ticket_id, "response", T0 + timedelta(hours=1))
+        await stop_clock(uow, ticket_id, "response", T0 + timedelta(hours=1))
         await uow.commit()
     async with followup_store.uow() as uow:
-        await followup_service.open_clocks(uow, [triaged_event(ticket_id)], FollowupSettings())
+        await open_clocks(uow, [triaged_event(ticket_id)], FollowupSettings())
         await uow.commit()
     clocks = await _clocks(followup_store, ticket_id)
     assert clocks["response"].state == "breached"
@@ -655,11 +653,11 @@ async def test_late_accept_seen_before_triage_ends_breached(followup_store: Stor
 async def test_followup_in_order_and_a_second_stop_changes_nothing(followup_store: Store) -> None:
     ticket_id = uuid.uuid4()
     async with followup_store.uow() as uow:
-        await followup_service.open_clocks(uow, [triaged_event(ticket_id)], FollowupSettings())
+        await open_clocks(uow, [triaged_event(ticket_id)], FollowupSettings())
         await uow.commit()
     for at in (T0 + timedelta(minutes=45), T0 + timedelta(minutes=5)):
         async with followup_store.uow() as uow:
-            await followup_service.stop_clock(uow, ticket_id, "response", at)
+            await stop_clock(uow, ticket_id, "response", at)
             await uow.commit()
     clocks = await _clocks(followup_store, ticket_id)
     assert clocks["response"].state == "breached"

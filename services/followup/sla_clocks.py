@@ -1,4 +1,5 @@
-"""Follow-up's use cases; the caller commits."""
+"""SLA clocks: open, pause, stop, move with re-triage and fire; a reopened ticket's fresh
+window. The caller commits."""
 
 from __future__ import annotations
 
@@ -6,31 +7,22 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from services.followup import domain, repository
-from services.followup.models import Callback, SlaClock, Survey
+from services.followup.callbacks import plan_callback
+from services.followup.models import SlaClock, Survey
 from services.followup.settings import FollowupSettings
-from services.followup.surveys import InvalidToken, make_token, read_token, satisfied, token_hash
-from shared.errors import ApiError
 from shared.events import (
-    CallbackCompleted,
-    CallbackData,
-    CallbackScheduled,
     Envelope,
     NotificationRequested,
     NotificationRequestedData,
     SlaBreached,
     SlaClockData,
     SlaWarning,
-    SurveyAnswered,
-    SurveyAnsweredData,
     TicketClosed,
     TicketConfirmed,
     TicketMessageAdded,
     TicketProgressNoted,
     TicketReopened,
-    TicketResolved,
     TicketRetriaged,
     TicketStateData,
     TicketTriaged,
@@ -139,7 +131,7 @@ async def open_clocks(
                 # ticket.resolved overtook ticket.triaged: plan its callback now, keyed so
                 # that a redelivered triage plans nothing twice (unique source and kind).
                 source = uuid.uuid5(clock.ticket_id, clock.stopped_at.isoformat())
-                _plan_callback(uow, clock, clock.stopped_at, source, settings, event)
+                plan_callback(uow, clock, clock.stopped_at, source, settings, event)
         _open_update_clock(clocks.get(event.ticket_id, "update"), event, settings)
 
 
@@ -417,331 +409,3 @@ def _confirm_by_reply(uow: UnitOfWork, survey: Survey, event: TicketMessageAdded
         ),
         cause=event,
     )
-
-
-# --------------------------------------------------------------------------- surveys
-
-
-def _secret(settings: FollowupSettings) -> bytes:
-    return settings.survey_secret.get_secret_value().encode()
-
-
-def survey_url(settings: FollowupSettings, token: str) -> str:
-    return settings.survey_base_url.rstrip("/") + "/" + token
-
-
-async def request_confirmation(
-    uow: UnitOfWork, events: Sequence[TicketResolved], settings: FollowupSettings
-) -> list[str]:
-    """On resolution: a survey with a single-use link, and notifications to the customer
-    (the result with the agent's public reply and compensations, then the survey link).
-    Returns the issued tokens (only their hashes are stored)."""
-    resolved = [e for e in events if e.ticket_id is not None]
-    if not resolved:
-        return []
-    await repository.supersede_pending_surveys(
-        uow.session, [e.ticket_id for e in resolved if e.ticket_id], resolved[-1].data.at
-    )
-    clocks = await repository.clocks_for_update(
-        uow.session, [e.ticket_id for e in resolved if e.ticket_id]
-    )
-    tokens = []
-    for event in resolved:
-        assert event.ticket_id is not None
-        at = event.data.at
-        survey = Survey(
-            id=uuid.uuid4(),
-            ticket_id=event.ticket_id,
-            state="pending",
-            created_at=at,
-            expires_at=at + settings.survey_link_ttl,
-            close_at=at + settings.auto_close_after,
-            ticket_no=getattr(clocks.get((event.ticket_id, "resolution")), "ticket_no", None),
-        )
-        token = make_token(_secret(settings), survey.id, survey.expires_at)
-        survey.token_hash = token_hash(token)
-        repository.add(uow.session, survey)
-        tokens.append(token)
-        url = survey_url(settings, token)
-        days = max(1, round(settings.auto_close_after.total_seconds() / 86400))
-        uow.emit(
-            NotificationRequested(
-                ticket_id=event.ticket_id,
-                data=NotificationRequestedData(
-                    template="resolution",
-                    params={
-                        "reply": event.data.public_reply,
-                        "resolution_code": event.data.resolution_code,
-                        "compensations": event.data.compensations,
-                        "survey_url": url,
-                        "expires_at": survey.expires_at.isoformat(),
-                        "days": days,
-                    },
-                ),
-            ),
-            cause=event,
-        )
-        uow.emit(
-            NotificationRequested(
-                ticket_id=event.ticket_id,
-                data=NotificationRequestedData(
-                    template="survey", params={"url": url, "days": days}
-                ),
-            ),
-            cause=event,
-        )
-    return tokens
-
-
-async def survey_for_token(
-    session: AsyncSession, settings: FollowupSettings, token: str, now: datetime, *, lock: bool
-) -> Survey:
-    """The pending survey a link points at, or the API error that says why not."""
-    try:
-        read_token(_secret(settings), token)
-    except InvalidToken:
-        raise ApiError(404, "survey_not_found", "This survey link is not valid.") from None
-    survey = await repository.survey_by_token_hash(session, token_hash(token), lock=lock)
-    if survey is None:
-        raise ApiError(404, "survey_not_found", "This survey link is not valid.")
-    if survey.state == "answered":
-        raise ApiError(409, "survey_already_answered", "This survey has already been answered.")
-    if survey.state != "pending":
-        raise ApiError(410, "survey_closed", "This survey is closed.")
-    if now >= survey.expires_at:
-        raise ApiError(410, "survey_expired", "This survey link has expired.")
-    return survey
-
-
-async def answer_survey(
-    uow: UnitOfWork,
-    settings: FollowupSettings,
-    token: str,
-    *,
-    resolved: bool,
-    score: int,
-    comment: str | None,
-    now: datetime,
-) -> Survey:
-    """Record the answer (once) and act on it: satisfied → ``ticket.confirmed`` and
-    ``ticket.closed``; unsatisfied (score ≤ 2 or not resolved) → ``ticket.reopened``,
-    escalated to the supervisor. The caller commits."""
-    survey = await survey_for_token(uow.session, settings, token, now, lock=True)
-    survey.state = "answered"
-    survey.answered_at = now
-    survey.close_at = None
-    survey.resolved, survey.score, survey.comment = resolved, score, comment
-    ticket_id = survey.ticket_id
-    uow.emit(
-        SurveyAnswered(
-            ticket_id=ticket_id,
-            occurred_at=now,
-            data=SurveyAnsweredData(
-                score=score, resolved=resolved, comment=comment, survey_id=survey.id
-            ),
-        )
-    )
-    if satisfied(resolved, score) and survey.outcome == "confirmed":
-        pass  # confirmed by reply already: the score is all that was missing
-    elif satisfied(resolved, score):
-        survey.outcome = "confirmed"
-        state = TicketStateData(reason="confirmed", score=score, survey_id=survey.id)
-        uow.emit(TicketConfirmed(ticket_id=ticket_id, occurred_at=now, data=state))
-        uow.emit(TicketClosed(ticket_id=ticket_id, occurred_at=now, data=state.model_copy()))
-    else:
-        survey.outcome = "reopened"
-        why = "not resolved" if not resolved else f"score {score}"
-        reason = TicketStateData(
-            reason=f"customer not satisfied ({why})",
-            escalate=True,
-            score=score,
-            survey_id=survey.id,
-        )
-        if not await reopen_ticket(uow, ticket_id, now, reason, settings):
-            # No resolution clock seen (events still on their way): reopen all the same.
-            uow.emit(TicketReopened(ticket_id=ticket_id, occurred_at=now, data=reason))
-    return survey
-
-
-async def close_unanswered_surveys(uow: UnitOfWork, now: datetime, *, limit: int = 200) -> int:
-    """No answer in time: close the ticket with reason ``auto`` (once per survey)."""
-    claimed = await repository.claim_unanswered_surveys(uow.session, now, limit)
-    for survey in claimed:
-        survey.state = "closed"
-        survey.outcome = "auto"
-        survey.closed_at = now
-        survey.close_at = None
-        uow.emit(
-            TicketClosed(
-                ticket_id=survey.ticket_id,
-                occurred_at=now,
-                data=TicketStateData(reason="auto", survey_id=survey.id),
-            )
-        )
-        # Announced in the result notice; the customer is told it happened, and how to
-        # reopen (intake adds its reopen window).
-        uow.emit(
-            NotificationRequested(
-                ticket_id=survey.ticket_id,
-                occurred_at=now,
-                data=NotificationRequestedData(
-                    template="auto_close", params={"days": _days(survey.created_at, now)}
-                ),
-            )
-        )
-    return len(claimed)
-
-
-def _days(since: datetime, until: datetime) -> int:
-    return max(1, round((until - since).total_seconds() / 86400))
-
-
-# --------------------------------------------------------------------------- callbacks
-
-
-async def plan_callbacks(
-    uow: UnitOfWork, events: Sequence[TicketResolved], settings: FollowupSettings
-) -> list[Callback]:
-    """On resolution: after-sales tickets get a callback, suggestions a feedback task in
-    working days, complaints a satisfaction callback (category from ``ticket.triaged``;
-    a resolution seen before its triage plans nothing)."""
-    resolved = [e for e in events if e.ticket_id is not None]
-    clocks = await repository.clocks_for_update(
-        uow.session, [e.ticket_id for e in resolved if e.ticket_id]
-    )
-    planned = []
-    for event in resolved:
-        assert event.ticket_id is not None
-        clock = clocks.get((event.ticket_id, "resolution"))
-        if clock is None or clock.category is None:
-            continue  # triage not seen yet: planned when it arrives (see open_clocks)
-        callback = _plan_callback(uow, clock, event.data.at, event.event_id, settings, event)
-        if callback is not None:
-            planned.append(callback)
-    return planned
-
-
-def _plan_callback(
-    uow: UnitOfWork,
-    clock: SlaClock,
-    resolved_at: datetime,
-    source_id: uuid.UUID,
-    settings: FollowupSettings,
-    cause: Envelope | None,
-) -> Callback | None:
-    calendar = domain.calendar_of(clock.calendar_spec)
-    plan = domain.plan_callback(
-        clock.category,
-        clock.team,
-        resolved_at,
-        calendar,
-        after_sales_after=settings.after_sales_callback_after,
-        complaint_after=settings.complaint_callback_after,
-        suggestion_working_days=settings.suggestion_feedback_working_days,
-    )
-    if plan is None:
-        return None
-    kind, owner, due = plan
-    callback = Callback(
-        id=uuid.uuid4(),
-        ticket_id=clock.ticket_id,
-        kind=kind,
-        owner=owner,
-        state="open",
-        priority=clock.priority,
-        created_at=resolved_at,
-        due_at=due,
-        next_fire_at=due,
-        source_event_id=source_id,
-    )
-    repository.add(uow.session, callback)
-    uow.emit(
-        CallbackScheduled(ticket_id=clock.ticket_id, data=_callback_data(callback)), cause=cause
-    )
-    if kind != "suggestion_feedback":
-        # Intake words the time in its display zone ("明日10:00").
-        uow.emit(
-            NotificationRequested(
-                ticket_id=clock.ticket_id,
-                data=NotificationRequestedData(
-                    template="callback", params={"due_at": due.isoformat(), "kind": kind}
-                ),
-            ),
-            cause=cause,
-        )
-    return callback
-
-
-def _callback_data(callback: Callback) -> CallbackData:
-    return CallbackData(
-        callback_id=callback.id,
-        kind=callback.kind,
-        due_at=callback.due_at,
-        owner=callback.owner,
-        outcome=callback.outcome,
-        score=callback.score,
-    )
-
-
-async def fire_due_callbacks(uow: UnitOfWork, now: datetime, *, limit: int = 200) -> int:
-    """An open callback past its deadline is a breach: ``sla.breached`` (clock
-    ``callback``), once per task, claimed like a clock."""
-    claimed = await repository.claim_due_callbacks(uow.session, now, limit)
-    for callback in claimed:
-        callback.breached_at = now
-        callback.next_fire_at = None
-        uow.emit(
-            SlaBreached(
-                ticket_id=callback.ticket_id,
-                occurred_at=now,
-                data=SlaClockData(
-                    clock="callback",
-                    due_at=callback.due_at,
-                    priority=callback.priority,
-                    team=callback.owner,
-                    callback_id=callback.id,
-                ),
-            )
-        )
-    return len(claimed)
-
-
-async def complete_callback(
-    uow: UnitOfWork,
-    callback_id: uuid.UUID,
-    *,
-    outcome: str,
-    score: int | None,
-    by: str | None,
-    now: datetime,
-    teams: frozenset[str] | None = None,
-) -> Callback:
-    """Record a callback's outcome and CSAT once (``callback.completed``); completing a
-    suggestion's feedback task tells the customer (您的建议已同步至产品团队).
-    ``teams``: the teams whose callbacks the caller may complete (None: any)."""
-    callback = await repository.callback_for_update(uow.session, callback_id)
-    if callback is None:
-        raise ApiError(404, "callback_not_found", f"No callback with id {callback_id}.")
-    if teams is not None and callback.owner not in teams:
-        raise ApiError(403, "not_your_team", f"This callback is team {callback.owner}'s.")
-    if callback.state == "completed":
-        raise ApiError(409, "callback_already_completed", "This callback is already completed.")
-    callback.state = "completed"
-    callback.completed_at = now
-    callback.completed_by = by
-    callback.outcome = outcome
-    callback.score = score
-    callback.next_fire_at = None
-    uow.emit(
-        CallbackCompleted(
-            ticket_id=callback.ticket_id, occurred_at=now, data=_callback_data(callback)
-        )
-    )
-    if callback.kind == "suggestion_feedback":
-        uow.emit(
-            NotificationRequested(
-                ticket_id=callback.ticket_id,
-                data=NotificationRequestedData(template="suggestion_feedback"),
-            )
-        )
-    return callback

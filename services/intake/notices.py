@@ -1,0 +1,121 @@
+"""Notices to the customer: what intake sends, and where (webhook or SMTP relay)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from services.intake import domain, repository
+from services.intake.models import (
+    Customer,
+    NotificationDelivery,
+    Ticket,
+)
+from services.intake.settings import IntakeSettings
+from services.intake.templates import TemplateBook, channel_family, with_signature
+from shared.events import (
+    Envelope,
+    NotificationOutgoing,
+    NotificationOutgoingData,
+    utcnow,
+)
+from shared.outbox import UnitOfWork
+
+
+def notify_customer(
+    uow: UnitOfWork,
+    settings: IntakeSettings,
+    book: TemplateBook,
+    ticket: Ticket,
+    customer: Customer,
+    template: str,
+    params: dict[str, Any],
+    *,
+    phone: str | None = None,
+    email: str | None = None,
+    preferred: str | None = None,
+    cause: Envelope | None = None,
+) -> str | None:
+    """Render ``template`` for the customer's preferred contact (its language and channel,
+    an SMS signed) and emit it as ``notification.outgoing``, the only event that carries
+    a raw contact. The text sent (unsigned), or None when the customer cannot be reached."""
+    route = domain.contact_route(
+        preferred or ticket.preferred_contact,
+        ticket.channel,
+        ticket.sub_channel,
+        phone or customer.phone,
+        email or customer.email,
+        customer.member_id,
+        str(customer.id),
+    )
+    if route is None:
+        return None
+    channel, to = route
+    family = channel_family(channel)
+    text = book.render(
+        template,
+        domain.language_of(ticket.language),
+        family,
+        {"ticket_no": ticket.ticket_no, **params},
+    )
+    body = with_signature(text, family, settings.sms_signature)
+    event = NotificationOutgoing(
+        ticket_id=ticket.id,
+        data=NotificationOutgoingData(
+            notification_id=uuid.uuid4(),
+            channel=channel,
+            to=to,
+            template=template,
+            language=ticket.language,
+            subject=f"[{ticket.ticket_no}] {ticket.subject}" if channel == "email" else None,
+            body=body,
+        ),
+    )
+    emit_notification(uow, settings, event, cause=cause)
+    return text
+
+
+SMTP_RELAY = "smtp"  # delivery target: the configured SMTP relay, not a webhook
+
+
+def webhook_for(channel: str, settings: IntakeSettings) -> str | None:
+    """The key of the webhook serving a channel: exact (``social:wechat``), then its family."""
+    if channel in settings.notification_webhooks:
+        return channel
+    family = channel.split(":", 1)[0]
+    if family in settings.notification_webhooks:
+        return family
+    if family == "email" and settings.smtp_relay_host:
+        return SMTP_RELAY
+    return None
+
+
+def emit_notification(
+    uow: UnitOfWork,
+    settings: IntakeSettings,
+    event: NotificationOutgoing,
+    *,
+    cause: Envelope | None = None,
+) -> None:
+    """Publish a notification to the notifications topic and, when the channel has a
+    gateway webhook, queue its delivery there in the same transaction."""
+    uow.emit(event, cause=cause)
+    target = webhook_for(event.data.channel, settings)
+    if target is None:
+        return
+    now = utcnow()
+    repository.add(
+        uow.session,
+        NotificationDelivery(
+            id=event.data.notification_id,
+            ticket_id=event.ticket_id,
+            channel=event.data.channel,
+            template=event.data.template,
+            target=target,
+            payload=event.model_dump_json(),
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        ),
+    )

@@ -1,0 +1,317 @@
+"""Reception: a contact becomes a ticket, or a message on the open ticket it repeats; the
+caller (route or handler) commits."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import DBAPIError
+
+from services.intake import domain, repository, template_service
+from services.intake.customers import normalised_identity, resolve_customer
+from services.intake.models import (
+    Ticket,
+    TicketMessage,
+    TimelineEntry,
+)
+from services.intake.notices import notify_customer
+from services.intake.schemas import (
+    MessageCreate,
+    TicketCreate,
+)
+from services.intake.settings import IntakeSettings
+from shared.database import lost_a_race
+from shared.errors import ApiError, not_found
+from shared.events import (
+    Channel,
+    TicketMessageAdded,
+    TicketMessageAddedData,
+    TicketReceived,
+    TicketReceivedData,
+    utcnow,
+)
+from shared.observability import get_logger
+from shared.outbox import UnitOfWork
+
+log = get_logger(__name__)
+
+
+@dataclass
+class NewTicket:
+    ticket: Ticket
+    replayed: bool = False
+    deduplicated: bool = False
+    message_id: uuid.UUID | None = None
+
+
+async def _attach(
+    uow: UnitOfWork,
+    ticket: Ticket,
+    payload: TicketCreate,
+    idempotency_key: str | None,
+    *,
+    similar: bool,
+) -> NewTicket:
+    """A request that is not a new issue becomes a message on its open ticket (or on its
+    ticket closed within the reopen window, which reopens it)."""
+    message = _record_message(
+        uow,
+        ticket,
+        payload.channel,
+        f"{payload.subject}\n{payload.description}",
+        external_id=payload.email.message_id if payload.email else None,
+        deduplicated=similar,
+        idempotency_key=idempotency_key,
+    )
+    await uow.session.flush()
+    return NewTicket(ticket, deduplicated=True, message_id=message.message_id)
+
+
+def _record_message(
+    uow: UnitOfWork,
+    ticket: Ticket,
+    channel: Channel | None,
+    body: str,
+    *,
+    external_id: str | None = None,
+    deduplicated: bool = False,
+    idempotency_key: str | None = None,
+) -> TicketMessageAddedData:
+    """Store a customer message on its ticket and emit ``ticket.message_added`` (returned);
+    on a closed ticket it asks follow-up to reopen it (``reopens``)."""
+    now = utcnow()
+    message_id = uuid.uuid4()
+    # A reply to the result confirms it or says it is not solved (follow-up acts on it);
+    # any other message on a closed ticket reopens it (a thank-you after closure does not).
+    reply = domain.reply_meaning(body) if ticket.status in domain.DONE_STATUSES else None
+    closed = ticket.status in domain.CLOSED_STATUSES
+    reopens = (closed and reply != "confirmed") or reply == "not_solved"
+    if reopens:
+        # Reopened at once, so that a second message does not ask again.
+        ticket.status = "reopened"
+    ticket.updated_at = now
+    repository.add(
+        uow.session,
+        TicketMessage(
+            id=message_id,
+            ticket_id=ticket.id,
+            channel=channel,
+            body=body,
+            external_id=external_id,
+            deduplicated=deduplicated,
+            idempotency_key=idempotency_key,
+            created_at=now,
+        ),
+        TimelineEntry(ticket_id=ticket.id, kind="customer_message", text=body, at=now),
+    )
+    data = TicketMessageAddedData(
+        message_id=message_id,
+        author="customer",
+        channel=channel,
+        body=body,
+        deduplicated=deduplicated,
+        reopens=reopens,
+        reply=reply,
+    )
+    uow.emit(TicketMessageAdded(ticket_id=ticket.id, data=data))
+    return data
+
+
+async def _replay(uow: UnitOfWork, key: str) -> NewTicket | None:
+    ticket = await repository.ticket_by_idempotency_key(uow.session, key)
+    if ticket is not None:
+        return NewTicket(ticket, replayed=True)
+    message = await repository.message_by_idempotency_key(uow.session, key)
+    if message is not None:
+        parent = await repository.get_ticket(uow.session, message.ticket_id)
+        if parent is not None:
+            return NewTicket(parent, replayed=True, deduplicated=True, message_id=message.id)
+    return None
+
+
+async def receive_ticket(
+    uow: UnitOfWork, payload: TicketCreate, idempotency_key: str | None, settings: IntakeSettings
+) -> NewTicket:
+    """Open a ticket, or attach the request to the open ticket it repeats.
+
+    Two replicas racing on the same key, customer or identifier hit a unique
+    constraint; the loser rolls back and runs again, and then finds the winner's rows.
+    """
+    for attempt in range(3):
+        try:
+            return await _receive(uow, payload, idempotency_key, settings)
+        except DBAPIError as exc:
+            if not lost_a_race(exc):
+                raise
+            await uow.rollback()
+            if idempotency_key:
+                replay = await _replay(uow, idempotency_key)
+                if replay is not None:
+                    return replay
+            if attempt == 2:
+                raise ApiError(
+                    409, "conflict", "The request collided with a concurrent one; retry it."
+                ) from None
+    raise AssertionError("unreachable")
+
+
+async def _receive(
+    uow: UnitOfWork, payload: TicketCreate, idempotency_key: str | None, settings: IntakeSettings
+) -> NewTicket:
+    if idempotency_key:
+        replay = await _replay(uow, idempotency_key)
+        if replay is not None:
+            return replay
+    if len(payload.description) > settings.description_max_length:
+        raise ApiError(
+            413,
+            "description_too_long",
+            f"description is longer than {settings.description_max_length} characters",
+        )
+    if len(payload.subject) > settings.subject_max_length:
+        raise ApiError(
+            413,
+            "subject_too_long",
+            f"subject is longer than {settings.subject_max_length} characters",
+        )
+    phone, email = normalised_identity(payload.customer, settings)
+
+    # An e-mail reply threads onto the ticket of the mail it answers.
+    if payload.email is not None:
+        thread = [i for i in (payload.email.in_reply_to, *payload.email.references) if i]
+        parent = await repository.ticket_by_email_ids(uow.session, thread)
+        number = domain.ticket_no_in(payload.subject)
+        if parent is None and number and email:
+            # By ticket number only from the ticket's own customer: numbers are guessable.
+            candidate = await repository.ticket_by_no(uow.session, number)
+            if candidate is not None and await repository.has_identifier(
+                uow.session, candidate.customer_id, "email", email
+            ):
+                parent = candidate
+        if parent is not None and domain.takes_messages(
+            parent.status, parent.closed_at, utcnow(), _reopen_window(settings)
+        ):
+            return await _attach(uow, parent, payload, idempotency_key, similar=False)
+
+    customer, vip = await resolve_customer(
+        uow, payload.customer, phone, email, payload.order_no, settings
+    )
+    now = utcnow()
+
+    # One issue, one ticket: the same open issue of this customer within the window.
+    candidates = await repository.recent_open_tickets(
+        uow.session,
+        customer.id,
+        now - timedelta(hours=settings.dedup_window_hours),
+        domain.DONE_STATUSES,
+    )
+    text = domain.issue_text(payload.subject, payload.description)
+    best: tuple[float, Ticket] | None = None
+    for candidate in candidates:
+        score = domain.same_issue(
+            text,
+            payload.order_no,
+            domain.issue_text(candidate.subject, candidate.description),
+            candidate.order_no,
+            settings.dedup_threshold,
+        )
+        if score is not None and (best is None or score > best[0]):
+            best = (score, candidate)
+    if best is not None:
+        log.info("ticket_deduplicated", ticket_id=str(best[1].id), score=round(best[0], 1))
+        return await _attach(uow, best[1], payload, idempotency_key, similar=True)
+
+    kind = domain.customer_type(vip, customer.ticket_count)
+    customer.ticket_count += 1
+    language = payload.language or settings.default_language
+    # Numbered by the service team's own date: a ticket at 02:00 in Shanghai is that day's.
+    local = now.astimezone(ZoneInfo(settings.display_timezone))
+    sequence = await repository.next_ticket_sequence(uow.session, local.date())
+    ticket_no = domain.ticket_number(local, sequence)
+    details: dict[str, Any] | None = None
+    if payload.phone_call is not None:
+        details = {"phone_call": payload.phone_call.model_dump(mode="json")}
+    elif payload.email is not None:
+        details = {"email": payload.email.model_dump(mode="json")}
+    ticket = Ticket(
+        id=uuid.uuid4(),
+        ticket_no=ticket_no,
+        idempotency_key=idempotency_key,
+        customer_id=customer.id,
+        customer_type=kind,
+        channel=payload.channel,
+        sub_channel=payload.sub_channel,
+        details=details,
+        email_message_id=payload.email.message_id if payload.email else None,
+        subject=payload.subject,
+        description=payload.description,
+        order_no=payload.order_no,
+        preferred_contact=payload.preferred_contact,
+        extra=payload.metadata,
+        language=language,
+        status="received",
+        acknowledgement="",
+        created_at=now,
+        updated_at=now,
+    )
+    timeline = TimelineEntry(
+        ticket_id=ticket.id,
+        kind="received",
+        text=domain.timeline_text("received", language),
+        at=now,
+    )
+    repository.add(uow.session, ticket, timeline)
+    uow.emit(
+        TicketReceived(
+            ticket_id=ticket.id,
+            data=TicketReceivedData(
+                ticket_no=ticket_no,
+                channel=payload.channel,
+                sub_channel=payload.sub_channel,
+                customer_id=customer.id,
+                customer_type=kind,
+                masked_contact=domain.masked_contact(phone, email),
+                preferred_contact=payload.preferred_contact,
+                subject=payload.subject,
+                description=payload.description,
+                order_no=payload.order_no,
+                metadata=payload.metadata,
+                received_at=now,
+            ),
+        )
+    )
+    book = await template_service.template_book(uow.session, settings)
+    ticket.acknowledgement = notify_customer(
+        uow, settings, book, ticket, customer, "acknowledgement", {}, phone=phone, email=email
+    ) or book.render(
+        "acknowledgement", domain.language_of(language), "any", {"ticket_no": ticket_no}
+    )
+    await uow.session.flush()
+    return NewTicket(ticket)
+
+
+def _reopen_window(settings: IntakeSettings) -> timedelta:
+    return timedelta(days=settings.reopen_window_days)
+
+
+async def add_customer_message(
+    uow: UnitOfWork, ticket_id: uuid.UUID, payload: MessageCreate, settings: IntakeSettings
+) -> tuple[uuid.UUID, bool]:
+    """The message's id, and whether it reopens its closed ticket."""
+    ticket = await repository.get_ticket(uow.session, ticket_id, lock=True)
+    if ticket is None:
+        raise not_found("ticket", ticket_id)
+    window = _reopen_window(settings)
+    if not domain.takes_messages(ticket.status, ticket.closed_at, utcnow(), window):
+        raise ApiError(
+            409,
+            "ticket_closed",
+            f"The ticket was closed more than {settings.reopen_window_days:g} days ago; "
+            "open a new ticket for a new request.",
+        )
+    message = _record_message(uow, ticket, payload.channel, payload.body)
+    return message.message_id, message.reopens
