@@ -10,11 +10,13 @@ Who is acting:
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+# Importing a route module puts its routes on the one router, in this order (OpenAPI's).
+# isort: off
+from services.dispatch.api import roster  # noqa: F401
+from services.dispatch.api import assignments  # noqa: F401
+from services.dispatch.api import compensation  # noqa: F401
 
-from services.dispatch.api import assignments, compensation, roster
+# isort: on
+from services.dispatch.api.common import router
 
-router = APIRouter(prefix="/v1")
-router.include_router(roster.router)
-router.include_router(assignments.router)
-router.include_router(compensation.router)
+__all__ = ["router"]

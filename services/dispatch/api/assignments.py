@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.dispatch import agent_work, repository
@@ -15,6 +15,7 @@ from services.dispatch.api.common import (
     AGENT_ID_HEADER,
     AGENTS,
     READERS,
+    router,
     settings_of,
     uuid_or_404,
 )
@@ -33,9 +34,6 @@ from services.dispatch.settings import DispatchSettings
 from shared.errors import error_responses, not_found
 from shared.http import read_session, unit_of_work
 from shared.outbox import UnitOfWork
-
-router = APIRouter()
-
 
 # --------------------------------------------------------------------------- assignments
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import Depends, Header, Request
+from fastapi import APIRouter, Depends, Header, Request
 
 from services.dispatch.settings import DispatchSettings
 from shared.auth import Principal, require_roles
 from shared.errors import ApiError, error_responses, not_found
+
+# One router for every dispatch route; api/__init__.py imports the route modules onto it.
+router = APIRouter(prefix="/v1")
 
 READERS = Depends(require_roles("agent", "supervisor", "viewer"))
 AGENTS = require_roles("agent")

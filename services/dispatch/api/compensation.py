@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.dispatch import compensation, repository, roster
@@ -19,6 +19,7 @@ from services.dispatch.api.common import (
     SUPERVISOR_HEADER,
     SUPERVISORS,
     acting_supervisor,
+    router,
     settings_of,
 )
 from services.dispatch.models import Compensation
@@ -34,9 +35,6 @@ from shared.auth import Principal
 from shared.errors import ApiError, error_responses
 from shared.http import read_session, unit_of_work
 from shared.outbox import UnitOfWork
-
-router = APIRouter()
-
 
 # --------------------------------------------------------------------------- compensation
 

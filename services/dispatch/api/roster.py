@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.dispatch import repository, roster
@@ -16,6 +16,7 @@ from services.dispatch.api.common import (
     SUPERVISOR_HEADER,
     SUPERVISORS,
     acting_supervisor,
+    router,
     settings_of,
     uuid_or_404,
 )
@@ -39,8 +40,6 @@ from shared.observability import get_logger
 from shared.outbox import UnitOfWork
 
 log = get_logger(__name__)
-
-router = APIRouter()
 
 
 # --------------------------------------------------------------------------- teams
