@@ -309,7 +309,7 @@ async def test_on_site_visit_gets_a_window_within_48_hours(store: DispatchStore)
     assert backwards.code == "invalid_visit_window"
     past = await refused(
         store,
-        service.book_visit,
+        agent_work.book_visit,
         a.id,
         agent.id,
         window_start=now - timedelta(hours=3),

@@ -51,6 +51,13 @@ def test_a_visit_window_that_cannot_be_booked_says_why(start_h: int, end_h: int,
     assert refused.value.code == code
 
 
+def test_a_visit_window_may_start_a_little_before_the_servers_clock_not_earlier() -> None:
+    assert domain.visit_window(NOW, NOW - timedelta(minutes=4), None, 48)[0] < NOW
+    with pytest.raises(domain.InvalidVisit) as refused:
+        domain.visit_window(NOW, NOW - timedelta(minutes=6), None, 48)
+    assert refused.value.code == "visit_in_the_past"
+
+
 @pytest.mark.parametrize(
     ("status", "team", "room", "back"),
     [
