@@ -10,19 +10,59 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any, Self
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.events import Envelope, Topics, utcnow
-from shared.observability import ServiceMetrics, correlation_id_var, get_logger
+from shared.observability import ServiceMetrics, correlation_id_var, get_logger, mask_contact
 from shared.tracing import current_carrier
 
 log = get_logger(__name__)
+
+
+# Text people type (a description, a note, a reply, a comment, a reason) may hold a phone
+# number or an e-mail address; events carry it masked (SPEC §2), except notifications,
+# which gateways need raw. The raw text stays in the producing service's store.
+FREE_TEXT_FIELDS = frozenset(
+    {
+        "subject",
+        "description",
+        "body",
+        "note",
+        "public_reply",
+        "reply",
+        "comment",
+        "reason",
+        "retriage_reason",
+        "resolution",
+    }
+)
+
+
+def mask_free_text(value: Any) -> None:
+    """Mask contacts in the free-text fields of an event payload, in place, at any depth."""
+    if isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            item = getattr(value, name)
+            if name in FREE_TEXT_FIELDS and isinstance(item, str):
+                object.__setattr__(value, name, mask_contact(item))
+            else:
+                mask_free_text(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key in FREE_TEXT_FIELDS and isinstance(item, str):
+                value[key] = mask_contact(item)
+            else:
+                mask_free_text(item)
+    elif isinstance(value, list):
+        for item in value:
+            mask_free_text(item)
 
 
 class UnitOfWork:
@@ -79,6 +119,8 @@ class UnitOfWork:
             event._trace_carrier = (
                 dict(cause._trace_carrier) if cause is not None else current_carrier()
             )
+        if event.stream != "notifications":
+            mask_free_text(event.data)
         self._pending.append(event)
 
     @property
@@ -144,8 +186,10 @@ class OutboxRelay:
         idle_seconds: float = 2.0,
         linger_seconds: float = 0.002,
         skip_locked: bool = True,
+        forget_topics: Iterable[str] = (),
     ) -> None:
         self._sessions = sessions
+        self._forget_topics = frozenset(forget_topics)
         self._outbox = outbox
         self._producer = producer
         self._metrics = metrics
@@ -216,11 +260,16 @@ class OutboxRelay:
                 for row in rows
             ]
             await asyncio.gather(*sends)
-            await session.execute(
-                sa.update(table)
-                .where(table.c.id.in_([row.id for row in rows]))
-                .values(published_at=utcnow())
-            )
+            forgotten = [row.id for row in rows if row.topic in self._forget_topics]
+            kept = [row.id for row in rows if row.topic not in self._forget_topics]
+            if kept:
+                await session.execute(
+                    sa.update(table).where(table.c.id.in_(kept)).values(published_at=utcnow())
+                )
+            if forgotten:
+                # Published rows holding secrets (codes, links, raw contacts) are deleted
+                # rather than kept for replay.
+                await session.execute(sa.delete(table).where(table.c.id.in_(forgotten)))
         for topic, count in Counter(row.topic for row in rows).items():
             self._metrics.events_published.labels(self._metrics.service, topic).inc(count)
         return len(rows)

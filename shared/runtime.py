@@ -71,6 +71,9 @@ class ServiceRuntime:
             idle_seconds=settings.relay_idle_seconds,
             linger_seconds=settings.relay_linger_seconds,
             skip_locked=supports_skip_locked(self.engine),
+            # Notifications carry raw contacts, codes and survey links for the gateways:
+            # once published they are not kept for replay.
+            forget_topics={self.topics.notifications},
         )
         self.consumer: EventConsumer | None = None
         if handlers:
