@@ -35,10 +35,6 @@ def _secret(settings: FollowupSettings) -> bytes:
     return settings.survey_secret.get_secret_value().encode()
 
 
-def survey_url(settings: FollowupSettings, token: str) -> str:
-    return settings.survey_base_url.rstrip("/") + "/" + token
-
-
 async def request_confirmation(
     uow: UnitOfWork, events: Sequence[TicketResolved], settings: FollowupSettings
 ) -> list[str]:
@@ -71,7 +67,9 @@ async def request_confirmation(
         survey.token_hash = token_hash(token)
         repository.add(uow.session, survey)
         tokens.append(token)
-        url = survey_url(settings, token)
+        # The link is the survey's key: only its id and expiry travel on sopdesk.followup;
+        # intake signs the link into the message (shared.survey_links).
+        link = {"survey_id": str(survey.id), "expires_at": survey.expires_at.isoformat()}
         days = max(1, round(settings.auto_close_after.total_seconds() / 86400))
         uow.emit(
             NotificationRequested(
@@ -82,8 +80,7 @@ async def request_confirmation(
                         "reply": event.data.public_reply,
                         "resolution_code": event.data.resolution_code,
                         "compensations": event.data.compensations,
-                        "survey_url": url,
-                        "expires_at": survey.expires_at.isoformat(),
+                        **link,
                         "days": days,
                     },
                 ),
@@ -93,9 +90,7 @@ async def request_confirmation(
         uow.emit(
             NotificationRequested(
                 ticket_id=event.ticket_id,
-                data=NotificationRequestedData(
-                    template="survey", params={"url": url, "days": days}
-                ),
+                data=NotificationRequestedData(template="survey", params={**link, "days": days}),
             ),
             cause=event,
         )

@@ -3,6 +3,7 @@ timeline, and tells the customer when the ticket reaches a team."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -26,6 +27,7 @@ from shared.events import (
 )
 from shared.observability import get_logger
 from shared.outbox import UnitOfWork
+from shared.survey_links import survey_link
 from shared.team_copies import team_label
 
 log = get_logger(__name__)
@@ -287,6 +289,9 @@ def _requested_params(
     (``due_at`` → ``when``), the agent's reply ending like a sentence, and how long a
     closed ticket can be reopened by writing (intake's window)."""
     values = {"reopen_days": f"{settings.reopen_window_days:g}", **params}
+    link = _survey_link(values, settings)
+    if link is not None:
+        values.update(survey_url=link, url=link)
     if isinstance(values.get("due_at"), str):
         try:
             due = datetime.fromisoformat(values["due_at"])
@@ -297,6 +302,17 @@ def _requested_params(
     if isinstance(values.get("reply"), str):
         values["reply"] = sentence(values["reply"])
     return values
+
+
+def _survey_link(values: dict[str, Any], settings: IntakeSettings) -> str | None:
+    """The signed survey link of a survey follow-up announced by id and expiry."""
+    try:
+        survey_id = uuid.UUID(str(values["survey_id"]))
+        expires_at = datetime.fromisoformat(str(values["expires_at"]))
+    except (KeyError, ValueError):
+        return None
+    secret = settings.survey_secret.get_secret_value().encode()
+    return survey_link(settings.survey_base_url, secret, survey_id, expires_at)
 
 
 async def on_team_announcements(events: Sequence[TeamEvent], uow: UnitOfWork) -> None:

@@ -41,6 +41,11 @@ class IntakeSettings(ServiceSettings):
     verification_secret: SecretStr = Field(
         default_factory=lambda: SecretStr(secrets.token_urlsafe(32))
     )
+    # Survey links are signed here, into the message, with follow-up's secret (set the
+    # same SOPDESK_SURVEY_SECRET and SOPDESK_SURVEY_BASE_URL on both), so the link
+    # never travels on sopdesk.followup.
+    survey_secret: SecretStr = Field(default_factory=lambda: SecretStr(secrets.token_urlsafe(32)))
+    survey_base_url: str = "http://127.0.0.1:8004/v1/surveys/"
     verification_ttl_seconds: int = 300
     verification_max_attempts: int = 5
     verification_min_interval_seconds: int = 60

@@ -4,7 +4,7 @@ automatic close when nobody answers."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -26,6 +26,7 @@ from services.followup.settings import FollowupSettings
 from services.followup.surveys import InvalidToken, make_token, read_token, token_hash
 from shared.errors import ApiError
 from shared.events import ResolvedData, TicketResolved, Topics, utcnow
+from shared.survey_links import survey_link
 
 SETTINGS = FollowupSettings(survey_secret="test-secret")  # type: ignore[arg-type]
 
@@ -83,6 +84,16 @@ def test_tokens_are_signed_and_carry_their_expiry() -> None:
             read_token(b"k", garbage)
 
 
+def _link_of(params: dict[str, Any]) -> str:
+    """The link intake makes of a survey announced by id and expiry (the tests' secret)."""
+    return survey_link(
+        "http://127.0.0.1:8004/v1/surveys/",
+        b"test-secret",
+        uuid.UUID(params["survey_id"]),
+        datetime.fromisoformat(params["expires_at"]),
+    )
+
+
 async def test_resolution_sends_the_result_and_a_single_use_survey_link(
     store: FollowupStore,
 ) -> None:
@@ -93,8 +104,13 @@ async def test_resolution_sends_the_result_and_a_single_use_survey_link(
     result, survey = notices[0].data, notices[1].data
     assert result.params["reply"] == "已为您重置密码,请重新登录。"  # type: ignore[attr-defined]
     assert result.params["compensations"] == [{"kind": "coupon", "amount": 20}]  # type: ignore[attr-defined]
-    assert result.params["survey_url"].endswith("/v1/surveys/" + token)  # type: ignore[attr-defined]
-    assert survey.params["url"] == result.params["survey_url"]  # type: ignore[attr-defined]
+    # The link itself never travels on sopdesk.followup: the survey's id and expiry do,
+    # and intake signs the link into the message.
+    link = _link_of(result.params)  # type: ignore[attr-defined]
+    assert link.endswith("/v1/surveys/" + token)
+    assert _link_of(survey.params) == link  # type: ignore[attr-defined]
+    assert "survey_url" not in result.params and "url" not in survey.params  # type: ignore[attr-defined]
+    assert token not in notices[0].model_dump_json() + notices[1].model_dump_json()
     assert all(n.ticket_id == event.ticket_id for n in notices)
     async with store.sessions() as session:
         row = await session.get(Survey, read_token(b"test-secret", token)[0])
@@ -205,7 +221,7 @@ async def test_survey_over_http_and_kafka(
                 async def links() -> dict[uuid.UUID | None, str]:
                     notices = await store.events("notification.requested")
                     return {
-                        n.ticket_id: n.data.params["url"]  # type: ignore[attr-defined]
+                        n.ticket_id: _link_of(n.data.params)  # type: ignore[attr-defined]
                         for n in notices
                         if n.data.template == "survey"  # type: ignore[attr-defined]
                     }

@@ -30,6 +30,7 @@ from shared.events import (
     TicketTriaged,
     TicketTriagedData,
 )
+from shared.survey_links import read_token, survey_link
 
 SETTINGS = IntakeSettings()
 HANDLERS = build_handlers(SETTINGS)
@@ -142,6 +143,20 @@ async def test_visit_notice_gives_the_window_in_local_time_and_keeps_the_note(
         f"【sopdesk】Hello, an engineer will visit within 48 hours (ticket {en.ticket_no}, "
         "between Dec 2 09:00 and Dec 3 10:00); please keep your phone on.",
     ]
+
+
+async def test_intake_signs_the_survey_link_follow_up_announced_by_id(
+    intake_db: IntakeStore,
+) -> None:
+    ticket = await receive(intake_db)
+    survey_id, expires = uuid.uuid4(), NOW + timedelta(days=3)
+    announced = {"survey_id": str(survey_id), "expires_at": expires.isoformat(), "days": 3}
+    await handle(intake_db, "notification.requested", requested(ticket, "survey", **announced))
+    secret = SETTINGS.survey_secret.get_secret_value().encode()
+    link = survey_link(SETTINGS.survey_base_url, secret, survey_id, expires)
+    (body,) = await sent(intake_db, "survey")
+    assert body.endswith(link)
+    assert read_token(secret, link.rsplit("/", 1)[1]) == (survey_id, expires.replace(microsecond=0))
 
 
 async def test_requested_notices_word_for_word(intake_db: IntakeStore) -> None:
