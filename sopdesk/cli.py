@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import secrets
 import time
+from collections.abc import Coroutine
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
+from aiokafka.errors import KafkaError
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from shared import __version__
 from shared.settings import (
     DEFAULT_PORTS,
     MIN_SECRET_LENGTH,
@@ -33,6 +38,7 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console(stderr=True)
+T = TypeVar("T")
 
 EXAMPLE_TICKET = {
     "channel": "phone",
@@ -45,6 +51,46 @@ EXAMPLE_TICKET = {
 def _fail(message: str) -> typer.Exit:
     console.print(f"[bold red]error:[/] {message}")
     return typer.Exit(code=2)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        print(f"sopdesk {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    broker: Annotated[
+        str | None,
+        typer.Option(
+            help="Kafka bootstrap servers for topics, dlq and replay "
+            "[default: SOPDESK_KAFKA_BOOTSTRAP_SERVERS or 127.0.0.1:9092]"
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Print the version and exit"
+        ),
+    ] = False,
+) -> None:
+    """sopdesk: a customer-service ticket system that runs your SOP."""
+    if broker:
+        os.environ["SOPDESK_KAFKA_BOOTSTRAP_SERVERS"] = broker
+
+
+def _on_the_broker(work: Coroutine[Any, Any, T]) -> T:
+    """Run an operation that talks to the broker; a broker that is not there is one line."""
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # the line below says it
+    try:
+        return asyncio.run(work)
+    except (KafkaError, OSError) as exc:
+        where = ServiceSettings().kafka_bootstrap_servers
+        raise _fail(
+            f"the broker at {where} does not answer ({type(exc).__name__}); "
+            "give it with --broker or SOPDESK_KAFKA_BOOTSTRAP_SERVERS"
+        ) from None
 
 
 def _check_service(name: str) -> str:
@@ -291,6 +337,7 @@ def status(
     base_port: Annotated[
         int | None, typer.Option(help="Port of intake, the others follow [default: 8001…8005]")
     ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table")] = False,
 ) -> None:
     """Health, readiness, consumer lag, outbox backlog and dead letters of every service.
 
@@ -299,6 +346,12 @@ def status(
     from sopdesk.operations import status as collect
 
     rows = asyncio.run(collect(_service_urls(host, base_port)))
+    unhealthy = any(r.live != "ok" or r.ready != "ok" for r in rows)
+    if as_json:
+        print(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=2))
+        if unhealthy:
+            raise typer.Exit(code=1)
+        return
     table = Table(title="sopdesk status")
     for column in (
         "service",
@@ -337,7 +390,7 @@ def topics() -> None:
     from services.dispatch.domain import DEFAULT_TEAM_KEYS
     from sopdesk.operations import create_topics
 
-    names = asyncio.run(create_topics(_ops_settings(), DEFAULT_TEAM_KEYS))
+    names = _on_the_broker(create_topics(_ops_settings(), DEFAULT_TEAM_KEYS))
     for name in names:
         console.print(f"  {name}")
     console.print(f"[green]{len(names)} topics present[/]")
@@ -357,11 +410,26 @@ def dlq_list(
             help="The consumer (service) whose dead letters to list", callback=_consumer_arg
         ),
     ],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table")] = False,
 ) -> None:
     """List a consumer's dead letters: where they came from, why, and whether redriven."""
     from sopdesk.operations import dead_letters
 
-    letters = asyncio.run(dead_letters(_ops_settings(), consumer))
+    letters = _on_the_broker(dead_letters(_ops_settings(), consumer))
+    if as_json:
+        rows = [
+            {
+                "partition": d.partition,
+                "offset": d.offset,
+                "type": d.event_type,
+                "origin": d.origin,
+                "redriven": d.redriven,
+                "error": d.error,
+            }
+            for d in letters
+        ]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
     table = Table(title=f"dead letters of {consumer}")
     for column in ("partition", "offset", "type", "origin", "redriven", "error"):
         table.add_column(column)
@@ -386,7 +454,7 @@ def dlq_show(
     """Show one dead letter in full (contacts masked)."""
     from sopdesk.operations import dead_letters
 
-    letters = asyncio.run(dead_letters(_ops_settings(), consumer))
+    letters = _on_the_broker(dead_letters(_ops_settings(), consumer))
     found = next((d for d in letters if d.offset == offset and d.partition == partition), None)
     if found is None:
         raise _fail(f"no dead letter of {consumer} at partition {partition}, offset {offset}")
@@ -418,7 +486,7 @@ def dlq_redrive(
     from sopdesk.operations import redrive
 
     with console.status("redriving …") as spinner:
-        done = asyncio.run(
+        done = _on_the_broker(
             redrive(
                 _ops_settings(),
                 consumer,

@@ -17,6 +17,7 @@ from typing import IO
 
 import httpx
 from rich.console import Console
+from rich.markup import escape
 
 from shared.broker import LocalBroker
 from shared.migrations import ensure_database, upgrade
@@ -208,7 +209,9 @@ class LocalSystem:
         signal.signal(signal.SIGINT, on_signal)
         signal.signal(signal.SIGTERM, on_signal)
         exit_code = 0
+        offsets: dict[str, int] = {}
         while not self._stop.wait(0.5):
+            self._show_problems(offsets)
             dead = [n for n, p in self.processes.items() if p.poll() is not None]
             if dead:
                 self.console.print(
@@ -220,6 +223,24 @@ class LocalSystem:
         self.stop()
         self.console.print("[green]stopped[/]")
         return exit_code
+
+    def _show_problems(self, offsets: dict[str, int]) -> None:
+        """Print the warnings and errors the services logged since the last look (their
+        full logs stay in the files): one line each, already masked by the services."""
+        for name in self.processes:
+            path = self.logs / f"{name}.log"
+            try:
+                with path.open("rb") as log:
+                    log.seek(offsets.get(name, 0))
+                    chunk = log.read()
+            except OSError:
+                continue
+            complete = chunk[: chunk.rfind(b"\n") + 1]  # a half-written line waits
+            offsets[name] = offsets.get(name, 0) + len(complete)
+            for raw in complete.decode(errors="replace").splitlines():
+                line = problem_line(raw)
+                if line is not None:
+                    self.console.print(f"[yellow]{name}[/] {line}", highlight=False)
 
     def stop(self) -> None:
         for process in self.processes.values():
@@ -236,6 +257,24 @@ class LocalSystem:
         for log in self._log_files:
             log.close()
         self._log_files.clear()
+
+
+_PROBLEM_LEVELS = frozenset({"warning", "error", "critical", "exception"})
+
+
+def problem_line(raw: str) -> str | None:
+    """A log line worth showing in the terminal (a warning or worse), shortened; None for
+    the rest. Lines that are not JSON (a crash before logging started) are shown."""
+    try:
+        entry = json.loads(raw)
+    except ValueError:
+        return raw[:300] if raw.strip() else None
+    if not isinstance(entry, dict) or entry.get("level") not in _PROBLEM_LEVELS:
+        return None
+    skip = {"level", "event", "timestamp", "service", "exception"}
+    details = " ".join(f"{k}={v}" for k, v in entry.items() if k not in skip)
+    text = f"{entry['level']}: {entry.get('event', '')} {details}".strip()
+    return escape(text[:300])
 
 
 def _tail(path: Path, lines: int = 20) -> str:

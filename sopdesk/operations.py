@@ -93,11 +93,11 @@ async def _reader(
         auto_offset_reset="earliest",
         fetch_max_wait_ms=50,
     )
-    await reader.start()
     try:
+        await reader.start()
         yield reader
     finally:
-        await reader.stop()
+        await reader.stop()  # also after a failed start, so nothing is left unclosed
 
 
 Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
