@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from aiokafka import AIOKafkaConsumer
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from testkit import TOKEN_PUBLIC_KEY
 
@@ -107,3 +108,27 @@ async def poll(check: Callable[[], Awaitable[Any]], *, within: float = 20.0) -> 
         if time.monotonic() > deadline:
             pytest.fail(f"condition not met within {within}s")
         await asyncio.sleep(0.05)
+
+
+async def published_notifications(
+    broker: str, prefix: str, count: int, *, within: float = 20.0
+) -> list[Envelope]:
+    """The first ``count`` events on the notifications topic, read from the broker (their
+    outbox rows are deleted once published: they hold raw contacts and codes)."""
+    consumer = AIOKafkaConsumer(
+        Topics(prefix).notifications,
+        bootstrap_servers=broker,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    found: list[Envelope] = []
+    try:
+        deadline = time.monotonic() + within
+        while len(found) < count and time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            found.extend(parse_event(r.value) for records in batch.values() for r in records)
+    finally:
+        await consumer.stop()
+    assert len(found) >= count, f"{len(found)} of {count} notifications within {within}s"
+    return found

@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from intake_support import ADMIN, GATEWAY, SUPERVISOR, IntakeStore, running_intake
+from intake_support import (
+    ADMIN,
+    GATEWAY,
+    SUPERVISOR,
+    IntakeStore,
+    published_notifications,
+    running_intake,
+)
 
 from services.intake import domain, reception
 from services.intake.handlers import build_handlers
@@ -288,7 +295,7 @@ async def test_admin_changes_a_text_per_language_and_channel(
     url = f"sqlite+aiosqlite:///{tmp_path / 'intake.db'}"
     async with running_intake(url, broker, topic_prefix, sms_signature="【好家电】") as (
         client,
-        store,
+        _store,
     ):
         listed = await client.get("/v1/templates", headers=SUPERVISOR)
         assert listed.status_code == 200
@@ -364,7 +371,7 @@ async def test_admin_changes_a_text_per_language_and_channel(
         by_chat = await ticket(customer={"member_id": "M9"}, subject="积分", description="积分")
         bodies = {
             e.ticket_id: e.data.body
-            for e in await store.events("notification.outgoing")
+            for e in await published_notifications(broker, topic_prefix, 2)
             if isinstance(e, NotificationOutgoing)
         }
         # The SMS takes the new SMS version; chat keeps the built-in text.

@@ -1,0 +1,57 @@
+"""Contacts typed into free text leave intake masked; the raw text stays in its store.
+Notifications (raw contact, codes) are published and then dropped from the outbox."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+from intake_support import GATEWAY, poll, published_notifications, running_intake
+
+from services.intake.models import BUS, Ticket
+from shared.events import NotificationOutgoing, TicketReceived
+
+
+async def test_free_text_is_masked_in_events_and_notifications_leave_the_outbox(
+    tmp_path: Path, broker: str, topic_prefix: str
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'intake.db'}"
+    typed = "请回电 139.8765.4321 或座机 010-66554433,邮箱 li.si@example.com"
+    async with running_intake(url, broker, topic_prefix) as (client, store):
+        response = await client.post(
+            "/v1/tickets",
+            json={
+                "channel": "web_chat",
+                "customer": {"name": "李四", "phone": "13812345678"},
+                "subject": "回电 13912345678",
+                "description": typed,
+            },
+            headers=GATEWAY,
+        )
+        assert response.status_code == 201, response.text
+        ticket_id = uuid.UUID(response.json()["ticket_id"])
+        (received,) = [e for e in await store.events("ticket.received")]
+        assert isinstance(received, TicketReceived)
+        text = received.data.subject + received.data.description
+        for raw in ("8765", "6655", "li.si@", "1234"):
+            assert raw not in text, text
+        assert "139****4321" in received.data.description
+        async with store.sessions() as session:
+            ticket = await session.get(Ticket, ticket_id)
+            assert ticket is not None and ticket.description == typed  # intake keeps it
+
+        # The acknowledgement goes out raw on sopdesk.notifications, then its row goes.
+        (notice,) = await published_notifications(broker, topic_prefix, 1)
+        assert isinstance(notice, NotificationOutgoing)
+        assert notice.data.to == "+8613812345678"
+
+        async def notifications_kept() -> bool:
+            async with store.sessions() as session:
+                rows = await session.execute(
+                    sa.select(BUS.outbox.c.topic).where(BUS.outbox.c.published_at.is_not(None))
+                )
+                topics = [row.topic for row in rows]
+            return bool(topics) and not any(t.endswith(".notifications") for t in topics)
+
+        await poll(notifications_kept)
