@@ -45,7 +45,11 @@ class Connection:
         if not status_line:
             self.close()
             raise ConnectionError("the server closed the connection")
-        status = int(status_line.split()[1])
+        parts = status_line.split()
+        if len(parts) < 2 or not parts[1].isdigit():
+            self.close()
+            raise ConnectionError(f"not an HTTP status line: {status_line[:80]!r}")
+        status = int(parts[1])
         length = 0
         keep_alive = True
         while True:

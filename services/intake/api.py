@@ -70,7 +70,10 @@ async def create_ticket(
         default=None, max_length=128, examples=["gw-20261122-0001"]
     ),
 ) -> TicketCreated:
-    result = await reception.receive_ticket(uow, payload, idempotency_key, _settings(request))
+    numbers = getattr(request.app.state, "ticket_numbers", None)
+    result = await reception.receive_ticket(
+        uow, payload, idempotency_key, _settings(request), numbers
+    )
     await uow.commit()
     ticket = result.ticket
     if result.replayed:

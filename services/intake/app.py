@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from services.intake.api import router
 from services.intake.handlers import build_handlers
 from services.intake.models import BUS
+from services.intake.numbering import TicketNumbers
 from services.intake.settings import IntakeSettings
 from services.intake.smtp import smtp_factory
 from services.intake.webhooks import WebhookDeliverer
@@ -39,6 +40,8 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         )
         task = asyncio.create_task(deliverer.run(), name="intake.webhooks")
         app.state.webhooks = deliverer
+        numbers = TicketNumbers(settings.resolved_database_url, settings.ticket_number_block)
+        app.state.ticket_numbers = numbers
         smtp_server: asyncio.Server | None = None
         if settings.smtp_enabled:
             smtp_server = await asyncio.get_running_loop().create_server(
@@ -62,6 +65,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await deliverer.close()
+            await numbers.close()
 
     app = create_service_app(
         settings,

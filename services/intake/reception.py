@@ -19,6 +19,7 @@ from services.intake.models import (
     TimelineEntry,
 )
 from services.intake.notices import notify_customer
+from services.intake.numbering import TicketNumbers
 from services.intake.schemas import (
     MessageCreate,
     TicketCreate,
@@ -134,7 +135,11 @@ async def _replay(uow: UnitOfWork, key: str) -> NewTicket | None:
 
 
 async def receive_ticket(
-    uow: UnitOfWork, payload: TicketCreate, idempotency_key: str | None, settings: IntakeSettings
+    uow: UnitOfWork,
+    payload: TicketCreate,
+    idempotency_key: str | None,
+    settings: IntakeSettings,
+    numbers: TicketNumbers | None = None,
 ) -> NewTicket:
     """Open a ticket, or attach the request to the open ticket it repeats.
 
@@ -143,7 +148,7 @@ async def receive_ticket(
     """
     for attempt in range(3):
         try:
-            return await _receive(uow, payload, idempotency_key, settings)
+            return await _receive(uow, payload, idempotency_key, settings, numbers)
         except DBAPIError as exc:
             if not lost_a_race(exc):
                 raise
@@ -160,7 +165,11 @@ async def receive_ticket(
 
 
 async def _receive(
-    uow: UnitOfWork, payload: TicketCreate, idempotency_key: str | None, settings: IntakeSettings
+    uow: UnitOfWork,
+    payload: TicketCreate,
+    idempotency_key: str | None,
+    settings: IntakeSettings,
+    numbers: TicketNumbers | None,
 ) -> NewTicket:
     if idempotency_key:
         replay = await _replay(uow, idempotency_key)
@@ -230,7 +239,11 @@ async def _receive(
     language = payload.language or settings.default_language
     # Numbered by the service team's own date: a ticket at 02:00 in Shanghai is that day's.
     local = now.astimezone(ZoneInfo(settings.display_timezone))
-    sequence = await repository.next_ticket_sequence(uow.session, local.date())
+    sequence = await (
+        numbers.take(uow.session, local.date())
+        if numbers is not None
+        else repository.next_ticket_sequence(uow.session, local.date())
+    )
     ticket_no = domain.ticket_number(local, sequence)
     details: dict[str, Any] | None = None
     if payload.phone_call is not None:

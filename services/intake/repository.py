@@ -104,6 +104,20 @@ async def next_ticket_sequence(session: AsyncSession, day: date) -> int:
     return int((await session.execute(stmt)).scalar_one())
 
 
+async def reserve_ticket_numbers(session: AsyncSession, day: date, count: int) -> int:
+    """Take ``count`` numbers of the day at once; returns the last (the first is
+    ``last - count + 1``). The row stays locked until the caller's commit."""
+    stmt = (
+        upsert(session, TicketCounter)
+        .values(day=day, value=count)
+        .on_conflict_do_update(
+            index_elements=[TicketCounter.day], set_={"value": TicketCounter.value + count}
+        )
+        .returning(TicketCounter.value)
+    )
+    return int((await session.execute(stmt)).scalar_one())
+
+
 def add(session: AsyncSession, *rows: object) -> None:
     session.add_all(rows)
 

@@ -20,6 +20,9 @@ class IntakeSettings(ServiceSettings):
     default_language: Literal["zh", "en"] = "zh"
     phone_region: str = "CN"
     subject_max_length: int = 200
+    # Ticket numbers a replica reserves at once on PostgreSQL (see numbering.py):
+    # larger blocks, fewer visits to the counter; a restart skips the rest of one.
+    ticket_number_block: int = 100
     description_max_length: int = 5000
     # Member tiers (case-insensitive) that make a customer VIP.
     vip_member_tiers: list[str] = Field(
