@@ -8,9 +8,10 @@ from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import HTMLResponse, StreamingResponse
+from fastapi.responses import FileResponse, HTMLResponse, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.background import BackgroundTask
 
 from services.analytics import domain, exports, metrics, reports, repository, service
 from services.analytics.rollups import REPORT_ZONE
@@ -135,15 +136,17 @@ async def ledger(
         )
     if format == "xlsx":
         cap = request.app.state.settings.export_max_rows
-        rows = [
-            row async for page in exports.ledger_rows(sessions, filters, cap + 1) for row in page
-        ]
-        if len(rows) > cap:
+        path = await exports.xlsx_file(sessions, filters, cap)
+        if path is None:
             raise ApiError(
                 413, "export_too_large", f"More than {cap} rows match: narrow the filters."
             )
-        body = await asyncio.to_thread(exports.xlsx_bytes, rows)
-        return Response(body, media_type=XLSX, headers=_attachment("xlsx"))
+        return FileResponse(
+            path,
+            media_type=XLSX,
+            headers=_attachment("xlsx"),
+            background=BackgroundTask(path.unlink, missing_ok=True),
+        )
     try:
         after = domain.decode_cursor(cursor) if cursor else None
     except ValueError as exc:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
-from collections.abc import AsyncIterator
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
@@ -135,10 +139,14 @@ _XLSX_HEADINGS = [
 ]
 
 
-def xlsx_bytes(rows: list[LedgerRow]) -> bytes:
+def _new_sheet() -> tuple[Workbook, Any]:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("台账 ledger")
     sheet.append(_XLSX_HEADINGS)
+    return workbook, sheet
+
+
+def _append_rows(sheet: Any, rows: Iterable[LedgerRow]) -> None:
     for row in rows:
         values = []
         for column in LEDGER_COLUMNS:
@@ -155,6 +163,31 @@ def xlsx_bytes(rows: list[LedgerRow]) -> bytes:
                 value = text
             values.append(value)
         sheet.append(values)
+
+
+def xlsx_bytes(rows: list[LedgerRow]) -> bytes:
+    workbook, sheet = _new_sheet()
+    _append_rows(sheet, rows)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+async def xlsx_file(
+    sessions: async_sessionmaker[AsyncSession], filters: LedgerFilters, cap: int
+) -> Path | None:
+    """The ledger as an XLSX file on disk, written page by page: openpyxl's write-only
+    sheet keeps appended rows in a temporary file, so a large export does not grow the
+    service's memory. None when more than ``cap`` rows match. The caller deletes it."""
+    workbook, sheet = _new_sheet()
+    count = 0
+    async for page in ledger_rows(sessions, filters, cap + 1):
+        count += len(page)
+        if count > cap:
+            sheet.close()  # its temporary file, before the sheet is thrown away
+            return None
+        await asyncio.to_thread(_append_rows, sheet, page)
+    fd, name = tempfile.mkstemp(prefix="sopdesk-ledger-", suffix=".xlsx")
+    os.close(fd)
+    await asyncio.to_thread(workbook.save, name)
+    return Path(name)
