@@ -365,6 +365,8 @@ async def run(args: argparse.Namespace, gateway: str) -> dict[str, Any]:
         await post_many(poster, workload, 50, 8)
         await backlog.wait_quiet(client)
         if args.idle_seconds > 0:
+            # Consumers keep their busy fetch wait for 5 s after the last message.
+            await asyncio.sleep(6)
             log(f"idle: {args.idle_seconds:.0f}s with no traffic …")
             before = meter.mark()
             await asyncio.sleep(args.idle_seconds)
