@@ -232,3 +232,32 @@ def next_working_time(calendar: BusinessCalendar, at: datetime) -> datetime:
                 return max(window_start, local).astimezone(at.tzinfo)
         day += timedelta(days=1)
     raise ValueError("no working time within the search horizon")
+
+
+def last_working_time(calendar: BusinessCalendar, at: datetime) -> datetime:
+    """``at`` itself during working time, else the end of the last working window before
+    it (the latest moment at or before ``at`` that is inside working hours)."""
+    _require_aware(at)
+    if calendar.always_open:
+        return at
+    local = at.astimezone(calendar.zone)
+    day = local.date()
+    for _ in range(_HORIZON_DAYS):
+        for window_start, window_end in reversed(_windows_of(calendar, day)):
+            if window_start <= local:
+                return min(window_end, local).astimezone(at.tzinfo)
+        day -= timedelta(days=1)
+    raise ValueError("no working time within the search horizon")
+
+
+def working_day_length(calendar: BusinessCalendar) -> timedelta:
+    """Working time in one working day (24 h on 24×7)."""
+    if calendar.always_open:
+        return timedelta(days=1)
+    return sum(
+        (
+            datetime.combine(date.min, e) - datetime.combine(date.min, s)
+            for s, e in calendar.windows
+        ),
+        timedelta(0),
+    )

@@ -80,6 +80,16 @@ class Envelope(BaseModel):
 # --------------------------------------------------------------------------- intake
 
 
+class PhoneCallData(Payload):
+    """The phone record form of seed 001 (客户服务电话记录表) as the ledger keeps it."""
+
+    call_started_at: datetime | None = None
+    call_ended_at: datetime | None = None
+    handler: str | None = None
+    verification_steps: list[str] = Field(default_factory=list)
+    resolution: str | None = None
+
+
 class TicketReceivedData(Payload):
     ticket_no: str
     channel: ChannelKey
@@ -93,6 +103,8 @@ class TicketReceivedData(Payload):
     order_no: str | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
     received_at: datetime
+    # Optional since the ledger keeps the phone record form: a phone ticket's call.
+    phone_call: PhoneCallData | None = None
 
 
 class TicketReceived(Envelope):
@@ -521,6 +533,14 @@ class CallbackData(Payload):
     owner: str | None = None
     outcome: str | None = None
     score: int | None = None
+    # Optional since named completions: who completed it (``person:<id>`` or
+    # ``key:<name>``) and as people read it, and the call as the phone record form
+    # (seed 001) has it: start, end and how the customer was verified.
+    completed_by: str | None = None
+    completed_by_name: str | None = None
+    call_started_at: datetime | None = None
+    call_ended_at: datetime | None = None
+    verification: str | None = None
 
 
 class CallbackScheduled(Envelope):
@@ -532,6 +552,15 @@ class CallbackScheduled(Envelope):
 class CallbackCompleted(Envelope):
     stream: ClassVar[str] = "followup"
     type: Literal["callback.completed"] = "callback.completed"
+    data: CallbackData
+
+
+class CallbackCancelled(Envelope):
+    """The ticket was reopened: the callback of the undone resolution is void (the next
+    resolution plans a new one)."""
+
+    stream: ClassVar[str] = "followup"
+    type: Literal["callback.cancelled"] = "callback.cancelled"
     data: CallbackData
 
 
@@ -568,6 +597,7 @@ EVENT_CLASSES: tuple[type[Envelope], ...] = (
     TicketClosed,
     CallbackScheduled,
     CallbackCompleted,
+    CallbackCancelled,
 )
 
 # One discriminated union over every class above, built from that one list (typed as

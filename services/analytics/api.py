@@ -48,7 +48,30 @@ def _utc(value: datetime | None) -> datetime | None:
     return value
 
 
+# Every query parameter the ledger knows; any other is refused (a misspelt filter would
+# otherwise return every ticket as if it had matched).
+LEDGER_PARAMETERS = frozenset(
+    {
+        "since",
+        "until",
+        "channel",
+        "category",
+        "priority",
+        "team",
+        "agent",
+        "state",
+        "breached",
+        "ticket_no",
+        "q",
+        "limit",
+        "cursor",
+        "format",
+    }
+)
+
+
 def ledger_filters(
+    request: Request,
     since: Instant | None = Query(
         default=None,
         description="Received at or after (ISO 8601; UTC when no offset)",
@@ -72,7 +95,27 @@ def ledger_filters(
     breached: bool | None = Query(
         default=None, description="Only tickets that missed (true) or kept (false) deadlines"
     ),
+    ticket_no: str | None = Query(
+        default=None,
+        max_length=32,
+        description="One ticket by its number",
+        examples=["T20261122-000123"],
+    ),
+    q: str | None = Query(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="Words in the ticket number, subject or description",
+        examples=["物流"],
+    ),
 ) -> LedgerFilters:
+    unknown = sorted(set(request.query_params) - LEDGER_PARAMETERS)
+    if unknown:
+        raise ApiError(
+            422,
+            "unknown_filter",
+            f"Unknown ledger parameter(s) {unknown}; known: {sorted(LEDGER_PARAMETERS)}.",
+        )
     filters = LedgerFilters(
         since=_utc(since),
         until=_utc(until),
@@ -83,6 +126,8 @@ def ledger_filters(
         agent=agent,
         state=state,
         breached=breached,
+        ticket_no=ticket_no,
+        q=q,
     )
     if filters.since and filters.until and filters.since >= filters.until:
         raise ApiError(400, "invalid_range", "'since' must be before 'until'.")
@@ -102,7 +147,8 @@ def _attachment(extension: str) -> dict[str, str]:
     summary="The ticket ledger (台账), newest first, contacts masked; CSV and XLSX exports",
     description=(
         "One row per ticket. Filter by time range, channel, category, priority, team, "
-        "agent, state and breach; page with `cursor`. `format=csv` streams every matching "
+        "agent, state, breach, ticket number and words (`q`); an unknown parameter is "
+        "refused (422 `unknown_filter`); page with `cursor`. `format=csv` streams every matching "
         "row as UTF-8 CSV; `format=xlsx` returns an Excel workbook (at most "
         "`export_max_rows` rows, else 413)."
     ),

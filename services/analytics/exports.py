@@ -60,6 +60,16 @@ HEADINGS = {
     "compensation_total": "补偿金额",
     "csat": "满意度",
     "fcr": "首次解决",
+    "resolution_text": "处理说明",
+    "survey_comment": "客户评价",
+    "call_started_at": "通话开始",
+    "call_ended_at": "通话结束",
+    "call_handler": "接听人员",
+    "verification_steps": "问题核实过程",
+    "call_resolution": "解决方案/处理结果",
+    "callback_outcome": "回访结果",
+    "callback_by": "回访人",
+    "callback_score": "回访满意度",
 }
 
 

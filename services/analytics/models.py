@@ -90,6 +90,18 @@ class TicketFact(Base):
     csat: Mapped[int | None]
     survey_resolved: Mapped[bool | None]
     survey_comment: Mapped[str | None] = mapped_column(sa.Text)
+    # Since 0006: the ledger's record of what was done (seed 000 台账, seed 001 电话记录表):
+    # the agent's reply, the call of a phone ticket, and the callback after resolution.
+    resolution_text: Mapped[str | None] = mapped_column(sa.Text)
+    call_started_at: Mapped[datetime | None]
+    call_ended_at: Mapped[datetime | None]
+    call_handler: Mapped[str | None] = mapped_column(sa.String(100))
+    verification_steps: Mapped[str | None] = mapped_column(sa.Text)
+    call_resolution: Mapped[str | None] = mapped_column(sa.Text)
+    callback_outcome: Mapped[str | None] = mapped_column(sa.Text)
+    callback_by: Mapped[str | None] = mapped_column(sa.String(100))
+    callback_score: Mapped[int | None]
+    callback_completed_at: Mapped[datetime | None]
     fcr: Mapped[bool | None]
 
 

@@ -131,6 +131,19 @@ def ledger_conditions(filters: LedgerFilters) -> list[sa.ColumnElement[bool]]:
             conditions.append(column == value)
     if filters.breached is not None:
         conditions.append(f.breached.is_(filters.breached))
+    if filters.ticket_no is not None:
+        conditions.append(f.ticket_no == filters.ticket_no)
+    if filters.q:
+        pattern = (
+            "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
+        conditions.append(
+            sa.or_(
+                f.ticket_no.ilike(pattern, escape="\\"),
+                f.subject.ilike(pattern, escape="\\"),
+                f.description.ilike(pattern, escape="\\"),
+            )
+        )
     return conditions
 
 

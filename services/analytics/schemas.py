@@ -56,6 +56,20 @@ class LedgerRow(BaseModel):
     compensation_total: float = Field(default=0.0, examples=[20.0])
     csat: int | None = Field(default=None, examples=[5])
     fcr: bool | None = Field(default=None, description="first-contact resolution")
+    resolution_text: str | None = Field(
+        default=None, description="The agent's reply to the customer", examples=["已为您补发"]
+    )
+    survey_comment: str | None = Field(default=None, examples=["处理很及时"])
+    call_started_at: datetime | None = Field(default=None, description="通话开始 (phone)")
+    call_ended_at: datetime | None = Field(default=None, description="通话结束 (phone)")
+    call_handler: str | None = Field(default=None, description="处理人员 (phone)")
+    verification_steps: str | None = Field(
+        default=None, description="问题核实过程 (phone)", examples=["核对订单系统信息"]
+    )
+    call_resolution: str | None = Field(default=None, description="解决方案/处理结果 (phone)")
+    callback_outcome: str | None = Field(default=None, examples=["客户确认已收到"])
+    callback_by: str | None = Field(default=None, description="who made the callback")
+    callback_score: int | None = Field(default=None, description="CSAT given on the callback")
 
 
 LEDGER_COLUMNS: tuple[str, ...] = tuple(LedgerRow.model_fields)
@@ -80,6 +94,8 @@ class LedgerFilters(BaseModel):
     agent: str | None = None
     state: State | None = None
     breached: bool | None = None
+    ticket_no: str | None = None
+    q: str | None = None  # words in the ticket number, subject or description
 
 
 class Duration(BaseModel):

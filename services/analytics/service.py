@@ -20,6 +20,7 @@ from services.analytics import domain, repository, rollups
 from services.analytics.models import TicketFact
 from services.analytics.schemas import Group
 from shared.events import (
+    CallbackCompleted,
     CompensationApproved,
     Envelope,
     SlaBreached,
@@ -115,6 +116,14 @@ def _received(fact: TicketFact, event: TicketReceived) -> None:
     fact.subject = mask_contact(data.subject)[:200]
     fact.description = mask_contact(data.description)
     fact.received_at = data.received_at
+    call = data.phone_call
+    if call is not None:
+        fact.call_started_at = call.call_started_at
+        fact.call_ended_at = call.call_ended_at
+        fact.call_handler = call.handler[:100] if call.handler else None
+        steps = "；".join(call.verification_steps)
+        fact.verification_steps = mask_contact(steps) if steps else None
+        fact.call_resolution = mask_contact(call.resolution) if call.resolution else None
     domain.move_state(fact, "received", event.occurred_at)
 
 
@@ -218,6 +227,7 @@ def _resolved(fact: TicketFact, event: TicketResolved) -> None:
         fact.resolved_at = data.at
         fact.resolved_by_agent_id = data.agent_id
         fact.resolution_code = data.resolution_code[:64]
+        fact.resolution_text = mask_contact(data.public_reply) if data.public_reply else None
     domain.move_state(fact, "resolved", event.occurred_at)
 
 
@@ -312,6 +322,21 @@ async def project_closed(uow: UnitOfWork, events: Sequence[TicketClosed | Ticket
     await _project(uow, events, _closed)
 
 
+def _called_back(fact: TicketFact, event: CallbackCompleted) -> None:
+    data = event.data
+    if fact.callback_completed_at is not None and fact.callback_completed_at > event.occurred_at:
+        return  # a later callback's record is already here
+    fact.callback_completed_at = event.occurred_at
+    fact.callback_outcome = mask_contact(data.outcome) if data.outcome else None
+    name = data.completed_by_name or data.completed_by
+    fact.callback_by = name[:100] if name else None
+    fact.callback_score = data.score
+
+
+async def project_callback_completed(uow: UnitOfWork, events: Sequence[CallbackCompleted]) -> None:
+    await _project(uow, events, _called_back)
+
+
 PROJECTIONS: dict[str, Callable[[UnitOfWork, Sequence[Any]], Any]] = {
     "ticket.received": project_received,
     "ticket.triaged": project_triaged,
@@ -329,6 +354,7 @@ PROJECTIONS: dict[str, Callable[[UnitOfWork, Sequence[Any]], Any]] = {
     "ticket.reopened": project_reopened,
     "ticket.confirmed": project_closed,
     "ticket.closed": project_closed,
+    "callback.completed": project_callback_completed,
 }
 
 

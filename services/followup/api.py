@@ -274,7 +274,7 @@ def _callback_view(callback: object) -> CallbackView:
 )
 async def list_callbacks(
     owner: str | None = Query(default=None, max_length=32, examples=["after_sales"]),
-    state: Literal["open", "completed", "overdue"] | None = Query(
+    state: Literal["open", "completed", "cancelled", "overdue"] | None = Query(
         default=None, description="overdue: open and past its deadline", examples=["open"]
     ),
     due_before: Instant | None = Query(default=None, examples=["2026-11-25T00:00:00Z"]),
@@ -300,7 +300,10 @@ async def list_callbacks(
     responses={
         **error_responses(401, 403, 422),
         404: {"model": ErrorBody, "description": "callback_not_found"},
-        409: {"model": ErrorBody, "description": "callback_already_completed"},
+        409: {
+            "model": ErrorBody,
+            "description": "callback_already_completed, or callback_cancelled (reopened)",
+        },
     },
 )
 async def complete_callback(
@@ -315,12 +318,19 @@ async def complete_callback(
     if not (principal.is_admin or principal.has_scope("callbacks:write")):
         person = require_person(principal)
         teams = person.teams | person.supervises
+    call = callbacks.CallRecord(
+        outcome=body.outcome,
+        score=body.score,
+        started_at=body.call_started_at,
+        ended_at=body.call_ended_at,
+        verification=body.verification,
+    )
     callback = await callbacks.complete_callback(
         uow,
         callback_id,
-        outcome=body.outcome,
-        score=body.score,
-        by=principal.actor_name,
+        call,
+        by=principal.actor,
+        by_name=principal.actor_name,
         now=utcnow(),
         teams=teams,
     )

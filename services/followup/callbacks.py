@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from services.followup import domain, repository
@@ -11,6 +12,7 @@ from services.followup.models import Callback, SlaClock
 from services.followup.settings import FollowupSettings
 from shared.errors import ApiError
 from shared.events import (
+    CallbackCancelled,
     CallbackCompleted,
     CallbackData,
     CallbackScheduled,
@@ -62,8 +64,9 @@ def plan_callback(
         clock.team,
         resolved_at,
         calendar,
-        after_sales_after=settings.after_sales_callback_after,
-        complaint_after=settings.complaint_callback_after,
+        after_sales_within=settings.after_sales_callback_within,
+        fault_within=settings.fault_callback_within,
+        complaint_within=settings.complaint_callback_within,
         suggestion_working_days=settings.suggestion_feedback_working_days,
     )
     if plan is None:
@@ -107,7 +110,28 @@ def _callback_data(callback: Callback) -> CallbackData:
         owner=callback.owner,
         outcome=callback.outcome,
         score=callback.score,
+        completed_by=callback.completed_by,
+        completed_by_name=callback.completed_by_name,
+        call_started_at=callback.call_started_at,
+        call_ended_at=callback.call_ended_at,
+        verification=callback.verification,
     )
+
+
+async def cancel_open_callbacks(
+    uow: UnitOfWork, ticket_id: uuid.UUID, at: datetime, cause: Envelope | None
+) -> None:
+    """A reopened ticket: its open callback would ask "is it solved?" about a ticket that
+    is open again, so it is cancelled (``callback.cancelled``); the next resolution plans
+    a new one."""
+    for callback in await repository.open_callbacks_for_update(uow.session, ticket_id):
+        callback.state = "cancelled"
+        callback.cancelled_at = at
+        callback.next_fire_at = None
+        uow.emit(
+            CallbackCancelled(ticket_id=ticket_id, occurred_at=at, data=_callback_data(callback)),
+            cause=cause,
+        )
 
 
 async def fire_due_callbacks(uow: UnitOfWork, now: datetime, *, limit: int = 200) -> int:
@@ -133,18 +157,30 @@ async def fire_due_callbacks(uow: UnitOfWork, now: datetime, *, limit: int = 200
     return len(claimed)
 
 
+@dataclass(frozen=True)
+class CallRecord:
+    """The call as the phone record form (seed 001) has it."""
+
+    outcome: str
+    score: int | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    verification: str | None = None
+
+
 async def complete_callback(
     uow: UnitOfWork,
     callback_id: uuid.UUID,
+    call: CallRecord,
     *,
-    outcome: str,
-    score: int | None,
-    by: str | None,
+    by: str,
+    by_name: str,
     now: datetime,
     teams: frozenset[str] | None = None,
 ) -> Callback:
-    """Record a callback's outcome and CSAT once (``callback.completed``); completing a
-    suggestion's feedback task tells the customer (您的建议已同步至产品团队).
+    """Record a callback's outcome and CSAT once, with who made the call (``by`` an
+    identity, ``by_name`` as people read it) and the call record (``callback.completed``);
+    completing a suggestion's feedback task tells the customer (您的建议已同步至产品团队).
     ``teams``: the teams whose callbacks the caller may complete (None: any)."""
     callback = await repository.callback_for_update(uow.session, callback_id)
     if callback is None:
@@ -153,11 +189,19 @@ async def complete_callback(
         raise ApiError(403, "not_your_team", f"This callback is team {callback.owner}'s.")
     if callback.state == "completed":
         raise ApiError(409, "callback_already_completed", "This callback is already completed.")
+    if callback.state == "cancelled":
+        raise ApiError(
+            409, "callback_cancelled", "The ticket was reopened; this callback was cancelled."
+        )
     callback.state = "completed"
     callback.completed_at = now
     callback.completed_by = by
-    callback.outcome = outcome
-    callback.score = score
+    callback.completed_by_name = by_name
+    callback.outcome = call.outcome
+    callback.score = call.score
+    callback.call_started_at = call.started_at
+    callback.call_ended_at = call.ended_at
+    callback.verification = call.verification
     callback.next_fire_at = None
     uow.emit(
         CallbackCompleted(

@@ -12,7 +12,9 @@ from shared.calendar import (
     add_business_time,
     add_working_days,
     business_time_between,
+    last_working_time,
     next_working_time,
+    working_day_length,
 )
 
 
@@ -99,12 +101,28 @@ def paused_for(calendar: BusinessCalendar, since: datetime, until: datetime) -> 
     return max(business_time_between(calendar, since, until), timedelta(0))
 
 
-# Callbacks (回访) planned on resolution, by category: (kind, default owner team).
+# Callbacks (回访) planned on resolution, by category: (kind, default owner team). Seed 003
+# calls fault tickets back too (故障类 回访确认); seed 001 calls after-sales back within 24 h.
 CALLBACK_KINDS: dict[str, tuple[str, str]] = {
     "after_sales": ("after_sales_callback", "after_sales"),
-    "suggestion": ("suggestion_feedback", "product"),
+    "fault": ("fault_callback", "tech_support"),
     "complaint": ("satisfaction_callback", "complaints"),
+    "suggestion": ("suggestion_feedback", "product"),
 }
+
+
+def within_working_hours(
+    calendar: BusinessCalendar, resolved_at: datetime, within: timedelta
+) -> datetime:
+    """A call due at most ``within`` after resolution and inside working hours: the
+    deadline itself when it falls in working time, else the end of the last working
+    window before it; when no working time lies between (resolved on a Friday evening
+    before a long holiday), the next working time after."""
+    deadline = resolved_at + within
+    latest = last_working_time(calendar, deadline)
+    if latest > resolved_at:
+        return latest
+    return next_working_time(calendar, deadline)
 
 
 def plan_callback(
@@ -113,25 +131,30 @@ def plan_callback(
     resolved_at: datetime,
     calendar: BusinessCalendar,
     *,
-    after_sales_after: timedelta,
-    complaint_after: timedelta,
+    after_sales_within: timedelta,
+    fault_within: timedelta,
+    complaint_within: timedelta,
     suggestion_working_days: int,
 ) -> tuple[str, str, datetime] | None:
     """The callback a resolved ticket needs: (kind, owner, due), or None.
 
-    After-sales and complaint callbacks are due a fixed time after resolution, moved to
-    the next working time when that falls outside it (a call at 02:30 helps nobody);
-    suggestion feedback is due in working days. Both on the ticket's calendar, or China's
-    working calendar when the ticket ran on 24×7, so nights, weekends and public holidays
-    never count.
+    After-sales, fault and complaint callbacks are due within a fixed time of the
+    resolution, inside working hours (a call at 02:30 helps nobody); suggestion feedback
+    within that many working days of working time, so it is due inside working hours
+    too. Both on the ticket's calendar, or China's working calendar when the ticket ran
+    on 24×7, so nights, weekends and public holidays never count.
     """
     if category not in CALLBACK_KINDS:
         return None
     kind, default_owner = CALLBACK_KINDS[category]
     owner = default_owner if category == "suggestion" else (team or default_owner)
     days_calendar = DEFAULT_CALENDAR if calendar.always_open else calendar
-    if category == "after_sales":
-        return kind, owner, next_working_time(days_calendar, resolved_at + after_sales_after)
-    if category == "complaint":
-        return kind, owner, next_working_time(days_calendar, resolved_at + complaint_after)
-    return kind, owner, add_working_days(days_calendar, resolved_at, suggestion_working_days)
+    if category == "suggestion":
+        working = working_day_length(days_calendar) * suggestion_working_days
+        return kind, owner, add_business_time(days_calendar, resolved_at, working)
+    within = {
+        "after_sales": after_sales_within,
+        "fault": fault_within,
+        "complaint": complaint_within,
+    }[category]
+    return kind, owner, within_working_hours(days_calendar, resolved_at, within)

@@ -101,7 +101,7 @@ class Callback(Base):
     # after_sales_callback, suggestion_feedback, satisfaction_callback
     kind: Mapped[str] = mapped_column(sa.String(32))
     owner: Mapped[str] = mapped_column(sa.String(32), index=True)
-    state: Mapped[str] = mapped_column(sa.String(16), index=True)  # open, completed
+    state: Mapped[str] = mapped_column(sa.String(16), index=True)  # open, completed, cancelled
     priority: Mapped[str | None] = mapped_column(sa.String(2))
     created_at: Mapped[datetime]
     due_at: Mapped[datetime] = mapped_column(index=True)
@@ -109,6 +109,13 @@ class Callback(Base):
     breached_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     completed_by: Mapped[str | None] = mapped_column(sa.String(64))
+    # Since 0008: the person's name, the call as the phone record form has it, and when a
+    # reopen cancelled the task (state ``cancelled``).
+    completed_by_name: Mapped[str | None] = mapped_column(sa.String(100))
+    call_started_at: Mapped[datetime | None]
+    call_ended_at: Mapped[datetime | None]
+    verification: Mapped[str | None] = mapped_column(sa.Text)
+    cancelled_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(sa.Text)
     score: Mapped[int | None]
     # The ticket.resolved that planned it: a redelivery plans nothing new.

@@ -172,3 +172,14 @@ async def list_callbacks(
     if due_before is not None:
         query = query.where(Callback.due_at < due_before)
     return (await session.scalars(query.order_by(Callback.due_at, Callback.id).limit(limit))).all()
+
+
+async def open_callbacks_for_update(
+    session: AsyncSession, ticket_id: uuid.UUID
+) -> Sequence[Callback]:
+    query = (
+        sa.select(Callback)
+        .where(Callback.ticket_id == ticket_id, Callback.state == "open")
+        .with_for_update()
+    )
+    return (await session.scalars(query)).all()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class ClockView(BaseModel):
@@ -126,11 +126,12 @@ class CallbackView(BaseModel):
     id: uuid.UUID
     ticket_id: uuid.UUID
     kind: str = Field(
-        description="after_sales_callback, suggestion_feedback or satisfaction_callback",
+        description="after_sales_callback, fault_callback, satisfaction_callback or "
+        "suggestion_feedback",
         examples=["after_sales_callback"],
     )
     owner: str = Field(description="The team that owns the task", examples=["after_sales"])
-    state: str = Field(description="open or completed", examples=["open"])
+    state: str = Field(description="open, completed or cancelled (reopened)", examples=["open"])
     priority: str | None = Field(examples=["P1"])
     created_at: datetime = Field(examples=["2026-11-23T02:00:00Z"])
     due_at: datetime = Field(examples=["2026-11-24T02:00:00Z"])
@@ -139,7 +140,14 @@ class CallbackView(BaseModel):
     )
     breached_at: datetime | None = Field(examples=[None])
     completed_at: datetime | None = Field(examples=[None])
-    completed_by: str | None = Field(examples=[None])
+    completed_by: str | None = Field(
+        description="Who: person:<id> or key:<name>", examples=["person:6f1c…"]
+    )
+    completed_by_name: str | None = Field(default=None, examples=["王芳"])
+    call_started_at: datetime | None = None
+    call_ended_at: datetime | None = None
+    verification: str | None = None
+    cancelled_at: datetime | None = None
     outcome: str | None = Field(examples=[None])
     score: int | None = Field(examples=[None])
 
@@ -151,8 +159,36 @@ class CallbackList(BaseModel):
 class CallbackCompletion(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"outcome": "客户确认换货已收到,无其他问题", "score": 5}]},
+        json_schema_extra={
+            "examples": [
+                {
+                    "outcome": "客户确认换货已收到，无其他问题",
+                    "score": 5,
+                    "call_started_at": "2026-11-24T02:00:00Z",
+                    "call_ended_at": "2026-11-24T02:06:00Z",
+                    "verification": "核对订单号与手机号",
+                }
+            ]
+        },
     )
 
-    outcome: str = Field(min_length=1, max_length=2000, examples=["客户确认换货已收到,无其他问题"])
+    outcome: str = Field(min_length=1, max_length=2000, examples=["客户确认换货已收到，无其他问题"])
     score: int | None = Field(default=None, ge=1, le=5, description="CSAT 1–5", examples=[5])
+    call_started_at: datetime | None = Field(
+        default=None, description="通话开始", examples=["2026-11-24T02:00:00Z"]
+    )
+    call_ended_at: datetime | None = Field(
+        default=None, description="通话结束", examples=["2026-11-24T02:06:00Z"]
+    )
+    verification: str | None = Field(
+        default=None, max_length=2000, description="问题核实过程", examples=["核对订单号与手机号"]
+    )
+
+    @model_validator(mode="after")
+    def _call_order(self) -> CallbackCompletion:
+        start, end = self.call_started_at, self.call_ended_at
+        if (start and start.tzinfo is None) or (end and end.tzinfo is None):
+            raise ValueError("call times need a UTC offset")
+        if start and end and end < start:
+            raise ValueError("call_ended_at is before call_started_at")
+        return self

@@ -47,9 +47,10 @@ class FollowupSettings(ServiceSettings):
     # The brand the survey page names (SOPDESK_SURVEY_BRAND).
     survey_brand: str = "sopdesk"
 
-    # Callbacks (回访) after resolution: after-sales tickets are called back this long
-    # after resolution, complaints get a satisfaction callback after this long, and
-    # suggestions get feedback within this many working days (China's calendar).
-    after_sales_callback_after: timedelta = timedelta(hours=24)
-    complaint_callback_after: timedelta = timedelta(hours=24)
+    # Callbacks (回访) after resolution, due inside working hours: after-sales, fault and
+    # complaint tickets are called back within this long of the resolution, suggestions
+    # get feedback within this many working days (the ticket's calendar, else China's).
+    after_sales_callback_within: timedelta = timedelta(hours=24)
+    fault_callback_within: timedelta = timedelta(hours=24)
+    complaint_callback_within: timedelta = timedelta(hours=24)
     suggestion_feedback_working_days: int = 3

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from services.followup import domain, repository
-from services.followup.callbacks import plan_callback
+from services.followup.callbacks import cancel_open_callbacks, plan_callback
 from services.followup.models import SlaClock, Survey
 from services.followup.settings import FollowupSettings
 from shared.events import (
@@ -342,6 +342,7 @@ async def reopen_ticket(
     uow.emit(TicketReopened(ticket_id=ticket_id, occurred_at=at, data=data), cause=cause)
     # The survey of the resolution just undone must not close the ticket later.
     await repository.supersede_pending_surveys(uow.session, [ticket_id], at)
+    await cancel_open_callbacks(uow, ticket_id, at, cause)
     calendar = domain.calendar_of(resolution.calendar_spec)
     if resolution.started_at is not None and resolution.base_due_at is not None:
         due = domain.reopened_due(calendar, resolution.started_at, resolution.base_due_at, at)

@@ -29,6 +29,7 @@ from shared.database import lost_a_race
 from shared.errors import ApiError, not_found
 from shared.events import (
     Channel,
+    PhoneCallData,
     TicketMessageAdded,
     TicketMessageAddedData,
     TicketReceived,
@@ -294,6 +295,15 @@ async def _receive(
                 order_no=payload.order_no,
                 metadata=payload.metadata,
                 received_at=now,
+                phone_call=PhoneCallData(
+                    call_started_at=payload.phone_call.call_started_at,
+                    call_ended_at=payload.phone_call.call_ended_at,
+                    handler=payload.phone_call.handler,
+                    verification_steps=payload.phone_call.verification_steps,
+                    resolution=payload.phone_call.resolution,
+                )
+                if payload.phone_call is not None
+                else None,
             ),
         )
     )

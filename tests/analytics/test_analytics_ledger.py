@@ -91,6 +91,12 @@ async def test_ledger_filters_pages_and_exports(
         assert await _nos(client, since=since, until=until) == ["T3", "T2"]
         assert await _nos(client, since="2026-11-17T01:00:00") == ["T4", "T3"]  # naive = UTC
         assert await _nos(client, agent="李雷", breached="false") == ["T4"]
+        assert await _nos(client, ticket_no="T3") == ["T3"]
+        assert await _nos(client, ticket_no="T9") == []
+        assert await _nos(client, q="无法登录") == ["T2"]
+        assert await _nos(client, q="T4") == ["T4"]
+        assert await _nos(client, q="100%") == []  # a wildcard is a plain character
+        assert await _nos(client, q="物流", channel="app") == ["T4"]
 
         # Cursor pages walk the same rows.
         seen, cursor = [], None
@@ -114,6 +120,7 @@ async def test_ledger_filters_pages_and_exports(
         assert row["response_met"] is False
         assert row["fcr"] is True
         assert row["csat"] == 5
+        assert (row["resolution_text"], row["resolution_code"]) == ("已为您处理", "delivered")
 
         # CSV: every matching row, masked, with a BOM for spreadsheet programs.
         response = await client.get(
@@ -166,6 +173,10 @@ async def test_ledger_bad_input_is_a_4xx(
             ({"cursor": "bm90IGEgY3Vyc29y"}, 400, "invalid_cursor"),
             ({"cursor": "MjAyNi0xMS0xNlQwMTowMDowMHx4"}, 400, "invalid_cursor"),
             ({"since": T0.isoformat(), "until": T0.isoformat()}, 400, "invalid_range"),
+            # A misspelt filter is refused, not ignored (it would return every ticket).
+            ({"ticketno": "T1"}, 422, "unknown_filter"),
+            ({"search": "物流"}, 422, "unknown_filter"),
+            ({"q": ""}, 422, "validation_error"),
         ]
         for params, status, code in cases:
             response = await client.get("/v1/ledger", params=params, headers=VIEWER)
@@ -176,3 +187,59 @@ async def test_ledger_bad_input_is_a_4xx(
         assert response.status_code == 400
         anonymous = await client.get("/v1/ledger", params={"format": "csv"})
         assert anonymous.status_code == 401
+
+
+async def test_ledger_keeps_the_phone_record_survey_comment_and_callback(
+    store: AnalyticsStore, database_url: str, broker: str, topic_prefix: str
+) -> None:
+    from shared.events import CallbackCompleted, CallbackData, PhoneCallData, TicketReceived
+
+    scenario = Scenario(ticket_no="T7", comment=f"处理及时,回电 {RAW_PHONE}")
+    events = lifecycle(scenario)
+    received = next(e for e in events if isinstance(e, TicketReceived))
+    received.data.phone_call = PhoneCallData(
+        call_started_at=T0,
+        call_ended_at=T0 + timedelta(minutes=6),
+        handler="王芳",
+        verification_steps=["核对订单系统信息", f"短信验证 {RAW_PHONE}"],
+        resolution="联系物流加急",
+    )
+    events.append(
+        CallbackCompleted(
+            ticket_id=scenario.ticket_id,
+            occurred_at=T0 + timedelta(days=1),
+            data=CallbackData(
+                callback_id=uuid.uuid4(),
+                kind="satisfaction_callback",
+                due_at=T0 + timedelta(days=1),
+                outcome="客户确认已收到",
+                score=4,
+                completed_by="person:1",
+                completed_by_name="李雷",
+            ),
+        )
+    )
+    await apply(store, events)
+    async with running_app(database_url, broker, topic_prefix) as client:
+        (row,) = (
+            await client.get("/v1/ledger", params={"ticket_no": "T7"}, headers=VIEWER)
+        ).json()["items"]
+        csv_text = (
+            await client.get(
+                "/v1/ledger", params={"ticket_no": "T7", "format": "csv"}, headers=VIEWER
+            )
+        ).content.decode("utf-8-sig")
+    assert row["call_started_at"].startswith("2026-11-16T01:00:00")
+    assert row["call_ended_at"].startswith("2026-11-16T01:06:00")
+    assert row["call_handler"] == "王芳"
+    assert row["verification_steps"] == "核对订单系统信息；短信验证 138****5678"
+    assert row["call_resolution"] == "联系物流加急"
+    assert row["resolution_text"] == "已为您处理"
+    assert row["survey_comment"] == "处理及时,回电 138****5678"
+    assert (row["callback_outcome"], row["callback_by"], row["callback_score"]) == (
+        "客户确认已收到",
+        "李雷",
+        4,
+    )
+    assert RAW_PHONE not in csv_text and "问题核实过程" not in csv_text.splitlines()[0]
+    assert "verification_steps" in csv_text.splitlines()[0]

@@ -14,9 +14,10 @@ from testkit import person_token
 
 from services.followup import callbacks, sla_clocks
 from services.followup.app import create_app
+from services.followup.domain import within_working_hours
 from services.followup.models import Callback
 from services.followup.settings import FollowupSettings
-from shared.calendar import DEFAULT_CALENDAR, next_working_time
+from shared.calendar import DEFAULT_CALENDAR
 from shared.errors import ApiError
 from shared.events import ResolvedData, TicketResolved, TicketRetriaged
 
@@ -65,9 +66,9 @@ async def complete(store: FollowupStore, callback_id: uuid.UUID, **kw: Any) -> l
         await callbacks.complete_callback(
             uow,
             callback_id,
-            outcome=kw.get("outcome", "客户满意"),
-            score=kw.get("score", 5),
-            by="agent:test",
+            callbacks.CallRecord(outcome=kw.get("outcome", "客户满意"), score=kw.get("score", 5)),
+            by="person:test",
+            by_name="王芳",
             now=kw.get("now", T0 + timedelta(hours=3)),
         )
         emitted = uow.emitted
@@ -100,16 +101,62 @@ async def test_suggestion_feedback_is_due_in_three_working_days_over_a_weekend(
     assert callback.due_at == local(2026, 12, 2, 15, 0)  # Mon, Tue, Wed
 
 
-async def test_a_callback_due_at_night_moves_to_the_next_working_morning(
+async def test_a_callback_within_24_hours_is_due_inside_working_hours(
     store: FollowupStore,
 ) -> None:
-    # Resolved on Friday 02:31: 24 h later is Saturday night, so Monday 09:00.
+    # Resolved on Friday 02:31: 24 h later is Saturday night, so the end of Friday's
+    # working day, still within 24 h (seed 001: 售后问题24小时内回访).
     ticket_id, emitted = await resolve_ticket(
         store, "after_sales", local(2026, 11, 27, 2, 31), team="after_sales"
     )
     (callback,) = await callbacks_of(store, ticket_id)
-    assert callback.due_at == local(2026, 11, 30, 9, 0)
-    assert emitted[1].data.params["due_at"] == local(2026, 11, 30, 9, 0).isoformat()
+    assert callback.due_at == local(2026, 11, 27, 18, 0)
+    assert emitted[1].data.params["due_at"] == local(2026, 11, 27, 18, 0).isoformat()
+    # Resolved on Friday 20:00: no working time before Saturday 20:00, so Monday 09:00.
+    late, _ = await resolve_ticket(
+        store, "after_sales", local(2026, 11, 27, 20, 0), team="after_sales"
+    )
+    (late_callback,) = await callbacks_of(store, late)
+    assert late_callback.due_at == local(2026, 11, 30, 9, 0)
+
+
+async def test_fault_tickets_get_a_callback_and_suggestions_are_due_in_working_hours(
+    store: FollowupStore,
+) -> None:
+    # Seed 003: 故障类 ... 回访确认, owned by the ticket's team.
+    fault, emitted = await resolve_ticket(store, "fault", T0, team="tech_support")
+    (callback,) = await callbacks_of(store, fault)
+    assert (callback.kind, callback.owner) == ("fault_callback", "tech_support")
+    assert callback.due_at == T0 + timedelta(hours=24)
+    assert [e.type for e in emitted] == ["callback.scheduled", "notification.requested"]
+    # A suggestion resolved at 05:42 on a Tuesday: three working days of working time,
+    # from 09:00, end at Thursday's close, not at 05:42.
+    suggestion, _ = await resolve_ticket(store, "suggestion", local(2026, 11, 24, 5, 42))
+    (feedback,) = await callbacks_of(store, suggestion)
+    assert feedback.due_at == local(2026, 11, 26, 18, 0)
+
+
+async def test_a_reopened_ticket_cancels_its_callback(store: FollowupStore) -> None:
+    from shared.events import TicketStateData
+
+    ticket_id, _ = await resolve_ticket(store, "complaint", T0, team="complaints")
+    async with store.uow() as uow:
+        await sla_clocks.stop_clocks(uow, "resolution", [(ticket_id, T0)])
+        await uow.commit()
+    async with store.uow() as uow:
+        reopened = await sla_clocks.reopen_ticket(
+            uow, ticket_id, T0 + timedelta(hours=1), TicketStateData(reason="r"), SETTINGS
+        )
+        emitted = uow.emitted
+        await uow.commit()
+    assert reopened
+    cancelled = [e for e in emitted if e.type == "callback.cancelled"]
+    (callback,) = await callbacks_of(store, ticket_id)
+    assert [e.data.callback_id for e in cancelled] == [callback.id]
+    assert (callback.state, callback.next_fire_at) == ("cancelled", None)
+    with pytest.raises(ApiError) as refused:
+        await complete(store, callback.id)
+    assert (refused.value.status, refused.value.code) == (409, "callback_cancelled")
 
 
 async def test_suggestion_feedback_skips_national_day_and_counts_the_make_up_workday(
@@ -168,6 +215,10 @@ async def test_complete_records_outcome_once(store: FollowupStore) -> None:
     emitted = await complete(store, callback.id, outcome="已同步产品团队", score=4)
     assert [e.type for e in emitted] == ["callback.completed", "notification.requested"]
     assert (emitted[0].data.outcome, emitted[0].data.score) == ("已同步产品团队", 4)
+    assert (emitted[0].data.completed_by, emitted[0].data.completed_by_name) == (
+        "person:test",
+        "王芳",
+    )
     assert emitted[1].data.template == "suggestion_feedback"
     with pytest.raises(ApiError) as twice:
         await complete(store, callback.id)
@@ -214,7 +265,13 @@ async def test_callbacks_over_http(tmp_path: Any, broker: str, topic_prefix: str
 
                 callback_id = items[0]["id"]
                 path = f"/v1/callbacks/{callback_id}/complete"
-                body = {"outcome": "客户确认已收到换货", "score": 5}
+                body = {
+                    "outcome": "客户确认已收到换货",
+                    "score": 5,
+                    "call_started_at": "2026-11-24T02:00:00Z",
+                    "call_ended_at": "2026-11-24T02:06:00Z",
+                    "verification": "核对订单号与手机号",
+                }
                 refused = await client.post(path, json=body, headers=viewer)
                 assert refused.status_code == 403
                 # A shared agent key is nobody; an agent of another team is refused.
@@ -231,7 +288,16 @@ async def test_callbacks_over_http(tmp_path: Any, broker: str, topic_prefix: str
                 done = await client.post(path, json=body, headers=wang)
                 assert done.status_code == 200, done.text
                 assert done.json()["state"] == "completed"
-                assert (done.json()["score"], done.json()["completed_by"]) == (5, "王芳")
+                # Completed by the signed-in person, by id and by name, with the call.
+                assert (done.json()["score"], done.json()["completed_by_name"]) == (5, "王芳")
+                assert done.json()["completed_by"].startswith("person:")
+                assert done.json()["verification"] == "核对订单号与手机号"
+                backwards = await client.post(
+                    f"/v1/callbacks/{items[1]['id']}/complete",
+                    json={**body, "call_ended_at": "2026-11-24T01:00:00Z"},
+                    headers=product_agent,
+                )
+                assert backwards.status_code == 422
                 again = await client.post(path, json=body, headers=wang)
                 assert again.status_code == 409
                 assert again.json()["code"] == "callback_already_completed"
@@ -288,8 +354,8 @@ async def test_an_after_sales_ticket_shows_its_callback_through_kafka(
             assert item["ticket_id"] == str(event.ticket_id)
             assert item["kind"] == "after_sales_callback"
             due = datetime.fromisoformat(item["due_at"])
-            # 24 h later, or the next working time when that falls at night or on a day off.
-            expected = next_working_time(DEFAULT_CALENDAR, now + timedelta(hours=24))
+            # Within 24 h, inside working hours.
+            expected = within_working_hours(DEFAULT_CALENDAR, now, timedelta(hours=24))
             assert abs(due - expected) < timedelta(seconds=1)
 
 

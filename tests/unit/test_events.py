@@ -263,6 +263,7 @@ def test_every_event_class_is_in_the_union_once() -> None:
                 "ticket.closed",
                 "callback.scheduled",
                 "callback.completed",
+                "callback.cancelled",
             },
         ),
         ("notifications", {"notification.outgoing"}),
