@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import Depends, Header, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake import customers, domain, reception, repository, verifications
+from services.intake import (
+    customers,
+    domain,
+    reception,
+    repository,
+    template_api,  # noqa: F401  (registers /v1/templates on the router)
+    verifications,
+)
 from services.intake.models import Customer, VipEntry
+from services.intake.router import router
 from services.intake.schemas import (
     CustomerView,
     MaskedIdentifier,
@@ -27,7 +35,6 @@ from services.intake.schemas import (
     VipView,
 )
 from services.intake.settings import IntakeSettings
-from services.intake.template_api import router as template_router
 from shared.auth import require_roles
 from shared.errors import ApiError, error_responses, not_found
 from shared.http import read_session, unit_of_work
@@ -35,8 +42,6 @@ from shared.outbox import UnitOfWork
 
 # Customers' contacts: gateways and staff, never viewers (they read figures).
 _customer_readers = require_roles("gateway", "agent", "supervisor", scopes=["customers:read"])
-
-router = APIRouter(prefix="/v1", tags=["tickets"])
 
 
 def _settings(request: Request) -> IntakeSettings:
@@ -382,6 +387,3 @@ async def check_verification(
             details = {"attempts_left": left}
         raise ApiError(status_code, outcome, message, details=details)
     return VerificationResult(verification_id=verification.id, verified_at=verification.verified_at)
-
-
-router.include_router(template_router)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import Depends, Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import repository, template_service
 from services.intake.models import MessageTemplate
+from services.intake.router import router
 from services.intake.settings import IntakeSettings
 from services.intake.template_schemas import (
     TemplateHistory,
@@ -21,9 +22,6 @@ from shared.auth import Principal, require_roles
 from shared.errors import error_responses
 from shared.http import read_session, unit_of_work
 from shared.outbox import UnitOfWork
-
-# Included in the /v1 router of api.py.
-router = APIRouter(prefix="/templates", tags=["templates"])
 
 
 def _text(row: MessageTemplate) -> TemplateText:
@@ -55,10 +53,11 @@ def _view(key: str, rows: list[MessageTemplate]) -> TemplateView:
 
 
 @router.get(
-    "",
+    "/templates",
     response_model=list[TemplateView],
     summary="Every customer-facing text and the version in force",
     description="Built-in texts and the newest stored version per language and channel.",
+    tags=["templates"],
     responses=error_responses(401, 403),
     dependencies=[Depends(require_roles("supervisor", "viewer"))],
 )
@@ -68,9 +67,10 @@ async def list_templates(session: AsyncSession = Depends(read_session)) -> list[
 
 
 @router.get(
-    "/{key}",
+    "/templates/{key}",
     response_model=TemplateHistory,
     summary="One template with its whole history",
+    tags=["templates"],
     responses=error_responses(401, 403, 404),
     dependencies=[Depends(require_roles("supervisor", "viewer"))],
 )
@@ -81,13 +81,14 @@ async def get_template(key: str, session: AsyncSession = Depends(read_session)) 
 
 
 @router.post(
-    "/{key}/versions",
+    "/templates/{key}/versions",
     status_code=status.HTTP_201_CREATED,
     response_model=TemplateText,
     summary="Change a text: a new version for a language and channel",
     description="Applies to messages rendered from now on; what was sent keeps its text. "
     "A body may use only the template's placeholders (`unknown_placeholder` otherwise). "
     "Other replicas pick it up within `SOPDESK_TEMPLATE_CACHE_SECONDS`.",
+    tags=["templates"],
     responses=error_responses(401, 403, 404, 409, 422),
 )
 async def add_template_version(
@@ -110,11 +111,12 @@ async def add_template_version(
 
 
 @router.post(
-    "/{key}/preview",
+    "/templates/{key}/preview",
     response_model=TemplatePreview,
     summary="Render a template (or a draft) as the customer would get it",
     description="Placeholders without a value in `params` take sample values; an SMS "
     "carries the signature (`SOPDESK_SMS_SIGNATURE`).",
+    tags=["templates"],
     responses=error_responses(401, 403, 404, 422),
     dependencies=[Depends(require_roles("supervisor"))],
 )
