@@ -13,7 +13,15 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.background import BackgroundTask
 
-from services.analytics import domain, exports, metrics, reports, repository, service
+from services.analytics import (
+    domain,
+    exports,
+    metrics,
+    reports,
+    repository,
+    service,
+    synonyms,
+)
 from services.analytics.rollups import REPORT_ZONE
 from services.analytics.schemas import (
     DashboardSnapshot,
@@ -22,13 +30,15 @@ from services.analytics.schemas import (
     MonthlyReport,
     State,
     Summary,
+    SynonymTable,
     WeeklyReport,
 )
 from shared.auth import require_roles
 from shared.errors import ApiError, error_responses
 from shared.events import Category, Priority, utcnow
-from shared.http import HTML_PAGE, accepts_html, read_session
+from shared.http import HTML_PAGE, accepts_html, read_session, unit_of_work
 from shared.inputs import Day, Instant
+from shared.outbox import UnitOfWork
 from shared.vocabulary import CHANNELS
 
 router = APIRouter(prefix="/v1")
@@ -262,6 +272,36 @@ def _today() -> date:
 
 
 _HTML_RESPONSE: dict[int | str, dict[str, Any]] = {200: HTML_PAGE}
+
+
+@router.get(
+    "/reports/synonyms",
+    response_model=SynonymTable,
+    tags=["reports"],
+    summary="The synonym table that groups complaint reasons in the reviews",
+    description="Each reason with the words customers use for it (快递, 物流 and 配送延迟 "
+    "are all 物流延迟); the built-in table while none was saved.",
+    responses=error_responses(401, 403),
+    dependencies=[_readers],
+)
+async def get_synonyms(session: AsyncSession = Depends(read_session)) -> SynonymTable:
+    return SynonymTable(reasons=await synonyms.table(session))
+
+
+@router.put(
+    "/reports/synonyms",
+    response_model=SynonymTable,
+    tags=["reports"],
+    summary="Replace the synonym table (admin); the next report uses it",
+    responses=error_responses(401, 403, 422),
+    dependencies=[Depends(require_roles("admin"))],
+)
+async def put_synonyms(
+    payload: SynonymTable, uow: UnitOfWork = Depends(unit_of_work)
+) -> SynonymTable:
+    await synonyms.replace(uow.session, payload.reasons)
+    await uow.commit()
+    return SynonymTable(reasons=await synonyms.table(uow.session))
 
 
 @router.get(

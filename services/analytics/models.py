@@ -137,3 +137,14 @@ def _rollup_table(name: str) -> sa.Table:
 
 # Daily cubes kept up to date with the facts (see ``services.analytics.rollups``).
 ROLLUPS: dict[str, sa.Table] = {name: _rollup_table(name) for name in rollups.DIMENSIONS}
+
+
+class ReportSynonym(Base):
+    """One term of the editable synonym table: the complaint reason it counts as in the
+    reviews (快递, 物流 and 配送延迟 are all 物流延迟)."""
+
+    __tablename__ = "report_synonyms"
+
+    term: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    reason: Mapped[str] = mapped_column(sa.String(40))
+    updated_at: Mapped[datetime]

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.analytics import metrics, service
+from services.analytics import metrics, phrases, repository, service
 from services.analytics.models import TicketFact
 from services.analytics.rollups import REPORT_ZONE
 from services.analytics.schemas import (
@@ -42,46 +42,19 @@ DEPARTMENTS = {
     "complaints": ("quality", "质量管理部"),
     "frontline": ("service", "客服部"),
 }
-# Keywords that send a problem to a department whoever handled it.
-KEYWORD_DEPARTMENTS = {
-    "物流": "logistics",
-    "快递": "logistics",
-    "配送": "logistics",
-    "发货": "logistics",
-    "退款": "finance",
-    "扣款": "finance",
-    "发票": "finance",
-}
 DEPARTMENT_NAMES = {key: name for key, name in DEPARTMENTS.values()}
-STOP_WORDS = frozenset(
-    (
-        "客户",
-        "您好",
-        "请问",
-        "请教",
-        "咨询",
-        "你好",
-        "一下",
-        "没有",
-        "什么",
-        "怎么",
-        "可以",
-        "还是",
-        "已经",
-        "一直",
-        "问题",
-        "情况",
-        "时候",
-        "现在",
-        "今天",
-        "这个",
-        "那个",
-    )
-)
 MAX_TEXTS = 5000  # texts per category fed to jieba; enough for stable keywords
 TOP = 10
 
 _jieba_lock = threading.Lock()
+
+
+async def synonyms(session: AsyncSession) -> dict[str, str]:
+    """The synonym table in force (term → reason): the stored one, else the defaults."""
+    rows = await repository.synonym_rows(session)
+    if rows:
+        return {row.term: row.reason for row in rows}
+    return phrases.synonym_index(phrases.DEFAULT_SYNONYMS)
 
 
 def week_window(week: str) -> tuple[date, date]:
@@ -109,13 +82,16 @@ def _instant(day: date) -> datetime:
     return datetime.combine(day, time(0), REPORT_ZONE)
 
 
-def issue_of(keywords: Sequence[str] | None, subject: str | None) -> str:
-    """The issue a ticket is about: triage's first keyword that names something (a rule
-    may fire on a word like 请问, which says nothing of the issue), else its subject."""
-    for keyword in keywords or ():
-        if str(keyword) not in STOP_WORDS:
-            return str(keyword)
-    return (subject or "未填写").strip()[:30] or "未填写"
+def issue_of(row: Any, table: dict[str, str]) -> str:
+    """The issue a ticket is about: the reason its words name through the synonym table,
+    else triage's first keyword that names something (a rule may fire on a word like 请问
+    or 如何, which says nothing of the issue), else its subject."""
+    reason = phrases.reason_of(
+        (row.subject, row.description), table, [str(k) for k in row.keywords or ()]
+    )
+    if reason:
+        return reason
+    return (row.subject or "未填写").strip()[:30] or "未填写"
 
 
 async def _facts(session: AsyncSession, first: date, last: date) -> list[Any]:
@@ -142,39 +118,36 @@ def _shares(labels: Iterable[str], whole: int, top: int = TOP) -> list[IssueShar
     ]
 
 
-def keywords_by_category(rows: Sequence[Any], top: int = TOP) -> list[CategoryKeywords]:
-    """TF-IDF keywords (jieba.analyse) of each category's subjects, descriptions and comments."""
-    import jieba
+def keywords_by_category(
+    rows: Sequence[Any], table: dict[str, str], top: int = TOP
+) -> list[CategoryKeywords]:
+    """Each category's terms (subjects, descriptions, comments): recurring phrases that
+    name a problem, then jieba TF-IDF words, stop words and order numbers left out."""
     import jieba.analyse
 
     texts: dict[str, list[str]] = defaultdict(list)
-    known: set[str] = set()
+    known: set[str] = set(table)
     for row in rows:
         bucket = texts[row.category or ""]
         if len(bucket) < MAX_TEXTS:
             bucket.extend(t for t in (row.subject, row.description, row.survey_comment) if t)
-        known.update(row.keywords or ())
+        known.update(str(k) for k in row.keywords or ())
+    phrases.add_words(known)
     out = []
-    with _jieba_lock:  # jieba's dictionary is global state
-        for word in sorted(known):
-            jieba.add_word(word)
-        for category in sorted(texts):
+    for category in sorted(texts):
+        with _jieba_lock:  # jieba's analyser is global state
             tags = jieba.analyse.extract_tags(
                 "\n".join(texts[category]), topK=top * 3, withWeight=True
             )
-            words = [
-                Keyword(word=w, weight=round(float(weight), 4))
-                for w, weight in tags
-                if w not in STOP_WORDS and len(w) > 1 and not w.isdigit()
-            ][:top]
-            out.append(
-                CategoryKeywords(
-                    category=category or "unknown",
-                    name=CATEGORIES.label(category) if category else "未分类",
-                    tickets=sum(1 for r in rows if (r.category or "") == category),
-                    keywords=words,
-                )
+        terms = phrases.extract(texts[category], top, dict(tags))
+        out.append(
+            CategoryKeywords(
+                category=category or "unknown",
+                name=CATEGORIES.label(category) if category else "未分类",
+                tickets=sum(1 for r in rows if (r.category or "") == category),
+                keywords=[Keyword(word=w, weight=weight) for w, weight in terms],
             )
+        )
     return out
 
 
@@ -213,16 +186,15 @@ async def weekly(session: AsyncSession, week: str) -> WeeklyReport:
     previous = await _period(session, prev_first, prev_last)
     rows = await _facts(session, first, last)
     prev_rows = await _facts(session, prev_first, prev_last)
-    issues = [issue_of(r.keywords, r.subject) for r in rows]
+    table = await synonyms(session)
+    issues = [issue_of(r, table) for r in rows]
     complaint_rows = [r for r in rows if r.category == "complaint"]
     top = _shares(issues, len(rows))
-    reasons = _shares(
-        (issue_of(r.keywords, r.subject) for r in complaint_rows), len(complaint_rows)
-    )
-    before = Counter(issue_of(r.keywords, r.subject) for r in prev_rows)
+    reasons = _shares((issue_of(r, table) for r in complaint_rows), len(complaint_rows))
+    before = Counter(issue_of(r, table) for r in prev_rows)
     for item in top:
         item.previous_count = before.get(item.issue, 0)
-    keywords = await asyncio.to_thread(keywords_by_category, rows)
+    keywords = await asyncio.to_thread(keywords_by_category, rows, table)
     return WeeklyReport(
         week=week,
         since=first,
@@ -239,40 +211,39 @@ async def weekly(session: AsyncSession, week: str) -> WeeklyReport:
     )
 
 
-def _department(row: Any) -> str:
-    text = " ".join([*(row.keywords or ()), row.subject or ""])
-    for word, department in KEYWORD_DEPARTMENTS.items():
-        if word in text:
-            return department
-    if row.category in ("suggestion", "customization"):
-        return "product"
-    return DEPARTMENTS.get(row.team or "", ("service", ""))[0]
-
-
 async def monthly(session: AsyncSession, month: str) -> MonthlyReport:
+    """Per team, then per department the teams report to, from the same team figures, so
+    a department's counts are the sum of its teams' in the table above it."""
     first, last = month_window(month)
     prev_last = first - timedelta(days=1)
     prev_first = prev_last.replace(day=1)
     current = await _period(session, first, last, "team")
     previous = await _period(session, prev_first, prev_last)
     rows = await _facts(session, first, last)
+    table = await synonyms(session)
+    teams = service.named(current["groups"], (await service.labels(session))["team"])
     by_department: dict[str, list[Any]] = defaultdict(list)
-    for row in rows:
-        if row.category in ("complaint", "fault", "after_sales", "suggestion", "customization"):
-            by_department[_department(row)].append(row)
+    for group in teams:
+        by_department[DEPARTMENTS.get(group.key, ("service", ""))[0]].append(group)
     departments = []
-    for key in sorted(by_department, key=lambda k: -len(by_department[k])):
-        group = by_department[key]
-        scores = [r.csat for r in group if r.csat is not None]
+    for key in sorted(
+        by_department, key=lambda k: -sum(g.figures.tickets for g in by_department[k])
+    ):
+        groups = by_department[key]
+        members = {g.key for g in groups}
+        group_rows = [r for r in rows if r.team in members]
+        answers = sum(g.figures.csat.responses for g in groups)
+        total = sum((g.figures.csat.average or 0) * g.figures.csat.responses for g in groups)
         departments.append(
             DepartmentIssues(
                 department=key,
                 name=DEPARTMENT_NAMES.get(key, key),
-                tickets=len(group),
-                breached=sum(1 for r in group if r.breached),
-                csat_average=round(sum(scores) / len(scores), 2) if scores else None,
-                issues=_shares((issue_of(r.keywords, r.subject) for r in group), len(group), 5),
-                examples=[r.ticket_no for r in group[:5] if r.ticket_no],
+                teams=[g.name or g.key for g in groups],
+                tickets=sum(g.figures.tickets for g in groups),
+                breached=sum(g.figures.breached for g in groups),
+                csat_average=round(total / answers, 2) if answers else None,
+                issues=_shares((issue_of(r, table) for r in group_rows), len(group_rows), 5),
+                examples=[r.ticket_no for r in group_rows[:5] if r.ticket_no],
             )
         )
     return MonthlyReport(
@@ -282,7 +253,7 @@ async def monthly(session: AsyncSession, month: str) -> MonthlyReport:
         figures=current["figures"],
         previous=PeriodFigures(since=prev_first, until=prev_last, figures=previous["figures"]),
         trend=_trend(current["figures"], previous["figures"]),
-        teams=service.named(current["groups"], (await service.labels(session))["team"]),
+        teams=teams,
         departments=departments,
     )
 
@@ -403,10 +374,10 @@ def monthly_html(r: MonthlyReport) -> str:
         for g in r.teams
     )
     departments = "".join(
-        f"<h3>{_e(d.name)} {_e(d.department)}:{d.tickets} 件,超时 {d.breached} 件,满意度 "
-        f"{'—' if d.csat_average is None else f'{d.csat_average:.2f}'}</h3><ul>"
-        + "".join(f"<li>{_e(i.issue)}:{i.count} 件({_pct(i.share)})</li>" for i in d.issues)
-        + f"</ul><p class=muted>例:{_e('、'.join(d.examples))}</p>"
+        f"<h3>{_e(d.name)}（{_e('、'.join(d.teams))}）：{d.tickets} 件，超时 {d.breached} 件，"
+        f"满意度 {'—' if d.csat_average is None else f'{d.csat_average:.2f}'}</h3><ul>"
+        + "".join(f"<li>{_e(i.issue)}：{i.count} 件（{_pct(i.share)}）</li>" for i in d.issues)
+        + f"</ul><p class=muted>例：{_e('、'.join(d.examples))}</p>"
         for d in r.departments
     )
     body = (

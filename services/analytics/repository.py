@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from services.analytics import rollups
-from services.analytics.models import ROLLUPS, TEAM_COPIES, CountedEvent, TicketFact
+from services.analytics.models import ROLLUPS, TEAM_COPIES, CountedEvent, ReportSynonym, TicketFact
 from services.analytics.schemas import LedgerFilters
 from shared import team_copies
 from shared.events import TeamEvent
@@ -186,3 +186,12 @@ async def keep_team_announcements(session: AsyncSession, events: Sequence[TeamEv
 
 async def teams(session: AsyncSession) -> dict[str, team_copies.KnownTeam]:
     return await team_copies.known_teams(session, TEAM_COPIES)
+
+
+async def synonym_rows(session: AsyncSession) -> Sequence[ReportSynonym]:
+    return (await session.scalars(sa.select(ReportSynonym).order_by(ReportSynonym.term))).all()
+
+
+async def replace_synonyms(session: AsyncSession, rows: Sequence[ReportSynonym]) -> None:
+    await session.execute(sa.delete(ReportSynonym))
+    session.add_all(rows)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -221,7 +222,10 @@ class WeeklyReport(BaseModel):
 class DepartmentIssues(BaseModel):
     department: str = Field(examples=["logistics"])
     name: str = Field(examples=["物流部"])
-    tickets: int
+    teams: list[str] = Field(
+        default_factory=list, description="the teams it covers, by name", examples=[["物流"]]
+    )
+    tickets: int = Field(description="the sum of its teams' tickets in the team table")
     breached: int
     csat_average: float | None
     issues: list[IssueShare]
@@ -254,3 +258,17 @@ class DashboardSnapshot(BaseModel):
         "key; a key missing here is shown as it is",
         examples=[{"channel": {"phone": "电话"}, "team": {"vip_desk": "VIP 专席"}}],
     )
+
+
+SynonymTerm = Annotated[str, Field(min_length=1, max_length=40)]
+
+
+class SynonymTable(BaseModel):
+    """The reviews' synonym table: each complaint reason with the words customers use for
+    it; a ticket whose words hold a term counts under its reason."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reasons": {"物流延迟": ["快递", "物流", "配送延迟"]}}]}
+    )
+
+    reasons: dict[SynonymTerm, list[SynonymTerm]] = Field(max_length=200)
