@@ -224,6 +224,12 @@ class TicketTriagedData(Payload):
     # Optional: the masked contact from ticket.received (e.g. 138****5678), passed on to
     # dispatch's work orders; never a raw phone number or e-mail address.
     masked_contact: str | None = None
+    # Optional since triage's classifier: the model version that decided when no rule
+    # did, its confidence, and whether a supervisor should review the decision (the
+    # model was unsure, so the ticket went to front line).
+    model_version: int | None = None
+    confidence: float | None = None
+    needs_review: bool = False
 
 
 class TicketTriaged(Envelope):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 import secrets
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import phonenumbers
 from rapidfuzz import fuzz
@@ -299,3 +301,20 @@ def reply_meaning(body: str) -> ReplyMeaning | None:
 def language_of(value: str | None) -> Language:
     """A stored language as one intake writes in (Chinese unless English)."""
     return "en" if value == "en" else "zh"
+
+
+_SENTENCE_END = re.compile(r"[。!?!?\n;;]")
+
+
+def derive_subject(description: str, limit: int = 30) -> str:
+    """A subject for a request that has none (IVR and phone gateways): the description's
+    first sentence, cut at ``limit`` characters."""
+    first = _SENTENCE_END.split(description.strip(), maxsplit=1)[0].strip() or description
+    first = " ".join(first.split())
+    return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
+def request_fingerprint(body: Mapping[str, Any]) -> str:
+    """A stable digest of a request's body: the same key with another body is refused."""
+    canonical = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()

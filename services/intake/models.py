@@ -45,6 +45,8 @@ class Ticket(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     ticket_no: Mapped[str] = mapped_column(sa.String(32), unique=True)
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(128), unique=True)
+    # Added by 0008: the creating request's fingerprint (see TicketMessage).
+    request_fingerprint: Mapped[str | None] = mapped_column(sa.String(64))
     customer_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("customers.id"), index=True)
     customer_type: Mapped[str] = mapped_column(sa.String(16))
     channel: Mapped[str] = mapped_column(sa.String(16))
@@ -131,6 +133,12 @@ class TicketMessage(Base):
     deduplicated: Mapped[bool] = mapped_column(default=False)
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(128), unique=True)
     created_at: Mapped[datetime]
+    # Added by 0008: the request's fingerprint (an Idempotency-Key reused with another
+    # body is refused), why one issue, one ticket joined it here, and the ticket it was
+    # split off into when that join was wrong.
+    request_fingerprint: Mapped[str | None] = mapped_column(sa.String(64))
+    match_reason: Mapped[str | None] = mapped_column(sa.String(200))
+    split_into_id: Mapped[uuid.UUID | None]
 
 
 class Verification(Base):

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 from pydantic.config import JsonDict
 
+from services.intake.domain import derive_subject
 from shared.events import Channel, CustomerType
 from shared.inputs import Instant
 
@@ -130,7 +131,12 @@ class TicketCreate(BaseModel):
         examples=["wechat"],
     )
     customer: CustomerIn
-    subject: str = Field(min_length=1, max_length=200)
+    subject: str = Field(
+        default="",
+        max_length=200,
+        description="Optional (IVR and phone gateways have none): the description's first "
+        "sentence when empty.",
+    )
     description: str = Field(min_length=1, max_length=5000)
     order_no: str | None = Field(default=None, min_length=1, max_length=64)
     preferred_contact: Literal["phone", "sms", "email", "chat"] | None = None
@@ -163,6 +169,8 @@ class TicketCreate(BaseModel):
             raise ValueError("phone_call is only for phone tickets")
         if self.email is not None and self.channel != "email":
             raise ValueError("email headers are only for email tickets")
+        if not self.subject.strip():
+            self.subject = derive_subject(self.description)
         return self
 
 

@@ -98,7 +98,7 @@ async def classify(
         payload.customer_type,
         payload.metadata,
     )
-    result = evaluate(engine.ruleset, ticket)
+    result = evaluate(engine.ruleset, ticket, engine.model)
     received = payload.received_at or utcnow()
     due = compute_deadlines(engine.policy, engine.calendars, result.priority, received)
     suggestions: list[dict[str, Any]] = []
@@ -130,6 +130,9 @@ async def classify(
             resolve_by=due.resolve_by,
         ),
         kb_suggestions=[KbSuggestion.model_validate(s) for s in suggestions],
+        model_version=result.model_version,
+        confidence=result.confidence,
+        needs_review=result.needs_review,
     )
 
 

@@ -7,10 +7,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
-from services.triage.api import router
+from services.triage.api import router as triage_router
 from services.triage.handlers import build_handlers
+from services.triage.learning_api import router as learning_router
 from services.triage.models import BUS
 from services.triage.rules.engine import load_dictionary
 from services.triage.settings import TriageSettings
@@ -28,6 +29,13 @@ async def dictionary_loaded(_runtime: ServiceRuntime) -> AsyncIterator[None]:
     yield
 
 
+def _routes() -> APIRouter:
+    routes = APIRouter()
+    routes.include_router(triage_router)
+    routes.include_router(learning_router)
+    return routes
+
+
 def create_app(settings: TriageSettings | None = None) -> FastAPI:
     settings = settings or TriageSettings()
     return create_service_app(
@@ -35,7 +43,7 @@ def create_app(settings: TriageSettings | None = None) -> FastAPI:
         description="Classification, priority, SLA deadlines and the knowledge base.",
         bus=BUS,
         handlers=build_handlers(settings),
-        router=router,
+        router=_routes(),
         migrations=MIGRATIONS,
         running=dictionary_loaded,
     )

@@ -56,6 +56,13 @@ class TriageDecision(Base):
     # Masked already by intake (138****5678): for the teams' work orders.
     masked_contact: Mapped[str | None] = mapped_column(sa.String(64))
     retriaged_at: Mapped[datetime | None]
+    # Added by 0004: the model version that decided when no rule did (0 is the shipped
+    # model), its confidence, the review flag, and the text it read (for replaying the
+    # decision and for training on a supervisor's correction).
+    model_version: Mapped[int | None]
+    confidence: Mapped[float | None]
+    needs_review: Mapped[bool | None]
+    text: Mapped[str | None] = mapped_column(sa.Text)
 
 
 class ConfigVersion(Base):
@@ -70,6 +77,23 @@ class ConfigVersion(Base):
     kind: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
     version: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     body: Mapped[dict[str, Any]]
+    note: Mapped[str] = mapped_column(sa.String(200))
+    changed_by: Mapped[str] = mapped_column(sa.String(32))
+    created_at: Mapped[datetime]
+
+
+class ModelVersion(Base):
+    """One trained classifier (gzipped JSON of ``classifier.model``) and its held-out
+    figures. The highest active version decides; none active means the shipped one."""
+
+    __tablename__ = "triage_model_versions"
+
+    version: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    body: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    metrics: Mapped[dict[str, Any]]
+    examples: Mapped[int]
+    corrections: Mapped[int]
+    active: Mapped[bool]
     note: Mapped[str] = mapped_column(sa.String(200))
     changed_by: Mapped[str] = mapped_column(sa.String(32))
     created_at: Mapped[datetime]

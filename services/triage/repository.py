@@ -8,8 +8,15 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
-from services.triage.models import ConfigVersion, Correction, KbArticle, TriageDecision
+from services.triage.models import (
+    ConfigVersion,
+    Correction,
+    KbArticle,
+    ModelVersion,
+    TriageDecision,
+)
 
 
 async def get_decision(session: AsyncSession, ticket_id: uuid.UUID) -> TriageDecision | None:
@@ -123,3 +130,54 @@ async def list_articles(
 
 async def delete_article(session: AsyncSession, article: KbArticle) -> None:
     await session.delete(article)
+
+
+# --------------------------------------------------------------------------- model versions
+
+
+async def active_model_version(session: AsyncSession) -> int | None:
+    """The highest active model version (None: the shipped model decides)."""
+    found = await session.scalar(
+        sa.select(sa.func.max(ModelVersion.version)).where(ModelVersion.active.is_(True))
+    )
+    return int(found) if found is not None else None
+
+
+async def latest_model_version(session: AsyncSession) -> int:
+    found = await session.scalar(sa.select(sa.func.max(ModelVersion.version)))
+    return int(found or 0)
+
+
+async def get_model_version(session: AsyncSession, version: int) -> ModelVersion | None:
+    return await session.get(ModelVersion, version)
+
+
+async def model_history(session: AsyncSession, limit: int = 50) -> list[ModelVersion]:
+    rows = await session.scalars(
+        sa.select(ModelVersion)
+        .options(defer(ModelVersion.body))
+        .order_by(ModelVersion.version.desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def corrected_decisions(session: AsyncSession) -> list[TriageDecision]:
+    """Decisions a supervisor re-triaged, with the text they were made on: their
+    current labels are the correction."""
+    rows = await session.scalars(
+        sa.select(TriageDecision)
+        .where(TriageDecision.retriaged_at.is_not(None), TriageDecision.text.is_not(None))
+        .order_by(TriageDecision.retriaged_at)
+    )
+    return list(rows)
+
+
+async def decisions_needing_review(session: AsyncSession, limit: int) -> list[TriageDecision]:
+    rows = await session.scalars(
+        sa.select(TriageDecision)
+        .where(TriageDecision.needs_review.is_(True), TriageDecision.retriaged_at.is_(None))
+        .order_by(TriageDecision.received_at)
+        .limit(limit)
+    )
+    return list(rows)

@@ -60,6 +60,14 @@ class ClassifyResult(BaseModel):
     industry: str | None = Field(default=None, examples=["generic"])
     deadlines: DeadlinesView | None = None
     kb_suggestions: list[KbSuggestion] = Field(default_factory=list)
+    model_version: int | None = Field(
+        default=None, description="The model version that decided when no rule did", examples=[0]
+    )
+    confidence: float | None = Field(default=None, examples=[0.87])
+    needs_review: bool = Field(
+        default=False,
+        description="The model was unsure: the ticket went to front line for a supervisor",
+    )
 
 
 class DecisionView(BaseModel):
@@ -86,6 +94,9 @@ class DecisionView(BaseModel):
     resolve_by: datetime
     kb_suggestions: list[KbSuggestion] | None = None
     retriaged_at: datetime | None = None
+    model_version: int | None = None
+    confidence: float | None = None
+    needs_review: bool | None = None
 
 
 # --------------------------------------------------------------------------- rules

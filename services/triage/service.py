@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.triage import repository
+from services.triage import learning, repository
+from services.triage.classifier.model import LinearModel
 from services.triage.industries import apply_industry, industry_calendars, industry_policy
 from services.triage.knowledge import rank_articles
 from services.triage.models import ConfigVersion, Correction, KbArticle, TriageDecision
@@ -59,6 +60,7 @@ class Engine:
     calendars: Mapping[str, BusinessCalendar]
     calendar_version: int
     industry: str
+    model: LinearModel
 
 
 def _rules_body(rows: Mapping[str, ConfigVersion]) -> tuple[dict[str, Any], int]:
@@ -84,7 +86,9 @@ def _calendars(rows: Mapping[str, ConfigVersion]) -> tuple[dict[str, BusinessCal
     return calendars, row.version
 
 
-def engine_from(rows: Mapping[str, ConfigVersion], settings: TriageSettings) -> Engine:
+def engine_from(
+    rows: Mapping[str, ConfigVersion], settings: TriageSettings, model: LinearModel
+) -> Engine:
     body, rule_version = _rules_body(rows)
     ruleset = apply_industry(ruleset_from_body(body, rule_version), settings.industry)
     policies, policy_version = _policies(rows)
@@ -99,11 +103,13 @@ def engine_from(rows: Mapping[str, ConfigVersion], settings: TriageSettings) -> 
         calendars=calendars,
         calendar_version=calendar_version,
         industry=settings.industry,
+        model=model,
     )
 
 
 async def load_engine(session: AsyncSession, settings: TriageSettings) -> Engine:
-    return engine_from(await repository.latest_configs(session, KINDS), settings)
+    model = await learning.model_in_force(session)
+    return engine_from(await repository.latest_configs(session, KINDS), settings, model)
 
 
 async def _new_version(
@@ -306,6 +312,7 @@ def _decide(event: TicketReceived, engine: Engine) -> TriageDecision:
             received.customer_type,
             metadata,
         ),
+        engine.model,
     )
     due = compute_deadlines(engine.policy, engine.calendars, result.priority, received.received_at)
     explanation = [
@@ -341,6 +348,10 @@ def _decide(event: TicketReceived, engine: Engine) -> TriageDecision:
         subject=received.subject[:200],
         masked_contact=(received.masked_contact or "")[:64] or None,
         kb_suggestions=[],
+        model_version=result.model_version,
+        confidence=result.confidence,
+        needs_review=result.needs_review,
+        text=TicketText(received.subject, received.description).text[:4000],
         created_at=utcnow(),
     )
 
@@ -367,6 +378,9 @@ def _event_data(decision: TriageDecision, reason: str | None = None) -> TicketTr
         kb_suggestions=[KbSuggestion.model_validate(s) for s in decision.kb_suggestions or []],
         retriage_reason=reason,
         masked_contact=decision.masked_contact,
+        model_version=decision.model_version,
+        confidence=decision.confidence,
+        needs_review=bool(decision.needs_review) and decision.retriaged_at is None,
         deadlines=Deadlines(
             policy=decision.sla_policy,
             calendar=decision.calendar,
@@ -590,3 +604,58 @@ async def delete_article(session: AsyncSession, article_id: uuid.UUID) -> None:
     if article is None:
         raise not_found("article", article_id)
     await repository.delete_article(session, article)
+
+
+# --------------------------------------------------------------------------- replay
+
+
+async def replay_decision(
+    session: AsyncSession, ticket_id: uuid.UUID, settings: TriageSettings
+) -> learning.Replay:
+    """Decide a ticket again with the rule-set and model versions that decided it."""
+    decision = await repository.get_decision(session, ticket_id)
+    if decision is None:
+        raise not_found("decision", ticket_id)
+    if decision.text is None:
+        raise ApiError(
+            409, "not_replayable", "Decided before decisions kept their text; cannot replay."
+        )
+    version = decision.rule_version or 0
+    row = await repository.get_config(session, "rules", version) if version else None
+    body = row.body if row is not None else ruleset_to_body(DEFAULT_RULESET)
+    ruleset = apply_industry(
+        ruleset_from_body(body, version), decision.industry or settings.industry
+    )
+    model = None
+    if decision.model_version is not None:
+        model = await learning.model_of_version(session, decision.model_version)
+    result = evaluate(
+        ruleset,
+        TicketText(decision.text, "", decision.channel, decision.customer_type or "new", {}),
+        model,
+    )
+    stored = {
+        "category": decision.category,
+        "priority": decision.priority,
+        "team": decision.team,
+    }
+    corrections = await repository.corrections_of(session, ticket_id)
+    if corrections:  # what the engine said, before the first supervisor's correction
+        first = corrections[0]
+        stored = {
+            "category": first.from_category,
+            "priority": first.from_priority,
+            "team": first.from_team,
+        }
+    return learning.Replay(
+        ticket_id=ticket_id,
+        rule_version=version,
+        model_version=decision.model_version,
+        stored=stored,
+        replayed={
+            "category": result.category,
+            "priority": result.priority,
+            "team": result.team,
+        },
+        explanation=tuple(result.explanation),
+    )

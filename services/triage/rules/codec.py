@@ -69,6 +69,7 @@ def modifiers_to_dict(mods: PriorityModifiers) -> dict[str, Any]:
         "wide_impact_keywords": list(mods.wide_impact_keywords),
         "wide_impact_metadata_key": mods.wide_impact_metadata_key,
         "wide_impact_threshold": mods.wide_impact_threshold,
+        "money_taken_keywords": list(mods.money_taken_keywords),
     }
 
 
@@ -81,6 +82,7 @@ def modifiers_from_dict(data: Mapping[str, Any]) -> PriorityModifiers:
             data.get("wide_impact_metadata_key", base.wide_impact_metadata_key)
         ),
         wide_impact_threshold=int(data.get("wide_impact_threshold", base.wide_impact_threshold)),
+        money_taken_keywords=tuple(data.get("money_taken_keywords", base.money_taken_keywords)),
     )
 
 

@@ -18,17 +18,23 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import jieba
 
+from services.triage.classifier.model import LinearModel
+from services.triage.classifier.verdict import REVIEW_BELOW, model_verdict
 from services.triage.rules.defaults import DEFAULT_RULESET
 from services.triage.rules.model import PRIORITY_ORDER, Rule, RuleSet
 
 jieba.setLogLevel(logging.WARNING)
 # Triage's own tokenizer: words another part of the process adds to jieba's global
 # dictionary (jieba.add_word) must not change how rules and articles match.
-_TOKENIZER = jieba.Tokenizer()
+# A 66,675-word subset of jieba's dictionary (scripts/triage_dictionary.py): about 10 MB
+# resident instead of 58 MB, the same words for tickets' vocabulary.
+_DICTIONARY = Path(__file__).parents[1] / "data" / "jieba-small.txt"
+_TOKENIZER = jieba.Tokenizer(dictionary=str(_DICTIONARY))
 
 
 def load_dictionary() -> None:
@@ -65,7 +71,7 @@ def segment(text: str) -> tuple[str, ...]:
 _ASCII = re.compile(r"^[\x00-\x7f]+$")
 
 
-def _keyword_matches(keyword: str, text: str, words: tuple[str, ...]) -> bool:
+def _keyword_matches(keyword: str, text: str, positions: Mapping[str, tuple[int, ...]]) -> bool:
     key = keyword.lower().strip()
     if not key:
         return False
@@ -79,13 +85,20 @@ def _keyword_matches(keyword: str, text: str, words: tuple[str, ...]) -> bool:
     parts = segment(key)
     if len(parts) < 2:
         return False
-    positions = [[i for i, w in enumerate(words) if w == part] for part in parts]
-    if not all(positions):
+    found = [positions.get(part, ()) for part in parts]
+    if not all(found):
         return False
     span = len(parts) + 3
-    return any(
-        all(any(abs(i - j) <= span for j in other) for other in positions) for i in positions[0]
-    )
+    return any(all(any(abs(i - j) <= span for j in other) for other in found) for i in found[0])
+
+
+@lru_cache(maxsize=4096)
+def word_positions(text: str) -> Mapping[str, tuple[int, ...]]:
+    """Where each of a text's jieba words stands, once per text for all keywords."""
+    found: dict[str, list[int]] = {}
+    for i, word in enumerate(segment(text)):
+        found.setdefault(word, []).append(i)
+    return {word: tuple(at) for word, at in found.items()}
 
 
 def _metadata_matches(expected: Mapping[str, tuple[str, ...]], metadata: Mapping[str, Any]) -> bool:
@@ -109,12 +122,12 @@ def match_rule(rule: Rule, ticket: TicketText) -> RuleMatch | None:
         return None
     cond = rule.conditions
     text = ticket.text
-    words = segment(text)
     reasons: list[str] = []
     hits: list[str] = []
     if cond.keywords or cond.patterns:
         # The text condition: any keyword or any pattern.
-        hits = [k for k in cond.keywords if _keyword_matches(k, text, words)]
+        positions = word_positions(text)
+        hits = [k for k in cond.keywords if _keyword_matches(k, text, positions)]
         pattern = next((p for p in cond.patterns if re.search(p, text, re.IGNORECASE)), None)
         if not hits and pattern is None:
             return None
@@ -151,6 +164,10 @@ class Classification:
     fired_rules: list[str] = field(default_factory=list)
     decided_by: str | None = None
     rule_version: int = 0
+    # Set when no rule decided and the classifier did.
+    model_version: int | None = None
+    confidence: float | None = None
+    needs_review: bool = False
 
 
 def raise_priority(priority: str) -> str:
@@ -158,8 +175,14 @@ def raise_priority(priority: str) -> str:
     return PRIORITY_ORDER[max(index - 1, 0)]
 
 
-def evaluate(ruleset: RuleSet, ticket: TicketText) -> Classification:
-    """Run the rule set on one ticket; the result explains itself."""
+def evaluate(
+    ruleset: RuleSet,
+    ticket: TicketText,
+    model: LinearModel | None = None,
+    review_below: float | None = None,
+) -> Classification:
+    """Run the rule set on one ticket, then the model where no rule decided; the result
+    explains itself."""
     matches = [m for m in (match_rule(rule, ticket) for rule in ruleset.rules) if m is not None]
     default = ruleset.default
     result = Classification(
@@ -186,12 +209,27 @@ def evaluate(ruleset: RuleSet, ticket: TicketText) -> Classification:
         result.explanation.append(
             f"rule {best.rule.rule_id} decided: {act.category} {act.priority} → {act.team}"
         )
+    elif model is not None:
+        verdict = model_verdict(model, ticket.text, review_below or REVIEW_BELOW)
+        result.category, result.scene, result.priority = (
+            verdict.category,
+            verdict.scene,
+            verdict.priority,
+        )
+        result.team, result.skill = verdict.team, None
+        result.model_version, result.confidence = verdict.version, verdict.confidence
+        result.needs_review = verdict.needs_review
+        result.explanation.append("no rule matched")
+        result.explanation.extend(verdict.explanation)
     else:
         result.explanation.append(
             f"no rule matched: default {default.category} {default.priority} → {default.team}"
         )
     mods = ruleset.modifiers
     text = ticket.text
+    taken = next((k for k in mods.money_taken_keywords if k.lower() in text), None)
+    if taken is not None and result.priority == "P2":
+        _raise(result, f"money already taken '{taken}'")
     wide = next((k for k in mods.wide_impact_keywords if k.lower() in text), None)
     if wide is not None:
         _raise(result, f"wide impact '{wide}'")
@@ -228,7 +266,9 @@ def classify(
     channel: str | None = None,
     metadata: Mapping[str, Any] | None = None,
     ruleset: RuleSet | None = None,
+    model: LinearModel | None = None,
 ) -> Classification:
-    """Classify a text with a rule set (the default rules when none is given)."""
+    """Classify a text with a rule set (the default rules when none is given), then with
+    ``model`` where no rule decides (rules alone when none is given)."""
     ticket = TicketText(subject, description, channel, customer_type, metadata or {})
-    return evaluate(ruleset or DEFAULT_RULESET, ticket)
+    return evaluate(ruleset or DEFAULT_RULESET, ticket, model)

@@ -99,6 +99,7 @@ class Rule:
 @dataclass(frozen=True)
 class PriorityModifiers:
     vip_raises: bool = True
+    # Breadth of impact: many people, a whole line, a whole branch.
     wide_impact_keywords: tuple[str, ...] = (
         "批量",
         "所有用户",
@@ -106,12 +107,40 @@ class PriorityModifiers:
         "很多用户",
         "全部用户",
         "大量用户",
+        "所有人",
+        "所有同事",
+        "全部门店",
+        "所有门店",
+        "整个部门",
+        "整条产线",
+        "整条线",
+        "全厂",
+        "全班",
+        "全网",
+        "整个营业部",
+        "营业部都",
+        "各营业部",
         "all users",
+        "all our users",
+        "none of our users",
         "everyone",
     )
     # A metadata count at or above the threshold is wide impact too.
     wide_impact_metadata_key: str = "affected_users"
     wide_impact_threshold: int = 50
+    # Money already taken from the customer is never a mere question: at least P1.
+    money_taken_keywords: tuple[str, ...] = (
+        "扣了钱",
+        "扣了我",
+        "钱扣了",
+        "已扣款",
+        "已经扣款",
+        "扣款成功",
+        "付了钱",
+        "钱付了",
+        "already charged",
+        "was charged",
+    )
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,113 @@
+"""Triage's classifier on the held-out split of its corpus, and how fast it decides.
+
+    python bench/classifier_eval.py [--misses] [--industry NAME]
+
+Prints accuracy of category, scene, team and priority, P0 recall, P2 texts raised to
+P0, the share flagged for review, confusion matrices, and the time to classify one
+ticket (rules and model) as p50/p99 over the held-out set, repeated. The held-out
+split (services/triage/data/corpus.jsonl, "split": "test") was set once by a hash of
+each phrasing and is never trained or tuned on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import time
+from functools import partial
+from typing import Any
+
+from services.triage.classifier.evaluation import FIELDS, confusion_table, evaluate
+from services.triage.classifier.model import LinearModel, shipped_model
+from services.triage.classifier.training import corpus_examples, load_corpus, train
+from services.triage.classifier.verdict import REVIEW_BELOW
+from services.triage.industries import INDUSTRIES, apply_industry
+from services.triage.learning import classify_row
+from services.triage.rules.defaults import DEFAULT_RULESET
+from services.triage.rules.engine import load_dictionary
+from services.triage.rules.model import RuleSet
+
+
+def _classify(
+    ruleset: RuleSet, model: LinearModel, review_below: float, row: dict[str, Any]
+) -> dict[str, Any]:
+    return classify_row(ruleset, model, row, review_below)
+
+
+def cross_validate(ruleset: RuleSet, review_below: float, folds: int = 4) -> None:
+    """Grouped k-fold on the training split only: what thresholds are tuned on."""
+    rows = [r for r in load_corpus() if r["split"] == "train"]
+    groups = sorted({r["group"] for r in rows})
+    random.Random(1).shuffle(groups)
+    totals: dict[str, float] = {}
+    for k in range(folds):
+        held = set(groups[k::folds])
+        model = train(corpus_examples([r for r in rows if r["group"] not in held], "train"), 1)
+        fold = evaluate(
+            [r for r in rows if r["group"] in held],
+            partial(_classify, ruleset, model, review_below),
+        )
+        for key, value in fold.summary().items():
+            weight = fold.n if key in FIELDS else 1
+            totals[key] = totals.get(key, 0.0) + value * weight
+    n = totals["tickets"]
+    print(
+        f"cross-validated (train split, {folds} folds, review below {review_below}): "
+        + ", ".join(f"{f} {totals[f] / n:.1%}" for f in FIELDS)
+        + f"; P0 {totals['p0_found']:.0f}/{totals['p0_total']:.0f}, P2→P0 "
+        f"{totals['p2_raised_to_p0']:.0f}, review {totals['needs_review']:.0f}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--misses", action="store_true", help="print every miss")
+    parser.add_argument("--industry", default="generic", choices=sorted(INDUSTRIES))
+    parser.add_argument(
+        "--cross-validate",
+        type=float,
+        nargs="*",
+        metavar="REVIEW_BELOW",
+        help="tune on the training split instead (grouped 4-fold), per review threshold",
+    )
+    args = parser.parse_args()
+    ruleset = apply_industry(DEFAULT_RULESET, args.industry)
+    if args.cross_validate is not None:
+        for threshold in args.cross_validate or [REVIEW_BELOW]:
+            cross_validate(ruleset, threshold)
+        return
+    model = shipped_model()
+    rows = [r for r in load_corpus() if r["split"] == "test"]
+    report = evaluate(rows, lambda row: classify_row(ruleset, model, row))
+    s = report.summary()
+    print(
+        f"held-out: {s['tickets']} tickets; category {s['category']:.1%}, team {s['team']:.1%}, "
+        f"priority {s['priority']:.1%}, scene {s['scene']:.1%}; P0 recall "
+        f"{s['p0_found']}/{s['p0_total']} ({s['p0_recall']:.1%}); P2 raised to P0: "
+        f"{s['p2_raised_to_p0']}; flagged for review: {s['needs_review']}"
+    )
+    for name in FIELDS:
+        print(f"\n{name} (rows: label, columns: decided)\n{confusion_table(report, name)}")
+    if args.misses:
+        print("\nmisses:")
+        for miss in report.misses:
+            print("  " + miss)
+    load_dictionary()
+    wall, cpu = [], []
+    for k in range(5):
+        for row in rows:
+            fresh = {**row, "description": row["description"] + " " * (k + 1)}  # no cache
+            started, started_cpu = time.perf_counter(), time.process_time()
+            classify_row(ruleset, model, fresh)
+            wall.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - started_cpu)
+    for name, times in (("wall", wall), ("cpu", cpu)):
+        times.sort()
+        p50, p99 = times[len(times) // 2], times[int(len(times) * 0.99)]
+        print(f"classify one ticket ({name}): p50 {p50 * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms")
+    print(f"(load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""One issue, one ticket on meaning: precision and recall on labelled pairs.
+
+    python bench/issue_match_eval.py [--misses]
+
+tests/intake/data/issue_pairs*.json hold, per customer, two issues of three wordings
+each (other channel, other words); every two wordings of one issue are a "same" pair
+and every wording of one issue with every wording of the other a "different" pair.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+from pathlib import Path
+
+from services.intake.issue_match import match_issue, read_issue
+
+DATA = Path(__file__).resolve().parents[1] / "tests" / "intake" / "data"
+# issue_pairs.json was read while the concept vocabulary was written (tuning);
+# issue_pairs_holdout.json was written after it and never tuned on.
+SETS = {"tuning": DATA / "issue_pairs.json", "held-out": DATA / "issue_pairs_holdout.json"}
+
+
+def pairs(path: Path) -> list[tuple[list[str | None], list[str | None], bool]]:
+    customers = json.loads(path.read_text(encoding="utf-8"))
+    found = []
+    for issues in customers:
+        for wordings in issues:
+            found += [(a, b, True) for a, b in itertools.combinations(wordings, 2)]
+        for first, second in itertools.combinations(issues, 2):
+            found += [(a, b, False) for a in first for b in second]
+    return found
+
+
+def figures(path: Path, show_misses: bool = False) -> dict[str, float]:
+    tp = fp = fn = tn = 0
+    for a, b, same in pairs(path):
+        new = read_issue(str(a[0]), str(a[1]), a[2])
+        old = read_issue(str(b[0]), str(b[1]), b[2])
+        match = match_issue(new, old)
+        if match is not None and same:
+            tp += 1
+        elif match is not None:
+            fp += 1
+            if show_misses:
+                print(f"  wrongly joined: {a[:2]} ~ {b[:2]}: {match.reason}")
+        elif same:
+            fn += 1
+            if show_misses:
+                print(f"  not joined: {a[:2]} ~ {b[:2]}")
+        else:
+            tn += 1
+    return {
+        "pairs": tp + fp + fn + tn,
+        "same": tp + fn,
+        "different": fp + tn,
+        "precision": tp / (tp + fp) if tp + fp else 1.0,
+        "recall": tp / (tp + fn) if tp + fn else 1.0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--misses", action="store_true", help="print the pairs decided wrong")
+    show = parser.parse_args().misses
+    for name, path in SETS.items():
+        found = figures(path, show)
+        print(
+            f"{name}: {found['pairs']} pairs ({found['same']} same issue, "
+            f"{found['different']} different): precision {found['precision']:.3f}, "
+            f"recall {found['recall']:.3f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

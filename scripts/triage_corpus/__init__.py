@@ -1,0 +1,1 @@
+"""Phrasings of the triage corpus, written by hand per intent; write.py composes them."""

@@ -1,0 +1,140 @@
+"""Train a model version with scikit-learn (the ``train`` extra) and export it.
+
+One multinomial logistic regression per head over binary, L2-normalised character
+n-gram features: small, fast, calibrated enough to threshold on, and its weights say
+which words decided. Weights too small to change a decision are dropped on export.
+"""
+
+from __future__ import annotations
+
+import json
+from array import array
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from services.triage.classifier.features import features
+from services.triage.classifier.model import HEADS, ROUTE, Head, LinearModel, route_label
+
+# Found by grouped cross-validation on the training split only (never on the held-out).
+DEFAULT_C = 20.0
+LABELS = ("category", "scene", "team", "priority")
+PRUNE_BELOW = 0.02
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    labels: Mapping[str, str]
+    weight: float = 1.0
+    group: str = ""
+
+
+def ticket_text(subject: str, description: str) -> str:
+    return f"{subject}\n{description}"
+
+
+def load_corpus() -> list[dict[str, Any]]:
+    """The labelled corpus shipped in the repository (services/triage/data/corpus.jsonl)."""
+    data = resources.files("services.triage").joinpath("data/corpus.jsonl").read_text("utf-8")
+    return [json.loads(line) for line in data.splitlines() if line.strip()]
+
+
+def corpus_examples(rows: Iterable[Mapping[str, Any]], split: str) -> list[Example]:
+    return [
+        Example(
+            ticket_text(r["subject"], r["description"]),
+            {h: r[h] for h in LABELS},
+            group=r.get("group", ""),
+        )
+        for r in rows
+        if r["split"] == split
+    ]
+
+
+def _require_sklearn() -> Any:
+    try:
+        from sklearn.linear_model import LogisticRegression
+    except ImportError as exc:  # the service never trains; the command needs the extra
+        raise RuntimeError("training needs scikit-learn: pip install 'sopdesk[train]'") from exc
+    return LogisticRegression
+
+
+def _matrix(texts: Sequence[str], index: Mapping[str, int]) -> Any:
+    from scipy.sparse import csr_matrix
+
+    rows, cols, vals = [], [], []
+    for i, text in enumerate(texts):
+        present = [index[f] for f in features(text) if f in index]
+        if not present:
+            continue
+        value = 1.0 / len(present) ** 0.5
+        for j in present:
+            rows.append(i)
+            cols.append(j)
+            vals.append(value)
+    return csr_matrix((vals, (rows, cols)), shape=(len(texts), len(index)))
+
+
+def train(
+    examples: Sequence[Example], version: int, c: float = DEFAULT_C, min_count: int = 1
+) -> LinearModel:
+    """Fit every head on ``examples`` and return the exported (pruned) model."""
+    logistic_regression = _require_sklearn()
+    counts: dict[str, int] = {}
+    for ex in examples:
+        for f in features(ex.text):
+            counts[f] = counts.get(f, 0) + 1
+    vocabulary = sorted(f for f, n in counts.items() if n >= min_count)
+    index = {f: i for i, f in enumerate(vocabulary)}
+    x = _matrix([ex.text for ex in examples], index)
+    sample_weight = [ex.weight for ex in examples]
+    fitted: dict[str, tuple[list[str], list[float], list[list[float]]]] = {}
+    for head in HEADS:
+        y = [route_label(ex.labels) if head == ROUTE else ex.labels[head] for ex in examples]
+        clf = logistic_regression(
+            C=c,
+            solver="saga",
+            max_iter=300,
+            tol=1e-3,
+            class_weight="balanced",
+            random_state=0,
+        )
+        clf.fit(x, y, sample_weight=sample_weight)
+        classes = [str(k) for k in clf.classes_]
+        coef = clf.coef_.tolist()
+        intercept = clf.intercept_.tolist()
+        if len(classes) == 2:  # binary: sklearn keeps one row; make it two opposite ones
+            coef = [[-w for w in coef[0]], coef[0]]
+            intercept = [-intercept[0], intercept[0]]
+        fitted[head] = (classes, intercept, coef)
+    # Keep a feature only if some head weighs it; renumber the kept ones.
+    keep = [
+        j
+        for j in range(len(vocabulary))
+        if any(abs(row[j]) >= PRUNE_BELOW for _, _, coef in fitted.values() for row in coef)
+    ]
+    heads = {}
+    for head, (classes, intercept, coef) in fitted.items():
+        weights = array("f", (coef[c][j] for j in keep for c in range(len(classes))))
+        heads[head] = Head(tuple(classes), tuple(intercept), weights)
+    kept_index = {vocabulary[j]: i for i, j in enumerate(keep)}
+    metrics = {"examples": len(examples), "features": len(keep), "c": c}
+    return LinearModel(version, kept_index, heads, metrics)
+
+
+def write_shipped_model() -> str:
+    """Train version 0 on the corpus's training split and write it beside the corpus."""
+    from pathlib import Path
+
+    from services.triage.classifier.model import to_bytes
+
+    model = train(corpus_examples(load_corpus(), "train"), 0)
+    path = Path(__file__).resolve().parents[1] / "data" / "model.json.gz"
+    path.write_bytes(to_bytes(model))
+    return f"{model.metrics['features']} features, {path.stat().st_size} bytes → {path}"
+
+
+if __name__ == "__main__":  # python -m services.triage.classifier.training
+    print(write_shipped_model())
