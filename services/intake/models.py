@@ -45,7 +45,7 @@ class Ticket(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     ticket_no: Mapped[str] = mapped_column(sa.String(32), unique=True)
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(128), unique=True)
-    # Added by 0008: the creating request's fingerprint (see TicketMessage).
+    # Added by 0009: the creating request's fingerprint (see TicketMessage).
     request_fingerprint: Mapped[str | None] = mapped_column(sa.String(64))
     customer_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("customers.id"), index=True)
     customer_type: Mapped[str] = mapped_column(sa.String(16))
@@ -133,7 +133,7 @@ class TicketMessage(Base):
     deduplicated: Mapped[bool] = mapped_column(default=False)
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(128), unique=True)
     created_at: Mapped[datetime]
-    # Added by 0008: the request's fingerprint (an Idempotency-Key reused with another
+    # Added by 0009: the request's fingerprint (an Idempotency-Key reused with another
     # body is refused), why one issue, one ticket joined it here, and the ticket it was
     # split off into when that join was wrong.
     request_fingerprint: Mapped[str | None] = mapped_column(sa.String(64))

@@ -123,7 +123,7 @@ async def test_every_channel_is_stored_and_acknowledged(
         ({"phone_call": {"call_started_at": "2026-11-22T09:15:00"}}, "offset"),
         ({"phone_call": {"verification_steps": ["x"] * 21}}, "verification_steps"),
         ({"phone_call": {"surprise": 1}}, "surprise"),
-        ({"subject": ""}, "subject"),
+        ({"description": ""}, "description"),
         ({"subject": "x" * 201}, "subject"),
         ({"description": "x" * 5001}, "description"),
         ({"metadata": {"blob": "x" * 9000}}, "metadata"),
@@ -137,6 +137,20 @@ def test_bad_ticket_bodies_are_refused(overrides: dict[str, Any], where: str) ->
     with pytest.raises(ValidationError) as caught:
         payload(**overrides)
     assert where in str(caught.value)
+
+
+async def test_a_request_without_a_subject_gets_one_from_its_description(
+    intake_db: IntakeStore,
+) -> None:
+    """IVR and phone gateways send no subject: the description's first sentence is one."""
+    body = payload(subject="", description="手术室的监护仪突然停机了。病人还在台上,请马上派人")
+    assert body.subject == "手术室的监护仪突然停机了"
+    received = await receive(intake_db, body)
+    assert received.ticket.subject == "手术室的监护仪突然停机了"
+    (event,) = await intake_db.events("ticket.received")
+    assert event.data.subject == "手术室的监护仪突然停机了"  # type: ignore[attr-defined]
+    long = payload(subject="", description="蓝牙耳机插上充电线一点反应都没有" * 4)
+    assert len(long.subject) == 30 and long.subject.endswith("…")
 
 
 async def test_refused_requests_write_nothing(intake_db: IntakeStore) -> None:

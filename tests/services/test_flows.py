@@ -62,6 +62,7 @@ from services.intake.reception import receive_ticket
 from services.intake.schemas import TicketCreate
 from services.intake.settings import IntakeSettings
 from services.triage import api as triage_api
+from services.triage import learning_api as triage_learning_api
 from services.triage import service as triage_service
 from services.triage.app import MIGRATIONS as TRIAGE_MIGRATIONS
 from services.triage.app import create_app as create_triage
@@ -749,7 +750,12 @@ APPS: dict[
     str, tuple[Callable[[Any], FastAPI], type[ServiceSettings], Path, tuple[APIRouter, ...]]
 ] = {
     "intake": (create_intake, IntakeSettings, INTAKE_MIGRATIONS, (intake_api.router,)),
-    "triage": (create_triage, TriageSettings, TRIAGE_MIGRATIONS, (triage_api.router,)),
+    "triage": (
+        create_triage,
+        TriageSettings,
+        TRIAGE_MIGRATIONS,
+        (triage_api.router, triage_learning_api.router),
+    ),
     "dispatch": (
         create_dispatch,
         DispatchSettings,
