@@ -197,6 +197,7 @@ def received_event(
     ticket_id: uuid.UUID,
     *,
     subject: str = "账号无法登录",
+    description: str = "提示密码错误",
     customer_type: str = "new",
     received_at: datetime = T0,
 ) -> TicketReceived:
@@ -211,7 +212,7 @@ def received_event(
             customer_type=customer_type,
             masked_contact="138****5678",
             subject=subject,
-            description="提示密码错误",
+            description=description,
             received_at=received_at,
         ),
     )
@@ -405,7 +406,7 @@ async def test_triage_decides_once_and_emits_deadlines(triage_store: Store) -> N
     assert (stored.category, stored.priority, stored.team) == ("fault", "P0", "tech_support")
     assert stored.respond_by == T0 + timedelta(minutes=30)
     assert stored.resolve_by == T0 + timedelta(hours=4)
-    assert stored.explanation and stored.keywords == ["无法登录"]
+    assert stored.explanation and stored.keywords == ["无法登录", "密码错误"]
 
     rows = await triage_store.outbox()
     assert len(rows) == 1
@@ -422,7 +423,9 @@ async def test_triage_decides_once_and_emits_deadlines(triage_store: Store) -> N
 
 
 async def test_triage_raises_vip_priority(triage_store: Store) -> None:
-    event = received_event(uuid.uuid4(), subject="物流延迟", customer_type="vip")
+    event = received_event(
+        uuid.uuid4(), subject="物流延迟", description="三天了还没到", customer_type="vip"
+    )
     async with triage_store.uow() as uow:
         decision = await triage_service.triage_ticket(uow, event, TriageSettings())
         await uow.commit()
