@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import create_async_engine
-from testkit import free_port
+from testkit import POSTGRES_SERVER, drop_database, free_port, short_id
 
 from shared.broker import LocalBroker
 from shared.migrations import ensure_database
-
-# Server part of the PostgreSQL URL; each test gets its own database on it.
-POSTGRES_SERVER = os.environ.get(
-    "SOPDESK_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432"
-)
-
-
-def short_id() -> str:
-    return uuid.uuid4().hex[:8]
 
 
 @pytest.fixture(scope="session")
@@ -48,17 +35,6 @@ def unused_port() -> int:
     return free_port()
 
 
-async def _drop_database(server: str, name: str) -> None:
-    admin = create_async_engine(
-        f"{server}/postgres", isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
-    )
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """An empty database on each backend: a SQLite file, or a fresh PostgreSQL database."""
@@ -71,4 +47,4 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     try:
         yield url
     finally:
-        await _drop_database(POSTGRES_SERVER, name)
+        await drop_database(POSTGRES_SERVER, name)

@@ -3,6 +3,7 @@ so ``from conftest import ...`` would pick whichever was imported first)."""
 
 from __future__ import annotations
 
+import os
 import random
 import socket
 import time
@@ -14,12 +15,34 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import sqlalchemy as sa
 from rich.console import Console
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.tokens import PersonClaims, TokenSigner, generate_keypair
 from sopdesk.local import LocalSystem
 
 T = TypeVar("T")
+
+# Server part of the PostgreSQL URL; each test gets its own database on it.
+POSTGRES_SERVER = os.environ.get(
+    "SOPDESK_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432"
+)
+
+
+def short_id() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+async def drop_database(server: str, name: str) -> None:
+    admin = create_async_engine(
+        f"{server}/postgres", isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+    )
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
 
 
 def _ephemeral_range() -> tuple[int, int]:

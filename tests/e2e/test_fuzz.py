@@ -13,9 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import POSTGRES_SERVER, _drop_database
 from rich.console import Console
-from testkit import free_port, free_port_block
+from testkit import POSTGRES_SERVER, drop_database, free_port, free_port_block
 
 from sopdesk.catalogue import SERVICE_NAMES
 from sopdesk.local import LocalSystem
@@ -45,7 +44,7 @@ def postgres_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalS
     finally:
         system.stop()
         for name in SERVICE_NAMES:
-            asyncio.run(_drop_database(POSTGRES_SERVER, f"{prefix}_{name}"))
+            asyncio.run(drop_database(POSTGRES_SERVER, f"{prefix}_{name}"))
 
 
 @pytest.mark.parametrize("service", SERVICE_NAMES)

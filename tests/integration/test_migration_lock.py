@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 import sqlalchemy as sa
-from conftest import POSTGRES_SERVER, _drop_database, short_id
+from testkit import POSTGRES_SERVER, drop_database, short_id
 
 from shared.database import create_engine
 from shared.migrations import ensure_database
@@ -25,7 +25,7 @@ async def postgres_url() -> AsyncIterator[str]:
     try:
         yield url
     finally:
-        await _drop_database(POSTGRES_SERVER, name)
+        await drop_database(POSTGRES_SERVER, name)
 
 
 async def test_two_replicas_migrating_at_once_both_succeed(postgres_url: str) -> None:
