@@ -63,6 +63,8 @@ class Principal:
     name: str = ""  # a key's name (older keys: role and last four characters)
     person: PersonClaims | None = None
     scopes: frozenset[str] = field(default_factory=frozenset)
+    # A key acting for ``person`` under an admin's grant (dispatch's X-On-Behalf-Of).
+    via: str | None = None
 
     @property
     def roles(self) -> frozenset[str]:
@@ -79,12 +81,17 @@ class Principal:
     @property
     def actor(self) -> str:
         """Who acted, for audit: ``person:<id>`` or ``key:<name>``."""
-        return f"person:{self.person.person_id}" if self.person else f"key:{self.name}"
+        if self.person is None:
+            return f"key:{self.name}"
+        via = f" via key:{self.via}" if self.via else ""
+        return f"person:{self.person.person_id}{via}"
 
     @property
     def actor_name(self) -> str:
         """Who acted, as people read it: the display name or the key's name."""
-        return self.person.display_name if self.person else self.name
+        if self.person is None:
+            return self.name
+        return f"{self.person.display_name} ({self.via})" if self.via else self.person.display_name
 
     def supervises(self, team: str) -> bool:
         return self.is_admin or (self.person is not None and team in self.person.supervises)
@@ -231,7 +238,7 @@ def document_access(app: FastAPI) -> None:
     """Write each route's roles and scopes into its OpenAPI operation (``x-sopdesk-access``
     and a line of its description), so the documents say who may call what."""
     from fastapi.openapi.utils import get_openapi
-    from fastapi.routing import APIRoute
+    from fastapi.routing import APIRoute, iter_route_contexts
 
     def _access_of(route: APIRoute) -> dict[str, list[str]] | None:
         stack = list(route.dependant.dependencies)
@@ -243,18 +250,28 @@ def document_access(app: FastAPI) -> None:
             stack.extend(dep.dependencies)
         return None
 
+    def _api_routes(app: FastAPI) -> list[tuple[APIRoute, str, set[str]]]:
+        # Routers are included lazily (FastAPI 0.165): walk the effective route contexts,
+        # which carry the prefixes, as FastAPI's own OpenAPI does.
+        found = []
+        for context in iter_route_contexts(app.routes):
+            route = context.original_route
+            if isinstance(route, APIRoute):
+                path_format = getattr(context, "path_format", route.path_format)
+                methods = set(getattr(context, "methods", None) or route.methods or ())
+                found.append((route, path_format, methods))
+        return found
+
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
         document = get_openapi(
             title=app.title, version=app.version, description=app.description, routes=app.routes
         )
-        for route in app.routes:
-            if not isinstance(route, APIRoute):
-                continue
+        for route, path_format, methods in _api_routes(app):
             access = _access_of(route)
-            path = document.get("paths", {}).get(route.path_format, {})
-            for method in route.methods or ():
+            path = document.get("paths", {}).get(path_format, {})
+            for method in methods:
                 operation = path.get(method.lower())
                 if operation is None:
                     continue

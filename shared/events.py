@@ -287,6 +287,10 @@ class AgentActionData(Payload):
     assignment_id: uuid.UUID
     agent_id: uuid.UUID | None = None
     at: datetime = Field(default_factory=utcnow)
+    # Optional since people sign in: who acted, ``person:<id>`` or ``key:<name>``, and
+    # the name people read (the person's display name, or the key's name).
+    actor: str | None = None
+    actor_name: str | None = None
 
 
 class TicketAccepted(Envelope):
@@ -362,7 +366,8 @@ class CompensationData(Payload):
     team: str | None = None
     state: str | None = None  # pending, approved, rejected
     needs_approval: bool | None = None
-    decided_by: str | None = None
+    decided_by: str | None = None  # the deciding person's display name (or "policy")
+    decided_by_actor: str | None = None  # ``person:<id>`` or ``key:<name>``
 
 
 class CompensationRequested(Envelope):

@@ -122,3 +122,8 @@ class Compensation(Base):
     decision_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
+
+
+# People's tables live with their capability (services/dispatch/people); importing them here
+# puts them in the metadata and gives Agent its display_name wherever agents are read.
+from services.dispatch.people import models as _people_models  # noqa: E402, F401

@@ -207,6 +207,18 @@ async def compensations(
     return (await session.scalars(query)).all()
 
 
+async def compensation_total(session: AsyncSession, ticket_id: uuid.UUID, kind: str) -> float:
+    """What a ticket already has of one kind, approved or waiting (rejected ones aside)."""
+    total = await session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Compensation.amount), 0.0)).where(
+            Compensation.ticket_id == ticket_id,
+            Compensation.kind == kind,
+            Compensation.state != "rejected",
+        )
+    )
+    return float(total or 0.0)
+
+
 async def lock_compensation(
     session: AsyncSession, compensation_id: uuid.UUID
 ) -> Compensation | None:

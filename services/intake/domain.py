@@ -28,6 +28,9 @@ TIMELINE_TEXT = {
     "queued": {"zh": "正在排队等待专员", "en": "Waiting for the next available specialist"},
     "assigned": {"zh": "已分派给{team}团队", "en": "Assigned to the {team} team"},
     "accepted": {"zh": "专员已开始处理您的问题", "en": "A specialist is working on it"},
+    # With the name of the person who acted (since people sign in).
+    "accepted_by": {"zh": "专员{agent}已开始处理您的问题", "en": "{agent} is working on it"},
+    "resolved_by": {"zh": "{agent}已处理您的问题：{reply}", "en": "Resolved by {agent}: {reply}"},
     "progress": {"zh": "处理进展：{note}", "en": "Progress: {note}"},
     "resolved": {"zh": "问题已处理：{reply}", "en": "Resolved: {reply}"},
     "reopened": {"zh": "工单已重新打开", "en": "The ticket was reopened"},
@@ -87,6 +90,9 @@ def timeline_text(kind: str, language: Language, **params: str) -> str:
     named already: teams are data, see ``shared.team_copies``)."""
     if "category" in params:
         params["category"] = CATEGORIES.label(params["category"], language)
+    named = f"{kind}_by"
+    if params.get("agent") and named in TIMELINE_TEXT:
+        kind = named
     return TIMELINE_TEXT[kind][language].format(**params)
 
 

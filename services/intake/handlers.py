@@ -18,6 +18,7 @@ from shared.events import (
     Envelope,
     NotificationRequested,
     TeamEvent,
+    TicketAccepted,
     TicketAssigned,
     TicketProgressNoted,
     TicketQueued,
@@ -229,8 +230,16 @@ def _progress_notice(
     }
 
 
+def _by_person(event: TicketAccepted | TicketResolved) -> dict[str, str]:
+    """The name of the person who acted, for the customer's timeline (not a key's name)."""
+    data = event.data
+    if data.actor_name and (data.actor or "").startswith("person:"):
+        return {"agent": data.actor_name}
+    return {}
+
+
 def _resolved(event: TicketResolved) -> dict[str, str]:
-    return {"reply": event.data.public_reply}
+    return {"reply": event.data.public_reply, **_by_person(event)}
 
 
 def _nothing(_event: Envelope) -> dict[str, str]:
@@ -330,7 +339,7 @@ def build_handlers(settings: IntakeSettings) -> dict[str, Handler]:
         "ticket.retriaged": _retriaged(settings),
         "ticket.queued": _timeline("queued", _queued),
         "ticket.assigned": _timeline("assigned", _assigned, _assignment_notice(settings)),
-        "ticket.accepted": _timeline("accepted", _nothing),
+        "ticket.accepted": _timeline("accepted", _by_person),
         "ticket.progress_noted": _progress(settings),
         "ticket.resolved": _timeline("resolved", _resolved),
         "ticket.reopened": _timeline("reopened", _nothing),

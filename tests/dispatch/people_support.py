@@ -22,6 +22,7 @@ KEYS: dict[str, Any] = {
     "ag": "agent",
     "sv": "supervisor",
     "crm-key": {"name": "crm", "scopes": ["assignments:read"]},
+    "tool-key": {"name": "team-tool", "scopes": ["people:act-for"]},
 }
 ADMIN_KEY = {"Authorization": "Bearer ad"}
 

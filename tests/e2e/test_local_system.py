@@ -41,6 +41,17 @@ class RunningSystem:
     def headers(self, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.keys[role]}"}
 
+    def sign_in(self, login: str) -> dict[str, str]:
+        """A demo person signs in over HTTP with the password `sopdesk up` printed."""
+        password = json.loads((self.data_dir / "secrets.json").read_text())["demo_password"]
+        response = httpx.post(
+            f"{self.urls['dispatch']}/v1/auth/sign-in",
+            json={"login": login, "password": password},
+            timeout=10,
+        )
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
 
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
@@ -230,8 +241,14 @@ def test_a_customer_who_writes_soon_after_closure_reopens_the_ticket(
         return next((r for r in rows if r["ticket_id"] == ticket_id), None)
 
     work = eventually(assignment)
-    agent = {**system.headers("agent"), "X-Agent-Id": work["agent_id"]}
+    # The assigned agent signs in and works the ticket; a shared key naming them may not.
+    login = _get(f"{urls['dispatch']}/v1/agents/{work['agent_id']}", system.headers("viewer"))
     path = f"{urls['dispatch']}/v1/assignments/{work['id']}"
+    impostor = {**system.headers("agent"), "X-Agent-Id": work["agent_id"]}
+    assert httpx.post(f"{path}/accept", headers=impostor, timeout=5).status_code == 403
+    agent = system.sign_in(login["name"])
+    me = _get(f"{urls['dispatch']}/v1/auth/me", agent)
+    assert me["id"] == work["agent_id"]
     assert httpx.post(f"{path}/accept", headers=agent, timeout=5).status_code == 200
     resolved = httpx.post(
         f"{path}/resolve",
@@ -240,6 +257,19 @@ def test_a_customer_who_writes_soon_after_closure_reopens_the_ticket(
         timeout=5,
     )
     assert resolved.status_code == 200, resolved.text
+
+    def named_in_timeline() -> list[str] | None:
+        view = _get(f"{urls['intake']}/v1/tickets/{ticket_id}", system.headers("gateway"))
+        texts = [e["text"] for e in view["timeline"] if e["kind"] in ("accepted", "resolved")]
+        return texts if len(texts) == 2 else None
+
+    assert all(me["display_name"] in text for text in eventually(named_in_timeline))
+
+    def in_ledger() -> dict[str, Any] | None:
+        page = _get(f"{urls['analytics']}/v1/ledger", system.headers("viewer"))
+        return next((r for r in page["items"] if r["ticket_id"] == ticket_id), None)
+
+    assert eventually(in_ledger)["agent_name"] == me["display_name"]
 
     links = eventually(lambda: _survey_links(system.broker, ticket_id), timeout=30)
     answer = httpx.post(links[-1], json={"resolved": True, "score": 5}, timeout=5)

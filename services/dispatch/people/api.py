@@ -9,10 +9,12 @@ from datetime import UTC, datetime, timedelta
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.dispatch.people import repository, service
-from services.dispatch.people.models import AccountChange, Person
+from services.dispatch.people import delegation, repository, service
+from services.dispatch.people.models import AccountChange, KeyDelegation, Person
 from services.dispatch.people.schemas import (
     AccountChangeView,
+    DelegationBody,
+    DelegationView,
     PasswordChangeBody,
     PasswordResetBody,
     PersonCreate,
@@ -350,3 +352,69 @@ async def account_changes(
     session: AsyncSession = Depends(read_session),
 ) -> Sequence[AccountChange]:
     return await repository.account_changes(session, person_id, limit)
+
+
+# --------------------------------------------------------------------------- delegations
+
+
+@router.post(
+    "/people/{person_id}/delegations",
+    response_model=DelegationView,
+    status_code=201,
+    tags=["people"],
+    summary="Let an integration key act for this person (admin; audited)",
+    description="The key must hold the scope people:act-for; it then sends X-On-Behalf-Of"
+    " with the person's id on dispatch's agent actions, and every action records the key."
+    " Refusals: 404 person_not_found / key_not_found.",
+    responses=error_responses(401, 403, 404, 422),
+)
+async def grant_delegation(
+    person_id: uuid.UUID,
+    body: DelegationBody,
+    request: Request,
+    principal: Principal = Depends(_admins),
+    uow: UnitOfWork = Depends(unit_of_work),
+) -> KeyDelegation:
+    row = await delegation.grant(
+        uow.session,
+        person_id,
+        body.key_name,
+        known_keys=delegation.act_for_keys(request),
+        by=principal,
+        now=_now(),
+    )
+    await uow.commit()
+    return row
+
+
+@router.delete(
+    "/people/{person_id}/delegations/{key_name}",
+    status_code=204,
+    response_class=Response,
+    tags=["people"],
+    summary="Stop a key acting for this person (admin; audited; at once)",
+    responses=error_responses(401, 403, 404, 422),
+)
+async def revoke_delegation(
+    person_id: uuid.UUID,
+    key_name: str,
+    principal: Principal = Depends(_admins),
+    uow: UnitOfWork = Depends(unit_of_work),
+) -> Response:
+    await delegation.revoke(uow.session, person_id, key_name, by=principal, now=_now())
+    await uow.commit()
+    return Response(status_code=204)
+
+
+@router.get(
+    "/people/{person_id}/delegations",
+    response_model=list[DelegationView],
+    tags=["people"],
+    summary="The keys allowed to act for this person, live and revoked (admin)",
+    responses=error_responses(401, 403, 422),
+    dependencies=[Depends(_admins)],
+)
+async def list_delegations(
+    person_id: uuid.UUID, session: AsyncSession = Depends(read_session)
+) -> Sequence[KeyDelegation]:
+    return await repository.delegations(session, person_id)

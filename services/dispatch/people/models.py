@@ -6,9 +6,9 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
-from services.dispatch.models import Base
+from services.dispatch.models import Agent, Base
 
 
 class Person(Base):
@@ -70,3 +70,33 @@ class AccountChange(Base):
     actor_name: Mapped[str] = mapped_column(sa.String(100))
     detail: Mapped[str | None] = mapped_column(sa.Text)
     at: Mapped[datetime]
+
+
+# An agent's name as people read it is its account's display name (one identity: the agent
+# row and the account share the id); read with the agent, None for an agent without account.
+Agent.display_name = column_property(
+    sa.select(Person.display_name)
+    .where(Person.id == Agent.id)
+    .correlate_except(Person)
+    .scalar_subquery()
+)
+
+
+def name_of(agent: Agent) -> str:
+    """What people read for an agent: the account's display name, else the agent's name."""
+    display: str | None = getattr(agent, "display_name", None)
+    return display or agent.name
+
+
+class KeyDelegation(Base):
+    """An admin's grant: the integration key ``key_name`` may act for this person (sending
+    ``X-On-Behalf-Of``); revoked, it stops at once. Grants and revocations are audited."""
+
+    __tablename__ = "key_delegations"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    key_name: Mapped[str] = mapped_column(sa.String(100), index=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("people.id"), index=True)
+    granted_by: Mapped[str] = mapped_column(sa.String(100))
+    granted_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]

@@ -10,7 +10,13 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.dispatch.models import Agent, Team
-from services.dispatch.people.models import AccountChange, Person, SignInFailure, SignInSession
+from services.dispatch.people.models import (
+    AccountChange,
+    KeyDelegation,
+    Person,
+    SignInFailure,
+    SignInSession,
+)
 
 
 async def get_person(session: AsyncSession, person_id: uuid.UUID) -> Person | None:
@@ -106,5 +112,27 @@ async def account_changes(
         .where(AccountChange.person_id == person_id)
         .order_by(AccountChange.at.desc())
         .limit(limit)
+    )
+    return list(result.scalars())
+
+
+async def live_delegation(
+    session: AsyncSession, key_name: str, person_id: uuid.UUID
+) -> KeyDelegation | None:
+    result = await session.execute(
+        sa.select(KeyDelegation).where(
+            KeyDelegation.key_name == key_name,
+            KeyDelegation.person_id == person_id,
+            KeyDelegation.revoked_at.is_(None),
+        )
+    )
+    return result.scalars().first()
+
+
+async def delegations(session: AsyncSession, person_id: uuid.UUID) -> Sequence[KeyDelegation]:
+    result = await session.execute(
+        sa.select(KeyDelegation)
+        .where(KeyDelegation.person_id == person_id)
+        .order_by(KeyDelegation.granted_at.desc())
     )
     return list(result.scalars())

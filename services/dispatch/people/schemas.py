@@ -138,3 +138,19 @@ class AccountChangeView(BaseModel):
     actor_name: str = Field(examples=["系统管理员"])
     detail: str | None
     at: datetime
+
+
+class DelegationBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"key_name": "crm"}]})
+
+    key_name: str = Field(min_length=1, max_length=100)
+
+
+class DelegationView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    key_name: str = Field(examples=["crm"])
+    person_id: uuid.UUID
+    granted_by: str = Field(examples=["系统管理员"])
+    granted_at: datetime
+    revoked_at: datetime | None

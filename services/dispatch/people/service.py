@@ -48,7 +48,7 @@ class Outcome:
     refusal: ApiError | None = None
 
 
-def _audit(
+def audit(
     session: AsyncSession,
     person: Person,
     action: str,
@@ -275,7 +275,7 @@ async def create_person(
         created_at=now,
     )
     repository.add(session, person)
-    _audit(session, person, "created", by, now, f"roles {','.join(person.roles)}")
+    audit(session, person, "created", by, now, f"roles {','.join(person.roles)}")
     return person, password
 
 
@@ -307,7 +307,7 @@ async def update_person(
     for name, value in changes.items():
         setattr(person, name, sorted(set(value)) if isinstance(value, list) else value)
     person.updated_at = now
-    _audit(session, person, "changed", by, now, ", ".join(sorted(changes)))
+    audit(session, person, "changed", by, now, ", ".join(sorted(changes)))
     return person
 
 
@@ -322,7 +322,7 @@ async def set_disabled(
     person.updated_at = now
     if disabled:
         await repository.revoke_sessions(session, person.id, now)
-    _audit(session, person, "disabled" if disabled else "enabled", by, now)
+    audit(session, person, "disabled" if disabled else "enabled", by, now)
     return person
 
 
@@ -341,5 +341,5 @@ async def reset_password(
     person.must_change_password = True
     person.updated_at = now
     await repository.revoke_sessions(session, person.id, now)
-    _audit(session, person, "password_reset", by, now)
+    audit(session, person, "password_reset", by, now)
     return person, password
