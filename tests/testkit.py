@@ -185,7 +185,7 @@ def person_token(
     display_name: str | None = None,
     teams: tuple[str, ...] = (),
     supervises: tuple[str, ...] = (),
-    ttl: timedelta = timedelta(minutes=5),
+    ttl: timedelta = timedelta(hours=6),  # outlives a whole test session
 ) -> dict[str, str]:
     """Headers with a token signed by the test key, for services tested without dispatch
     (dispatch's own tests sign in over HTTP with ``sign_in``)."""

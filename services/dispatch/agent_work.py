@@ -11,6 +11,7 @@ from typing import Any
 
 from services.dispatch import domain, repository
 from services.dispatch.models import Agent, Assignment
+from services.dispatch.people.models import name_of
 from services.dispatch.routing import (
     DEFAULT_MIN_LEVEL,
     Pool,
@@ -73,7 +74,7 @@ async def lock_for_action(
         raise ApiError(409, "concurrent_change", "The assignment changed meanwhile; try again.")
     agent = pool.agents.get(agent_id)
     if agent is None:
-        raise ApiError(403, "unknown_agent", f"No agent with id {agent_id} (X-Agent-Id).")
+        raise ApiError(403, "unknown_agent", f"No agent with id {agent_id}.")
     _check_holder(assignment, agent_id, action)
     return Acting(assignment, agent, pool)
 
@@ -92,7 +93,14 @@ def _check_holder(assignment: Assignment, agent_id: uuid.UUID, action: str) -> N
 
 
 def _data(acting: Acting) -> dict[str, Any]:
-    return {"assignment_id": acting.assignment.id, "agent_id": acting.agent.id, "at": utcnow()}
+    # The acting agent is the signed-in person (one id): the audit names them.
+    return {
+        "assignment_id": acting.assignment.id,
+        "agent_id": acting.agent.id,
+        "at": utcnow(),
+        "actor": f"person:{acting.agent.id}",
+        "actor_name": name_of(acting.agent),
+    }
 
 
 async def accept(uow: UnitOfWork, assignment_id: uuid.UUID, agent_id: uuid.UUID) -> Assignment:
@@ -231,7 +239,7 @@ async def transfer(
     if seen is None:
         raise not_found("assignment", assignment_id)
     if await repository.get_agent(session, agent_id) is None:
-        raise ApiError(403, "unknown_agent", f"No agent with id {agent_id} (X-Agent-Id).")
+        raise ApiError(403, "unknown_agent", f"No agent with id {agent_id}.")
     _check_holder(seen, agent_id, "transfer")
     if to_agent_id is not None:
         target = await repository.get_agent(session, to_agent_id)

@@ -36,7 +36,11 @@ async def request_compensation(
     acting = await lock_for_action(uow, assignment_id, agent_id, "compensate")
     a = acting.assignment
     now = utcnow()
-    needs_approval = domain.needs_approval(kind, amount, thresholds)
+    # The threshold holds for the ticket's total of this kind, not for each request
+    # (five refunds of 200 do not each pass a 200 threshold); the assignment's lock
+    # above serialises requests on one ticket.
+    already = await repository.compensation_total(uow.session, a.ticket_id, kind)
+    needs_approval = domain.needs_approval(kind, already + amount, thresholds)
     comp = Compensation(
         id=uuid.uuid4(),
         assignment_id=a.id,
@@ -81,10 +85,13 @@ async def decide_compensation(
     compensation_id: uuid.UUID,
     *,
     approve: bool,
-    supervisor: str | None,
+    supervisor: frozenset[str] | None,
     reason: str | None,
+    by: str = "admin",
+    by_actor: str | None = None,
 ) -> Compensation:
-    """Approve or reject a pending compensation; ``supervisor`` None means an admin."""
+    """Approve or reject a pending compensation; ``supervisor``: the teams the deciding
+    supervisor supervises (None: an admin); ``by``: their name, ``by_actor`` their id."""
     comp = await repository.lock_compensation(uow.session, compensation_id)
     if comp is None:
         raise not_found("compensation", compensation_id)
@@ -98,9 +105,10 @@ async def decide_compensation(
             details={"state": comp.state},
         )
     comp.state = "approved" if approve else "rejected"
-    comp.decided_by = supervisor or (team.supervisor if team else "admin")
+    comp.decided_by = by[:100]
     comp.decision_reason = reason
     comp.decided_at = utcnow()
     event_cls = CompensationApproved if approve else CompensationRejected
-    uow.emit(event_cls(ticket_id=comp.ticket_id, data=_compensation_data(comp)))
+    data = _compensation_data(comp, decided_by_actor=by_actor)
+    uow.emit(event_cls(ticket_id=comp.ticket_id, data=data))
     return comp

@@ -14,16 +14,13 @@ from shared.outbox import UnitOfWork
 DEMO_SKILL_LEVEL = 3
 
 
-def check_supervisor(team: Team | None, supervisor: str | None) -> None:
-    """A supervisor acts on their own team only (``supervisor`` None: admin, any team)."""
+def check_supervisor(team: Team | None, supervisor: frozenset[str] | None) -> None:
+    """A supervisor acts for the teams their account supervises only (``supervisor``: those
+    teams; None: an admin, any team)."""
     if supervisor is None or team is None:
         return
-    if team.supervisor != supervisor:
-        raise ApiError(
-            403,
-            "not_team_supervisor",
-            f"Team {team.key} is supervised by {team.supervisor}, not {supervisor}.",
-        )
+    if team.key not in supervisor:
+        raise ApiError(403, "not_team_supervisor", f"You do not supervise team {team.key}.")
 
 
 # --------------------------------------------------------------------------- teams and agents
@@ -40,12 +37,15 @@ async def create_team(
 
 
 async def update_team(
-    uow: UnitOfWork, key: str, changes: dict[str, Any], *, supervisor: str | None
+    uow: UnitOfWork, key: str, changes: dict[str, Any], *, supervisor: frozenset[str] | None
 ) -> Team:
     team = await repository.get_team(uow.session, key)
     if team is None:
         raise ApiError(404, "team_not_found", f"No team with key {key}.")
     check_supervisor(team, supervisor)
+    if "supervisor" in changes and supervisor is not None:
+        # Who supervises a team is an account matter (admins, /v1/people).
+        raise ApiError(403, "admin_only", "Only an admin changes a team's supervisor.")
     for name, value in changes.items():
         setattr(team, name, value)
     return team
@@ -74,7 +74,7 @@ async def create_agent(
     skills: dict[str, int],
     capacity: int,
     status: str,
-    supervisor: str | None,
+    supervisor: frozenset[str] | None,
     chat_capacity: int | None = None,
     min_level: int = DEFAULT_MIN_LEVEL,
 ) -> Agent:
@@ -111,7 +111,7 @@ async def update_agent(
     agent_id: uuid.UUID,
     changes: dict[str, Any],
     *,
-    supervisor: str | None,
+    supervisor: frozenset[str] | None,
     min_level: int = DEFAULT_MIN_LEVEL,
 ) -> Agent:
     """Change skills, capacity, status or team; the queue drains when capacity frees,

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from services.dispatch import domain, repository
 from services.dispatch.models import Agent, Assignment, SupervisorItem, Team
+from services.dispatch.people.models import name_of
 from shared.events import Envelope as _Envelope
 from shared.events import (
     KbSuggestion,
@@ -169,7 +170,7 @@ def give_to(
                 ticket_no=assignment.ticket_no,
                 team=assignment.team_key,
                 agent_id=agent.id,
-                agent_name=agent.name,
+                agent_name=name_of(agent),
                 priority=assignment.priority,
                 category=assignment.category,
                 supervisor_notified=report,
@@ -194,7 +195,7 @@ def work_order(
             ticket_no=assignment.ticket_no,
             team=assignment.team_key,
             agent_id=agent.id,
-            agent_name=agent.name,
+            agent_name=name_of(agent),
             subject=assignment.subject,
             category=assignment.category,
             priority=assignment.priority,

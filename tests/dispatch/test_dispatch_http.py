@@ -17,6 +17,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from dispatch_helpers import T0, open_store, triaged
+from testkit import TOKEN_KEYS, new_person, person_token
 
 from services.dispatch.app import create_app
 from services.dispatch.settings import DispatchSettings
@@ -30,8 +31,8 @@ from shared.events import (
 )
 
 KEYS = {"sv": "supervisor", "ag": "agent", "vw": "viewer", "ad": "admin", "gw": "gateway"}
-SUPERVISOR = {"Authorization": "Bearer sv", "X-Supervisor": "tech-supervisor"}
 VIEWER = {"Authorization": "Bearer vw"}
+ADMIN = {"Authorization": "Bearer ad"}
 
 
 async def poll(check: Callable[[], Awaitable[Any]], *, within: float = 20.0) -> Any:
@@ -56,6 +57,7 @@ async def running(database_url: str, broker: str, prefix: str) -> AsyncIterator[
         api_keys=KEYS,
         log_json=False,
         compensation_thresholds={"refund": 200.0, "coupon": 50.0},
+        **TOKEN_KEYS,
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app):
@@ -81,38 +83,49 @@ async def publish(broker: str, topic: str, *events: Envelope) -> None:
         await producer.stop()
 
 
-def agent_headers(agent_id: str) -> dict[str, str]:
-    return {"Authorization": "Bearer ag", "X-Agent-Id": agent_id}
-
-
 async def test_agent_work_over_http_with_the_real_broker(
     database_url: str, broker: str, topic_prefix: str
 ) -> None:
     topics = Topics(topic_prefix)
     async with running(database_url, broker, topic_prefix) as client:
-        # --- a supervisor adds an agent to their own team
-        body = {"name": "王工", "team_key": "tech_support", "skills": {"fault": 3}, "capacity": 1}
-        no_name = await client.post("/v1/agents", json=body, headers={"Authorization": "Bearer sv"})
-        assert (no_name.status_code, no_name.json()["code"]) == (400, "supervisor_required")
-        other = await client.post(
+        # --- people sign in: the team's supervisor, another team's, and an agent
+        _, SUPERVISOR = await new_person(
+            client, ADMIN, "tech-supervisor", roles=["supervisor"], supervises=["tech_support"]
+        )
+        _, finance = await new_person(
+            client, ADMIN, "finance-supervisor", roles=["supervisor"], supervises=["finance"]
+        )
+        person, me = await new_person(
+            client, ADMIN, "wang", roles=["agent"], teams=["tech_support"], display_name="王工"
+        )
+        # --- a supervisor adds an agent to their own team (a shared key names nobody)
+        body = {"name": "老李", "team_key": "tech_support", "skills": {"fault": 3}, "capacity": 1}
+        keyed = await client.post(
             "/v1/agents",
             json=body,
-            headers={"Authorization": "Bearer sv", "X-Supervisor": "finance-supervisor"},
+            headers={"Authorization": "Bearer sv", "X-Supervisor": "tech-supervisor"},
         )
+        assert (keyed.status_code, keyed.json()["code"]) == (403, "person_required")
+        other = await client.post("/v1/agents", json=body, headers=finance)
         assert (other.status_code, other.json()["code"]) == (403, "not_team_supervisor")
         bad = await client.post(
             "/v1/agents", json={**body, "skills": {"fault": 9}}, headers=SUPERVISOR
         )
         assert (bad.status_code, bad.json()["code"]) == (422, "validation_error")
-        created = await client.post(
-            "/v1/agents", json={**body, "status": "online"}, headers=SUPERVISOR
-        )
+        created = await client.post("/v1/agents", json=body, headers=SUPERVISOR)
         assert created.status_code == 201, created.text
-        agent = created.json()
-        assert agent["skill_levels"] == {"fault": 3} and agent["status"] == "online"
-        me = agent_headers(agent["id"])
+        assert created.json()["skill_levels"] == {"fault": 3}
         dup = await client.post("/v1/agents", json=body, headers=SUPERVISOR)
         assert (dup.status_code, dup.json()["code"]) == (409, "agent_exists")
+        # The agent's account is its agent: its supervisor sets skills, it comes online.
+        mine = f"/v1/agents/{person['id']}"
+        skilled = await client.patch(
+            mine, json={"skills": {"fault": 3}, "capacity": 1}, headers=SUPERVISOR
+        )
+        assert skilled.status_code == 200, skilled.text
+        online = await client.patch(mine, json={"status": "online"}, headers=me)
+        agent = online.json()
+        assert agent["skill_levels"] == {"fault": 3} and agent["status"] == "online"
 
         # --- two triaged tickets arrive from Kafka: one assigned, one queued
         first = triaged(ticket_no="T-HTTP-1", priority="P1", kb=True)
@@ -145,19 +158,17 @@ async def test_agent_work_over_http_with_the_real_broker(
             assert 400 <= response.status_code < 500, response.text
             return f"{response.status_code} {response.json()['code']}"
 
-        assert await refused("POST", f"{path}/accept", {"Authorization": "Bearer ag"}) == (
-            "422 validation_error"
-        )
-        assert await refused("POST", f"{path}/accept", agent_headers(str(uuid.uuid4()))) == (
-            "403 unknown_agent"
-        )
+        impostor = {"Authorization": "Bearer ag", "X-Agent-Id": agent["id"]}
+        assert await refused("POST", f"{path}/accept", impostor) == "403 person_required"
+        stranger = person_token("ghost", roles=("agent",), teams=("tech_support",))
+        assert await refused("POST", f"{path}/accept", stranger) == "403 unknown_agent"
         assert await refused("POST", f"/v1/assignments/{b['id']}/accept", me) == (
             "403 not_your_assignment"
         )
         assert await refused("POST", f"/v1/assignments/{uuid.uuid4()}/accept", me) == (
             "404 assignment_not_found"
         )
-        assert await refused("POST", f"{path}/accept", SUPERVISOR) == "403 forbidden"
+        assert await refused("POST", f"{path}/accept", SUPERVISOR) == "403 role_not_allowed"
         resolve = {"resolution_code": "reset", "public_reply": "已为您重置"}
         early = await client.post(f"{path}/resolve", json=resolve, headers=me)
         assert (early.status_code, early.json()["code"]) == (409, "invalid_state")
@@ -232,25 +243,24 @@ async def test_agent_work_over_http_with_the_real_broker(
 
         # --- an agent sets its own status; not someone else's, nor its capacity
         own = f"/v1/agents/{agent['id']}"
-        assert await refused("PATCH", own, me, json={"capacity": 9}) == "403 forbidden"
+        assert await refused("PATCH", own, me, json={"capacity": 9}) == "403 status_only"
         away = await client.patch(own, json={"status": "away"}, headers=me)
         assert away.status_code == 200 and away.json()["status"] == "away"
 
         # --- teams: an admin creates one (and its topic); its supervisor edits it
-        admin = {"Authorization": "Bearer ad"}
+        admin = ADMIN
         team = {"key": "vip_care", "name": "VIP", "supervisor": "vip-sv", "skills": ["vip"]}
-        assert await refused("POST", "/v1/teams", SUPERVISOR, json=team) == "403 forbidden"
+        assert await refused("POST", "/v1/teams", SUPERVISOR, json=team) == "403 role_not_allowed"
         made = await client.post("/v1/teams", json=team, headers=admin)
         assert made.status_code == 201, made.text
         assert await refused("POST", "/v1/teams", admin, json=team) == "409 team_exists"
         assert await refused("POST", "/v1/teams", admin, json={**team, "key": "Bad Key"}) == (
             "422 validation_error"
         )
-        renamed = await client.patch(
-            "/v1/teams/vip_care",
-            json={"name": "VIP 专席"},
-            headers={"Authorization": "Bearer sv", "X-Supervisor": "vip-sv"},
+        _, vip = await new_person(
+            client, ADMIN, "vip-sv", roles=["supervisor"], supervises=["vip_care"]
         )
+        renamed = await client.patch("/v1/teams/vip_care", json={"name": "VIP 专席"}, headers=vip)
         assert renamed.status_code == 200 and renamed.json()["name"] == "VIP 专席"
         assert await refused("PATCH", "/v1/teams/vip_care", SUPERVISOR, json={"name": "x"}) == (
             "403 not_team_supervisor"

@@ -40,13 +40,17 @@ async def test_routes_document_examples_and_the_acting_party(tmp_path: Path) -> 
     ]
     for action in actions:
         operation = paths[f"/v1/assignments/{{assignment_id}}/{action}"]["post"]
-        headers = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
-        assert "X-Agent-Id" in headers, action
+        headers = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
+        # The signed-in agent acts; only a key an admin allowed names a person.
+        assert headers == {"X-On-Behalf-Of"}, action
         assert {"401", "403", "404", "409", "422"} <= set(operation["responses"]), action
+        assert operation["x-sopdesk-access"]["scopes"] == ["people:act-for"], action
+        assert "signed-in agent" in operation["description"], action
     for path in ("/v1/compensations/{compensation_id}/approve", "/v1/agents"):
         operation = paths[path]["post"]
-        headers = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
-        assert "X-Supervisor" in headers, path
+        headers = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
+        assert "X-Supervisor" not in headers, path
+        assert operation["x-sopdesk-access"]["roles"] == ["admin", "supervisor"], path
     assert "/v1/supervisor/inbox" in paths and "/v1/queue" in paths
     for path, operations in paths.items():
         for method, operation in operations.items():

@@ -96,7 +96,7 @@ async def test_refund_above_threshold_waits_for_the_team_supervisor(store: Dispa
         compensation.decide_compensation,
         comp.id,
         approve=True,
-        supervisor="finance-supervisor",
+        supervisor=frozenset({"finance"}),
         reason=None,
     )
     assert (stranger.status, stranger.code) == (403, "not_team_supervisor")
@@ -115,10 +115,11 @@ async def test_refund_above_threshold_waits_for_the_team_supervisor(store: Dispa
         compensation.decide_compensation,
         comp.id,
         approve=False,
-        supervisor="tech-supervisor",
+        supervisor=frozenset({"tech_support"}),
         reason="超出政策",
+        by="技术主管",
     )
-    assert decided.state == "rejected" and decided.decided_by == "tech-supervisor"
+    assert decided.state == "rejected" and decided.decided_by == "技术主管"
     assert [e.type for e in events] == ["compensation.rejected"]
     assert events[0].data.reason == "超出政策"
     again = await refused(
@@ -126,7 +127,7 @@ async def test_refund_above_threshold_waits_for_the_team_supervisor(store: Dispa
         compensation.decide_compensation,
         comp.id,
         approve=True,
-        supervisor="tech-supervisor",
+        supervisor=frozenset({"tech_support"}),
         reason=None,
     )
     assert again.code == "invalid_state" and "rejected" in again.message
@@ -255,14 +256,21 @@ async def test_retriage_to_another_team_reroutes(store: DispatchStore) -> None:
     assert fresh is not None and fresh.state == "queued"
 
 
+TECH = frozenset({"tech_support"})
+
+
 async def test_supervisor_manages_only_their_team(store: DispatchStore) -> None:
     agent = await add_agent(store, "甲")
     wrong = await refused(
-        store, roster.update_agent, agent.id, {"capacity": 2}, supervisor="finance-supervisor"
+        store, roster.update_agent, agent.id, {"capacity": 2}, supervisor=frozenset({"finance"})
     )
     assert wrong.code == "not_team_supervisor"
     changed, _ = await act(
-        store, roster.update_agent, agent.id, {"capacity": 2}, supervisor="tech-supervisor"
+        store,
+        roster.update_agent,
+        agent.id,
+        {"capacity": 2},
+        supervisor=frozenset({"tech_support"}),
     )
     assert changed.capacity == 2
     with pytest.raises(ApiError):
@@ -274,7 +282,7 @@ async def test_supervisor_manages_only_their_team(store: DispatchStore) -> None:
                 skills={},
                 capacity=1,
                 status="online",
-                supervisor="finance-supervisor",
+                supervisor=frozenset({"finance"}),
             )
     dup = await refused(
         store,

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+from testkit import TOKEN_PUBLIC_KEY, person_token
 
 from shared.migrations import upgrade
 from sopdesk.catalogue import entry
@@ -32,6 +33,7 @@ async def service_client(
         topic_prefix=prefix,
         api_keys=KEYS,
         log_json=False,
+        token_public_key=TOKEN_PUBLIC_KEY,
     )
     app = service.create_app(settings)
     async with app.router.lifespan_context(app):
@@ -115,7 +117,7 @@ async def test_dispatch_refuses_nul_in_paths_and_queries_and_booleans_as_amounts
         response = await client.post(
             "/v1/assignments/00000000-0000-0000-0000-000000000001/compensations",
             json={"kind": "refund", "amount": False},
-            headers={**ADMIN, "X-Agent-Id": "00000000-0000-0000-0000-000000000002"},
+            headers=person_token("zhang", roles=("agent",), teams=("tech_support",)),
         )
         assert _code(response) == (422, "validation_error")
         # A path served by GET and POST names both in Allow.

@@ -985,12 +985,16 @@ def _v1_routes(service: str) -> list[APIRoute]:
 
 
 def _allowed_roles(route: APIRoute) -> frozenset[str] | None:
-    """The roles a route admits, read from its ``require_roles`` dependency."""
-    for dependency in route.dependant.dependencies:
+    """The roles a route admits, read from its ``require_roles`` dependency (or one of its
+    dependencies', as dispatch's acting agent)."""
+    stack = list(route.dependant.dependencies)
+    while stack:
+        dependency = stack.pop(0)
         call = dependency.call
         if call is not None and call.__qualname__ == require_roles("x").__qualname__:
             allowed = inspect.getclosurevars(call).nonlocals["allowed"]
             return frozenset(allowed)
+        stack.extend(dependency.dependencies)
     return None
 
 

@@ -1,12 +1,4 @@
-"""Dispatch's HTTP routes.
-
-Who is acting:
-- an agent key (role ``agent``) names the agent with the ``X-Agent-Id`` header
-  (the agent's id from ``GET /v1/agents``); only the assignment's holder may act on it;
-- a supervisor key (role ``supervisor``) names the supervisor with the
-  ``X-Supervisor`` header, matched against ``team.supervisor``: a supervisor
-  manages and approves for their own team only; an ``admin`` key may act on any team.
-"""
+"""Dispatch's HTTP routes (who is acting: see ``common``)."""
 
 from __future__ import annotations
 

@@ -10,10 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.dispatch import agent_work, repository
 from services.dispatch.api.common import (
+    ACTING_AGENT,
     ACTION_DOC,
     ACTION_ERRORS,
-    AGENT_ID_HEADER,
-    AGENTS,
     READERS,
     router,
     settings_of,
@@ -83,14 +82,13 @@ async def get_assignment(
     summary="Accept: the first response (assigned → accepted)",
     description="Stops the response clock." + ACTION_DOC,
     responses=ACTION_ERRORS,
-    dependencies=[Depends(AGENTS)],
 )
 async def accept(
     assignment_id: uuid.UUID,
-    x_agent_id: uuid.UUID = AGENT_ID_HEADER,
+    agent_id: uuid.UUID = ACTING_AGENT,
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> Assignment:
-    assignment = await agent_work.accept(uow, assignment_id, x_agent_id)
+    assignment = await agent_work.accept(uow, assignment_id, agent_id)
     await uow.commit()
     return assignment
 
@@ -102,15 +100,14 @@ async def accept(
     summary="Add a progress note, internal or customer-visible, or ask a collaborator",
     description="Customer-visible notes count as the daily update." + ACTION_DOC,
     responses=ACTION_ERRORS,
-    dependencies=[Depends(AGENTS)],
 )
 async def progress(
     assignment_id: uuid.UUID,
     body: ProgressBody,
-    x_agent_id: uuid.UUID = AGENT_ID_HEADER,
+    agent_id: uuid.UUID = ACTING_AGENT,
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> Assignment:
-    assignment = await agent_work.note_progress(uow, assignment_id, x_agent_id, **body.model_dump())
+    assignment = await agent_work.note_progress(uow, assignment_id, agent_id, **body.model_dump())
     await uow.commit()
     return assignment
 
@@ -122,17 +119,16 @@ async def progress(
     summary="Wait on the customer: pauses the clock (accepted → waiting_on_customer)",
     description="Emits ticket.progress_noted with waiting_on_customer=true." + ACTION_DOC,
     responses=ACTION_ERRORS,
-    dependencies=[Depends(AGENTS)],
 )
 async def waiting_on_customer(
     assignment_id: uuid.UUID,
     body: WaitingBody | None = None,
-    x_agent_id: uuid.UUID = AGENT_ID_HEADER,
+    agent_id: uuid.UUID = ACTING_AGENT,
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> Assignment:
     body = body or WaitingBody()
     assignment = await agent_work.wait_on_customer(
-        uow, assignment_id, x_agent_id, waiting=True, **body.model_dump()
+        uow, assignment_id, agent_id, waiting=True, **body.model_dump()
     )
     await uow.commit()
     return assignment
@@ -145,17 +141,16 @@ async def waiting_on_customer(
     summary="Resume after waiting on the customer (waiting_on_customer → accepted)",
     description="Emits ticket.progress_noted with waiting_on_customer=false." + ACTION_DOC,
     responses=ACTION_ERRORS,
-    dependencies=[Depends(AGENTS)],
 )
 async def resume(
     assignment_id: uuid.UUID,
     body: WaitingBody | None = None,
-    x_agent_id: uuid.UUID = AGENT_ID_HEADER,
+    agent_id: uuid.UUID = ACTING_AGENT,
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> Assignment:
     body = body or WaitingBody()
     assignment = await agent_work.wait_on_customer(
-        uow, assignment_id, x_agent_id, waiting=False, **body.model_dump()
+        uow, assignment_id, agent_id, waiting=False, **body.model_dump()
     )
     await uow.commit()
     return assignment
@@ -172,19 +167,18 @@ async def resume(
         " 422 invalid_transfer." + ACTION_DOC
     ),
     responses=ACTION_ERRORS,
-    dependencies=[Depends(AGENTS)],
 )
 async def transfer(
     assignment_id: uuid.UUID,
     body: TransferBody,
-    x_agent_id: uuid.UUID = AGENT_ID_HEADER,
+    agent_id: uuid.UUID = ACTING_AGENT,
     uow: UnitOfWork = Depends(unit_of_work),
     settings: DispatchSettings = Depends(settings_of),
 ) -> Assignment:
     assignment = await agent_work.transfer(
         uow,
         assignment_id,
-        x_agent_id,
+        agent_id,
         **body.model_dump(),
         min_level=settings.min_skill_level_p0_vip,
     )
@@ -199,15 +193,14 @@ async def transfer(
     summary="Escalate to the team's supervisor (lands in their inbox)",
     description=ACTION_DOC,
     responses=ACTION_ERRORS,
-    dependencies=[Depends(AGENTS)],
 )
 async def escalate(
     assignment_id: uuid.UUID,
     body: EscalateBody,
-    x_agent_id: uuid.UUID = AGENT_ID_HEADER,
+    agent_id: uuid.UUID = ACTING_AGENT,
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> Assignment:
-    assignment = await agent_work.escalate(uow, assignment_id, x_agent_id, reason=body.reason)
+    assignment = await agent_work.escalate(uow, assignment_id, agent_id, reason=body.reason)
     await uow.commit()
     return assignment
 
@@ -223,19 +216,18 @@ async def escalate(
         " for the supervisor." + ACTION_DOC
     ),
     responses=ACTION_ERRORS,
-    dependencies=[Depends(AGENTS)],
 )
 async def resolve(
     assignment_id: uuid.UUID,
     body: ResolveBody,
-    x_agent_id: uuid.UUID = AGENT_ID_HEADER,
+    agent_id: uuid.UUID = ACTING_AGENT,
     uow: UnitOfWork = Depends(unit_of_work),
     settings: DispatchSettings = Depends(settings_of),
 ) -> Assignment:
     assignment = await agent_work.resolve(
         uow,
         assignment_id,
-        x_agent_id,
+        agent_id,
         **body.model_dump(),
         min_level=settings.min_skill_level_p0_vip,
     )
@@ -255,12 +247,11 @@ async def resolve(
         + ACTION_DOC
     ),
     responses=ACTION_ERRORS,
-    dependencies=[Depends(AGENTS)],
 )
 async def book_visit(
     assignment_id: uuid.UUID,
     body: VisitBody | None = None,
-    x_agent_id: uuid.UUID = AGENT_ID_HEADER,
+    agent_id: uuid.UUID = ACTING_AGENT,
     uow: UnitOfWork = Depends(unit_of_work),
     settings: DispatchSettings = Depends(settings_of),
 ) -> Assignment:
@@ -268,7 +259,7 @@ async def book_visit(
     assignment = await agent_work.book_visit(
         uow,
         assignment_id,
-        x_agent_id,
+        agent_id,
         **body.model_dump(),
         within_hours=settings.visit_within_hours,
     )

@@ -1,39 +1,35 @@
-"""What every dispatch route needs: who may call, the acting agent's and supervisor's headers."""
+"""What every dispatch route needs: who may call, the acting agent and supervisor.
+
+Who is acting is who signed in (issue 12): an agent's account is its agent (one id), so
+an agent acts on the assignments they hold and changes only their own status; a
+supervisor manages and decides for the teams their account supervises; an admin for any
+team. Shared keys stand in for nobody (403 person_required); a key an admin allowed to act
+for a person names them with X-On-Behalf-Of (services/dispatch/people/delegation.py).
+"""
 
 from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Request
 
+from services.dispatch.people import delegation
+from services.dispatch.people.delegation import ACT_FOR_SCOPE, ON_BEHALF_OF
 from services.dispatch.settings import DispatchSettings
-from shared.auth import Principal, require_roles
+from shared.auth import Principal, require_person, require_roles
 from shared.errors import ApiError, error_responses, not_found
+from shared.http import unit_of_work
+from shared.observability import get_logger
+from shared.outbox import UnitOfWork
+
+log = get_logger(__name__)
 
 # One router for every dispatch route; api/__init__.py imports the route modules onto it.
 router = APIRouter(prefix="/v1")
 
 READERS = Depends(require_roles("agent", "supervisor", "viewer"))
-AGENTS = require_roles("agent")
 SUPERVISORS = require_roles("supervisor")
 ADMINS = require_roles()
-
-AGENT_ID_HEADER = Header(
-    alias="X-Agent-Id",
-    description="The acting agent's id (from GET /v1/agents); required with an agent key.",
-    examples=["6f1c1a4e-8a43-4e59-9d1e-6b9c1f0b2d11"],
-)
-SUPERVISOR_HEADER = Header(
-    default=None,
-    alias="X-Supervisor",
-    description="The acting supervisor, as in team.supervisor; required with a supervisor key.",
-    examples=["tech-supervisor"],
-)
-OPTIONAL_AGENT_ID_HEADER = Header(
-    default=None,
-    alias="X-Agent-Id",
-    description="With an agent key: the agent changing their own status.",
-)
 
 
 def settings_of(request: Request) -> DispatchSettings:
@@ -41,17 +37,32 @@ def settings_of(request: Request) -> DispatchSettings:
     return settings
 
 
-def acting_supervisor(principal: Principal, name: str | None) -> str | None:
-    """The acting supervisor's name; None for an admin, who may act on any team."""
-    if principal.role == "admin":
+def supervised(principal: Principal) -> frozenset[str] | None:
+    """The teams the signed-in supervisor supervises; None for an admin (any team). A
+    shared key stands in for nobody (403 person_required)."""
+    if principal.is_admin:
         return None
-    if not name:
-        raise ApiError(
-            400,
-            "supervisor_required",
-            "Name yourself with the X-Supervisor header (the team's supervisor value).",
-        )
-    return name
+    return require_person(principal).supervises
+
+
+async def _acting_agent(
+    principal: Principal = Depends(require_roles("agent", scopes=[ACT_FOR_SCOPE])),
+    on_behalf_of: uuid.UUID | None = ON_BEHALF_OF,
+    # The route's own unit of work (one per request): SQLite has one connection to give.
+    uow: UnitOfWork = Depends(unit_of_work),
+) -> uuid.UUID:
+    """The agent doing the work: the signed-in person (their id is their agent id), or
+    the person a key acts for under an admin's grant (logged with the key's name)."""
+    principal = await delegation.as_person(uow.session, principal, on_behalf_of)
+    person = require_person(principal)
+    if "agent" not in person.roles:
+        raise ApiError(403, "role_not_allowed", "Only an agent works on assignments.")
+    if principal.via:
+        log.info("acting_for_person", key=principal.via, person_id=str(person.person_id))
+    return person.person_id
+
+
+ACTING_AGENT = Depends(_acting_agent)
 
 
 def uuid_or_404(what: str, raw: str) -> uuid.UUID:
@@ -63,7 +74,8 @@ def uuid_or_404(what: str, raw: str) -> uuid.UUID:
 
 ACTION_ERRORS = error_responses(401, 403, 404, 409, 422)
 ACTION_DOC = (
-    " Send the acting agent's id in X-Agent-Id. Refusals: 404 assignment_not_found,"
-    " 403 unknown_agent / not_your_assignment, 409 invalid_state (the message names the"
-    " current state)."
+    " By the signed-in agent holding the assignment (or a key an admin allowed to act for"
+    " them, with X-On-Behalf-Of). Refusals: 404 assignment_not_found, 403 person_required /"
+    " delegation_required / unknown_agent / not_your_assignment, 409 invalid_state (the"
+    " message names the current state)."
 )

@@ -11,16 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.dispatch import compensation, repository, roster
 from services.dispatch.api.common import (
+    ACTING_AGENT,
     ACTION_DOC,
     ACTION_ERRORS,
-    AGENT_ID_HEADER,
-    AGENTS,
     READERS,
-    SUPERVISOR_HEADER,
     SUPERVISORS,
-    acting_supervisor,
     router,
     settings_of,
+    supervised,
 )
 from services.dispatch.models import Compensation
 from services.dispatch.schemas import (
@@ -50,19 +48,18 @@ from shared.outbox import UnitOfWork
         " once; above it, it waits (pending) for the team's supervisor." + ACTION_DOC
     ),
     responses=ACTION_ERRORS,
-    dependencies=[Depends(AGENTS)],
 )
 async def request_compensation(
     assignment_id: uuid.UUID,
     body: CompensationCreate,
-    x_agent_id: uuid.UUID = AGENT_ID_HEADER,
+    agent_id: uuid.UUID = ACTING_AGENT,
     uow: UnitOfWork = Depends(unit_of_work),
     settings: DispatchSettings = Depends(settings_of),
 ) -> Compensation:
     comp = await compensation.request_compensation(
         uow,
         assignment_id,
-        x_agent_id,
+        agent_id,
         **body.model_dump(),
         thresholds=settings.compensation_thresholds,
     )
@@ -88,8 +85,9 @@ async def list_compensations(
 
 
 _DECISION_DOC = (
-    "By the team's supervisor (X-Supervisor) or an admin. Refusals: 404"
-    " compensation_not_found, 403 not_team_supervisor, 409 invalid_state (already decided)."
+    "By a signed-in supervisor of the team, or an admin. Refusals: 404"
+    " compensation_not_found, 403 person_required / not_team_supervisor, 409 invalid_state"
+    " (already decided)."
 )
 
 
@@ -105,15 +103,16 @@ async def approve(
     compensation_id: uuid.UUID,
     body: DecisionBody | None = None,
     principal: Principal = Depends(SUPERVISORS),
-    x_supervisor: str | None = SUPERVISOR_HEADER,
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> Compensation:
     comp = await compensation.decide_compensation(
         uow,
         compensation_id,
         approve=True,
-        supervisor=acting_supervisor(principal, x_supervisor),
+        supervisor=supervised(principal),
         reason=body.reason if body else None,
+        by=principal.actor_name,
+        by_actor=principal.actor,
     )
     await uow.commit()
     return comp
@@ -131,15 +130,16 @@ async def reject(
     compensation_id: uuid.UUID,
     body: RejectBody,
     principal: Principal = Depends(SUPERVISORS),
-    x_supervisor: str | None = SUPERVISOR_HEADER,
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> Compensation:
     comp = await compensation.decide_compensation(
         uow,
         compensation_id,
         approve=False,
-        supervisor=acting_supervisor(principal, x_supervisor),
+        supervisor=supervised(principal),
         reason=body.reason,
+        by=principal.actor_name,
+        by_actor=principal.actor,
     )
     await uow.commit()
     return comp
@@ -154,8 +154,8 @@ async def reject(
     tags=["supervisor"],
     summary="A supervisor's inbox: escalations, P0/P1 reports, SLA warnings/breaches, approvals",
     description=(
-        "`team` picks the team; without it, the teams of the X-Supervisor header, or every"
-        " team. With X-Supervisor, a team of another supervisor is refused (403"
+        "`team` picks the team; without it, the teams the signed-in supervisor supervises"
+        " (an admin: every team). A team they do not supervise is refused (403"
         " not_team_supervisor)."
     ),
     responses=error_responses(401, 403, 404, 422),
@@ -164,17 +164,17 @@ async def inbox(
     team: str | None = Query(default=None, examples=["tech_support"]),
     limit: int = Query(default=100, ge=1, le=1000),
     principal: Principal = Depends(SUPERVISORS),
-    x_supervisor: str | None = SUPERVISOR_HEADER,
     session: AsyncSession = Depends(read_session),
 ) -> dict[str, Any]:
+    mine = supervised(principal)
     teams = await repository.teams_by_key(session)
     if team is not None:
         if team not in teams:
             raise ApiError(404, "team_not_found", f"No team with key {team}.")
-        roster.check_supervisor(teams[team], x_supervisor)
+        roster.check_supervisor(teams[team], mine)
         keys = [team]
-    elif x_supervisor:
-        keys = sorted(k for k, t in teams.items() if t.supervisor == x_supervisor)
+    elif mine is not None:
+        keys = sorted(k for k in teams if k in mine)
     else:
         keys = sorted(teams)
     items = [i for key in keys for i in await repository.supervisor_items(session, key, limit)]

@@ -11,13 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.dispatch import repository, roster
 from services.dispatch.api.common import (
     ADMINS,
-    OPTIONAL_AGENT_ID_HEADER,
     READERS,
-    SUPERVISOR_HEADER,
     SUPERVISORS,
-    acting_supervisor,
     router,
     settings_of,
+    supervised,
     uuid_or_404,
 )
 from services.dispatch.models import Agent, Team
@@ -109,13 +107,10 @@ async def update_team(
     key: str,
     body: TeamUpdate,
     principal: Principal = Depends(SUPERVISORS),
-    x_supervisor: str | None = SUPERVISOR_HEADER,
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> Team:
     changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
-    team = await roster.update_team(
-        uow, key, changes, supervisor=acting_supervisor(principal, x_supervisor)
-    )
+    team = await roster.update_team(uow, key, changes, supervisor=supervised(principal))
     await uow.commit()
     return team
 
@@ -166,14 +161,13 @@ async def list_agents(
 async def create_agent(
     body: AgentCreate,
     principal: Principal = Depends(SUPERVISORS),
-    x_supervisor: str | None = SUPERVISOR_HEADER,
     uow: UnitOfWork = Depends(unit_of_work),
     settings: DispatchSettings = Depends(settings_of),
 ) -> Agent:
     agent = await roster.create_agent(
         uow,
         **body.model_dump(),
-        supervisor=acting_supervisor(principal, x_supervisor),
+        supervisor=supervised(principal),
         min_level=settings.min_skill_level_p0_vip,
     )
     await uow.commit()
@@ -202,9 +196,10 @@ async def get_agent(agent_id: str, session: AsyncSession = Depends(read_session)
     tags=["agents"],
     summary="Change an agent's status, capacity, skills or team",
     description=(
-        "A supervisor (X-Supervisor) changes agents of their own team; an agent key may change"
-        " only its own status (X-Agent-Id). More capacity or coming online drains the queue at"
-        " once; going offline re-dispatches the agent's unaccepted assignments."
+        "A supervisor changes agents of the teams they supervise (403 not_team_supervisor);"
+        " a signed-in agent changes only their own status (403 not_your_account / status_only)."
+        " More capacity or coming online drains the queue at once; going offline re-dispatches"
+        " the agent's unaccepted assignments."
     ),
     responses=error_responses(400, 401, 403, 404, 409, 422),
 )
@@ -212,22 +207,18 @@ async def update_agent(
     agent_id: uuid.UUID,
     body: AgentUpdate,
     principal: Principal = Depends(require_roles("supervisor", "agent")),
-    x_supervisor: str | None = SUPERVISOR_HEADER,
-    x_agent_id: uuid.UUID | None = OPTIONAL_AGENT_ID_HEADER,
     uow: UnitOfWork = Depends(unit_of_work),
     settings: DispatchSettings = Depends(settings_of),
 ) -> Agent:
     changes = body.changes()
-    supervisor: str | None = None
-    if principal.role == "agent":
-        if x_agent_id != agent_id or set(changes) - {"status"}:
-            raise ApiError(
-                403,
-                "forbidden",
-                "An agent key may change only its own status (X-Agent-Id must be the agent).",
-            )
-    else:
-        supervisor = acting_supervisor(principal, x_supervisor)
+    supervisor = supervised(principal)  # a shared key is nobody: 403 person_required
+    if supervisor is not None and "supervisor" not in principal.roles:
+        # An agent: their own status only (their id is their agent's).
+        if principal.person_id != agent_id:
+            raise ApiError(403, "not_your_account", "An agent changes only their own status.")
+        if set(changes) - {"status"}:
+            raise ApiError(403, "status_only", "An agent changes only their status.")
+        supervisor = None
     agent = await roster.update_agent(
         uow, agent_id, changes, supervisor=supervisor, min_level=settings.min_skill_level_p0_vip
     )

@@ -78,13 +78,16 @@ Agent.display_name = column_property(
     sa.select(Person.display_name)
     .where(Person.id == Agent.id)
     .correlate_except(Person)
-    .scalar_subquery()
+    .scalar_subquery(),
+    # Kept across an agent's own updates (async sessions must never lazy-load it).
+    expire_on_flush=False,
 )
 
 
 def name_of(agent: Agent) -> str:
     """What people read for an agent: the account's display name, else the agent's name."""
-    display: str | None = getattr(agent, "display_name", None)
+    # Read only when loaded with the agent: an agent made in this transaction has none yet.
+    display: str | None = sa.inspect(agent).dict.get("display_name")
     return display or agent.name
 
 
