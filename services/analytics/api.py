@@ -24,6 +24,8 @@ from services.analytics import (
 )
 from services.analytics.rollups import REPORT_ZONE
 from services.analytics.schemas import (
+    Attention,
+    AttentionItem,
     DashboardSnapshot,
     LedgerFilters,
     LedgerPage,
@@ -400,6 +402,39 @@ async def snapshot(session: AsyncSession) -> DashboardSnapshot:
         teams=service.named(teams["groups"], labels["team"]),
         agents=agents["groups"],
         labels=labels,
+    )
+
+
+def _attention_item(fact: Any, teams: dict[str, str]) -> AttentionItem:
+    return AttentionItem(
+        ticket_id=fact.ticket_id,
+        ticket_no=fact.ticket_no,
+        subject=fact.subject,
+        team=teams.get(fact.team, fact.team) if fact.team else None,
+        state=fact.state,
+        received_at=fact.received_at,
+        resolve_by=fact.resolve_by,
+        link=f"/?ticket={fact.ticket_no or fact.ticket_id}",
+    )
+
+
+@router.get(
+    "/dashboard/attention",
+    response_model=Attention,
+    tags=["dashboard"],
+    summary="Open tickets past a deadline and the oldest open tickets, each with its link",
+    responses=error_responses(401, 403, 422),
+    dependencies=[_readers],
+)
+async def attention(
+    limit: int = Query(default=10, ge=1, le=100),
+    session: AsyncSession = Depends(read_session),
+) -> Attention:
+    breached, oldest = await repository.needing_attention(session, limit)
+    teams = (await service.labels(session))["team"]
+    return Attention(
+        breached=[_attention_item(f, teams) for f in breached],
+        oldest_open=[_attention_item(f, teams) for f in oldest],
     )
 
 

@@ -195,3 +195,14 @@ async def synonym_rows(session: AsyncSession) -> Sequence[ReportSynonym]:
 async def replace_synonyms(session: AsyncSession, rows: Sequence[ReportSynonym]) -> None:
     await session.execute(sa.delete(ReportSynonym))
     session.add_all(rows)
+
+
+async def needing_attention(
+    session: AsyncSession, limit: int
+) -> tuple[Sequence[TicketFact], Sequence[TicketFact]]:
+    """Open tickets that missed a deadline, and the oldest open ones, oldest first."""
+    f = TicketFact
+    still_open = sa.and_(f.received_at.is_not(None), f.state.not_in(("resolved", "closed")))
+    oldest = sa.select(f).where(still_open).order_by(f.received_at, f.ticket_id)
+    breached = (await session.scalars(oldest.where(f.breached.is_(True)).limit(limit))).all()
+    return breached, (await session.scalars(oldest.limit(limit))).all()

@@ -272,3 +272,24 @@ class SynonymTable(BaseModel):
     )
 
     reasons: dict[SynonymTerm, list[SynonymTerm]] = Field(max_length=200)
+
+
+class AttentionItem(BaseModel):
+    ticket_id: uuid.UUID
+    ticket_no: str | None = Field(examples=["T20261122-000123"])
+    subject: str | None = Field(examples=["快递三天还没到"])
+    team: str | None = Field(description="the team's display name", examples=["物流"])
+    state: str = Field(examples=["assigned"])
+    received_at: datetime | None
+    resolve_by: datetime | None
+    link: str = Field(
+        description="Where the ticket opens: the dashboard's ticket panel",
+        examples=["/?ticket=T20261122-000123"],
+    )
+
+
+class Attention(BaseModel):
+    """What a supervisor looks at first: open tickets past a deadline, the oldest open."""
+
+    breached: list[AttentionItem]
+    oldest_open: list[AttentionItem]

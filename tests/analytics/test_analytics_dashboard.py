@@ -6,10 +6,12 @@ follows new tickets without a reload. Needs /usr/bin/chromium
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -30,6 +32,8 @@ from services.analytics.app import create_app
 from services.analytics.settings import AnalyticsSettings
 
 CHROMIUM = "/usr/bin/chromium"
+# Where the dashboard's picture goes, for a person to look at (not compared).
+SCREENSHOT = Path(os.environ.get("SOPDESK_DASHBOARD_SCREENSHOT", "/tmp/sopdesk-dashboard.png"))
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -74,6 +78,12 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.1f}%"
 
 
+async def _expect_count(locator: Any, count: int) -> None:
+    from playwright.async_api import expect
+
+    await expect(locator).to_have_count(count, timeout=15_000)
+
+
 async def _expect_text(page: Any, selector: str, text: str) -> None:
     from playwright.async_api import expect
 
@@ -90,6 +100,9 @@ async def test_dashboard_shows_the_api_figures_live(
         events += lifecycle(s)
     events += lifecycle(Scenario(ticket_no="Q1", queued_for=timedelta(minutes=1), assign=False))
     events += lifecycle(Scenario(ticket_no="W1", accept_after=None, warn=True))
+    events += lifecycle(
+        Scenario(ticket_no="B1", resolve_after=None, breaches=("resolution",), close=False)
+    )
     await apply(store, by_type(events))
 
     async with serving(database_url, broker, topic_prefix) as base:
@@ -102,6 +115,14 @@ async def test_dashboard_shows_the_api_figures_live(
             assert anonymous.status_code == 200
             assert "http://" not in anonymous.text.replace("http://www.w3.org", "")
             assert (await api.get("/v1/stream")).json()["summary"]["total"] == summary["total"]
+            days = {"since": "2026-11-16", "until": "2026-11-17"}
+            ranged = (await api.get("/v1/metrics/summary", params=days)).json()
+            daily = (
+                await api.get("/v1/metrics/summary", params={**days, "group_by": "day"})
+            ).json()
+            attention = (await api.get("/v1/dashboard/attention")).json()
+            assert attention["breached"] and attention["oldest_open"]
+            assert all(a["link"] == f"/?ticket={a['ticket_no']}" for a in attention["breached"])
 
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -136,6 +157,30 @@ async def test_dashboard_shows_the_api_figures_live(
                 channel_values = await page.locator("#chart-channel text[data-value]").all()
                 shown = sorted([int(await t.get_attribute("data-value")) for t in channel_values])
                 assert shown == sorted(summary["by_channel"].values())
+
+                # A custom time range: its figures and daily trends, as the API has them.
+                await page.select_option("#range", "custom")
+                await page.fill("#range-since", "2026-11-16")
+                await page.fill("#range-until", "2026-11-17")
+                await page.click("#range-apply")
+                await _expect_text(page, "#range-tickets", str(ranged["figures"]["tickets"]))
+                await _expect_text(page, "#range-sla", _pct(ranged["figures"]["sla_compliance"]))
+                volume = page.locator("#trend-volume circle")
+                await _expect_count(volume, len(daily["groups"]))
+                values = [int(await c.get_attribute("data-value")) for c in await volume.all()]
+                assert values == [g["figures"]["tickets"] for g in daily["groups"]]
+                assert await page.locator("#trend-sla circle").count() >= 1
+                assert await page.locator("#trend-csat circle").count() >= 1
+                assert await page.locator("#trend-frt circle").count() >= 1
+                # Breached and oldest open tickets, each a link that opens it.
+                links = page.locator("#breached-list a")
+                await _expect_count(links, len(attention["breached"]))
+                oldest = page.locator("#oldest-list a")
+                first = attention["oldest_open"][0]["ticket_no"]
+                await _expect_text(page, "#oldest-list li:first-child a", first)
+                await page.screenshot(path=str(SCREENSHOT), full_page=True)
+                await oldest.first.click()
+                await _expect_text(page, "#ticket-no", first)
 
                 # New tickets arrive: the page follows without a reload.
                 more: list[Any] = []

@@ -109,6 +109,160 @@
     document.body.setAttribute("data-generated-at", snapshot.generated_at);
   }
 
+  // ------------------------------------------------------------------ time range
+
+  const ZONE = "Asia/Shanghai"; // days are China's, as the API counts them
+  const isoDay = (d) => new Intl.DateTimeFormat("en-CA", { timeZone: ZONE }).format(d);
+  const addDays = (day, n) => {
+    const d = new Date(day + "T00:00:00Z");
+    d.setUTCDate(d.getUTCDate() + n);
+    return d.toISOString().slice(0, 10);
+  };
+
+  function rangeDays() {
+    const today = isoDay(new Date());
+    const choice = $("range").value;
+    if (choice === "today") return [today, today];
+    if (choice === "month") return [today.slice(0, 8) + "01", today];
+    if (choice === "custom") return [$("range-since").value || today, $("range-until").value || today];
+    const weekday = (new Date(today + "T00:00:00Z").getUTCDay() + 6) % 7; // Monday = 0
+    return [addDays(today, -weekday), today];
+  }
+
+  function trend(svg, points, format) {
+    const ns = "http://www.w3.org/2000/svg";
+    while (svg.firstChild) svg.removeChild(svg.firstChild);
+    const width = svg.clientWidth || 320;
+    const height = svg.clientHeight || 120;
+    const known = points.filter((p) => p[1] !== null && p[1] !== undefined);
+    const max = Math.max(1e-9, ...known.map((p) => p[1]));
+    const x = (i) => 30 + ((width - 60) * i) / Math.max(points.length - 1, 1);
+    const y = (v) => height - 20 - ((height - 40) * v) / max;
+    const line = document.createElementNS(ns, "polyline");
+    line.setAttribute("points", points.map((p, i) => (p[1] === null ? null : x(i) + "," + y(p[1]))).filter(Boolean).join(" "));
+    svg.appendChild(line);
+    points.forEach(([day, value], i) => {
+      if (value === null || value === undefined) return;
+      const c = document.createElementNS(ns, "circle");
+      c.setAttribute("cx", x(i));
+      c.setAttribute("cy", y(value));
+      c.setAttribute("r", 3);
+      c.setAttribute("data-day", day);
+      c.setAttribute("data-value", String(value));
+      svg.appendChild(c);
+      const t = document.createElementNS(ns, "text");
+      t.setAttribute("x", x(i) - 12);
+      t.setAttribute("y", y(value) - 6);
+      t.textContent = format(value);
+      svg.appendChild(t);
+    });
+    const first = document.createElementNS(ns, "text");
+    first.setAttribute("x", 0);
+    first.setAttribute("y", height - 4);
+    first.textContent = points.length ? points[0][0].slice(5) + " … " + points[points.length - 1][0].slice(5) : "";
+    svg.appendChild(first);
+  }
+
+  async function api(path) {
+    const response = await fetch(path, {
+      headers: { Authorization: "Bearer " + localStorage.getItem(KEY) },
+      cache: "no-store",
+    });
+    if (!response.ok) throw new Error(path + ": " + response.status);
+    return response.json();
+  }
+
+  async function showRange() {
+    const [since, until] = rangeDays();
+    $("range-label").textContent = since + " — " + until;
+    const q = "since=" + since + "&until=" + until;
+    const [whole, days] = await Promise.all([
+      api("/v1/metrics/summary?" + q),
+      api("/v1/metrics/summary?group_by=day&" + q),
+    ]);
+    const f = whole.figures;
+    $("range-tickets").textContent = num(f.tickets);
+    $("range-sla").textContent = pct(f.sla_compliance);
+    $("range-csat").textContent = csat(f.csat);
+    $("range-frt").textContent = mins(f.first_response.median_seconds);
+    const groups = days.groups || [];
+    const minutes = (s) => (s === null ? null : Math.round(s / 6) / 10);
+    trend($("trend-volume"), groups.map((g) => [g.key, g.figures.tickets]), String);
+    trend($("trend-sla"), groups.map((g) => [g.key, g.figures.sla_compliance]), pct);
+    trend($("trend-csat"), groups.map((g) => [g.key, g.figures.csat.average]), (v) => v.toFixed(2));
+    trend($("trend-frt"), groups.map((g) => [g.key, minutes(g.figures.first_response.median_seconds)]), String);
+    document.body.setAttribute("data-range", since + "/" + until);
+  }
+
+  function attentionList(ol, items) {
+    ol.textContent = "";
+    for (const item of items) {
+      const li = document.createElement("li");
+      const a = document.createElement("a");
+      a.href = item.link;
+      a.textContent = item.ticket_no || item.ticket_id;
+      a.setAttribute("data-ticket", item.ticket_no || "");
+      li.appendChild(a);
+      li.appendChild(document.createTextNode(
+        " " + (item.subject || "") + " · " + (item.team || "–") + " · " + name("state", item.state)
+        + " · " + new Date(item.received_at).toLocaleString()));
+      ol.appendChild(li);
+    }
+    if (!items.length) ol.innerHTML = "<li class=muted>无 none</li>";
+  }
+
+  async function showAttention() {
+    const found = await api("/v1/dashboard/attention?limit=10");
+    attentionList($("breached-list"), found.breached);
+    attentionList($("oldest-list"), found.oldest_open);
+  }
+
+  // A ticket's link (/?ticket=T…) opens its ledger record in the panel.
+  async function showTicket() {
+    const wanted = new URLSearchParams(location.search).get("ticket");
+    const panel = $("ticket-detail");
+    if (!wanted) return (panel.hidden = true);
+    const page = await api("/v1/ledger?ticket_no=" + encodeURIComponent(wanted));
+    const row = page.items[0];
+    panel.hidden = false;
+    panel.textContent = "";
+    const h = document.createElement("h2");
+    h.id = "ticket-no";
+    h.textContent = row ? row.ticket_no : wanted + "（未找到 not found）";
+    panel.appendChild(h);
+    if (!row) return;
+    for (const [label, value] of [
+      ["主题 subject", row.subject], ["团队 team", name("team", row.team)],
+      ["状态 state", name("state", row.state)], ["处理人 agent", row.agent_name],
+      ["受理 received", row.received_at && new Date(row.received_at).toLocaleString()],
+      ["解决时限 resolve by", row.resolve_by && new Date(row.resolve_by).toLocaleString()],
+      ["超时 breached", row.breached ? "是 yes" : "否 no"],
+    ]) {
+      const p = document.createElement("p");
+      p.textContent = label + "：" + (value || "–");
+      panel.appendChild(p);
+    }
+  }
+
+  async function refreshViews() {
+    try {
+      await Promise.all([showRange(), showAttention(), showTicket()]);
+    } catch (err) {
+      setStatus("error: " + err.message, "error");
+    }
+  }
+
+  $("range").addEventListener("change", () => {
+    const custom = $("range").value === "custom";
+    $("range-since").hidden = !custom;
+    $("range-until").hidden = !custom;
+    if (!custom) refreshViews();
+  });
+  $("range-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    refreshViews();
+  });
+
   async function connect() {
     const key = localStorage.getItem(KEY);
     if (!key) return showLogin();
@@ -134,6 +288,7 @@
     if (!response.ok || !response.body) return reconnect();
     $("board").hidden = false;
     setStatus("live", "live");
+    refreshViews();
     const reader = response.body.getReader();
     const decoder = new TextDecoder();
     let buffer = "";
