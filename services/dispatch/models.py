@@ -23,9 +23,14 @@ class Team(Base):
     __tablename__ = "teams"
 
     key: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(100))
+    name: Mapped[str] = mapped_column(sa.String(100))  # Chinese, or the only name
+    name_en: Mapped[str | None] = mapped_column(sa.String(100))
     supervisor: Mapped[str] = mapped_column(sa.String(100))
     skills: Mapped[list[str]]
+    # The other services keep a copy from team announcements: when the team last changed,
+    # and when that change was announced (None or older: announce it at start).
+    updated_at: Mapped[datetime]
+    announced_at: Mapped[datetime | None]
 
 
 class Agent(Base):

@@ -278,3 +278,11 @@ async def queue(session: AsyncSession, team: str | None, limit: int) -> Sequence
 
 def add(session: AsyncSession, *rows: object) -> None:
     session.add_all(rows)
+
+
+async def unannounced_teams(session: AsyncSession) -> Sequence[Team]:
+    """Teams whose latest change the other services have not been told of."""
+    query = sa.select(Team).where(
+        sa.or_(Team.announced_at.is_(None), Team.announced_at < Team.updated_at)
+    )
+    return (await session.scalars(query.order_by(Team.key).with_for_update())).all()
