@@ -36,9 +36,11 @@ class TeamView(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     key: str = Field(examples=["tech_support"])
-    name: str
+    name: str = Field(examples=["技术"])
+    name_en: str | None = Field(default=None, examples=["technical support"])
     supervisor: str = Field(examples=["tech-supervisor"])
     skills: list[str] = Field(examples=[["fault"]])
+    updated_at: datetime | None = None
 
 
 class TeamCreate(BaseModel):
@@ -48,7 +50,8 @@ class TeamCreate(BaseModel):
             "examples": [
                 {
                     "key": "vip_care",
-                    "name": "VIP 专席 VIP care",
+                    "name": "VIP 专席",
+                    "name_en": "VIP care",
                     "supervisor": "vip-supervisor",
                     "skills": ["complaint", "after_sales"],
                 }
@@ -57,7 +60,15 @@ class TeamCreate(BaseModel):
     )
 
     key: str = Field(pattern=KEY_PATTERN)
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(
+        min_length=1,
+        max_length=100,
+        description="What customers and reports call the team (Chinese by default): the "
+        "notice says 已提交至{name}团队",
+    )
+    name_en: str | None = Field(
+        default=None, min_length=1, max_length=100, description="English name (else `name`)"
+    )
     supervisor: str = Field(min_length=1, max_length=100)
     skills: list[str] = Field(default_factory=list, max_length=50)
 
@@ -75,6 +86,7 @@ class TeamUpdate(BaseModel):
     )
 
     name: str | None = Field(default=None, min_length=1, max_length=100)
+    name_en: str | None = Field(default=None, min_length=1, max_length=100)
     supervisor: str | None = Field(default=None, min_length=1, max_length=100)
     skills: list[str] | None = Field(default=None, max_length=50)
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.database import TYPE_ANNOTATION_MAP, bus_tables
+from shared.team_copies import declare_team_copies
 
 
 class Base(DeclarativeBase):
@@ -17,6 +18,8 @@ class Base(DeclarativeBase):
 
 
 BUS = bus_tables(Base.metadata)
+# Dispatch's teams as triage last heard of them (shared.team_copies): what rules route to.
+TEAM_COPIES = declare_team_copies(Base.metadata)
 
 
 class TriageDecision(Base):

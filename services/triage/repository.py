@@ -11,12 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
 from services.triage.models import (
+    TEAM_COPIES,
     ConfigVersion,
     Correction,
     KbArticle,
     ModelVersion,
     TriageDecision,
 )
+from shared import team_copies
+from shared.events import TeamEvent
 
 
 async def get_decision(session: AsyncSession, ticket_id: uuid.UUID) -> TriageDecision | None:
@@ -181,3 +184,13 @@ async def decisions_needing_review(session: AsyncSession, limit: int) -> list[Tr
         .limit(limit)
     )
     return list(rows)
+
+
+async def keep_team_announcements(session: AsyncSession, events: Sequence[TeamEvent]) -> None:
+    await team_copies.apply_announcements(session, TEAM_COPIES, events)
+
+
+async def routable_teams(session: AsyncSession) -> frozenset[str]:
+    """The keys of the teams a rule may route to: every team dispatch has, not deleted."""
+    teams = await team_copies.known_teams(session, TEAM_COPIES)
+    return frozenset(key for key, team in teams.items() if not team.deleted)

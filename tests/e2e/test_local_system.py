@@ -16,6 +16,7 @@ import stat
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,10 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import sync_playwright
 from testkit import eventually, free_port, free_port_block
+
+from shared.events import TicketReceived, TicketReceivedData, utcnow
 
 pytestmark = pytest.mark.e2e
 
@@ -300,6 +304,204 @@ def test_a_customer_who_writes_soon_after_closure_reopens_the_ticket(
     assert back["agent_id"] == work["agent_id"]
     view = _get(f"{urls['intake']}/v1/tickets/{ticket_id}", system.headers("gateway"))
     assert [e["kind"] for e in view["timeline"]].count("reopened") == 1
+
+
+# --------------------------------------------------------------------------- teams as data
+
+
+def _notices(broker: str, ticket_id: str, template: str) -> list[str]:
+    """Bodies of the notices of this template sent for this ticket, read from
+    sopdesk.notifications as a channel gateway would."""
+
+    async def read() -> list[str]:
+        from aiokafka import AIOKafkaConsumer
+
+        consumer = AIOKafkaConsumer(
+            "sopdesk.notifications", bootstrap_servers=broker, auto_offset_reset="earliest"
+        )
+        await consumer.start()
+        try:
+            batch = await consumer.getmany(timeout_ms=1500)
+        finally:
+            await consumer.stop()
+        events = [json.loads(r.value) for records in batch.values() for r in records]
+        return [
+            e["data"]["body"]
+            for e in events
+            if e["data"]["template"] == template and e["ticket_id"] == ticket_id
+        ]
+
+    return asyncio.run(read())
+
+
+def _dead_letters(system: RunningSystem) -> dict[str, float]:
+    """Dead-lettered events per service, from each service's /metrics."""
+    found: dict[str, float] = {}
+    for name, url in system.urls.items():
+        text = httpx.get(f"{url}/metrics", timeout=5).text
+        for line in text.splitlines():
+            if (
+                line.startswith("sopdesk_events_consumed_total{")
+                and 'outcome="dead_lettered"' in line
+            ):
+                found[name] = found.get(name, 0.0) + float(line.rsplit(" ", 1)[1])
+    return found
+
+
+def test_a_team_created_at_run_time_is_routed_to_named_and_shown(system: RunningSystem) -> None:
+    """An admin creates a team at dispatch; with no restart, a triage rule routes to it,
+    the customer's notice names it, and the dashboard shows it by its name."""
+    admin = system.headers("admin")
+    team = {
+        "key": "vip_desk",
+        "name": "VIP 专席",
+        "name_en": "VIP desk",
+        "supervisor": "vip-supervisor",
+        "skills": ["vip"],
+    }
+    created = httpx.post(f"{system.urls['dispatch']}/v1/teams", headers=admin, json=team)
+    assert created.status_code == 201, created.text
+    agent = {"name": "贵宾-1", "team_key": "vip_desk", "skills": {"vip": 2}, "status": "online"}
+    added = httpx.post(f"{system.urls['dispatch']}/v1/agents", headers=admin, json=agent)
+    assert added.status_code == 201, added.text
+
+    rule = {
+        "rule_id": "vip.desk",
+        "description": "Calls to the VIP line go to the VIP desk.",
+        "conditions": {"keywords": ["贵宾专线"]},
+        "actions": {
+            "category": "inquiry",
+            "priority": "P2",
+            "team": "vip_desk",
+            "scene": "in_sale",
+        },
+        "position": 0,
+    }
+
+    def rule_accepted() -> httpx.Response | None:
+        # Triage hears of the team from dispatch's announcement, a moment after.
+        response = httpx.post(f"{system.urls['triage']}/v1/rules", headers=admin, json=rule)
+        if response.status_code == 422 and "vip_desk" in response.text:
+            return None
+        return response
+
+    response = eventually(rule_accepted, timeout=20, interval=0.2)
+    assert response.status_code == 201, response.text
+
+    ticket = httpx.post(
+        f"{system.urls['intake']}/v1/tickets",
+        headers={**system.headers("gateway"), "Idempotency-Key": "e2e-vip-desk-1"},
+        json={
+            "channel": "phone",
+            "customer": {"name": "赵六", "phone": "13912345670"},
+            "subject": "贵宾专线咨询",
+            "description": "想了解贵宾专线的服务时间。",
+        },
+        timeout=5,
+    ).json()
+
+    def named_notice() -> list[str] | None:
+        return _notices(system.broker, ticket["ticket_id"], "assignment_notice") or None
+
+    (body,) = eventually(named_notice, timeout=30, interval=0.5)
+    assert "已提交至VIP 专席团队" in body, body
+    view = _get(
+        f"{system.urls['intake']}/v1/tickets/{ticket['ticket_id']}", system.headers("gateway")
+    )
+    assert "已分派给VIP 专席团队" in [item["text"] for item in view["timeline"]]
+
+    def on_dashboard() -> dict[str, Any] | None:
+        snapshot = _get(f"{system.urls['analytics']}/v1/stream", system.headers("viewer"))
+        teams = {g["key"]: g for g in snapshot["teams"]}
+        return teams.get("vip_desk") if snapshot["labels"]["team"].get("vip_desk") else None
+
+    group = eventually(on_dashboard, timeout=20, interval=0.3)
+    assert group["name"] == "VIP 专席" and group["figures"]["tickets"] == 1
+
+    # And in the page itself, in a real browser.
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox"]
+        )
+        try:
+            page = browser.new_page()
+            page.goto(system.urls["analytics"] + "/")
+            page.fill("#key", system.keys["viewer"])
+            page.click("#login button[type=submit]")
+            cell = page.locator('#teams tr[data-key="vip_desk"] td').first
+            cell.wait_for(timeout=15_000)
+            assert cell.text_content() == "VIP 专席"
+        finally:
+            browser.close()
+    assert set(_dead_letters(system).values()) <= {0.0}
+
+
+def test_an_unknown_channel_reaches_every_consumer_without_a_dead_letter(
+    system: RunningSystem,
+) -> None:
+    """A newer gateway's channel (one no service knows) travels the whole pipeline: the
+    event is kept as it is and the ticket is shown by the channel's key."""
+    ticket_id = uuid.uuid4()
+    event = TicketReceived(
+        ticket_id=ticket_id,
+        correlation_id=uuid.uuid4(),
+        producer="intake",
+        data=TicketReceivedData(
+            ticket_no="T20261201-999001",
+            channel="douyin",
+            customer_id=uuid.uuid4(),
+            customer_type="new",
+            masked_contact="139****5671",
+            subject="账号无法登录",
+            description="抖音私信:账号无法登录,提示密码错误。",
+            received_at=utcnow(),
+        ),
+    )
+
+    async def publish() -> None:
+        from aiokafka import AIOKafkaProducer
+
+        producer = AIOKafkaProducer(bootstrap_servers=system.broker)
+        await producer.start()
+        try:
+            await producer.send_and_wait(
+                "sopdesk.intake",
+                event.model_dump_json().encode(),
+                key=str(ticket_id).encode(),
+                headers=[("type", b"ticket.received")],
+            )
+        finally:
+            await producer.stop()
+
+    asyncio.run(publish())
+
+    def in_ledger() -> dict[str, Any] | None:
+        page = _get(
+            f"{system.urls['analytics']}/v1/ledger", system.headers("viewer"), channel="douyin"
+        )
+        row = next((r for r in page["items"] if r["ticket_id"] == str(ticket_id)), None)
+        return row if row and row["state"] == "assigned" else None
+
+    row = eventually(in_ledger, timeout=30, interval=0.3)
+    assert (row["channel"], row["team"]) == ("douyin", "tech_support")
+
+    def assigned() -> dict[str, Any] | None:
+        rows = _get(f"{system.urls['dispatch']}/v1/assignments", system.headers("supervisor"))
+        return next((r for r in rows if r["ticket_id"] == str(ticket_id)), None)
+
+    assert eventually(assigned)["team_key"] == "tech_support"
+
+    def clocks() -> dict[str, Any] | None:
+        response = httpx.get(
+            f"{system.urls['followup']}/v1/sla/{ticket_id}", headers=system.headers("agent")
+        )
+        return response.json() if response.status_code == 200 else None
+
+    assert eventually(clocks)["clocks"]
+    snapshot = _get(f"{system.urls['analytics']}/v1/stream", system.headers("viewer"))
+    assert snapshot["summary"]["by_channel"]["douyin"] == 1
+    assert "douyin" not in snapshot["labels"]["channel"], "shown by its key"
+    assert set(_dead_letters(system).values()) <= {0.0}
 
 
 def test_bad_input_gets_a_stable_error_code(system: RunningSystem) -> None:
