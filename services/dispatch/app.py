@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 
-from services.dispatch import domain, repository, roster
+from services.dispatch import domain, repository, roster, team_announcements
 from services.dispatch.api import router
 from services.dispatch.handlers import build_handlers
 from services.dispatch.models import BUS
@@ -36,6 +36,13 @@ def create_app(settings: DispatchSettings | None = None) -> FastAPI:
         async with runtime.sessions() as session:
             keys = [team.key for team in await repository.list_teams(session)]
         await ensure_topics(settings, [topics.assignments(key) for key in keys])
+        # Teams whose latest change the other services have not heard of (all of them
+        # after the upgrade that introduced announcements).
+        async with runtime.unit_of_work() as uow:
+            announced = await team_announcements.announce_unannounced(uow)
+            await uow.commit()
+        if announced:
+            log.info("teams_announced", teams=announced)
         if settings.demo_agents:
             async with runtime.unit_of_work() as uow:
                 added = await roster.add_demo_agents(uow, settings.demo_agent_capacity)

@@ -18,15 +18,15 @@ class TeamSpec:
     skills: tuple[str, ...]
 
 
-# SPEC §3: the default teams, each with a supervisor.
+# SPEC §3: the default teams, each with a supervisor (names as migration 0005 left them).
 DEFAULT_TEAMS: tuple[TeamSpec, ...] = (
-    TeamSpec("frontline", "一线客服 Front line", "frontline-supervisor", ("inquiry",)),
-    TeamSpec("tech_support", "技术支持 Tech support", "tech-supervisor", ("fault",)),
-    TeamSpec("finance", "财务 Finance", "finance-supervisor", ("refund",)),
-    TeamSpec("logistics", "物流 Logistics", "logistics-supervisor", ("delivery",)),
-    TeamSpec("complaints", "投诉专员 Complaints", "complaints-supervisor", ("complaint",)),
-    TeamSpec("after_sales", "售后 After-sales", "after-sales-supervisor", ("after_sales",)),
-    TeamSpec("product", "产品 Product", "product-supervisor", ("suggestion", "customization")),
+    TeamSpec("frontline", "一线客服", "frontline-supervisor", ("inquiry",)),
+    TeamSpec("tech_support", "技术", "tech-supervisor", ("fault",)),
+    TeamSpec("finance", "财务", "finance-supervisor", ("refund",)),
+    TeamSpec("logistics", "物流", "logistics-supervisor", ("delivery",)),
+    TeamSpec("complaints", "投诉处理", "complaints-supervisor", ("complaint",)),
+    TeamSpec("after_sales", "售后", "after-sales-supervisor", ("after_sales",)),
+    TeamSpec("product", "产品", "product-supervisor", ("suggestion", "customization")),
 )
 
 DEFAULT_TEAM_KEYS = tuple(team.key for team in DEFAULT_TEAMS)

@@ -8,7 +8,9 @@ from typing import Any
 from services.dispatch import domain, repository
 from services.dispatch.models import Agent, Team
 from services.dispatch.routing import DEFAULT_MIN_LEVEL, drain, give_to, lock_pool, queue, release
+from services.dispatch.team_announcements import announce
 from shared.errors import ApiError, not_found
+from shared.events import TeamCreated, TeamDeleted, TeamUpdated, utcnow
 from shared.outbox import UnitOfWork
 
 DEMO_SKILL_LEVEL = 3
@@ -27,12 +29,23 @@ def check_supervisor(team: Team | None, supervisor: frozenset[str] | None) -> No
 
 
 async def create_team(
-    uow: UnitOfWork, *, key: str, name: str, supervisor: str, skills: list[str]
+    uow: UnitOfWork,
+    *,
+    key: str,
+    name: str,
+    supervisor: str,
+    skills: list[str],
+    name_en: str | None = None,
 ) -> Team:
+    """A new team, announced to the other services in the same transaction."""
     if await repository.get_team(uow.session, key) is not None:
         raise ApiError(409, "team_exists", f"A team with key {key} exists.")
-    team = Team(key=key, name=name, supervisor=supervisor, skills=skills)
+    now = utcnow()
+    team = Team(
+        key=key, name=name, name_en=name_en, supervisor=supervisor, skills=skills, updated_at=now
+    )
     repository.add(uow.session, team)
+    announce(uow, TeamCreated, team, now)
     return team
 
 
@@ -48,6 +61,7 @@ async def update_team(
         raise ApiError(403, "admin_only", "Only an admin changes a team's supervisor.")
     for name, value in changes.items():
         setattr(team, name, value)
+    announce(uow, TeamUpdated, team, utcnow())
     return team
 
 
@@ -59,6 +73,7 @@ async def delete_team(uow: UnitOfWork, key: str) -> None:
         uow.session, key
     ):
         raise ApiError(409, "team_in_use", f"Team {key} still has agents or open tickets.")
+    announce(uow, TeamDeleted, team, utcnow())
     await uow.session.delete(team)
 
 

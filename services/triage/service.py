@@ -19,7 +19,7 @@ from services.triage.models import ConfigVersion, Correction, KbArticle, TriageD
 from services.triage.rules.codec import modifiers_to_dict, ruleset_from_body, ruleset_to_body
 from services.triage.rules.defaults import DEFAULT_RULESET
 from services.triage.rules.engine import TicketText, evaluate
-from services.triage.rules.model import TEAMS, InvalidRule, PriorityModifiers, Rule, RuleSet
+from services.triage.rules.model import InvalidRule, PriorityModifiers, Rule, RuleSet
 from services.triage.rules.validation import validate_ruleset
 from services.triage.settings import TriageSettings
 from services.triage.sla import (
@@ -156,7 +156,7 @@ async def change_rules(
     ruleset = ruleset_from_body(body, version)
     rules = change(list(ruleset.rules))
     try:
-        validate_ruleset(rules)
+        validate_ruleset(rules, await repository.routable_teams(session))
     except InvalidRule as exc:
         raise _invalid(exc) from exc
     new_body = ruleset_to_body(RuleSet(tuple(rules), ruleset.modifiers))
@@ -420,7 +420,9 @@ async def retriage(
     """A supervisor corrects a decision: the correction is logged, deadlines recomputed
     with the SLA policy version the ticket was decided under, and ticket.retriaged sent.
     ``supervises``: the teams the supervisor may re-triage for (None: any, an admin)."""
-    if request.team is not None and request.team not in TEAMS:
+    if request.team is not None and request.team not in await repository.routable_teams(
+        uow.session
+    ):
         raise ApiError(422, "unknown_team", f"Unknown team {request.team!r}.")
     if request.category is None and request.priority is None and request.team is None:
         raise ApiError(422, "nothing_to_change", "Give a category, priority or team.")

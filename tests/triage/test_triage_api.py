@@ -18,6 +18,7 @@ from testkit import TOKEN_PUBLIC_KEY, person_token
 
 from services.triage import service
 from services.triage.app import MIGRATIONS, create_app
+from services.triage.handlers import build_handlers
 from services.triage.models import BUS, Correction, TriageDecision
 from services.triage.rules.codec import rule_from_dict
 from services.triage.rules.defaults import DEFAULT_RULES
@@ -25,6 +26,9 @@ from services.triage.settings import TriageSettings
 from services.triage.sla import DEFAULT_CALENDARS, SLA_POLICIES, policy_from_dict
 from shared.database import create_engine, session_factory
 from shared.events import (
+    TeamCreated,
+    TeamData,
+    TeamDeleted,
     TicketReceived,
     TicketReceivedData,
     TicketRetriaged,
@@ -209,6 +213,41 @@ async def test_broken_rules_are_refused_with_invalid_rule(
     assert refused.json()["code"] == "invalid_rule"
     listed = await harness.client.get("/v1/rules", headers=AGENT)
     assert listed.json()["version"] == 2
+
+
+async def test_a_team_announced_at_run_time_can_be_routed_to(harness: Harness) -> None:
+    """Teams are dispatch's data: a rule may route to a team once triage has heard of it
+    (issue 11: ``invalid_rule: unknown team 'vip_desk'`` before), and no more once it is
+    deleted; re-triage follows the same copy."""
+    rule = {**LOST_PARCEL, "rule_id": "vip.desk", "actions": {**LOST_PARCEL["actions"]}}
+    rule["conditions"] = {"keywords": ["贵宾专线"]}
+    rule["actions"]["team"] = "vip_desk"
+    refused = await harness.client.post("/v1/rules", json=rule, headers=ADMIN)
+    assert refused.status_code == 422 and "unknown team 'vip_desk'" in refused.text
+
+    handlers = build_handlers(harness.runtime.settings)
+    vip = TeamData(key="vip_desk", name="VIP 专席", updated_at=T0)
+    async with harness.runtime.unit_of_work() as uow:
+        await handlers["team.created"]([TeamCreated(producer="dispatch", data=vip)], uow)
+        await uow.commit()
+    created = await harness.client.post("/v1/rules", json=rule, headers=ADMIN)
+    assert created.status_code == 201, created.text
+    decision = await harness.triage("贵宾专线", "想问服务时间")
+    assert (decision.team, decision.decided_by) == ("vip_desk", "vip.desk")
+    moved = await harness.client.post(
+        f"/v1/tickets/{(await harness.triage('物流延迟', '三天没到')).ticket_id}/retriage",
+        json={"team": "vip_desk", "reason": "VIP customer"},
+        headers=ADMIN,
+    )
+    assert moved.status_code == 200, moved.text
+
+    gone = vip.model_copy(update={"updated_at": T0 + timedelta(hours=1)})
+    async with harness.runtime.unit_of_work() as uow:
+        await handlers["team.deleted"]([TeamDeleted(producer="dispatch", data=gone)], uow)
+        await uow.commit()
+    other = {**rule, "rule_id": "vip.desk.2", "conditions": {"keywords": ["贵宾热线"]}}
+    again = await harness.client.post("/v1/rules", json=other, headers=ADMIN)
+    assert again.status_code == 422 and "unknown team 'vip_desk'" in again.text
 
 
 async def test_decision_records_versions_and_carries_the_calendar(harness: Harness) -> None:

@@ -19,6 +19,7 @@ from services.triage.rules.codec import ruleset_from_body, ruleset_to_body
 from services.triage.rules.defaults import DEFAULT_RULES, DEFAULT_RULESET
 from services.triage.rules.engine import TicketText, classify, evaluate
 from services.triage.rules.model import (
+    SPEC_TEAM_KEYS,
     Actions,
     Conditions,
     InvalidRule,
@@ -161,17 +162,17 @@ def test_modifiers_are_configurable() -> None:
 )
 def test_broken_rules_are_refused(rule: Rule, message: str) -> None:
     with pytest.raises(InvalidRule, match=message):
-        validate_rule(rule)
+        validate_rule(rule, SPEC_TEAM_KEYS)
 
 
 def test_duplicate_rule_ids_are_refused() -> None:
     rule = DEFAULT_RULES[0]
     with pytest.raises(InvalidRule, match="duplicate"):
-        validate_ruleset([rule, rule])
+        validate_ruleset([rule, rule], SPEC_TEAM_KEYS)
 
 
 def test_default_rules_are_valid_and_round_trip_through_json() -> None:
-    validate_ruleset(DEFAULT_RULES)
+    validate_ruleset(DEFAULT_RULES, SPEC_TEAM_KEYS)
     body = ruleset_to_body(DEFAULT_RULESET)
     again = ruleset_from_body(body, version=7)
     assert again.rules == DEFAULT_RULES
@@ -286,7 +287,7 @@ def test_ecommerce_calendar_is_every_day_until_22() -> None:
 def test_every_industry_routes_to_known_teams() -> None:
     for name in INDUSTRIES:
         rules = apply_industry(DEFAULT_RULESET, name)
-        validate_ruleset(rules.rules)
+        validate_ruleset(rules.rules, SPEC_TEAM_KEYS)
         assert INDUSTRIES[name].sla_policy in SLA_POLICIES
 
 

@@ -5,26 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import get_args
 
-from shared.events import Category, Channel, CustomerType, Priority, Scene
+from shared import vocabulary
+from shared.team_copies import SPEC_TEAMS
 
-PRIORITY_ORDER: tuple[str, ...] = ("P0", "P1", "P2")
-CATEGORIES: tuple[str, ...] = get_args(Category)
-SCENES: tuple[str, ...] = get_args(Scene)
-CHANNELS: tuple[str, ...] = get_args(Channel)
-CUSTOMER_TYPES: tuple[str, ...] = get_args(CustomerType)
-PRIORITIES: tuple[str, ...] = get_args(Priority)
-# SPEC §3: the default team keys (dispatch owns the teams; triage routes to these).
-TEAMS: tuple[str, ...] = (
-    "frontline",
-    "tech_support",
-    "finance",
-    "logistics",
-    "complaints",
-    "after_sales",
-    "product",
-)
+# The closed values a rule may name, from the one vocabulary (shared.vocabulary); teams
+# are data (triage's copy of dispatch's teams), passed to the validation.
+PRIORITY_ORDER: tuple[str, ...] = vocabulary.PRIORITIES.keys
+CATEGORIES: tuple[str, ...] = vocabulary.CATEGORIES.keys
+SCENES: tuple[str, ...] = vocabulary.SCENES.keys
+CHANNELS: tuple[str, ...] = vocabulary.CHANNELS.keys
+CUSTOMER_TYPES: tuple[str, ...] = vocabulary.CUSTOMER_TYPES.keys
+PRIORITIES: tuple[str, ...] = vocabulary.PRIORITIES.keys
+# The SPEC's default teams, which the default rules and the industry presets route to
+# (every team copy is seeded with them).
+SPEC_TEAM_KEYS: tuple[str, ...] = tuple(key for key, _, _ in SPEC_TEAMS)
 
 
 class InvalidRule(ValueError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from services.triage.rules.model import (
     CATEGORIES,
@@ -11,7 +11,6 @@ from services.triage.rules.model import (
     CUSTOMER_TYPES,
     PRIORITIES,
     SCENES,
-    TEAMS,
     InvalidRule,
     Rule,
 )
@@ -19,8 +18,9 @@ from services.triage.rules.model import (
 # --------------------------------------------------------------------------- validation
 
 
-def validate_rule(rule: Rule) -> None:
-    """Raise :class:`InvalidRule` for a rule the engine cannot use."""
+def validate_rule(rule: Rule, teams: Collection[str]) -> None:
+    """Raise :class:`InvalidRule` for a rule the engine cannot use; ``teams``: the keys
+    of the teams it may route to (triage's copy of dispatch's teams)."""
     act, cond = rule.actions, rule.conditions
     if not rule.rule_id or not re.fullmatch(r"[A-Za-z0-9_.\-]{1,64}", rule.rule_id):
         raise InvalidRule(f"rule id {rule.rule_id!r}: use 1-64 letters, digits, '.', '_' or '-'")
@@ -28,8 +28,8 @@ def validate_rule(rule: Rule) -> None:
         raise InvalidRule(f"unknown category {act.category!r}; known: {', '.join(CATEGORIES)}")
     if act.priority not in PRIORITIES:
         raise InvalidRule(f"unknown priority {act.priority!r}; known: {', '.join(PRIORITIES)}")
-    if act.team not in TEAMS:
-        raise InvalidRule(f"unknown team {act.team!r}; known: {', '.join(TEAMS)}")
+    if act.team not in teams:
+        raise InvalidRule(f"unknown team {act.team!r}; known: {', '.join(sorted(teams))}")
     if act.scene not in SCENES:
         raise InvalidRule(f"unknown scene {act.scene!r}; known: {', '.join(SCENES)}")
     if cond.is_empty() or (cond.keywords and not any(k.strip() for k in cond.keywords)):
@@ -50,10 +50,10 @@ def validate_rule(rule: Rule) -> None:
             raise InvalidRule(f"unknown scene {scene!r}")
 
 
-def validate_ruleset(rules: Iterable[Rule]) -> None:
+def validate_ruleset(rules: Iterable[Rule], teams: Collection[str]) -> None:
     seen: set[str] = set()
     for rule in rules:
-        validate_rule(rule)
+        validate_rule(rule, teams)
         if rule.rule_id in seen:
             raise InvalidRule(f"duplicate rule id {rule.rule_id!r}")
         seen.add(rule.rule_id)
