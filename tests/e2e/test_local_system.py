@@ -95,7 +95,7 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
             return False
 
     try:
-        eventually(all_ready, timeout=90, interval=0.3)
+        eventually(all_ready, timeout=180, interval=0.3)  # a loaded 2-core machine is slow
         saved = json.loads((data_dir / "api-keys.json").read_text())
         keys = {role: key for key, role in saved.items()}
         yield RunningSystem(process, urls, keys, data_dir, f"127.0.0.1:{broker_port}")
