@@ -18,7 +18,7 @@ class TeamSpec:
     skills: tuple[str, ...]
 
 
-# SPEC §3: the default teams, each with a supervisor (names as migration 0005 left them).
+# SPEC §3: the default teams, each with a supervisor (names as migration 0006 left them).
 DEFAULT_TEAMS: tuple[TeamSpec, ...] = (
     TeamSpec("frontline", "一线客服", "frontline-supervisor", ("inquiry",)),
     TeamSpec("tech_support", "技术", "tech-supervisor", ("fault",)),

@@ -6,8 +6,8 @@ announced when dispatch starts. The seeded teams get the names the other service
 seed in their copies (shared.team_copies.SPEC_TEAMS as it shipped), Chinese and English
 apart, unless an admin renamed them already.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-01 23:20:00
 """
 
@@ -19,8 +19,8 @@ from alembic import op
 
 from shared.database import UtcDateTime
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
