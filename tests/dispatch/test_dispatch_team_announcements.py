@@ -43,7 +43,9 @@ async def test_every_change_is_announced_in_its_own_transaction(store: DispatchS
         )
         await uow.commit()
     async with store.uow() as uow:
-        await roster.update_team(uow, "vip_desk", {"name": "贵宾专席"}, supervisor="vip")
+        await roster.update_team(
+            uow, "vip_desk", {"name": "贵宾专席"}, supervisor=frozenset({"vip_desk"})
+        )
         await uow.commit()
     async with store.uow() as uow:
         await roster.delete_team(uow, "vip_desk")
