@@ -146,16 +146,29 @@ class LocalSystem:
         self._wait_ready(SERVICE_NAMES)
 
     def _spawn(self, name: str) -> None:
+        # A replica is named "<service>-<n>" and differs from the first only in its port.
+        service = name.split("-", 1)[0]
+        env = {**self._env(service), "SOPDESK_PORT": str(self.ports[name])}
         log = os.fdopen(
             os.open(self.logs / f"{name}.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab"
         )
         self._log_files.append(log)
         self.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", "sopdesk", "serve", name],
-            env=self._env(name),
+            [sys.executable, "-m", "sopdesk", "serve", service],
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+
+    def add_replica(self, service: str, port: int, timeout: float = 120.0) -> str:
+        """One more process of ``service`` on ``port`` (same store, same consumer group);
+        returns its name, which ``urls``, ``kill`` and ``restart`` take like a service's."""
+        count = sum(1 for n in self.processes if n.split("-", 1)[0] == service)
+        name = f"{service}-{count + 1}"
+        self.ports[name] = port
+        self._spawn(name)
+        self._wait_ready((name,), timeout)
+        return name
 
     def kill(self, name: str) -> None:
         """SIGKILL one service, as a crash would (used by the chaos tests)."""
