@@ -94,6 +94,7 @@ async def create_ticket(
         acknowledgement=ticket.acknowledgement,
         deduplicated=result.deduplicated,
         message_id=result.message_id,
+        match_reason=result.match_reason,
     )
 
 

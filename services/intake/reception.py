@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import DBAPIError
 
-from services.intake import domain, repository, template_service
+from services.intake import domain, issue_match, repository, template_service
 from services.intake.customers import normalised_identity, resolve_customer
 from services.intake.models import (
     Ticket,
@@ -48,6 +48,8 @@ class NewTicket:
     replayed: bool = False
     deduplicated: bool = False
     message_id: uuid.UUID | None = None
+    # Why one issue, one ticket joined the request to this ticket ("同一订单,相同问题:…").
+    match_reason: str | None = None
 
 
 async def _attach(
@@ -57,6 +59,8 @@ async def _attach(
     idempotency_key: str | None,
     *,
     similar: bool,
+    fingerprint: str | None = None,
+    reason: str | None = None,
 ) -> NewTicket:
     """A request that is not a new issue becomes a message on its open ticket (or on its
     ticket closed within the reopen window, which reopens it)."""
@@ -68,9 +72,11 @@ async def _attach(
         external_id=payload.email.message_id if payload.email else None,
         deduplicated=similar,
         idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+        reason=reason,
     )
     await uow.session.flush()
-    return NewTicket(ticket, deduplicated=True, message_id=message.message_id)
+    return NewTicket(ticket, deduplicated=True, message_id=message.message_id, match_reason=reason)
 
 
 def _record_message(
@@ -82,6 +88,8 @@ def _record_message(
     external_id: str | None = None,
     deduplicated: bool = False,
     idempotency_key: str | None = None,
+    fingerprint: str | None = None,
+    reason: str | None = None,
 ) -> TicketMessageAddedData:
     """Store a customer message on its ticket and emit ``ticket.message_added`` (returned);
     on a closed ticket it asks follow-up to reopen it (``reopens``)."""
@@ -106,6 +114,8 @@ def _record_message(
             external_id=external_id,
             deduplicated=deduplicated,
             idempotency_key=idempotency_key,
+            request_fingerprint=fingerprint,
+            match_reason=reason,
             created_at=now,
         ),
         TimelineEntry(ticket_id=ticket.id, kind="customer_message", text=body, at=now),
@@ -123,15 +133,33 @@ def _record_message(
     return data
 
 
-async def _replay(uow: UnitOfWork, key: str) -> NewTicket | None:
+def _same_request(stored: str | None, fingerprint: str | None, key: str) -> None:
+    # Rows written before fingerprints were kept (None) replay as before.
+    if stored is not None and fingerprint is not None and stored != fingerprint:
+        raise ApiError(
+            422,
+            "idempotency_key_reused",
+            f"Idempotency-Key {key!r} was used for a different request; use a new key.",
+        )
+
+
+async def _replay(uow: UnitOfWork, key: str, fingerprint: str | None = None) -> NewTicket | None:
     ticket = await repository.ticket_by_idempotency_key(uow.session, key)
     if ticket is not None:
+        _same_request(ticket.request_fingerprint, fingerprint, key)
         return NewTicket(ticket, replayed=True)
     message = await repository.message_by_idempotency_key(uow.session, key)
     if message is not None:
+        _same_request(message.request_fingerprint, fingerprint, key)
         parent = await repository.get_ticket(uow.session, message.ticket_id)
         if parent is not None:
-            return NewTicket(parent, replayed=True, deduplicated=True, message_id=message.id)
+            return NewTicket(
+                parent,
+                replayed=True,
+                deduplicated=True,
+                message_id=message.id,
+                match_reason=message.match_reason,
+            )
     return None
 
 
@@ -147,15 +175,16 @@ async def receive_ticket(
     Two replicas racing on the same key, customer or identifier hit a unique
     constraint; the loser rolls back and runs again, and then finds the winner's rows.
     """
+    fingerprint = domain.request_fingerprint(payload.model_dump(mode="json"))
     for attempt in range(3):
         try:
-            return await _receive(uow, payload, idempotency_key, settings, numbers)
+            return await _receive(uow, payload, idempotency_key, settings, numbers, fingerprint)
         except DBAPIError as exc:
             if not lost_a_race(exc):
                 raise
             await uow.rollback()
             if idempotency_key:
-                replay = await _replay(uow, idempotency_key)
+                replay = await _replay(uow, idempotency_key, fingerprint)
                 if replay is not None:
                     return replay
             if attempt == 2:
@@ -171,9 +200,10 @@ async def _receive(
     idempotency_key: str | None,
     settings: IntakeSettings,
     numbers: TicketNumbers | None,
+    fingerprint: str,
 ) -> NewTicket:
     if idempotency_key:
-        replay = await _replay(uow, idempotency_key)
+        replay = await _replay(uow, idempotency_key, fingerprint)
         if replay is not None:
             return replay
     if len(payload.description) > settings.description_max_length:
@@ -205,7 +235,9 @@ async def _receive(
         if parent is not None and domain.takes_messages(
             parent.status, parent.closed_at, utcnow(), _reopen_window(settings)
         ):
-            return await _attach(uow, parent, payload, idempotency_key, similar=False)
+            return await _attach(
+                uow, parent, payload, idempotency_key, similar=False, fingerprint=fingerprint
+            )
 
     customer, vip = await resolve_customer(
         uow, payload.customer, phone, email, payload.order_no, settings
@@ -219,21 +251,28 @@ async def _receive(
         now - timedelta(hours=settings.dedup_window_hours),
         domain.DONE_STATUSES,
     )
-    text = domain.issue_text(payload.subject, payload.description)
-    best: tuple[float, Ticket] | None = None
+    issue = issue_match.read_issue(payload.subject, payload.description, payload.order_no)
+    best: tuple[issue_match.IssueMatch, Ticket] | None = None
     for candidate in candidates:
-        score = domain.same_issue(
-            text,
-            payload.order_no,
-            domain.issue_text(candidate.subject, candidate.description),
-            candidate.order_no,
+        found = issue_match.match_issue(
+            issue,
+            issue_match.read_issue(candidate.subject, candidate.description, candidate.order_no),
             settings.dedup_threshold,
+            settings.dedup_by_meaning,
         )
-        if score is not None and (best is None or score > best[0]):
-            best = (score, candidate)
+        if found is not None and (best is None or found.score > best[0].score):
+            best = (found, candidate)
     if best is not None:
-        log.info("ticket_deduplicated", ticket_id=str(best[1].id), score=round(best[0], 1))
-        return await _attach(uow, best[1], payload, idempotency_key, similar=True)
+        log.info("ticket_deduplicated", ticket_id=str(best[1].id), reason=best[0].reason)
+        return await _attach(
+            uow,
+            best[1],
+            payload,
+            idempotency_key,
+            similar=True,
+            fingerprint=fingerprint,
+            reason=best[0].reason,
+        )
 
     kind = domain.customer_type(vip, customer.ticket_count)
     customer.ticket_count += 1
@@ -255,6 +294,7 @@ async def _receive(
         id=uuid.uuid4(),
         ticket_no=ticket_no,
         idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint,
         customer_id=customer.id,
         customer_type=kind,
         channel=payload.channel,

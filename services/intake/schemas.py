@@ -189,6 +189,11 @@ class TicketCreated(BaseModel):
     message_id: uuid.UUID | None = Field(
         default=None, description="The message the request became, when deduplicated."
     )
+    match_reason: str | None = Field(
+        default=None,
+        description="Why it is the same issue as the open ticket, when deduplicated",
+        examples=["同一订单,相同问题:未发货"],
+    )
 
 
 class TimelineItem(BaseModel):

@@ -115,17 +115,20 @@ def _get(url: str, headers: dict[str, str], **params: Any) -> Any:
     return response.json()
 
 
+LOGIN_TICKET = {
+    "channel": "phone",
+    "customer": {"name": "张三", "phone": "138 1234 5678"},
+    "subject": "账号无法登录",
+    "description": "今天早上开始账号无法登录,提示密码错误。",
+}
+
+
 def test_one_ticket_travels_from_intake_to_assignment_and_ledger(system: RunningSystem) -> None:
     started = time.monotonic()
     created = httpx.post(
         f"{system.urls['intake']}/v1/tickets",
         headers={**system.headers("gateway"), "Idempotency-Key": "e2e-login-1"},
-        json={
-            "channel": "phone",
-            "customer": {"name": "张三", "phone": "138 1234 5678"},
-            "subject": "账号无法登录",
-            "description": "今天早上开始账号无法登录,提示密码错误。",
-        },
+        json=LOGIN_TICKET,
         timeout=5,
     )
     assert created.status_code == 201, created.text
@@ -180,19 +183,21 @@ def test_one_ticket_travels_from_intake_to_assignment_and_ledger(system: Running
     assert view["timeline"][0]["kind"] == "received"
     assert {"received", "triaged", "assigned"} <= {item["kind"] for item in view["timeline"]}
 
-    # The same Idempotency-Key returns the same ticket.
+    # The same Idempotency-Key returns the same ticket; with another body it is refused.
     again = httpx.post(
         f"{system.urls['intake']}/v1/tickets",
         headers={**system.headers("gateway"), "Idempotency-Key": "e2e-login-1"},
-        json={
-            "channel": "phone",
-            "customer": {"phone": "13812345678"},
-            "subject": "x",
-            "description": "y",
-        },
+        json=LOGIN_TICKET,
         timeout=5,
     )
     assert again.json()["ticket_id"] == ticket["ticket_id"]
+    reused = httpx.post(
+        f"{system.urls['intake']}/v1/tickets",
+        headers={**system.headers("gateway"), "Idempotency-Key": "e2e-login-1"},
+        json={**LOGIN_TICKET, "subject": "x", "description": "y"},
+        timeout=5,
+    )
+    assert (reused.status_code, reused.json()["code"]) == (422, "idempotency_key_reused")
 
 
 def _survey_links(broker: str, ticket_id: str) -> list[str]:

@@ -56,14 +56,22 @@ async def test_intake_http_identity_and_dedup(
         assert again.json()["deduplicated"] is True
         assert again.json()["ticket_id"] == first.json()["ticket_id"]
         assert again.json()["message_id"]
+        assert again.json()["match_reason"]
         replay = await client.post(
             "/v1/tickets",
-            json=body(channel="web_chat"),
+            json=body(channel="web_chat", customer={"phone": "+86 138 1234 5678"}),
             headers={**GATEWAY, "Idempotency-Key": "chat-7"},
         )
         assert replay.status_code == 200
         assert replay.headers["Idempotent-Replayed"] == "true"
         assert replay.json()["message_id"] == again.json()["message_id"]
+        # The same key with another body: refused, not the old ticket silently returned.
+        reused = await client.post(
+            "/v1/tickets",
+            json=body(channel="web_chat"),
+            headers={**GATEWAY, "Idempotency-Key": "chat-7"},
+        )
+        assert (reused.status_code, reused.json()["code"]) == (422, "idempotency_key_reused")
 
         # An e-mail profile, then one contact that proves both are the same person.
         mail = await client.post(

@@ -288,15 +288,12 @@ async def test_vip_from_member_tier_or_the_vip_list(intake_db: IntakeStore) -> N
 
 async def test_same_issue_on_another_channel_is_one_ticket(intake_db: IntakeStore) -> None:
     first = await receive(intake_db, payload(channel="phone"))
-    again = await receive(
-        intake_db,
-        payload(
-            channel="web_chat",
-            customer={"phone": "+8613812345678"},
-            description="今天早上开始账号无法登录,提示密码错误,已经重置两次了还是不行",
-        ),
-        key="chat-1",
+    repeat = payload(
+        channel="web_chat",
+        customer={"phone": "+8613812345678"},
+        description="今天早上开始账号无法登录,提示密码错误,已经重置两次了还是不行",
     )
+    again = await receive(intake_db, repeat, key="chat-1")
     assert again.deduplicated and again.message_id is not None
     assert again.ticket.id == first.ticket.id
     assert await intake_db.count(Ticket) == 1
@@ -306,9 +303,14 @@ async def test_same_issue_on_another_channel_is_one_ticket(intake_db: IntakeStor
     assert event.data.deduplicated and event.data.channel == "web_chat"
 
     # The same key replays the attachment, not a third write.
-    replay = await receive(intake_db, payload(channel="web_chat"), key="chat-1")
+    replay = await receive(intake_db, repeat, key="chat-1")
     assert replay.replayed and replay.deduplicated and replay.message_id == again.message_id
+    assert replay.match_reason == again.match_reason and again.match_reason
     assert await intake_db.count(TicketMessage) == 1
+    # The same key with another body is a mistake of the gateway's, not a replay.
+    with pytest.raises(ApiError) as reused:
+        await receive(intake_db, payload(channel="web_chat"), key="chat-1")
+    assert (reused.value.status, reused.value.code) == (422, "idempotency_key_reused")
 
     # A different issue, or a different order, is a new ticket.
     other = await receive(
@@ -316,6 +318,29 @@ async def test_same_issue_on_another_channel_is_one_ticket(intake_db: IntakeStor
     )
     assert not other.deduplicated
     assert await intake_db.count(Ticket) == 2
+
+
+async def test_the_same_issue_in_other_words_is_one_ticket_and_says_why(
+    intake_db: IntakeStore,
+) -> None:
+    first = await receive(intake_db, payload(subject="耳机充不进电", description="耳机充不进电"))
+    again = await receive(
+        intake_db,
+        payload(
+            channel="app",
+            subject="蓝牙耳机有问题",
+            description="蓝牙耳机插上充电线一点反应都没有",
+        ),
+    )
+    assert again.deduplicated and again.ticket.id == first.ticket.id
+    assert again.match_reason == "同一物品(耳机),相同问题:充电"
+    async with intake_db.sessions() as session:
+        stored = (await session.execute(sa.select(TicketMessage.match_reason))).scalars().all()
+    assert stored == ["同一物品(耳机),相同问题:充电"]
+    other = await receive(
+        intake_db, payload(subject="耳机左边没声音", description="左耳听不到声音")
+    )
+    assert not other.deduplicated
 
 
 async def test_two_order_numbers_are_two_issues(intake_db: IntakeStore) -> None:
@@ -344,7 +369,8 @@ async def test_closed_tickets_and_other_customers_are_not_deduplicated(
 
 async def test_dedup_threshold_is_a_setting(intake_db: IntakeStore) -> None:
     await receive(intake_db, payload())
-    strict = IntakeSettings(dedup_threshold=100)
+    # Off by meaning and at 100, only a verbatim repeat joins.
+    strict = IntakeSettings(dedup_threshold=100, dedup_by_meaning=False)
     near = payload(description="今天早上开始账号无法登录,提示密码错误,已重置两次仍然不行!")
     assert not (await receive(intake_db, near, settings=strict)).deduplicated
     assert (await receive(intake_db, near)).deduplicated

@@ -126,7 +126,12 @@ def test_reply_meaning(reply: str, meaning: str | None) -> None:
 async def test_visit_notice_gives_the_window_in_local_time_and_keeps_the_note(
     intake_db: IntakeStore,
 ) -> None:
-    zh, en = await receive(intake_db), await receive(intake_db, "en", subject="It will not start")
+    zh, en = (
+        await receive(intake_db),
+        await receive(
+            intake_db, "en", subject="It will not start", customer={"phone": "13900001111"}
+        ),
+    )  # another customer: the same problem of one customer would be one ticket
 
     def visit(ticket: Ticket, note: str) -> TicketProgressNoted:
         return TicketProgressNoted(
