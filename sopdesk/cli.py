@@ -603,5 +603,36 @@ def triage_train(
     )
 
 
+@app.command()
+def chaos(
+    short: Annotated[
+        bool, typer.Option("--short", help="The short run of the test suite (one kill each)")
+    ] = False,
+    data_dir: Annotated[Path, typer.Option(help="Logs and the summary")] = Path(".chaos"),
+    base_port: Annotated[int, typer.Option(help="First of ten service ports")] = 8160,
+    broker_port: Annotated[int, typer.Option(help="Port of the local broker")] = 9106,
+    postgres: Annotated[
+        str, typer.Option(help="PostgreSQL server; the run makes and drops its databases")
+    ] = "postgresql+asyncpg://postgres@127.0.0.1:5432",
+) -> None:
+    """The fault run: two replicas of every service on PostgreSQL, clients working,
+    SIGKILLs, broker restarts, database cuts and a paused consumer; then every effect
+    is counted. Exits 1 on anything lost or doubled."""
+    from sopdesk.chaos import FaultRun, Plan, report
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    run = FaultRun(
+        Plan.short() if short else Plan.long(),
+        data_dir=data_dir.resolve(),
+        base_port=base_port,
+        broker_port=broker_port,
+        postgres=postgres,
+        console=console,
+    )
+    checks = run.run()
+    if not report(Console(), run, checks):
+        raise typer.Exit(code=1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()
