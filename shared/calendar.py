@@ -12,13 +12,16 @@ producer can send the calendar it used with an event and a consumer can repeat
 the same arithmetic without importing the producer.
 
 ``chinese-calendar`` knows the official schedule only for the years it ships
-(2004–2026 in version 1.11). For any other year the calendar falls back to
-Monday–Friday working days; explicit ``extra_holidays`` / ``extra_workdays``
-still apply, so an operator can publish the next year's schedule by hand.
+(2004–2026 in version 1.11). A year whose State Council schedule an admin loaded
+(``official_years``, its dates in ``extra_holidays`` / ``extra_workdays``) counts
+as known. For any other year the public holidays come from the ``holidays``
+package (which knows them years ahead, but not the make-up workdays), on top of
+Monday–Friday working days; :func:`schedule_runs_out` says when that begins.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -26,6 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+import holidays
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 DEFAULT_WINDOWS: tuple[tuple[time, time], ...] = (
@@ -46,6 +50,8 @@ class BusinessCalendar:
     extra_holidays: frozenset[date] = field(default_factory=frozenset)
     extra_workdays: frozenset[date] = field(default_factory=frozenset)
     always_open: bool = False
+    # Years whose official schedule was loaded into the extra dates by an admin.
+    official_years: frozenset[int] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         ZoneInfo(self.timezone)  # raises for an unknown zone
@@ -75,6 +81,7 @@ class BusinessCalendar:
             "extra_holidays": sorted(d.isoformat() for d in self.extra_holidays),
             "extra_workdays": sorted(d.isoformat() for d in self.extra_workdays),
             "always_open": self.always_open,
+            "official_years": sorted(self.official_years),
         }
 
     @classmethod
@@ -92,6 +99,7 @@ class BusinessCalendar:
             extra_holidays=frozenset(date.fromisoformat(d) for d in data.get("extra_holidays", [])),
             extra_workdays=frozenset(date.fromisoformat(d) for d in data.get("extra_workdays", [])),
             always_open=bool(data.get("always_open", False)),
+            official_years=frozenset(int(y) for y in data.get("official_years", [])),
         )
 
     def to_json(self) -> str:
@@ -119,12 +127,36 @@ def is_working_day(calendar: BusinessCalendar, day: date) -> bool:
         return True
     if day in calendar.extra_holidays:
         return False
-    if calendar.china_holidays:
+    if calendar.china_holidays and day.year not in calendar.official_years:
         try:
             return bool(chinese_calendar.is_workday(day))
         except NotImplementedError:
-            pass  # a year the package does not know: plain weekdays
+            # A year chinese-calendar does not know: public holidays only.
+            if day in _public_holidays(day.year):
+                return False
     return day.weekday() not in calendar.weekend_days
+
+
+@functools.lru_cache(maxsize=16)
+def _public_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.China(years=year))
+
+
+def knows_official_schedule(calendar: BusinessCalendar, year: int) -> bool:
+    """The year's holidays and make-up workdays are known (shipped or loaded)."""
+    first, last = china_holiday_years()
+    return first <= year <= last or year in calendar.official_years
+
+
+def schedule_runs_out(calendar: BusinessCalendar, today: date) -> date | None:
+    """The first day from ``today`` on whose year has no official schedule (None for a
+    calendar without China's holidays): from then on make-up workdays are unknown."""
+    if calendar.always_open or not calendar.china_holidays:
+        return None
+    year = today.year
+    while knows_official_schedule(calendar, year):
+        year += 1
+    return max(date(year, 1, 1), today)
 
 
 def _windows_of(calendar: BusinessCalendar, day: date) -> list[tuple[datetime, datetime]]:

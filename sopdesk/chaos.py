@@ -271,14 +271,16 @@ class FaultRun:
     def run(self) -> list[Check]:
         plan = self.plan
         self._say(f"starting 2 replicas of each service on PostgreSQL ({self.run_id})")
-        self.system.start()
         try:
+            self.system.start()
+            self._say("all replicas ready")
             return self._run_started(plan)
         finally:
             self.stop_traffic.set()
             self.stop_faults.set()
-            self.reader.stop()
-            self.system.stop()
+            if self.reader.is_alive():
+                self.reader.stop()
+            self.system.stop()  # also what a failed start left running
             asyncio.run(self._drop_databases())
 
     def _run_started(self, plan: Plan) -> list[Check]:

@@ -436,4 +436,25 @@ async def _status_of(client: httpx.AsyncClient, name: str, url: str) -> ServiceS
         _metric_sum(text, "sopdesk_events_consumed_total", 'outcome="dead_lettered"') or 0.0
     )
     result.seconds_since_progress = _metric_sum(text, "sopdesk_consumer_seconds_since_progress")
+    warning = holiday_warning(text)
+    if warning:
+        result.problems.append(warning)
     return result
+
+
+_DAYS_LEFT = re.compile(
+    r'^sopdesk_holiday_schedule_days_left\{[^}]*year="(\d+)"[^}]*\}\s+(\S+)$', re.M
+)
+HOLIDAY_NOTICE_DAYS = 60
+
+
+def holiday_warning(text: str) -> str | None:
+    """Triage's /metrics says a year without China's official holiday schedule is near."""
+    match = _DAYS_LEFT.search(text)
+    if match is None or float(match.group(2)) > HOLIDAY_NOTICE_DAYS:
+        return None
+    year, days = match.group(1), int(float(match.group(2)))
+    return (
+        f"China's official holiday schedule for {year} is not loaded and {year} starts in "
+        f"{days} days: PUT /v1/holiday-schedules/{year} on triage"
+    )

@@ -99,7 +99,7 @@ class ReplicatedSystem(LocalSystem):
         self._wait_ready(self.replica_ports, timeout=180)
 
     def _spawn(self, name: str) -> None:
-        log = open(self.logs / f"{name.replace('#', '-')}.log", "ab")  # noqa: SIM115 - closed in stop()
+        log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop()
         self._log_files.append(log)
         self.processes[name] = subprocess.Popen(
             [sys.executable, "-m", "sopdesk", "serve", service_of(name)],

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
+from sqlalchemy import exc as sa_exc
 
 from services.dispatch import domain, repository, roster, team_announcements
 from services.dispatch.api import router
@@ -19,11 +20,36 @@ from shared.events import Topics, utcnow
 from shared.http import create_service_app
 from shared.kafka import ensure_topics
 from shared.observability import get_logger
+from shared.outbox import UnitOfWork
 from shared.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 log = get_logger(__name__)
+
+
+async def _demo_agents(uow: UnitOfWork, settings: DispatchSettings) -> int:
+    return await roster.add_demo_agents(uow, settings.demo_agent_capacity)
+
+
+async def _demo_people(uow: UnitOfWork, settings: DispatchSettings) -> int:
+    return len(await add_demo_people(uow.session, settings.demo_password, utcnow()))
+
+
+async def _seeded(runtime: ServiceRuntime, seed: Callable[[UnitOfWork], Awaitable[int]]) -> int:
+    """Seed what is missing; when replicas start together and another one committed the
+    same rows first (a unique name taken), look again: they are there now."""
+    for attempt in range(1, 4):
+        try:
+            async with runtime.unit_of_work() as uow:
+                added = await seed(uow)
+                await uow.commit()
+                return added
+        except sa_exc.IntegrityError:
+            if attempt == 3:
+                raise
+            log.info("demo_seed_raced_another_replica", attempt=attempt)
+    return 0
 
 
 def create_app(settings: DispatchSettings | None = None) -> FastAPI:
@@ -44,15 +70,11 @@ def create_app(settings: DispatchSettings | None = None) -> FastAPI:
         if announced:
             log.info("teams_announced", teams=announced)
         if settings.demo_agents:
-            async with runtime.unit_of_work() as uow:
-                added = await roster.add_demo_agents(uow, settings.demo_agent_capacity)
-                await uow.commit()
+            added = await _seeded(runtime, lambda uow: _demo_agents(uow, settings))
             log.info("demo_agents_ready", added=added)
         if settings.demo_password:
-            async with runtime.unit_of_work() as uow:
-                people = await add_demo_people(uow.session, settings.demo_password, utcnow())
-                await uow.commit()
-            log.info("demo_people_ready", added=len(people))
+            added = await _seeded(runtime, lambda uow: _demo_people(uow, settings))
+            log.info("demo_people_ready", added=added)
         yield
 
     routes = APIRouter()

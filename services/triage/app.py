@@ -8,31 +8,62 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
+from prometheus_client import Gauge
 
+from services.triage import holiday_schedules
 from services.triage.api import router as triage_router
 from services.triage.handlers import build_handlers
+from services.triage.holiday_api import router as holiday_router
 from services.triage.learning_api import router as learning_router
 from services.triage.models import BUS
 from services.triage.rules.engine import load_dictionary
 from services.triage.settings import TriageSettings
+from shared.events import utcnow
 from shared.http import create_service_app
+from shared.observability import get_logger
 from shared.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
+log = get_logger(__name__)
+
 
 @asynccontextmanager
-async def dictionary_loaded(_runtime: ServiceRuntime) -> AsyncIterator[None]:
+async def dictionary_loaded(runtime: ServiceRuntime) -> AsyncIterator[None]:
     """Ready only once jieba's dictionary is in memory, so the first ticket is as quick
-    as the others."""
+    as the others; meanwhile, when the holiday schedule runs out goes on /metrics."""
     await asyncio.to_thread(load_dictionary)
-    yield
+    watch = asyncio.create_task(_watch_holiday_schedule(runtime))
+    try:
+        yield
+    finally:
+        watch.cancel()
+
+
+async def _watch_holiday_schedule(runtime: ServiceRuntime, every: float = 600.0) -> None:
+    gauge = Gauge(
+        "sopdesk_holiday_schedule_days_left",
+        "Days until a year without China's official holiday schedule (shipped or loaded)",
+        ["service", "year"],
+        registry=runtime.metrics.registry,
+    )
+    while True:
+        try:
+            async with runtime.sessions() as session:
+                gap = await holiday_schedules.current_gap(session, utcnow().date())
+            gauge.clear()
+            if gap is not None:
+                gauge.labels(runtime.metrics.service, str(gap.year)).set(gap.days_left)
+        except Exception as exc:  # the store is away: try again at the next round
+            log.warning("holiday_schedule_check_failed", error=repr(exc))
+        await asyncio.sleep(every)
 
 
 def _routes() -> APIRouter:
     routes = APIRouter()
     routes.include_router(triage_router)
     routes.include_router(learning_router)
+    routes.include_router(holiday_router)
     return routes
 
 

@@ -263,6 +263,11 @@ class CalendarBody(BaseModel):
 
 class CalendarView(CalendarBody):
     name: str
+    official_years: list[int] = Field(
+        default_factory=list,
+        examples=[[2027]],
+        description="Years whose State Council schedule was loaded (PUT /v1/holiday-schedules)",
+    )
 
 
 class CalendarsView(BaseModel):
@@ -270,8 +275,9 @@ class CalendarsView(BaseModel):
     calendars: list[CalendarView]
     china_holiday_years: tuple[int, int] = Field(
         examples=[(2004, 2026)],
-        description="Years with China's official holidays and make-up workdays; other years "
-        "fall back to Monday–Friday plus the calendars' extra holidays and workdays.",
+        description="Years whose official holidays and make-up workdays chinese-calendar "
+        "ships; other years use a loaded schedule (official_years), else the public holidays "
+        "of the holidays package on Monday–Friday, without make-up workdays.",
     )
 
 

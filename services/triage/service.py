@@ -244,10 +244,17 @@ async def current_calendars(
 async def put_calendar(
     session: AsyncSession, calendar: BusinessCalendar, by: str
 ) -> tuple[dict[str, BusinessCalendar], int]:
+    return await put_calendars(session, {calendar.name: calendar}, by, f"put {calendar.name}")
+
+
+async def put_calendars(
+    session: AsyncSession, changed: dict[str, BusinessCalendar], by: str, note: str
+) -> tuple[dict[str, BusinessCalendar], int]:
+    """Create or replace several calendars as one new calendars version."""
     calendars, version = await current_calendars(session)
-    calendars[calendar.name] = calendar
+    calendars.update(changed)
     body = {"calendars": {n: c.to_dict() for n, c in calendars.items()}}
-    row = await _new_version(session, "calendars", version, body, f"put {calendar.name}", by)
+    row = await _new_version(session, "calendars", version, body, note, by)
     return calendars, row.version
 
 
