@@ -168,6 +168,9 @@ class EventConsumer:
         self.consumer.subscribe(self.subscriptions, listener=_JoinListener(self.joined))
         self.last_progress_at = time.monotonic()
         self.busy_since: float | None = None
+        # What this consumer last committed per partition, to notice a broker that lost
+        # its offsets (see ``_broker_lost_offsets``).
+        self._committed: dict[TopicPartition, int] = {}
 
     async def start(self) -> None:
         await self.consumer.start()
@@ -399,8 +402,35 @@ class EventConsumer:
     ) -> None:
         offsets = {tp: records[-1].offset + 1 for tp, records in batch.items() if records}
         try:
+            if await self._broker_lost_offsets(offsets):
+                return
             await self.consumer.commit(offsets)
+            self._committed.update(offsets)
         except (CommitFailedError, KafkaError) as exc:
             # A rebalance took the partitions: the new owner re-reads the batch
             # and the inbox turns it into no-ops.
             log.warning("offset_commit_failed", error=repr(exc))
+
+    async def _broker_lost_offsets(self, offsets: Mapping[TopicPartition, int]) -> bool:
+        """A broker that lost its data (the local one keeps nothing across a restart)
+        forgets the committed offsets, and its recreated topics start again at 0: a
+        position kept from before would skip what was published since. When an offset
+        this consumer committed is gone, read every assigned partition from the start
+        (the inbox drops what was already applied) instead of committing."""
+        known = [tp for tp in offsets if tp in self._committed]
+        if not known:
+            return False
+        current = await asyncio.gather(*(self.consumer.committed(tp) for tp in known))
+        lost = [
+            tp
+            for tp, now in zip(known, current, strict=True)
+            if now is None or now < self._committed[tp]
+        ]
+        if not lost:
+            return False
+        log.warning("broker_lost_offsets_reading_again", partitions=len(lost))
+        self._committed.clear()
+        assigned = list(self.consumer.assignment())
+        if assigned:
+            await self.consumer.seek_to_beginning(*assigned)
+        return True

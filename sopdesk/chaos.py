@@ -65,11 +65,11 @@ class Plan:
 
     @classmethod
     def long(cls) -> Plan:
-        return cls(20, 2, 4, 2, 250, 2, 0.6, 3, 420)
+        return cls(20, 2, 4, 2, 1200, 2, 0.6, 3, 480)
 
     @classmethod
     def short(cls) -> Plan:
-        return cls(1, 1, 1, 1, 25, 2, 0.5, 2, 240)
+        return cls(1, 1, 1, 1, 30, 2, 0.5, 2, 240)
 
 
 @dataclass
@@ -278,10 +278,20 @@ class FaultRun:
         finally:
             self.stop_traffic.set()
             self.stop_faults.set()
-            if self.reader.is_alive():
-                self.reader.stop()
-            self.system.stop()  # also what a failed start left running
-            asyncio.run(self._drop_databases())
+            self._clean_up()
+
+    def _clean_up(self) -> None:
+        """Stop what runs (also what a failed start left) and drop the run's databases;
+        a failure here is reported, never hides the audit."""
+        for step in (
+            lambda: self.reader.stop() if self.reader.is_alive() else None,
+            self.system.stop,
+            lambda: asyncio.run(self._drop_databases()),
+        ):
+            try:
+                step()
+            except Exception as exc:
+                self._say(f"[yellow]clean-up: {type(exc).__name__}: {exc}[/]")
 
     def _run_started(self, plan: Plan) -> list[Check]:
         self._short_windows()
@@ -296,7 +306,7 @@ class FaultRun:
                 intake,
                 "chaos-gateway",
                 self.ledger,
-                self.stop_traffic,
+                self.stop_faults,  # gateways post for as long as faults go on
                 max_tickets=plan.max_tickets,
                 interval=plan.interval,
                 run_id=self.run_id,
@@ -315,10 +325,11 @@ class FaultRun:
         ]
         for killer in killers:
             killer.start()
-        expected = plan.max_tickets * plan.interval
+        # Spread over the time the kills take (restarts dominate), guessed from the plan.
+        expected = plan.kills_per_service * 30.0
         conductor = threading.Thread(target=self._conductor, args=(expected,), daemon=True)
         conductor.start()
-        self._say(f"traffic and faults running (about {expected:.0f}s of traffic)")
+        self._say("traffic and faults running")
         for killer in killers:
             killer.join()
         conductor.join()

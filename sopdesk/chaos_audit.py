@@ -225,7 +225,7 @@ async def audit(
     }
     for ticket_id in accepted:
         fact = facts.get(ticket_id)
-        resolved_in_dispatch = states.get(ticket_id) == "resolved"
+        resolved_in_dispatch = states.get(ticket_id) in ("resolved", "closed")
         agrees = fact is not None and (
             (fact.state in ("resolved", "closed")) == resolved_in_dispatch
         )

@@ -134,7 +134,9 @@ async def get_ticket(
     description="Emits `ticket.message_added`. A message to a ticket closed within the "
     "reopen window (`SOPDESK_REOPEN_WINDOW_DAYS`, 7 by default) reopens it (`reopens: true`; "
     "follow-up emits `ticket.reopened`); after that window the ticket takes no more "
-    "messages (409 `ticket_closed`) and the gateway opens a new ticket instead.",
+    "messages (409 `ticket_closed`) and the gateway opens a new ticket instead. A retry with "
+    "the same `Idempotency-Key` returns the message already added (409 "
+    "`idempotency_key_reused` when the key named a message of another ticket).",
     responses=error_responses(401, 403, 404, 409, 422),
     dependencies=[Depends(require_roles("gateway"))],
 )
@@ -143,9 +145,15 @@ async def add_message(
     payload: MessageCreate,
     request: Request,
     uow: UnitOfWork = Depends(unit_of_work),
+    idempotency_key: str | None = Header(
+        default=None,
+        max_length=128,
+        examples=["gw-20261122-0001-m1"],
+        description="A retry with the same key returns the message already added",
+    ),
 ) -> MessageAccepted:
     message_id, reopens = await reception.add_customer_message(
-        uow, ticket_id, payload, _settings(request)
+        uow, ticket_id, payload, _settings(request), idempotency_key
     )
     await uow.commit()
     return MessageAccepted(message_id=message_id, ticket_id=ticket_id, reopens=reopens)

@@ -362,12 +362,26 @@ def _reopen_window(settings: IntakeSettings) -> timedelta:
 
 
 async def add_customer_message(
-    uow: UnitOfWork, ticket_id: uuid.UUID, payload: MessageCreate, settings: IntakeSettings
+    uow: UnitOfWork,
+    ticket_id: uuid.UUID,
+    payload: MessageCreate,
+    settings: IntakeSettings,
+    idempotency_key: str | None = None,
 ) -> tuple[uuid.UUID, bool]:
-    """The message's id, and whether it reopens its closed ticket."""
+    """The message's id, and whether it reopens its closed ticket. A gateway's retry with
+    the same ``Idempotency-Key`` gets the message it already added, not a second one."""
     ticket = await repository.get_ticket(uow.session, ticket_id, lock=True)
     if ticket is None:
         raise not_found("ticket", ticket_id)
+    if idempotency_key:
+        # Read after the ticket's row lock: a concurrent try with this key has committed.
+        earlier = await repository.message_by_idempotency_key(uow.session, idempotency_key)
+        if earlier is not None:
+            if earlier.ticket_id != ticket.id:
+                raise ApiError(
+                    409, "idempotency_key_reused", "This Idempotency-Key names another message."
+                )
+            return earlier.id, False
     window = _reopen_window(settings)
     if not domain.takes_messages(ticket.status, ticket.closed_at, utcnow(), window):
         raise ApiError(
@@ -376,5 +390,7 @@ async def add_customer_message(
             f"The ticket was closed more than {settings.reopen_window_days:g} days ago; "
             "open a new ticket for a new request.",
         )
-    message = _record_message(uow, ticket, payload.channel, payload.body)
+    message = _record_message(
+        uow, ticket, payload.channel, payload.body, idempotency_key=idempotency_key
+    )
     return message.message_id, message.reopens
