@@ -1,0 +1,53 @@
+"""A gateway retrying a customer message with its Idempotency-Key adds it once (a double
+the fault run of issue 15 found: a retry after a timeout added the message again)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from intake_support import GATEWAY, running_intake
+
+from services.intake.models import TicketMessage
+
+
+async def test_a_retried_message_is_added_once(
+    tmp_path: Path, broker: str, topic_prefix: str
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'intake.db'}"
+    async with running_intake(url, broker, topic_prefix) as (client, store):
+        ticket = {
+            "channel": "app",
+            "customer": {"phone": "13812345678"},
+            "subject": "物流延迟",
+            "description": "三天没有物流信息",
+        }
+        created = await client.post("/v1/tickets", json=ticket, headers=GATEWAY)
+        assert created.status_code == 201, created.text
+        ticket_id = created.json()["ticket_id"]
+        path = f"/v1/tickets/{ticket_id}/messages"
+        retry = {**GATEWAY, "Idempotency-Key": "gw-msg-1"}
+        first = await client.post(path, json={"body": "请问进度?"}, headers=retry)
+        again = await client.post(path, json={"body": "请问进度?"}, headers=retry)
+        assert first.status_code == again.status_code == 202
+        assert again.json()["message_id"] == first.json()["message_id"]
+        assert await store.count(TicketMessage) == 1
+        added = [e for e in await store.events("ticket.message_added")]
+        assert len(added) == 1
+
+        # Without a key, or with another, it is a new message.
+        other = await client.post(
+            path, json={"body": "请问进度?"}, headers={**GATEWAY, "Idempotency-Key": "gw-msg-2"}
+        )
+        assert other.json()["message_id"] != first.json()["message_id"]
+        assert await store.count(TicketMessage) == 2
+
+        # The key of a message of one ticket cannot name a message of another.
+        second = await client.post(
+            "/v1/tickets", json={**ticket, "customer": {"phone": "13912345678"}}, headers=GATEWAY
+        )
+        reused = await client.post(
+            f"/v1/tickets/{second.json()['ticket_id']}/messages",
+            json={"body": "x"},
+            headers=retry,
+        )
+        assert reused.status_code == 409 and reused.json()["code"] == "idempotency_key_reused"
