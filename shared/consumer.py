@@ -103,15 +103,20 @@ def topics_for(handlers: Mapping[str, Handler], topics: Topics, consumer: str) -
 
 
 class _JoinListener(ConsumerRebalanceListener):
-    """Marks the consumer joined once the group gave it its (possibly empty) share."""
+    """Marks the consumer joined once the group gave it its (possibly empty) share, and
+    has it note the committed offsets it starts from."""
 
-    def __init__(self, joined: asyncio.Event) -> None:
+    def __init__(
+        self, joined: asyncio.Event, on_assigned: Callable[[Any], Awaitable[None]]
+    ) -> None:
         self._joined = joined
+        self._on_assigned = on_assigned
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
         return None
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
+        await self._on_assigned(assigned)
         self._joined.set()
 
 
@@ -165,7 +170,9 @@ class EventConsumer:
             heartbeat_interval_ms=max(session_timeout_ms // 3, 100),
             rebalance_timeout_ms=session_timeout_ms,
         )
-        self.consumer.subscribe(self.subscriptions, listener=_JoinListener(self.joined))
+        self.consumer.subscribe(
+            self.subscriptions, listener=_JoinListener(self.joined, self._note_committed)
+        )
         self.last_progress_at = time.monotonic()
         self.busy_since: float | None = None
         # What this consumer last committed per partition, to notice a broker that lost
@@ -410,6 +417,18 @@ class EventConsumer:
             # A rebalance took the partitions: the new owner re-reads the batch
             # and the inbox turns it into no-ops.
             log.warning("offset_commit_failed", error=repr(exc))
+
+    async def _note_committed(self, assigned: Any) -> None:
+        """The offsets a new share of partitions starts from are commits the broker must
+        keep too: a position taken from them is as stale as one of ours after a loss."""
+        self._committed = {tp: n for tp, n in self._committed.items() if tp in assigned}
+        for tp in assigned:
+            try:
+                committed = await self.consumer.committed(tp)
+            except KafkaError:
+                continue
+            if committed is not None:
+                self._committed[tp] = max(committed, self._committed.get(tp, 0))
 
     async def _broker_lost_offsets(self, offsets: Mapping[TopicPartition, int]) -> bool:
         """A broker that lost its data (the local one keeps nothing across a restart)

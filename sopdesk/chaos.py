@@ -14,6 +14,7 @@ import asyncio
 import json
 import os
 import random
+import secrets
 import signal
 import subprocess
 import sys
@@ -40,12 +41,10 @@ from sopdesk.chaos_traffic import Agents, Customers, Gateway, Ledger, Notificati
 from sopdesk.operations import _metric_sum
 from sopdesk.replicas import ReplicatedSystem, service_of
 
-KEYS = {
-    "chaos-gateway": "gateway",
-    "chaos-agent": "agent",
-    "chaos-supervisor": "supervisor",
-    "chaos-admin": "admin",
-}
+# Keys of this run alone (services refuse short or placeholder keys).
+_RUN_SECRET = secrets.token_urlsafe(12)
+GATEWAY_KEY, AGENT_KEY, ADMIN_KEY = (f"chaos-{role}-{_RUN_SECRET}" for role in ("gw", "ag", "ad"))
+KEYS = {GATEWAY_KEY: "gateway", AGENT_KEY: "agent", ADMIN_KEY: "admin"}
 SESSION_TIMEOUT_MS = 6000
 # Consumers of the intake topic, which get the poison sent there on purpose.
 POISONED = ("triage", "followup", "analytics")
@@ -127,7 +126,7 @@ class FaultRun:
         self.console.print(f"[dim]{datetime.now(UTC):%H:%M:%S}[/] {text}")
 
     def _admin(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        headers = {"Authorization": "Bearer chaos-admin"}
+        headers = {"Authorization": f"Bearer {ADMIN_KEY}"}
         return httpx.request(method, url, headers=headers, timeout=10, **kwargs)
 
     def _short_windows(self) -> None:
@@ -304,7 +303,7 @@ class FaultRun:
             Gateway(
                 i,
                 intake,
-                "chaos-gateway",
+                GATEWAY_KEY,
                 self.ledger,
                 self.stop_faults,  # gateways post for as long as faults go on
                 max_tickets=plan.max_tickets,
@@ -314,7 +313,7 @@ class FaultRun:
             for i in range(plan.gateways)
         ]
         actors += [
-            Agents(dispatch, "chaos-agent", self.ledger, self.stop_traffic),
+            Agents(dispatch, AGENT_KEY, self.ledger, self.stop_traffic),
             Customers(followup, self.reader, self.ledger, self.stop_traffic),
         ]
         for actor in actors:

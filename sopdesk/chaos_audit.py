@@ -128,13 +128,26 @@ async def audit(
     )
     by_template: dict[str, Counter[str]] = defaultdict(Counter)
     for notice in notices:
-        by_template[notice["data"]["template"]][notice["ticket_id"]] += 1
+        # The assignment notice without a deadline (intake had not seen triage yet)
+        # is the same notice.
+        template = notice["data"]["template"].removesuffix("_no_deadline")
+        by_template[template][notice["ticket_id"]] += 1
     for template, label in (
         ("acknowledgement", "one acknowledgement per ticket"),
         ("assignment_notice", "one assignment notice per ticket"),
     ):
         check = Check(label)
         for ticket_id in accepted:
+            n = by_template[template][ticket_id]
+            check.count(lost=int(n == 0), doubled=int(n > 1), what=f"{template} {ticket_id}: {n}")
+        checks.append(check)
+    resolved = set(ledger.resolved.values())
+    for template, label in (
+        ("resolution", "one result notice per resolved ticket"),
+        ("survey", "one survey link per resolved ticket"),
+    ):
+        check = Check(label)
+        for ticket_id in resolved:
             n = by_template[template][ticket_id]
             check.count(lost=int(n == 0), doubled=int(n > 1), what=f"{template} {ticket_id}: {n}")
         checks.append(check)
