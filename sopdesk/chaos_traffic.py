@@ -337,7 +337,8 @@ class NotificationReader(threading.Thread):
             except Exception:  # the broker restarts under us: read again, from the start
                 await asyncio.sleep(1.0)
             finally:
-                with contextlib.suppress(Exception):
+                # Stopping a reader whose broker went away may raise even CancelledError.
+                with contextlib.suppress(Exception, asyncio.CancelledError):
                     await reader.stop()
 
     def _keep(self, topic: str, partition: int, record: Any, generation: int) -> None:
