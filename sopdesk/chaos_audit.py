@@ -24,7 +24,7 @@ from services.analytics import rollups
 from services.analytics.models import ROLLUPS, TicketFact
 from sopdesk.chaos_traffic import Ledger, NotificationReader
 
-CALLBACK_CATEGORIES = frozenset({"after_sales", "complaint", "suggestion"})
+CALLBACK_CATEGORIES = frozenset({"after_sales", "complaint", "fault", "suggestion"})
 
 
 @dataclass
