@@ -110,7 +110,6 @@ ASSIGNED = "assigned"
 ACCEPTED = "accepted"
 WAITING = "waiting_on_customer"
 RESOLVED = "resolved"
-STATES = (QUEUED, ASSIGNED, ACCEPTED, WAITING, RESOLVED)
 # An assignment in one of these states holds one unit of its agent's capacity.
 HOLDS_CAPACITY = frozenset({ASSIGNED, ACCEPTED, WAITING})
 
@@ -130,7 +129,6 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
 # Categories whose tickets may need an engineer on site.
 VISIT_CATEGORIES = frozenset({"fault", "after_sales"})
 
-AGENT_STATUSES = ("online", "away", "offline")
 MAX_SKILL_LEVEL = 5
 DEFAULT_SKILL_LEVEL = 1
 

@@ -32,25 +32,6 @@ async def assigned_ticket_ids(
     return set(result.all())
 
 
-async def lock_online_agents(session: AsyncSession, team_keys: Iterable[str]) -> list[Agent]:
-    """Lock the online agents of these teams for this transaction.
-
-    Locks are taken in id order, so two dispatch replicas never deadlock; the
-    second waits for the first to commit and then sees its loads, so no agent
-    is ever over capacity and capacity is never left unused.
-    """
-    keys = sorted(set(team_keys))
-    if not keys:
-        return []
-    result = await session.scalars(
-        sa.select(Agent)
-        .where(Agent.team_key.in_(keys), Agent.status == "online")
-        .order_by(Agent.id)
-        .with_for_update()
-    )
-    return list(result.all())
-
-
 async def lock_agents(
     session: AsyncSession,
     online_in_teams: Iterable[str] = (),

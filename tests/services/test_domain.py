@@ -13,7 +13,7 @@ from services.dispatch import domain as dispatch
 from services.followup import domain as followup
 from services.intake import domain as intake
 from services.triage.classifier.model import shipped_model
-from services.triage.rules.defaults import KEYWORD_RULES
+from services.triage.rules.defaults import DEFAULT_RULES
 from services.triage.rules.engine import classify, raise_priority
 from services.triage.sla import deadlines
 
@@ -291,7 +291,7 @@ def test_default_teams_and_demo_agents() -> None:
     }
     assert all(team.supervisor for team in dispatch.DEFAULT_TEAMS)
     # Every team triage can route to exists in dispatch.
-    assert {rule.team for rule in KEYWORD_RULES} <= set(dispatch.DEFAULT_TEAM_KEYS)
+    assert {rule.actions.team for rule in DEFAULT_RULES} <= set(dispatch.DEFAULT_TEAM_KEYS)
     per_team = {
         key: [n for n, t in dispatch.DEMO_AGENTS if t == key] for key in dispatch.DEFAULT_TEAM_KEYS
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from services.triage.rules.model import Actions, Conditions, PriorityModifiers, Rule, RuleSet
+from services.triage.rules.model import Actions, Conditions, Rule, RuleSet
 
 
 def _rule(
@@ -350,7 +350,4 @@ DEFAULT_RULES: tuple[Rule, ...] = (
         "Custom requests go to the product team.",
     ),
 )
-# The first keyword table's name.
-KEYWORD_RULES = DEFAULT_RULES
-WIDE_IMPACT_KEYWORDS = PriorityModifiers().wide_impact_keywords
 DEFAULT_RULESET = RuleSet(DEFAULT_RULES)

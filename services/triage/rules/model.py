@@ -69,27 +69,6 @@ class Rule:
     description: str = ""
     enabled: bool = True
 
-    # The first keyword table's attribute names, still read by other code and tests.
-    @property
-    def keywords(self) -> tuple[str, ...]:
-        return self.conditions.keywords
-
-    @property
-    def category(self) -> str:
-        return self.actions.category
-
-    @property
-    def priority(self) -> str:
-        return self.actions.priority
-
-    @property
-    def team(self) -> str:
-        return self.actions.team
-
-    @property
-    def scene(self) -> str:
-        return self.actions.scene
-
 
 @dataclass(frozen=True)
 class PriorityModifiers:
