@@ -17,7 +17,9 @@ from services.triage.holiday_api import router as holiday_router
 from services.triage.learning_api import router as learning_router
 from services.triage.models import BUS
 from services.triage.rules.engine import load_dictionary
+from services.triage.service import load_engine
 from services.triage.settings import TriageSettings
+from services.triage.sla import SLA_POLICIES, UnknownSlaPolicy
 from shared.events import utcnow
 from shared.http import create_service_app
 from shared.observability import get_logger
@@ -29,9 +31,19 @@ log = get_logger(__name__)
 
 
 @asynccontextmanager
-async def dictionary_loaded(runtime: ServiceRuntime) -> AsyncIterator[None]:
+async def started(runtime: ServiceRuntime) -> AsyncIterator[None]:
     """Ready only once jieba's dictionary is in memory, so the first ticket is as quick
-    as the others; meanwhile, when the holiday schedule runs out goes on /metrics."""
+    as the others; and never with an SLA policy setting that names no policy. Meanwhile,
+    when the holiday schedule runs out goes on /metrics."""
+    settings = runtime.settings
+    assert isinstance(settings, TriageSettings)
+    name = settings.effective_sla_policy
+    if name not in SLA_POLICIES:  # perhaps one an admin stored: ask the store
+        async with runtime.sessions() as session:
+            try:
+                await load_engine(session, settings)
+            except UnknownSlaPolicy as exc:
+                raise RuntimeError(f"SOPDESK_SLA_PRESET={name!r}: {exc}") from None
     await asyncio.to_thread(load_dictionary)
     watch = asyncio.create_task(_watch_holiday_schedule(runtime))
     try:
@@ -76,5 +88,5 @@ def create_app(settings: TriageSettings | None = None) -> FastAPI:
         handlers=build_handlers(settings),
         router=_routes(),
         migrations=MIGRATIONS,
-        running=dictionary_loaded,
+        running=started,
     )

@@ -26,8 +26,10 @@ from services.triage.sla import (
     DEFAULT_CALENDARS,
     SLA_POLICIES,
     SlaPolicy,
+    UnknownSlaPolicy,
     compute_deadlines,
     policy_from_dict,
+    policy_named,
     policy_to_dict,
     validate_policy,
 )
@@ -94,8 +96,7 @@ def engine_from(
     policies, policy_version = _policies(rows)
     calendars, calendar_version = _calendars(rows)
     calendars = industry_calendars(calendars, settings.industry)
-    name = settings.effective_sla_policy
-    policy = policies.get(name) or SLA_POLICIES.get(name) or policies["cross-industry"]
+    policy = policy_named(settings.effective_sla_policy, policies)
     return Engine(
         ruleset=ruleset,
         policy=industry_policy(policy, settings.industry),
@@ -504,7 +505,10 @@ async def _policy_of(
     policies, _ = _policies(rows)
     calendars, _ = _calendars(rows)
     calendars = industry_calendars(calendars, decision.industry or settings.industry)
-    policy = policies.get(decision.sla_policy) or SLA_POLICIES["cross-industry"]
+    try:
+        policy = policy_named(decision.sla_policy, policies)
+    except UnknownSlaPolicy:  # gone since: the policy new tickets get, as for them
+        policy = policy_named(settings.effective_sla_policy, policies)
     return industry_policy(policy, decision.industry or settings.industry), calendars
 
 

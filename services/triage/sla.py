@@ -77,6 +77,20 @@ SLA_POLICIES: dict[str, SlaPolicy] = {
 }
 
 
+class UnknownSlaPolicy(LookupError):
+    """A setting or a decision names an SLA policy that is neither stored nor a preset."""
+
+
+def policy_named(name: str, stored: Mapping[str, SlaPolicy]) -> SlaPolicy:
+    """The policy called ``name``: the one an admin stored, else the preset of that name.
+    Nothing else stands in for it: a misspelt name is an error, not another policy."""
+    policy = stored.get(name) or SLA_POLICIES.get(name)
+    if policy is None:
+        known = ", ".join(sorted({*stored, *SLA_POLICIES}))
+        raise UnknownSlaPolicy(f"no SLA policy named {name!r}; known: {known}")
+    return policy
+
+
 def _nominal(duration: str) -> timedelta:
     amount, unit = parse_duration(duration)
     return {"m": timedelta(minutes=amount), "h": timedelta(hours=amount)}.get(

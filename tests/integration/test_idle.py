@@ -4,32 +4,21 @@ longer, and every commit tells the loops that would otherwise poll the store."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
-from test_bus import (  # the bus fixture and helpers of the plumbing tests
+from bus_support import (  # the bus fixture and helpers of the plumbing tests
     BUS,
     SERVICE,
     Bus,
+    bus_fixture,  # noqa: F401  (the `bus` fixture)
     each,
     eventually,
-    settings_for,
     ticket_received,
 )
 
 from shared import consumer as consumer_module
 from shared.consumer import EventConsumer
 from shared.outbox import UnitOfWork
-
-
-@pytest.fixture
-async def bus(broker: str, topic_prefix: str, database_url: str) -> AsyncIterator[Bus]:
-    service = Bus(settings_for(broker, topic_prefix, database_url))
-    await service.start()
-    try:
-        yield service
-    finally:
-        await service.close()
 
 
 def fetch_wait_ms(consumer: EventConsumer) -> int:

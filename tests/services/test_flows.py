@@ -1,281 +1,63 @@
-"""Service logic on a real store migrated with Alembic (SQLite and PostgreSQL), and
-each service's HTTP surface through its app factory.
+"""Service logic on a real store migrated with Alembic (SQLite and PostgreSQL).
 
 The use cases are driven through a :class:`shared.outbox.UnitOfWork` built by hand,
-so no broker is needed except for the HTTP tests, whose lifespan starts one
-service runtime (producer, relay, consumer) against the session's local broker.
+so no broker is needed.
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
-import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 import sqlalchemy as sa
-from fastapi import APIRouter, FastAPI
-from fastapi.routing import APIRoute
+from flows_support import (
+    RAW_PHONE,
+    T0,
+    Store,
+    assigned_event,
+    migrated,
+    outbox_events,
+    received_event,
+    ticket_payload,
+    triaged_event,
+)
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from services.analytics import api as analytics_api
 from services.analytics import service as analytics_service
-from services.analytics.app import MIGRATIONS as ANALYTICS_MIGRATIONS
-from services.analytics.app import create_app as create_analytics
-from services.analytics.models import BUS as ANALYTICS_BUS
 from services.analytics.models import TicketFact
-from services.analytics.settings import AnalyticsSettings
-from services.dispatch import api as dispatch_api
 from services.dispatch import repository as dispatch_repository
 from services.dispatch.app import MIGRATIONS as DISPATCH_MIGRATIONS
-from services.dispatch.app import create_app as create_dispatch
 from services.dispatch.models import BUS as DISPATCH_BUS
 from services.dispatch.models import Agent, Assignment
-from services.dispatch.people import api as people_api
 from services.dispatch.reactions import dispatch_ticket
 from services.dispatch.roster import add_demo_agents
-from services.dispatch.settings import DispatchSettings
-from services.followup import api as followup_api
-from services.followup.app import MIGRATIONS as FOLLOWUP_MIGRATIONS
-from services.followup.app import create_app as create_followup
-from services.followup.models import BUS as FOLLOWUP_BUS
 from services.followup.models import SlaClock
 from services.followup.settings import FollowupSettings
 from services.followup.sla_clocks import open_clocks, stop_clock
-from services.intake import api as intake_api
-from services.intake.app import MIGRATIONS as INTAKE_MIGRATIONS
-from services.intake.app import create_app as create_intake
-from services.intake.models import BUS as INTAKE_BUS
 from services.intake.models import Customer, Ticket, TimelineEntry
 from services.intake.reception import receive_ticket
-from services.intake.schemas import TicketCreate
 from services.intake.settings import IntakeSettings
-from services.triage import api as triage_api
-from services.triage import learning_api as triage_learning_api
 from services.triage import service as triage_service
-from services.triage.app import MIGRATIONS as TRIAGE_MIGRATIONS
-from services.triage.app import create_app as create_triage
-from services.triage.models import BUS as TRIAGE_BUS
 from services.triage.models import TriageDecision
 from services.triage.settings import TriageSettings
-from shared.auth import require_roles
-from shared.database import BusTables, create_engine, session_factory
 from shared.errors import ApiError
 from shared.events import (
     AgentActionData,
-    Deadlines,
     Envelope,
     TicketAccepted,
     TicketAssigned,
-    TicketAssignedData,
     TicketReceived,
-    TicketReceivedData,
     TicketTriaged,
-    TicketTriagedData,
-    Topics,
     parse_event,
     utcnow,
 )
-from shared.migrations import upgrade
 from shared.outbox import UnitOfWork
-from shared.settings import ROLES, ServiceSettings
-
-TOPICS = Topics("test")
-RAW_PHONE = "13812345678"
-
-# --------------------------------------------------------------------------- plumbing
-
-
-@dataclass
-class Store:
-    """One service's migrated store and a way to open units of work on it."""
-
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-    bus: BusTables
-    producer: str
-
-    @property
-    def backend(self) -> str:
-        return self.engine.dialect.name
-
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions, self.bus.outbox, TOPICS, self.producer)
-
-    async def outbox(self) -> list[Any]:
-        table = self.bus.outbox
-        async with self.sessions() as session:
-            return list((await session.execute(sa.select(table).order_by(table.c.id))).all())
-
-    async def count(self, model: Any) -> int:
-        async with self.sessions() as session:
-            return int(await session.scalar(sa.select(sa.func.count()).select_from(model)) or 0)
-
-
-@asynccontextmanager
-async def migrated(url: str, migrations: Path, bus: BusTables, name: str) -> AsyncIterator[Store]:
-    await asyncio.to_thread(upgrade, migrations, url)
-    engine = create_engine(url)
-    try:
-        yield Store(engine, session_factory(engine), bus, name)
-    finally:
-        await engine.dispose()
-
-
-@pytest.fixture
-async def intake_store(database_url: str) -> AsyncIterator[Store]:
-    async with migrated(database_url, INTAKE_MIGRATIONS, INTAKE_BUS, "intake") as store:
-        yield store
-
-
-@pytest.fixture
-async def triage_store(database_url: str) -> AsyncIterator[Store]:
-    async with migrated(database_url, TRIAGE_MIGRATIONS, TRIAGE_BUS, "triage") as store:
-        yield store
-
-
-@pytest.fixture
-async def dispatch_store(database_url: str) -> AsyncIterator[Store]:
-    async with migrated(database_url, DISPATCH_MIGRATIONS, DISPATCH_BUS, "dispatch") as store:
-        yield store
-
-
-@pytest.fixture
-async def followup_store(database_url: str) -> AsyncIterator[Store]:
-    async with migrated(database_url, FOLLOWUP_MIGRATIONS, FOLLOWUP_BUS, "followup") as store:
-        yield store
-
-
-@pytest.fixture
-async def analytics_store(database_url: str) -> AsyncIterator[Store]:
-    async with migrated(database_url, ANALYTICS_MIGRATIONS, ANALYTICS_BUS, "analytics") as store:
-        yield store
-
-
-async def poll(check: Callable[[], Awaitable[Any]], *, within: float = 15.0) -> Any:
-    """Await ``check`` until it returns something truthy, or fail at the deadline."""
-    deadline = time.monotonic() + within
-    while True:
-        result = await check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"condition not met within {within}s")
-        await asyncio.sleep(0.05)
-
-
-# --------------------------------------------------------------------------- event builders
-
-T0 = datetime(2026, 11, 22, 1, 15, tzinfo=UTC)
-
-
-def ticket_payload(phone: str = RAW_PHONE, **overrides: Any) -> TicketCreate:
-    body: dict[str, Any] = {
-        "channel": "phone",
-        "customer": {"name": "张三", "phone": phone, "member_id": None},
-        "subject": "账号无法登录",
-        "description": "今天早上开始账号无法登录,提示密码错误。",
-        "order_no": "SO20261122001",
-        "preferred_contact": "phone",
-    }
-    body.update(overrides)
-    return TicketCreate.model_validate(body)
-
-
-def received_event(
-    ticket_id: uuid.UUID,
-    *,
-    subject: str = "账号无法登录",
-    description: str = "提示密码错误",
-    customer_type: str = "new",
-    received_at: datetime = T0,
-) -> TicketReceived:
-    return TicketReceived(
-        ticket_id=ticket_id,
-        occurred_at=received_at,
-        producer="intake",
-        data=TicketReceivedData(
-            ticket_no="T20261122-000001",
-            channel="web_chat",
-            customer_id=uuid.uuid4(),
-            customer_type=customer_type,
-            masked_contact="138****5678",
-            subject=subject,
-            description=description,
-            received_at=received_at,
-        ),
-    )
-
-
-def triaged_event(
-    ticket_id: uuid.UUID,
-    *,
-    ticket_no: str = "T20261122-000001",
-    team: str = "tech_support",
-    priority: str = "P0",
-    category: str = "fault",
-    at: datetime = T0 + timedelta(seconds=1),
-    respond: timedelta = timedelta(minutes=30),
-    resolve: timedelta = timedelta(hours=4),
-) -> TicketTriaged:
-    return TicketTriaged(
-        ticket_id=ticket_id,
-        occurred_at=at,
-        producer="triage",
-        data=TicketTriagedData(
-            ticket_no=ticket_no,
-            channel="web_chat",
-            customer_type="new",
-            subject="账号无法登录",
-            category=category,
-            scene="after_sale",
-            priority=priority,
-            team=team,
-            deadlines=Deadlines(
-                policy="cross-industry",
-                calendar="24x7",
-                respond_by=T0 + respond,
-                resolve_by=T0 + resolve,
-            ),
-        ),
-    )
-
-
-def assigned_event(
-    ticket_id: uuid.UUID, *, at: datetime = T0 + timedelta(seconds=2)
-) -> TicketAssigned:
-    return TicketAssigned(
-        ticket_id=ticket_id,
-        occurred_at=at,
-        producer="dispatch",
-        data=TicketAssignedData(
-            assignment_id=uuid.uuid4(),
-            ticket_no="T20261122-000001",
-            team="tech_support",
-            agent_id=uuid.uuid4(),
-            agent_name="tech_support-agent-1",
-            priority="P0",
-            category="fault",
-            supervisor_notified=True,
-            assigned_at=at,
-        ),
-    )
-
-
-def outbox_events(rows: list[Any]) -> list[Envelope]:
-    return [parse_event(row.payload) for row in rows]
-
 
 # --------------------------------------------------------------------------- intake
 
@@ -740,300 +522,3 @@ async def test_analytics_late_received_does_not_move_state_back(analytics_store:
     fact = await _fact(analytics_store, ticket_id)
     assert fact["state"] == "assigned"
     assert fact["channel"] == "web_chat"
-
-
-# --------------------------------------------------------------------------- HTTP
-
-KEYS = {"gw": "gateway", "sv": "supervisor", "ag": "agent", "vw": "viewer"}
-GATEWAY = {"Authorization": "Bearer gw"}
-SUPERVISOR = {"Authorization": "Bearer sv"}
-
-# Each service's routers: every /v1 route it serves.
-APPS: dict[
-    str, tuple[Callable[[Any], FastAPI], type[ServiceSettings], Path, tuple[APIRouter, ...]]
-] = {
-    "intake": (create_intake, IntakeSettings, INTAKE_MIGRATIONS, (intake_api.router,)),
-    "triage": (
-        create_triage,
-        TriageSettings,
-        TRIAGE_MIGRATIONS,
-        (triage_api.router, triage_learning_api.router),
-    ),
-    "dispatch": (
-        create_dispatch,
-        DispatchSettings,
-        DISPATCH_MIGRATIONS,
-        (dispatch_api.router, people_api.router),
-    ),
-    "followup": (create_followup, FollowupSettings, FOLLOWUP_MIGRATIONS, (followup_api.router,)),
-    "analytics": (
-        create_analytics,
-        AnalyticsSettings,
-        ANALYTICS_MIGRATIONS,
-        (analytics_api.router,),
-    ),
-}
-BUSES = {
-    "intake": INTAKE_BUS,
-    "triage": TRIAGE_BUS,
-    "dispatch": DISPATCH_BUS,
-    "followup": FOLLOWUP_BUS,
-    "analytics": ANALYTICS_BUS,
-}
-OPERATIONS = {("/healthz", "GET"), ("/readyz", "GET"), ("/metrics", "GET")}
-# Routes reached without a key: the survey link's signed token is the credential; signing
-# in, changing a password, refreshing and signing out carry theirs in the body.
-PUBLIC = {
-    "/v1/surveys/{token}",
-    "/v1/surveys/{token}/form",
-    "/v1/auth/sign-in",
-    "/v1/auth/password",
-    "/v1/auth/refresh",
-    "/v1/auth/sign-out",
-}
-
-
-def _settings(service: str, url: str, broker: str = "127.0.0.1:1", prefix: str = "t") -> Any:
-    settings_cls = APPS[service][1]
-    return settings_cls(
-        database_url=url,
-        kafka_bootstrap_servers=broker,
-        topic_prefix=prefix,
-        api_keys=KEYS,
-        # The local broker answers a group join after half of this: keep tests quick.
-        consumer_session_timeout_ms=1500,
-        log_json=False,
-    )
-
-
-@asynccontextmanager
-async def running(
-    service: str, tmp_path: Path, broker: str, prefix: str
-) -> AsyncIterator[tuple[httpx.AsyncClient, Store]]:
-    """The service's app with its lifespan running, over a fresh migrated SQLite store."""
-    factory, _, migrations, _ = APPS[service]
-    url = f"sqlite+aiosqlite:///{tmp_path / f'{service}.db'}"
-    async with migrated(url, migrations, BUSES[service], service) as store:
-        app = factory(_settings(service, url, broker, prefix))
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-                yield client, store
-
-
-def _new_ticket(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "channel": "phone",
-        "customer": {"name": "张三", "phone": RAW_PHONE},
-        "subject": "账号无法登录",
-        "description": "今天早上开始账号无法登录",
-    }
-    body.update(overrides)
-    return body
-
-
-async def test_intake_http(tmp_path: Path, broker: str, topic_prefix: str) -> None:
-    async with running("intake", tmp_path, broker, topic_prefix) as (client, store):
-        created = await client.post(
-            "/v1/tickets", json=_new_ticket(), headers={**GATEWAY, "Idempotency-Key": "k1"}
-        )
-        assert created.status_code == 201, created.text
-        body = created.json()
-        assert body["status"] == "received"
-        assert body["customer_type"] == "new"
-        assert body["ticket_no"] in body["acknowledgement"]
-        assert "Idempotent-Replayed" not in created.headers
-        assert created.headers.get("x-correlation-id")
-
-        replay = await client.post(
-            "/v1/tickets", json=_new_ticket(), headers={**GATEWAY, "Idempotency-Key": "k1"}
-        )
-        assert replay.status_code == 201
-        assert replay.headers.get("Idempotent-Replayed") == "true"
-        assert replay.json()["ticket_id"] == body["ticket_id"]
-
-        view = await client.get(f"/v1/tickets/{body['ticket_id']}", headers=SUPERVISOR)
-        assert view.status_code == 200, view.text
-        ticket = view.json()
-        assert ticket["status"] == "received"
-        assert ticket["ticket_no"] == body["ticket_no"]
-        assert [item["kind"] for item in ticket["timeline"]] == ["received"]
-        assert ticket["timeline"][0]["text"]
-
-        customer = await client.get(f"/v1/customers/{body['customer_id']}", headers=SUPERVISOR)
-        assert customer.status_code == 200, customer.text
-        assert customer.json()["masked_phone"] == "138****5678"
-        assert [t["ticket_id"] for t in customer.json()["tickets"]] == [body["ticket_id"]]
-        for raw in (RAW_PHONE, "+8613812345678", "12345678"):
-            assert raw not in customer.text
-
-        missing = await client.get(f"/v1/tickets/{uuid.uuid4()}", headers=SUPERVISOR)
-        assert missing.status_code == 404
-        assert missing.json()["code"] == "ticket_not_found"
-
-        unknown_channel = await client.post(
-            "/v1/tickets", json=_new_ticket(channel="pigeon"), headers=GATEWAY
-        )
-        assert unknown_channel.status_code == 422
-        assert unknown_channel.json()["code"] == "validation_error"
-
-        no_identity = await client.post(
-            "/v1/tickets", json=_new_ticket(customer={"name": "x"}), headers=GATEWAY
-        )
-        assert no_identity.status_code == 422
-        assert no_identity.json()["code"] == "validation_error"
-
-        bad_phone = await client.post(
-            "/v1/tickets", json=_new_ticket(customer={"phone": "12345"}), headers=GATEWAY
-        )
-        assert bad_phone.status_code == 422
-        assert bad_phone.json()["code"] == "invalid_phone"
-
-        anonymous = await client.post("/v1/tickets", json=_new_ticket())
-        assert anonymous.status_code == 401
-        assert anonymous.json()["code"] == "unauthorized"
-        wrong_key = await client.post(
-            "/v1/tickets", json=_new_ticket(), headers={"Authorization": "Bearer nope"}
-        )
-        assert wrong_key.status_code == 401
-        assert wrong_key.json()["code"] == "unauthorized"
-
-        wrong_role = await client.post("/v1/tickets", json=_new_ticket(), headers=SUPERVISOR)
-        assert wrong_role.status_code == 403
-        assert wrong_role.json()["code"] == "forbidden"
-
-        # Only the two good requests wrote anything: one ticket, one event.
-        assert await store.count(Ticket) == 1
-
-        health = await client.get("/healthz")
-        assert health.status_code == 200
-        assert health.json() == {"status": "ok", "service": "intake"}
-
-        # Ready once the consumer has joined its group, which takes the broker a few seconds.
-        async def is_ready() -> bool:
-            return (await client.get("/readyz")).status_code == 200
-
-        await poll(is_ready)
-        ready = await client.get("/readyz")
-        assert ready.json()["checks"] == {"database": "ok", "broker": "ok", "consumer": "ok"}
-
-        metrics = await client.get("/metrics")
-        assert metrics.status_code == 200
-        assert "sopdesk_http_requests_total" in metrics.text
-        assert 'route="/v1/tickets"' in metrics.text
-
-        # The relay publishes the outbox row after the commit.
-        async def published() -> bool:
-            rows = await store.outbox()  # ticket.received and its acknowledgement
-            return len(rows) == 2 and all(r.published_at is not None for r in rows)
-
-        await poll(published)
-
-
-@pytest.mark.parametrize("service", [s for s in APPS if s != "intake"])
-async def test_service_runs_and_answers(
-    service: str, tmp_path: Path, broker: str, topic_prefix: str
-) -> None:
-    async with running(service, tmp_path, broker, topic_prefix) as (client, _):
-        assert (await client.get("/healthz")).json() == {"status": "ok", "service": service}
-
-        # Ready once the consumer has joined its group, which takes the broker a few seconds.
-        async def is_ready() -> bool:
-            return (await client.get("/readyz")).status_code == 200
-
-        await poll(is_ready)
-        ready = await client.get("/readyz")
-        assert ready.json()["checks"] == {"database": "ok", "broker": "ok", "consumer": "ok"}
-        v1 = _v1_routes(service)
-        assert v1
-        for route in v1:
-            if route.path in PUBLIC:
-                continue
-            path = route.path.replace("{ticket_id}", str(uuid.uuid4()))
-            method = sorted(route.methods or ())[0]
-            anonymous = await client.request(method, path)
-            assert anonymous.status_code == 401, (route.path, anonymous.text)
-            assert anonymous.json()["code"] == "unauthorized"
-            allowed = _allowed_roles(route)
-            assert allowed is not None
-            refused = [key for key, role in KEYS.items() if role not in allowed]
-            for key in refused:
-                forbidden = await client.request(
-                    method, path, headers={"Authorization": f"Bearer {key}"}
-                )
-                assert forbidden.status_code == 403, (route.path, key, forbidden.text)
-                assert forbidden.json()["code"] == "forbidden"
-            if method == "GET" and "supervisor" in allowed:
-                answer = await client.get(path, headers=SUPERVISOR)
-                if answer.status_code == 403:  # a key may not stand in for a signed-in person
-                    assert answer.json()["code"] == "person_required", route.path
-                    continue
-                assert answer.status_code in (200, 404), (route.path, answer.text)
-                if answer.status_code == 404:
-                    assert answer.json()["code"].endswith("_not_found")
-        metrics = await client.get("/metrics")
-        assert "sopdesk_http_requests_total" in metrics.text
-
-
-def _v1_routes(service: str) -> list[APIRoute]:
-    return [
-        r
-        for router in APPS[service][3]
-        for r in router.routes
-        if isinstance(r, APIRoute) and r.include_in_schema
-    ]
-
-
-def _allowed_roles(route: APIRoute) -> frozenset[str] | None:
-    """The roles a route admits, read from its ``require_roles`` dependency (or one of its
-    dependencies', as dispatch's acting agent)."""
-    stack = list(route.dependant.dependencies)
-    while stack:
-        dependency = stack.pop(0)
-        call = dependency.call
-        if call is not None and call.__qualname__ == require_roles("x").__qualname__:
-            allowed = inspect.getclosurevars(call).nonlocals["allowed"]
-            return frozenset(allowed)
-        stack.extend(dependency.dependencies)
-    return None
-
-
-@pytest.mark.parametrize("service", list(APPS))
-async def test_openapi_documents_every_route_and_its_errors(service: str, tmp_path: Path) -> None:
-    factory = APPS[service][0]
-    app = factory(_settings(service, f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}"))
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        response = await client.get("/openapi.json")
-    assert response.status_code == 200
-    document = response.json()
-    paths = document["paths"]
-    error_ref = "#/components/schemas/ErrorBody"
-    served = OPERATIONS | {(r.path, m) for r in _v1_routes(service) for m in r.methods or ()}
-    documented = {(p, m.upper()) for p, ops in paths.items() for m in ops}
-    assert documented == served
-    for route in _v1_routes(service):
-        for method in route.methods or ():
-            operation = paths[route.path][method.lower()]
-            assert operation.get("summary"), f"{method} {route.path} has no summary"
-            errors = {
-                status: spec
-                for status, spec in operation["responses"].items()
-                if status.startswith(("4", "5"))
-                and spec.get("content", {})
-                .get("application/json", {})
-                .get("schema", {})
-                .get("$ref")
-                == error_ref
-            }
-            assert errors, f"{method} {route.path} documents no error response"
-            if route.path in PUBLIC:
-                assert _allowed_roles(route) is None, f"{route.path} is public"
-                continue
-            assert "401" in errors, f"{method} {route.path} needs a key but documents no 401"
-            allowed = _allowed_roles(route)
-            assert allowed is not None, f"{method} {route.path} has no role check"
-            if not set(ROLES) <= allowed:
-                assert "403" in errors, (
-                    f"{method} {route.path} admits only {sorted(allowed)} but documents no 403"
-                )
