@@ -17,7 +17,7 @@ from services.triage.rules.codec import (
     rule_from_dict,
     rule_to_dict,
 )
-from services.triage.rules.engine import TicketText, evaluate
+from services.triage.rules.engine import TicketText
 from services.triage.rules.model import Rule
 from services.triage.schemas import (
     ArticleBody,
@@ -42,7 +42,7 @@ from services.triage.schemas import (
     SlaPolicyView,
 )
 from services.triage.settings import TriageSettings
-from services.triage.sla import SlaPolicy, compute_deadlines, policy_from_dict, policy_to_dict
+from services.triage.sla import SlaPolicy, policy_from_dict, policy_to_dict
 from shared.auth import Principal, require_person, require_roles
 from shared.calendar import BusinessCalendar, china_holiday_years
 from shared.errors import ApiError, error_responses, not_found
@@ -98,11 +98,11 @@ async def classify(
         payload.customer_type,
         payload.metadata,
     )
-    result = evaluate(engine.ruleset, ticket, engine.model)
     received = payload.received_at or utcnow()
-    due = compute_deadlines(engine.policy, engine.calendars, result.priority, received)
+    verdict = service.decide(engine, ticket, received)
+    result, due = verdict.result, verdict.deadlines
     suggestions: list[dict[str, Any]] = []
-    if result.category == "inquiry":
+    if service.wants_suggestions(result.category, settings):
         suggestions = service.suggest(
             await repository.list_articles(session),
             f"{payload.subject} {payload.description}",
@@ -117,7 +117,7 @@ async def classify(
         skill=result.skill,
         tags=result.tags,
         keywords=result.keywords,
-        explanation=result.explanation,
+        explanation=verdict.explanation,
         fired_rules=result.fired_rules,
         decided_by=result.decided_by,
         rule_version=engine.ruleset.version,

@@ -18,7 +18,7 @@ from services.triage.knowledge import rank_articles
 from services.triage.models import ConfigVersion, Correction, KbArticle, TriageDecision
 from services.triage.rules.codec import modifiers_to_dict, ruleset_from_body, ruleset_to_body
 from services.triage.rules.defaults import DEFAULT_RULESET
-from services.triage.rules.engine import TicketText, evaluate
+from services.triage.rules.engine import Classification, TicketText, evaluate
 from services.triage.rules.model import InvalidRule, PriorityModifiers, Rule, RuleSet
 from services.triage.rules.validation import validate_ruleset
 from services.triage.settings import TriageSettings
@@ -33,6 +33,7 @@ from services.triage.sla import (
     policy_to_dict,
     validate_policy,
 )
+from services.triage.sla import Deadlines as SlaDeadlines
 from shared.calendar import BusinessCalendar
 from shared.errors import ApiError, not_found
 from shared.events import (
@@ -285,7 +286,7 @@ async def triage_tickets(
     decisions: list[TriageDecision] = []
     for event in fresh:
         decision = _decide(event, engine)
-        if decision.category == "inquiry" and settings.kb_suggestions > 0:
+        if wants_suggestions(decision.category, settings):
             if articles is None:
                 articles = await repository.list_articles(uow.session)
             decision.kb_suggestions = suggest(
@@ -307,27 +308,45 @@ async def triage_ticket(
     return decisions[0] if decisions else None
 
 
-def _decide(event: TicketReceived, engine: Engine) -> TriageDecision:
-    assert event.ticket_id is not None
-    received = event.data
-    metadata = dict(received.metadata)
-    result = evaluate(
-        engine.ruleset,
-        TicketText(
-            received.subject,
-            received.description,
-            received.channel,
-            received.customer_type,
-            metadata,
-        ),
-        engine.model,
-    )
-    due = compute_deadlines(engine.policy, engine.calendars, result.priority, received.received_at)
+@dataclass(frozen=True)
+class Verdict:
+    """What the engine decides for a text: the classification, its deadlines, and the
+    explanation of both."""
+
+    result: Classification
+    deadlines: SlaDeadlines
+    explanation: list[str]
+
+
+def decide(engine: Engine, ticket: TicketText, received_at: datetime) -> Verdict:
+    """The one decision: the consumer stores it, ``POST /v1/classify`` shows it."""
+    result = evaluate(engine.ruleset, ticket, engine.model)
+    due = compute_deadlines(engine.policy, engine.calendars, result.priority, received_at)
     explanation = [
         *result.explanation,
         f"SLA policy {due.policy} v{engine.policy_version}, {result.priority} on calendar "
         f"{due.calendar}",
     ]
+    return Verdict(result, due, explanation)
+
+
+def wants_suggestions(category: str, settings: TriageSettings) -> bool:
+    """Inquiries carry knowledge-base suggestions, when any are asked for."""
+    return category == "inquiry" and settings.kb_suggestions > 0
+
+
+def _decide(event: TicketReceived, engine: Engine) -> TriageDecision:
+    assert event.ticket_id is not None
+    received = event.data
+    ticket = TicketText(
+        received.subject,
+        received.description,
+        received.channel,
+        received.customer_type,
+        dict(received.metadata),
+    )
+    verdict = decide(engine, ticket, received.received_at)
+    result, due, explanation = verdict.result, verdict.deadlines, verdict.explanation
     return TriageDecision(
         ticket_id=event.ticket_id,
         ticket_no=received.ticket_no,

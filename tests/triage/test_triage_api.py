@@ -531,3 +531,50 @@ async def test_retriage_keeps_the_policy_version_the_ticket_was_decided_under(
     assert respond_by == T0 + timedelta(minutes=30)
     new = await harness.triage("物流延迟", customer_type="vip")
     assert (new.policy_version, new.respond_by) == (2, T0 + timedelta(minutes=10))
+
+
+@pytest.mark.parametrize(
+    ("subject", "description", "customer_type"),
+    [
+        ("请问保修政策是什么", "", "new"),  # an inquiry: suggestions too
+        ("物流延迟", "三天了还没到", "vip"),  # VIP raises the priority
+        ("功能建议", "所有用户都希望有夜间模式", "new"),  # wide impact raises it
+        ("你好", "随便聊聊", "returning"),  # no rule: the default
+    ],
+)
+async def test_classify_shows_the_decision_the_consumer_makes(
+    harness: Harness, subject: str, description: str, customer_type: str
+) -> None:
+    decision = await harness.triage(subject, description, customer_type=customer_type)
+    dry = await harness.client.post(
+        "/v1/classify",
+        json={
+            "subject": subject,
+            "description": description,
+            "channel": "web_chat",
+            "customer_type": customer_type,
+            "received_at": T0.isoformat(),
+        },
+        headers=AGENT,
+    )
+    assert dry.status_code == 200, dry.text
+    shown = dry.json()
+    stored = {
+        "category": decision.category,
+        "scene": decision.scene,
+        "priority": decision.priority,
+        "team": decision.team,
+        "skill": decision.skill,
+        "tags": decision.tags,
+        "keywords": decision.keywords,
+        "explanation": decision.explanation,
+        "fired_rules": decision.fired_rules,
+        "decided_by": decision.decided_by,
+        "rule_version": decision.rule_version,
+    }
+    assert {key: shown[key] for key in stored} == stored
+    deadlines = shown["deadlines"]
+    assert (deadlines["policy"], deadlines["calendar"]) == (decision.sla_policy, decision.calendar)
+    assert datetime.fromisoformat(deadlines["respond_by"]) == decision.respond_by
+    assert datetime.fromisoformat(deadlines["resolve_by"]) == decision.resolve_by
+    assert len(shown["kb_suggestions"]) == len(decision.kb_suggestions or [])
