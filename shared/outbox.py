@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Any, Self
 
@@ -161,6 +162,18 @@ class UnitOfWork:
     async def rollback(self) -> None:
         self._pending = []
         await self.session.rollback()
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """Undo only what happens inside when it raises (a SAVEPOINT): rows and events
+        from before stay in the unit of work, for its owner to commit or not."""
+        emitted = len(self._pending)
+        try:
+            async with self.session.begin_nested():
+                yield
+        except BaseException:
+            del self._pending[emitted:]
+            raise
 
 
 class OutboxRelay:

@@ -173,11 +173,11 @@ async def add_vip(
     entry = VipEntry(
         id=uuid.uuid4(), kind=payload.kind, value=value, note=payload.note, created_at=utcnow()
     )
-    repository.add(uow.session, entry)
     try:
-        await uow.session.flush()
-    except IntegrityError:
-        await uow.rollback()  # listed a moment ago by another replica
+        async with uow.savepoint():
+            repository.add(uow.session, entry)
+            await uow.session.flush()
+    except IntegrityError:  # listed a moment ago by another replica
         existing = await repository.vip_entry(uow.session, payload.kind, value)
         if existing is None:
             raise

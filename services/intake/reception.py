@@ -173,16 +173,17 @@ async def receive_ticket(
     """Open a ticket, or attach the request to the open ticket it repeats.
 
     Two replicas racing on the same key, customer or identifier hit a unique
-    constraint; the loser rolls back and runs again, and then finds the winner's rows.
+    constraint; the loser rolls back its own attempt (a savepoint: the caller's unit of
+    work keeps what it held) and runs again, and then finds the winner's rows.
     """
     fingerprint = domain.request_fingerprint(payload.model_dump(mode="json"))
     for attempt in range(3):
         try:
-            return await _receive(uow, payload, idempotency_key, settings, numbers, fingerprint)
+            async with uow.savepoint():
+                return await _receive(uow, payload, idempotency_key, settings, numbers, fingerprint)
         except DBAPIError as exc:
             if not lost_a_race(exc):
                 raise
-            await uow.rollback()
             if idempotency_key:
                 replay = await _replay(uow, idempotency_key, fingerprint)
                 if replay is not None:
