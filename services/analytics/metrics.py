@@ -7,11 +7,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.analytics import rollups
-from services.analytics.models import ROLLUPS
+from services.analytics import repository, rollups
 from services.analytics.schemas import Csat, Duration, Figures, Group
 
 GROUPS = ("channel", "category", "priority", "team", "agent", "day", "week")
@@ -37,7 +35,7 @@ def _duration(totals: Mapping[str, float], prefix: str, buckets: Sequence[str]) 
 
 
 def figures(rows: Iterable[Row]) -> Figures:
-    """Every figure of the summary from summed rollup rows (see :func:`figure_rows`)."""
+    """Every figure of the summary from summed rollup rows (see :func:`repository.figure_rows`)."""
     totals: dict[str, float] = defaultdict(float)
     for row in rows:
         for measure in rollups.MEASURES:
@@ -71,62 +69,6 @@ def figures(rows: Iterable[Row]) -> Figures:
         transfers=int(totals["transfers"]),
         escalations=int(totals["escalations"]),
     )
-
-
-def _where(
-    t: sa.Table, since: date | None, until: date | None, filters: Mapping[str, str | None]
-) -> list[sa.ColumnElement[bool]]:
-    conditions: list[sa.ColumnElement[bool]] = []
-    if since is not None and "day" in t.c:
-        conditions.append(t.c.day >= since)
-    if until is not None and "day" in t.c:
-        conditions.append(t.c.day <= until)
-    for name, value in filters.items():
-        if value is not None:
-            conditions.append(t.c[name] == value)
-    return conditions
-
-
-def _total(expression: Any, label: str) -> Any:
-    return sa.func.coalesce(sa.func.sum(expression), 0).label(label)
-
-
-async def figure_rows(
-    session: AsyncSession,
-    *,
-    table: str,
-    group: str | None,
-    since: date | None,
-    until: date | None,
-    filters: Mapping[str, str | None],
-) -> list[Row]:
-    """Every measure summed over the window, one row per ``group`` value (or one row)."""
-    t = ROLLUPS[table]
-    columns = [_total(t.c[m], m) for m in rollups.MEASURES]
-    keys = [t.c[g] for g in group.split(",")] if group else []
-    query = sa.select(*keys, *columns).where(*_where(t, since, until, filters))
-    if keys:
-        query = query.group_by(*keys)
-    return [dict(row) for row in (await session.execute(query)).mappings().all()]
-
-
-async def volume_rows(
-    session: AsyncSession,
-    *,
-    table: str,
-    since: date | None,
-    until: date | None,
-    filters: Mapping[str, str | None],
-) -> list[Row]:
-    """Ticket counts by channel, category, priority, team and state (one column summed)."""
-    t = ROLLUPS[table]
-    dims = [t.c.channel, t.c.category, t.c.priority, t.c.team, t.c.state]
-    query = (
-        sa.select(*dims, _total(t.c.tickets, "tickets"))
-        .where(*_where(t, since, until, filters))
-        .group_by(*dims)
-    )
-    return [dict(row) for row in (await session.execute(query)).mappings().all()]
 
 
 def counts(rows: Iterable[Row], dimension: str) -> dict[str, int]:
@@ -174,20 +116,24 @@ async def summary(
     main = "daily_rollups" if daily else "total_rollups"
     agents = "agent_daily_rollups" if daily else "agent_total_rollups"
     days = "day_rollups" if plain else "daily_rollups"
-    volumes = await volume_rows(session, table=main, filters=filters, **window)
-    whole = await figure_rows(
+    volumes = await repository.volume_rows(session, table=main, filters=filters, **window)
+    whole = await repository.figure_rows(
         session, table=days if daily else main, group=None, filters=filters, **window
     )
     groups: list[Group] = []
     if group_by in ("channel", "category", "priority", "team"):
-        rows = await figure_rows(session, table=main, group=group_by, filters=filters, **window)
+        rows = await repository.figure_rows(
+            session, table=main, group=group_by, filters=filters, **window
+        )
         groups = grouped(rows, lambda r: _key(r[group_by]))
     elif group_by in ("day", "week"):
-        rows = await figure_rows(session, table=days, group="day", filters=filters, **window)
+        rows = await repository.figure_rows(
+            session, table=days, group="day", filters=filters, **window
+        )
         key = (lambda r: _key(r["day"])) if group_by == "day" else (lambda r: iso_week(r["day"]))
         groups = grouped(rows, key)
     elif group_by == "agent":
-        rows = await figure_rows(
+        rows = await repository.figure_rows(
             session,
             table=agents,
             group="team,agent",

@@ -12,11 +12,9 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.analytics import metrics, phrases, repository, service
-from services.analytics.models import TicketFact
 from services.analytics.rollups import REPORT_ZONE
 from services.analytics.schemas import (
     CategoryKeywords,
@@ -95,19 +93,10 @@ def issue_of(row: Any, table: dict[str, str]) -> str:
 
 
 async def _facts(session: AsyncSession, first: date, last: date) -> list[Any]:
-    f = TicketFact
-    query = sa.select(
-        f.ticket_no,
-        f.category,
-        f.team,
-        f.keywords,
-        f.subject,
-        f.description,
-        f.survey_comment,
-        f.breached,
-        f.csat,
-    ).where(f.received_at >= _instant(first), f.received_at < _instant(last + timedelta(days=1)))
-    return list((await session.execute(query)).all())
+    """The report's facts of tickets received from ``first`` to ``last`` (report days)."""
+    return await repository.report_facts(
+        session, _instant(first), _instant(last + timedelta(days=1))
+    )
 
 
 def _shares(labels: Iterable[str], whole: int, top: int = TOP) -> list[IssueShare]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -206,3 +206,81 @@ async def needing_attention(
     oldest = sa.select(f).where(still_open).order_by(f.received_at, f.ticket_id)
     breached = (await session.scalars(oldest.where(f.breached.is_(True)).limit(limit))).all()
     return breached, (await session.scalars(oldest.limit(limit))).all()
+
+
+# --------------------------------------------------------------------------- rollups
+
+Row = dict[str, Any]
+
+
+def _rollup_where(
+    t: sa.Table, since: date | None, until: date | None, filters: Mapping[str, str | None]
+) -> list[sa.ColumnElement[bool]]:
+    conditions: list[sa.ColumnElement[bool]] = []
+    if since is not None and "day" in t.c:
+        conditions.append(t.c.day >= since)
+    if until is not None and "day" in t.c:
+        conditions.append(t.c.day <= until)
+    for name, value in filters.items():
+        if value is not None:
+            conditions.append(t.c[name] == value)
+    return conditions
+
+
+def _summed(expression: Any, label: str) -> Any:
+    return sa.func.coalesce(sa.func.sum(expression), 0).label(label)
+
+
+async def figure_rows(
+    session: AsyncSession,
+    *,
+    table: str,
+    group: str | None,
+    since: date | None,
+    until: date | None,
+    filters: Mapping[str, str | None],
+) -> list[Row]:
+    """Every measure summed over the window, one row per ``group`` value (or one row)."""
+    t = ROLLUPS[table]
+    columns = [_summed(t.c[m], m) for m in rollups.MEASURES]
+    keys = [t.c[g] for g in group.split(",")] if group else []
+    query = sa.select(*keys, *columns).where(*_rollup_where(t, since, until, filters))
+    if keys:
+        query = query.group_by(*keys)
+    return [dict(row) for row in (await session.execute(query)).mappings().all()]
+
+
+async def volume_rows(
+    session: AsyncSession,
+    *,
+    table: str,
+    since: date | None,
+    until: date | None,
+    filters: Mapping[str, str | None],
+) -> list[Row]:
+    """Ticket counts by channel, category, priority, team and state (one column summed)."""
+    t = ROLLUPS[table]
+    dims = [t.c.channel, t.c.category, t.c.priority, t.c.team, t.c.state]
+    query = (
+        sa.select(*dims, _summed(t.c.tickets, "tickets"))
+        .where(*_rollup_where(t, since, until, filters))
+        .group_by(*dims)
+    )
+    return [dict(row) for row in (await session.execute(query)).mappings().all()]
+
+
+async def report_facts(session: AsyncSession, since: datetime, until: datetime) -> list[Any]:
+    """What the weekly and monthly reviews read of the tickets received in [since, until)."""
+    f = TicketFact
+    query = sa.select(
+        f.ticket_no,
+        f.category,
+        f.team,
+        f.keywords,
+        f.subject,
+        f.description,
+        f.survey_comment,
+        f.breached,
+        f.csat,
+    ).where(f.received_at >= since, f.received_at < until)
+    return list((await session.execute(query)).all())

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.triage import repository, service
+from services.triage import kb_articles, repository, service
 from services.triage.models import KbArticle, TriageDecision
 from services.triage.rules.codec import (
     modifiers_from_dict,
@@ -103,7 +103,7 @@ async def classify(
     result, due = verdict.result, verdict.deadlines
     suggestions: list[dict[str, Any]] = []
     if service.wants_suggestions(result.category, settings):
-        suggestions = service.suggest(
+        suggestions = kb_articles.suggest(
             await repository.list_articles(session),
             f"{payload.subject} {payload.description}",
             received,
@@ -438,8 +438,8 @@ def _article_view(article: KbArticle) -> ArticleView:
     return ArticleView.model_validate(article, from_attributes=True)
 
 
-def _article_input(body: ArticleBody) -> service.ArticleInput:
-    return service.ArticleInput(
+def _article_input(body: ArticleBody) -> kb_articles.ArticleInput:
+    return kb_articles.ArticleInput(
         body.title, body.answer, body.tags, body.category, body.valid_from, body.valid_to
     )
 
@@ -481,7 +481,7 @@ async def search_articles(
     limit: int = Query(default=5, ge=1, le=50),
     session: AsyncSession = Depends(read_session),
 ) -> list[SearchHit]:
-    hits = await service.search_articles(session, q, limit)
+    hits = await kb_articles.search_articles(session, q, limit)
     return [SearchHit(score=round(score, 3), article=_article_view(a)) for a, score in hits]
 
 
@@ -497,7 +497,7 @@ async def create_article(
     principal: Principal = Depends(ADMIN),
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> ArticleView:
-    article = service.create_article(uow.session, _article_input(payload))
+    article = kb_articles.create_article(uow.session, _article_input(payload))
     await uow.session.flush()
     view = _article_view(article)
     await uow.commit()
@@ -532,7 +532,7 @@ async def update_article(
     principal: Principal = Depends(ADMIN),
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> ArticleView:
-    article = await service.update_article(
+    article = await kb_articles.update_article(
         uow.session, _article_id(article_id), _article_input(payload)
     )
     await uow.session.flush()
@@ -553,6 +553,6 @@ async def delete_article(
     principal: Principal = Depends(ADMIN),
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> Response:
-    await service.delete_article(uow.session, _article_id(article_id))
+    await kb_articles.delete_article(uow.session, _article_id(article_id))
     await uow.commit()
     return Response(status_code=204)
