@@ -313,7 +313,9 @@ class FaultRun:
             for i in range(plan.gateways)
         ]
         actors += [
-            Agents(dispatch, AGENT_KEY, self.ledger, self.stop_traffic),
+            Agents(
+                dispatch, ADMIN_KEY, self.system.demo_password(), self.ledger, self.stop_traffic
+            ),
             Customers(followup, self.reader, self.ledger, self.stop_traffic),
         ]
         for actor in actors:

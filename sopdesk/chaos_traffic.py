@@ -179,11 +179,23 @@ class Agents(threading.Thread):
     One ticket in five is left alone, so its clocks warn and breach.
     """
 
-    def __init__(self, urls: list[str], key: str, ledger: Ledger, stop: threading.Event) -> None:
+    def __init__(
+        self,
+        urls: list[str],
+        admin_key: str,
+        password: str,
+        ledger: Ledger,
+        stop: threading.Event,
+    ) -> None:
         super().__init__(daemon=True, name="agents")
-        self.urls, self.key, self.ledger, self.stop_event = urls, key, ledger, stop
+        self.urls, self.admin_key, self.password = urls, admin_key, password
+        self.ledger, self.stop_event = ledger, stop
         self.random = random.Random(7)
         self.resolve_after: dict[str, float] = {}
+        # Each agent acts signed in as themselves (the demo people share one password);
+        # access tokens live 60 s, so one is kept for 40 s at most.
+        self.logins: dict[str, str] = {}
+        self.tokens: dict[str, tuple[str, float]] = {}
 
     def run(self) -> None:
         with httpx.Client(timeout=5.0) as client:
@@ -193,8 +205,25 @@ class Agents(threading.Thread):
                     self._round(client)
                 time.sleep(1.0)
 
-    def _headers(self, agent_id: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.key}", "X-Agent-Id": agent_id}
+    def _headers(self, client: httpx.Client, url: str, agent_id: str) -> dict[str, str]:
+        token, taken_at = self.tokens.get(agent_id, ("", 0.0))
+        if time.monotonic() - taken_at > 40:
+            if agent_id not in self.logins:
+                people = client.get(
+                    f"{url}/v1/people",
+                    params={"role": "agent", "limit": 1000},
+                    headers={"Authorization": f"Bearer {self.admin_key}"},
+                )
+                people.raise_for_status()
+                self.logins.update({p["id"]: p["login"] for p in people.json()})
+            signed = client.post(
+                f"{url}/v1/auth/sign-in",
+                json={"login": self.logins[agent_id], "password": self.password},
+            )
+            signed.raise_for_status()
+            token = signed.json()["access_token"]
+            self.tokens[agent_id] = (token, time.monotonic())
+        return {"Authorization": f"Bearer {token}"}
 
     def _round(self, client: httpx.Client) -> None:
         url = self.random.choice(self.urls)
@@ -202,7 +231,7 @@ class Agents(threading.Thread):
             listed = client.get(
                 f"{url}/v1/assignments",
                 params={"state": state, "limit": 1000},
-                headers={"Authorization": f"Bearer {self.key}"},
+                headers={"Authorization": f"Bearer {self.admin_key}"},
             )
             listed.raise_for_status()
             for row in listed.json():
@@ -224,7 +253,7 @@ class Agents(threading.Thread):
             response = c.post(
                 f"{url}/v1/assignments/{row['id']}/{action}",
                 json=body,
-                headers=self._headers(row["agent_id"]),
+                headers=self._headers(c, url, row["agent_id"]),
             )
             if response.status_code in (200, 409):  # 409: done by our previous try
                 return response
