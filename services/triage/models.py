@@ -63,7 +63,7 @@ class TriageDecision(Base):
     # model), its confidence, the review flag, and the text it read (for replaying the
     # decision and for training on a supervisor's correction).
     model_version: Mapped[int | None]
-    confidence: Mapped[float | None]
+    confidence: Mapped[float | None] = mapped_column(sa.Float())
     needs_review: Mapped[bool | None]
     text: Mapped[str | None] = mapped_column(sa.Text)
 

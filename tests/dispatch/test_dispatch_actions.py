@@ -332,7 +332,8 @@ async def test_on_site_visit_gets_a_window_within_48_hours(store: DispatchStore)
     (noted,) = events
     assert isinstance(noted, TicketProgressNoted)
     assert noted.data.customer_visible and noted.data.visit_until == booked.visit_until
-    assert "上门" in noted.data.note
+    # The window is the notice (intake words it in local time); no note adds nothing to it.
+    assert noted.data.visit_from == booked.visit_from and noted.data.note == ""
 
     (inquiry,) = await dispatch(store, triaged(category="inquiry", team="tech_support"))
     other = await add_agent(store, "乙")  # coming online takes the queued ticket
