@@ -2,18 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import time
 
-from services.triage.rules.defaults import _rule
-from services.triage.rules.model import Rule, RuleSet
+from services.triage.rules.model import Actions, Conditions, Rule, RuleSet
 from services.triage.sla import SlaPolicy
 from shared.calendar import (
     BusinessCalendar,
 )
 
 # --------------------------------------------------------------------------- industries
+
+
+def _rule(
+    rule_id: str,
+    keywords: Sequence[str],
+    category: str,
+    priority: str,
+    team: str,
+    scene: str,
+    skill: str | None = None,
+    tags: Sequence[str] = (),
+    description: str = "",
+    patterns: Sequence[str] = (),
+) -> Rule:
+    return Rule(
+        rule_id,
+        Conditions(keywords=tuple(keywords), patterns=tuple(patterns)),
+        Actions(category, priority, team, scene, skill, tuple(tags)),
+        description,
+    )
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
+from services.triage.rules.default_data import default_rule_set_body
 from shared import vocabulary
 from shared.team_copies import SPEC_TEAMS
 
@@ -70,51 +72,21 @@ class Rule:
     enabled: bool = True
 
 
+# The default modifiers are data too, beside the default rules (the newest rule set in
+# services/triage/data/default_rules.json).
+_DEFAULT_MODIFIERS: Mapping[str, Any] = default_rule_set_body()["modifiers"]
+
+
 @dataclass(frozen=True)
 class PriorityModifiers:
-    vip_raises: bool = True
+    vip_raises: bool = bool(_DEFAULT_MODIFIERS["vip_raises"])
     # Breadth of impact: many people, a whole line, a whole branch.
-    wide_impact_keywords: tuple[str, ...] = (
-        "批量",
-        "所有用户",
-        "大面积",
-        "很多用户",
-        "全部用户",
-        "大量用户",
-        "所有人",
-        "所有同事",
-        "全部门店",
-        "所有门店",
-        "整个部门",
-        "整条产线",
-        "整条线",
-        "全厂",
-        "全班",
-        "全网",
-        "整个营业部",
-        "营业部都",
-        "各营业部",
-        "all users",
-        "all our users",
-        "none of our users",
-        "everyone",
-    )
+    wide_impact_keywords: tuple[str, ...] = tuple(_DEFAULT_MODIFIERS["wide_impact_keywords"])
     # A metadata count at or above the threshold is wide impact too.
-    wide_impact_metadata_key: str = "affected_users"
-    wide_impact_threshold: int = 50
+    wide_impact_metadata_key: str = str(_DEFAULT_MODIFIERS["wide_impact_metadata_key"])
+    wide_impact_threshold: int = int(_DEFAULT_MODIFIERS["wide_impact_threshold"])
     # Money already taken from the customer is never a mere question: at least P1.
-    money_taken_keywords: tuple[str, ...] = (
-        "扣了钱",
-        "扣了我",
-        "钱扣了",
-        "已扣款",
-        "已经扣款",
-        "扣款成功",
-        "付了钱",
-        "钱付了",
-        "already charged",
-        "was charged",
-    )
+    money_taken_keywords: tuple[str, ...] = tuple(_DEFAULT_MODIFIERS["money_taken_keywords"])
 
 
 @dataclass(frozen=True)
