@@ -35,6 +35,7 @@ DEFAULT_PORTS = {
     "dispatch": 8003,
     "followup": 8004,
     "analytics": 8005,
+    "workspace": 8006,
 }
 
 
