@@ -2,7 +2,7 @@
 FROM python:3.11-slim
 
 LABEL org.opencontainers.image.title="sopdesk" \
-      org.opencontainers.image.description="Customer-service ticket system (five FastAPI services over Kafka)"
+      org.opencontainers.image.description="Customer-service ticket system (five FastAPI services over Kafka, and the web workspace)"
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
@@ -26,7 +26,7 @@ RUN pip install --no-deps . \
 USER 10001:10001
 
 ENV SOPDESK_HOST=0.0.0.0
-EXPOSE 8001 8002 8003 8004 8005
+EXPOSE 8001 8002 8003 8004 8005 8006
 # Liveness of whichever service runs: PORT (compose) or SOPDESK_PORT, else intake's.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; port = os.environ.get('PORT') or os.environ.get('SOPDESK_PORT') or '8001'; urllib.request.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=4)"]

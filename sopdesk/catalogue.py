@@ -13,6 +13,10 @@ from shared.database import BusTables
 from shared.settings import ServiceSettings
 
 SERVICE_NAMES = ("intake", "triage", "dispatch", "followup", "analytics")
+# The web workspace: served like a service (``sopdesk serve workspace``) but it has no
+# store, no migrations and no outbox, so it is not one of the five.
+WORKSPACE = "workspace"
+SERVABLE = (*SERVICE_NAMES, WORKSPACE)
 
 
 @dataclass(frozen=True)
@@ -38,3 +42,20 @@ def entry(name: str) -> ServiceEntry:
     return ServiceEntry(
         name, app_module.create_app, settings_class, app_module.MIGRATIONS, models_module.BUS
     )
+
+
+@dataclass(frozen=True)
+class FrontEndEntry:
+    name: str
+    create_app: Callable[..., Any]
+    settings_class: type[ServiceSettings]
+
+
+def servable(name: str) -> ServiceEntry | FrontEndEntry:
+    """What ``sopdesk serve`` runs: one of the five services, or the workspace."""
+    if name == WORKSPACE:
+        from services.workspace.app import create_app
+        from services.workspace.settings import WorkspaceSettings
+
+        return FrontEndEntry(name, create_app, WorkspaceSettings)
+    return entry(name)

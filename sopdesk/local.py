@@ -22,7 +22,7 @@ from rich.markup import escape
 from shared.broker import LocalBroker
 from shared.migrations import ensure_database, upgrade
 from shared.tokens import generate_keypair
-from sopdesk.catalogue import SERVICE_NAMES, entry
+from sopdesk.catalogue import SERVICE_NAMES, WORKSPACE, entry
 from sopdesk.private_files import write_private
 
 
@@ -39,10 +39,15 @@ class LocalSystem:
         console: Console,
         database_url: str | None = None,
         smtp_port: int | None = None,
+        workspace: bool = False,
     ) -> None:
         self.data_dir = data_dir
         self.host = host
         self.ports = {name: base_port + i for i, name in enumerate(SERVICE_NAMES)}
+        # The web workspace follows the five (base port + 5); it has no store to migrate.
+        self.workspace = workspace
+        if workspace:
+            self.ports[WORKSPACE] = base_port + len(SERVICE_NAMES)
         self.api_keys = api_keys
         self.demo = demo
         self.database_url_template = database_url
@@ -100,6 +105,11 @@ class LocalSystem:
         env.setdefault(
             "SOPDESK_SURVEY_BASE_URL", f"http://{self.host}:{self.ports['followup']}/v1/surveys/"
         )
+        if service == WORKSPACE:
+            env.update({f"SOPDESK_{name.upper()}_URL": self.urls()[name] for name in SERVICE_NAMES})
+            env.setdefault("SOPDESK_WORKSPACE_SECRET", self.local_secret("workspace"))
+            # `up` serves plain HTTP on this machine: a Secure cookie would never be sent.
+            env.setdefault("SOPDESK_COOKIE_SECURE", "false")
         if service == "intake" and self.smtp_port:
             env.update({"SOPDESK_SMTP_ENABLED": "true", "SOPDESK_SMTP_PORT": str(self.smtp_port)})
         env.update(
@@ -141,9 +151,10 @@ class LocalSystem:
                 upgrade(entry(name).migrations, url)
         where = "PostgreSQL" if self.database_url_template else str(self.data_dir)
         self.console.print(f"[green]✓[/] stores migrated ({where})")
-        for name in SERVICE_NAMES:
+        started = (*SERVICE_NAMES, WORKSPACE) if self.workspace else SERVICE_NAMES
+        for name in started:
             self._spawn(name)
-        self._wait_ready(SERVICE_NAMES)
+        self._wait_ready(started)
 
     def _spawn(self, name: str) -> None:
         # A replica is named "<service>-<n>" and differs from the first only in its port.

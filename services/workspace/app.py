@@ -88,7 +88,11 @@ def _install_page_errors(app: FastAPI) -> None:
     async def _csrf(request: Request, exc: CsrfFailed) -> Response:
         person = await sessions_of(request).person(request)
         return render(
-            request, "error.html", person, status_code=403, code="csrf_failed",
+            request,
+            "error.html",
+            person,
+            status_code=403,
+            code="csrf_failed",
             message_key="error.csrf_failed",
         )
 
@@ -100,8 +104,14 @@ def _install_page_errors(app: FastAPI) -> None:
         person = await sessions_of(request).person(request)
         key = f"error.{exc.code}"
         return render(
-            request, "error.html", person, status_code=exc.status if exc.status < 500 else 502,
-            code=exc.code, message_key=key, message=exc.message, service=exc.service,
+            request,
+            "error.html",
+            person,
+            status_code=exc.status if exc.status < 500 else 502,
+            code=exc.code,
+            message_key=key,
+            message=exc.message,
+            service=exc.service,
         )
 
 

@@ -67,7 +67,9 @@ def problem_of(service: str, response: httpx.Response) -> ServiceProblem:
 class ServiceClients:
     """Calls to the five services on one connection pool (made in the app's lifespan)."""
 
-    def __init__(self, settings: WorkspaceSettings, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(
+        self, settings: WorkspaceSettings, transport: httpx.AsyncBaseTransport | None = None
+    ):
         self.settings = settings
         self.http = httpx.AsyncClient(
             timeout=settings.service_timeout_seconds,
@@ -100,7 +102,9 @@ class ServiceClients:
             )
         except httpx.HTTPError as exc:
             raise ServiceProblem(
-                503, "service_unavailable", f"{service} does not answer ({type(exc).__name__})",
+                503,
+                "service_unavailable",
+                f"{service} does not answer ({type(exc).__name__})",
                 service=service,
             ) from exc
         if response.status_code >= 400:
@@ -113,7 +117,9 @@ class ServiceClients:
         return await self.call(service, "GET", path, token=token, params=params)
 
     async def post(self, service: str, path: str, token: str | None, body: Any = None) -> Any:
-        return await self.call(service, "POST", path, token=token, json=body if body is not None else {})
+        return await self.call(
+            service, "POST", path, token=token, json=body if body is not None else {}
+        )
 
     # ------------------------------------------------------------------ sign-in (dispatch)
 

@@ -36,7 +36,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "signin.password": {"zh-CN": "密码", "en": "Password"},
     "signin.submit": {"zh-CN": "登录", "en": "Sign in"},
     "signin.signed_out": {"zh-CN": "您已退出。", "en": "You are signed out."},
-    "signin.expired": {"zh-CN": "登录已过期，请重新登录。", "en": "Your session ended; sign in again."},
+    "signin.expired": {
+        "zh-CN": "登录已过期，请重新登录。",
+        "en": "Your session ended; sign in again.",
+    },
     "error.invalid_credentials": {"zh-CN": "账号或密码不正确。", "en": "Wrong login or password."},
     "error.account_disabled": {"zh-CN": "账号已停用。", "en": "This account is disabled."},
     "error.password_change_required": {

@@ -277,7 +277,8 @@ class SessionCookieWriter:
                 if state.get("session_cookie_changed"):
                     sessions: Sessions = scope["app"].state.sessions
                     headers = MutableHeaders(scope=message)
-                    headers.append("Set-Cookie", sessions.set_cookie_header(state["session_cookie"]))
+                    cookie = sessions.set_cookie_header(state["session_cookie"])
+                    headers.append("Set-Cookie", cookie)
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)

@@ -14,7 +14,7 @@ from rich.console import Console
 
 from shared import __version__
 from shared.settings import ServiceSettings
-from sopdesk.catalogue import SERVICE_NAMES
+from sopdesk.catalogue import SERVABLE, SERVICE_NAMES
 
 app = typer.Typer(
     help="sopdesk: a customer-service ticket system that runs your SOP.",
@@ -73,4 +73,10 @@ def _on_the_broker(work: Coroutine[Any, Any, T]) -> T:
 def _check_service(name: str) -> str:
     if name not in SERVICE_NAMES:
         raise typer.BadParameter(f"choose one of: {', '.join(SERVICE_NAMES)}")
+    return name
+
+
+def _check_servable(name: str) -> str:
+    if name not in SERVABLE:
+        raise typer.BadParameter(f"choose one of: {', '.join(SERVABLE)}")
     return name

@@ -16,8 +16,8 @@ from rich.table import Table
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from shared.settings import DEFAULT_PORTS, MIN_SECRET_LENGTH, ROLES, token_key_problem, weak_secrets
-from sopdesk.catalogue import SERVICE_NAMES, entry
-from sopdesk.cli.root import _check_service, _fail, app, console
+from sopdesk.catalogue import SERVICE_NAMES, WORKSPACE, entry, servable
+from sopdesk.cli.root import _check_servable, _check_service, _fail, app, console
 from sopdesk.private_files import write_private
 
 EXAMPLE_TICKET = {
@@ -33,7 +33,8 @@ def serve(
     service: Annotated[
         str,
         typer.Argument(
-            help="intake, triage, dispatch, followup or analytics", callback=_check_service
+            help="intake, triage, dispatch, followup, analytics or workspace (the web pages)",
+            callback=_check_servable,
         ),
     ],
     host: Annotated[
@@ -51,9 +52,10 @@ def serve(
 
     from shared.observability import configure_logging
 
-    svc = entry(service)
+    svc = servable(service)
     settings = svc.settings_class()
-    if not settings.api_keys:
+    # The workspace calls the services with the signed-in person's token, not a key.
+    if not settings.api_keys and service != WORKSPACE:
         raise _fail("SOPDESK_API_KEYS is empty: set it to a JSON object of key → role")
     weak = weak_secrets(settings)
     if weak:
@@ -65,7 +67,7 @@ def serve(
         raise _fail(missing)
     os.umask(0o077)  # what the service writes (SQLite store, files) is its own
     configure_logging(service, settings.log_level, settings.log_json)
-    if migrate:
+    if migrate and service != WORKSPACE:
         _migrate_one(service, settings.resolved_database_url, create_database=True)
     uvicorn.run(
         svc.create_app(settings),
@@ -144,7 +146,8 @@ def up(
     ] = Path(".sopdesk"),
     host: Annotated[str, typer.Option(help="Address the services listen on")] = "127.0.0.1",
     base_port: Annotated[
-        int, typer.Option(help="Port of intake; the others follow (+1 … +4)")
+        int,
+        typer.Option(help="Port of intake; the others follow (+1 … +4), the workspace at +5"),
     ] = DEFAULT_PORTS["intake"],
     broker_port: Annotated[
         int, typer.Option(help="Port of the local Kafka-compatible broker")
@@ -160,8 +163,11 @@ def up(
             "postgres@127.0.0.1:5432/sopdesk_{service} [default: SQLite files in --data-dir]"
         ),
     ] = None,
+    workspace: Annotated[
+        bool, typer.Option(help="Also run the web workspace (agents, supervisors) at base port + 5")
+    ] = True,
 ) -> None:
-    """Run the broker and all five services locally, on SQLite, until Ctrl-C."""
+    """Run the broker, the five services and the workspace locally, on SQLite, until Ctrl-C."""
     from sopdesk.local import LocalSystem
 
     # Stores, keys, secrets and logs hold contacts and credentials: private from the
@@ -180,6 +186,7 @@ def up(
         console=console,
         database_url=database_url,
         smtp_port=smtp_port or None,
+        workspace=workspace,
     )
     try:
         system.start()

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 import yaml
 
+from services.workspace.settings import WorkspaceSettings
 from shared.settings import DEFAULT_PORTS, ServiceSettings
-from sopdesk.catalogue import SERVICE_NAMES, entry
+from sopdesk.catalogue import SERVICE_NAMES, WORKSPACE, entry
 from sopdesk.cli import app as cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,6 +49,7 @@ def _settings_variables() -> set[str]:
     fields: set[str] = set(ServiceSettings.model_fields)
     for name in SERVICE_NAMES:
         fields.update(entry(name).settings_class.model_fields)
+    fields.update(WorkspaceSettings.model_fields)
     return {f"SOPDESK_{field.upper()}" for field in fields}
 
 
@@ -105,6 +107,7 @@ def test_required_settings_are_provided() -> None:
         "SOPDESK_API_KEYS",
         "SOPDESK_VERIFICATION_SECRET",
         "SOPDESK_SURVEY_SECRET",
+        "SOPDESK_WORKSPACE_SECRET",
         "SOPDESK_TOKEN_PUBLIC_KEY",
         "SOPDESK_TOKEN_PRIVATE_KEY",
     ):
@@ -159,6 +162,42 @@ def test_k8s_deployment_matches_the_service(service: str) -> None:
     assert hpa["spec"]["maxReplicas"] <= partitions  # more consumers than partitions idle
     metrics = {m["type"]: m for m in hpa["spec"]["metrics"]}
     assert metrics["External"]["external"]["metric"]["name"] == "sopdesk_consumer_lag"
+
+
+def test_compose_and_k8s_run_the_workspace_on_its_port() -> None:
+    port = DEFAULT_PORTS[WORKSPACE]
+    spec = _compose()["services"][WORKSPACE]
+    assert spec["command"] == ["serve", WORKSPACE, "--port", str(port)]
+    assert spec["ports"] == [f"{port}:{port}"]
+    compose_env = spec["environment"]
+    for name in SERVICE_NAMES:
+        assert compose_env[f"SOPDESK_{name.upper()}_URL"] == f"http://{name}:{DEFAULT_PORTS[name]}"
+
+    deployment = _by_kind("Deployment")[f"sopdesk-{WORKSPACE}"]
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["args"] == ["serve", WORKSPACE, "--port", str(port)]
+    assert container["ports"][0]["containerPort"] == port
+    assert "initContainers" not in pod  # no store to migrate
+    env = {v["name"]: v for v in container["env"]}
+    services = _by_kind("Service")
+    for name in SERVICE_NAMES:
+        url = env[f"SOPDESK_{name.upper()}_URL"]["value"]
+        assert (
+            url == f"http://sopdesk-{name}:{DEFAULT_PORTS[name]}" and f"sopdesk-{name}" in services
+        )
+    secret = _by_kind("Secret")["sopdesk-secrets"]["stringData"]
+    for variable in ("SOPDESK_TOKEN_PUBLIC_KEY", "SOPDESK_WORKSPACE_SECRET"):
+        assert env[variable]["valueFrom"]["secretKeyRef"]["key"] in secret
+    from services.workspace.app import create_app
+
+    routes = set(create_app(WorkspaceSettings()).openapi()["paths"])
+    for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
+        assert container[probe]["httpGet"]["path"] in routes
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert services[f"sopdesk-{WORKSPACE}"]["spec"]["ports"][0]["port"] == port
+    assert services[f"sopdesk-{WORKSPACE}"]["spec"]["sessionAffinity"] == "ClientIP"
 
 
 def test_network_policies_deny_by_default_and_open_the_service_ports() -> None:

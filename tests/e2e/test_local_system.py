@@ -60,7 +60,7 @@ class RunningSystem:
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
     data_dir = tmp_path_factory.mktemp("sopdesk-up")
-    base = free_port_block(5)
+    base = free_port_block(6)  # the five services and the workspace
     broker_port, smtp_port = free_port(), free_port()
     process = subprocess.Popen(
         [

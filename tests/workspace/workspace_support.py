@@ -1,0 +1,72 @@
+"""What the workspace's browser tests share: the running system's addresses and keys,
+Debian's Chromium (`scripts/ensure-chromium.sh`; Playwright's own browsers are never
+downloaded) and where screenshots go."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+SERVICES = ("intake", "triage", "dispatch", "followup", "analytics", "workspace")
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Pictures of each page, for a person to look at (not compared); never in the repository.
+SHOTS = Path(os.environ.get("SOPDESK_WORKSPACE_SHOTS", "/tmp/sopdesk-workspace-shots"))
+
+
+@dataclass
+class WorkspaceSystem:
+    process: subprocess.Popen[str]
+    urls: dict[str, str]  # service name → base URL, "workspace" included
+    keys: dict[str, str]  # role → API key
+    data_dir: Path
+    broker: str
+    demo_password: str
+
+    @property
+    def workspace(self) -> str:
+        return self.urls["workspace"]
+
+    def headers(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[role]}"}
+
+    def person_headers(self, login: str) -> dict[str, str]:
+        """A demo person's access token, signed in over HTTP at dispatch."""
+        response = httpx.post(
+            f"{self.urls['dispatch']}/v1/auth/sign-in",
+            json={"login": login, "password": self.demo_password},
+            timeout=10,
+        )
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+    def post_ticket(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A ticket as a gateway sends it (intake, with the gateway key)."""
+        response = httpx.post(
+            f"{self.urls['intake']}/v1/tickets",
+            json=body,
+            headers=self.headers("gateway"),
+            timeout=10,
+        )
+        assert response.status_code in (200, 201, 202), response.text
+        answer: dict[str, Any] = response.json()
+        return answer
+
+
+def shot_path(name: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return SHOTS / f"{re.sub(r'[^a-z0-9_-]+', '-', name.lower())}.png"
