@@ -1,347 +1,78 @@
-"""Intake reacts to the rest of the lifecycle to keep the customer-visible status and
-timeline, and tells the customer when the ticket reaches a team."""
+"""Intake's event handlers: each hands its batch to the reaction in ``reactions.py``."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Sequence
-from datetime import datetime
-from typing import Any
-from zoneinfo import ZoneInfo
+from collections.abc import Sequence
 
-from services.intake import domain, notices, repository, template_service
-from services.intake.models import Ticket, TimelineEntry
+from services.intake import reactions
 from services.intake.settings import IntakeSettings
-from services.intake.templates import TEMPLATES, date_time_text, hours_until, sentence, when_text
 from shared.consumer import Handler
 from shared.events import (
-    Envelope,
     NotificationRequested,
     TeamEvent,
     TicketAccepted,
     TicketAssigned,
+    TicketClosed,
     TicketProgressNoted,
     TicketQueued,
+    TicketReopened,
     TicketResolved,
     TicketRetriaged,
     TicketTriaged,
 )
-from shared.observability import get_logger
 from shared.outbox import UnitOfWork
-from shared.survey_links import survey_link
-from shared.team_copies import team_label
-
-log = get_logger(__name__)
-
-Hook = Callable[[Sequence[tuple[Envelope, Ticket]], UnitOfWork], Any]
-
-
-def _timeline(
-    kind: str, params: Callable[[Any], dict[str, str]], after: Hook | None = None
-) -> Handler:
-    """A handler that adds a timeline entry of ``kind`` and moves the status forward;
-    ``after`` then sees every (event, ticket) pair of the batch. A ``team`` parameter is
-    a team key, shown to the customer by the team's name."""
-
-    async def handle(events: Sequence[Envelope], uow: UnitOfWork) -> None:
-        tickets = await repository.tickets_for_update(
-            uow.session, (e.ticket_id for e in events if e.ticket_id is not None)
-        )
-        wording = [params(event) for event in events]
-        teams = await repository.teams_by_key(
-            uow.session, (w["team"] for w in wording if "team" in w)
-        )
-        seen: list[tuple[Envelope, Ticket]] = []
-        for event, words in zip(events, wording, strict=True):
-            ticket = tickets.get(event.ticket_id) if event.ticket_id else None
-            if ticket is None:
-                continue  # not ours (another deployment) or already purged
-            language: domain.Language = "en" if ticket.language == "en" else "zh"
-            if "team" in words:
-                words = {**words, "team": team_label(teams, words["team"], language)}
-            text = domain.timeline_text(kind, language, **words)
-            repository.add(
-                uow.session,
-                TimelineEntry(ticket_id=ticket.id, kind=kind, text=text, at=event.occurred_at),
-            )
-            # Events from different topics arrive in any order: status only moves forward.
-            if domain.advances(ticket.status, kind):
-                ticket.status = kind
-                ticket.updated_at = event.occurred_at
-            seen.append((event, ticket))
-        if after is not None and seen:
-            await after(seen, uow)
-
-    handle.__name__ = f"on_ticket_{kind}"
-    return handle
-
-
-def _triaged(event: TicketTriaged) -> dict[str, str]:
-    return {"category": event.data.category, "priority": event.data.priority}
-
-
-async def _keep_deadline(pairs: Sequence[tuple[Envelope, Ticket]], _uow: UnitOfWork) -> None:
-    for event, ticket in pairs:
-        assert isinstance(event, TicketTriaged)
-        ticket.respond_by = event.data.deadlines.respond_by
-        ticket.team = ticket.team or event.data.team
-
-
-def _retriaged(settings: IntakeSettings) -> Handler:
-    async def on_tickets_retriaged(events: Sequence[Envelope], uow: UnitOfWork) -> None:
-        """A supervisor's re-triage moves the deadline the customer is told about and the
-        team (no timeline entry: the customer sees the new team when it is assigned). A
-        customer already told a time hears of a later one (处理时限调整)."""
-        tickets = await repository.tickets_for_update(
-            uow.session, (e.ticket_id for e in events if e.ticket_id is not None)
-        )
-        told = [t for t in tickets.values() if t.status in ("queued", "assigned")]
-        customers = await repository.customers_by_ids(uow.session, (t.customer_id for t in told))
-        book = await template_service.template_book(uow.session, settings)
-        tz = ZoneInfo(settings.display_timezone)
-        for event in events:
-            assert isinstance(event, TicketRetriaged)
-            ticket = tickets.get(event.ticket_id) if event.ticket_id else None
-            if ticket is None:
-                continue
-            before, after = ticket.respond_by, event.data.deadlines.respond_by
-            ticket.respond_by = after
-            ticket.team = event.data.team
-            customer = customers.get(ticket.customer_id)
-            later = before is not None and after is not None and after > before
-            if customer is not None and later and after is not None and after > event.occurred_at:
-                language = domain.language_of(ticket.language)
-                when = when_text(after, event.occurred_at, tz, language)
-                notices.notify_customer(
-                    uow, settings, book, ticket, customer, "extension", {"when": when}, cause=event
-                )
-
-    return on_tickets_retriaged
-
-
-async def _keep_closed_at(pairs: Sequence[tuple[Envelope, Ticket]], _uow: UnitOfWork) -> None:
-    for event, ticket in pairs:
-        if ticket.status in domain.CLOSED_STATUSES:
-            ticket.closed_at = max(ticket.closed_at or event.occurred_at, event.occurred_at)
-
-
-def _queued(_event: TicketQueued) -> dict[str, str]:
-    return {}
-
-
-def _assigned(event: TicketAssigned) -> dict[str, str]:
-    return {"team": event.data.team}
-
-
-def _assignment_notice(settings: IntakeSettings) -> Hook:
-    async def notify(pairs: Sequence[tuple[Envelope, Ticket]], uow: UnitOfWork) -> None:
-        """需求受理 second notice (seed 002): the team and when the customer hears back."""
-        await _notify_assigned(pairs, uow, settings)
-
-    return notify
-
-
-async def _notify_assigned(
-    pairs: Sequence[tuple[Envelope, Ticket]], uow: UnitOfWork, settings: IntakeSettings
-) -> None:
-    tz = ZoneInfo(settings.display_timezone)
-    customers = await repository.customers_by_ids(uow.session, (t.customer_id for _, t in pairs))
-    teams = await repository.teams_by_key(
-        uow.session, (e.data.team for e, _ in pairs if isinstance(e, TicketAssigned))
-    )
-    book = await template_service.template_book(uow.session, settings)
-    for event, ticket in pairs:
-        assert isinstance(event, TicketAssigned)
-        ticket.team = event.data.team
-        customer = customers.get(ticket.customer_id)
-        if customer is None:
-            continue
-        language = domain.language_of(ticket.language)
-        params = {"team": team_label(teams, event.data.team, language)}
-        due, now = ticket.respond_by, event.occurred_at
-        # A deadline already past (a transfer after it) promises no time: "尽快反馈".
-        if due is None or due <= now:
-            template = "assignment_notice_no_deadline"
-        else:
-            template = "assignment_notice"
-            params["when"] = when_text(due, now, tz, language)
-        notices.notify_customer(
-            uow, settings, book, ticket, customer, template, params, cause=event
-        )
-
-
-def _progress(settings: IntakeSettings) -> Handler:
-    async def on_ticket_progress_noted(events: Sequence[Envelope], uow: UnitOfWork) -> None:
-        """Agents' notes: internal ones stay internal; public ones reach the customer."""
-        tickets = await repository.tickets_for_update(
-            uow.session, (e.ticket_id for e in events if e.ticket_id is not None)
-        )
-        customers = await repository.customers_by_ids(
-            uow.session, (t.customer_id for t in tickets.values())
-        )
-        book = await template_service.template_book(uow.session, settings)
-        for event in events:
-            assert isinstance(event, TicketProgressNoted)
-            ticket = tickets.get(event.ticket_id) if event.ticket_id else None
-            if ticket is None:
-                continue
-            language = domain.language_of(ticket.language)
-            public = event.data.customer_visible
-            template, params = _progress_notice(event, language, settings)
-            text = (
-                book.render(template, language, "any", {"ticket_no": ticket.ticket_no, **params})
-                if template == "visit"
-                else domain.timeline_text("progress", language, note=event.data.note)
-            )
-            repository.add(
-                uow.session,
-                TimelineEntry(
-                    ticket_id=ticket.id,
-                    kind="progress",
-                    text=text,
-                    customer_visible=public,
-                    at=event.occurred_at,
-                ),
-            )
-            ticket.updated_at = max(ticket.updated_at, event.occurred_at)
-            customer = customers.get(ticket.customer_id)
-            if public and customer is not None:
-                notices.notify_customer(
-                    uow, settings, book, ticket, customer, template, params, cause=event
-                )
-
-    return on_ticket_progress_noted
-
-
-def _progress_notice(
-    event: TicketProgressNoted, language: domain.Language, settings: IntakeSettings
-) -> tuple[str, dict[str, Any]]:
-    """A visit booking is the 上门服务 notice with its window in local time (the agent's
-    note follows it, never replaces it); any other public note is a progress update."""
-    data = event.data
-    if data.visit_from is None or data.visit_until is None:
-        return "progress_update", {"note": data.note}
-    tz = ZoneInfo(settings.display_timezone)
-    return "visit", {
-        "within_hours": hours_until(data.visit_until, event.occurred_at),
-        "from": date_time_text(data.visit_from, tz, language),
-        "until": date_time_text(data.visit_until, tz, language),
-        "note": data.note,
-    }
-
-
-def _by_person(event: TicketAccepted | TicketResolved) -> dict[str, str]:
-    """The name of the person who acted, for the customer's timeline (not a key's name)."""
-    data = event.data
-    if data.actor_name and (data.actor or "").startswith("person:"):
-        return {"agent": data.actor_name}
-    return {}
-
-
-def _resolved(event: TicketResolved) -> dict[str, str]:
-    return {"reply": event.data.public_reply, **_by_person(event)}
-
-
-def _nothing(_event: Envelope) -> dict[str, str]:
-    return {}
-
-
-def _notification_requested(settings: IntakeSettings) -> Handler:
-    async def on_notification_requested(events: Sequence[Envelope], uow: UnitOfWork) -> None:
-        """Notices other services ask for: render, resolve the contact, send out."""
-        tickets = await repository.tickets_by_ids(
-            uow.session, (e.ticket_id for e in events if e.ticket_id is not None)
-        )
-        customers = await repository.customers_by_ids(
-            uow.session, (t.customer_id for t in tickets.values())
-        )
-        book = await template_service.template_book(uow.session, settings)
-        tz = ZoneInfo(settings.display_timezone)
-        for event in events:
-            assert isinstance(event, NotificationRequested)
-            ticket = tickets.get(event.ticket_id) if event.ticket_id else None
-            customer = customers.get(ticket.customer_id) if ticket else None
-            if ticket is None or customer is None:
-                log.warning("notification_for_unknown_ticket", ticket_id=str(event.ticket_id))
-                continue
-            language = domain.language_of(ticket.language)
-            data = event.data
-            params = _requested_params(data.params, event, language, tz, settings)
-            if data.template not in TEMPLATES:
-                log.warning("notification_template_unknown", template=data.template)
-                continue
-            sent = notices.notify_customer(
-                uow,
-                settings,
-                book,
-                ticket,
-                customer,
-                data.template,
-                params,
-                preferred=data.channel,
-                cause=event,
-            )
-            if not sent:
-                log.warning("notification_unreachable", ticket_id=str(ticket.id))
-
-    return on_notification_requested
-
-
-def _requested_params(
-    params: dict[str, Any],
-    event: Envelope,
-    language: domain.Language,
-    tz: ZoneInfo,
-    settings: IntakeSettings,
-) -> dict[str, Any]:
-    """What another service sent, readied for the text: times in the display zone
-    (``due_at`` → ``when``), the agent's reply ending like a sentence, and how long a
-    closed ticket can be reopened by writing (intake's window)."""
-    values = {"reopen_days": f"{settings.reopen_window_days:g}", **params}
-    link = _survey_link(values, settings)
-    if link is not None:
-        values.update(survey_url=link, url=link)
-    if isinstance(values.get("due_at"), str):
-        try:
-            due = datetime.fromisoformat(values["due_at"])
-        except ValueError:
-            due = None
-        if due is not None:
-            values["when"] = when_text(due, event.occurred_at, tz, language)
-    if isinstance(values.get("reply"), str):
-        values["reply"] = sentence(values["reply"])
-    return values
-
-
-def _survey_link(values: dict[str, Any], settings: IntakeSettings) -> str | None:
-    """The signed survey link of a survey follow-up announced by id and expiry."""
-    try:
-        survey_id = uuid.UUID(str(values["survey_id"]))
-        expires_at = datetime.fromisoformat(str(values["expires_at"]))
-    except (KeyError, ValueError):
-        return None
-    secret = settings.survey_secret.get_secret_value().encode()
-    return survey_link(settings.survey_base_url, secret, survey_id, expires_at)
-
-
-async def on_team_announcements(events: Sequence[TeamEvent], uow: UnitOfWork) -> None:
-    """Dispatch's teams, so the customer's notices name a new team by its name at once."""
-    await repository.keep_team_announcements(uow.session, events)
 
 
 def build_handlers(settings: IntakeSettings) -> dict[str, Handler]:
+    async def on_team_announcements(events: Sequence[TeamEvent], uow: UnitOfWork) -> None:
+        await reactions.keep_team_announcements(uow, events)
+
+    async def on_notification_requested(
+        events: Sequence[NotificationRequested], uow: UnitOfWork
+    ) -> None:
+        await reactions.notifications_requested(uow, events, settings)
+
+    async def on_ticket_triaged(events: Sequence[TicketTriaged], uow: UnitOfWork) -> None:
+        await reactions.tickets_triaged(uow, events)
+
+    async def on_tickets_retriaged(events: Sequence[TicketRetriaged], uow: UnitOfWork) -> None:
+        await reactions.tickets_retriaged(uow, events, settings)
+
+    async def on_ticket_queued(events: Sequence[TicketQueued], uow: UnitOfWork) -> None:
+        await reactions.tickets_queued(uow, events)
+
+    async def on_ticket_assigned(events: Sequence[TicketAssigned], uow: UnitOfWork) -> None:
+        await reactions.tickets_assigned(uow, events, settings)
+
+    async def on_ticket_accepted(events: Sequence[TicketAccepted], uow: UnitOfWork) -> None:
+        await reactions.tickets_accepted(uow, events)
+
+    async def on_ticket_progress_noted(
+        events: Sequence[TicketProgressNoted], uow: UnitOfWork
+    ) -> None:
+        await reactions.progress_noted(uow, events, settings)
+
+    async def on_ticket_resolved(events: Sequence[TicketResolved], uow: UnitOfWork) -> None:
+        await reactions.tickets_resolved(uow, events)
+
+    async def on_ticket_reopened(events: Sequence[TicketReopened], uow: UnitOfWork) -> None:
+        await reactions.tickets_reopened(uow, events)
+
+    async def on_ticket_closed(events: Sequence[TicketClosed], uow: UnitOfWork) -> None:
+        await reactions.tickets_closed(uow, events)
+
     return {
         "team.created": on_team_announcements,
         "team.updated": on_team_announcements,
         "team.deleted": on_team_announcements,
-        "notification.requested": _notification_requested(settings),
-        "ticket.triaged": _timeline("triaged", _triaged, _keep_deadline),
-        "ticket.retriaged": _retriaged(settings),
-        "ticket.queued": _timeline("queued", _queued),
-        "ticket.assigned": _timeline("assigned", _assigned, _assignment_notice(settings)),
-        "ticket.accepted": _timeline("accepted", _by_person),
-        "ticket.progress_noted": _progress(settings),
-        "ticket.resolved": _timeline("resolved", _resolved),
-        "ticket.reopened": _timeline("reopened", _nothing),
-        "ticket.closed": _timeline("closed", _nothing, _keep_closed_at),
+        "notification.requested": on_notification_requested,
+        "ticket.triaged": on_ticket_triaged,
+        "ticket.retriaged": on_tickets_retriaged,
+        "ticket.queued": on_ticket_queued,
+        "ticket.assigned": on_ticket_assigned,
+        "ticket.accepted": on_ticket_accepted,
+        "ticket.progress_noted": on_ticket_progress_noted,
+        "ticket.resolved": on_ticket_resolved,
+        "ticket.reopened": on_ticket_reopened,
+        "ticket.closed": on_ticket_closed,
     }

@@ -14,6 +14,7 @@ from services.intake.models import (
     Customer,
     CustomerIdentifier,
     MessageTemplate,
+    NotificationDelivery,
     Ticket,
     TicketCounter,
     TicketMessage,
@@ -247,6 +248,35 @@ async def message_by_idempotency_key(session: AsyncSession, key: str) -> TicketM
     return await session.scalar(
         sa.select(TicketMessage).where(TicketMessage.idempotency_key == key)
     )
+
+
+async def due_deliveries(
+    session: AsyncSession, now: datetime, limit: int, *, skip_locked: bool
+) -> Sequence[NotificationDelivery]:
+    """Pending webhook deliveries due by ``now``, oldest first, locked (rows another
+    replica holds are skipped where the database can)."""
+    query = (
+        sa.select(NotificationDelivery)
+        .where(NotificationDelivery.status == "pending")
+        .where(NotificationDelivery.next_attempt_at <= now)
+        .order_by(NotificationDelivery.next_attempt_at)
+        .limit(limit)
+    )
+    if skip_locked:
+        query = query.with_for_update(skip_locked=True)
+    return (await session.scalars(query)).all()
+
+
+async def deliveries_for_update(
+    session: AsyncSession, delivery_ids: Sequence[uuid.UUID]
+) -> Sequence[NotificationDelivery]:
+    return (
+        await session.scalars(
+            sa.select(NotificationDelivery)
+            .where(NotificationDelivery.id.in_(list(delivery_ids)))
+            .with_for_update()
+        )
+    ).all()
 
 
 def skip_locked(session: AsyncSession) -> bool:

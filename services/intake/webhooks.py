@@ -33,10 +33,9 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 
 import httpx
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.intake.models import NotificationDelivery
+from services.intake import repository
 from services.intake.notices import SMTP_RELAY
 from services.intake.settings import IntakeSettings
 from shared.events import (
@@ -169,17 +168,13 @@ class WebhookDeliverer:
     async def _claim(self) -> list[_Claimed]:
         now = utcnow()
         lease = now + timedelta(seconds=self._settings.webhook_timeout_seconds + 30)
-        query = (
-            sa.select(NotificationDelivery)
-            .where(NotificationDelivery.status == "pending")
-            .where(NotificationDelivery.next_attempt_at <= now)
-            .order_by(NotificationDelivery.next_attempt_at)
-            .limit(self._settings.webhook_batch_size)
-        )
-        if self._skip_locked:
-            query = query.with_for_update(skip_locked=True)
         async with self._sessions() as session, session.begin():
-            rows = (await session.scalars(query)).all()
+            rows = await repository.due_deliveries(
+                session,
+                now,
+                self._settings.webhook_batch_size,
+                skip_locked=self._skip_locked,
+            )
             for row in rows:
                 row.next_attempt_at = lease  # others skip it until the lease ends
             return [_Claimed(row.id, row.target, row.payload) for row in rows]
@@ -216,13 +211,7 @@ class WebhookDeliverer:
         outcome = {item.id: error for item, error in zip(claimed, errors, strict=True)}
         settings = self._settings
         async with self._unit_of_work() as uow:
-            rows = (
-                await uow.session.scalars(
-                    sa.select(NotificationDelivery)
-                    .where(NotificationDelivery.id.in_(list(outcome)))
-                    .with_for_update()
-                )
-            ).all()
+            rows = await repository.deliveries_for_update(uow.session, list(outcome))
             now = utcnow()
             for row in rows:
                 if row.status != "pending":
