@@ -9,9 +9,11 @@ reads a few thousand rollup rows instead of scanning the facts.
 
 from __future__ import annotations
 
+import json
 import math
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone, tzinfo
+from pathlib import Path
 from typing import Any
 
 # Days and weeks of the reports are China's (UTC+8, no daylight saving).
@@ -48,48 +50,23 @@ FRT_BUCKETS = tuple(f"frt_h{i:02d}" for i in range(len(TIME_BOUNDS) + 1))
 RES_BUCKETS = tuple(f"res_h{i:02d}" for i in range(len(TIME_BOUNDS) + 1))
 CSAT_BUCKETS = tuple(f"csat_{i}" for i in range(1, 6))
 
-INT_MEASURES: tuple[str, ...] = (
-    "tickets",
-    "open",
-    "queued",
-    "complaints",
-    "breached",
-    "at_risk",
-    "sla_evaluated",
-    "sla_met",
-    "response_known",
-    "response_met",
-    "resolution_known",
-    "resolution_met",
-    "frt_count",
-    "res_count",
-    "resolved",
-    "fcr",
-    "reopened",
-    "reopens",
-    "transfers",
-    "escalations",
-    "csat_count",
-    "csat_sum",
-    "compensation_count",
-    *FRT_BUCKETS,
-    *RES_BUCKETS,
-    *CSAT_BUCKETS,
-)
-FLOAT_MEASURES: tuple[str, ...] = ("frt_sum", "res_sum", "compensation_total")
+# The rollup tables' key columns and measures are data: the newest entry of
+# services/analytics/data/rollups.json (migration 0003 creates the tables of its entry).
+ROLLUPS_FILE = Path(__file__).resolve().parent / "data" / "rollups.json"
+_SHAPE: dict[str, Any] = json.loads(ROLLUPS_FILE.read_text(encoding="utf-8"))["versions"][-1]
+
+INT_MEASURES: tuple[str, ...] = tuple(_SHAPE["int_measures"])
+FLOAT_MEASURES: tuple[str, ...] = tuple(_SHAPE["float_measures"])
 MEASURES: tuple[str, ...] = INT_MEASURES + FLOAT_MEASURES
 
 # The rollups and their dimensions, all strings, '' for unknown. The daily ones add
 # the received day; the others hold every day at once, so a summary without a date
 # window reads a few hundred rows whatever the number of tickets.
 DIMENSIONS: dict[str, tuple[str, ...]] = {
-    "daily_rollups": ("channel", "category", "priority", "team", "state"),
-    "agent_daily_rollups": ("team", "agent", "category", "state"),
-    "total_rollups": ("channel", "category", "priority", "team", "state"),
-    "agent_total_rollups": ("team", "agent", "category", "state"),
-    "day_rollups": (),
+    table: tuple(column for column in columns if column != "day")
+    for table, columns in _SHAPE["tables"].items()
 }
-DAILY = frozenset({"daily_rollups", "agent_daily_rollups", "day_rollups"})
+DAILY = frozenset(table for table, columns in _SHAPE["tables"].items() if "day" in columns)
 
 
 def key_columns(table: str) -> tuple[str, ...]:

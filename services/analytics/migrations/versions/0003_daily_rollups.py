@@ -4,12 +4,14 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-23 16:20:00
 
-The measure lists are written out here (not imported) so this revision stays as it
-was when later code changes; they match ``services/analytics/rollups.py`` today.
+The tables, their keys and measures are version 1 of ``services/analytics/data/rollups.json``,
+the file ``services/analytics/rollups.py`` reads too (its newest entry).
 Existing facts are not back-filled: 0002 and 0003 ship together.
 """
 
+import json
 from collections.abc import Sequence
+from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import op
@@ -19,43 +21,14 @@ down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_BUCKETS = 24  # len(rollups.TIME_BOUNDS) + 1
-INT_MEASURES = (
-    "tickets",
-    "open",
-    "queued",
-    "complaints",
-    "breached",
-    "at_risk",
-    "sla_evaluated",
-    "sla_met",
-    "response_known",
-    "response_met",
-    "resolution_known",
-    "resolution_met",
-    "frt_count",
-    "res_count",
-    "resolved",
-    "fcr",
-    "reopened",
-    "reopens",
-    "transfers",
-    "escalations",
-    "csat_count",
-    "csat_sum",
-    "compensation_count",
-    *(f"frt_h{i:02d}" for i in range(_BUCKETS)),
-    *(f"res_h{i:02d}" for i in range(_BUCKETS)),
-    *(f"csat_{i}" for i in range(1, 6)),
-)
-FLOAT_MEASURES = ("frt_sum", "res_sum", "compensation_total")
-TABLES = {
-    "daily_rollups": ("day", "channel", "category", "priority", "team", "state"),
-    "agent_daily_rollups": ("day", "team", "agent", "category", "state"),
-    "total_rollups": ("channel", "category", "priority", "team", "state"),
-    "agent_total_rollups": ("team", "agent", "category", "state"),
-    "day_rollups": ("day",),
-}
+# The tables as version 1 of services/analytics/data/rollups.json has them (an entry
+# there is never rewritten; a new measure is a new entry and a new migration).
+_SHAPE = json.loads(
+    (Path(__file__).resolve().parents[2] / "data" / "rollups.json").read_text(encoding="utf-8")
+)["versions"][0]
+INT_MEASURES: tuple[str, ...] = tuple(_SHAPE["int_measures"])
+FLOAT_MEASURES: tuple[str, ...] = tuple(_SHAPE["float_measures"])
+TABLES: dict[str, tuple[str, ...]] = {name: tuple(keys) for name, keys in _SHAPE["tables"].items()}
 
 
 def upgrade() -> None:
