@@ -8,12 +8,14 @@ from fastapi import Depends, Header, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import (
+    contact_reveals,
     customers,
     domain,
     reception,
     repository,
     template_api,  # noqa: F401  (registers /v1/templates on the router)
     verifications,
+    workspace_api,  # noqa: F401  (registers the ticket reads, search and reveals)
 )
 from services.intake.models import Customer, VipEntry
 from services.intake.router import router
@@ -25,8 +27,6 @@ from services.intake.schemas import (
     TicketCreate,
     TicketCreated,
     TicketSummary,
-    TicketView,
-    TimelineItem,
     VerificationCheck,
     VerificationCreate,
     VerificationResult,
@@ -98,34 +98,6 @@ async def create_ticket(
     )
 
 
-@router.get(
-    "/tickets/{ticket_id}",
-    response_model=TicketView,
-    summary="Status and timeline as the customer may see them",
-    responses=error_responses(401, 404),
-    dependencies=[Depends(require_roles("gateway", "agent", "supervisor", "viewer"))],
-)
-async def get_ticket(
-    ticket_id: uuid.UUID, session: AsyncSession = Depends(read_session)
-) -> TicketView:
-    ticket = await repository.get_ticket(session, ticket_id)
-    if ticket is None:
-        raise not_found("ticket", ticket_id)
-    entries = await repository.timeline(session, ticket_id, customer_visible_only=True)
-    return TicketView(
-        ticket_id=ticket.id,
-        ticket_no=ticket.ticket_no,
-        channel=ticket.channel,
-        subject=ticket.subject,
-        status=ticket.status,
-        team=ticket.team,
-        respond_by=ticket.respond_by,
-        created_at=ticket.created_at,
-        updated_at=ticket.updated_at,
-        timeline=[TimelineItem(at=e.at, kind=e.kind, text=e.text) for e in entries],
-    )
-
-
 @router.post(
     "/tickets/{ticket_id}/messages",
     status_code=status.HTTP_202_ACCEPTED,
@@ -165,6 +137,10 @@ async def _customer_view(session: AsyncSession, customer: Customer) -> CustomerV
         session, [(i.kind, i.value) for i in identifiers if i.kind != "order_no"]
     )
     tickets = await repository.tickets_of_customer(session, customer.id)
+    contact_ids = {
+        (i.kind, i.value): contact_id
+        for contact_id, i in contact_reveals.contact_ids(identifiers).items()
+    }
     return CustomerView(
         customer_id=customer.id,
         name=customer.name,
@@ -176,7 +152,11 @@ async def _customer_view(session: AsyncSession, customer: Customer) -> CustomerV
             customer.is_vip or listed, max(customer.ticket_count - 1, 0)
         ),
         identifiers=[
-            MaskedIdentifier(kind=i.kind, value=domain.mask_identifier(i.kind, i.value))
+            MaskedIdentifier(
+                kind=i.kind,
+                value=domain.mask_identifier(i.kind, i.value),
+                contact_id=contact_ids.get((i.kind, i.value)),
+            )
             for i in identifiers
         ],
         merged_customer_ids=list(await repository.merged_into(session, customer.id)),
@@ -187,6 +167,8 @@ async def _customer_view(session: AsyncSession, customer: Customer) -> CustomerV
                 subject=t.subject,
                 status=t.status,
                 created_at=t.created_at,
+                channel=t.channel,
+                team=t.team,
             )
             for t in tickets
         ],

@@ -64,13 +64,24 @@ class Ticket(Base):
     # From ticket.triaged / ticket.assigned: who works it and when the customer hears back.
     team: Mapped[str | None] = mapped_column(sa.String(32))
     respond_by: Mapped[datetime | None]
+    # Added by 0010, from ticket.assigned / ticket.queued: the agent working it (who may
+    # read it besides the team), as of ``assigned_at`` (events of two topics race).
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    assignee_name: Mapped[str | None] = mapped_column(sa.String(100))
+    assigned_at: Mapped[datetime | None]
+    # From ticket.resolved: who resolved it (the author of the result notice).
+    resolved_by: Mapped[str | None] = mapped_column(sa.String(100))
+    resolved_by_name: Mapped[str | None] = mapped_column(sa.String(100))
     # From ticket.closed: a customer message within ``reopen_window_days`` reopens it.
     closed_at: Mapped[datetime | None]
     acknowledgement: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
-    __table_args__ = (sa.Index("ix_tickets_customer_created", "customer_id", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_tickets_customer_created", "customer_id", "created_at"),
+        sa.Index("ix_tickets_team_created", "team", "created_at"),
+    )
 
 
 class TimelineEntry(Base):
@@ -207,3 +218,43 @@ class MessageTemplate(Base):
     __table_args__ = (
         sa.UniqueConstraint("key", "language", "channel", "version", name="uq_message_templates"),
     )
+
+
+class OutgoingMessage(Base):
+    """A text intake sent to the customer (a notice, or an agent's public reply inside
+    one), as rendered before the SMS signature: the conversation's other side."""
+
+    __tablename__ = "outgoing_messages"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)  # the notification id
+    # No foreign key: it is written in the ticket's own transaction, before the ticket
+    # row is flushed (the acknowledgement), and the two are never apart.
+    ticket_id: Mapped[uuid.UUID]
+    channel: Mapped[str] = mapped_column(sa.String(48))
+    template: Mapped[str] = mapped_column(sa.String(64))
+    body: Mapped[str] = mapped_column(sa.Text)
+    author: Mapped[str] = mapped_column(sa.String(16))  # agent or system
+    actor: Mapped[str | None] = mapped_column(sa.String(100))  # person:<id> or key:<name>
+    actor_name: Mapped[str | None] = mapped_column(sa.String(100))
+    at: Mapped[datetime]
+
+    __table_args__ = (sa.Index("ix_outgoing_messages_ticket_at", "ticket_id", "at"),)
+
+
+class ContactReveal(Base):
+    """One look at a customer's raw contact: who, when, why (the audit of a reveal)."""
+
+    __tablename__ = "contact_reveals"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("customers.id"))
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    contact_id: Mapped[str] = mapped_column(sa.String(24))
+    masked_value: Mapped[str] = mapped_column(sa.String(254))
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    ticket_id: Mapped[uuid.UUID | None]
+    actor: Mapped[str] = mapped_column(sa.String(100))
+    actor_name: Mapped[str] = mapped_column(sa.String(100))
+    at: Mapped[datetime]
+
+    __table_args__ = (sa.Index("ix_contact_reveals_customer_at", "customer_id", "at"),)

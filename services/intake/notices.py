@@ -9,6 +9,7 @@ from services.intake import domain, repository
 from services.intake.models import (
     Customer,
     NotificationDelivery,
+    OutgoingMessage,
     Ticket,
 )
 from services.intake.settings import IntakeSettings
@@ -59,10 +60,26 @@ def notify_customer(
         {"ticket_no": ticket.ticket_no, **params},
     )
     body = with_signature(text, family, settings.sms_signature)
+    notification_id = uuid.uuid4()
+    author, actor, actor_name = _author(ticket, template, cause)
+    repository.add(
+        uow.session,
+        OutgoingMessage(
+            id=notification_id,
+            ticket_id=ticket.id,
+            channel=channel,
+            template=template,
+            body=text,
+            author=author,
+            actor=actor,
+            actor_name=actor_name,
+            at=utcnow(),  # when it was sent (the cause may be older: a replay, a race)
+        ),
+    )
     event = NotificationOutgoing(
         ticket_id=ticket.id,
         data=NotificationOutgoingData(
-            notification_id=uuid.uuid4(),
+            notification_id=notification_id,
             channel=channel,
             to=to,
             template=template,
@@ -73,6 +90,20 @@ def notify_customer(
     )
     emit_notification(uow, settings, event, cause=cause)
     return text
+
+
+def _author(
+    ticket: Ticket, template: str, cause: Envelope | None
+) -> tuple[str, str | None, str | None]:
+    """Who speaks in a message to the customer: the agent whose action it carries (a public
+    reply, a visit booked, the result), else the system (acknowledgements, notices)."""
+    data = cause.data if cause is not None else None
+    actor = getattr(data, "actor", None)
+    if isinstance(actor, str) and actor:
+        return "agent", actor, getattr(data, "actor_name", None)
+    if template == "resolution" and ticket.resolved_by:
+        return "agent", ticket.resolved_by, ticket.resolved_by_name
+    return "system", None, None
 
 
 SMTP_RELAY = "smtp"  # delivery target: the configured SMTP relay, not a webhook

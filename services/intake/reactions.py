@@ -132,16 +132,42 @@ def _assigned(event: TicketAssigned) -> dict[str, str]:
     return {"team": event.data.team}
 
 
+def keep_assignee(
+    ticket: Ticket, team: str, agent_id: uuid.UUID | None, agent_name: str | None, at: datetime
+) -> None:
+    """Who works the ticket now (the team's agents and this agent may read it). Dispatch
+    and follow-up events arrive in any order and may come twice: only a newer change
+    applies, and applying one again changes nothing."""
+    if ticket.assigned_at is not None and at < ticket.assigned_at:
+        return
+    ticket.team = team
+    ticket.assignee_id = agent_id
+    ticket.assignee_name = agent_name
+    ticket.assigned_at = at
+
+
+async def _keep_queued(pairs: Sequence[tuple[Envelope, Ticket]], _uow: UnitOfWork) -> None:
+    """Queued in a team (a transfer with no free agent): nobody holds it meanwhile."""
+    for event, ticket in pairs:
+        assert isinstance(event, TicketQueued)
+        keep_assignee(ticket, event.data.team, None, None, event.occurred_at)
+
+
 async def tickets_queued(uow: UnitOfWork, events: Sequence[TicketQueued]) -> None:
-    await advance_timeline(uow, events, "queued", _nothing)
+    await advance_timeline(uow, events, "queued", _nothing, _keep_queued)
 
 
 async def tickets_assigned(
     uow: UnitOfWork, events: Sequence[TicketAssigned], settings: IntakeSettings
 ) -> None:
-    """Assigned: the timeline names the team, and the customer hears of it."""
+    """Assigned: the timeline names the team, intake keeps who holds it, and the customer
+    hears of it."""
 
     async def notify(pairs: Sequence[tuple[Envelope, Ticket]], uow: UnitOfWork) -> None:
+        for event, ticket in pairs:
+            assert isinstance(event, TicketAssigned)
+            data = event.data
+            keep_assignee(ticket, data.team, data.agent_id, data.agent_name, event.occurred_at)
         await _notify_assigned(pairs, uow, settings)
 
     await advance_timeline(uow, events, "assigned", _assigned, notify)
@@ -159,7 +185,6 @@ async def _notify_assigned(
     book = await template_service.template_book(uow.session, settings)
     for event, ticket in pairs:
         assert isinstance(event, TicketAssigned)
-        ticket.team = event.data.team
         customer = customers.get(ticket.customer_id)
         if customer is None:
             continue
@@ -255,8 +280,22 @@ async def tickets_accepted(uow: UnitOfWork, events: Sequence[TicketAccepted]) ->
     await advance_timeline(uow, events, "accepted", _by_person)
 
 
+async def _keep_resolver(pairs: Sequence[tuple[Envelope, Ticket]], uow: UnitOfWork) -> None:
+    """Who resolved it: the author of the result notice (which follow-up asks for, and
+    which may have been sent before this event arrived)."""
+    for event, ticket in pairs:
+        assert isinstance(event, TicketResolved)
+        if not event.data.actor:
+            continue
+        ticket.resolved_by = event.data.actor
+        ticket.resolved_by_name = event.data.actor_name
+        await repository.attribute_result_notices(
+            uow.session, ticket.id, event.data.actor, event.data.actor_name
+        )
+
+
 async def tickets_resolved(uow: UnitOfWork, events: Sequence[TicketResolved]) -> None:
-    await advance_timeline(uow, events, "resolved", _resolved)
+    await advance_timeline(uow, events, "resolved", _resolved, _keep_resolver)
 
 
 async def tickets_reopened(uow: UnitOfWork, events: Sequence[TicketReopened]) -> None:

@@ -5,16 +5,19 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.models import (
     TEAM_COPIES,
+    ContactReveal,
     Customer,
     CustomerIdentifier,
     MessageTemplate,
     NotificationDelivery,
+    OutgoingMessage,
     Ticket,
     TicketCounter,
     TicketMessage,
@@ -383,3 +386,122 @@ async def latest_template_version(
         MessageTemplate.channel == channel,
     )
     return int(await session.scalar(query) or 0)
+
+
+async def attribute_result_notices(
+    session: AsyncSession, ticket_id: uuid.UUID, actor: str, actor_name: str | None
+) -> None:
+    """Name the resolver on result notices sent before ticket.resolved reached intake."""
+    await session.execute(
+        sa.update(OutgoingMessage)
+        .where(
+            OutgoingMessage.ticket_id == ticket_id,
+            OutgoingMessage.template == "resolution",
+            OutgoingMessage.actor.is_(None),
+        )
+        .values(author="agent", actor=actor, actor_name=actor_name)
+    )
+
+
+async def customer_messages(session: AsyncSession, ticket_id: uuid.UUID) -> Sequence[TicketMessage]:
+    """The customer's messages on a ticket (not those split off into another ticket)."""
+    result = await session.scalars(
+        sa.select(TicketMessage)
+        .where(TicketMessage.ticket_id == ticket_id, TicketMessage.split_into_id.is_(None))
+        .order_by(TicketMessage.created_at, TicketMessage.id)
+    )
+    return result.all()
+
+
+async def outgoing_messages(
+    session: AsyncSession, ticket_id: uuid.UUID
+) -> Sequence[OutgoingMessage]:
+    result = await session.scalars(
+        sa.select(OutgoingMessage)
+        .where(OutgoingMessage.ticket_id == ticket_id)
+        .order_by(OutgoingMessage.at, OutgoingMessage.id)
+    )
+    return result.all()
+
+
+def _ticket_scope(teams: frozenset[str] | None, person_id: uuid.UUID | None) -> list[Any]:
+    """Tickets of these teams or held by this person (``teams`` None: every ticket)."""
+    if teams is None:
+        return []
+    allowed: list[Any] = [Ticket.team.in_(sorted(teams))] if teams else []
+    if person_id is not None:
+        allowed.append(Ticket.assignee_id == person_id)
+    return [sa.or_(*allowed)] if allowed else [sa.false()]
+
+
+async def search_tickets(
+    session: AsyncSession,
+    *,
+    ticket_no: str | None,
+    customer_ids: Sequence[uuid.UUID],
+    order_no: str | None,
+    words: str | None,
+    teams: frozenset[str] | None,
+    person_id: uuid.UUID | None,
+    limit: int,
+) -> Sequence[tuple[Ticket, str | None]]:
+    """Tickets matching any of the keys, newest first, with their customer's name."""
+    matches: list[Any] = []
+    if ticket_no:
+        matches.append(Ticket.ticket_no == ticket_no)
+    if customer_ids:
+        matches.append(Ticket.customer_id.in_(list(customer_ids)))
+    if order_no:
+        matches.append(Ticket.order_no == order_no)
+    if words:
+        pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        matches.append(Ticket.subject.ilike(pattern, escape="\\"))
+        matches.append(Ticket.description.ilike(pattern, escape="\\"))
+    if not matches:
+        return []
+    query = (
+        sa.select(Ticket, Customer.name)
+        .join(Customer, Customer.id == Ticket.customer_id)
+        .where(sa.or_(*matches), *_ticket_scope(teams, person_id))
+        .order_by(Ticket.created_at.desc(), Ticket.id)
+        .limit(limit)
+    )
+    return [(row[0], row[1]) for row in (await session.execute(query)).all()]
+
+
+async def customer_ids_by_identifier(
+    session: AsyncSession, kind: str, value: str
+) -> Sequence[uuid.UUID]:
+    result = await session.scalars(
+        sa.select(CustomerIdentifier.customer_id).where(
+            CustomerIdentifier.kind == kind, CustomerIdentifier.value == value
+        )
+    )
+    return result.all()
+
+
+async def customer_tickets_in_scope(
+    session: AsyncSession,
+    customer_id: uuid.UUID,
+    teams: frozenset[str] | None,
+    person_id: uuid.UUID | None,
+) -> bool:
+    """Whether the customer has a ticket the caller works on (their teams or their own)."""
+    found = await session.scalar(
+        sa.select(Ticket.id)
+        .where(Ticket.customer_id == customer_id, *_ticket_scope(teams, person_id))
+        .limit(1)
+    )
+    return found is not None
+
+
+async def contact_reveals(
+    session: AsyncSession, customer_id: uuid.UUID, limit: int
+) -> Sequence[ContactReveal]:
+    result = await session.scalars(
+        sa.select(ContactReveal)
+        .where(ContactReveal.customer_id == customer_id)
+        .order_by(ContactReveal.at.desc(), ContactReveal.id)
+        .limit(limit)
+    )
+    return result.all()

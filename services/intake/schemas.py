@@ -202,21 +202,274 @@ class TimelineItem(BaseModel):
     text: str = Field(examples=["已分派给tech_support团队"])
 
 
+class PhoneRecordForm(BaseModel):
+    """The telephone record form of seed 001 (客户服务电话记录表) as filled in on the call,
+    with the customer's part from the profile (contacts masked)."""
+
+    call_started_at: datetime | None = Field(default=None, description="通话时间 (from)")
+    call_ended_at: datetime | None = Field(default=None, description="通话时间 (to)")
+    customer_name: str | None = Field(default=None, description="客户姓名/昵称")
+    masked_phone: str | None = Field(default=None, description="联系电话", examples=["138****5678"])
+    member_id: str | None = Field(default=None, description="客户编号")
+    customer_type: CustomerType | None = Field(
+        default=None, description="客户类型 as the agent recorded it (else the system's)"
+    )
+    problem_type: ProblemType | None = Field(default=None, description="问题类型")
+    description: str = Field(description="问题描述 (contacts masked)")
+    handler: str | None = Field(default=None, description="处理人员", examples=["客服007"])
+    verification_steps: list[str] = Field(default_factory=list, description="问题核实过程")
+    resolution: str | None = Field(default=None, description="解决方案/处理结果")
+
+
+class Assignee(BaseModel):
+    agent_id: uuid.UUID
+    name: str | None = Field(default=None, examples=["王芳"])
+
+
 class TicketView(BaseModel):
-    """The ticket as the customer may see it: no internal notes."""
+    """The ticket: what the customer may see (status, customer-visible timeline) and what
+    the agent works from (the customer's words, contacts masked; the phone record form)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "ticket_id": "0b6f8a52-3c1e-4a57-9d43-6f0c2a1e9b11",
+                    "ticket_no": "T20261202-000001",
+                    "channel": "phone",
+                    "sub_channel": None,
+                    "subject": "账号无法登录",
+                    "description": "今天早上开始账号无法登录,回电138****5678。",
+                    "customer_id": "5d1c3f1e-8b0a-4f7e-a2c9-3e4d5f6a7b8c",
+                    "customer_type": "returning",
+                    "order_no": "SO20261122001",
+                    "language": "zh",
+                    "status": "assigned",
+                    "team": "tech_support",
+                    "assignee": {
+                        "agent_id": "8a7b6c5d-4e3f-4a1b-9c8d-7e6f5a4b3c2d",
+                        "name": "王芳",
+                    },
+                    "respond_by": "2026-12-02T09:00:00Z",
+                    "created_at": "2026-12-02T01:15:00Z",
+                    "updated_at": "2026-12-02T01:16:00Z",
+                    "timeline": [
+                        {"at": "2026-12-02T01:15:00Z", "kind": "received", "text": "需求已受理"}
+                    ],
+                    "phone_record": {
+                        "call_started_at": "2026-12-02T01:10:00Z",
+                        "call_ended_at": "2026-12-02T01:15:00Z",
+                        "customer_name": "张三",
+                        "masked_phone": "138****5678",
+                        "member_id": "M10086",
+                        "customer_type": "returning",
+                        "problem_type": "fault",
+                        "description": "今天早上开始账号无法登录,回电138****5678。",
+                        "handler": "客服007",
+                        "verification_steps": ["核对订单系统信息"],
+                        "resolution": None,
+                    },
+                }
+            ]
+        }
+    )
 
     ticket_id: uuid.UUID
     ticket_no: str
     channel: Channel
+    sub_channel: str | None = Field(default=None, examples=["wechat"])
     subject: str
+    description: str = Field(description="The customer's words, contacts masked.")
+    customer_id: uuid.UUID
+    customer_type: CustomerType
+    order_no: str | None = Field(default=None, examples=["SO20261122001"])
+    language: str = Field(examples=["zh"])
     status: str = Field(examples=["assigned"])
     team: str | None = Field(default=None, examples=["tech_support"])
+    assignee: Assignee | None = Field(
+        default=None, description="The agent working it, as dispatch last announced."
+    )
     respond_by: datetime | None = Field(
         default=None, description="When the customer can expect the first answer."
     )
     created_at: datetime
     updated_at: datetime
-    timeline: list[TimelineItem]
+    timeline: list[TimelineItem] = Field(description="What the customer may see of its progress.")
+    phone_record: PhoneRecordForm | None = Field(
+        default=None, description="Only on phone tickets: the call's record form (seed 001)."
+    )
+
+
+class ConversationMessage(BaseModel):
+    id: uuid.UUID
+    author: Literal["customer", "agent", "system"]
+    actor_id: str | None = Field(
+        default=None,
+        description="Who spoke for sopdesk: `person:<id>` or `key:<name>` (agent messages).",
+        examples=["person:8a7b6c5d-4e3f-4a1b-9c8d-7e6f5a4b3c2d"],
+    )
+    actor_name: str | None = Field(default=None, examples=["王芳"])
+    channel: str | None = Field(
+        default=None,
+        description="Where it came or went: web_chat, email, sms, ...",
+        examples=["sms"],
+    )
+    kind: Literal["description", "message", "notice"] = Field(
+        description="`description`: the ticket's first words; `message`: a later customer "
+        "message; `notice`: a text sent to the customer."
+    )
+    template: str | None = Field(
+        default=None,
+        description="The notice's template (notices only).",
+        examples=["progress_update"],
+    )
+    body: str = Field(description="Contacts masked.")
+    at: datetime
+
+
+class ConversationView(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "ticket_id": "0b6f8a52-3c1e-4a57-9d43-6f0c2a1e9b11",
+                    "ticket_no": "T20261202-000001",
+                    "messages": [
+                        {
+                            "id": "0b6f8a52-3c1e-4a57-9d43-6f0c2a1e9b11",
+                            "author": "customer",
+                            "actor_id": None,
+                            "actor_name": None,
+                            "channel": "web_chat",
+                            "kind": "description",
+                            "template": None,
+                            "body": "还是没有收到退款,请回电138****5678。",
+                            "at": "2026-12-02T01:15:00Z",
+                        },
+                        {
+                            "id": "3c2b1a09-8f7e-4d6c-b5a4-938271605f4e",
+                            "author": "agent",
+                            "actor_id": "person:8a7b6c5d-4e3f-4a1b-9c8d-7e6f5a4b3c2d",
+                            "actor_name": "王芳",
+                            "channel": "sms",
+                            "kind": "notice",
+                            "template": "progress_update",
+                            "body": "工单 T20261202-000001 最新进展：退款已提交财务。",
+                            "at": "2026-12-02T02:00:00Z",
+                        },
+                    ],
+                }
+            ]
+        }
+    )
+
+    ticket_id: uuid.UUID
+    ticket_no: str
+    messages: list[ConversationMessage]
+
+
+class SearchHit(BaseModel):
+    ticket_id: uuid.UUID
+    ticket_no: str
+    subject: str
+    status: str
+    team: str | None
+    customer_name: str | None = Field(description="Masked: its first character.", examples=["张*"])
+    matched: list[Literal["ticket_no", "phone", "email", "member_id", "order_no", "words"]] = Field(
+        description="Which reading of `q` found it.", examples=[["words"]]
+    )
+    created_at: datetime
+
+
+class SearchResult(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "q": "退款",
+                    "items": [
+                        {
+                            "ticket_id": "0b6f8a52-3c1e-4a57-9d43-6f0c2a1e9b11",
+                            "ticket_no": "T20261202-000001",
+                            "subject": "退款未到账",
+                            "status": "assigned",
+                            "team": "finance",
+                            "customer_name": "张*",
+                            "matched": ["words"],
+                            "created_at": "2026-12-02T01:15:00Z",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    q: str
+    items: list[SearchHit]
+
+
+class Macro(BaseModel):
+    key: str = Field(examples=["macro.greeting"])
+    title: str = Field(examples=["问候语"])
+    text: str = Field(
+        examples=["您好，客户服务中心，我是专员王芳，很高兴为您服务，请问有什么可以帮您？"]
+    )
+    version: int = Field(description="The template version used (0: built-in).", examples=[0])
+
+
+class ContactRevealCreate(BaseModel):
+    model_config = ConfigDict(
+        str_strip_whitespace=True,
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"kind": "phone", "reason": "客户要求回电，核对号码"},
+                {"contact_id": "email:1", "reason": "邮件退信，核对地址", "ticket_id": None},
+            ]
+        },
+    )
+
+    contact_id: str | None = Field(
+        default=None,
+        pattern=r"^(phone|email):[1-9][0-9]{0,3}$",
+        description="A contact as the profile lists it (`identifiers[].contact_id`).",
+        examples=["phone:1"],
+    )
+    kind: Literal["phone", "email"] | None = Field(
+        default=None, description="The profile's primary phone or e-mail."
+    )
+    reason: str = Field(min_length=2, max_length=500, description="Why (kept in the audit).")
+    ticket_id: uuid.UUID | None = Field(
+        default=None, description="The ticket the reveal is for (kept in the audit)."
+    )
+
+    @model_validator(mode="after")
+    def _one_contact(self) -> ContactRevealCreate:
+        if (self.contact_id is None) == (self.kind is None):
+            raise ValueError("give exactly one of contact_id or kind")
+        return self
+
+
+class ContactRevealed(BaseModel):
+    reveal_id: uuid.UUID
+    customer_id: uuid.UUID
+    contact_id: str = Field(examples=["phone:1"])
+    kind: Literal["phone", "email"]
+    value: str = Field(description="The raw contact.", examples=["+8613812345678"])
+    revealed_at: datetime
+
+
+class ContactRevealRecord(BaseModel):
+    reveal_id: uuid.UUID
+    customer_id: uuid.UUID
+    contact_id: str = Field(examples=["phone:1"])
+    kind: str = Field(examples=["phone"])
+    masked_value: str = Field(examples=["138****5678"])
+    reason: str = Field(examples=["客户要求回电，核对号码"])
+    ticket_id: uuid.UUID | None = None
+    actor_id: str = Field(examples=["person:8a7b6c5d-4e3f-4a1b-9c8d-7e6f5a4b3c2d"])
+    actor_name: str = Field(examples=["王芳"])
+    at: datetime
 
 
 class MessageCreate(BaseModel):
@@ -245,11 +498,23 @@ class TicketSummary(BaseModel):
     subject: str
     status: str
     created_at: datetime
+    channel: str | None = Field(default=None, examples=["phone"])
+    team: str | None = Field(default=None, examples=["tech_support"])
+    readable: bool | None = Field(
+        default=None,
+        description="In the history route: whether the caller may open it (their team's "
+        "or their own).",
+    )
 
 
 class MaskedIdentifier(BaseModel):
     kind: Literal["phone", "email", "member_id", "order_no"]
     value: str = Field(description="Phones and e-mails masked", examples=["138****5678"])
+    contact_id: str | None = Field(
+        default=None,
+        description="Phones and e-mails: what `POST /v1/customers/{id}/contacts/reveal` takes.",
+        examples=["phone:1"],
+    )
 
 
 class CustomerView(BaseModel):

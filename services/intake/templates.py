@@ -27,6 +27,14 @@ class TemplateSpec:
 
 
 _TICKET = {"ticket_no": "T20261201-000123"}
+_MACRO_PARAMS = ("ticket_no", "agent", "subject", "order_no", "team")
+_MACRO_SAMPLE = {
+    **_TICKET,
+    "agent": "王芳",
+    "subject": "账号无法登录",
+    "order_no": "SO20261122001",
+    "team": "技术支持",
+}
 
 TEMPLATES: dict[str, TemplateSpec] = {
     spec.key: spec
@@ -203,8 +211,58 @@ TEMPLATES: dict[str, TemplateSpec] = {
             },
             {"code": "123456", "minutes": "5"},
         ),
+        # Canned replies (macros) an agent inserts into a reply: the seeds' scripts
+        # (seed 000 问候与身份确认 and 结果反馈, seed 001 标准开场, 复述客户需求, 先致歉).
+        TemplateSpec(
+            "macro.greeting",
+            "问候语",
+            _MACRO_PARAMS,
+            {
+                "zh": "您好，客户服务中心，我是专员{agent}，很高兴为您服务，请问有什么可以帮您？",
+                "en": "Hello, this is {agent} from the customer service centre, glad to help. "
+                "How can I help you?",
+            },
+            _MACRO_SAMPLE,
+        ),
+        TemplateSpec(
+            "macro.restate",
+            "复述需求",
+            _MACRO_PARAMS,
+            {
+                "zh": "跟您确认一下：您反馈的是“{subject}”，希望我们协助解决，对吗？",
+                "en": "Let me make sure I understood: you are telling us about "
+                '"{subject}" and would like us to help solve it, is that right?',
+            },
+            _MACRO_SAMPLE,
+        ),
+        TemplateSpec(
+            "macro.apology",
+            "致歉",
+            _MACRO_PARAMS,
+            {
+                "zh": "给您带来不便非常抱歉，您的工单 {ticket_no} 我们会尽快为您处理。",
+                "en": "We are very sorry for the inconvenience; we will handle your ticket "
+                "{ticket_no} as quickly as we can.",
+            },
+            _MACRO_SAMPLE,
+        ),
+        TemplateSpec(
+            "macro.result",
+            "结果告知",
+            _MACRO_PARAMS,
+            {
+                "zh": "您好，您反馈的“{subject}”问题已处理：【处理结果】。"
+                "请问还有其他可以帮您的吗？",
+                "en": 'Hello, the issue you reported ("{subject}") has been handled: '
+                "[the result]. Is there anything else I can help you with?",
+            },
+            _MACRO_SAMPLE,
+        ),
     )
 }
+
+# The canned replies, in the order an agent uses them.
+MACROS: tuple[str, ...] = tuple(key for key in TEMPLATES if key.startswith("macro."))
 
 
 class TemplateError(ValueError):
