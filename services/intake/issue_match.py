@@ -96,6 +96,7 @@ PROBLEMS: Mapping[str, tuple[str, ...]] = {
     "价格": ("优惠券", "降价", "差价", "满减", "价保", "coupon", "price"),
     "漏水": ("漏水", "渗水", "一滩水", "leak"),
     "制冷": ("制冷", "不凉", "不冷", "热风", "cooling"),
+    "发热": ("发烫", "烫手", "很烫", "烫得", "发热", "过热", "overheat"),
     "卡顿": ("卡顿", "很卡", "太卡", "闪退", "卡死", "crash", "freez"),
 }
 # Things a problem is about. Longer wordings name the same thing (蓝牙耳机 → 耳机).
@@ -120,6 +121,8 @@ THINGS: Mapping[str, tuple[str, ...]] = {
 # Problems that often only set the scene of another (退货 before 退款, 屏幕不亮 with
 # 充不上电): when a text names another problem too, that one is what it is about.
 CONTEXT = frozenset({"物流", "退换货", "维修", "屏幕", "开机"})
+# A problem named only as the moment of another (结账时, 充电的时候) sets the scene too:
+# 结账时优惠券不显示 is about the coupon, not about paying.
 NEAR_VERBATIM = 85.0
 # Texts with no known concept still match on characters, a little looser than verbatim.
 WORDING_ONLY = 60.0
@@ -139,6 +142,8 @@ class IssueText:
     order_no: str | None
     problems: frozenset[str]
     things: frozenset[str]
+    # The problems named only as a moment ("X时", "X的时候").
+    moments: frozenset[str] = frozenset()
 
 
 def _fold(text: str) -> str:
@@ -149,19 +154,33 @@ def _concepts(text: str, table: Mapping[str, tuple[str, ...]]) -> frozenset[str]
     return frozenset(name for name, forms in table.items() if any(f in text for f in forms))
 
 
+def _moments(text: str, problems: frozenset[str]) -> frozenset[str]:
+    """The problems every wording of which in ``text`` is followed by 时 or 的时候."""
+    found = set()
+    for name in problems:
+        said = [f for f in PROBLEMS[name] if f in text]
+        if all(re.search(re.escape(f) + r"(?!的?时)", text) is None for f in said):
+            found.add(name)
+    return frozenset(found)
+
+
 def read_issue(subject: str, description: str, order_no: str | None) -> IssueText:
     text = _fold(f"{subject} {description}")
     number = order_no or next(iter(_ORDER_IN_TEXT.findall(text)), None)
+    problems = _concepts(text, PROBLEMS)
     return IssueText(
         text=text,
         order_no=number.upper() if number else None,
-        problems=_concepts(text, PROBLEMS),
+        problems=problems,
         things=_concepts(text, THINGS),
+        moments=_moments(text, problems),
     )
 
 
-def _main(problems: frozenset[str]) -> frozenset[str]:
-    return (problems - CONTEXT) or problems
+def _main(issue: IssueText) -> frozenset[str]:
+    """What an issue is about: its problems less those that only set the scene."""
+    problems = issue.problems
+    return (problems - CONTEXT - issue.moments) or (problems - CONTEXT) or problems
 
 
 def match_issue(
@@ -178,7 +197,7 @@ def match_issue(
         return IssueMatch(wording, f"几乎相同的描述(相似度 {wording:.0f})")
     if not by_meaning:
         return None
-    new_main, old_main = _main(new.problems), _main(old.problems)
+    new_main, old_main = _main(new), _main(old)
     shared = new_main & old_main
     same_order = bool(new.order_no and new.order_no == old.order_no)
     if shared:
