@@ -1,0 +1,73 @@
+"""Migration 0006 adds default rules version 3 (an explosion is personal safety) to a store
+whose rules are still a migration's seed, and leaves an admin's own rules in force."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from services.triage.app import MIGRATIONS
+from services.triage.models import ConfigVersion
+from services.triage.rules.codec import ruleset_from_body
+from services.triage.rules.default_data import default_rule_set_body
+from services.triage.rules.engine import classify
+from shared.database import create_engine
+from shared.migrations import upgrade
+
+
+async def _rule_versions(database_url: str) -> list[tuple[int, str, dict[str, object]]]:
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(
+                sa.select(ConfigVersion.version, ConfigVersion.changed_by, ConfigVersion.body)
+                .where(ConfigVersion.kind == "rules")
+                .order_by(ConfigVersion.version)
+            )
+            return [(r.version, r.changed_by, r.body) for r in rows]
+    finally:
+        await engine.dispose()
+
+
+async def test_a_seeded_store_gets_version_3_that_reads_an_explosion(database_url: str) -> None:
+    await asyncio.to_thread(upgrade, MIGRATIONS, database_url, "0005")
+    assert [v for v, _, _ in await _rule_versions(database_url)] == [1, 2]
+    await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
+    versions = await _rule_versions(database_url)
+    assert [(v, by) for v, by, _ in versions] == [
+        (1, "migration"),
+        (2, "migration"),
+        (3, "migration"),
+    ]
+    assert versions[-1][2] == default_rule_set_body(3)
+    rules = ruleset_from_body(versions[-1][2], version=3)
+    exploded = classify("", "电饭煲炸了,碎片飞了一地", ruleset=rules)
+    assert (exploded.decided_by, exploded.priority) == ("fault.safety", "P0")
+    # Version 2, what the store ran before, did not read it.
+    before = classify("", "电饭煲炸了,碎片飞了一地", ruleset=ruleset_from_body(versions[1][2], 2))
+    assert before.decided_by is None
+    for mood in ("今天心态炸了", "炸鸡外卖送来是凉的", "炸酱面好吃吗"):
+        assert classify("", mood, ruleset=rules).decided_by != "fault.safety", mood
+
+
+async def test_an_admins_rules_stay_in_force(database_url: str) -> None:
+    await asyncio.to_thread(upgrade, MIGRATIONS, database_url, "0005")
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                sa.insert(ConfigVersion).values(
+                    kind="rules",
+                    version=3,
+                    body=default_rule_set_body(2),
+                    note="our own",
+                    changed_by="admin-1",
+                    created_at=datetime.now(UTC),
+                )
+            )
+    finally:
+        await engine.dispose()
+    await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
+    assert [(v, by) for v, by, _ in await _rule_versions(database_url)][-1] == (3, "admin-1")
