@@ -92,18 +92,23 @@ def notify_customer(
     return text
 
 
+# Notices whose words are an agent's (a public note, a visit booked, the result).
+AGENT_WORDS = frozenset({"progress_update", "visit", "resolution"})
+
+
 def _author(
     ticket: Ticket, template: str, cause: Envelope | None
 ) -> tuple[str, str | None, str | None]:
-    """Who speaks in a message to the customer: the agent whose action it carries (a public
-    reply, a visit booked, the result), else the system (acknowledgements, notices)."""
+    """Who speaks in a message to the customer: the agent for the notices that carry an
+    agent's words, else the system; and whoever's action caused it (a supervisor's
+    reassignment names the supervisor on the system's assignment notice)."""
     data = cause.data if cause is not None else None
-    actor = getattr(data, "actor", None)
-    if isinstance(actor, str) and actor:
-        return "agent", actor, getattr(data, "actor_name", None)
-    if template == "resolution" and ticket.resolved_by:
-        return "agent", ticket.resolved_by, ticket.resolved_by_name
-    return "system", None, None
+    actor, actor_name = getattr(data, "actor", None), getattr(data, "actor_name", None)
+    if not (isinstance(actor, str) and actor) and template == "resolution":
+        actor, actor_name = ticket.resolved_by, ticket.resolved_by_name
+    if not (isinstance(actor, str) and actor):
+        return "system", None, None
+    return ("agent" if template in AGENT_WORDS else "system"), actor, actor_name
 
 
 SMTP_RELAY = "smtp"  # delivery target: the configured SMTP relay, not a webhook

@@ -215,6 +215,22 @@ async def test_ticket_by_number_within_scope_and_its_conversation(
         assert [m["at"] for m in messages] == sorted(m["at"] for m in messages)
         assert messages[-1]["template"] == "resolution"
 
+        # A supervisor's reassignment: the system's notice names who moved it, and the
+        # new agent may read the ticket while the old one (no team) may not.
+        moved = assigned(ticket_id, "tech_support", uuid.uuid4(), now + timedelta(minutes=20))
+        moved.data.actor = "person:lead"  # type: ignore[attr-defined]  # since the workspace
+        moved.data.actor_name = "组长"  # type: ignore[attr-defined]
+        await handle(store, moved)
+        thread = await client.get(f"/v1/tickets/{ticket_no}/messages", headers=TECH_AGENT)
+        last = thread.json()["messages"][-1]
+        assert (last["author"], last["actor_name"], last["template"]) == (
+            "system",
+            "组长",
+            "assignment_notice_no_deadline",
+        )
+        refused = await client.get(f"/v1/tickets/{ticket_no}", headers=ASSIGNED)
+        assert refused.status_code == 403
+
 
 async def test_search_finds_by_every_key_within_the_callers_teams(
     database_url: str, broker: str, topic_prefix: str
