@@ -8,6 +8,7 @@ are created by the service's own Alembic history (see :func:`create_bus_tables`)
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -117,17 +118,28 @@ def drop_bus_tables(op: Any) -> None:
 
 
 async def prune_bus_tables(
-    session: AsyncSession, bus: BusTables, older_than: datetime
+    session: AsyncSession,
+    bus: BusTables,
+    older_than: datetime,
+    *,
+    short_lived: Iterable[str] = (),
+    short_lived_older_than: datetime | None = None,
 ) -> tuple[int, int]:
-    """Delete published outbox rows and inbox ids older than ``older_than``; returns the counts.
-
-    Unpublished outbox rows are never deleted.
+    """Delete published outbox rows and inbox ids older than ``older_than``, and
+    published rows of the ``short_lived`` topics older than ``short_lived_older_than``;
+    returns the counts. Unpublished outbox rows are never deleted.
     """
-    outbox = await session.execute(
-        sa.delete(bus.outbox).where(
-            bus.outbox.c.published_at.is_not(None), bus.outbox.c.published_at < older_than
+    published = bus.outbox.c.published_at.is_not(None)
+    expired = bus.outbox.c.published_at < older_than
+    topics = list(short_lived)
+    if topics and short_lived_older_than is not None:
+        expired = sa.or_(
+            expired,
+            sa.and_(
+                bus.outbox.c.topic.in_(topics), bus.outbox.c.published_at < short_lived_older_than
+            ),
         )
-    )
+    outbox = await session.execute(sa.delete(bus.outbox).where(published, expired))
     inbox = await session.execute(sa.delete(bus.inbox).where(bus.inbox.c.processed_at < older_than))
     return int(getattr(outbox, "rowcount", 0) or 0), int(getattr(inbox, "rowcount", 0) or 0)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Any, Self
@@ -199,10 +199,8 @@ class OutboxRelay:
         idle_seconds: float = 2.0,
         linger_seconds: float = 0.002,
         skip_locked: bool = True,
-        forget_topics: Iterable[str] = (),
     ) -> None:
         self._sessions = sessions
-        self._forget_topics = frozenset(forget_topics)
         self._outbox = outbox
         self._producer = producer
         self._metrics = metrics
@@ -273,16 +271,11 @@ class OutboxRelay:
                 for row in rows
             ]
             await asyncio.gather(*sends)
-            forgotten = [row.id for row in rows if row.topic in self._forget_topics]
-            kept = [row.id for row in rows if row.topic not in self._forget_topics]
-            if kept:
-                await session.execute(
-                    sa.update(table).where(table.c.id.in_(kept)).values(published_at=utcnow())
-                )
-            if forgotten:
-                # Published rows holding secrets (codes, links, raw contacts) are deleted
-                # rather than kept for replay.
-                await session.execute(sa.delete(table).where(table.c.id.in_(forgotten)))
+            await session.execute(
+                sa.update(table)
+                .where(table.c.id.in_([row.id for row in rows]))
+                .values(published_at=utcnow())
+            )
         for topic, count in Counter(row.topic for row in rows).items():
             self._metrics.events_published.labels(self._metrics.service, topic).inc(count)
         return len(rows)

@@ -71,9 +71,6 @@ class ServiceRuntime:
             idle_seconds=settings.relay_idle_seconds,
             linger_seconds=settings.relay_linger_seconds,
             skip_locked=supports_skip_locked(self.engine),
-            # Notifications carry raw contacts, codes and survey links for the gateways:
-            # once published they are not kept for replay.
-            forget_topics={self.topics.notifications},
         )
         self.consumer: EventConsumer | None = None
         if handlers:
@@ -178,10 +175,19 @@ class ServiceRuntime:
         await self.consumer.run()
 
     async def prune_bus_tables(self) -> tuple[int, int]:
-        """Delete bus rows past the retention; see ``bus_retention_hours``."""
-        cutoff = utcnow() - timedelta(hours=self.settings.bus_retention_hours)
+        """Delete bus rows past the retention; see ``bus_retention_hours``. Published
+        notifications (raw contacts, codes, links) go after ``notification_replay_minutes``:
+        kept that long, a replay after a broker lost data resends what gateways missed."""
+        now = utcnow()
         async with self.sessions() as session, session.begin():
-            return await prune_bus_tables(session, self.bus, cutoff)
+            return await prune_bus_tables(
+                session,
+                self.bus,
+                now - timedelta(hours=self.settings.bus_retention_hours),
+                short_lived=[self.topics.notifications],
+                short_lived_older_than=now
+                - timedelta(minutes=self.settings.notification_replay_minutes),
+            )
 
     async def _prune_periodically(self) -> None:
         while True:

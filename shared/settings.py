@@ -85,6 +85,10 @@ class ServiceSettings(BaseSettings):
     # redeliveries) older than this are deleted; keep it longer than any
     # redelivery or replay you may need.
     bus_retention_hours: float = 168.0
+    # Published notification rows (raw contacts, codes, survey links) are kept only
+    # this long: long enough for `sopdesk replay --include-external` to resend what a
+    # broker lost before gateways read it, short so those secrets leave the store soon.
+    notification_replay_minutes: float = Field(default=60.0, ge=0)
     bus_prune_interval_seconds: float = 600.0
     consumer_batch_size: int = 500
     consumer_max_attempts: int = 3

@@ -113,8 +113,8 @@ async def poll(check: Callable[[], Awaitable[Any]], *, within: float = 20.0) -> 
 async def published_notifications(
     broker: str, prefix: str, count: int, *, within: float = 20.0
 ) -> list[Envelope]:
-    """The first ``count`` events on the notifications topic, read from the broker (their
-    outbox rows are deleted once published: they hold raw contacts and codes)."""
+    """The first ``count`` events on the notifications topic, read from the broker (what
+    a gateway gets; their outbox rows go after the replay window)."""
     consumer = AIOKafkaConsumer(
         Topics(prefix).notifications,
         bootstrap_servers=broker,

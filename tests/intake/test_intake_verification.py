@@ -187,7 +187,7 @@ async def test_verification_http(tmp_path: Path, broker: str, topic_prefix: str)
         assert sent.json()["masked_phone"] == "138****5678"
         assert PHONE not in sent.text
         vid = sent.json()["verification_id"]
-        # The relay runs here: the code's outbox row is gone once published.
+        # The relay runs here; the gateway reads the code from the broker.
         code = code_in((await published_notifications(broker, topic_prefix, 1))[-1])
 
         again = await client.post("/v1/verifications", json={"phone": PHONE}, headers=GATEWAY)

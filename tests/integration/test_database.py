@@ -144,3 +144,51 @@ async def test_pruning_deletes_only_old_published_rows_and_old_inbox_ids(
         inbox_left = await conn.scalar(sa.select(sa.func.count()).select_from(BUS.inbox))
     assert sorted(left, key=lambda p: p is None) == [recent, None]
     assert inbox_left == 1
+
+
+async def test_pruning_drops_published_notifications_after_their_short_window(
+    engine: AsyncEngine,
+) -> None:
+    async with engine.begin() as conn:
+        await conn.run_sync(lambda sync: metadata.create_all(sync, tables=[BUS.outbox, BUS.inbox]))
+    now = datetime.now(UTC)
+    two_hours_ago = now - timedelta(hours=2)
+
+    def row(topic: str, published: datetime | None) -> dict[str, Any]:
+        return {
+            "event_id": uuid.uuid4(),
+            "topic": topic,
+            "key": "k",
+            "type": "x",
+            "payload": "{}",
+            "headers": {},
+            "created_at": two_hours_ago,
+            "published_at": published,
+        }
+
+    async with engine.begin() as conn:
+        await conn.execute(
+            sa.insert(BUS.outbox),
+            [
+                row("p.notifications", two_hours_ago),  # past the window: goes
+                row("p.notifications", now),  # within it: stays for a replay
+                row("p.notifications", None),  # not yet published: stays
+                row("p.intake", two_hours_ago),  # other topics keep the long retention
+            ],
+        )
+    async with session_factory(engine)() as session, session.begin():
+        counts = await prune_bus_tables(
+            session,
+            BUS,
+            now - timedelta(days=7),
+            short_lived=["p.notifications"],
+            short_lived_older_than=now - timedelta(hours=1),
+        )
+    assert counts == (1, 0)
+    async with engine.connect() as conn:
+        left = (await conn.execute(sa.select(BUS.outbox.c.topic, BUS.outbox.c.published_at))).all()
+    assert sorted((t, p is None) for t, p in left) == [
+        ("p.intake", False),
+        ("p.notifications", False),
+        ("p.notifications", True),
+    ]
