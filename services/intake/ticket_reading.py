@@ -123,7 +123,7 @@ async def conversation(session: AsyncSession, ticket: Ticket) -> list[Conversati
         ConversationMessage(
             id=m.id,
             author="customer",
-            channel=m.channel,
+            channel=m.channel or ticket.channel,  # a gateway may name none: the ticket's
             kind="message",
             body=mask_contact(m.body),
             at=m.created_at,

@@ -14,6 +14,7 @@ from services.intake.schemas import SearchHit
 from services.intake.settings import IntakeSettings
 from services.intake.ticket_reading import TICKET_NO
 from shared.auth import Principal
+from shared.errors import ApiError
 from shared.observability import mask_contact
 
 
@@ -45,6 +46,8 @@ async def search(
     session: AsyncSession, principal: Principal, q: str, limit: int, settings: IntakeSettings
 ) -> list[SearchHit]:
     q = q.strip()
+    if not q:  # blank words would match every ticket
+        raise ApiError(422, "empty_query", "q: give a ticket number, contact, order or words.")
     ticket_no = q.upper() if TICKET_NO.match(q.upper()) else None
     customers = await _customers(session, q, settings)
     scope = access.scope_of(principal)

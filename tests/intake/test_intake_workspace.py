@@ -285,6 +285,8 @@ async def test_search_finds_by_every_key_within_the_callers_teams(
         assert (refused.status_code, refused.json()["code"]) == (403, "role_not_allowed")
         empty = await client.get("/v1/search", params={"q": ""}, headers=TECH_AGENT)
         assert empty.status_code == 422
+        blank = await client.get("/v1/search", params={"q": "  "}, headers=ADMIN_PERSON)
+        assert (blank.status_code, blank.json()["code"]) == (422, "empty_query")
 
 
 async def test_history_reveals_and_macros(
