@@ -13,6 +13,7 @@ from services.intake import (
     domain,
     reception,
     repository,
+    split_api,  # noqa: F401  (registers splitting a message off into a new ticket)
     template_api,  # noqa: F401  (registers /v1/templates on the router)
     verifications,
     workspace_api,  # noqa: F401  (registers the ticket reads, search and reveals)

@@ -505,3 +505,14 @@ async def contact_reveals(
         .limit(limit)
     )
     return result.all()
+
+
+async def message_of_ticket(
+    session: AsyncSession, ticket_id: uuid.UUID, message_id: uuid.UUID
+) -> TicketMessage | None:
+    """A customer message, only on the ticket it was posted to."""
+    return await session.scalar(
+        sa.select(TicketMessage).where(
+            TicketMessage.id == message_id, TicketMessage.ticket_id == ticket_id
+        )
+    )
