@@ -173,7 +173,7 @@ def lifecycle(s: Scenario) -> list[Any]:
                 ticket_no=s.ticket_no,
                 channel=s.channel,
                 customer_id=uuid.uuid4(),
-                customer_type=s.customer_type,  # type: ignore[arg-type]
+                customer_type=s.customer_type,
                 masked_contact="138****5678",
                 subject=s.subject,
                 description=s.description,
@@ -189,11 +189,11 @@ def lifecycle(s: Scenario) -> list[Any]:
             data=TicketTriagedData(
                 ticket_no=s.ticket_no,
                 channel=s.channel,
-                customer_type=s.customer_type,  # type: ignore[arg-type]
+                customer_type=s.customer_type,
                 subject=s.subject,
-                category=s.category,  # type: ignore[arg-type]
-                scene=s.scene,  # type: ignore[arg-type]
-                priority=s.priority,  # type: ignore[arg-type]
+                category=s.category,
+                scene=s.scene,
+                priority=s.priority,
                 team=s.team,
                 keywords=s.keywords,
                 deadlines=Deadlines(
@@ -217,7 +217,7 @@ def lifecycle(s: Scenario) -> list[Any]:
                     assignment_id=assignment,
                     ticket_no=s.ticket_no,
                     team=s.team,
-                    priority=s.priority,  # type: ignore[arg-type]
+                    priority=s.priority,
                 ),
             )
         )
@@ -276,7 +276,7 @@ def lifecycle(s: Scenario) -> list[Any]:
     for clock in s.breaches:
         due = t + (RESPOND if clock == "response" else RESOLVE)[s.priority]
         events.append(
-            SlaBreached(ticket_id=tid, occurred_at=due, data=SlaClockData(clock=clock, due_at=due))  # type: ignore[arg-type]
+            SlaBreached(ticket_id=tid, occurred_at=due, data=SlaClockData(clock=clock, due_at=due))
         )
     if s.compensation is not None:
         comp = CompensationData(
@@ -365,8 +365,8 @@ def _assigned(
             team=team,
             agent_id=agent_id,
             agent_name=name,
-            priority=s.priority,  # type: ignore[arg-type]
-            category=s.category,  # type: ignore[arg-type]
+            priority=s.priority,
+            category=s.category,
             assigned_at=when,
         ),
     )

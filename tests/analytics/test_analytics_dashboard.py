@@ -155,7 +155,9 @@ async def test_dashboard_shows_the_api_figures_live(
                     assert await row.nth(1).text_content() == str(group["figures"]["tickets"])
                 assert await page.locator("#agents tbody tr").count() >= 6
                 channel_values = await page.locator("#chart-channel text[data-value]").all()
-                shown = sorted([int(await t.get_attribute("data-value")) for t in channel_values])
+                shown = sorted(
+                    [int(await t.get_attribute("data-value") or "") for t in channel_values]
+                )
                 assert shown == sorted(summary["by_channel"].values())
 
                 # A custom time range: its figures and daily trends, as the API has them.
@@ -167,7 +169,9 @@ async def test_dashboard_shows_the_api_figures_live(
                 await _expect_text(page, "#range-sla", _pct(ranged["figures"]["sla_compliance"]))
                 volume = page.locator("#trend-volume circle")
                 await _expect_count(volume, len(daily["groups"]))
-                values = [int(await c.get_attribute("data-value")) for c in await volume.all()]
+                values = [
+                    int(await c.get_attribute("data-value") or "") for c in await volume.all()
+                ]
                 assert values == [g["figures"]["tickets"] for g in daily["groups"]]
                 assert await page.locator("#trend-sla circle").count() >= 1
                 assert await page.locator("#trend-csat circle").count() >= 1

@@ -68,7 +68,7 @@ async def test_summary_matches_the_facts(
         resolved = [x for x in facts if x.fcr is not None]
         assert f["resolved"] == len(resolved)
         assert f["fcr_rate"] == pytest.approx(
-            sum(x.fcr for x in resolved) / len(resolved), abs=1e-4
+            sum(bool(x.fcr) for x in resolved) / len(resolved), abs=1e-4
         )
         assert f["reopen_rate"] == pytest.approx(1 / len(resolved), abs=1e-4)
         scores = [x.csat for x in facts if x.csat is not None]
@@ -117,6 +117,7 @@ async def test_summary_matches_the_facts(
         }
         expected: dict[str, int] = {}
         for x in facts:
+            assert x.received_at is not None
             key = x.received_at.astimezone(REPORT_ZONE).date().isoformat()
             expected[key] = expected.get(key, 0) + 1
         assert days == expected
@@ -148,6 +149,7 @@ async def test_summary_matches_the_facts(
             1
             for x in facts
             if x.category == "complaint"
+            and x.received_at is not None
             and x.received_at.astimezone(REPORT_ZONE).date().isoformat() == one_day
         )
         assert window.json()["figures"]["complaint_share"] == 1.0

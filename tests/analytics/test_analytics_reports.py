@@ -37,7 +37,7 @@ async def test_weekly_and_monthly_reviews(
 ) -> None:
     await _load(store)
     facts = await store.facts()
-    week = [f for f in facts if f.received_at >= T0 - timedelta(hours=1)]
+    week = [f for f in facts if f.received_at and f.received_at >= T0 - timedelta(hours=1)]
     assert len(week) == 210
     async with running_app(database_url, broker, topic_prefix) as client:
         response = await client.get(
@@ -50,7 +50,7 @@ async def test_weekly_and_monthly_reviews(
         assert report["previous"]["figures"]["tickets"] == 70
         assert report["trend"]["tickets"] == 140
         assert report["trend"]["tickets_change"] == 2.0
-        issues = Counter(f.keywords[0] for f in week)
+        issues = Counter((f.keywords or [""])[0] for f in week)
         top = report["top_issues"][0]
         assert top["issue"] == issues.most_common(1)[0][0] == "物流延迟"
         assert top["count"] == issues["物流延迟"]
@@ -58,7 +58,7 @@ async def test_weekly_and_monthly_reviews(
         assert top["previous_count"] > 0
         complaints = [f for f in week if f.category == "complaint"]
         reasons = {r["issue"]: r for r in report["complaint_reasons"]}
-        logistics = sum(1 for f in complaints if f.keywords[0] == "物流延迟")
+        logistics = len([f for f in complaints if (f.keywords or [""])[0] == "物流延迟"])
         assert reasons["物流延迟"]["share"] == round(logistics / len(complaints), 4)
         assert set(reasons) == {"物流延迟", "服务态度"}
         assert (

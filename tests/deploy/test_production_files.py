@@ -38,8 +38,12 @@ def test_postgres_is_healthy_over_tcp_and_migrate_waits_for_it() -> None:
     assert "pg_isready" in check and "-h 127.0.0.1" in check
     command = services["migrate"]["command"]
     assert command[command.index("--wait") + 1].isdigit()
-    migrate = next(c for c in cli.registered_commands if c.callback.__name__ == "migrate")
-    assert "wait" in migrate.callback.__code__.co_varnames
+    migrate = next(
+        c.callback
+        for c in cli.registered_commands
+        if c.callback is not None and c.callback.__name__ == "migrate"
+    )
+    assert "wait" in migrate.__code__.co_varnames
     assert any("kafkadata" in v for v in services["kafka"]["volumes"])
 
 

@@ -80,7 +80,7 @@ def triaged(
     channel: str = "web_chat",
 ) -> TicketTriaged:
     cls: Any = TicketRetriaged if retriaged else TicketTriaged
-    return cls(  # type: ignore[no-any-return]
+    return cls(
         ticket_id=ticket_id or uuid.uuid4(),
         producer="triage",
         data=TicketTriagedData(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from dispatch_helpers import DispatchStore, act, add_agent, dispatch, load, refused, triaged
@@ -132,7 +133,7 @@ async def test_transfer_refusals(store: DispatchStore) -> None:
     (a,) = await dispatch(store, triaged())
     await dispatch(store, triaged(team="finance", category="after_sales"))  # 乙 is full now
     assert a.agent_id == agent.id
-    cases = [
+    cases: list[tuple[dict[str, Any], int, str]] = [
         ({"to_team": "nowhere"}, 404, "team_not_found"),
         ({"to_agent_id": uuid.uuid4()}, 404, "agent_not_found"),
         ({}, 422, "invalid_transfer"),
@@ -171,9 +172,11 @@ async def test_queue_drains_in_priority_order_when_capacity_frees(store: Dispatc
         assigned = next(e for e in events if isinstance(e, TicketAssigned))
         assert assigned.data.reason == "drained"
         async with store.sessions() as session:
-            current = await session.scalar(
+            following = await session.scalar(
                 sa.select(Assignment).where(Assignment.id == assigned.data.assignment_id)
             )
+        assert following is not None
+        current = following
         served.append(current.ticket_no)
     assert served == ["T-P0", "T-P1-early", "T-P1-late", "T-P2"]
     assert (await load(store, Agent, agent.id)).active_count == 1

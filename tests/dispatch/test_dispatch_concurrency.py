@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, cast
 
 import pytest
 import sqlalchemy as sa
@@ -31,7 +31,9 @@ async def _check_capacity(store: DispatchStore, stop: asyncio.Event, breaches: l
     samples = 0
     while not stop.is_set():
         async with store.sessions() as session:
-            counts = dict((await session.execute(holding.group_by(Assignment.agent_id))).all())
+            counts: dict[Any, int] = dict(
+                (await session.execute(holding.group_by(Assignment.agent_id))).all()
+            )
             capacity = dict((await session.execute(sa.select(Agent.id, Agent.capacity))).all())
         breaches += [(a, n) for a, n in counts.items() if n > capacity[a]]
         samples += 1
@@ -106,9 +108,9 @@ async def test_two_instances_never_double_assign_or_overfill(database_url: str) 
                             await agent_work.resolve(
                                 uow,
                                 a.id,
-                                a.agent_id,
+                                a.agent_id,  # type: ignore[arg-type]
                                 resolution_code="ok",
-                                public_reply="好",  # type: ignore[arg-type]
+                                public_reply="好",
                             )
                         except ApiError as exc:
                             assert exc.code == "concurrent_change", exc.message
@@ -147,7 +149,9 @@ async def test_two_instances_never_double_assign_or_overfill(database_url: str) 
     # Drained in serving order: ordered by the time they left the queue, the tickets
     # served from the queue come in (priority, respond_by) order.
     drained = {e.data.assignment_id for e in assigned if e.data.reason == "drained"}
-    served = sorted((r for r in rows if r.id in drained), key=lambda r: r.assigned_at)
+    served = sorted(
+        (r for r in rows if r.id in drained), key=lambda r: cast(datetime, r.assigned_at)
+    )
     assert len(served) == TICKETS - AGENTS * CAPACITY
     keys = [(r.priority, r.respond_by) for r in served]
     assert keys == sorted(keys), "the queue was not served in priority order"

@@ -57,7 +57,8 @@ async def running(database_url: str, broker: str, prefix: str) -> AsyncIterator[
         api_keys=KEYS,
         log_json=False,
         compensation_thresholds={"refund": 200.0, "coupon": 50.0},
-        **TOKEN_KEYS,
+        token_public_key=TOKEN_KEYS["token_public_key"],
+        token_private_key=TOKEN_KEYS["token_private_key"],
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app):

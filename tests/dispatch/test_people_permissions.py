@@ -74,7 +74,7 @@ async def floor(database_url: str, broker: str, topic_prefix: str) -> AsyncItera
         topic_prefix,
         compensation_thresholds={"refund": 200.0, "coupon": 50.0},
     ) as client:
-        accounts = {
+        accounts: dict[str, dict[str, Any]] = {
             "zhang": {"roles": ["agent"], "teams": ["tech_support"], "display_name": "张伟"},
             "li": {"roles": ["agent"], "teams": ["tech_support"], "display_name": "李娜"},
             "qian": {"roles": ["agent"], "teams": ["finance"], "display_name": "钱多多"},

@@ -121,9 +121,9 @@ def triaged(
             channel="web_chat",
             customer_type="new",
             subject="账号无法登录",
-            category=category,  # type: ignore[arg-type]
+            category=category,
             scene="after_sale",
-            priority=priority,  # type: ignore[arg-type]
+            priority=priority,
             team=team,
             deadlines=Deadlines(
                 policy="cross-industry",
@@ -149,7 +149,7 @@ async def poll(check: Callable[[], Awaitable[Any]], *, within: float = 15.0) -> 
 
 
 def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+    return datetime(*args, tzinfo=UTC)  # type: ignore[arg-type, misc]
 
 
 async def publish(broker: str, topic: str, *events: Envelope) -> None:

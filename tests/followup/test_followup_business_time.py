@@ -21,7 +21,7 @@ CALENDAR = DEFAULT_CALENDAR.to_dict()  # 09:00–12:00, 13:30–18:00, Mon–Fri
 
 
 def local(*args: int) -> datetime:
-    return datetime(*args, tzinfo=SHANGHAI).astimezone(UTC)  # type: ignore[misc]
+    return datetime(*args, tzinfo=SHANGHAI).astimezone(UTC)  # type: ignore[arg-type, misc]
 
 
 def note(

@@ -19,14 +19,14 @@ from services.followup.models import Callback
 from services.followup.settings import FollowupSettings
 from shared.calendar import DEFAULT_CALENDAR
 from shared.errors import ApiError
-from shared.events import ResolvedData, TicketResolved, TicketRetriaged
+from shared.events import CallbackCancelled, ResolvedData, TicketResolved, TicketRetriaged
 
 SETTINGS = FollowupSettings()
 SHANGHAI = DEFAULT_CALENDAR.zone
 
 
 def local(*args: int) -> datetime:
-    return datetime(*args, tzinfo=SHANGHAI).astimezone(UTC)  # type: ignore[misc]
+    return datetime(*args, tzinfo=SHANGHAI).astimezone(UTC)  # type: ignore[arg-type, misc]
 
 
 def resolved(ticket_id: uuid.UUID, at: datetime) -> TicketResolved:
@@ -150,7 +150,7 @@ async def test_a_reopened_ticket_cancels_its_callback(store: FollowupStore) -> N
         emitted = uow.emitted
         await uow.commit()
     assert reopened
-    cancelled = [e for e in emitted if e.type == "callback.cancelled"]
+    cancelled = [e for e in emitted if isinstance(e, CallbackCancelled)]
     (callback,) = await callbacks_of(store, ticket_id)
     assert [e.data.callback_id for e in cancelled] == [callback.id]
     assert (callback.state, callback.next_fire_at) == ("cancelled", None)

@@ -23,7 +23,7 @@ from shared.events import (
     utcnow,
 )
 
-SETTINGS = FollowupSettings(survey_secret="test-secret")  # type: ignore[arg-type]
+SETTINGS = FollowupSettings(survey_secret="test-secret")
 
 
 async def resolved_ticket(store: FollowupStore, at: Any = T0) -> tuple[uuid.UUID, str]:

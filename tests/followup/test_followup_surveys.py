@@ -28,7 +28,7 @@ from shared.errors import ApiError
 from shared.events import ResolvedData, TicketResolved, Topics, utcnow
 from shared.survey_links import survey_link
 
-SETTINGS = FollowupSettings(survey_secret="test-secret")  # type: ignore[arg-type]
+SETTINGS = FollowupSettings(survey_secret="test-secret")
 
 
 def resolved_event(ticket_id: uuid.UUID | None = None, at: Any = T0) -> TicketResolved:
@@ -125,8 +125,8 @@ async def test_a_satisfied_answer_confirms_and_closes_once(store: FollowupStore)
     (token,) = await resolve(store, event)
     emitted = await answer(store, token, resolved=True, score=5)
     assert [e.type for e in emitted] == ["survey.answered", "ticket.confirmed", "ticket.closed"]
-    assert emitted[0].data.score == 5  # type: ignore[attr-defined]
-    assert emitted[2].data.reason == "confirmed"  # type: ignore[attr-defined]
+    assert emitted[0].data.score == 5
+    assert emitted[2].data.reason == "confirmed"
     assert all(e.ticket_id == event.ticket_id for e in emitted)
     with pytest.raises(ApiError) as used:
         await answer(store, token, resolved=False, score=1)
@@ -147,8 +147,8 @@ async def test_an_unsatisfied_answer_reopens_escalated(
     emitted = await answer(store, token, resolved=resolved, score=score)
     assert [e.type for e in emitted] == ["survey.answered", "ticket.reopened"]
     reopened = emitted[1].data
-    assert reopened.escalate is True  # type: ignore[attr-defined]
-    assert reason in (reopened.reason or "")  # type: ignore[attr-defined]
+    assert reopened.escalate is True
+    assert reason in (reopened.reason or "")
 
 
 async def test_bad_expired_and_replaced_links_are_refused(store: FollowupStore) -> None:

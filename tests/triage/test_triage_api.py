@@ -99,7 +99,7 @@ def _received(
             ticket_no="T20261123-000001",
             channel="web_chat",
             customer_id=uuid.uuid4(),
-            customer_type=customer_type,  # type: ignore[arg-type]
+            customer_type=customer_type,
             subject=subject,
             description=description,
             received_at=at,
@@ -128,7 +128,7 @@ async def harness(database_url: str) -> AsyncIterator[Harness]:
         await engine.dispose()
 
 
-LOST_PARCEL = {
+LOST_PARCEL: dict[str, Any] = {
     "rule_id": "logistics.lost",
     "description": "A lost parcel is urgent",
     "conditions": {"keywords": ["快递丢了", "包裹丢失"]},

@@ -57,6 +57,6 @@ async def test_handlers_for_unknown_types_are_refused() -> None:
             handlers={"ticket.received": noop, "ticket.exploded": noop},
             unit_of_work=lambda: None,  # type: ignore[arg-type,return-value]
             inbox=None,  # type: ignore[arg-type]
-            dlq_producer=None,  # type: ignore[arg-type]
+            dlq_producer=None,
             metrics=ServiceMetrics("x"),
         )

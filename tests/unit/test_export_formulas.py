@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any, cast
 
 import pytest
 from openpyxl import load_workbook
@@ -26,7 +27,9 @@ def test_csv_numbers_and_ordinary_text_are_unchanged() -> None:
 
 def test_xlsx_cells_starting_a_formula_are_text() -> None:
     rows = [
-        LedgerRow.model_construct(**{**dict.fromkeys(LEDGER_COLUMNS), "subject": text})
+        LedgerRow.model_construct(
+            **cast(dict[str, Any], {**dict.fromkeys(LEDGER_COLUMNS), "subject": text})
+        )
         for text in ATTACKS
     ]
     sheet = load_workbook(io.BytesIO(xlsx_bytes(rows))).active
