@@ -99,7 +99,11 @@ async def test_a_wrongly_joined_message_becomes_a_ticket_of_its_own(
         assert (again.json()["ticket_id"], again.json()["replayed"]) == (str(new_id), True)
 
         # Announced like any new ticket, so triage and dispatch take it from here.
-        received = {e.ticket_id: e for e in await store.events("ticket.received")}
+        received = {
+            e.ticket_id: e
+            for e in await store.events("ticket.received")
+            if isinstance(e, TicketReceived)
+        }
         assert set(received) == {ticket_id, new_id}
         event = received[new_id]
         assert isinstance(event, TicketReceived)
@@ -168,4 +172,5 @@ async def test_unknown_and_foreign_messages_are_404(
             for e in await store.events("ticket.received")
             if str(e.ticket_id) == split.json()["ticket_id"]
         ]
+        assert isinstance(event, TicketReceived)
         assert event.data.description == "抬头写公司名"
