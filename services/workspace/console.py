@@ -1,0 +1,186 @@
+"""What the supervisor console and the admin screens share: who may open them, calling the
+services as the signed-in person, reading form fields and turning refusals into messages
+next to the field they concern.
+
+The screens own nothing: each change is one call to the service's versioned API, made with
+the person's own token, so the service decides (and records) who did what. A form whose
+page is out of date is told so (the service's 409, or for configuration without an
+expected version, the version the page was drawn from against the one in force now).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse
+
+from services.workspace.clients import ServiceClients, ServiceProblem
+from services.workspace.i18n import translator
+from services.workspace.pages import language_of
+from services.workspace.session import SignedInPerson, sessions_of, signed_in
+from services.workspace.settings import WorkspaceSettings
+
+# Separators people type between list items: commas (both widths), 、, semicolons, lines.
+_LIST_SEPARATORS = re.compile(r"[,，、;；\n\r]+")
+
+
+def clients_of(request: Request) -> ServiceClients:
+    clients: ServiceClients = request.app.state.clients
+    return clients
+
+
+def settings_of(request: Request) -> WorkspaceSettings:
+    settings: WorkspaceSettings = request.app.state.settings
+    return settings
+
+
+def forbidden() -> ServiceProblem:
+    return ServiceProblem(403, "forbidden", "This screen is not for your role.", "workspace")
+
+
+async def supervisor(person: SignedInPerson = Depends(signed_in)) -> SignedInPerson:
+    """Dependency: a signed-in supervisor (or an admin, who may act for every team)."""
+    if not person.has_role("supervisor"):
+        raise forbidden()
+    return person
+
+
+async def admin(person: SignedInPerson = Depends(signed_in)) -> SignedInPerson:
+    """Dependency: a signed-in admin."""
+    if "admin" not in person.roles:
+        raise forbidden()
+    return person
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """The posted form after its CSRF check, every value stripped of outer spaces."""
+    form = await sessions_of(request).form(request)
+    return {key: value.strip() for key, value in form.items()}
+
+
+async def read_form_lists(request: Request) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Like ``read_form``, plus every value of repeated fields (checkbox groups)."""
+    body = await request.body()
+    fields = await read_form(request)
+    multi = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=False)
+    multi.pop("csrf_token", None)
+    return fields, {key: [v.strip() for v in values] for key, values in multi.items()}
+
+
+def back_to(path: str, **params: str) -> RedirectResponse:
+    """After a change: the page again (post/redirect/get), with what was done."""
+    query = urlencode({k: v for k, v in params.items() if v})
+    return RedirectResponse(f"{path}?{query}" if query else path, status_code=303)
+
+
+Words = Callable[..., str]
+
+
+def words_of(request: Request) -> Words:
+    """The page's translator (the language the person chose)."""
+    return translator(language_of(request))
+
+
+def done_flash(t: Words, done: str | None) -> str | None:
+    """The confirmation a redirect asked for (``?done=key``), if it is one of ours."""
+    if not done or not re.fullmatch(r"[a-z_]{1,40}", done):
+        return None
+    key = f"done.{done}"
+    text = t(key)
+    return None if text == key else text
+
+
+def problem_text(t: Words, problem: ServiceProblem) -> str:
+    """A refusal in the person's words when the catalogue knows its code, else the
+    service's own message (English)."""
+    key = f"error.{problem.code}"
+    text = t(key, service=problem.service)
+    return problem.message if text == key else text
+
+
+def problem_fields(t: Words, problem: ServiceProblem, known: set[str]) -> dict[str, str]:
+    """A refusal as field → message: the service's validation details on the form's own
+    fields, else the whole refusal on ``form``."""
+    errors = {name: message for name, message in problem.fields.items() if name in known}
+    if not errors:
+        errors["form"] = problem_text(t, problem)
+    return errors
+
+
+def required(t: Words, fields: dict[str, str], errors: dict[str, str], *names: str) -> None:
+    for name in names:
+        if not fields.get(name):
+            errors.setdefault(name, t("error.required"))
+
+
+def at_most(t: Words, fields: dict[str, str], errors: dict[str, str], **limits: int) -> None:
+    for name, limit in limits.items():
+        if len(fields.get(name, "")) > limit:
+            errors.setdefault(name, t("error.too_long", limit=limit))
+
+
+def split_list(text: str | None) -> list[str]:
+    """"a, b；c" or one per line → ["a", "b", "c"] (empty items dropped)."""
+    if not text:
+        return []
+    return [part.strip() for part in _LIST_SEPARATORS.split(text) if part.strip()]
+
+
+def join_list(items: Any) -> str:
+    return "\n".join(str(item) for item in items or [])
+
+
+def parse_levels(text: str) -> dict[str, int]:
+    """"fault:3, account:2" (a bare skill is level 1) → {"fault": 3, "account": 2}."""
+    levels: dict[str, int] = {}
+    for part in split_list(text):
+        match = re.fullmatch(r"([^:：=\s]+)\s*(?:[:：=]\s*(\d+))?", part)
+        if match is None:
+            raise ValueError(part)
+        levels[match.group(1)] = int(match.group(2) or 1)
+    return levels
+
+
+def show_levels(levels: dict[str, int] | None) -> str:
+    return ", ".join(f"{name}:{level}" for name, level in sorted((levels or {}).items()))
+
+
+def parse_dates(text: str) -> list[str]:
+    """Dates one per item; "2027-02-06~2027-02-12" (or ..) is every day of the range."""
+    days: list[str] = []
+    for part in split_list(text):
+        if m := re.fullmatch(r"(\d{4}-\d{2}-\d{2})\s*(?:~|\.\.|至|到)\s*(\d{4}-\d{2}-\d{2})", part):
+            first, last = date.fromisoformat(m.group(1)), date.fromisoformat(m.group(2))
+            if last < first or (last - first).days > 366:
+                raise ValueError(part)
+            days.extend(
+                date.fromordinal(n).isoformat()
+                for n in range(first.toordinal(), last.toordinal() + 1)
+            )
+        else:
+            days.append(date.fromisoformat(part).isoformat())
+    return days
+
+
+def parse_windows(text: str) -> list[list[str]]:
+    """"09:00-12:00, 13:30-18:00" → [["09:00", "12:00"], ["13:30", "18:00"]]."""
+    windows: list[list[str]] = []
+    for part in split_list(text):
+        m = re.fullmatch(r"(\d{1,2}:\d{2})\s*[-~–至到]\s*(\d{1,2}:\d{2})", part)
+        if m is None:
+            raise ValueError(part)
+        windows.append([m.group(1).zfill(5), m.group(2).zfill(5)])
+    return windows
+
+
+def show_windows(windows: Any) -> str:
+    return ", ".join(f"{w[0]}-{w[1]}" for w in windows or [])
+
+
+def today_local(settings: WorkspaceSettings) -> str:
+    return datetime.now(settings.zone).date().isoformat()
