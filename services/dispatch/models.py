@@ -51,6 +51,13 @@ class Agent(Base):
     chat_active_count: Mapped[int] = mapped_column(default=0)
     last_assigned_at: Mapped[datetime | None]
 
+    @property
+    def account_name(self) -> str | None:
+        """The account's display name (people/models.py) when it was read with the agent;
+        never lazy-loaded (an async session must not), so None for one made just now."""
+        name: str | None = sa.inspect(self).dict.get("display_name")
+        return name
+
 
 class Assignment(Base):
     """One ticket's place in dispatch: queued for a team, or with an agent."""

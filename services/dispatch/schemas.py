@@ -107,6 +107,13 @@ class AgentView(BaseModel):
 
     id: uuid.UUID
     name: str = Field(examples=["tech_support-agent-1"])
+    display_name: str | None = Field(
+        default=None,
+        validation_alias="account_name",
+        examples=["技术1号"],
+        description="The account's display name: what people, events and analytics call the "
+        "agent (none for an agent without an account)",
+    )
     team_key: str = Field(examples=["tech_support"])
     skills: list[str] = Field(examples=[["fault"]])
     skill_levels: dict[str, int] = Field(examples=[{"fault": 3}])

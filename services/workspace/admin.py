@@ -75,8 +75,16 @@ async def _people_page(
         clients.get("dispatch", "/v1/teams", person.token),
     )
     return render(
-        request, "admin/people.html", person, status_code=status_code, people=people,
-        teams=teams, roles=ROLES, errors=errors or {}, values=values or {}, created=created,
+        request,
+        "admin/people.html",
+        person,
+        status_code=status_code,
+        people=people,
+        teams=teams,
+        roles=ROLES,
+        errors=errors or {},
+        values=values or {},
+        created=created,
         flash=flash,
     )
 
@@ -159,8 +167,16 @@ async def _person_page(
         clients.get("dispatch", f"/v1/people/{person_id}/changes", person.token),
     )
     return render(
-        request, "admin/person.html", person, status_code=status_code, p=found,
-        changes=changes, roles=ROLES, errors=errors or {}, values=values or {}, flash=flash,
+        request,
+        "admin/person.html",
+        person,
+        status_code=status_code,
+        p=found,
+        changes=changes,
+        roles=ROLES,
+        errors=errors or {},
+        values=values or {},
+        flash=flash,
         password=password,
     )
 
@@ -184,7 +200,10 @@ async def update_person(
     errors: dict[str, str] = {}
     required(t, form, errors, "display_name")
     at_most(t, form, errors, display_name=100)
-    body = {"display_name": form.get("display_name"), **_person_fields(request, form, multi, errors)}
+    body = {
+        "display_name": form.get("display_name"),
+        **_person_fields(request, form, multi, errors),
+    }
     if not errors:
         try:
             await clients_of(request).call(
@@ -221,9 +240,7 @@ async def person_action(
             request, person, person_id, errors=problem_fields(t, problem, set()), status_code=409
         )
     if action == "reset-password":
-        return await _person_page(
-            request, person, person_id, password=answer["temporary_password"]
-        )
+        return await _person_page(request, person, person_id, password=answer["temporary_password"])
     return back_to(f"/admin/people/{person_id}", done=action.replace("-", "_") + "d")
 
 
@@ -242,8 +259,15 @@ async def _teams_page(
 ) -> Response:
     teams = await clients_of(request).get("dispatch", "/v1/teams", person.token)
     return render(
-        request, "admin/teams.html", person, status_code=status_code, teams=teams,
-        errors=errors or {}, values=values or {}, flash=flash, flash_level=flash_level,
+        request,
+        "admin/teams.html",
+        person,
+        status_code=status_code,
+        teams=teams,
+        errors=errors or {},
+        values=values or {},
+        flash=flash,
+        flash_level=flash_level,
     )
 
 
@@ -254,7 +278,9 @@ async def teams(
     return await _teams_page(request, person, flash=done_flash(words_of(request), done))
 
 
-def _team_body(request: Request, form: dict[str, str], errors: dict[str, str], prefix: str) -> dict[str, Any]:
+def _team_body(
+    request: Request, form: dict[str, str], errors: dict[str, str], prefix: str
+) -> dict[str, Any]:
     t = words_of(request)
     local: dict[str, str] = {}
     required(t, form, local, "name", "supervisor")
@@ -293,7 +319,9 @@ async def create_team(request: Request, person: SignedInPerson = Depends(admin))
 
 
 @router.post("/teams/{key}", response_class=HTMLResponse)
-async def update_team(request: Request, key: str, person: SignedInPerson = Depends(admin)) -> Response:
+async def update_team(
+    request: Request, key: str, person: SignedInPerson = Depends(admin)
+) -> Response:
     t = words_of(request)
     form, _ = await read_form_lists(request)
     errors: dict[str, str] = {}
@@ -303,11 +331,16 @@ async def update_team(request: Request, key: str, person: SignedInPerson = Depen
         current = await clients.get("dispatch", f"/v1/teams/{key}", person.token)
         if str(current.get("updated_at") or "") != form.get("updated_at", ""):
             return await _teams_page(
-                request, person, flash=t("error.changed_meanwhile"), flash_level="stale",
+                request,
+                person,
+                flash=t("error.changed_meanwhile"),
+                flash_level="stale",
                 status_code=409,
             )
         try:
-            await clients.call("dispatch", "PATCH", f"/v1/teams/{key}", token=person.token, json=body)
+            await clients.call(
+                "dispatch", "PATCH", f"/v1/teams/{key}", token=person.token, json=body
+            )
         except ServiceProblem as problem:
             if problem.status >= 500:
                 raise
@@ -338,9 +371,18 @@ async def _agents_page(
     )
     agents.sort(key=lambda a: (a["team_key"], a["name"]))
     return render(
-        request, "admin/agents.html", person, status_code=status_code, agents=agents,
-        teams=teams, team=team or "", statuses=AGENT_STATUSES, show_levels=show_levels,
-        errors=errors or {}, values=values or {}, flash=flash,
+        request,
+        "admin/agents.html",
+        person,
+        status_code=status_code,
+        agents=agents,
+        teams=teams,
+        team=team or "",
+        statuses=AGENT_STATUSES,
+        show_levels=show_levels,
+        errors=errors or {},
+        values=values or {},
+        flash=flash,
     )
 
 
@@ -392,6 +434,10 @@ async def update_agent(
             return back_to("/admin/agents", done="saved", team=form.get("team_filter", ""))
     values = {f"{key}.{k}": v for k, v in form.items()}
     return await _agents_page(
-        request, person, team=form.get("team_filter") or None, errors=errors, values=values,
+        request,
+        person,
+        team=form.get("team_filter") or None,
+        errors=errors,
+        values=values,
         status_code=422,
     )

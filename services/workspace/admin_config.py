@@ -39,7 +39,7 @@ from services.workspace.console import (
 )
 from services.workspace.pages import language_of, render
 from services.workspace.session import SignedInPerson
-from shared.vocabulary import CATEGORIES, CHANNELS, CUSTOMER_TYPES, PRIORITIES, SCENES
+from shared.vocabulary import CATEGORIES, CHANNELS, CUSTOMER_TYPES, PRIORITIES, SCENES, Language
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
@@ -49,18 +49,18 @@ CALENDAR_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}")
 POLICY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
 
 
-def _language(request: Request) -> str:
+def _language(request: Request) -> Language:
     return "en" if language_of(request) == "en" else "zh"
 
 
 def _vocabularies(request: Request) -> dict[str, Any]:
     language = _language(request)
     return {
-        "categories": list(CATEGORIES.labels(language).items()),  # type: ignore[arg-type]
+        "categories": list(CATEGORIES.labels(language).items()),
         "priorities": [(key, key) for key in PRIORITIES.keys],
-        "scenes": list(SCENES.labels(language).items()),  # type: ignore[arg-type]
-        "channels": list(CHANNELS.labels(language).items()),  # type: ignore[arg-type]
-        "customer_types": list(CUSTOMER_TYPES.labels(language).items()),  # type: ignore[arg-type]
+        "scenes": list(SCENES.labels(language).items()),
+        "channels": list(CHANNELS.labels(language).items()),
+        "customer_types": list(CUSTOMER_TYPES.labels(language).items()),
     }
 
 
@@ -78,7 +78,11 @@ async def rules(
         clients.get("triage", "/v1/rules/corrections", person.token),
     )
     return render(
-        request, "admin/rules.html", person, ruleset=ruleset, versions=versions[:20],
+        request,
+        "admin/rules.html",
+        person,
+        ruleset=ruleset,
+        versions=versions[:20],
         corrections={c["rule_id"]: c for c in corrections if c.get("rule_id")},
         flash=done_flash(words_of(request), done),
     )
@@ -131,15 +135,24 @@ async def _rule_page(
     rule = next((r for r in ruleset["rules"] if r["rule_id"] == rule_id), None)
     if rule is None and not is_new:
         raise ServiceProblem(404, "rule_not_found", f"No rule {rule_id}.", "triage")
-    position = next(
-        (i for i, r in enumerate(ruleset["rules"]) if r["rule_id"] == rule_id), ""
-    )
+    position = next((i for i, r in enumerate(ruleset["rules"]) if r["rule_id"] == rule_id), "")
     shown = values or _rule_values({**(rule or {}), "position": position})
     return render(
-        request, "admin/rule.html", person, status_code=status_code, rule_id=rule_id,
-        is_new=is_new, version=ruleset["version"], v=shown, errors=errors or {},
-        teams=[(team["key"], team["name"]) for team in teams], flash=flash,
-        flash_level=flash_level, trial=trial, sample=sample or {}, **_vocabularies(request),
+        request,
+        "admin/rule.html",
+        person,
+        status_code=status_code,
+        rule_id=rule_id,
+        is_new=is_new,
+        version=ruleset["version"],
+        v=shown,
+        errors=errors or {},
+        teams=[(team["key"], team["name"]) for team in teams],
+        flash=flash,
+        flash_level=flash_level,
+        trial=trial,
+        sample=sample or {},
+        **_vocabularies(request),
     )
 
 
@@ -203,7 +216,9 @@ def _rule_body(
 
 
 @router.post("/rules/{rule_id}", response_class=HTMLResponse)
-async def save_rule(request: Request, rule_id: str, person: SignedInPerson = Depends(admin)) -> Response:
+async def save_rule(
+    request: Request, rule_id: str, person: SignedInPerson = Depends(admin)
+) -> Response:
     t = words_of(request)
     form, multi = await read_form_lists(request)
     is_new = rule_id == "new"
@@ -214,47 +229,70 @@ async def save_rule(request: Request, rule_id: str, person: SignedInPerson = Dep
     if form.get("rule_id") and not RULE_ID.fullmatch(form["rule_id"]):
         errors["rule_id"] = t("error.rule_id_pattern")
     body = _rule_body(t, form, multi, errors)
-    values = {**form, **{k: multi.get(k, []) for k in ("channels", "customer_types", "scenes")}}
+    values: dict[str, Any] = {**form}
+    values.update({k: multi.get(k, []) for k in ("channels", "customer_types", "scenes")})
     values["enabled"] = form.get("enabled") == "1"
     clients = clients_of(request)
     if not errors:
         current = await clients.get("triage", "/v1/rules", person.token)
         if str(current["version"]) != form.get("base_version"):
             return await _rule_page(
-                request, person, rule_id, values=values, status_code=409,
-                flash=t("error.rules_changed", version=current["version"]), flash_level="stale",
+                request,
+                person,
+                rule_id,
+                values=values,
+                status_code=409,
+                flash=t("error.rules_changed", version=current["version"]),
+                flash_level="stale",
             )
         try:
             if is_new:
                 await clients.post("triage", "/v1/rules", person.token, body)
             else:
-                await clients.call("triage", "PUT", f"/v1/rules/{rule_id}", token=person.token, json=body)
+                await clients.call(
+                    "triage", "PUT", f"/v1/rules/{rule_id}", token=person.token, json=body
+                )
         except ServiceProblem as problem:
             if problem.status >= 500:
                 raise
             errors = problem_fields(t, problem, _RULE_FIELDS)
         else:
             return back_to(f"/admin/rules/{body['rule_id']}", done="rule_saved")
-    return await _rule_page(
-        request, person, rule_id, values=values, errors=errors, status_code=422
-    )
+    return await _rule_page(request, person, rule_id, values=values, errors=errors, status_code=422)
 
 
 _RULE_FIELDS = {
-    "rule_id", "description", "keywords", "patterns", "channels", "customer_types", "scenes",
-    "metadata", "category", "priority", "team", "scene", "skill", "tags", "position",
+    "rule_id",
+    "description",
+    "keywords",
+    "patterns",
+    "channels",
+    "customer_types",
+    "scenes",
+    "metadata",
+    "category",
+    "priority",
+    "team",
+    "scene",
+    "skill",
+    "tags",
+    "position",
 }
 
 
 @router.post("/rules/{rule_id}/delete", response_class=HTMLResponse)
-async def delete_rule(request: Request, rule_id: str, person: SignedInPerson = Depends(admin)) -> Response:
+async def delete_rule(
+    request: Request, rule_id: str, person: SignedInPerson = Depends(admin)
+) -> Response:
     await read_form(request)
     await clients_of(request).call("triage", "DELETE", f"/v1/rules/{rule_id}", token=person.token)
     return back_to("/admin/rules", done="rule_deleted")
 
 
 @router.post("/rules/{rule_id}/dry-run", response_class=HTMLResponse)
-async def dry_run(request: Request, rule_id: str, person: SignedInPerson = Depends(admin)) -> Response:
+async def dry_run(
+    request: Request, rule_id: str, person: SignedInPerson = Depends(admin)
+) -> Response:
     """How a sample text is classified by the rules in force: category, priority, team,
     the rules that fired and the deadlines (triage's POST /v1/classify)."""
     t = words_of(request)
@@ -279,7 +317,12 @@ async def dry_run(request: Request, rule_id: str, person: SignedInPerson = Depen
             errors = {f"sample.{k}": v for k, v in problem_fields(t, problem, set(body)).items()}
     errors = {k if k.startswith("sample.") else f"sample.{k}": v for k, v in errors.items()}
     return await _rule_page(
-        request, person, rule_id, errors=errors, trial=trial, sample=sample,
+        request,
+        person,
+        rule_id,
+        errors=errors,
+        trial=trial,
+        sample=sample,
         status_code=422 if errors else 200,
     )
 
@@ -303,15 +346,26 @@ async def _sla_page(
         clients.get("triage", "/v1/calendars", person.token),
     )
     return render(
-        request, "admin/sla.html", person, status_code=status_code, policies=policies,
-        calendars=calendars, priorities=PRIORITIES.keys, show_windows=show_windows,
-        join_list=join_list, errors=errors or {}, values=values or {}, flash=flash,
+        request,
+        "admin/sla.html",
+        person,
+        status_code=status_code,
+        policies=policies,
+        calendars=calendars,
+        priorities=PRIORITIES.keys,
+        show_windows=show_windows,
+        join_list=join_list,
+        errors=errors or {},
+        values=values or {},
+        flash=flash,
         flash_level=flash_level,
     )
 
 
 @router.get("/sla", response_class=HTMLResponse)
-async def sla(request: Request, done: str | None = None, person: SignedInPerson = Depends(admin)) -> Response:
+async def sla(
+    request: Request, done: str | None = None, person: SignedInPerson = Depends(admin)
+) -> Response:
     return await _sla_page(request, person, flash=done_flash(words_of(request), done))
 
 
@@ -324,7 +378,10 @@ async def _stale(
         return None
     t = words_of(request)
     return await _sla_page(
-        request, person, status_code=409, flash_level="stale",
+        request,
+        person,
+        status_code=409,
+        flash_level="stale",
         flash=t("error.config_changed", version=current["version"]),
     )
 
@@ -366,11 +423,16 @@ async def save_policy(request: Request, person: SignedInPerson = Depends(admin))
         except ServiceProblem as problem:
             if problem.status >= 500:
                 raise
-            errors = {f"{key}.{k}": v for k, v in problem_fields(t, problem, {"description"}).items()}
+            errors = {
+                f"{key}.{k}": v for k, v in problem_fields(t, problem, {"description"}).items()
+            }
         else:
             return back_to("/admin/sla", done="policy_saved")
     return await _sla_page(
-        request, person, errors=errors, values={f"{key}.{k}": v for k, v in form.items()},
+        request,
+        person,
+        errors=errors,
+        values={f"{key}.{k}": v for k, v in form.items()},
         status_code=422,
     )
 

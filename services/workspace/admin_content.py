@@ -33,7 +33,7 @@ from services.workspace.console import (
 )
 from services.workspace.pages import language_of, render
 from services.workspace.session import SignedInPerson
-from shared.vocabulary import CATEGORIES
+from shared.vocabulary import CATEGORIES, Language
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
@@ -45,8 +45,8 @@ TEMPLATE_CHANNELS = ("any", "sms", "email", "chat")
 
 
 def _categories(request: Request) -> list[tuple[str, str]]:
-    language = "en" if language_of(request) == "en" else "zh"
-    return list(CATEGORIES.labels(language).items())  # type: ignore[arg-type]
+    language: Language = "en" if language_of(request) == "en" else "zh"
+    return list(CATEGORIES.labels(language).items())
 
 
 async def _kb_page(
@@ -68,9 +68,18 @@ async def _kb_page(
     shown = values if values is not None else _article_values(article, settings_of(request).zone)
     articles.sort(key=lambda a: a.get("updated_at") or "", reverse=True)
     return render(
-        request, "admin/kb.html", person, status_code=status_code, articles=articles,
-        article=article, article_id=article_id or "new", v=shown, categories=_categories(request),
-        errors=errors or {}, flash=flash, flash_level=flash_level,
+        request,
+        "admin/kb.html",
+        person,
+        status_code=status_code,
+        articles=articles,
+        article=article,
+        article_id=article_id or "new",
+        v=shown,
+        categories=_categories(request),
+        errors=errors or {},
+        flash=flash,
+        flash_level=flash_level,
     )
 
 
@@ -96,13 +105,18 @@ def _article_values(article: dict[str, Any] | None, zone: Any) -> dict[str, Any]
 
 
 @router.get("/kb", response_class=HTMLResponse)
-async def kb(request: Request, done: str | None = None, person: SignedInPerson = Depends(admin)) -> Response:
+async def kb(
+    request: Request, done: str | None = None, person: SignedInPerson = Depends(admin)
+) -> Response:
     return await _kb_page(request, person, flash=done_flash(words_of(request), done))
 
 
 @router.get("/kb/{article_id}", response_class=HTMLResponse)
 async def kb_article(
-    request: Request, article_id: str, done: str | None = None, person: SignedInPerson = Depends(admin)
+    request: Request,
+    article_id: str,
+    done: str | None = None,
+    person: SignedInPerson = Depends(admin),
 ) -> Response:
     return await _kb_page(
         request, person, article_id=article_id, flash=done_flash(words_of(request), done)
@@ -149,8 +163,12 @@ async def save_article(
                 current = await clients.get("triage", f"/v1/kb/articles/{ident}", person.token)
                 if current["updated_at"] != form.get("updated_at"):
                     return await _kb_page(
-                        request, person, article_id=article_id, status_code=409,
-                        flash=t("error.changed_meanwhile"), flash_level="stale",
+                        request,
+                        person,
+                        article_id=article_id,
+                        status_code=409,
+                        flash=t("error.changed_meanwhile"),
+                        flash_level="stale",
                     )
                 saved = await clients.call(
                     "triage", "PUT", f"/v1/kb/articles/{ident}", token=person.token, json=body
@@ -208,10 +226,19 @@ async def _template_page(
     in_force = _text_in_force(history, language, channel)
     shown = {"language": language, "channel": channel, "body": in_force, **(values or {})}
     return render(
-        request, "admin/template.html", person, status_code=status_code, tpl=history,
-        versions=list(reversed(history.get("versions", []))), v=shown, preview=preview,
-        languages=TEMPLATE_LANGUAGES, channels=TEMPLATE_CHANNELS, errors=errors or {},
-        flash=flash, flash_level=flash_level,
+        request,
+        "admin/template.html",
+        person,
+        status_code=status_code,
+        tpl=history,
+        versions=list(reversed(history.get("versions", []))),
+        v=shown,
+        preview=preview,
+        languages=TEMPLATE_LANGUAGES,
+        channels=TEMPLATE_CHANNELS,
+        errors=errors or {},
+        flash=flash,
+        flash_level=flash_level,
     )
 
 
@@ -244,7 +271,9 @@ async def template_page(
     )
 
 
-def _template_form(request: Request, form: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
+def _template_form(
+    request: Request, form: dict[str, str], errors: dict[str, str]
+) -> dict[str, Any]:
     t = words_of(request)
     required(t, form, errors, "body")
     at_most(t, form, errors, body=2000)
@@ -252,11 +281,17 @@ def _template_form(request: Request, form: dict[str, str], errors: dict[str, str
         errors["language"] = t("error.required")
     if form.get("channel") not in TEMPLATE_CHANNELS:
         errors["channel"] = t("error.required")
-    return {"language": form.get("language"), "channel": form.get("channel"), "body": form.get("body")}
+    return {
+        "language": form.get("language"),
+        "channel": form.get("channel"),
+        "body": form.get("body"),
+    }
 
 
 @router.post("/templates/{key}/preview", response_class=HTMLResponse)
-async def preview_template(request: Request, key: str, person: SignedInPerson = Depends(admin)) -> Response:
+async def preview_template(
+    request: Request, key: str, person: SignedInPerson = Depends(admin)
+) -> Response:
     """The draft rendered as the customer would get it (sample values for placeholders)."""
     t = words_of(request)
     form = await read_form(request)
@@ -273,13 +308,20 @@ async def preview_template(request: Request, key: str, person: SignedInPerson = 
                 raise
             errors = problem_fields(t, problem, set(body))
     return await _template_page(
-        request, person, key, errors=errors, values=form, preview=preview,
+        request,
+        person,
+        key,
+        errors=errors,
+        values=form,
+        preview=preview,
         status_code=422 if errors else 200,
     )
 
 
 @router.post("/templates/{key}", response_class=HTMLResponse)
-async def save_template(request: Request, key: str, person: SignedInPerson = Depends(admin)) -> Response:
+async def save_template(
+    request: Request, key: str, person: SignedInPerson = Depends(admin)
+) -> Response:
     t = words_of(request)
     form = await read_form(request)
     errors: dict[str, str] = {}
@@ -289,8 +331,13 @@ async def save_template(request: Request, key: str, person: SignedInPerson = Dep
         history = await clients.get("intake", f"/v1/templates/{key}", person.token)
         if str(len(history.get("versions", []))) != form.get("base_versions"):
             return await _template_page(
-                request, person, key, values=form, status_code=409,
-                flash=t("error.changed_meanwhile"), flash_level="stale",
+                request,
+                person,
+                key,
+                values=form,
+                status_code=409,
+                flash=t("error.changed_meanwhile"),
+                flash_level="stale",
             )
         try:
             await clients.post("intake", f"/v1/templates/{key}/versions", person.token, body)
@@ -300,9 +347,9 @@ async def save_template(request: Request, key: str, person: SignedInPerson = Dep
             errors = problem_fields(t, problem, set(body))
         else:
             return back_to(
-                f"/admin/templates/{key}", done="template_saved",
-                language=str(body["language"]), channel=str(body["channel"]),
+                f"/admin/templates/{key}",
+                done="template_saved",
+                language=str(body["language"]),
+                channel=str(body["channel"]),
             )
-    return await _template_page(
-        request, person, key, errors=errors, values=form, status_code=422
-    )
+    return await _template_page(request, person, key, errors=errors, values=form, status_code=422)

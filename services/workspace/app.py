@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from services.workspace import admin, admin_config, admin_content, supervisor
 from services.workspace.clients import SERVICES, ServiceClients, ServiceProblem
 from services.workspace.live import LiveHub
 from services.workspace.pages import STATIC, render
@@ -35,7 +36,15 @@ from shared.observability import RequestContextMiddleware, ServiceMetrics
 from shared.web_security import SecurityHeaders
 
 # Modules that add screens register here (ws-super: supervisor and admin).
-ROUTERS: list[APIRouter] = [auth.router, live.router, agent.router]
+ROUTERS: list[APIRouter] = [
+    auth.router,
+    live.router,
+    agent.router,
+    supervisor.router,
+    admin.router,
+    admin_config.router,
+    admin_content.router,
+]
 
 
 def _operations(hub_of: type[LiveHub] | None = None) -> APIRouter:

@@ -11,8 +11,8 @@ expected version, the version the page was drawn from against the one in force n
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
@@ -125,7 +125,7 @@ def at_most(t: Words, fields: dict[str, str], errors: dict[str, str], **limits: 
 
 
 def split_list(text: str | None) -> list[str]:
-    """"a, b；c" or one per line → ["a", "b", "c"] (empty items dropped)."""
+    """ "a, b；c" or one per line → ["a", "b", "c"] (empty items dropped)."""
     if not text:
         return []
     return [part.strip() for part in _LIST_SEPARATORS.split(text) if part.strip()]
@@ -136,7 +136,7 @@ def join_list(items: Any) -> str:
 
 
 def parse_levels(text: str) -> dict[str, int]:
-    """"fault:3, account:2" (a bare skill is level 1) → {"fault": 3, "account": 2}."""
+    """ "fault:3, account:2" (a bare skill is level 1) → {"fault": 3, "account": 2}."""
     levels: dict[str, int] = {}
     for part in split_list(text):
         match = re.fullmatch(r"([^:：=\s]+)\s*(?:[:：=]\s*(\d+))?", part)
@@ -168,7 +168,7 @@ def parse_dates(text: str) -> list[str]:
 
 
 def parse_windows(text: str) -> list[list[str]]:
-    """"09:00-12:00, 13:30-18:00" → [["09:00", "12:00"], ["13:30", "18:00"]]."""
+    """ "09:00-12:00, 13:30-18:00" → [["09:00", "12:00"], ["13:30", "18:00"]]."""
     windows: list[list[str]] = []
     for part in split_list(text):
         m = re.fullmatch(r"(\d{1,2}:\d{2})\s*[-~–至到]\s*(\d{1,2}:\d{2})", part)

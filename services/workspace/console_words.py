@@ -86,7 +86,9 @@ WORDS: dict[str, dict[str, str]] = {
     "super.reason": _w("原因", "Reason"),
     # agents
     "super.agents.title": _w("坐席状态", "Agents"),
-    "super.agents.today": _w("今日数据（{day}，按受理日统计）", "Today's figures ({day}, by day received)"),
+    "super.agents.today": _w(
+        "今日数据（{day}，按受理日统计）", "Today's figures ({day}, by day received)"
+    ),
     "super.agents.none": _w("没有坐席。", "No agents."),
     "agent.status.online": _w("在线", "Online"),
     "agent.status.away": _w("离开", "Away"),
@@ -177,7 +179,9 @@ WORDS: dict[str, dict[str, str]] = {
     "col.windows": _w("工作时段", "Working hours"),
     "col.timezone": _w("时区", "Time zone"),
     "col.weekend_days": _w("周末", "Weekend days"),
-    "col.china_holidays": _w("遵循中国法定节假日与调休", "Follow China's holidays and make-up workdays"),
+    "col.china_holidays": _w(
+        "遵循中国法定节假日与调休", "Follow China's holidays and make-up workdays"
+    ),
     "col.always_open": _w("全天候（7×24）", "Always open (24×7)"),
     "col.extra_holidays": _w("额外休息日", "Extra days off"),
     "col.extra_workdays": _w("额外工作日", "Extra workdays"),
@@ -210,23 +214,37 @@ WORDS: dict[str, dict[str, str]] = {
     "admin.teams.about": _w("团队名称、主管与技能", "Names, supervisors and skills"),
     "admin.agents": _w("坐席技能与容量", "Agents' skills and capacity"),
     "admin.agents.about": _w("技能等级、并发容量、状态", "Skill levels, capacity, status"),
-    "admin.agents.hint": _w("技能写作 技能:等级（1 新手 … 5 专家），用逗号分隔，例如 fault:3, account:2。", "Skills as skill:level (1 new … 5 expert), comma-separated, e.g. fault:3, account:2."),
+    "admin.agents.hint": _w(
+        "技能写作 技能:等级（1 新手 … 5 专家），用逗号分隔，例如 fault:3, account:2。",
+        "Skills as skill:level (1 new … 5 expert), comma-separated, e.g. fault:3, account:2.",
+    ),
     "admin.rules": _w("分诊规则", "Rules"),
     "admin.rules.about": _w("关键词、优先级与团队，含试运行", "Keywords, priority, team; dry run"),
-    "admin.rules.hint": _w("按顺序尝试，第一条匹配的规则决定；每次修改生成新版本，只影响新工单。", "Tried in order, the first match decides; every change makes a new version for new tickets only."),
+    "admin.rules.hint": _w(
+        "按顺序尝试，第一条匹配的规则决定；每次修改生成新版本，只影响新工单。",
+        "Tried in order, the first match decides; every change "
+        "makes a new version for new tickets only.",
+    ),
     "admin.sla": _w("SLA 与日历", "SLA and calendars"),
     "admin.sla.about": _w("时限策略、工作日历、节假日", "Policies, calendars, holidays"),
     "admin.kb": _w("知识库", "Knowledge base"),
     "admin.kb.about": _w("标准答案", "Standard answers"),
     "admin.templates": _w("消息模板", "Message templates"),
     "admin.templates.about": _w("发给客户的文字，含预览", "Texts customers get, with preview"),
-    "admin.notice.holiday_schedule_missing": _w("{year} 年法定节假日安排尚未加载（还有 {days} 天）。", "{year}'s official holiday schedule is not loaded ({days} days left)."),
+    "admin.notice.holiday_schedule_missing": _w(
+        "{year} 年法定节假日安排尚未加载（还有 {days} 天）。",
+        "{year}'s official holiday schedule is not loaded ({days} days left).",
+    ),
     "admin.load_holidays": _w("加载节假日安排", "Load the holiday schedule"),
     "admin.new_person": _w("新建账号", "New account"),
     "admin.person_created": _w("已创建账号 {login}。", "Account {login} created."),
     "admin.temporary_password": _w("临时密码", "Temporary password"),
-    "admin.shown_once": _w("（只显示这一次，首次登录须修改）", "(shown once; to be changed at first sign-in)"),
-    "admin.password_hint": _w("留空则自动生成（至少 10 个字符）。", "Empty: one is made (at least 10 characters)."),
+    "admin.shown_once": _w(
+        "（只显示这一次，首次登录须修改）", "(shown once; to be changed at first sign-in)"
+    ),
+    "admin.password_hint": _w(
+        "留空则自动生成（至少 10 个字符）。", "Empty: one is made (at least 10 characters)."
+    ),
     "admin.teams_hint": _w("团队标识，逗号分隔：{keys}", "Team keys, comma-separated: {keys}"),
     "admin.active": _w("启用", "Active"),
     "admin.disabled": _w("已停用", "Disabled"),
@@ -249,11 +267,20 @@ WORDS: dict[str, dict[str, str]] = {
     "admin.then": _w("则判定为", "Then it is"),
     "admin.one_per_line": _w("每行一个，任一命中即匹配。", "One per line; any one matches."),
     "admin.patterns_hint": _w("每行一个正则表达式。", "One regular expression per line."),
-    "admin.metadata_hint": _w("每行 键: 值1, 值2，例如 order_status: shipped", "One per line: key: value1, value2"),
-    "admin.position_hint": _w("0 为最先尝试；留空保持原位（新规则放在最后）。", "0 is tried first; empty keeps it (a new rule goes last)."),
+    "admin.metadata_hint": _w(
+        "每行 键: 值1, 值2，例如 order_status: shipped", "One per line: key: value1, value2"
+    ),
+    "admin.position_hint": _w(
+        "0 为最先尝试；留空保持原位（新规则放在最后）。",
+        "0 is tried first; empty keeps it (a new rule goes last).",
+    ),
     "admin.save_rule": _w("保存（生成新版本）", "Save (new version)"),
     "admin.dry_run": _w("试运行", "Dry run"),
-    "admin.dry_run.hint": _w("用现行规则分诊一段示例文字，不创建工单。保存后再试即可看到修改的效果。", "Classifies a sample text with the rules in force; no ticket is made. Save, then try again to see a change."),
+    "admin.dry_run.hint": _w(
+        "用现行规则分诊一段示例文字，不创建工单。保存后再试即可看到修改的效果。",
+        "Classifies a sample text with the rules in force; no ticket "
+        "is made. Save, then try again to see a change.",
+    ),
     "admin.try": _w("试运行", "Try"),
     "admin.decided_by": _w("决定规则", "Decided by"),
     "admin.fired": _w("命中规则", "Rules that fired"),
@@ -261,30 +288,49 @@ WORDS: dict[str, dict[str, str]] = {
     "admin.active_policy": _w("新工单使用 {name}", "new tickets get {name}"),
     "admin.in_use": _w("使用中", "in use"),
     "admin.new_policy": _w("新建策略", "New policy"),
-    "admin.duration_hint": _w("时长写作 30m、4h（工作时间）或 1d（工作日）。", "Durations as 30m, 4h (working time) or 1d (working days)."),
+    "admin.duration_hint": _w(
+        "时长写作 30m、4h（工作时间）或 1d（工作日）。",
+        "Durations as 30m, 4h (working time) or 1d (working days).",
+    ),
     "admin.calendars": _w("工作日历", "Business calendars"),
     "admin.new_calendar": _w("新建日历", "New calendar"),
     "admin.windows_hint": _w("例如 09:00-12:00, 13:30-18:00", "e.g. 09:00-12:00, 13:30-18:00"),
-    "admin.dates_hint": _w("每行一个日期，或区间 2027-02-06~2027-02-12", "One date per line, or a range 2027-02-06~2027-02-12"),
-    "admin.official_years": _w("已加载官方安排的年份：{years}", "Official schedules loaded: {years}"),
+    "admin.dates_hint": _w(
+        "每行一个日期，或区间 2027-02-06~2027-02-12",
+        "One date per line, or a range 2027-02-06~2027-02-12",
+    ),
+    "admin.official_years": _w(
+        "已加载官方安排的年份：{years}", "Official schedules loaded: {years}"
+    ),
     "admin.holidays": _w("加载下一年法定节假日安排", "Load next year's official holiday schedule"),
-    "admin.holidays.hint": _w("内置数据涵盖 {first}–{last} 年；之后的年份请按国务院办公厅通知录入放假与调休上班日期，所有遵循法定节假日的日历一次更新。", "Built-in data covers {first}–{last}; for later years enter the State Council's days off and make-up workdays; every calendar that follows China's holidays gets them at once."),
+    "admin.holidays.hint": _w(
+        "内置数据涵盖 {first}–{last} 年；之后的年份请按国务院办公厅通知录入放假与调休上班日期，"
+        "所有遵循法定节假日的日历一次更新。",
+        "Built-in data covers {first}–{last}; for later years enter the State Council's days off "
+        "and make-up workdays; every calendar that follows China's holidays gets them at once.",
+    ),
     "admin.new_article": _w("新建文章", "New article"),
     "admin.any_category": _w("任意类别", "Any category"),
-    "admin.valid_hint": _w("时间按 {zone} 显示；留空为长期有效。", "Times in {zone}; empty: always valid."),
+    "admin.valid_hint": _w(
+        "时间按 {zone} 显示；留空为长期有效。", "Times in {zone}; empty: always valid."
+    ),
     "admin.own_versions": _w("自定义版本", "Own versions"),
     "admin.built_in": _w("内置", "built-in"),
     "admin.back_to_templates": _w("返回模板列表", "Back to the templates"),
     "admin.placeholders": _w("可用占位符", "Placeholders"),
     "admin.preview": _w("预览", "Preview"),
     "admin.save_version": _w("保存为新版本", "Save as a new version"),
-    "admin.preview_title": _w("客户将收到（{language}/{channel}）", "The customer gets ({language}/{channel})"),
+    "admin.preview_title": _w(
+        "客户将收到（{language}/{channel}）", "The customer gets ({language}/{channel})"
+    ),
     # confirmations after a change
     "done.item_handled": _w("已标记为已处理。", "Marked as handled."),
     "done.item_dismissed": _w("已忽略。", "Dismissed."),
     "done.compensation_approved": _w("补偿已批准。", "Compensation approved."),
     "done.compensation_rejected": _w("补偿已驳回。", "Compensation rejected."),
-    "done.extension_granted": _w("已同意延期，解决时限已顺延。", "More time granted; the deadline moved."),
+    "done.extension_granted": _w(
+        "已同意延期，解决时限已顺延。", "More time granted; the deadline moved."
+    ),
     "done.extension_refused": _w("已拒绝延期。", "More time refused."),
     "done.reassigned": _w("已改派。", "Reassigned."),
     "done.taken_over": _w("您已接手此工单。", "You took the ticket over."),
@@ -300,43 +346,96 @@ WORDS: dict[str, dict[str, str]] = {
     "done.holidays_loaded": _w("节假日安排已加载。", "Holiday schedule loaded."),
     "done.article_saved": _w("文章已保存。", "Article saved."),
     "done.article_deleted": _w("文章已删除。", "Article deleted."),
-    "done.template_saved": _w("模板新版本已保存，之后发送的消息使用它。", "New version saved; messages from now on use it."),
+    "done.template_saved": _w(
+        "模板新版本已保存，之后发送的消息使用它。",
+        "New version saved; messages from now on use it.",
+    ),
     # errors next to fields
     "error.roles_required": _w("至少选择一个角色。", "Choose at least one role."),
-    "error.team_keys": _w("团队标识为小写字母、数字和下划线。", "Team keys: lower-case letters, digits, _."),
-    "error.agent_needs_one_team": _w("客服账号须属于且只属于一个团队。", "An agent belongs to exactly one team."),
-    "error.supervisor_needs_teams": _w("主管至少负责一个团队。", "A supervisor supervises at least one team."),
-    "error.login_pattern": _w("账号为 2–64 位小写字母、数字、点、横线或下划线。", "2–64 lower-case letters, digits, . - _"),
+    "error.team_keys": _w(
+        "团队标识为小写字母、数字和下划线。", "Team keys: lower-case letters, digits, _."
+    ),
+    "error.agent_needs_one_team": _w(
+        "客服账号须属于且只属于一个团队。", "An agent belongs to exactly one team."
+    ),
+    "error.supervisor_needs_teams": _w(
+        "主管至少负责一个团队。", "A supervisor supervises at least one team."
+    ),
+    "error.login_pattern": _w(
+        "账号为 2–64 位小写字母、数字、点、横线或下划线。", "2–64 lower-case letters, digits, . - _"
+    ),
     "error.password_short": _w("至少 10 个字符。", "At least 10 characters."),
-    "error.number_range": _w("请输入 {low}–{high} 之间的整数。", "A whole number from {low} to {high}."),
-    "error.skill_keys": _w("技能为小写字母、数字和下划线。", "Skills: lower-case letters, digits, _."),
-    "error.team_key_pattern": _w("2–32 位小写字母、数字或下划线，以字母开头。", "2–32 lower-case letters, digits or _, starting with a letter."),
-    "error.skill_levels": _w("写作 技能:等级，等级 1–5，例如 fault:3。", "As skill:level, levels 1–5, e.g. fault:3."),
-    "error.changed_meanwhile": _w("此内容已被他人修改，下面是最新内容，请确认后再保存。", "Someone changed this meanwhile; here is the latest, check it and save again."),
-    "error.rules_changed": _w("规则集已更新为第 {version} 版（他人刚刚修改），未保存；请查看最新规则后再保存。", "The rule set is now version {version} (changed meanwhile); nothing was saved. Check the latest, then save again."),
-    "error.config_changed": _w("配置已更新为第 {version} 版（他人刚刚修改），未保存；下面是最新内容。", "The configuration is now version {version} (changed meanwhile); nothing was saved. Here is the latest."),
-    "error.bad_pattern": _w("正则表达式 {pattern} 无效：{why}", "Pattern {pattern} is not valid: {why}"),
+    "error.number_range": _w(
+        "请输入 {low}–{high} 之间的整数。", "A whole number from {low} to {high}."
+    ),
+    "error.skill_keys": _w(
+        "技能为小写字母、数字和下划线。", "Skills: lower-case letters, digits, _."
+    ),
+    "error.team_key_pattern": _w(
+        "2–32 位小写字母、数字或下划线，以字母开头。",
+        "2–32 lower-case letters, digits or _, starting with a letter.",
+    ),
+    "error.skill_levels": _w(
+        "写作 技能:等级，等级 1–5，例如 fault:3。", "As skill:level, levels 1–5, e.g. fault:3."
+    ),
+    "error.changed_meanwhile": _w(
+        "此内容已被他人修改，下面是最新内容，请确认后再保存。",
+        "Someone changed this meanwhile; here is the latest, check it and save again.",
+    ),
+    "error.rules_changed": _w(
+        "规则集已更新为第 {version} 版（他人刚刚修改），未保存；请查看最新规则后再保存。",
+        "The rule set is now version {version} (changed meanwhile);"
+        " nothing was saved. Check the latest, then save again.",
+    ),
+    "error.config_changed": _w(
+        "配置已更新为第 {version} 版（他人刚刚修改），未保存；下面是最新内容。",
+        "The configuration is now version {version} (changed "
+        "meanwhile); nothing was saved. Here is the latest.",
+    ),
+    "error.bad_pattern": _w(
+        "正则表达式 {pattern} 无效：{why}", "Pattern {pattern} is not valid: {why}"
+    ),
     "error.metadata_lines": _w("每行写作 键: 值1, 值2。", "Each line as key: value1, value2."),
-    "error.rule_needs_condition": _w("至少填写一个关键词、正则或元数据条件。", "At least one keyword, pattern or metadata condition."),
+    "error.rule_needs_condition": _w(
+        "至少填写一个关键词、正则或元数据条件。",
+        "At least one keyword, pattern or metadata condition.",
+    ),
     "error.rule_id_pattern": _w("字母、数字、点、横线或下划线。", "Letters, digits, . - _"),
-    "error.name_pattern": _w("名称为字母、数字、点、横线或下划线。", "Names: letters, digits, . - _"),
+    "error.name_pattern": _w(
+        "名称为字母、数字、点、横线或下划线。", "Names: letters, digits, . - _"
+    ),
     "error.duration": _w("写作 30m、4h 或 1d。", "As 30m, 4h or 1d."),
     "error.windows": _w("写作 09:00-12:00, 13:30-18:00。", "As 09:00-12:00, 13:30-18:00."),
-    "error.windows_or_always": _w("请填写工作时段，或选择全天候。", "Give working hours, or choose always open."),
-    "error.dates": _w("日期写作 2027-01-01，区间写作 2027-02-06~2027-02-12。", "Dates as 2027-01-01, ranges as 2027-02-06~2027-02-12."),
+    "error.windows_or_always": _w(
+        "请填写工作时段，或选择全天候。", "Give working hours, or choose always open."
+    ),
+    "error.dates": _w(
+        "日期写作 2027-01-01，区间写作 2027-02-06~2027-02-12。",
+        "Dates as 2027-01-01, ranges as 2027-02-06~2027-02-12.",
+    ),
     "error.date_outside_year": _w("{day} 不在 {year} 年。", "{day} is not in {year}."),
     "error.datetime": _w("请选择有效的时间。", "Choose a valid time."),
     "error.valid_range": _w("失效时间须晚于生效时间。", "Must be after the start."),
-    "error.retriage_nothing": _w("请至少修改一项（类别、优先级、团队或场景）。", "Change at least one of category, priority, team, scene."),
-    "error.invalid_state": _w("此事项的状态已变化（可能已被处理），未重复执行。", "Its state changed meanwhile (already done?); nothing was applied twice."),
+    "error.retriage_nothing": _w(
+        "请至少修改一项（类别、优先级、团队或场景）。",
+        "Change at least one of category, priority, team, scene.",
+    ),
+    "error.invalid_state": _w(
+        "此事项的状态已变化（可能已被处理），未重复执行。",
+        "Its state changed meanwhile (already done?); nothing was applied twice.",
+    ),
     "error.not_team_supervisor": _w("您不是该团队的主管。", "You do not supervise this team."),
     "error.person_required": _w("此操作需要本人登录。", "This needs a signed-in person."),
-    "error.version_conflict": _w("他人同时做了修改，请刷新后重试。", "Another change came first; reload and try again."),
+    "error.version_conflict": _w(
+        "他人同时做了修改，请刷新后重试。", "Another change came first; reload and try again."
+    ),
     "error.login_taken": _w("此账号已存在。", "This login is taken."),
     "error.team_not_found": _w("没有这个团队。", "No such team."),
     "error.team_exists": _w("此团队标识已存在。", "This team key exists."),
     "error.invalid_rule": _w("规则无效。", "The rule is not valid."),
-    "error.unknown_placeholder": _w("模板使用了不存在的占位符。", "The text uses a placeholder this template does not have."),
+    "error.unknown_placeholder": _w(
+        "模板使用了不存在的占位符。", "The text uses a placeholder this template does not have."
+    ),
     "error.weak_password": _w("密码太弱。", "The password is too weak."),
     "error.validation_error": _w("输入无效。", "The input is not valid."),
     "error.agent_not_found": _w("没有这个坐席。", "No such agent."),

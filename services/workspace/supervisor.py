@@ -37,7 +37,7 @@ from services.workspace.console import (
 )
 from services.workspace.pages import NavEntry, add_nav, language_of, render
 from services.workspace.session import SignedInPerson
-from shared.vocabulary import CATEGORIES, PRIORITIES, SCENES
+from shared.vocabulary import CATEGORIES, PRIORITIES, SCENES, Language
 
 router = APIRouter(prefix="/supervisor", include_in_schema=False)
 
@@ -77,7 +77,7 @@ async def teams_of(request: Request, person: SignedInPerson) -> list[dict[str, A
 
 def _chosen(teams: list[dict[str, Any]], wanted: str | None) -> list[str]:
     keys = [team["key"] for team in teams]
-    return [wanted] if wanted in keys else keys
+    return [wanted] if wanted is not None and wanted in keys else keys
 
 
 # --------------------------------------------------------------------------- inbox
@@ -109,7 +109,10 @@ async def _inbox_page(
     clients = clients_of(request)
     teams = await teams_of(request, person)
     state = state if state in INBOX_STATES else "open"
-    params: dict[str, Any] = {"state": state, "team": team if team in {t["key"] for t in teams} else None}
+    params: dict[str, Any] = {
+        "state": state,
+        "team": team if team in {t["key"] for t in teams} else None,
+    }
     inbox: dict[str, Any] = await clients.get(
         "dispatch", "/v1/supervisor/inbox", person.token, **params
     )
@@ -171,8 +174,12 @@ async def _inbox_action(
             }
             if problem.status == 409:
                 return await _inbox_page(
-                    request, person, team=team, flash=problem_text(t, problem),
-                    flash_level="stale", status_code=409,
+                    request,
+                    person,
+                    team=team,
+                    flash=problem_text(t, problem),
+                    flash_level="stale",
+                    status_code=409,
                 )
         else:
             return back_to("/supervisor", done=done, team=team or "")
@@ -198,9 +205,14 @@ async def close_item(
     form = await read_form(request)
     key = str(item_id)
     return await _inbox_action(
-        request, person, key=key, path=f"/v1/supervisor/inbox/{item_id}/{action}",
-        body={"note": form.get("note", "")}, form=form,
-        errors=_note(words_of(request), form, key), done={"handle": "item_handled", "dismiss": "item_dismissed"}[action],
+        request,
+        person,
+        key=key,
+        path=f"/v1/supervisor/inbox/{item_id}/{action}",
+        body={"note": form.get("note", "")},
+        form=form,
+        errors=_note(words_of(request), form, key),
+        done={"handle": "item_handled", "dismiss": "item_dismissed"}[action],
     )
 
 
@@ -223,14 +235,23 @@ async def decide_compensation(
         errors = {f"{key}.reason": t("error.too_long", limit=NOTE_LIMIT)}
     body = {"reason": form.get("reason") or None}
     return await _inbox_action(
-        request, person, key=key, path=f"/v1/compensations/{compensation_id}/{action}",
-        body=body, form=form, errors=errors, done={"approve": "compensation_approved", "reject": "compensation_rejected"}[action],
+        request,
+        person,
+        key=key,
+        path=f"/v1/compensations/{compensation_id}/{action}",
+        body=body,
+        form=form,
+        errors=errors,
+        done={"approve": "compensation_approved", "reject": "compensation_rejected"}[action],
     )
 
 
 @router.post("/extension-requests/{request_id}/{action}", response_class=HTMLResponse)
 async def decide_extension(
-    request: Request, request_id: uuid.UUID, action: str, person: SignedInPerson = Depends(supervisor)
+    request: Request,
+    request_id: uuid.UUID,
+    action: str,
+    person: SignedInPerson = Depends(supervisor),
 ) -> Response:
     if action not in ("grant", "refuse"):
         raise ServiceProblem(404, "not_found", "No such action.", "workspace")
@@ -241,8 +262,13 @@ async def decide_extension(
     if len(form.get("note", "")) > NOTE_LIMIT:
         errors[f"{key}.note"] = t("error.too_long", limit=NOTE_LIMIT)
     return await _inbox_action(
-        request, person, key=key, path=f"/v1/extension-requests/{request_id}/{action}",
-        body={"note": form.get("note") or None}, form=form, errors=errors,
+        request,
+        person,
+        key=key,
+        path=f"/v1/extension-requests/{request_id}/{action}",
+        body={"note": form.get("note") or None},
+        form=form,
+        errors=errors,
         done="extension_granted" if action == "grant" else "extension_refused",
     )
 
@@ -262,7 +288,9 @@ async def queue(
         waiting = await clients.get("dispatch", "/v1/queue", person.token, team=key, limit=200)
         open_ = await asyncio.gather(
             *(
-                clients.get("dispatch", "/v1/assignments", person.token, team=key, state=s, limit=200)
+                clients.get(
+                    "dispatch", "/v1/assignments", person.token, team=key, state=s, limit=200
+                )
                 for s in OPEN_STATES
             )
         )
@@ -273,8 +301,14 @@ async def queue(
     working = sorted((a for _, rows in found for a in rows), key=lambda a: a["resolve_by"])
     agents = await _agent_names(request, person, keys)
     return render(
-        request, "supervisor/queue.html", person, teams=teams, team=team or "",
-        waiting=waiting, working=working, agents=agents,
+        request,
+        "supervisor/queue.html",
+        person,
+        teams=teams,
+        team=team or "",
+        waiting=waiting,
+        working=working,
+        agents=agents,
     )
 
 
@@ -289,7 +323,10 @@ async def _agents(
 
 
 async def _agent_names(request: Request, person: SignedInPerson, keys: list[str]) -> dict[str, str]:
-    return {agent["id"]: agent["name"] for agent in await _agents(request, person, keys)}
+    return {
+        agent["id"]: agent.get("display_name") or agent["name"]
+        for agent in await _agents(request, person, keys)
+    }
 
 
 # --------------------------------------------------------------------------- agents
@@ -308,8 +345,13 @@ async def agents(
     async def figures(key: str) -> list[dict[str, Any]]:
         try:
             summary = await clients.get(
-                "analytics", "/v1/metrics/summary", person.token,
-                group_by="agent", team=key, since=today, until=today,
+                "analytics",
+                "/v1/metrics/summary",
+                person.token,
+                group_by="agent",
+                team=key,
+                since=today,
+                until=today,
             )
         except ServiceProblem as problem:
             if problem.status >= 500:
@@ -320,10 +362,17 @@ async def agents(
     groups = [g for found in await asyncio.gather(*(figures(k) for k in keys)) for g in found]
     by_agent = {g["key"]: g["figures"] for g in groups}
     for agent in rows:
-        agent["today"] = by_agent.get(f"{agent['team_key']}/{agent['name']}")
+        # Analytics names an agent as people read it: the account's display name.
+        shown = agent.get("display_name") or agent["name"]
+        agent["today"] = by_agent.get(f"{agent['team_key']}/{shown}")
     rows.sort(key=lambda a: (a["team_key"], a["status"] != "online", a["name"]))
     return render(
-        request, "supervisor/agents.html", person, teams=teams, team=team or "", agents=rows,
+        request,
+        "supervisor/agents.html",
+        person,
+        teams=teams,
+        team=team or "",
+        agents=rows,
         today=today,
     )
 
@@ -368,7 +417,7 @@ async def _assignment_page(
         _optional(clients.get("dispatch", f"/v1/tickets/{ticket_id}/activity", token)),
         clients.get("dispatch", "/v1/teams", token),
     )
-    language = "en" if language_of(request) == "en" else "zh"
+    language: Language = "en" if language_of(request) == "en" else "zh"
     return render(
         request,
         "supervisor/assignment.html",
@@ -376,10 +425,12 @@ async def _assignment_page(
         status_code=status_code,
         a=assignment,
         agents=team_agents,
-        agent_names={agent["id"]: agent["name"] for agent in team_agents},
+        agent_names={a["id"]: a.get("display_name") or a["name"] for a in team_agents},
         clocks=(clocks or {}).get("clocks", []),
         decision=decision,
-        activity=(activity if isinstance(activity, list) else (activity or {}).get("items", []))[-20:],
+        activity=(activity if isinstance(activity, list) else (activity or {}).get("items", []))[
+            -20:
+        ],
         all_teams=all_teams,
         categories=CATEGORIES.labels(language),
         priorities=[(key, key) for key in PRIORITIES.keys],
@@ -426,14 +477,21 @@ async def _act(
             if problem.status == 409:
                 # Stale page or a state that no longer allows it: the current ticket, told.
                 return await _assignment_page(
-                    request, person, assignment_id, flash=problem_text(t, problem),
-                    flash_level="stale", status_code=409,
+                    request,
+                    person,
+                    assignment_id,
+                    flash=problem_text(t, problem),
+                    flash_level="stale",
+                    status_code=409,
                 )
             errors = problem_fields(t, problem, set(body))
         else:
             return back_to(f"/supervisor/assignments/{assignment_id}", done=done)
     return await _assignment_page(
-        request, person, assignment_id, status_code=422,
+        request,
+        person,
+        assignment_id,
+        status_code=422,
         errors={f"{prefix}.{k}": v for k, v in errors.items()},
         values={f"{prefix}.{k}": v for k, v in form.items()},
     )
@@ -459,9 +517,16 @@ async def reassign(
         "expected_version": _version(form),
     }
     return await _act(
-        request, person, assignment_id, service="dispatch",
-        path=f"/v1/assignments/{assignment_id}/reassign", body=body, form=form,
-        errors=errors, prefix="reassign", done="reassigned",
+        request,
+        person,
+        assignment_id,
+        service="dispatch",
+        path=f"/v1/assignments/{assignment_id}/reassign",
+        body=body,
+        form=form,
+        errors=errors,
+        prefix="reassign",
+        done="reassigned",
     )
 
 
@@ -476,9 +541,16 @@ async def take_over(
     at_most(t, form, errors, reason=NOTE_LIMIT)
     body = {"reason": form.get("reason"), "expected_version": _version(form)}
     return await _act(
-        request, person, assignment_id, service="dispatch",
-        path=f"/v1/assignments/{assignment_id}/take-over", body=body, form=form,
-        errors=errors, prefix="take_over", done="taken_over",
+        request,
+        person,
+        assignment_id,
+        service="dispatch",
+        path=f"/v1/assignments/{assignment_id}/take-over",
+        body=body,
+        form=form,
+        errors=errors,
+        prefix="take_over",
+        done="taken_over",
     )
 
 
@@ -496,7 +568,14 @@ async def retriage(
         errors["category"] = t("error.retriage_nothing")
     body = {"reason": form.get("reason"), **changes}
     return await _act(
-        request, person, assignment_id, service="triage",
-        path=f"/v1/tickets/{form.get('ticket_id')}/retriage", body=body, form=form,
-        errors=errors, prefix="retriage", done="retriaged",
+        request,
+        person,
+        assignment_id,
+        service="triage",
+        path=f"/v1/tickets/{form.get('ticket_id')}/retriage",
+        body=body,
+        form=form,
+        errors=errors,
+        prefix="retriage",
+        done="retriaged",
     )

@@ -127,6 +127,9 @@ async def test_agent_work_over_http_with_the_real_broker(
         online = await client.patch(mine, json={"status": "online"}, headers=me)
         agent = online.json()
         assert agent["skill_levels"] == {"fault": 3} and agent["status"] == "online"
+        # The roster names the agent as analytics does (the account's display name).
+        roster = (await client.get("/v1/agents?team=tech_support", headers=SUPERVISOR)).json()
+        assert {a["id"]: a["display_name"] for a in roster}[person["id"]] == "王工"
 
         # --- two triaged tickets arrive from Kafka: one assigned, one queued
         first = triaged(ticket_no="T-HTTP-1", priority="P1", kb=True)
