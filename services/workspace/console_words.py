@@ -16,9 +16,14 @@ WORDS: dict[str, dict[str, str]] = {
     "nav.supervisor_queue": _w("队列", "Queue"),
     "nav.supervisor_agents": _w("坐席", "Agents"),
     "nav.admin": _w("管理", "Admin"),
+    "shortcuts.super_inbox": _w("主管收件箱", "Supervisor inbox"),
+    "shortcuts.super_queue": _w("队列", "Queue"),
+    "shortcuts.super_agents": _w("坐席状态", "Agents"),
+    "shortcuts.admin": _w("系统管理", "Administration"),
     # shared bits
     "console.team": _w("团队", "Team"),
     "console.all_my_teams": _w("我负责的全部团队", "All my teams"),
+    "console.all_teams": _w("全部团队", "All teams"),
     "console.show": _w("显示", "Show"),
     "console.choose": _w("请选择…", "Choose…"),
     "console.unchanged": _w("不变", "Unchanged"),
@@ -440,6 +445,14 @@ WORDS: dict[str, dict[str, str]] = {
     "error.validation_error": _w("输入无效。", "The input is not valid."),
     "error.agent_not_found": _w("没有这个坐席。", "No such agent."),
     "error.not_found": _w("找不到。", "Not found."),
+    "error.agent_unavailable": _w("该坐席不在线，不能改派给他。", "That agent is not online."),
+    "error.agent_at_capacity": _w("该坐席已满负荷。", "That agent has no room."),
+    "error.already_assigned": _w("工单已在该坐席名下。", "The ticket is with that agent already."),
+    "error.agent_disabled": _w("该坐席账号已停用。", "That agent's account is disabled."),
+    "error.agent_not_in_team": _w("该坐席不属于此团队。", "That agent is not in the team."),
+    "error.concurrent_change": _w(
+        "他人同时修改了此工单，请重试。", "Changed at the same moment; try again."
+    ),
 }
 
 add_words(WORDS)
