@@ -61,14 +61,15 @@ class Plan:
     interval: float  # seconds between one gateway's tickets
     poison: int
     drain_seconds: float
+    resolve_within: float  # agents resolve 5 s to this long after accepting
 
     @classmethod
     def long(cls) -> Plan:
-        return cls(20, 2, 4, 2, 1200, 2, 0.6, 3, 480)
+        return cls(20, 2, 4, 2, 1200, 2, 0.6, 3, 480, 150)
 
     @classmethod
     def short(cls) -> Plan:
-        return cls(1, 1, 1, 1, 30, 2, 0.5, 2, 240)
+        return cls(1, 1, 1, 1, 30, 2, 0.5, 2, 240, 30)
 
 
 @dataclass
@@ -314,7 +315,12 @@ class FaultRun:
         ]
         actors += [
             Agents(
-                dispatch, ADMIN_KEY, self.system.demo_password(), self.ledger, self.stop_traffic
+                dispatch,
+                ADMIN_KEY,
+                self.system.demo_password(),
+                self.ledger,
+                self.stop_traffic,
+                resolve_within=plan.resolve_within,
             ),
             Customers(followup, self.reader, self.ledger, self.stop_traffic),
         ]

@@ -123,9 +123,14 @@ async def audit(
     checks.append(check)
 
     # --- notices to the customer: emitted once, and the gateway was given it
-    notices = _emitted(
+    # What intake emitted (its rows stay for the replay window) and what the gateway
+    # read, by event id: a notice missing from both was never sent.
+    emitted_notices = _emitted(
         await _rows(intake, "SELECT payload FROM outbox WHERE topic LIKE '%.notifications'")
     )
+    with reader.lock:
+        read_notices = dict(reader.notifications)
+    notices = list({**read_notices, **{n["event_id"]: n for n in emitted_notices}}.values())
     by_template: dict[str, Counter[str]] = defaultdict(Counter)
     for notice in notices:
         # The assignment notice without a deadline (intake had not seen triage yet)
@@ -142,6 +147,21 @@ async def audit(
             check.count(lost=int(n == 0), doubled=int(n > 1), what=f"{template} {ticket_id}: {n}")
         checks.append(check)
     resolved = set(ledger.resolved.values())
+    # Where a lost result notice stopped: follow-up's request, intake's inbox.
+    requested = {
+        (e["ticket_id"], e["data"].get("template")): e["event_id"]
+        for e in _emitted(
+            await _rows(
+                followup, "SELECT payload FROM outbox WHERE type = 'notification.requested'"
+            )
+        )
+    }
+    received = {
+        str(r.event_id)
+        for r in await _rows(
+            intake, "SELECT event_id FROM inbox WHERE type = 'notification.requested'"
+        )
+    }
     for template, label in (
         ("resolution", "one result notice per resolved ticket"),
         ("survey", "one survey link per resolved ticket"),
@@ -149,13 +169,19 @@ async def audit(
         check = Check(label)
         for ticket_id in resolved:
             n = by_template[template][ticket_id]
-            check.count(lost=int(n == 0), doubled=int(n > 1), what=f"{template} {ticket_id}: {n}")
+            request = requested.get((ticket_id, template))
+            trail = (
+                "not requested by follow-up"
+                if request is None
+                else f"request {request} {'in' if request in received else 'not in'} intake's inbox"
+            )
+            check.count(
+                lost=int(n == 0), doubled=int(n > 1), what=f"{template} {ticket_id}: {n} ({trail})"
+            )
         checks.append(check)
     check = Check("gateway got every notification (by event id)")
-    with reader.lock:
-        seen = set(reader.notifications)
-    for notice in notices:
-        check.count(lost=int(notice["event_id"] not in seen), what=f"{notice['event_id']}")
+    for notice in emitted_notices:
+        check.count(lost=int(notice["event_id"] not in read_notices), what=f"{notice['event_id']}")
     checks.append(check)
 
     # --- clocks: each warning and breach once, none that was due missing

@@ -186,10 +186,13 @@ class Agents(threading.Thread):
         password: str,
         ledger: Ledger,
         stop: threading.Event,
+        *,
+        resolve_within: float = 150.0,
     ) -> None:
         super().__init__(daemon=True, name="agents")
         self.urls, self.admin_key, self.password = urls, admin_key, password
         self.ledger, self.stop_event = ledger, stop
+        self.resolve_within = resolve_within
         self.random = random.Random(7)
         self.resolve_after: dict[str, float] = {}
         # Each agent acts signed in as themselves (the demo people share one password);
@@ -241,7 +244,8 @@ class Agents(threading.Thread):
                     continue
                 if state == "assigned":
                     self._act(client, row, "accept", {})
-                    self.resolve_after[row["id"]] = time.monotonic() + self.random.uniform(5, 150)
+                    later = self.random.uniform(5, self.resolve_within)
+                    self.resolve_after[row["id"]] = time.monotonic() + later
                 elif time.monotonic() >= self.resolve_after.get(row["id"], 0):
                     body = {"resolution_code": "fixed", "public_reply": "您好,问题已处理。"}
                     if self._act(client, row, "resolve", body):
