@@ -2,6 +2,13 @@
 
 Tansu keeps data in memory only and rejects idempotent and transactional
 producers, which is why sopdesk never needs them.
+
+After a restart it has no topics, and the first client that names one (a producer
+or consumer refreshing its metadata) creates it with ``AUTO_CREATED_PARTITIONS``
+partitions, before ``sopdesk topics`` can. Tansu also accepts writes to partitions a
+topic does not have, and no reader sees them: a producer that still believes the
+topic had more partitions loses records without an error. Topics on the local
+broker therefore get the same count as its auto-created ones (``sopdesk.local``).
 """
 
 from __future__ import annotations
@@ -13,6 +20,9 @@ import time
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
+
+# Partitions Tansu gives a topic it creates because a client asked for it.
+AUTO_CREATED_PARTITIONS = 4
 
 
 class BrokerError(RuntimeError):

@@ -32,6 +32,7 @@ import sqlalchemy as sa
 from rich.console import Console
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from shared.broker import AUTO_CREATED_PARTITIONS
 from shared.events import Topics
 from shared.kafka import make_producer
 from shared.settings import ServiceSettings
@@ -218,6 +219,8 @@ class FaultRun:
 
     def _sopdesk(self, *args: str, service: str = "intake") -> None:
         env = {
+            # The services' partition count (see shared.broker), for `topics`.
+            "SOPDESK_TOPIC_PARTITIONS": str(AUTO_CREATED_PARTITIONS),
             **os.environ,
             "SOPDESK_KAFKA_BOOTSTRAP_SERVERS": self._bootstrap,
             "SOPDESK_DATABASE_URL": self.database_template.replace("{service}", service),

@@ -19,7 +19,7 @@ import httpx
 from rich.console import Console
 from rich.markup import escape
 
-from shared.broker import LocalBroker
+from shared.broker import AUTO_CREATED_PARTITIONS, LocalBroker
 from shared.migrations import ensure_database, upgrade
 from shared.tokens import generate_keypair
 from sopdesk.catalogue import SERVICE_NAMES, WORKSPACE, entry
@@ -125,6 +125,9 @@ class LocalSystem:
                 "SOPDESK_CONSUMER_SESSION_TIMEOUT_MS": "6000",
             }
         )
+        # As many partitions as the broker gives a topic it recreates after losing its
+        # data (shared.broker): writes to partitions it lacks would vanish.
+        env.setdefault("SOPDESK_TOPIC_PARTITIONS", str(AUTO_CREATED_PARTITIONS))
         return env
 
     def start(self) -> None:
