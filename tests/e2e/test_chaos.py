@@ -19,7 +19,7 @@ from rich.console import Console
 from testkit import POSTGRES_SERVER, free_port, free_port_block
 
 from sopdesk.catalogue import SERVICE_NAMES
-from sopdesk.chaos import FaultRun, Plan
+from sopdesk.chaos import FaultRun, Plan, report
 
 pytestmark = pytest.mark.e2e
 
@@ -37,6 +37,8 @@ def test_short_fault_run_loses_nothing_and_doubles_nothing(tmp_path: Path) -> No
         console=Console(quiet=True),
     )
     checks = run.run()
+    # The table the command prints (shown by pytest when the test fails).
+    report(Console(width=120), run, checks)
     summary = run.summary(checks)
     faults = summary["faults"]
 
