@@ -102,6 +102,8 @@ class LocalSystem:
             env.setdefault("SOPDESK_TOKEN_PRIVATE_KEY", private)
             if self.demo:
                 env.setdefault("SOPDESK_DEMO_PASSWORD", self.demo_password())
+                # The demo teams work in shifts (24×7: the demo assigns at any hour).
+                env.setdefault("SOPDESK_DEMO_SHIFTS", "true")
         env.setdefault(
             "SOPDESK_SURVEY_BASE_URL", f"http://{self.host}:{self.ports['followup']}/v1/surveys/"
         )

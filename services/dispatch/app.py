@@ -16,6 +16,9 @@ from services.dispatch.models import BUS
 from services.dispatch.people.api import router as people_router
 from services.dispatch.people.demo import add_demo_people
 from services.dispatch.settings import DispatchSettings
+from services.dispatch.shifts.api import router as shifts_router
+from services.dispatch.shifts.service import add_demo_shifts
+from services.dispatch.shifts.timer import ShiftTimer
 from shared.events import Topics, utcnow
 from shared.http import create_service_app
 from shared.kafka import ensure_topics
@@ -55,6 +58,7 @@ async def _seeded(runtime: ServiceRuntime, seed: Callable[[UnitOfWork], Awaitabl
 def create_app(settings: DispatchSettings | None = None) -> FastAPI:
     settings = settings or DispatchSettings()
     topics = Topics(settings.topic_prefix)
+    shift_timer = ShiftTimer(settings)
 
     @asynccontextmanager
     async def prepared(runtime: ServiceRuntime) -> AsyncIterator[None]:
@@ -75,12 +79,20 @@ def create_app(settings: DispatchSettings | None = None) -> FastAPI:
         if settings.demo_password:
             added = await _seeded(runtime, lambda uow: _demo_people(uow, settings))
             log.info("demo_people_ready", added=added)
-        yield
+        if settings.demo_shifts:
+            added = await _seeded(runtime, lambda uow: add_demo_shifts(uow, utcnow()))
+            log.info("demo_shifts_ready", added=added)
+        await shift_timer.start(runtime)
+        try:
+            yield
+        finally:
+            await shift_timer.stop()
 
     routes = APIRouter()
     routes.include_router(router)
     routes.include_router(people_router)
-    return create_service_app(
+    routes.include_router(shifts_router)
+    app = create_service_app(
         settings,
         description="Teams, agents, skills, assignment, agent work and approvals.",
         bus=BUS,
@@ -91,3 +103,5 @@ def create_app(settings: DispatchSettings | None = None) -> FastAPI:
         extra_topics=[topics.assignments(key) for key in domain.DEFAULT_TEAM_KEYS],
         running=prepared,
     )
+    app.state.shift_timer = shift_timer
+    return app

@@ -139,3 +139,4 @@ class Compensation(Base):
 # People's tables live with their capability (services/dispatch/people); importing them here
 # puts them in the metadata and gives Agent its display_name wherever agents are read.
 from services.dispatch.people import models as _people_models  # noqa: E402, F401
+from services.dispatch.shifts import models as _shift_models  # noqa: E402, F401

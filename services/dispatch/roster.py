@@ -8,6 +8,7 @@ from typing import Any
 from services.dispatch import domain, repository
 from services.dispatch.models import Agent, Team
 from services.dispatch.routing import DEFAULT_MIN_LEVEL, drain, give_to, lock_pool, queue, release
+from services.dispatch.shifts import repository as shift_repository
 from services.dispatch.team_announcements import announce
 from shared.errors import ApiError, not_found
 from shared.events import TeamCreated, TeamDeleted, TeamUpdated, utcnow
@@ -74,6 +75,7 @@ async def delete_team(uow: UnitOfWork, key: str) -> None:
     ):
         raise ApiError(409, "team_in_use", f"Team {key} still has agents or open tickets.")
     announce(uow, TeamDeleted, team, utcnow())
+    await shift_repository.delete_roster(uow.session, key)  # its history stays, for audit
     await uow.session.delete(team)
 
 

@@ -13,10 +13,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from services.dispatch import domain, repository
 from services.dispatch.models import Agent, Assignment, SupervisorItem, Team
 from services.dispatch.people.models import name_of
+from services.dispatch.shifts import repository as shift_repository
+from services.dispatch.shifts.domain import Roster, roster_from
 from shared.events import Envelope as _Envelope
 from shared.events import (
     KbSuggestion,
@@ -38,15 +41,27 @@ DEFAULT_MIN_LEVEL = 2
 
 @dataclass
 class Pool:
-    """The agents this transaction holds locks on, and every team."""
+    """The agents this transaction holds locks on, every team, and the teams' shift
+    rosters as of ``at`` (a team without a roster: its online agents are on shift)."""
 
     agents: dict[uuid.UUID, Agent]
     teams: dict[str, Team]
     min_level: int = DEFAULT_MIN_LEVEL
     assigned: list[Assignment] = field(default_factory=list)
+    rosters: dict[str, Roster] = field(default_factory=dict)
+    on_shift: dict[str, frozenset[uuid.UUID]] = field(default_factory=dict)
+
+    def is_on_shift(self, agent: Agent) -> bool:
+        working = self.on_shift.get(agent.team_key)
+        return working is None or agent.id in working
 
     def online(self, team_key: str) -> list[Agent]:
-        return [a for a in self.agents.values() if a.team_key == team_key and a.status == "online"]
+        """The agents who may take work now: online and on shift."""
+        return [
+            a
+            for a in self.agents.values()
+            if a.team_key == team_key and a.status == "online" and self.is_on_shift(a)
+        ]
 
     def free_capacity(self, team_key: str) -> int:
         return sum(
@@ -83,13 +98,23 @@ async def lock_pool(
     teams: Iterable[str],
     agent_ids: Iterable[uuid.UUID | None] = (),
     min_level: int = DEFAULT_MIN_LEVEL,
+    at: datetime | None = None,
 ) -> Pool:
+    """Lock the agents, then read the rosters: a roster changed by a transaction this one
+    waited for is seen as committed (``at``: the moment shifts are read for, now)."""
     ids = [i for i in agent_ids if i is not None]
     agents = await repository.lock_agents(uow.session, teams, ids)
+    at = at or utcnow()
+    rosters = {
+        key: roster_from(row.timezone, row.handover, row.shifts)
+        for key, row in (await shift_repository.rosters(uow.session)).items()
+    }
     return Pool(
         agents={a.id: a for a in agents},
         teams=await repository.teams_by_key(uow.session),
         min_level=min_level,
+        rosters=rosters,
+        on_shift={key: frozenset(r.on_shift(at)) for key, r in rosters.items()},
     )
 
 

@@ -12,6 +12,11 @@ class DispatchSettings(ServiceSettings):
     # `sopdesk up` turns this on: a few agents per team so tickets get assigned.
     demo_agents: bool = False
     demo_agent_capacity: int = 5
+    # `sopdesk up` turns this on too: the demo teams work in shifts (24×7, seed 004).
+    demo_shifts: bool = False
+    # How often every replica applies shift changes (handover, queue drained at a shift's
+    # start); a shift starts late by at most this much.
+    shift_timer_interval_seconds: float = Field(default=30.0, gt=0, le=600)
 
     # P0 and VIP tickets go only to agents with at least this level (1..5) in the
     # ticket's skill (or in any skill when the team does not list the ticket's skill).

@@ -1,0 +1,218 @@
+"""Routes of shifts: a team's roster (its supervisor or an admin sets it; versioned, with
+the actor), its history, and who is on shift now."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Query, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.dispatch import repository as dispatch_repository
+from services.dispatch.api.common import READERS, SUPERVISORS, settings_of, supervised
+from services.dispatch.models import Agent, Team
+from services.dispatch.people.models import name_of
+from services.dispatch.roster import check_supervisor
+from services.dispatch.settings import DispatchSettings
+from services.dispatch.shifts import repository, service
+from services.dispatch.shifts.models import ShiftRoster, ShiftRosterChange
+from services.dispatch.shifts.schemas import (
+    NextShift,
+    OnShiftAgent,
+    OnShiftView,
+    RosterBody,
+    RosterChangeView,
+    RosterView,
+)
+from shared.auth import Principal
+from shared.errors import ApiError, error_responses
+from shared.events import utcnow
+from shared.http import read_session, unit_of_work
+from shared.inputs import AwareInstant
+from shared.outbox import UnitOfWork
+
+router = APIRouter(prefix="/v1")
+
+SHIFT_DOC = (
+    " Shift times are wall-clock times in the roster's time zone; a shift whose end is not"
+    " after its start runs into the next day. Dispatch assigns only to online agents on shift;"
+    " the queue drains when a shift starts (a timer on every replica, serialised by the"
+    " team's agent locks)."
+)
+
+
+async def _team(session: AsyncSession, key: str) -> Team:
+    team = await dispatch_repository.get_team(session, key)
+    if team is None:
+        raise ApiError(404, "team_not_found", f"No team with key {key}.")
+    return team
+
+
+async def _roster(session: AsyncSession, key: str) -> ShiftRoster:
+    await _team(session, key)
+    row = await repository.get_roster(session, key)
+    if row is None:
+        raise ApiError(404, "shift_roster_not_found", f"Team {key} has no shift roster.")
+    return row
+
+
+@router.get(
+    "/teams/{key}/shifts",
+    response_model=RosterView,
+    tags=["shifts"],
+    summary="A team's shift roster",
+    description="404 shift_roster_not_found: the team works without shifts." + SHIFT_DOC,
+    responses=error_responses(401, 403, 404),
+    dependencies=[READERS],
+)
+async def get_roster(key: str, session: AsyncSession = Depends(read_session)) -> ShiftRoster:
+    return await _roster(session, key)
+
+
+@router.put(
+    "/teams/{key}/shifts",
+    response_model=RosterView,
+    tags=["shifts"],
+    summary="Set a team's shift roster (its supervisor, or admin); applied at once",
+    description=(
+        "A new version, recorded with who set it (GET …/shifts/history). Refusals: 404"
+        " team_not_found, 403 not_team_supervisor, 422 agent_not_in_team, 409"
+        " roster_version_conflict (expected_version is not the current version)." + SHIFT_DOC
+    ),
+    responses=error_responses(401, 403, 404, 409, 422),
+)
+async def put_roster(
+    key: str,
+    body: RosterBody,
+    principal: Principal = Depends(SUPERVISORS),
+    uow: UnitOfWork = Depends(unit_of_work),
+    settings: DispatchSettings = Depends(settings_of),
+) -> ShiftRoster:
+    check_supervisor(await _team(uow.session, key), supervised(principal))
+    row = await service.set_roster(
+        uow,
+        key,
+        timezone=body.timezone,
+        handover=body.handover,
+        shifts=[s.model_dump(mode="json") for s in body.shifts],
+        actor=principal.actor,
+        actor_name=principal.actor_name,
+        at=utcnow(),
+        expected_version=body.expected_version,
+        min_level=settings.min_skill_level_p0_vip,
+    )
+    await uow.commit()
+    return row
+
+
+@router.delete(
+    "/teams/{key}/shifts",
+    status_code=204,
+    response_class=Response,
+    tags=["shifts"],
+    summary="Remove a team's roster: every online agent takes work again",
+    responses=error_responses(401, 403, 404),
+)
+async def delete_roster(
+    key: str,
+    principal: Principal = Depends(SUPERVISORS),
+    uow: UnitOfWork = Depends(unit_of_work),
+    settings: DispatchSettings = Depends(settings_of),
+) -> Response:
+    check_supervisor(await _team(uow.session, key), supervised(principal))
+    await service.remove_roster(
+        uow,
+        key,
+        actor=principal.actor,
+        actor_name=principal.actor_name,
+        at=utcnow(),
+        min_level=settings.min_skill_level_p0_vip,
+    )
+    await uow.commit()
+    return Response(status_code=204)
+
+
+@router.get(
+    "/teams/{key}/shifts/history",
+    response_model=list[RosterChangeView],
+    tags=["shifts"],
+    summary="Every version of a team's roster, newest first, with who set it",
+    responses=error_responses(401, 403, 404, 422),
+    dependencies=[READERS],
+)
+async def roster_history(
+    key: str,
+    limit: int = Query(default=50, ge=1, le=500),
+    session: AsyncSession = Depends(read_session),
+) -> Sequence[ShiftRosterChange]:
+    await _team(session, key)
+    return await repository.changes(session, key, limit)
+
+
+@router.get(
+    "/teams/{key}/on-shift",
+    response_model=OnShiftView,
+    tags=["shifts"],
+    summary="Who is on shift now (or at ?at=), who of them takes work, and the next shift",
+    responses=error_responses(401, 403, 404, 422),
+    dependencies=[READERS],
+)
+async def on_shift(
+    key: str,
+    at: AwareInstant | None = Query(default=None, examples=["2026-12-02T08:30:00+08:00"]),
+    session: AsyncSession = Depends(read_session),
+) -> OnShiftView:
+    await _team(session, key)
+    moment: datetime = at or utcnow()
+    row = await repository.get_roster(session, key)
+    agents = await repository.agents_of(session, key)
+    queued = await repository.queued_count(session, key)
+    if row is None:
+        return OnShiftView(
+            team_key=key,
+            at=moment,
+            timezone="UTC",
+            has_roster=False,
+            shifts_now=[],
+            agents=[_agent(a, None, None) for a in agents],
+            takes_work=[a.id for a in agents if a.status == "online"],
+            queued=queued,
+        )
+    roster = service.roster_of(row)
+    working = roster.on_shift(moment)
+    upcoming = roster.next_start(moment)
+    on = [a for a in agents if a.id in working]
+    return OnShiftView(
+        team_key=key,
+        at=roster.local(moment),
+        timezone=roster.timezone,
+        has_roster=True,
+        handover=roster.handover,
+        shifts_now=sorted({shift.name for shift, _s, _e in roster.current(moment)}),
+        agents=[_agent(a, working[a.id][0].name, working[a.id][1]) for a in on],
+        takes_work=[a.id for a in on if a.status == "online"],
+        queued=queued,
+        next_shift=(
+            NextShift(
+                name=upcoming[0].name,
+                starts_at=upcoming[1],
+                agent_ids=sorted(upcoming[0].agent_ids),
+            )
+            if upcoming
+            else None
+        ),
+    )
+
+
+def _agent(agent: Agent, shift: str | None, until: datetime | None) -> OnShiftAgent:
+    return OnShiftAgent(
+        id=agent.id,
+        name=agent.name,
+        display_name=name_of(agent),
+        status=agent.status,
+        active_count=agent.active_count,
+        capacity=agent.capacity,
+        shift=shift,
+        until=until,
+    )

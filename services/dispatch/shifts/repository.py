@@ -1,0 +1,72 @@
+"""Queries of shifts."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.dispatch.models import Agent, Assignment
+from services.dispatch.shifts.models import ShiftRoster, ShiftRosterChange
+
+
+async def rosters(session: AsyncSession) -> dict[str, ShiftRoster]:
+    rows = (await session.execute(sa.select(ShiftRoster))).scalars()
+    return {row.team_key: row for row in rows}
+
+
+async def get_roster(session: AsyncSession, team_key: str) -> ShiftRoster | None:
+    return await session.get(ShiftRoster, team_key)
+
+
+async def last_version(session: AsyncSession, team_key: str) -> int:
+    query = sa.select(sa.func.max(ShiftRosterChange.version)).where(
+        ShiftRosterChange.team_key == team_key
+    )
+    return int((await session.execute(query)).scalar() or 0)
+
+
+async def changes(session: AsyncSession, team_key: str, limit: int) -> Sequence[ShiftRosterChange]:
+    query = (
+        sa.select(ShiftRosterChange)
+        .where(ShiftRosterChange.team_key == team_key)
+        .order_by(ShiftRosterChange.version.desc())
+        .limit(limit)
+    )
+    return (await session.execute(query)).scalars().all()
+
+
+async def agents_of(session: AsyncSession, team_key: str) -> Sequence[Agent]:
+    query = sa.select(Agent).where(Agent.team_key == team_key).order_by(Agent.name)
+    return (await session.execute(query)).scalars().all()
+
+
+async def queued_count(session: AsyncSession, team_key: str) -> int:
+    query = sa.select(sa.func.count()).where(
+        Assignment.team_key == team_key, Assignment.state == "queued"
+    )
+    return int((await session.execute(query)).scalar() or 0)
+
+
+async def lock_work_of(
+    session: AsyncSession, agent_id: uuid.UUID, states: Iterable[str]
+) -> Sequence[Assignment]:
+    """An agent's assignments in these states, locked (after the agents: routing's order)."""
+    query = (
+        sa.select(Assignment)
+        .where(Assignment.agent_id == agent_id, Assignment.state.in_(list(states)))
+        .order_by(Assignment.respond_by, Assignment.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(query)).scalars().all()
+
+
+async def delete_roster(session: AsyncSession, team_key: str) -> None:
+    await session.execute(sa.delete(ShiftRoster).where(ShiftRoster.team_key == team_key))
+
+
+def add(session: AsyncSession, *rows: object) -> None:
+    session.add_all(rows)

@@ -1,0 +1,249 @@
+"""Setting a team's roster (versioned, with its actor) and applying shift changes: an
+agent going off shift hands over open work by the team's setting, and the queue drains
+to whoever is on shift. The caller commits."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from services.dispatch import domain as dispatch_domain
+from services.dispatch import repository as dispatch_repository
+from services.dispatch.routing import DEFAULT_MIN_LEVEL, drain, give_to, lock_pool, queue, release
+from services.dispatch.shifts import domain, repository
+from services.dispatch.shifts.models import ShiftRoster, ShiftRosterChange
+from shared.errors import ApiError
+from shared.outbox import UnitOfWork
+
+# What each handover setting moves off an agent who went off shift.
+MOVES: dict[str, frozenset[str]] = {
+    "keep": frozenset(),
+    "queue": frozenset({dispatch_domain.ASSIGNED}),
+    "reassign": frozenset({dispatch_domain.ASSIGNED, dispatch_domain.ACCEPTED}),
+}
+
+
+def roster_of(row: ShiftRoster) -> domain.Roster:
+    return domain.roster_from(row.timezone, row.handover, row.shifts)
+
+
+def _body(row: ShiftRoster) -> dict[str, Any]:
+    return {"timezone": row.timezone, "handover": row.handover, "shifts": row.shifts}
+
+
+@dataclass
+class ShiftChange:
+    """What one application of a team's shifts did."""
+
+    handed_over: list[uuid.UUID] = field(default_factory=list)  # assignments moved
+    drained: list[uuid.UUID] = field(default_factory=list)  # queued ones assigned
+
+
+async def set_roster(
+    uow: UnitOfWork,
+    team_key: str,
+    *,
+    timezone: str,
+    handover: str,
+    shifts: list[dict[str, Any]],
+    actor: str,
+    actor_name: str,
+    at: datetime,
+    expected_version: int | None = None,
+    min_level: int = DEFAULT_MIN_LEVEL,
+) -> ShiftRoster:
+    """Replace the team's roster (a new version) and apply it at once."""
+    session = uow.session
+    members = {a.id for a in await repository.agents_of(session, team_key)}
+    for shift in shifts:
+        strangers = [a for a in shift["agent_ids"] if uuid.UUID(str(a)) not in members]
+        if strangers:
+            raise ApiError(
+                422,
+                "agent_not_in_team",
+                f"Shift {shift['name']}: agent(s) {', '.join(map(str, strangers))}"
+                f" are not agents of team {team_key}.",
+            )
+    version = await repository.last_version(session, team_key)
+    if expected_version is not None and expected_version != version:
+        raise ApiError(
+            409,
+            "roster_version_conflict",
+            f"The roster of {team_key} is at version {version}, not {expected_version}.",
+        )
+    row = await repository.get_roster(session, team_key)
+    stored = [{**s, "agent_ids": [str(a) for a in s["agent_ids"]]} for s in shifts]
+    if row is None:
+        row = ShiftRoster(team_key=team_key)
+        repository.add(session, row)
+    row.timezone, row.handover, row.shifts = timezone, handover, stored
+    row.version, row.updated_by, row.updated_by_name, row.updated_at = (
+        version + 1,
+        actor,
+        actor_name,
+        at,
+    )
+    repository.add(session, _change(team_key, version + 1, _body(row), actor, actor_name, at))
+    await session.flush()
+    await apply_shift_changes(uow, team_key, at, min_level=min_level)
+    return row
+
+
+async def remove_roster(
+    uow: UnitOfWork,
+    team_key: str,
+    *,
+    actor: str,
+    actor_name: str,
+    at: datetime,
+    min_level: int = DEFAULT_MIN_LEVEL,
+) -> None:
+    """The team works without shifts again (every online agent takes work)."""
+    session = uow.session
+    if await repository.get_roster(session, team_key) is None:
+        raise ApiError(404, "shift_roster_not_found", f"Team {team_key} has no shift roster.")
+    version = await repository.last_version(session, team_key)
+    await repository.delete_roster(session, team_key)
+    repository.add(session, _change(team_key, version + 1, None, actor, actor_name, at))
+    await session.flush()
+    await apply_shift_changes(uow, team_key, at, min_level=min_level)
+
+
+def _change(
+    team_key: str,
+    version: int,
+    body: dict[str, Any] | None,
+    actor: str,
+    actor_name: str,
+    at: datetime,
+) -> ShiftRosterChange:
+    return ShiftRosterChange(
+        id=uuid.uuid4(),
+        team_key=team_key,
+        version=version,
+        roster=body,
+        actor=actor,
+        actor_name=actor_name,
+        at=at,
+    )
+
+
+async def _off_shift_holders(uow: UnitOfWork, team_key: str, at: datetime) -> list[uuid.UUID]:
+    """Agents of the team who hold work the team's handover moves but are off shift."""
+    row = await repository.get_roster(uow.session, team_key)
+    if row is None or not MOVES[row.handover]:
+        return []
+    on_shift = roster_of(row).on_shift(at)
+    return [
+        a.id
+        for a in await repository.agents_of(uow.session, team_key)
+        if a.id not in on_shift and a.active_count > 0
+    ]
+
+
+async def apply_shift_changes(
+    uow: UnitOfWork, team_key: str, at: datetime, *, min_level: int = DEFAULT_MIN_LEVEL
+) -> ShiftChange:
+    """Hand over the open work of agents off shift at ``at`` (by the team's setting), then
+    serve the queue with the agents on shift. Safe on several replicas: it locks the
+    team's agents first (routing's order), so a second replica waits and finds it done."""
+    holders = await _off_shift_holders(uow, team_key, at)
+    pool = await lock_pool(uow, [team_key], holders, min_level=min_level, at=at)
+    change = ShiftChange()
+    roster = pool.rosters.get(team_key)
+    for agent_id in holders:
+        agent = pool.agents[agent_id]
+        if roster is None or pool.is_on_shift(agent):
+            continue  # the roster changed while this transaction waited for the locks
+        for moved in await repository.lock_work_of(uow.session, agent_id, MOVES[roster.handover]):
+            release(pool, moved)
+            moved.agent_id = None
+            moved.state = dispatch_domain.QUEUED
+            chosen = pool.pick(moved, exclude=agent_id)
+            if chosen is None:
+                queue(uow, moved, None, reason=f"agent {agent.name} went off shift")
+            else:
+                give_to(uow, pool, moved, chosen, None, reason="shift handover")
+            change.handed_over.append(moved.id)
+    change.drained = [a.id for a in await drain(uow, pool, [team_key])]
+    return change
+
+
+async def needs_attention(uow: UnitOfWork, team_key: str, at: datetime) -> bool:
+    """Without locks: is there a queue to serve or work to hand over (most ticks: no)?"""
+    if await repository.queued_count(uow.session, team_key):
+        return True
+    return bool(await _off_shift_holders(uow, team_key, at))
+
+
+async def run_shift_changes(
+    units: Callable[[], UnitOfWork], at: datetime, *, min_level: int = DEFAULT_MIN_LEVEL
+) -> int:
+    """Every team with a roster, one transaction each: returns assignments moved."""
+    async with units() as uow:
+        teams = sorted(await repository.rosters(uow.session))
+    moved = 0
+    for team_key in teams:
+        async with units() as uow:
+            if not await needs_attention(uow, team_key, at):
+                continue
+            change = await apply_shift_changes(uow, team_key, at, min_level=min_level)
+            await uow.commit()
+        moved += len(change.handed_over) + len(change.drained)
+    return moved
+
+
+# --------------------------------------------------------------------------- demo shifts
+
+# `sopdesk up`: the front line works 24×7 in three shifts (seed 004, 轮班制), its night shift
+# alternating between its two demo agents; every other team in two 12-hour shifts. So the
+# demo assigns at any hour, on shift only.
+_FRONTLINE = (
+    ("早班", "08:00", "16:00", range(7), (1,)),
+    ("中班", "16:00", "24:00", range(7), (2,)),
+    ("夜班", "00:00", "08:00", (0, 2, 4, 6), (1,)),
+    ("夜班", "00:00", "08:00", (1, 3, 5), (2,)),
+)
+_TWO_SHIFTS = (
+    ("白班", "08:00", "20:00", range(7), (1,)),
+    ("夜班", "20:00", "08:00", range(7), (2,)),
+)
+DEMO_ACTOR = ("key:sopdesk up", "sopdesk up")
+
+
+async def add_demo_shifts(uow: UnitOfWork, at: datetime) -> int:
+    """Give every default team without a roster its demo shifts; returns how many."""
+    existing = await repository.rosters(uow.session)
+    agents = {a.name: a.id for a in await dispatch_repository.list_agents(uow.session)}
+    added = 0
+    for team_key in dispatch_domain.DEFAULT_TEAM_KEYS:
+        if team_key in existing:
+            continue
+        patterns = _FRONTLINE if team_key == "frontline" else _TWO_SHIFTS
+        shifts = []
+        for name, start, end, days, numbers in patterns:
+            ids = [agents.get(f"{team_key}-agent-{n}") for n in numbers]
+            shifts.append(
+                {
+                    "name": name,
+                    "start": start,
+                    "end": end,
+                    "days": list(days),
+                    "agent_ids": [str(i) for i in ids if i is not None],
+                }
+            )
+        await set_roster(
+            uow,
+            team_key,
+            timezone="Asia/Shanghai",
+            handover="queue",
+            shifts=shifts,
+            actor=DEMO_ACTOR[0],
+            actor_name=DEMO_ACTOR[1],
+            at=at,
+        )
+        added += 1
+    return added
