@@ -1,8 +1,9 @@
 #!/bin/sh
-# Installs Debian's chromium for the dashboard's browser test, once; does nothing
-# when /usr/bin/chromium is already there. Never downloads Playwright's browsers.
+# Installs Debian's chromium for the dashboard's browser test, and a CJK font so its
+# screenshots show Chinese (not empty boxes), once; does nothing when both are there.
+# Never downloads Playwright's browsers.
 set -eu
-if [ -x /usr/bin/chromium ]; then
+if [ -x /usr/bin/chromium ] && [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then
     exit 0
 fi
 SUDO=""
@@ -10,4 +11,4 @@ if [ "$(id -u)" != "0" ]; then
     SUDO="sudo"
 fi
 $SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-wqy-microhei

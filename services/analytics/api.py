@@ -400,7 +400,7 @@ async def snapshot(session: AsyncSession) -> DashboardSnapshot:
         generated_at=utcnow(),
         summary=Summary(**body),
         teams=service.named(teams["groups"], labels["team"]),
-        agents=agents["groups"],
+        agents=service.agents_named(agents["groups"], labels["team"]),
         labels=labels,
     )
 

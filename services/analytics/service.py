@@ -374,6 +374,17 @@ async def labels(session: AsyncSession) -> dict[str, dict[str, str]]:
     }
 
 
+def agents_named(groups: Sequence[Group], teams: dict[str, str]) -> list[Group]:
+    """Per-agent groups (keyed ``team/agent``) named as people read them: the agent's name
+    as dispatch sent it (the account's display name) and the team's name."""
+    named_groups = []
+    for group in groups:
+        team, _, agent = group.key.partition("/")
+        name = f"{agent}（{teams.get(team, team)}）" if agent else group.key
+        named_groups.append(group.model_copy(update={"name": name}))
+    return named_groups
+
+
 def named(groups: Sequence[Group], names: dict[str, str]) -> list[Group]:
     """The groups with their names; a key not known yet is named by itself."""
     return [group.model_copy(update={"name": names.get(group.key, group.key)}) for group in groups]

@@ -8,11 +8,13 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import uvicorn
@@ -90,6 +92,12 @@ async def _expect_text(page: Any, selector: str, text: str) -> None:
     await expect(page.locator(selector)).to_have_text(text, timeout=15_000)
 
 
+def _shown_time(iso: str, language: str) -> str:
+    """A time as the dashboard shows it: 24-hour, in the display time zone (Beijing)."""
+    at = datetime.fromisoformat(iso).astimezone(ZoneInfo("Asia/Shanghai"))
+    return f"{at.day} {at:%b %Y, %H:%M}" if language == "en" else f"{at:%Y-%m-%d %H:%M}"
+
+
 async def test_dashboard_shows_the_api_figures_live(
     store: AnalyticsStore, database_url: str, broker: str, topic_prefix: str
 ) -> None:
@@ -99,6 +107,8 @@ async def test_dashboard_shows_the_api_figures_live(
     for s in realistic(T0, days=2, per_day=15):
         events += lifecycle(s)
     events += lifecycle(Scenario(ticket_no="Q1", queued_for=timedelta(minutes=1), assign=False))
+    # An agent as dispatch names them: the account's display name.
+    events += lifecycle(Scenario(ticket_no="D1", agent=(uuid.uuid4(), "王晓明")))
     events += lifecycle(Scenario(ticket_no="W1", accept_after=None, warn=True))
     events += lifecycle(
         Scenario(ticket_no="B1", resolve_after=None, breaches=("resolution",), close=False)
@@ -154,6 +164,13 @@ async def test_dashboard_shows_the_api_figures_live(
                     row = page.locator(f'#teams tr[data-key="{group["key"]}"] td')
                     assert await row.nth(1).text_content() == str(group["figures"]["tickets"])
                 assert await page.locator("#agents tbody tr").count() >= 6
+                # Agents by name and team, never by key.
+                mine = page.locator('#agents tr[data-key="logistics/王晓明"] td').first
+                assert await mine.text_content() == "王晓明（物流）"
+                agent_names = await page.locator(
+                    "#agents tbody tr td:first-child"
+                ).all_inner_texts()
+                assert agent_names and not any("/" in n for n in agent_names), agent_names
                 channel_values = await page.locator("#chart-channel text[data-value]").all()
                 shown = sorted(
                     [int(await t.get_attribute("data-value") or "") for t in channel_values]
@@ -182,7 +199,25 @@ async def test_dashboard_shows_the_api_figures_live(
                 oldest = page.locator("#oldest-list a")
                 first = attention["oldest_open"][0]["ticket_no"]
                 await _expect_text(page, "#oldest-list li:first-child a", first)
+                # Times in Chinese 24-hour form in Beijing time, English when chosen.
+                received = attention["oldest_open"][0]["received_at"]
+                breached = attention["breached"][0]["received_at"]
+                zh = _shown_time(received, "zh")
+                assert zh == "2026-11-16 09:00"  # T0, 01:00 UTC
+                await _expect_text(page, "#oldest-list li:first-child time", zh)
+                await _expect_text(
+                    page, "#breached-list li:first-child time", _shown_time(breached, "zh")
+                )
                 await page.screenshot(path=str(SCREENSHOT), full_page=True)
+                await page.select_option("#lang", "en")
+                await _expect_text(page, "#oldest-list li:first-child time", "16 Nov 2026, 09:00")
+                await _expect_text(
+                    page, "#breached-list li:first-child time", _shown_time(breached, "en")
+                )
+                english = SCREENSHOT.with_name(SCREENSHOT.stem + "-en" + SCREENSHOT.suffix)
+                await page.screenshot(path=str(english), full_page=True)
+                await page.select_option("#lang", "zh")
+                await _expect_text(page, "#oldest-list li:first-child time", zh)
                 await oldest.first.click()
                 await _expect_text(page, "#ticket-no", first)
 

@@ -19,6 +19,32 @@
   const num = (v) => (v === null || v === undefined ? "–" : String(v));
   const csat = (c) => (c.average === null ? "–" : c.average.toFixed(2));
 
+  // Times in the display time zone, 24-hour: "2026-11-16 09:00" in Chinese,
+  // "16 Nov 2026, 09:00" in English (the language picker; Chinese unless chosen).
+  const LANG = "sopdesk.lang";
+  const DISPLAY_ZONE = "Asia/Shanghai";
+  const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const language = () => (localStorage.getItem(LANG) === "en" ? "en" : "zh");
+  const clockParts = new Intl.DateTimeFormat("en-US", {
+    timeZone: DISPLAY_ZONE, year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  });
+  function when(iso) {
+    if (!iso) return "–";
+    const p = {};
+    for (const part of clockParts.formatToParts(new Date(iso))) p[part.type] = part.value;
+    if (language() === "en") {
+      return Number(p.day) + " " + MONTHS[Number(p.month) - 1] + " " + p.year + ", " + p.hour + ":" + p.minute;
+    }
+    return p.year + "-" + p.month + "-" + p.day + " " + p.hour + ":" + p.minute;
+  }
+  function timeNode(iso) {
+    const t = document.createElement("time");
+    t.setAttribute("datetime", iso || "");
+    t.textContent = when(iso);
+    return t;
+  }
+
   function setStatus(text, cls) {
     const el = $("status");
     el.textContent = text;
@@ -105,7 +131,7 @@
       num(x.tickets), num(x.open), num(x.breached), pct(x.sla_compliance),
       mins(x.first_response.median_seconds), pct(x.fcr_rate), csat(x.csat),
     ]);
-    $("updated").textContent = new Date(snapshot.generated_at).toLocaleString();
+    $("updated").textContent = when(snapshot.generated_at);
     document.body.setAttribute("data-generated-at", snapshot.generated_at);
   }
 
@@ -205,7 +231,8 @@
       li.appendChild(a);
       li.appendChild(document.createTextNode(
         " " + (item.subject || "") + " · " + (item.team || "–") + " · " + name("state", item.state)
-        + " · " + new Date(item.received_at).toLocaleString()));
+        + " · "));
+      li.appendChild(timeNode(item.received_at));
       ol.appendChild(li);
     }
     if (!items.length) ol.innerHTML = "<li class=muted>无 none</li>";
@@ -234,8 +261,8 @@
     for (const [label, value] of [
       ["主题 subject", row.subject], ["团队 team", name("team", row.team)],
       ["状态 state", name("state", row.state)], ["处理人 agent", row.agent_name],
-      ["受理 received", row.received_at && new Date(row.received_at).toLocaleString()],
-      ["解决时限 resolve by", row.resolve_by && new Date(row.resolve_by).toLocaleString()],
+      ["受理 received", row.received_at && when(row.received_at)],
+      ["解决时限 resolve by", row.resolve_by && when(row.resolve_by)],
       ["超时 breached", row.breached ? "是 yes" : "否 no"],
     ]) {
       const p = document.createElement("p");
@@ -251,6 +278,15 @@
       setStatus("error: " + err.message, "error");
     }
   }
+
+  $("lang").value = language();
+  $("lang").addEventListener("change", () => {
+    localStorage.setItem(LANG, $("lang").value);
+    document.documentElement.lang = $("lang").value === "en" ? "en" : "zh-CN";
+    const generated = document.body.getAttribute("data-generated-at");
+    if (generated) $("updated").textContent = when(generated);
+    refreshViews();
+  });
 
   $("range").addEventListener("change", () => {
     const custom = $("range").value === "custom";
