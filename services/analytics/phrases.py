@@ -19,6 +19,7 @@ _STOP_TEXT = """
     他 她 它 的 了 吗 呢 吧 啊 呀 还 又 就 都 也 很 太 非常 一个 一次 几天 三天 两天 多少
     之后 以后 然后 但是 而且 因为 所以 如果 还有 还没 一样 这样 那样 不是 就是 知道 告诉
     一点 有点 有没有 到底 怎么回事 老是 总是 突然 刚刚 刚才 马上 尽快 着急 急用 订单号 单号
+    订单 请求 办理 合适 开始 早上 中午 下午 说完 更新 不到 一号 两次 三次 几次 五天 一晚上 里面 太久
     hello hi please thanks thank you the a an is are was were be to of and or in on for
     my me i we it this that with can cannot can't not no yes how what why when want
     wanted very after before since still get got been have has had do does did just
@@ -52,6 +53,10 @@ WEAK_WORDS = frozenset(
 # Words that turn the next one into a problem ("无法" + "启动" is 无法启动).
 NEGATIONS = frozenset(("无法", "不能", "没法", "不了", "未能", "不到", "没能"))
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+# Characters that, inside a compound, only carry the filler around them (怎么 + 用).
+_FILLER_CHARACTERS = frozenset("用要想能会是有在给让把被得着过下上个做办弄")
+# A count or a span written in Chinese numerals (三次, 五天, 一号, 一晚上): no problem named.
+_COUNTED = re.compile(r"^[零一二两三四五六七八九十百千几]+(天|次|号|个|周|月|年|晚上?|小时|分钟)?$")
 _WORD = re.compile(r"^[A-Za-z][A-Za-z'-]{3,}$")
 PHRASE_MIN_TEXTS = 2  # a phrase must recur to be one
 
@@ -60,13 +65,34 @@ _jieba_lock = threading.Lock()
 
 def meaningful(word: str, stop_words: frozenset[str] = STOP_WORDS) -> bool:
     """A token that can name a problem: not a stop word, no digits (order numbers such as
-    DD202611…), two characters or more, Chinese or an English word."""
+    DD202611…), two characters or more, Chinese or an English word, and not only filler
+    joined up (a rule's keyword 希望增加 is 希望 + 增加)."""
     word = word.strip()
     if len(word) < 2 or word.lower() in stop_words or word in WEAK_WORDS:
         return False
     if any(ch.isdigit() for ch in word):
         return False
+    if _CJK.search(word) and (_only_filler(word, stop_words) or _COUNTED.match(word)):
+        return False
     return bool(_CJK.search(word)) or bool(_WORD.match(word))
+
+
+def _only_filler(word: str, stop_words: frozenset[str]) -> bool:
+    """Whether ``word`` splits wholly into stop and weak words."""
+    filler = stop_words | WEAK_WORDS | _FILLER_CHARACTERS
+    ends = {0}
+    for end in range(1, len(word) + 1):
+        if any(start in ends and word[start:end] in filler for start in range(end)):
+            ends.add(end)
+    return len(word) in ends
+
+
+def subject_phrase(subject: str | None) -> str | None:
+    """The first phrase of a subject that names a problem (会员积分怎么用 → 会员积分); a
+    single word is too little to name the issue by (请问七天无理由退货怎么办理)."""
+    words = tokens(subject or "")
+    found = phrases_of(words)
+    return found[0] if found else None
 
 
 def tokens(text: str) -> list[str]:
@@ -182,6 +208,7 @@ DEFAULT_SYNONYMS: dict[str, tuple[str, ...]] = {
     "无法启动": ("无法启动", "不能启动", "无法开机", "不能开机", "开不了机", "启动不了"),
     "账号登录": ("无法登录", "登录不了", "登不进去", "密码错误", "账号锁定", "账户被锁定"),
     "发票问题": ("发票", "开票"),
+    "支付异常": ("未支付", "支付失败", "付款失败", "扣了钱", "扣钱"),
 }
 
 

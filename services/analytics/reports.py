@@ -83,12 +83,16 @@ def _instant(day: date) -> datetime:
 def issue_of(row: Any, table: dict[str, str]) -> str:
     """The issue a ticket is about: the reason its words name through the synonym table,
     else triage's first keyword that names something (a rule may fire on a word like 请问
-    or 如何, which says nothing of the issue), else its subject."""
+    or 如何, which says nothing of the issue), else the subject's first such term, else
+    the subject."""
     reason = phrases.reason_of(
         (row.subject, row.description), table, [str(k) for k in row.keywords or ()]
     )
     if reason:
         return reason
+    found = phrases.subject_phrase(row.subject)
+    if found:
+        return table.get(found, found)
     return (row.subject or "未填写").strip()[:30] or "未填写"
 
 

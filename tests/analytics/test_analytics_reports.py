@@ -154,6 +154,13 @@ def test_an_issue_is_named_by_its_reason_or_first_telling_keyword() -> None:
     for words in ("快递没到", "物流三天没更新", "配送延迟了两天"):
         assert issue_of(row(["物流延迟"], words), table) == "物流延迟"
     assert issue_of(row([], None), table) == "未填写"
+    # No telling keyword: the subject's first phrase, never filler glued together.
+    assert issue_of(row(["怎么用"], "会员积分怎么用"), table) == "会员积分"
+    assert issue_of(row(["希望增加"], "希望增加夜间模式"), table) == "夜间模式"
+    assert issue_of(row([], "支付成功但订单显示未支付"), table) == "支付异常"
+    for filler in ("希望增加", "三次", "五天", "一晚上", "早上开始"):
+        assert not phrases.meaningful(filler), filler
+    assert phrases.meaningful("夜间模式") and phrases.meaningful("会员积分")
 
 
 def test_phrases_keep_what_names_a_problem() -> None:
