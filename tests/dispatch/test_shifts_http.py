@@ -108,9 +108,30 @@ async def test_a_supervisor_sets_the_roster_and_sees_who_is_on_shift(
         unknown = await client.get("/v1/teams/nope/on-shift", headers=VIEWER_KEY)
         assert (unknown.status_code, unknown.json()["code"]) == (404, "team_not_found")
 
+        # The agents list, by who is on shift now: with a full-day shift for 张伟 only.
+        whole_day = {
+            **body,
+            "shifts": [
+                {"name": "全天", "start": "00:00", "end": "00:00", "agent_ids": [early["id"]]}
+            ],
+        }
+        assert (await client.put(url, json=whole_day, headers=lead)).status_code == 200
+        listed = await client.get(
+            "/v1/agents", params={"team": "tech_support", "on_shift": "true"}, headers=VIEWER_KEY
+        )
+        assert [a["id"] for a in listed.json()] == [early["id"]]
+        off = await client.get(
+            "/v1/agents", params={"team": "tech_support", "on_shift": "false"}, headers=VIEWER_KEY
+        )
+        assert [a["id"] for a in off.json()] == [late["id"]]
+        finance = await client.get(
+            "/v1/agents", params={"team": "finance", "on_shift": "true"}, headers=VIEWER_KEY
+        )
+        assert [a["id"] for a in finance.json()] == [stranger["id"]]  # no roster: on shift
+
         removed = await client.delete(url, headers=lead)
         assert removed.status_code == 204
         free = (await client.get("/v1/teams/tech_support/on-shift", headers=VIEWER_KEY)).json()
         assert (free["has_roster"], free["takes_work"]) == (False, [early["id"]])
         history = (await client.get(f"{url}/history", headers=VIEWER_KEY)).json()
-        assert (history[0]["version"], history[0]["roster"]) == (3, None)
+        assert (history[0]["version"], history[0]["roster"]) == (4, None)

@@ -29,9 +29,10 @@ from services.dispatch.schemas import (
     TeamView,
 )
 from services.dispatch.settings import DispatchSettings
+from services.dispatch.shifts import service as shifts_service
 from shared.auth import Principal, require_roles
 from shared.errors import ApiError, error_responses, not_found
-from shared.events import Topics
+from shared.events import Topics, utcnow
 from shared.http import read_session, unit_of_work
 from shared.kafka import ensure_topics
 from shared.observability import get_logger
@@ -138,16 +139,27 @@ async def delete_team(key: str, uow: UnitOfWork = Depends(unit_of_work)) -> Resp
     response_model=list[AgentView],
     tags=["agents"],
     summary="Agents with skills, capacity, status and current load",
+    description=(
+        "`on_shift=true`: only the agents on shift now by their team's roster (an agent of a"
+        " team without a roster is always on shift); `false`: those off shift."
+    ),
     responses=error_responses(401, 403, 422),
     dependencies=[READERS],
 )
 async def list_agents(
     team: str | None = Query(default=None, examples=["tech_support"]),
     status: AgentStatus | None = None,
+    on_shift: bool | None = Query(default=None, examples=[True]),
     session: AsyncSession = Depends(read_session),
 ) -> Sequence[Agent]:
     agents = await repository.list_agents(session, team)
-    return [a for a in agents if status is None or a.status == status]
+    agents = [a for a in agents if status is None or a.status == status]
+    if on_shift is None:
+        return agents
+    working = await shifts_service.on_shift_now(session, utcnow())
+    return [
+        a for a in agents if (a.team_key not in working or a.id in working[a.team_key]) == on_shift
+    ]
 
 
 @router.post(

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from services.dispatch import domain as dispatch_domain
 from services.dispatch import repository as dispatch_repository
 from services.dispatch.routing import DEFAULT_MIN_LEVEL, drain, give_to, lock_pool, queue, release
@@ -32,6 +34,14 @@ def roster_of(row: ShiftRoster) -> domain.Roster:
 
 def _body(row: ShiftRoster) -> dict[str, Any]:
     return {"timezone": row.timezone, "handover": row.handover, "shifts": row.shifts}
+
+
+async def on_shift_now(session: AsyncSession, at: datetime) -> dict[str, set[uuid.UUID]]:
+    """Team -> the agents on shift at ``at``, for the teams with a roster."""
+    return {
+        key: set(roster_of(row).on_shift(at))
+        for key, row in (await repository.rosters(session)).items()
+    }
 
 
 @dataclass
