@@ -89,10 +89,14 @@ def _only_filler(word: str, stop_words: frozenset[str]) -> bool:
 
 def subject_phrase(subject: str | None) -> str | None:
     """The first phrase of a subject that names a problem (会员积分怎么用 → 会员积分); a
-    single word is too little to name the issue by (请问七天无理由退货怎么办理)."""
+    word among others is too little to name the issue by (请问七天无理由退货怎么办理)."""
     words = tokens(subject or "")
     found = phrases_of(words)
-    return found[0] if found else None
+    if found:
+        return found[0]
+    # One telling word and filler around it (换货请求 → 换货); several: no one of them.
+    telling = [w for w in words if meaningful(w)]
+    return telling[0] if len(telling) == 1 else None
 
 
 def tokens(text: str) -> list[str]:

@@ -158,6 +158,7 @@ def test_an_issue_is_named_by_its_reason_or_first_telling_keyword() -> None:
     assert issue_of(row(["怎么用"], "会员积分怎么用"), table) == "会员积分"
     assert issue_of(row(["希望增加"], "希望增加夜间模式"), table) == "夜间模式"
     assert issue_of(row([], "支付成功但订单显示未支付"), table) == "支付异常"
+    assert issue_of(row(["请求"], "换货请求"), table) == "换货"
     for filler in ("希望增加", "三次", "五天", "一晚上", "早上开始"):
         assert not phrases.meaningful(filler), filler
     assert phrases.meaningful("夜间模式") and phrases.meaningful("会员积分")
