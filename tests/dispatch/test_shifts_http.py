@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from people_support import ADMIN_KEY, running_dispatch
 from testkit import new_person
 
@@ -38,7 +40,7 @@ async def test_a_supervisor_sets_the_roster_and_sees_who_is_on_shift(
         assert (await client.get("/v1/teams/tech_support/shifts", headers=VIEWER_KEY)).json()[
             "code"
         ] == "shift_roster_not_found"
-        body = {
+        body: dict[str, Any] = {
             "timezone": "Asia/Shanghai",
             "handover": "reassign",
             "shifts": [
