@@ -20,7 +20,7 @@ from typing import Any
 
 from services.triage.classifier.evaluation import FIELDS, confusion_table, evaluate
 from services.triage.classifier.model import LinearModel, shipped_model
-from services.triage.classifier.training import corpus_examples, load_corpus, train
+from services.triage.classifier.training import corpus_examples, load_corpus, topic_of, train
 from services.triage.classifier.verdict import REVIEW_BELOW
 from services.triage.industries import INDUSTRIES, apply_industry
 from services.triage.learning import classify_row
@@ -35,17 +35,22 @@ def _classify(
     return classify_row(ruleset, model, row, review_below)
 
 
-def cross_validate(ruleset: RuleSet, review_below: float, folds: int = 4) -> None:
-    """Grouped k-fold on the training split only: what thresholds are tuned on."""
+def cross_validate(
+    ruleset: RuleSet, review_below: float, folds: int = 4, by_topic: bool = False
+) -> None:
+    """Grouped k-fold on the training split only: what thresholds are tuned on. By
+    phrasing (a group), or ``by_topic`` (all of a topic's phrasings held out together:
+    how the model does on things nobody wrote down for it)."""
     rows = [r for r in load_corpus() if r["split"] == "train"]
-    groups = sorted({r["group"] for r in rows})
+    group_of = (lambda r: topic_of(r["group"])) if by_topic else (lambda r: r["group"])
+    groups = sorted({group_of(r) for r in rows})
     random.Random(1).shuffle(groups)
     totals: dict[str, float] = {}
     for k in range(folds):
         held = set(groups[k::folds])
-        model = train(corpus_examples([r for r in rows if r["group"] not in held], "train"), 1)
+        model = train(corpus_examples([r for r in rows if group_of(r) not in held], "train"), 1)
         fold = evaluate(
-            [r for r in rows if r["group"] in held],
+            [r for r in rows if group_of(r) in held],
             partial(_classify, ruleset, model, review_below),
         )
         for key, value in fold.summary().items():
@@ -53,7 +58,8 @@ def cross_validate(ruleset: RuleSet, review_below: float, folds: int = 4) -> Non
             totals[key] = totals.get(key, 0.0) + value * weight
     n = totals["tickets"]
     print(
-        f"cross-validated (train split, {folds} folds, review below {review_below}): "
+        f"cross-validated (train split, {folds} folds by {'topic' if by_topic else 'phrasing'}, "
+        f"review below {review_below}): "
         + ", ".join(f"{f} {totals[f] / n:.1%}" for f in FIELDS)
         + f"; P0 {totals['p0_found']:.0f}/{totals['p0_total']:.0f}, P2→P0 "
         f"{totals['p2_raised_to_p0']:.0f}, review {totals['needs_review']:.0f}"
@@ -71,11 +77,14 @@ def main() -> None:
         metavar="REVIEW_BELOW",
         help="tune on the training split instead (grouped 4-fold), per review threshold",
     )
+    parser.add_argument(
+        "--by-topic", action="store_true", help="cross-validate holding out whole topics"
+    )
     args = parser.parse_args()
     ruleset = apply_industry(DEFAULT_RULESET, args.industry)
     if args.cross_validate is not None:
         for threshold in args.cross_validate or [REVIEW_BELOW]:
-            cross_validate(ruleset, threshold)
+            cross_validate(ruleset, threshold, by_topic=args.by_topic)
         return
     model = shipped_model()
     rows = [r for r in load_corpus() if r["split"] == "test"]

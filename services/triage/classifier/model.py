@@ -78,23 +78,30 @@ class LinearModel:
     calibration: Calibration | None = None
 
     def predict(self, text: str) -> dict[str, Prediction]:
-        present = [(f, self.index[f]) for f in features(text) if f in self.index]
+        return self.read(text)[0]
+
+    def read(self, text: str) -> tuple[dict[str, Prediction], float]:
+        """Every head's prediction, and the share of the text's word features (n-grams
+        of two or three characters, English words) the model knows: single characters
+        are nearly always known and say little."""
+        found = features(text)
+        present = [(f, self.index[f]) for f in found if f in self.index]
         # Binary features, L2-normalised as in training.
         scale = 1.0 / math.sqrt(len(present)) if present else 0.0
-        return {name: _score(head, present, scale) for name, head in self.heads.items()}
+        words = [f for f in found if len(f.removeprefix("w:")) > 1]
+        coverage = sum(f in self.index for f in words) / len(words) if words else 0.0
+        predicted = {name: _score(head, present, scale) for name, head in self.heads.items()}
+        return predicted, coverage
 
     def coverage(self, text: str) -> float:
-        """The share of a text's word features (n-grams of two or three characters,
-        English words) the model knows; single characters are nearly always known and
-        say little."""
-        found = [f for f in features(text) if len(f.removeprefix("w:")) > 1]
-        return sum(f in self.index for f in found) / len(found) if found else 0.0
+        return self.read(text)[1]
 
-    def certainty(self, text: str, route: Prediction) -> float:
-        """How likely ``route`` (this model's route prediction for ``text``) is right."""
+    def certainty(self, route: Prediction, coverage: float) -> float:
+        """How likely ``route`` (this model's route prediction) is right, given the share
+        of the text's words the model knows."""
         if self.calibration is None:
             return route.confidence
-        return self.calibration.certainty(route.confidence, self.coverage(text))
+        return self.calibration.certainty(route.confidence, coverage)
 
 
 def _score(head: Head, present: Sequence[tuple[str, int]], scale: float) -> Prediction:

@@ -135,9 +135,10 @@ def fit_calibration(
         )
         for ex in examples:
             if topic_of(ex.group or ex.text) in held:
-                route = fold.predict(ex.text)[ROUTE]
+                predicted, coverage = fold.read(ex.text)
+                route = predicted[ROUTE]
                 p = min(max(route.confidence, 1e-6), 1 - 1e-6)
-                rows.append([math.log(p / (1 - p)), fold.coverage(ex.text)])
+                rows.append([math.log(p / (1 - p)), coverage])
                 right.append(route.label == route_label(ex.labels))
     fitted = LogisticRegression(C=1e6).fit(rows, right)
     slope, coverage_weight = (float(w) for w in fitted.coef_[0])

@@ -67,10 +67,10 @@ class ModelVerdict:
 def model_verdict(
     model: LinearModel, text: str, review_below: float = REVIEW_BELOW
 ) -> ModelVerdict:
-    predicted = model.predict(text)
+    predicted, coverage = model.read(text)
     route, scene, priority = predicted[ROUTE], predicted["scene"], predicted["priority"]
     category, team = route.label.split("/", 1)
-    certainty = model.certainty(text, route)
+    certainty = model.certainty(route, coverage)
     needs_review = certainty < review_below
     level = priority.label
     if category == "fault" and level != "P0" and priority.probabilities.get("P0", 0.0) >= P0_AT:
