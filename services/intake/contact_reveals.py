@@ -6,6 +6,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from services.intake import access, domain, repository
 from services.intake.models import ContactReveal, Customer, CustomerIdentifier
 from services.intake.schemas import ContactRevealCreate
@@ -49,19 +51,26 @@ def _chosen(
     raise ApiError(404, "contact_not_found", "This customer has no such contact.")
 
 
+async def check_customer_in_scope(
+    session: AsyncSession, principal: Principal, customer_id: uuid.UUID
+) -> None:
+    """A person acts on a customer only with one of the customer's tickets in scope."""
+    scope = access.scope_of(principal)
+    if scope.teams is not None and not await repository.customer_tickets_in_scope(
+        session, customer_id, scope.teams, scope.person_id
+    ):
+        raise ApiError(
+            403, "not_your_customer", "None of this customer's tickets is yours or your team's."
+        )
+
+
 async def reveal_contact(
     uow: UnitOfWork, principal: Principal, customer: Customer, payload: ContactRevealCreate
 ) -> tuple[ContactReveal, str]:
     """The audit entry and the raw contact. People only (a key cannot be audited as one);
     an agent or supervisor only for a customer with a ticket in their scope."""
     person = require_person(principal)
-    scope = access.scope_of(principal)
-    if scope.teams is not None and not await repository.customer_tickets_in_scope(
-        uow.session, customer.id, scope.teams, scope.person_id
-    ):
-        raise ApiError(
-            403, "not_your_customer", "None of this customer's tickets is yours or your team's."
-        )
+    await check_customer_in_scope(uow.session, principal, customer.id)
     ids = contact_ids(await repository.identifiers_of(uow.session, [customer.id]))
     contact_id, kind, value = _chosen(payload, customer, ids)
     reveal = ContactReveal(

@@ -224,17 +224,19 @@ async def reveal_contact(
     "/customers/{customer_id}/reveals",
     response_model=list[ContactRevealRecord],
     summary="Who looked at this customer's contacts, when and why",
-    description="Newest first; contacts masked.",
+    description="Newest first; contacts masked. A supervisor reads them for a customer with a "
+    "ticket of the teams they supervise (403 `not_your_customer`); admins for all.",
     tags=["customers"],
     responses=error_responses(401, 403, 404),
-    dependencies=[Depends(require_roles("supervisor"))],
 )
 async def list_reveals(
     customer_id: uuid.UUID,
     limit: int = Query(default=100, ge=1, le=500),
+    principal: Principal = Depends(require_roles("supervisor")),
     session: AsyncSession = Depends(read_session),
 ) -> list[ContactRevealRecord]:
     customer = await _customer(session, customer_id)
+    await contact_reveals.check_customer_in_scope(session, principal, customer.id)
     return [
         ContactRevealRecord(
             reveal_id=r.id,

@@ -350,6 +350,11 @@ async def test_history_reveals_and_macros(
         assert "13912345678" not in audit.text
         refused = await client.get(f"/v1/customers/{customer_id}/reveals", headers=TECH_AGENT)
         assert refused.status_code == 403
+        refused = await client.get(f"/v1/customers/{customer_id}/reveals", headers=FINANCE_LEAD)
+        assert (refused.status_code, refused.json()["code"]) == (403, "not_your_customer")
+        for headers in (ADMIN_PERSON, SUPERVISOR):
+            seen = await client.get(f"/v1/customers/{customer_id}/reveals", headers=headers)
+            assert seen.status_code == 200 and len(seen.json()) == 2
 
         # Canned replies with the ticket's fields; a new version applies at once.
         macros = await client.get(f"/v1/tickets/{ticket_no}/macros", headers=TECH_AGENT)
