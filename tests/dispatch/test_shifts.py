@@ -229,3 +229,31 @@ async def test_two_replicas_draining_at_a_shift_start_assign_each_ticket_once(
     finally:
         await one.engine.dispose()
         await two.engine.dispose()
+
+
+async def test_the_demo_teams_have_someone_on_shift_at_every_hour_of_the_week(
+    store: DispatchStore,
+) -> None:
+    from services.dispatch import domain as dispatch_domain
+    from services.dispatch.roster import add_demo_agents
+    from services.dispatch.shifts import repository
+    from services.dispatch.shifts.service import add_demo_shifts, roster_of
+
+    async with store.uow() as uow:
+        await add_demo_agents(uow, capacity=5)
+        await uow.commit()
+    async with store.uow() as uow:
+        assert await add_demo_shifts(uow, datetime.now(UTC)) == len(dispatch_domain.DEFAULT_TEAMS)
+        await uow.commit()
+    async with store.uow() as uow:
+        assert await add_demo_shifts(uow, datetime.now(UTC)) == 0  # idempotent
+        rows = await repository.rosters(uow.session)
+        rosters = {key: roster_of(row) for key, row in rows.items()}
+        audit = {(row.updated_by_name, row.version) for row in rows.values()}
+    assert audit == {("sopdesk up", 1)}
+    monday = local("2026-11-30 00:00")
+    for key, roster in rosters.items():
+        for hour in range(7 * 24):
+            working = roster.on_shift(monday + timedelta(hours=hour, minutes=30))
+            assert len(working) == 1, (key, hour, working)  # one agent at a time, 24×7
+    assert sorted({s.name for s in rosters["frontline"].shifts}) == ["中班", "夜班", "早班"]

@@ -607,6 +607,14 @@ def test_the_weekly_report_over_the_demo_week_names_only_meaningful_issues(
 ) -> None:
     from sopdesk.demo_tickets import post_week, week_of_tickets
 
+    # The demo teams work in shifts, one agent of each on shift at any hour.
+    for team in ("frontline", "logistics"):
+        on_shift = _get(
+            f"{system.urls['dispatch']}/v1/teams/{team}/on-shift", system.headers("viewer")
+        )
+        assert on_shift["has_roster"] and len(on_shift["takes_work"]) == 1, on_shift
+        assert on_shift["timezone"] == "Asia/Shanghai" and on_shift["shifts_now"], on_shift
+
     gateway = system.keys["gateway"]
     numbers = post_week(system.urls["intake"], gateway, run="e2e")
     assert len(set(numbers)) == len(week_of_tickets()) == 40  # none joined another
