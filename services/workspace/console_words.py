@@ -62,6 +62,10 @@ WORDS: dict[str, dict[str, str]] = {
     "super.approve_reason": _w("批准说明（可选）", "Note (optional)"),
     "super.reject": _w("驳回", "Reject"),
     "super.reject_reason": _w("驳回原因", "Reason for rejecting"),
+    "super.extension_detail": _w(
+        "申请把解决时限延长 {minutes} 分钟。原因：{reason}",
+        "Asks for {minutes} more minutes to resolve. Why: {reason}",
+    ),
     "super.grant": _w("同意延期", "Grant"),
     "super.grant_note": _w("说明（可选）", "Note (optional)"),
     "super.refuse": _w("拒绝延期", "Refuse"),

@@ -116,10 +116,24 @@ async def _inbox_page(
     inbox: dict[str, Any] = await clients.get(
         "dispatch", "/v1/supervisor/inbox", person.token, **params
     )
+    extensions: dict[str, dict[str, Any]] = {}
+    if state == "open" and inbox.get("extension_requests"):
+        pending = await _optional(
+            clients.get(
+                "dispatch",
+                "/v1/extension-requests",
+                person.token,
+                team=params["team"],
+                state="pending",
+                limit=500,
+            )
+        )
+        extensions = {e["id"]: e for e in pending or []}
     return render(
         request,
         "supervisor/inbox.html",
         person,
+        current_path="/supervisor",
         status_code=status_code,
         teams=teams,
         team=params["team"] or "",
@@ -127,6 +141,7 @@ async def _inbox_page(
         states=INBOX_STATES,
         sections=_sections(inbox),
         approvals=inbox.get("pending_approvals", []) if state == "open" else [],
+        extensions=extensions,
         errors=errors or {},
         values=values or {},
         flash=flash,
@@ -309,6 +324,7 @@ async def queue(
         waiting=waiting,
         working=working,
         agents=agents,
+        team_names={item["key"]: item["name"] for item in teams},
     )
 
 
@@ -422,6 +438,7 @@ async def _assignment_page(
         request,
         "supervisor/assignment.html",
         person,
+        current_path=f"/supervisor/assignments/{assignment_id}",
         status_code=status_code,
         a=assignment,
         agents=team_agents,
@@ -432,6 +449,7 @@ async def _assignment_page(
             -20:
         ],
         all_teams=all_teams,
+        team_names={item["key"]: item["name"] for item in all_teams},
         categories=CATEGORIES.labels(language),
         priorities=[(key, key) for key in PRIORITIES.keys],
         scenes=SCENES.labels(language),

@@ -28,8 +28,11 @@ def browser() -> Iterator[Browser]:
             launched.close()
 
 
-def _signed_in(browser: Browser, system: WorkspaceSystem, login: str, path: str) -> Page:
-    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+def _signed_in(
+    browser: Browser, system: WorkspaceSystem, login: str, path: str, width: int = 1280
+) -> Page:
+    height = 800 if width >= 1280 else 1180
+    page = browser.new_context(viewport={"width": width, "height": height}).new_page()
     page.goto(system.workspace + path)
     page.fill("#login", login)
     page.fill("#password", system.demo_password)
@@ -113,3 +116,11 @@ def test_an_admin_edits_a_rule_with_a_dry_run_and_a_template_with_a_preview(
         expect(page.locator("h1")).to_be_visible()
         page.screenshot(path=shot_path("admin" + path.replace("/", "-")), full_page=True)
     page.context.close()
+
+    # On a tablet (portrait) the rule editor and the SLA screen fit the width.
+    tablet = _signed_in(browser, system, "admin", "/admin/rules/test.battery", width=820)
+    for path in ("/admin/rules/test.battery", "/admin/sla"):
+        tablet.goto(system.workspace + path)
+        assert tablet.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        tablet.screenshot(path=shot_path("tablet" + path.replace("/", "-")), full_page=True)
+    tablet.context.close()
