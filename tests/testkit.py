@@ -3,26 +3,42 @@ so ``from conftest import ...`` would pick whichever was imported first)."""
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import os
 import random
 import socket
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import pytest
 import sqlalchemy as sa
 from rich.console import Console
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
+from shared.database import BusTables, create_engine, session_factory
+from shared.events import Envelope, Topics, parse_event
+from shared.migrations import upgrade
+from shared.outbox import UnitOfWork
 from shared.tokens import PersonClaims, TokenSigner, generate_keypair
 from sopdesk.local import LocalSystem
 
 T = TypeVar("T")
+
+# The topic prefix of the stores' units of work in tests.
+TEST_TOPICS = Topics("test")
 
 # Server part of the PostgreSQL URL; each test gets its own database on it.
 POSTGRES_SERVER = os.environ.get(
@@ -100,6 +116,83 @@ def eventually(probe: Callable[[], T | None], timeout: float = 20.0, interval: f
             return last
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")
+
+
+async def poll(check: Callable[[], Any], *, within: float = 20.0, what: str = "condition") -> Any:
+    """``eventually`` inside the event loop: await ``check`` (sync or async) until it
+    returns something truthy and return that, or fail at the deadline."""
+    deadline = time.monotonic() + within
+    while True:
+        result = check()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} not met within {within}s")
+        await asyncio.sleep(0.05)
+
+
+# --------------------------------------------------------------------------- stores
+
+
+@dataclass
+class ServiceStore:
+    """One service's store, migrated with Alembic: sessions, units of work, its outbox."""
+
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    bus: BusTables
+    producer: str
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions, self.bus.outbox, TEST_TOPICS, self.producer)
+
+    async def outbox(self) -> list[Any]:
+        table = self.bus.outbox
+        async with self.sessions() as session:
+            return list((await session.execute(sa.select(table).order_by(table.c.id))).all())
+
+    async def events(self, *types: str) -> list[Envelope]:
+        """What the store's outbox holds, in order; only these types when named."""
+        events = [parse_event(row.payload) for row in await self.outbox()]
+        return [e for e in events if not types or e.type in types]
+
+    async def count(self, model: Any) -> int:
+        async with self.sessions() as session:
+            return int(await session.scalar(sa.select(sa.func.count()).select_from(model)) or 0)
+
+    async def counts(self, *models: Any) -> dict[str, int]:
+        result = {m.__tablename__: await self.count(m) for m in models}
+        result["outbox"] = len(await self.outbox())
+        return result
+
+
+StoreT = TypeVar("StoreT", bound=ServiceStore)
+
+
+async def open_service_store(
+    url: str, migrations: Path, bus: BusTables, producer: str, kind: type[StoreT]
+) -> StoreT:
+    """Migrate the store at ``url`` and open it; the caller disposes of its engine."""
+    await asyncio.to_thread(upgrade, migrations, url)
+    engine = create_engine(url)
+    return kind(engine, session_factory(engine), bus, producer)
+
+
+@asynccontextmanager
+async def migrated_store(
+    url: str, migrations: Path, bus: BusTables, producer: str
+) -> AsyncIterator[ServiceStore]:
+    store = await open_service_store(url, migrations, bus, producer, ServiceStore)
+    try:
+        yield store
+    finally:
+        await store.engine.dispose()
 
 
 @contextmanager

@@ -3,7 +3,6 @@ and a generator of realistic tickets (helpers live here; fixtures in conftest)."
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import random
 import uuid
@@ -14,12 +13,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from testkit import ServiceStore, open_service_store
 
 from services.analytics.app import MIGRATIONS
 from services.analytics.handlers import HANDLERS
 from services.analytics.models import BUS, TicketFact
-from shared.database import create_engine, session_factory
 from shared.events import (
     AgentActionData,
     CompensationApproved,
@@ -48,13 +46,9 @@ from shared.events import (
     TicketTransferred,
     TicketTriaged,
     TicketTriagedData,
-    Topics,
     TransferredData,
 )
-from shared.migrations import upgrade
-from shared.outbox import UnitOfWork
 
-TOPICS = Topics("test")
 T0 = datetime(2026, 11, 16, 1, 0, tzinfo=UTC)  # Monday of 2026-W47, 09:00 in Beijing
 
 KEYS = {"gw": "gateway", "sv": "supervisor", "ag": "agent", "vw": "viewer", "ad": "admin"}
@@ -66,16 +60,8 @@ RESOLVE = {"P0": timedelta(hours=4), "P1": timedelta(hours=24), "P2": timedelta(
 
 
 @dataclass
-class AnalyticsStore:
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-
-    @property
-    def backend(self) -> str:
-        return self.engine.dialect.name
-
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions, BUS.outbox, TOPICS, "analytics")
+class AnalyticsStore(ServiceStore):
+    """Analytics' store, with its ticket facts."""
 
     async def fact(self, ticket_id: uuid.UUID) -> TicketFact:
         async with self.sessions() as session:
@@ -90,12 +76,11 @@ class AnalyticsStore:
 
 @asynccontextmanager
 async def migrated_analytics(url: str) -> AsyncIterator[AnalyticsStore]:
-    await asyncio.to_thread(upgrade, MIGRATIONS, url)
-    engine = create_engine(url)
+    store = await open_service_store(url, MIGRATIONS, BUS, "analytics", AnalyticsStore)
     try:
-        yield AnalyticsStore(engine, session_factory(engine))
+        yield store
     finally:
-        await engine.dispose()
+        await store.engine.dispose()
 
 
 async def apply(store: AnalyticsStore, events: Sequence[Any], *, batch: bool = True) -> None:

@@ -2,67 +2,32 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from testkit import ServiceStore as DispatchStore
+from testkit import open_service_store
 
 from services.dispatch import reactions, roster
 from services.dispatch.app import MIGRATIONS
 from services.dispatch.models import BUS, Agent, Assignment
-from shared.database import create_engine, session_factory
 from shared.errors import ApiError
 from shared.events import (
     Deadlines,
-    Envelope,
     KbSuggestion,
     TicketRetriaged,
     TicketTriaged,
     TicketTriagedData,
-    Topics,
-    parse_event,
 )
-from shared.migrations import upgrade
-from shared.outbox import UnitOfWork
 
-TOPICS = Topics("test")
 T0 = datetime(2026, 11, 22, 1, 15, tzinfo=UTC)
 
 
-@dataclass
-class DispatchStore:
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-
-    @property
-    def backend(self) -> str:
-        return self.engine.dialect.name
-
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions, BUS.outbox, TOPICS, "dispatch")
-
-    async def events(self) -> list[Envelope]:
-        table = BUS.outbox
-        async with self.sessions() as session:
-            rows = (await session.execute(sa.select(table).order_by(table.c.id))).all()
-        return [parse_event(row.payload) for row in rows]
-
-    async def outbox_rows(self) -> list[Any]:
-        table = BUS.outbox
-        async with self.sessions() as session:
-            return list((await session.execute(sa.select(table).order_by(table.c.id))).all())
-
-
 async def open_store(url: str) -> DispatchStore:
-    await asyncio.to_thread(upgrade, MIGRATIONS, url)
-    engine = create_engine(url)
-    return DispatchStore(engine, session_factory(engine))
+    return await open_service_store(url, MIGRATIONS, BUS, "dispatch", DispatchStore)
 
 
 def triaged(

@@ -4,7 +4,6 @@ over HTTP, work orders out on the team's topic."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 import uuid
@@ -14,10 +13,9 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from dispatch_helpers import T0, open_store, triaged
-from testkit import TOKEN_KEYS, new_person, person_token
+from testkit import TOKEN_KEYS, new_person, person_token, poll
 
 from services.dispatch.app import create_app
 from services.dispatch.settings import DispatchSettings
@@ -33,17 +31,6 @@ from shared.events import (
 KEYS = {"sv": "supervisor", "ag": "agent", "vw": "viewer", "ad": "admin", "gw": "gateway"}
 VIEWER = {"Authorization": "Bearer vw"}
 ADMIN = {"Authorization": "Bearer ad"}
-
-
-async def poll(check: Callable[[], Awaitable[Any]], *, within: float = 20.0) -> Any:
-    deadline = time.monotonic() + within
-    while True:
-        result = await check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"condition not met within {within}s")
-        await asyncio.sleep(0.05)
 
 
 @asynccontextmanager

@@ -2,64 +2,34 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from testkit import TOKEN_PUBLIC_KEY
+from testkit import TOKEN_PUBLIC_KEY, ServiceStore, open_service_store, poll
 
 from services.followup import sla_clocks
 from services.followup.app import MIGRATIONS
 from services.followup.models import BUS, SlaClock
 from services.followup.settings import FollowupSettings
-from shared.database import create_engine, session_factory
 from shared.events import (
     Deadlines,
     Envelope,
     TicketTriaged,
     TicketTriagedData,
-    Topics,
-    parse_event,
 )
-from shared.migrations import upgrade
-from shared.outbox import UnitOfWork
 
-TOPICS = Topics("test")
 # A Monday morning, 09:00 in Shanghai.
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 KEYS = {"gw": "gateway", "sv": "supervisor", "ag": "agent", "vw": "viewer", "ad": "admin"}
 
 
 @dataclass
-class FollowupStore:
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-
-    @property
-    def backend(self) -> str:
-        return self.engine.dialect.name
-
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions, BUS.outbox, TOPICS, "followup")
-
-    async def events(self, *types: str) -> list[Envelope]:
-        table = BUS.outbox
-        async with self.sessions() as session:
-            rows = (await session.execute(sa.select(table).order_by(table.c.id))).all()
-        events = [parse_event(row.payload) for row in rows]
-        return [e for e in events if not types or e.type in types]
-
-    async def outbox_rows(self) -> list[Any]:
-        table = BUS.outbox
-        async with self.sessions() as session:
-            return list((await session.execute(sa.select(table).order_by(table.c.id))).all())
+class FollowupStore(ServiceStore):
+    """Follow-up's store, with its clocks and a timer round at a chosen moment."""
 
     async def clocks(self, ticket_id: uuid.UUID) -> dict[str, SlaClock]:
         async with self.sessions() as session:
@@ -95,9 +65,7 @@ class FollowupStore:
 
 
 async def open_store(url: str) -> FollowupStore:
-    await asyncio.to_thread(upgrade, MIGRATIONS, url)
-    engine = create_engine(url)
-    return FollowupStore(engine, session_factory(engine))
+    return await open_service_store(url, MIGRATIONS, BUS, "followup", FollowupStore)
 
 
 def triaged(
@@ -134,18 +102,6 @@ def triaged(
             ),
         ),
     )
-
-
-async def poll(check: Callable[[], Awaitable[Any]], *, within: float = 15.0) -> Any:
-    """Await ``check`` until it returns something truthy, or fail at the deadline."""
-    deadline = time.monotonic() + within
-    while True:
-        result = await check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"condition not met within {within}s")
-        await asyncio.sleep(0.05)
 
 
 def utc(*args: int) -> datetime:

@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
-from followup_support import T0, FollowupStore, app_settings, open_store, poll, triaged
-from testkit import person_token
+from followup_support import T0, FollowupStore, app_settings, open_store, triaged
+from testkit import person_token, poll
 
 from services.followup import callbacks, sla_clocks
 from services.followup.app import create_app

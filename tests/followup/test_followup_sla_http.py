@@ -14,11 +14,11 @@ from followup_support import (
     app_settings,
     consume,
     open_store,
-    poll,
     publish,
     triaged,
     wait_ready,
 )
+from testkit import poll
 
 from services.followup.app import create_app
 from services.followup.settings import FollowupSettings

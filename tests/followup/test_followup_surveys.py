@@ -9,15 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
-from followup_support import (
-    T0,
-    FollowupStore,
-    app_settings,
-    consume,
-    open_store,
-    poll,
-    publish,
-)
+from followup_support import T0, FollowupStore, app_settings, consume, open_store, publish
+from testkit import poll
 
 from services.followup import confirmation
 from services.followup.app import create_app

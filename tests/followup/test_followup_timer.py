@@ -65,7 +65,7 @@ async def test_warning_at_warn_at_and_breach_at_the_deadline_each_once(
     ]
     assert len(alarms) == 5
     # Every row went to the outbox in the emitting transaction, keyed by ticket.
-    rows = await store.outbox_rows()
+    rows = await store.outbox()
     assert {row.key for row in rows} == {str(ticket_id)}
     assert {row.topic for row in rows} == {"test.followup"}
 

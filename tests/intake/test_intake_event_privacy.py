@@ -9,7 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from intake_support import GATEWAY, poll, published_notifications, running_intake
+from intake_support import GATEWAY, published_notifications, running_intake
+from testkit import poll
 
 from services.intake.models import BUS, Ticket
 from shared.database import prune_bus_tables

@@ -7,16 +7,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from intake_support import (
-    ADMIN,
-    GATEWAY,
-    SUPERVISOR,
-    IntakeStore,
-    migrated_intake,
-    poll,
-    running_intake,
-)
-from testkit import person_token
+from intake_support import ADMIN, GATEWAY, SUPERVISOR, IntakeStore, migrated_intake, running_intake
+from testkit import person_token, poll
 
 from services.intake import reception
 from services.intake.models import Customer, CustomerIdentifier, Ticket, TicketMessage, VipEntry

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from intake_support import GATEWAY, SUPERVISOR, IntakeStore, poll, running_intake
+from intake_support import GATEWAY, SUPERVISOR, IntakeStore, running_intake
+from testkit import poll
 
 from services.intake import reception, repository
 from services.intake.handlers import build_handlers

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from intake_support import GATEWAY, IntakeStore, migrated_intake, poll, running_intake
+from intake_support import GATEWAY, IntakeStore, migrated_intake, running_intake
+from testkit import poll
 
 from services.intake import reception, webhooks
 from services.intake.handlers import build_handlers

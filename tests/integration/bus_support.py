@@ -7,7 +7,6 @@ shows up as two rows instead of being hidden by a constraint.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -72,23 +71,6 @@ class Killed(BaseException):
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-async def eventually(
-    predicate: Callable[[], Any], within: float = 15.0, what: str = "condition"
-) -> None:
-    """Poll ``predicate`` (sync or async) until it is truthy, or fail after ``within`` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while True:
-        result = predicate()
-        if inspect.isawaitable(result):
-            result = await result
-        if result:
-            return
-        if loop.time() > deadline:
-            raise AssertionError(f"{what} not reached within {within}s")
-        await asyncio.sleep(0.05)
 
 
 async def read_topic(

@@ -18,11 +18,11 @@ from bus_support import (
     Killed,
     bus_fixture,  # noqa: F401  (the `bus` fixture)
     collect,
-    eventually,
     headers_of,
     read_to_end,
     ticket_received,
 )
+from testkit import poll
 
 from shared.consumer import EventConsumer
 
@@ -37,7 +37,7 @@ async def test_redelivered_event_has_one_effect(bus: Bus) -> None:
     await bus.run_consumer()
 
     # A duplicate in the same batch is counted before the batch commits.
-    await eventually(
+    await poll(
         lambda: bus.consumed("duplicate") >= 1 and bus.consumed("processed") >= 1,
         what="second delivery seen",
     )
@@ -45,7 +45,7 @@ async def test_redelivered_event_has_one_effect(bus: Bus) -> None:
 
     # Once more, now that the first delivery is long committed: the inbox catches it.
     await bus.produce(raw, event.key())
-    await eventually(lambda: bus.consumed("duplicate") >= 2, what="third delivery seen")
+    await poll(lambda: bus.consumed("duplicate") >= 2, what="third delivery seen")
 
     assert await bus.effects(event.event_id) == 1
     assert await bus.count(BUS.inbox) == 1
@@ -68,7 +68,7 @@ async def test_poison_messages_go_to_the_dlq_and_the_partition_moves_on(bus: Bus
     sent_good = await bus.produce(good.model_dump_json().encode(), key)
     consumer = await bus.run_consumer()
 
-    await eventually(lambda: bus.effects(good.event_id), what="the valid event applied")
+    await poll(lambda: bus.effects(good.event_id), what="the valid event applied")
     records = await bus.dlq_records(2)
     assert len(records) == 2
     by_value = {r.value: r for r in records}
@@ -89,7 +89,7 @@ async def test_poison_messages_go_to_the_dlq_and_the_partition_moves_on(bus: Bus
     assert "subject" in second["dlq.error"]
 
     tp = TopicPartition(bus.topics.intake, sent_good.partition)
-    await eventually(
+    await poll(
         lambda: _committed_at_least(consumer, tp, sent_good.offset + 1),
         what="offsets committed past the valid event",
     )
@@ -150,12 +150,10 @@ async def test_transient_failure_is_retried_not_dead_lettered(bus: Bus) -> None:
     sent = await bus.produce(flaky.model_dump_json().encode(), flaky.key())
     consumer = await bus.run_consumer()
 
-    await eventually(lambda: bus.effects(flaky.event_id), what="applied after the database is back")
+    await poll(lambda: bus.effects(flaky.event_id), what="applied after the database is back")
     assert bus.calls[flaky.event_id] == 3
     tp = TopicPartition(bus.topics.intake, sent.partition)
-    await eventually(
-        lambda: _committed_at_least(consumer, tp, sent.offset + 1), what="offset committed"
-    )
+    await poll(lambda: _committed_at_least(consumer, tp, sent.offset + 1), what="offset committed")
     assert await bus.effects(flaky.event_id) == 1
     dlq = await read_to_end(
         bus.settings.kafka_bootstrap_servers, bus.producer, bus.topics.dlq(SERVICE)
@@ -185,10 +183,10 @@ async def test_killed_between_database_commit_and_offset_commit(bus: Bus) -> Non
 
     # A fresh replica in the same group gets the event again ...
     await bus.run_consumer()
-    await eventually(lambda: bus.consumed("duplicate") == 1, what="redelivery to the new consumer")
+    await poll(lambda: bus.consumed("duplicate") == 1, what="redelivery to the new consumer")
     later = ticket_received(ticket_id=event.ticket_id)
     await bus.produce(later.model_dump_json().encode(), later.key())
-    await eventually(lambda: bus.effects(later.event_id), what="a later event applied")
+    await poll(lambda: bus.effects(later.event_id), what="a later event applied")
 
     # ... and nothing is lost or doubled.
     assert await bus.effects(event.event_id) == 1

@@ -17,13 +17,13 @@ from bus_support import (
     SERVICE,
     Bus,
     bus_fixture,  # noqa: F401  (the `bus` fixture)
-    eventually,
     headers_of,
     read_to_end,
     read_topic,
     settings_for,
     ticket_received,
 )
+from testkit import poll
 
 from shared.broker import LocalBroker
 from shared.database import (
@@ -87,7 +87,7 @@ async def test_outbox_publishes_committed_events_once_and_rolled_back_never(bus:
     assert await bus.count(EFFECTS) == 0
     task = asyncio.create_task(relay.run())
     bus.defer(lambda: _stop_relay(relay, task))
-    await eventually(lambda: _pending_is(relay, 0), what="first event published")
+    await poll(lambda: _pending_is(relay, 0), what="first event published")
 
     # The relay now idles for 30 s; a commit must wake it.
     second = ticket_received("second", ticket_id=ticket)
@@ -124,7 +124,7 @@ async def test_outbox_publishes_committed_events_once_and_rolled_back_never(bus:
             marked[:] = (await session.scalars(sa.select(BUS.outbox.c.published_at))).all()
         return len(marked) == 2 and all(s is not None for s in marked)
 
-    await eventually(both_marked, within=5, what="both rows marked published")
+    await poll(both_marked, within=5, what="both rows marked published")
     assert all(s.tzinfo is not None for s in marked)
     everything = await read_to_end(
         bus.settings.kafka_bootstrap_servers, bus.producer, bus.topics.intake
@@ -169,8 +169,8 @@ async def test_relay_does_not_miss_a_commit_made_during_a_batch(bus: Bus) -> Non
     )
     task = asyncio.create_task(relay.run())
     bus.defer(lambda: _stop_relay(relay, task))
-    await eventually(lambda: relay.injected, within=5, what="the commit during the batch")
-    await eventually(lambda: _pending_is(relay, 0), within=5, what="the late event published")
+    await poll(lambda: relay.injected, within=5, what="the commit during the batch")
+    await poll(lambda: _pending_is(relay, 0), within=5, what="the late event published")
 
 
 async def test_relays_side_by_side_publish_each_row_once(bus: Bus) -> None:
@@ -195,7 +195,7 @@ async def test_relays_side_by_side_publish_each_row_once(bus: Bus) -> None:
     tasks = [asyncio.create_task(r.run()) for r in relays]
     for relay, task in zip(relays, tasks, strict=True):
         bus.defer(functools.partial(_stop_relay, relay, task))
-    await eventually(lambda: _pending_is(relays[0], 0), what="outbox drained")
+    await poll(lambda: _pending_is(relays[0], 0), what="outbox drained")
 
     records = await read_to_end(
         bus.settings.kafka_bootstrap_servers, bus.producer, bus.topics.intake
@@ -251,7 +251,7 @@ async def test_relay_resumes_after_the_broker_was_unreachable(bus: Bus, unused_p
 
     # The relay loop keeps retrying through the outage.
     task = asyncio.create_task(relay.run())
-    await eventually(lambda: relay.last_error is not None, what="the relay notices the outage")
+    await poll(lambda: relay.last_error is not None, what="the relay notices the outage")
     assert not task.done()
     assert await relay.pending_count() == 3
     # Stopped while the broker is away: Tansu acknowledges, then loses, what is sent
@@ -264,7 +264,7 @@ async def test_relay_resumes_after_the_broker_was_unreachable(bus: Bus, unused_p
     relay = new_relay()
     task = asyncio.create_task(relay.run())
     bus.defer(functools.partial(_stop_relay, relay, task))
-    await eventually(lambda: _pending_is(relay, 0), within=20, what="outbox drained")
+    await poll(lambda: _pending_is(relay, 0), within=20, what="outbox drained")
     wanted = {e.event_id for e in waiting}
     records = await read_topic(
         own.bootstrap_servers,

@@ -12,9 +12,9 @@ from bus_support import (  # the bus fixture and helpers of the plumbing tests
     Bus,
     bus_fixture,  # noqa: F401  (the `bus` fixture)
     each,
-    eventually,
     ticket_received,
 )
+from testkit import poll
 
 from shared import consumer as consumer_module
 from shared.consumer import EventConsumer
@@ -46,11 +46,11 @@ async def test_a_quiet_consumer_fetches_with_its_idle_wait_and_a_message_wakes_i
     bus._running.append((consumer, None))
     await consumer.start()
     bus._running[-1] = (consumer, asyncio.create_task(consumer.run()))
-    await eventually(lambda: fetch_wait_ms(consumer) == 700, within=20, what="idle fetch wait")
+    await poll(lambda: fetch_wait_ms(consumer) == 700, within=20, what="idle fetch wait")
 
     event = ticket_received()
     await bus.produce(event.model_dump_json().encode(), str(event.ticket_id))
-    await eventually(lambda: bus.effects(event.event_id), within=20, what="event applied")
+    await poll(lambda: bus.effects(event.event_id), within=20, what="event applied")
     assert fetch_wait_ms(consumer) == 20
 
 

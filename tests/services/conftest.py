@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from flows_support import Store, migrated
+from testkit import ServiceStore as Store
+from testkit import migrated_store as migrated
 
 from services.analytics.app import MIGRATIONS as ANALYTICS_MIGRATIONS
 from services.analytics.models import BUS as ANALYTICS_BUS

@@ -1,23 +1,12 @@
-"""Helpers of the service-logic tests: a migrated store per service, polling, event builders."""
+"""Helpers of the service-logic tests: event builders (the stores and polling are in testkit)."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-
 from services.intake.schemas import TicketCreate
-from shared.database import BusTables, create_engine, session_factory
 from shared.events import (
     Deadlines,
     Envelope,
@@ -27,64 +16,10 @@ from shared.events import (
     TicketReceivedData,
     TicketTriaged,
     TicketTriagedData,
-    Topics,
     parse_event,
 )
-from shared.migrations import upgrade
-from shared.outbox import UnitOfWork
 
-TOPICS = Topics("test")
 RAW_PHONE = "13812345678"
-
-# --------------------------------------------------------------------------- plumbing
-
-
-@dataclass
-class Store:
-    """One service's migrated store and a way to open units of work on it."""
-
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-    bus: BusTables
-    producer: str
-
-    @property
-    def backend(self) -> str:
-        return self.engine.dialect.name
-
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions, self.bus.outbox, TOPICS, self.producer)
-
-    async def outbox(self) -> list[Any]:
-        table = self.bus.outbox
-        async with self.sessions() as session:
-            return list((await session.execute(sa.select(table).order_by(table.c.id))).all())
-
-    async def count(self, model: Any) -> int:
-        async with self.sessions() as session:
-            return int(await session.scalar(sa.select(sa.func.count()).select_from(model)) or 0)
-
-
-@asynccontextmanager
-async def migrated(url: str, migrations: Path, bus: BusTables, name: str) -> AsyncIterator[Store]:
-    await asyncio.to_thread(upgrade, migrations, url)
-    engine = create_engine(url)
-    try:
-        yield Store(engine, session_factory(engine), bus, name)
-    finally:
-        await engine.dispose()
-
-
-async def poll(check: Callable[[], Awaitable[Any]], *, within: float = 15.0) -> Any:
-    """Await ``check`` until it returns something truthy, or fail at the deadline."""
-    deadline = time.monotonic() + within
-    while True:
-        result = await check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"condition not met within {within}s")
-        await asyncio.sleep(0.05)
 
 
 # --------------------------------------------------------------------------- event builders

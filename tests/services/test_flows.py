@@ -19,15 +19,15 @@ import sqlalchemy as sa
 from flows_support import (
     RAW_PHONE,
     T0,
-    Store,
     assigned_event,
-    migrated,
     outbox_events,
     received_event,
     ticket_payload,
     triaged_event,
 )
 from sqlalchemy.exc import IntegrityError
+from testkit import ServiceStore as Store
+from testkit import migrated_store as migrated
 
 from services.analytics import service as analytics_service
 from services.analytics.models import TicketFact

@@ -17,7 +17,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
-from flows_support import RAW_PHONE, Store, migrated, poll
+from flows_support import RAW_PHONE
+from testkit import ServiceStore as Store
+from testkit import migrated_store as migrated
+from testkit import poll
 
 from services.analytics.app import MIGRATIONS as ANALYTICS_MIGRATIONS
 from services.analytics.app import create_app as create_analytics
