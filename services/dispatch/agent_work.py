@@ -273,6 +273,8 @@ async def transfer(
         chosen = pool.agents[to_agent_id]
         if chosen.status != "online":
             raise ApiError(409, "agent_unavailable", f"Agent {chosen.name} is {chosen.status}.")
+        if not pool.is_on_shift(chosen):
+            raise ApiError(409, "agent_off_shift", f"Agent {chosen.name} is off shift.")
         if not room_for(chosen, a):
             raise ApiError(
                 409,

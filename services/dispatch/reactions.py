@@ -172,8 +172,12 @@ async def reopen(
     a.agent_id = None
     a.state = domain.QUEUED
     previous = pool.agents.get(last) if last else None
-    if previous is not None and domain.takes_back_reopened(
-        previous.status, previous.team_key, a.team_key, room_for(previous, a)
+    if (
+        previous is not None
+        and pool.is_on_shift(previous)
+        and domain.takes_back_reopened(
+            previous.status, previous.team_key, a.team_key, room_for(previous, a)
+        )
     ):
         give_to(uow, pool, a, previous, event, reason="reopened")
     else:

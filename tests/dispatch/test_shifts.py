@@ -257,3 +257,41 @@ async def test_the_demo_teams_have_someone_on_shift_at_every_hour_of_the_week(
             working = roster.on_shift(monday + timedelta(hours=hour, minutes=30))
             assert len(working) == 1, (key, hour, working)  # one agent at a time, 24×7
     assert sorted({s.name for s in rosters["frontline"].shifts}) == ["中班", "夜班", "早班"]
+
+
+async def test_reopened_and_transferred_work_goes_to_agents_on_shift_only(
+    store: DispatchStore,
+) -> None:
+    from services.dispatch import reactions
+    from shared.errors import ApiError
+    from shared.events import TicketReopened, TicketStateData
+
+    now = datetime.now(UTC)
+    early = await add_agent(store, "早班李", capacity=3)
+    late = await add_agent(store, "晚班王", capacity=3)
+    await roster(
+        store,
+        "keep",
+        {"name": "早班", **window(minutes(now, -60), minutes(now, 60)), "agent_ids": [early.id]},
+        {"name": "晚班", **window(minutes(now, 60), minutes(now, 180)), "agent_ids": [late.id]},
+    )
+    done, other = await dispatch(store, triaged(ticket_no="T-DONE"), triaged(ticket_no="T-MOVE"))
+    await act(store, agent_work.accept, done.id, early.id)
+    await act(store, agent_work.resolve, done.id, early.id, resolution_code="ok", public_reply="好")
+    # 晚班王 is online but off shift: no transfer to them by name.
+    await act(store, agent_work.accept, other.id, early.id)
+    async with store.uow() as uow:
+        with pytest.raises(ApiError) as refused:
+            await agent_work.transfer(uow, other.id, early.id, reason="换人", to_agent_id=late.id)
+    assert (refused.value.status, refused.value.code) == (409, "agent_off_shift")
+
+    # The shift changes (a roster where only 晚班王 works now): a reopened ticket does not
+    # go back to its last agent, who is off shift, but to whoever is on shift.
+    await roster(
+        store,
+        "keep",
+        {"name": "晚班", **window(minutes(now, -60), minutes(now, 60)), "agent_ids": [late.id]},
+    )
+    event = TicketReopened(ticket_id=done.ticket_id, data=TicketStateData(reason="CSAT 1"))
+    back, _events = await act(store, reactions.reopen, event)
+    assert (back.state, back.agent_id) == ("assigned", late.id)
