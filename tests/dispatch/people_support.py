@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 from dispatch_helpers import open_store
-from testkit import TOKEN_KEYS
+from testkit import TOKEN_KEYS, poll
 
 from services.dispatch.app import create_app
 from services.dispatch.settings import DispatchSettings
@@ -46,8 +44,9 @@ async def running_dispatch(
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            deadline = time.monotonic() + 20
-            while (await client.get("/readyz")).status_code != 200:
-                assert time.monotonic() < deadline, "dispatch not ready"
-                await asyncio.sleep(0.05)
+
+            async def ready() -> bool:
+                return (await client.get("/readyz")).status_code == 200
+
+            await poll(ready, what="dispatch ready")
             yield client

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any
 
 import httpx
 import pytest
 import sqlalchemy as sa
 from fastapi import APIRouter
+from testkit import poll
 
 from shared.database import bus_tables, create_engine
 from shared.events import TicketReceived, TicketReceivedData, Topics, utcnow
@@ -39,14 +39,6 @@ def _received(n: int) -> TicketReceived:
             received_at=utcnow(),
         )
     )
-
-
-async def _until(predicate: Any, within: float = 20.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not await predicate():
-        assert loop.time() < deadline, "condition not reached"
-        await asyncio.sleep(0.1)
 
 
 def _metric(text: str, name: str) -> float:
@@ -95,7 +87,7 @@ async def test_a_stuck_consumer_fails_liveness_and_shows_lag(
     async with app.router.lifespan_context(app):
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
         async with client:
-            await _until(lambda: _ok(client, "/readyz"))
+            await poll(lambda: _ok(client, "/readyz"), within=20)
             assert (await client.get("/healthz")).status_code == 200
             producer = make_producer(settings)
             await producer.start()
@@ -114,7 +106,7 @@ async def test_a_stuck_consumer_fails_liveness_and_shows_lag(
                 response = await client.get("/healthz")
                 return response.status_code == 503 and response.json()["status"] == "stalled"
 
-            await _until(stuck)
+            await poll(stuck, within=20)
             text = (await client.get("/metrics")).text
             # The local broker's partition ends are approximate, so the lag is only
             # checked to be exported here, and to be zero once everything is handled.
@@ -126,7 +118,7 @@ async def test_a_stuck_consumer_fails_liveness_and_shows_lag(
             async def recovered() -> bool:
                 return len(handled) == 4 and await _ok(client, "/healthz")
 
-            await _until(recovered)
+            await poll(recovered, within=20)
             assert _metric((await client.get("/metrics")).text, "sopdesk_consumer_lag") == 0
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Sequence
-from typing import Any
 
 import httpx
 import pytest
@@ -15,6 +14,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
+from testkit import poll
 
 from services.triage.app import MIGRATIONS, create_app
 from services.triage.settings import TriageSettings
@@ -24,14 +24,6 @@ from shared.http import create_service_app
 from shared.migrations import upgrade
 from shared.outbox import UnitOfWork
 from shared.settings import ServiceSettings
-
-
-async def _until(predicate: Any, within: float = 30.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not await predicate():
-        assert loop.time() < deadline, "condition not reached"
-        await asyncio.sleep(0.2)
 
 
 def _sample(text: str, name: str, **labels: str) -> float | None:
@@ -72,7 +64,7 @@ async def test_readyz_fails_until_the_store_is_at_its_head(
             async def ready() -> bool:
                 return (await client.get("/readyz")).status_code == 200
 
-            await _until(ready)
+            await poll(ready, within=30)
             assert (await client.get("/readyz")).json()["checks"]["schema"] == "ok"
 
 
@@ -165,4 +157,4 @@ async def test_metrics_answer_while_the_database_is_down(
                 text = (await client.get("/metrics")).text
                 return _sample(text, "sopdesk_gauge_stale", gauge="sopdesk_outbox_pending") == 0
 
-            await _until(fresh_again)
+            await poll(fresh_again, within=30)
