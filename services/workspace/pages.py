@@ -18,7 +18,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from services.workspace.i18n import LANGUAGE_COOKIE, choose_language, translator
+from services.workspace.i18n import CATALOGUE, LANGUAGE_COOKIE, choose_language, translator
 from services.workspace.session import SignedInPerson, sessions_of
 from services.workspace.settings import WorkspaceSettings
 
@@ -137,6 +137,7 @@ def page_context(request: Request, person: SignedInPerson | None) -> dict[str, A
         "nav": nav_for(person),
         "lang": language,
         "t": translator(language),
+        "words": CATALOGUE,  # templates check a key exists before using it
         "csrf_token": sessions_of(request).csrf_token(request),
         "htmx_file": HTMX_FILE,
         "local_time": lambda value, with_date=True: local_time(value, zone, with_date=with_date),

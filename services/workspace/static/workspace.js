@@ -102,6 +102,16 @@
     box.dispatchEvent(new Event("input", { bubbles: true }));
   });
 
+  // After the live part of the ticket page is swapped, the forms act on the version the
+  // person now sees (a change they have not seen still makes the action stale).
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var live = document.getElementById("ticket-live");
+    if (!live || !live.dataset.version) return;
+    document.querySelectorAll("input.expected-version").forEach(function (input) {
+      input.value = live.dataset.version;
+    });
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     connect();
     var open = document.getElementById("shortcuts-open");
