@@ -159,7 +159,8 @@ class LocalSystem:
         started = (*SERVICE_NAMES, WORKSPACE) if self.workspace else SERVICE_NAMES
         for name in started:
             self._spawn(name)
-        self._wait_ready(started)
+        # A loaded machine (a 2-core CI running tests) can take minutes to import and start.
+        self._wait_ready(started, timeout=180.0)
 
     def _spawn(self, name: str) -> None:
         # A replica is named "<service>-<n>" and differs from the first only in its port.

@@ -2,11 +2,11 @@
 server-sent events.
 
 One reader per workspace process follows the lifecycle topics (intake, triage, dispatch,
-followup) from their newest message, without a consumer group (nothing is committed, no
-join to wait for: a restart simply starts again from the newest). Each event is matched
-against the open streams: an event whose ``agent_id`` is the person, whose ticket the
-person has on screen (their work list or the ticket page registers the ids it shows), or
-whose team the person supervises. The browser is told *that* something changed (``work``,
+followup, notifications) from their newest message, without a consumer group (nothing is
+committed, no join to wait for: a restart simply starts again from the newest). Each
+event is matched against the open streams: an event whose ``agent_id`` is the person,
+whose ticket the person has on screen (their work list or the ticket page registers the
+ids it shows), or whose team the person supervises. The browser is told *that* something changed (``work``,
 or ``ticket`` with the id), never the data itself: it asks the services again through the
 workspace, with the person's own permissions. The workspace keeps no domain data: only
 which ticket ids each open stream is showing, forgotten when the stream closes.
@@ -31,8 +31,9 @@ from shared.topics import Topics
 
 log = get_logger(__name__)
 
-# The streams whose events change what an agent or supervisor sees.
-LIVE_STREAMS = ("intake", "triage", "dispatch", "followup")
+# The streams whose events change what an agent or supervisor sees (a notification is
+# a text sent to the customer: the thread shows it).
+LIVE_STREAMS = ("intake", "triage", "dispatch", "followup", "notifications")
 # A browser's queue holds at most this many signals; a slow one misses some (it
 # refreshes on the next, which shows everything anyway).
 _QUEUE_SIZE = 100

@@ -80,8 +80,10 @@ class ThreadEntry:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-# Dispatch's kinds the customer-facing conversation (intake's) already shows.
-_SHOWN_BY_INTAKE = {"public_reply", "customer_replied"}
+# Dispatch's kinds the customer-facing conversation (intake's) shows too: a customer's
+# message always (intake has it first); a public reply once intake has sent it.
+_CUSTOMER_WORDS = {"customer_replied"}
+_SENT_TO_CUSTOMER = {"public_reply"}
 _INTERNAL = {
     "internal_note",
     "note",
@@ -97,7 +99,8 @@ def thread(
 ) -> list[ThreadEntry]:
     """One conversation in time order: intake's messages (customer words on every channel,
     every text sent) and dispatch's activity (notes, collaborators, system events). A
-    public reply is in both; it is shown once, as intake sent it, when intake answered."""
+    public reply is in both; it is shown once: as intake sent it once intake has (its
+    notice holds the reply's text), as dispatch recorded it until then."""
     entries: list[ThreadEntry] = []
     for message in messages or ():
         at = _instant(message.get("at"))
@@ -116,19 +119,26 @@ def thread(
             )
         )
     have_intake = messages is not None
+    sent = [e.text for e in entries if e.side != "customer"]
     for line in activity or ():
         at = _instant(line.get("at"))
         kind = str(line.get("kind", ""))
-        if at is None or (have_intake and kind in _SHOWN_BY_INTAKE):
+        text = str(line.get("text") or "")
+        if at is None or (have_intake and kind in _CUSTOMER_WORDS):
             continue
+        if kind in _SENT_TO_CUSTOMER and text and any(text in body for body in sent):
+            continue  # intake's notice carries it (in its template's words)
         side = "internal" if kind in _INTERNAL else "agent" if kind == "public_reply" else "system"
+        actor = str(line.get("actor_id") or "")
+        # A service acting on its own is "the system", however it names itself.
+        who = "" if actor.startswith("system") else str(line.get("actor_name") or "")
         entries.append(
             ThreadEntry(
                 at=at,
                 side=side,
                 kind=kind,
-                who=str(line.get("actor_name") or ""),
-                text=str(line.get("text") or ""),
+                who=who,
+                text=text,
                 source="dispatch",
                 data=dict(line.get("data") or {}),
             )

@@ -54,6 +54,14 @@ class WorkspaceSystem:
         assert response.status_code == 200, response.text
         return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
+    def agent_id(self, login: str) -> str:
+        """A demo agent's id (its person id), as dispatch lists agents."""
+        answer = httpx.get(
+            f"{self.urls['dispatch']}/v1/agents", headers=self.headers("admin"), timeout=10
+        )
+        assert answer.status_code == 200, answer.text
+        return next(str(a["id"]) for a in answer.json() if a["name"] == login)
+
     def post_ticket(self, body: dict[str, Any]) -> dict[str, Any]:
         """A ticket as a gateway sends it (intake, with the gateway key)."""
         response = httpx.post(
