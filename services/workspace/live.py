@@ -6,10 +6,11 @@ followup, notifications) from their newest message, without a consumer group (no
 committed, no join to wait for: a restart simply starts again from the newest). Each
 event is matched against the open streams: an event whose ``agent_id`` is the person,
 whose ticket the person has on screen (their work list or the ticket page registers the
-ids it shows), or whose team the person supervises. The browser is told *that* something changed (``work``,
-or ``ticket`` with the id), never the data itself: it asks the services again through the
-workspace, with the person's own permissions. The workspace keeps no domain data: only
-which ticket ids each open stream is showing, forgotten when the stream closes.
+ids it shows), or whose team the person supervises. The browser is told *that* something
+changed (``work``, or ``ticket`` with the id), never the data itself: it asks the services
+again through the workspace, with the person's own permissions. The workspace keeps no
+domain data: only which ticket ids each open stream is showing, forgotten when the stream
+closes.
 """
 
 from __future__ import annotations

@@ -64,10 +64,23 @@ def _ok(value: Any) -> Any:
 
 
 async def my_assignments(request: Request, person: SignedInPerson) -> list[dict[str, Any]]:
-    answer = await _clients(request).get(
-        "dispatch", "/v1/assignments", person.token, agent=str(person.id), limit=500
+    """The person's open assignments (one call per open state, at once); "my work" sorts
+    them into its views here, so one page load shows every view's count."""
+    clients = _clients(request)
+    answers = await asyncio.gather(
+        *(
+            clients.get(
+                "dispatch",
+                "/v1/assignments",
+                person.token,
+                agent=str(person.id),
+                state=state,
+                limit=500,
+            )
+            for state in work.OPEN_STATES
+        )
     )
-    return list(answer or [])
+    return [item for answer in answers for item in (answer or [])]
 
 
 # --------------------------------------------------------------------------- my work
@@ -135,20 +148,26 @@ async def search(
 
 
 async def _assignment_for(
-    request: Request, person: SignedInPerson, ticket_id: str
+    request: Request, person: SignedInPerson, ticket: dict[str, Any]
 ) -> dict[str, Any] | None:
+    """The ticket's assignment at dispatch: among its assignee's (as intake last heard),
+    else the person's own, else its team's, newest first."""
     clients = _clients(request)
-    answer = await _part(
-        clients.get("dispatch", "/v1/assignments", person.token, ticket=ticket_id, limit=100)
-    )
-    candidates = list(_ok(answer) or [])
-    found = [a for a in candidates if str(a.get("ticket_id")) == ticket_id]
-    if not found:
-        # Dispatch without the ticket filter: the person's own work holds it, if anyone's.
-        found = [
-            a for a in await my_assignments(request, person) if str(a.get("ticket_id")) == ticket_id
-        ]
-    return found[0] if found else None
+    ticket_id = str(ticket["ticket_id"])
+    assignee = (ticket.get("assignee") or {}).get("agent_id")
+    lookups: list[dict[str, Any]] = [{"agent": str(assignee or person.id)}]
+    if ticket.get("team"):
+        lookups.append({"team": ticket["team"]})
+    for lookup in lookups:
+        answer = _ok(
+            await _part(
+                clients.get("dispatch", "/v1/assignments", person.token, limit=500, **lookup)
+            )
+        )
+        found = [a for a in answer or [] if str(a.get("ticket_id")) == ticket_id]
+        if found:
+            return found[0]
+    return None
 
 
 async def ticket_parts(request: Request, person: SignedInPerson, ref: str) -> dict[str, Any]:
@@ -170,7 +189,7 @@ async def ticket_parts(request: Request, person: SignedInPerson, ref: str) -> di
     ) = await asyncio.gather(
         _part(clients.get("intake", f"/v1/tickets/{ticket_id}/messages", token)),
         _part(clients.get("dispatch", f"/v1/tickets/{ticket_id}/activity", token)),
-        _part(_assignment_for(request, person, ticket_id)),
+        _part(_assignment_for(request, person, ticket)),
         _part(clients.get("followup", f"/v1/sla/{ticket_id}", token)),
         _part(clients.get("intake", f"/v1/tickets/{ticket_id}/macros", token)),
         _part(clients.get("intake", f"/v1/customers/{customer_id}", token))
