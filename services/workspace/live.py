@@ -9,8 +9,9 @@ whose ticket the person has on screen (their work list or the ticket page regist
 ids it shows), or whose team the person supervises. The browser is told *that* something
 changed (``work``, or ``ticket`` with the id), never the data itself: it asks the services
 again through the workspace, with the person's own permissions. The workspace keeps no
-domain data: only which ticket ids each open stream is showing, forgotten when the stream
-closes.
+domain data: only which ticket ids each person's pages showed lately (at most 2,000 per
+person, in memory). They outlive a page's stream on purpose: a page that replaces another
+(after a form is sent) opens its stream after the old one closed.
 """
 
 from __future__ import annotations
@@ -82,16 +83,17 @@ class LiveHub:
 
     # ------------------------------------------------------------------ streams
 
-    def open(self, person: SignedInPerson) -> Listener:
+    def open(self, person: SignedInPerson, ticket_id: str | None = None) -> Listener:
+        """A page's stream; ``ticket_id`` is the ticket the page shows, if any."""
         listener = Listener(str(person.id), person.teams, person.supervises)
+        if ticket_id:
+            self.showing(person, [ticket_id])
         listener.tickets = self.on_screen.setdefault(listener.person_id, set())
         self.listeners.add(listener)
         return listener
 
     def close(self, listener: Listener) -> None:
         self.listeners.discard(listener)
-        if not any(other.person_id == listener.person_id for other in self.listeners):
-            self.on_screen.pop(listener.person_id, None)
 
     def showing(self, person: SignedInPerson, ticket_ids: Iterable[object]) -> None:
         """A page of this person shows these tickets: tell them when one changes."""

@@ -159,5 +159,13 @@ async def test_an_event_reaches_the_streams_it_concerns_only() -> None:
     assert boss.queue.qsize() == 2
     signal = await asyncio.wait_for(mine.queue.get(), 1)
     assert signal.kind == "work" and f'"ticket_id": "{ticket}"' in signal.frame()
+    # A page that replaces another opens its stream after the old one closed: what the
+    # person has on screen outlives the stream, and a ticket page names its ticket.
     hub.close(theirs)
-    assert str(other.id) not in hub.on_screen  # forgotten with the stream
+    again = hub.open(other)
+    hub.dispatch({"type": "ticket.message_added", "ticket_id": ticket, "data": {}})
+    assert again.queue.qsize() == 2
+    elsewhere = str(uuid.uuid4())
+    page = hub.open(supervisor, elsewhere)
+    hub.dispatch({"type": "ticket.message_added", "ticket_id": elsewhere, "data": {}})
+    assert page.queue.qsize() == 2

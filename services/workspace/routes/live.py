@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Depends, Request
@@ -19,10 +20,15 @@ STREAM_SECONDS = 300.0
 
 
 @router.get("/live")
-async def live(request: Request, person: SignedInPerson = Depends(signed_in)) -> StreamingResponse:
+async def live(
+    request: Request,
+    ticket: uuid.UUID | None = None,
+    person: SignedInPerson = Depends(signed_in),
+) -> StreamingResponse:
+    """The page's signals; ``ticket`` names the ticket the page shows."""
     hub: LiveHub = request.app.state.live
     settings: WorkspaceSettings = request.app.state.settings
-    listener = hub.open(person)
+    listener = hub.open(person, str(ticket) if ticket else None)
 
     async def frames() -> AsyncIterator[str]:
         try:

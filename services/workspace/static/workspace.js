@@ -9,7 +9,8 @@
   function connect() {
     if (document.body.dataset.live !== "1" || !window.EventSource) return;
     var state = document.getElementById("live-state");
-    var source = new EventSource("/live");
+    var shown = document.body.dataset.ticketId;
+    var source = new EventSource(shown ? "/live?ticket=" + encodeURIComponent(shown) : "/live");
     source.onopen = function () { if (state) { state.classList.add("on"); state.title = state.dataset.on; } };
     source.onerror = function () { if (state) { state.classList.remove("on"); state.title = state.dataset.off; } };
     source.addEventListener("work", function () {
