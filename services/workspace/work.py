@@ -144,6 +144,13 @@ def thread(
             )
         )
     entries.sort(key=lambda entry: entry.at)
+    answered = {
+        str(e.data.get("collaboration_id")) for e in entries if e.kind == "collaborator_answer"
+    }
+    for entry in entries:
+        asked = entry.data.get("collaboration_id")
+        if entry.kind == "collaborator_request" and asked and str(asked) not in answered:
+            entry.data["open_request"] = str(asked)  # the page offers the answer form
     return entries
 
 

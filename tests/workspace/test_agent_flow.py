@@ -170,6 +170,21 @@ def test_an_agent_works_a_ticket_from_arrival_to_resolution(
     sent = _eventually_notified(system, ticket_id, reply)
     assert sent["type"] == "notification.outgoing"
 
+    # A colleague is asked, answers from their own page, and the answer shows live here.
+    colleague = next(login for login in AGENTS if login != agent)
+    page.locator("summary", has_text="请求协助").click()
+    page.fill("#collaborator", colleague)
+    page.fill("#collaborate-note", "客户的账号是否被风控锁定？")
+    page.click("#form-collaborate button[type=submit]")
+    expect(page.locator(".flash")).to_contain_text("已请求协助")
+    other = pages[colleague]
+    other.goto(f"{system.workspace}/tickets/{ticket_no}")
+    other.locator("#thread summary", has_text="答复协助请求").click()
+    other.locator("#thread textarea[name=text]").fill("查过了，没有风控锁定。")
+    other.locator("#thread form button[type=submit]").click()
+    expect(other.locator(".flash")).to_contain_text("答复已保存")
+    expect(page.locator("#thread")).to_contain_text("没有风控锁定", timeout=LIVE_WITHIN_MS + 3000)
+
     # The customer answers; the answer shows in the open thread without a reload.
     answer = "收到，我试一下临时密码。"
     posted = httpx.post(
@@ -189,9 +204,16 @@ def test_an_agent_works_a_ticket_from_arrival_to_resolution(
     expect(page.locator(".flash")).to_contain_text("工单已解决")
     expect(page.locator("#assignment-state")).to_have_text("已解决")
     page.screenshot(path=shot_path("05-ticket-resolved"), full_page=True)
+    page.click("form[action='/sign-out'] button")
+    expect(page.locator(".flash")).to_contain_text("您已退出")
+    page.goto(f"{system.workspace}/tickets/{ticket_no}")  # signed out: back to sign-in
+    expect(page).to_have_url(f"{system.workspace}/sign-in?next=/tickets/{ticket_no}")
     assert not outside, outside  # nothing from a CDN or anywhere else
     for each in pages.values():
         each.context.close()
+    resident = system.resident_mb("workspace")
+    print(f"workspace resident after the flow: {resident:.0f} MB")
+    assert resident < 150
 
 
 def test_bad_input_is_refused_next_to_its_field_and_a_stale_page_is_told(
@@ -204,6 +226,14 @@ def test_bad_input_is_refused_next_to_its_field_and_a_stale_page_is_told(
     login = next(login for login in AGENTS if system.agent_id(login) == assignment["agent_id"])
     # Without scripts: no live updates, so this page does not learn of the change below.
     page = _page(browser, java_script_enabled=False, viewport={"width": 820, "height": 1180})
+    page.goto(system.workspace + "/sign-in")
+    page.click("button[type=submit]")
+    expect(page.locator("#login-error")).to_have_text("必填。")
+    page.fill("#login", login)
+    page.fill("#password", "not-the-password")
+    page.click("button[type=submit]")
+    expect(page.locator("#form-error")).to_contain_text("账号或密码不正确")
+    page.screenshot(path=shot_path("00-sign-in-refused"))
     sign_in(page, system, login)
     page.goto(f"{system.workspace}/tickets/{ticket_no}")
     page.click("#form-accept button")
@@ -239,4 +269,10 @@ def test_bad_input_is_refused_next_to_its_field_and_a_stale_page_is_told(
         f"{system.urls['dispatch']}/v1/tickets/{ticket_id}/activity", headers=headers, timeout=10
     ).json()
     assert not [a for a in activity if "过期的页面" in (a.get("text") or "")]
+
+    page.click("a.lang")  # English, by the switch
+    expect(page.locator("#ticket-no")).to_have_text(ticket_no)
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("#actions h2")).to_have_text("Actions")
+    page.screenshot(path=shot_path("08-ticket-english-tablet"), full_page=True)
     page.context.close()

@@ -54,6 +54,21 @@ class WorkspaceSystem:
         assert response.status_code == 200, response.text
         return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
+    def resident_mb(self, service: str) -> float:
+        """Resident memory of one of this system's processes (`sopdesk serve <service>`)."""
+        for status in Path("/proc").glob("[0-9]*/status"):
+            try:
+                fields = dict(
+                    line.split(":", 1) for line in status.read_text().splitlines() if ":" in line
+                )
+                args = [a for a in (status.parent / "cmdline").read_bytes().split(b"\0") if a]
+            except OSError:
+                continue
+            serves = args[-2:] == [b"serve", service.encode()]
+            if serves and int(fields["PPid"]) == self.process.pid:
+                return int(fields["VmRSS"].split()[0]) / 1024
+        raise AssertionError(f"no process serves {service}")
+
     def agent_id(self, login: str) -> str:
         """A demo agent's id (its person id), as dispatch lists agents."""
         answer = httpx.get(

@@ -270,6 +270,8 @@ async def _ticket_page(
         revealed=revealed,
         teams=teams,
         resolution_codes=RESOLUTION_CODES,
+        # After a form was sent the address is the action's: links lead back to the ticket.
+        current_path=f"/tickets/{quote(ref)}",
         compensation_kinds=work.COMPENSATION_KINDS,
         ref=ref,
         **parts,
@@ -281,7 +283,7 @@ async def ticket_page(
     request: Request, ref: str, done: str = "", person: SignedInPerson = Depends(signed_in)
 ) -> Response:
     t = None
-    if done in work.ACTIONS or done == "reveal":
+    if done in work.ACTIONS or done in ("reveal", "answer"):
         t = f"done.{done}"
     return await _ticket_page(request, person, ref, flash=t)
 
@@ -385,4 +387,48 @@ async def reveal(
             return await _ticket_page(request, person, ref, flash="done.reveal", revealed=answer)
     return await _ticket_page(
         request, person, ref, status_code=422, failed="reveal", errors=errors, draft=form
+    )
+
+
+@router.post("/tickets/{ref}/collaborations/{collaboration_id}/answer", response_class=HTMLResponse)
+async def answer_collaboration(
+    request: Request,
+    ref: str,
+    collaboration_id: uuid.UUID,
+    person: SignedInPerson = Depends(signed_in),
+) -> Response:
+    """The asked colleague answers a collaborator request (dispatch decides who may)."""
+    form = await sessions_of(request).form(request)
+    text = form.get("text", "").strip()
+    errors: dict[str, str] = {}
+    if not text:
+        errors["text"] = "error.required"
+    elif len(text) > 4000:
+        errors["text"] = "error.too_long"
+    if not errors:
+        path = f"/v1/collaborations/{collaboration_id}/answer"
+        try:
+            await _clients(request).post("dispatch", path, person.token, {"text": text})
+        except ServiceProblem as problem:
+            if problem.status in (401, 503) or problem.status >= 500:
+                raise
+            errors["text"] = f"!{problem.fields.get('text') or problem.message}"
+        else:
+            # Dispatch records the answer without an event: tell this process's open pages
+            # of the ticket (another replica's pages see it on their next refresh).
+            hub: LiveHub = request.app.state.live
+            hub.dispatch(
+                {"type": "collaboration.answered", "ticket_id": form.get("ticket_id"), "data": {}}
+            )
+            return RedirectResponse(f"/tickets/{quote(ref)}?done=answer", status_code=303)
+    return await _ticket_page(
+        request,
+        person,
+        ref,
+        status_code=422,
+        failed=f"answer-{collaboration_id}",
+        errors=errors,
+        draft=form,
+        flash="error.check_fields",
+        flash_level="error",
     )
