@@ -393,7 +393,8 @@ async def save_policy(request: Request, person: SignedInPerson = Depends(admin))
     t = words_of(request)
     form = await read_form(request)
     name = form.get("name", "")
-    key = name or "new"
+    # Errors go next to the form they came from (the new one has its own key).
+    key = "new_policy" if form.get("is_new") else name
     errors: dict[str, str] = {}
     if not POLICY_NAME.fullmatch(name):
         errors[f"{key}.name"] = t("error.name_pattern")
@@ -444,7 +445,8 @@ async def save_calendar(request: Request, person: SignedInPerson = Depends(admin
     t = words_of(request)
     form, multi = await read_form_lists(request)
     name = form.get("name", "")
-    key = name or "new"
+    # Errors go next to the form they came from (the new one has its own key).
+    key = "new_calendar" if form.get("is_new") else name
     local: dict[str, str] = {}
     if not CALENDAR_NAME.fullmatch(name):
         local["name"] = t("error.name_pattern")
@@ -452,7 +454,9 @@ async def save_calendar(request: Request, person: SignedInPerson = Depends(admin
         "timezone": form.get("timezone") or "Asia/Shanghai",
         "china_holidays": form.get("china_holidays") == "1",
         "always_open": form.get("always_open") == "1",
-        "weekend_days": sorted(int(d) for d in multi.get("weekend_days", []) if d in "0123456"),
+        "weekend_days": sorted(
+            {int(d) for d in multi.get("weekend_days", []) if d.isdigit() and int(d) < 7}
+        ),
     }
     try:
         body["windows"] = parse_windows(form.get("windows", ""))

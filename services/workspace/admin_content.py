@@ -308,7 +308,7 @@ async def preview_template(
         except ServiceProblem as problem:
             if problem.status >= 500:
                 raise
-            errors = problem_fields(t, problem, set(body))
+            errors = problem_fields(t, problem, set(body), on="body")
     return await _template_page(
         request,
         person,
@@ -346,7 +346,7 @@ async def save_template(
         except ServiceProblem as problem:
             if problem.status >= 500:
                 raise
-            errors = problem_fields(t, problem, set(body))
+            errors = problem_fields(t, problem, set(body), on="body")
         else:
             return back_to(
                 f"/admin/templates/{key}",

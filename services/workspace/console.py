@@ -103,12 +103,15 @@ def problem_text(t: Words, problem: ServiceProblem) -> str:
     return problem.message if text == key else text
 
 
-def problem_fields(t: Words, problem: ServiceProblem, known: set[str]) -> dict[str, str]:
+def problem_fields(
+    t: Words, problem: ServiceProblem, known: set[str], on: str = "form"
+) -> dict[str, str]:
     """A refusal as field → message: the service's validation details on the form's own
-    fields, else the whole refusal on ``form``."""
+    fields, else the whole refusal on ``on`` (the field a form's refusals are about, or
+    the form itself)."""
     errors = {name: message for name, message in problem.fields.items() if name in known}
     if not errors:
-        errors["form"] = problem_text(t, problem)
+        errors[on] = problem_text(t, problem)
     return errors
 
 

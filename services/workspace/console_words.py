@@ -99,6 +99,10 @@ WORDS: dict[str, dict[str, str]] = {
         "今日数据（{day}，按受理日统计）", "Today's figures ({day}, by day received)"
     ),
     "super.agents.none": _w("没有坐席。", "No agents."),
+    "col.shift": _w("班次", "Shift"),
+    "super.no_roster": _w("不排班", "no shifts"),
+    "super.off_shift": _w("不在班", "off shift"),
+    "super.until": _w("至 {at}", "until {at}"),
     "agent.status.online": _w("在线", "Online"),
     "agent.status.away": _w("离开", "Away"),
     "agent.status.offline": _w("离线", "Offline"),

@@ -376,11 +376,26 @@ async def agents(
         return list(summary.get("groups", []))
 
     groups = [g for found in await asyncio.gather(*(figures(k) for k in keys)) for g in found]
+    shifts = await asyncio.gather(
+        *(_optional(clients.get("dispatch", f"/v1/teams/{k}/on-shift", person.token)) for k in keys)
+    )
+    on_shift: dict[str, dict[str, Any]] = {}
+    for view in shifts:
+        if view and view.get("has_roster"):
+            for working in view.get("agents", []):
+                on_shift[working["id"]] = {
+                    **working,
+                    "takes_work": working["id"] in view["takes_work"],
+                }
+    rostered = {view["team_key"] for view in shifts if view and view.get("has_roster")}
     by_agent = {g["key"]: g["figures"] for g in groups}
     for agent in rows:
         # Analytics names an agent as people read it: the account's display name.
         shown = agent.get("display_name") or agent["name"]
         agent["today"] = by_agent.get(f"{agent['team_key']}/{shown}")
+        # A team with shifts: who works now (None: the team has no roster).
+        agent["shift"] = on_shift.get(agent["id"]) if agent["team_key"] in rostered else None
+        agent["rostered"] = agent["team_key"] in rostered
     rows.sort(key=lambda a: (a["team_key"], a["status"] != "online", a["name"]))
     return render(
         request,
@@ -390,6 +405,7 @@ async def agents(
         team=team or "",
         agents=rows,
         today=today,
+        team_names={item["key"]: item["name"] for item in teams},
     )
 
 
