@@ -8,9 +8,10 @@ import inspect
 import os
 import random
 import socket
+import subprocess
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -193,6 +194,23 @@ async def migrated_store(
         yield store
     finally:
         await store.engine.dispose()
+
+
+def wait_until_up(process: subprocess.Popen[str], urls: Iterable[str]) -> None:
+    """Wait for ``sopdesk up`` (``process``) until every service at ``urls`` is ready; its
+    output in the failure if it exits first."""
+    bases = list(urls)
+
+    def all_ready() -> bool:
+        if process.poll() is not None:
+            output = process.stdout.read() if process.stdout else ""
+            raise AssertionError(f"sopdesk up exited early ({process.returncode}):\n{output}")
+        try:
+            return all(httpx.get(f"{u}/readyz", timeout=1).status_code == 200 for u in bases)
+        except httpx.HTTPError:
+            return False
+
+    eventually(all_ready, timeout=180, interval=0.3)  # a loaded 2-core machine is slow
 
 
 @contextmanager

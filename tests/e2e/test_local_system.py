@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import sync_playwright
-from testkit import eventually, free_port, free_port_block
+from testkit import eventually, free_port, free_port_block, wait_until_up
 
 from shared.events import TicketReceived, TicketReceivedData, utcnow
 
@@ -83,19 +83,8 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
     )
     urls = {name: f"http://127.0.0.1:{base + i}" for i, name in enumerate(SERVICES)}
 
-    def all_ready() -> bool:
-        if process.poll() is not None:
-            output = process.stdout.read() if process.stdout else ""
-            raise AssertionError(f"sopdesk up exited early ({process.returncode}):\n{output}")
-        try:
-            return all(
-                httpx.get(f"{u}/readyz", timeout=1).status_code == 200 for u in urls.values()
-            )
-        except httpx.HTTPError:
-            return False
-
     try:
-        eventually(all_ready, timeout=180, interval=0.3)  # a loaded 2-core machine is slow
+        wait_until_up(process, urls.values())
         saved = json.loads((data_dir / "api-keys.json").read_text())
         keys = {role: key for key, role in saved.items()}
         yield RunningSystem(process, urls, keys, data_dir, f"127.0.0.1:{broker_port}")

@@ -9,9 +9,8 @@ import subprocess
 import sys
 from collections.abc import Iterator
 
-import httpx
 import pytest
-from testkit import eventually, free_port, free_port_block
+from testkit import free_port, free_port_block, wait_until_up
 from workspace_support import SERVICES, WorkspaceSystem
 
 
@@ -42,19 +41,8 @@ def workspace_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Works
     )
     urls = {name: f"http://127.0.0.1:{base + i}" for i, name in enumerate(SERVICES)}
 
-    def all_ready() -> bool:
-        if process.poll() is not None:
-            output = process.stdout.read() if process.stdout else ""
-            raise AssertionError(f"sopdesk up exited early ({process.returncode}):\n{output}")
-        try:
-            return all(
-                httpx.get(f"{u}/readyz", timeout=1).status_code == 200 for u in urls.values()
-            )
-        except httpx.HTTPError:
-            return False
-
     try:
-        eventually(all_ready, timeout=180, interval=0.3)  # a loaded 2-core machine is slow
+        wait_until_up(process, urls.values())
         saved = json.loads((data_dir / "api-keys.json").read_text())
         password = json.loads((data_dir / "secrets.json").read_text())["demo_password"]
         yield WorkspaceSystem(
