@@ -88,6 +88,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "state.accepted": {"zh-CN": "处理中", "en": "In progress"},
     "state.waiting_on_customer": {"zh-CN": "等待客户", "en": "Waiting on customer"},
     "state.resolved": {"zh-CN": "已解决", "en": "Resolved"},
+    "state.received": {"zh-CN": "已受理", "en": "Received"},
+    "state.triaged": {"zh-CN": "已分类", "en": "Triaged"},
+    "state.in_progress": {"zh-CN": "处理中", "en": "In progress"},
+    "state.waiting": {"zh-CN": "等待客户", "en": "Waiting on customer"},
+    "state.reopened": {"zh-CN": "重新打开", "en": "Reopened"},
+    "state.confirmed": {"zh-CN": "客户已确认", "en": "Confirmed"},
+    "state.closed": {"zh-CN": "已关闭", "en": "Closed"},
     "search.none": {"zh-CN": "没有找到工单。", "en": "No tickets found."},
     # the ticket page
     "ticket.thread": {"zh-CN": "沟通记录", "en": "Conversation"},

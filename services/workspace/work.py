@@ -126,8 +126,10 @@ def thread(
         text = str(line.get("text") or "")
         if at is None or (have_intake and kind in _CUSTOMER_WORDS):
             continue
-        if kind in _SENT_TO_CUSTOMER and text and any(text in body for body in sent):
-            continue  # intake's notice carries it (in its template's words)
+        if text and any(text in body for body in sent):
+            if kind in _SENT_TO_CUSTOMER:
+                continue  # intake's notice carries it (in its template's words)
+            text = ""  # the event stays (resolved, waiting ...), its words are in the notice
         side = "internal" if kind in _INTERNAL else "agent" if kind == "public_reply" else "system"
         actor = str(line.get("actor_id") or "")
         # A service acting on its own is "the system", however it names itself.

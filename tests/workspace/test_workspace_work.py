@@ -74,6 +74,7 @@ def test_the_thread_merges_both_sides_in_time_order_and_shows_a_reply_once() -> 
         },
         {"kind": "public_reply", "actor_name": "技术1号", "text": "已重置密码", "at": later},
         {"kind": "public_reply", "actor_name": "技术1号", "text": "还未发出的回复", "at": later},
+        {"kind": "resolved", "actor_name": "技术1号", "text": "已重置密码", "at": later},
         {"kind": "customer_replied", "actor_name": "客户", "text": "无法登录", "at": at},
         {
             "kind": "assigned",
@@ -87,6 +88,8 @@ def test_the_thread_merges_both_sides_in_time_order_and_shows_a_reply_once() -> 
     texts = [e.text for e in entries]
     assert texts.count("最新进展：已重置密码") == 1 and "已重置密码" not in texts  # shown once
     assert "还未发出的回复" in texts  # intake has not sent it yet: dispatch's record shows it
+    resolved = next(e for e in entries if e.kind == "resolved")
+    assert resolved.text == ""  # the event stays, its words are in intake's notice
     assert [e.at for e in entries] == sorted(e.at for e in entries)
     assert next(e for e in entries if e.kind == "internal_note").side == "internal"
     assert next(e for e in entries if e.kind == "assigned").who == ""  # the system, unnamed
