@@ -23,6 +23,7 @@ from shared.auth import document_access
 from shared.consumer import Handler
 from shared.database import BusTables
 from shared.errors import ErrorBody, install_error_handlers
+from shared.events import Envelope
 from shared.input_guard import InputGuard
 from shared.observability import RequestContextMiddleware, ServiceMetrics, scope_header
 from shared.outbox import UnitOfWork
@@ -190,6 +191,7 @@ def create_service_app(
     extra_topics: Iterable[str] = (),
     migrations: Path | None = None,
     running: Callable[[ServiceRuntime], AbstractAsyncContextManager[None]] | None = None,
+    on_emit: Callable[[UnitOfWork, Envelope], None] | None = None,
 ) -> FastAPI:
     """The app of one service: its routes, the plumbing, and a lifespan that runs
     the service's runtime (store, producer, relay, consumer) and, inside it, what
@@ -199,7 +201,13 @@ def create_service_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with ServiceRuntime(
-            settings, bus, handlers, metrics, extra_topics=extra_topics, migrations=migrations
+            settings,
+            bus,
+            handlers,
+            metrics,
+            extra_topics=extra_topics,
+            migrations=migrations,
+            on_emit=on_emit,
         ) as runtime:
             app.state.runtime = runtime
             if running is None:

@@ -73,6 +73,8 @@ class UnitOfWork:
     session, so the state change and its events land together or not at all.
     ``on_commit`` runs after a commit that wrote events (it wakes the relay);
     ``after_commit`` after any commit (it wakes what reads the store on a timer).
+    ``on_emit`` sees each event as emitted (masked), in the same transaction: a service
+    keeps its own record of what it did (dispatch's ticket activity) with the events.
     """
 
     def __init__(
@@ -83,8 +85,10 @@ class UnitOfWork:
         producer_name: str,
         on_commit: Callable[[], None] | None = None,
         after_commit: Callable[[], None] | None = None,
+        on_emit: Callable[[UnitOfWork, Envelope], None] | None = None,
     ) -> None:
         self._sessions = sessions
+        self._on_emit = on_emit
         self._outbox = outbox
         self._topics = topics
         self._producer_name = producer_name
@@ -123,6 +127,8 @@ class UnitOfWork:
         if event.stream != "notifications":
             mask_free_text(event.data)
         self._pending.append(event)
+        if self._on_emit is not None:
+            self._on_emit(self, event)
 
     @property
     def emitted(self) -> list[Envelope]:

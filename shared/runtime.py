@@ -24,7 +24,7 @@ from shared.database import (
     session_factory,
     supports_skip_locked,
 )
-from shared.events import Topics, utcnow
+from shared.events import Envelope, Topics, utcnow
 from shared.kafka import ensure_topics, make_producer, standard_topics
 from shared.migrations import current_revisions, head_revisions
 from shared.observability import ServiceMetrics, get_logger
@@ -52,8 +52,10 @@ class ServiceRuntime:
         *,
         extra_topics: Iterable[str] = (),
         migrations: Path | None = None,
+        on_emit: Callable[[UnitOfWork, Envelope], None] | None = None,
     ) -> None:
         self.settings = settings
+        self._on_emit = on_emit
         # What the code expects of the store; None: no history to compare with.
         self.schema_heads = head_revisions(migrations) if migrations is not None else None
         self.bus = bus
@@ -104,6 +106,7 @@ class ServiceRuntime:
             self.settings.service_name,
             on_commit=self.relay.wake,
             after_commit=self._committed,
+            on_emit=self._on_emit,
         )
 
     def on_commit(self, listener: Callable[[], None]) -> None:

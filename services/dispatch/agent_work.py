@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from services.dispatch import domain, repository
-from services.dispatch.models import Agent, Assignment
+from services.dispatch.models import Agent, Assignment, Collaboration
 from services.dispatch.people.models import name_of
 from services.dispatch.routing import (
     DEFAULT_MIN_LEVEL,
@@ -37,6 +37,7 @@ from shared.events import (
     TransferredData,
     utcnow,
 )
+from shared.observability import mask_contact
 from shared.outbox import UnitOfWork
 
 # --------------------------------------------------------------------------- agent actions
@@ -58,8 +59,10 @@ async def lock_for_action(
     more_teams: Iterable[str] = (),
     more_agents: Iterable[uuid.UUID] = (),
     min_level: int = DEFAULT_MIN_LEVEL,
+    expected_version: int | None = None,
 ) -> Acting:
-    """Lock what an action touches and check the agent may do it in this state."""
+    """Lock what an action touches and check the agent may do it in this state (and, with
+    ``expected_version``, that the assignment did not change since the agent saw it)."""
     session = uow.session
     seen = await repository.get_assignment(session, assignment_id)
     if seen is None:
@@ -75,8 +78,24 @@ async def lock_for_action(
     agent = pool.agents.get(agent_id)
     if agent is None:
         raise ApiError(403, "unknown_agent", f"No agent with id {agent_id}.")
+    check_version(assignment, expected_version)
     _check_holder(assignment, agent_id, action)
+    # The agent acts on the ticket: they have seen the customer's reply.
+    assignment.customer_replied_at = None
     return Acting(assignment, agent, pool)
+
+
+def check_version(assignment: Assignment, expected_version: int | None) -> None:
+    """A page acting on what it saw: refused when the assignment changed since (which is
+    also how a repeated action is not applied twice)."""
+    if expected_version is not None and expected_version != assignment.version:
+        raise ApiError(
+            409,
+            "stale_assignment",
+            f"Assignment {assignment.id} changed meanwhile (version {assignment.version},"
+            f" not {expected_version}); reload it and try again.",
+            details={"version": assignment.version, "state": assignment.state},
+        )
 
 
 def _check_holder(assignment: Assignment, agent_id: uuid.UUID, action: str) -> None:
@@ -103,9 +122,17 @@ def _data(acting: Acting) -> dict[str, Any]:
     }
 
 
-async def accept(uow: UnitOfWork, assignment_id: uuid.UUID, agent_id: uuid.UUID) -> Assignment:
+async def accept(
+    uow: UnitOfWork,
+    assignment_id: uuid.UUID,
+    agent_id: uuid.UUID,
+    *,
+    expected_version: int | None = None,
+) -> Assignment:
     """The agent's first response."""
-    acting = await lock_for_action(uow, assignment_id, agent_id, "accept")
+    acting = await lock_for_action(
+        uow, assignment_id, agent_id, "accept", expected_version=expected_version
+    )
     a = acting.assignment
     data = AgentActionData(**_data(acting))
     a.state, a.accepted_at, a.updated_at = domain.ACCEPTED, data.at, data.at
@@ -121,11 +148,32 @@ async def note_progress(
     note: str,
     customer_visible: bool,
     collaborator: str | None = None,
+    expected_version: int | None = None,
 ) -> Assignment:
-    acting = await lock_for_action(uow, assignment_id, agent_id, "progress")
+    acting = await lock_for_action(
+        uow, assignment_id, agent_id, "progress", expected_version=expected_version
+    )
     a = acting.assignment
+    extra: dict[str, Any] = {}
+    if collaborator:
+        # The request waits for the colleague's answer (POST /collaborations/{id}/answer).
+        asked = Collaboration(
+            id=uuid.uuid4(),
+            ticket_id=a.ticket_id,
+            assignment_id=a.id,
+            asked_by=agent_id,
+            collaborator=collaborator,
+            question=mask_contact(note),
+            created_at=utcnow(),
+        )
+        repository.add(uow.session, asked)
+        extra["collaboration_id"] = str(asked.id)
     data = ProgressNotedData(
-        **_data(acting), note=note, customer_visible=customer_visible, collaborator=collaborator
+        **_data(acting),
+        note=note,
+        customer_visible=customer_visible,
+        collaborator=collaborator,
+        **extra,
     )
     _progress_noted(uow, a, data)
     return a
@@ -148,10 +196,15 @@ async def wait_on_customer(
     waiting: bool,
     note: str | None = None,
     customer_visible: bool = False,
+    expected_version: int | None = None,
 ) -> Assignment:
     """Pause (``waiting``) or resume the clock while the customer owes an answer."""
     acting = await lock_for_action(
-        uow, assignment_id, agent_id, "waiting_on_customer" if waiting else "resume"
+        uow,
+        assignment_id,
+        agent_id,
+        "waiting_on_customer" if waiting else "resume",
+        expected_version=expected_version,
     )
     a = acting.assignment
     default = "等待客户回复 waiting on the customer" if waiting else "客户已回复 resumed"
@@ -167,9 +220,16 @@ async def wait_on_customer(
 
 
 async def escalate(
-    uow: UnitOfWork, assignment_id: uuid.UUID, agent_id: uuid.UUID, *, reason: str
+    uow: UnitOfWork,
+    assignment_id: uuid.UUID,
+    agent_id: uuid.UUID,
+    *,
+    reason: str,
+    expected_version: int | None = None,
 ) -> Assignment:
-    acting = await lock_for_action(uow, assignment_id, agent_id, "escalate")
+    acting = await lock_for_action(
+        uow, assignment_id, agent_id, "escalate", expected_version=expected_version
+    )
     a = acting.assignment
     team = acting.pool.teams.get(a.team_key)
     data = EscalatedData(
@@ -191,9 +251,17 @@ async def resolve(
     resolution_code: str,
     public_reply: str,
     min_level: int = DEFAULT_MIN_LEVEL,
+    expected_version: int | None = None,
 ) -> Assignment:
     """Resolve with a code and a public reply; the agent's capacity goes to the queue at once."""
-    acting = await lock_for_action(uow, assignment_id, agent_id, "resolve", min_level=min_level)
+    acting = await lock_for_action(
+        uow,
+        assignment_id,
+        agent_id,
+        "resolve",
+        min_level=min_level,
+        expected_version=expected_version,
+    )
     a = acting.assignment
     comps = await repository.compensations(uow.session, assignment_id=a.id, limit=1000)
     if any(c.state == "pending" for c in comps):
@@ -215,7 +283,9 @@ async def resolve(
     )
     release(acting.pool, a)
     a.state, a.resolved_at, a.updated_at = domain.RESOLVED, data.at, data.at
-    a.resolution_code, a.public_reply = resolution_code, public_reply
+    # Stored as the thread shows it: contacts masked (issue 16); the customer gets the
+    # reply through intake, which has the contacts.
+    a.resolution_code, a.public_reply = resolution_code, mask_contact(public_reply)
     a.update_due_at = None
     uow.emit(TicketResolved(ticket_id=a.ticket_id, data=data))
     await drain(uow, acting.pool, [a.team_key])
@@ -231,6 +301,7 @@ async def transfer(
     to_team: str | None = None,
     to_agent_id: uuid.UUID | None = None,
     min_level: int = DEFAULT_MIN_LEVEL,
+    expected_version: int | None = None,
 ) -> Assignment:
     """Move the ticket to another team (its queue or a free agent) or to a named agent."""
     session = uow.session
@@ -240,6 +311,7 @@ async def transfer(
         raise not_found("assignment", assignment_id)
     if await repository.get_agent(session, agent_id) is None:
         raise ApiError(403, "unknown_agent", f"No agent with id {agent_id}.")
+    check_version(seen, expected_version)
     _check_holder(seen, agent_id, "transfer")
     if to_agent_id is not None:
         target = await repository.get_agent(session, to_agent_id)
@@ -264,6 +336,7 @@ async def transfer(
         more_teams=[to_team],
         more_agents=[to_agent_id] if to_agent_id else [],
         min_level=min_level,
+        expected_version=expected_version,
     )
     a, pool = acting.assignment, acting.pool
     if to_agent_id == agent_id:
@@ -307,9 +380,12 @@ async def book_visit(
     window_end: datetime | None,
     note: str | None,
     within_hours: int,
+    expected_version: int | None = None,
 ) -> Assignment:
     """Book an on-site visit: an appointment window ending within ``within_hours`` (48 h)."""
-    acting = await lock_for_action(uow, assignment_id, agent_id, "visit")
+    acting = await lock_for_action(
+        uow, assignment_id, agent_id, "visit", expected_version=expected_version
+    )
     a = acting.assignment
     if a.category not in domain.VISIT_CATEGORIES:
         raise ApiError(

@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import exc as sa_exc
 
-from services.dispatch import domain, repository, roster, team_announcements
+from services.dispatch import activity, domain, repository, roster, team_announcements
 from services.dispatch.api import router
 from services.dispatch.handlers import build_handlers
 from services.dispatch.models import BUS
@@ -102,6 +102,8 @@ def create_app(settings: DispatchSettings | None = None) -> FastAPI:
         # Work orders go to one topic per team; teams read them from the start.
         extra_topics=[topics.assignments(key) for key in domain.DEFAULT_TEAM_KEYS],
         running=prepared,
+        # Each event dispatch emits makes its line in the ticket's activity (same transaction).
+        on_emit=activity.record_emitted,
     )
     app.state.shift_timer = shift_timer
     return app

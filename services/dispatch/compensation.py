@@ -9,6 +9,7 @@ from typing import Any
 from services.dispatch import domain, repository
 from services.dispatch.agent_work import lock_for_action
 from services.dispatch.models import Compensation
+from services.dispatch.people.models import name_of
 from services.dispatch.roster import check_supervisor
 from shared.errors import ApiError, not_found
 from shared.events import (
@@ -18,6 +19,7 @@ from shared.events import (
     CompensationRequested,
     utcnow,
 )
+from shared.observability import mask_contact
 from shared.outbox import UnitOfWork
 
 # --------------------------------------------------------------------------- compensation
@@ -32,8 +34,11 @@ async def request_compensation(
     amount: float,
     reason: str | None,
     thresholds: dict[str, float],
+    expected_version: int | None = None,
 ) -> Compensation:
-    acting = await lock_for_action(uow, assignment_id, agent_id, "compensate")
+    acting = await lock_for_action(
+        uow, assignment_id, agent_id, "compensate", expected_version=expected_version
+    )
     a = acting.assignment
     now = utcnow()
     # The threshold holds for the ticket's total of this kind, not for each request
@@ -49,7 +54,7 @@ async def request_compensation(
         agent_id=agent_id,
         kind=kind,
         amount=amount,
-        reason=reason,
+        reason=mask_contact(reason) if reason else None,
         state="pending" if needs_approval else "approved",
         decided_by=None if needs_approval else "policy",
         created_at=now,
@@ -58,7 +63,13 @@ async def request_compensation(
     repository.add(uow.session, comp)
     uow.emit(
         CompensationRequested(
-            ticket_id=a.ticket_id, data=_compensation_data(comp, needs_approval=needs_approval)
+            ticket_id=a.ticket_id,
+            data=_compensation_data(
+                comp,
+                needs_approval=needs_approval,
+                actor=f"person:{agent_id}",
+                actor_name=name_of(acting.agent),
+            ),
         )
     )
     if not needs_approval:
@@ -106,7 +117,7 @@ async def decide_compensation(
         )
     comp.state = "approved" if approve else "rejected"
     comp.decided_by = by[:100]
-    comp.decision_reason = reason
+    comp.decision_reason = mask_contact(reason) if reason else None
     comp.decided_at = utcnow()
     event_cls = CompensationApproved if approve else CompensationRejected
     data = _compensation_data(comp, decided_by_actor=by_actor)

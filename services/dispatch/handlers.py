@@ -1,13 +1,20 @@
-"""Dispatch reacts to triage decisions, reopened tickets and SLA alarms."""
+"""Dispatch reacts to triage decisions, customer replies, reopened tickets and SLA alarms."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from services.dispatch import reactions
+from services.dispatch import customer_replies, reactions
 from services.dispatch.settings import DispatchSettings
 from shared.consumer import Handler, each
-from shared.events import SlaBreached, SlaWarning, TicketReopened, TicketRetriaged, TicketTriaged
+from shared.events import (
+    SlaBreached,
+    SlaWarning,
+    TicketMessageAdded,
+    TicketReopened,
+    TicketRetriaged,
+    TicketTriaged,
+)
 from shared.outbox import UnitOfWork
 
 
@@ -26,7 +33,11 @@ def build_handlers(settings: DispatchSettings) -> dict[str, Handler]:
     async def on_sla_events(events: Sequence[SlaWarning | SlaBreached], uow: UnitOfWork) -> None:
         await reactions.note_sla_events(uow, events)
 
+    async def on_messages_added(events: Sequence[TicketMessageAdded], uow: UnitOfWork) -> None:
+        await customer_replies.on_customer_messages(uow, events)
+
     return {
+        "ticket.message_added": on_messages_added,
         "ticket.triaged": on_tickets_triaged,
         "ticket.retriaged": each(on_ticket_retriaged),
         "ticket.reopened": each(on_ticket_reopened),

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, object_session
 
 from shared.database import TYPE_ANNOTATION_MAP, bus_tables
 
@@ -98,6 +98,26 @@ class Assignment(Base):
     update_due_at: Mapped[datetime | None]
     visit_from: Mapped[datetime | None]
     visit_until: Mapped[datetime | None]
+    # Since 0007: the customer wrote and the agent has not acted since (the agent's view
+    # flags it; the agent's next action on the assignment clears it), and the row's
+    # version for optimistic concurrency (bumped on every change, see below).
+    customer_replied_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __table_args__ = (
+        # "My work": an agent's open assignments by state and deadline.
+        sa.Index("ix_assignments_agent_state_resolve_by", "agent_id", "state", "resolve_by"),
+        sa.Index("ix_assignments_team_state_resolve_by", "team_key", "state", "resolve_by"),
+    )
+
+
+@sa.event.listens_for(Assignment, "before_update")
+def _bump_version(_mapper: Any, _connection: Any, target: Assignment) -> None:
+    # Every change a flush writes bumps the version, whoever made it (an action, a
+    # reaction to an event), so a stale page's ``expected_version`` is refused.
+    session = object_session(target)
+    if session is not None and session.is_modified(target, include_collections=False):
+        target.version = (target.version or 0) + 1
 
 
 class SupervisorItem(Base):
@@ -114,6 +134,80 @@ class SupervisorItem(Base):
     priority: Mapped[str | None] = mapped_column(sa.String(2))
     summary: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime]
+    # Since 0007: open until a supervisor handles or dismisses it, with a note; who did.
+    state: Mapped[str] = mapped_column(sa.String(16), default="open", server_default="open")
+    closed_by: Mapped[str | None] = mapped_column(sa.String(140))  # person:<id> / key:<name>
+    closed_by_name: Mapped[str | None] = mapped_column(sa.String(100))
+    closed_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    # What the item refers to beyond the ticket (an extension request, a survey).
+    ref_id: Mapped[uuid.UUID | None]
+
+    __table_args__ = (
+        sa.Index("ix_supervisor_items_team_state_created", "team_key", "state", "created_at"),
+    )
+
+
+class ActivityEntry(Base):
+    """One line of dispatch's part of a ticket's thread: a note, a reply, a collaborator's
+    request or answer, a system event; text with contacts masked."""
+
+    __tablename__ = "activity"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    ticket_id: Mapped[uuid.UUID]
+    assignment_id: Mapped[uuid.UUID | None]
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    actor_id: Mapped[str | None] = mapped_column(sa.String(140))  # person:<id>, key:<name>, ...
+    actor_name: Mapped[str] = mapped_column(sa.String(100))
+    at: Mapped[datetime]
+    text: Mapped[str | None] = mapped_column(sa.Text)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The event it records, when it came from one (one line per event).
+    event_id: Mapped[uuid.UUID | None] = mapped_column(unique=True)
+
+    __table_args__ = (sa.Index("ix_activity_ticket_at", "ticket_id", "at"),)
+
+
+class Collaboration(Base):
+    """An agent asked a colleague (an agent's name or a team key) for help."""
+
+    __tablename__ = "collaborations"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    ticket_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    assignment_id: Mapped[uuid.UUID]
+    asked_by: Mapped[uuid.UUID]
+    collaborator: Mapped[str] = mapped_column(sa.String(100))
+    question: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime]
+    answer: Mapped[str | None] = mapped_column(sa.Text)
+    answered_by: Mapped[str | None] = mapped_column(sa.String(140))
+    answered_by_name: Mapped[str | None] = mapped_column(sa.String(100))
+    answered_at: Mapped[datetime | None]
+
+
+class ExtensionRequest(Base):
+    """An agent asks the supervisor for more time (seed 002: 提前4小时上报客服主管,
+    说明原因并申请延期)."""
+
+    __tablename__ = "extension_requests"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    assignment_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    ticket_id: Mapped[uuid.UUID]
+    team_key: Mapped[str] = mapped_column(sa.String(32), index=True)
+    agent_id: Mapped[uuid.UUID]
+    extra_minutes: Mapped[int]
+    reason: Mapped[str] = mapped_column(sa.Text)
+    state: Mapped[str] = mapped_column(sa.String(16))  # pending, granted, refused
+    created_at: Mapped[datetime]
+    decided_by: Mapped[str | None] = mapped_column(sa.String(140))
+    decided_by_name: Mapped[str | None] = mapped_column(sa.String(100))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(sa.Text)
+    resolve_by_before: Mapped[datetime | None]
+    resolve_by_after: Mapped[datetime | None]
 
 
 class Compensation(Base):

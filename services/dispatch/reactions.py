@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from services.dispatch import domain, repository
+from services.dispatch import activity, domain, repository
 from services.dispatch.models import Assignment, SupervisorItem
 from services.dispatch.routing import (
     DEFAULT_MIN_LEVEL,
@@ -153,7 +153,20 @@ async def reopen(
     team = pool.teams.get(a.team_key)
     reason = event.data.reason or "customer not satisfied"
     a.escalated = True
-    note_for_supervisor(uow, a, "escalation", f"{a.ticket_no} reopened: {reason}")
+    # Reopens come from the customer (a reply, a survey): their words are in the thread.
+    a.customer_replied_at = event.occurred_at
+    note_for_supervisor(uow, a, "reopened", f"{a.ticket_no} reopened: {reason}")
+    activity.record(
+        uow,
+        ticket_id=a.ticket_id,
+        assignment_id=a.id,
+        kind="reopened",
+        actor=("system:followup", "系统 system"),
+        text=reason,
+        data={"state_before": a.state, "score": event.data.score},
+        at=event.occurred_at,
+        event_id=event.event_id,
+    )
     uow.emit(
         TicketEscalated(
             ticket_id=a.ticket_id,

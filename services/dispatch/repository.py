@@ -8,7 +8,15 @@ from collections.abc import Iterable, Sequence
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.dispatch.models import Agent, Assignment, Compensation, SupervisorItem, Team
+from services.dispatch.models import (
+    ActivityEntry,
+    Agent,
+    Assignment,
+    Collaboration,
+    Compensation,
+    SupervisorItem,
+    Team,
+)
 
 
 async def get_assignment_by_ticket(
@@ -267,3 +275,32 @@ async def unannounced_teams(session: AsyncSession) -> Sequence[Team]:
         sa.or_(Team.announced_at.is_(None), Team.announced_at < Team.updated_at)
     )
     return (await session.scalars(query.order_by(Team.key).with_for_update())).all()
+
+
+async def assignment_by_ticket_no(session: AsyncSession, ticket_no: str) -> Assignment | None:
+    return await session.scalar(sa.select(Assignment).where(Assignment.ticket_no == ticket_no))
+
+
+async def activity_of(
+    session: AsyncSession, ticket_id: uuid.UUID, limit: int
+) -> Sequence[ActivityEntry]:
+    """A ticket's activity in time order (the first ``limit`` lines)."""
+    return (
+        await session.scalars(
+            sa.select(ActivityEntry)
+            .where(ActivityEntry.ticket_id == ticket_id)
+            .order_by(ActivityEntry.at, ActivityEntry.id)
+            .limit(limit)
+        )
+    ).all()
+
+
+async def lock_collaboration(
+    session: AsyncSession, collaboration_id: uuid.UUID
+) -> Collaboration | None:
+    return await session.scalar(
+        sa.select(Collaboration)
+        .where(Collaboration.id == collaboration_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )

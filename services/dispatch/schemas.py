@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -17,6 +17,17 @@ AssignmentState = Literal["queued", "assigned", "accepted", "waiting_on_customer
 CompensationKind = Literal["coupon", "refund", "extended_warranty", "free_repair"]
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]{1,31}$"
+
+# Every action on an assignment may say which version of it the caller saw (issue 13).
+ExpectedVersion = Annotated[
+    int | None,
+    Field(
+        ge=1,
+        description="The assignment's `version` the caller saw; if it changed since, the "
+        "action is refused (409 stale_assignment) and nothing is applied",
+        examples=[3],
+    ),
+]
 SKILL_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
 
 
@@ -224,6 +235,22 @@ class AssignmentView(BaseModel):
         "follow-up reminds of); cleared by a customer-visible note",
         examples=[None],
     )
+    customer_replied_at: datetime | None = Field(
+        default=None,
+        description="The customer wrote and the agent has not acted since (cleared by the "
+        "agent's next action)",
+    )
+    version: int = Field(
+        default=1, description="Bumps on every change; send it as expected_version", examples=[3]
+    )
+
+
+class ActionBody(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"expected_version": 3}]}
+    )
+
+    expected_version: ExpectedVersion = None
 
 
 class ProgressBody(BaseModel):
@@ -244,6 +271,7 @@ class ProgressBody(BaseModel):
     collaborator: str | None = Field(
         default=None, max_length=100, description="ask this colleague (or team) to help"
     )
+    expected_version: ExpectedVersion = None
 
 
 class WaitingBody(BaseModel):
@@ -254,6 +282,7 @@ class WaitingBody(BaseModel):
 
     note: str | None = Field(default=None, max_length=4000)
     customer_visible: bool = False
+    expected_version: ExpectedVersion = None
 
 
 class TransferBody(BaseModel):
@@ -273,6 +302,7 @@ class TransferBody(BaseModel):
     reason: str = Field(min_length=1, max_length=1000)
     to_team: str | None = Field(default=None, pattern=KEY_PATTERN)
     to_agent_id: uuid.UUID | None = None
+    expected_version: ExpectedVersion = None
 
 
 class EscalateBody(BaseModel):
@@ -281,6 +311,7 @@ class EscalateBody(BaseModel):
     )
 
     reason: str = Field(min_length=1, max_length=1000)
+    expected_version: ExpectedVersion = None
 
 
 class ResolveBody(BaseModel):
@@ -298,6 +329,7 @@ class ResolveBody(BaseModel):
 
     resolution_code: str = Field(pattern=r"^[a-z][a-z0-9_.-]{1,63}$")
     public_reply: str = Field(min_length=1, max_length=4000)
+    expected_version: ExpectedVersion = None
 
 
 class VisitBody(BaseModel):
@@ -320,6 +352,7 @@ class VisitBody(BaseModel):
         default=None, description="default and latest: now + visit_within_hours (48 h)"
     )
     note: str | None = Field(default=None, max_length=1000)
+    expected_version: ExpectedVersion = None
 
 
 # --------------------------------------------------------------------------- compensation
@@ -336,6 +369,7 @@ class CompensationCreate(BaseModel):
     kind: CompensationKind
     amount: Amount = Field(ge=0, le=1_000_000, description="CNY; days for extended_warranty")
     reason: str | None = Field(default=None, max_length=1000)
+    expected_version: ExpectedVersion = None
 
 
 class DecisionBody(BaseModel):
@@ -387,6 +421,14 @@ class InboxItemView(BaseModel):
     priority: str | None
     summary: str
     created_at: datetime
+    state: str = Field(default="open", examples=["open"], description="open, handled, dismissed")
+    closed_by: str | None = None
+    closed_by_name: str | None = None
+    closed_at: datetime | None = None
+    note: str | None = None
+    ref_id: uuid.UUID | None = Field(
+        default=None, description="The extension request or survey the item is about"
+    )
 
 
 class InboxView(BaseModel):
@@ -396,3 +438,57 @@ class InboxView(BaseModel):
     sla_warnings: list[InboxItemView]
     sla_breaches: list[InboxItemView]
     pending_approvals: list[CompensationView]
+    reopened: list[InboxItemView] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- activity
+
+
+class ActivityView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    kind: str = Field(
+        description="assigned, queued, accepted, internal_note, public_reply, "
+        "collaborator_request, collaborator_answer, waiting, resumed, visit_booked, "
+        "transferred, escalated, resolved, reopened, reassigned, taken_over, "
+        "customer_replied, compensation_requested/approved/rejected, "
+        "extension_requested/granted/refused",
+        examples=["internal_note"],
+    )
+    actor_id: str | None = Field(
+        description="person:<id>, key:<name>, customer or system:<service>",
+        examples=["person:6f1c1a4e-8a43-4e59-9d1e-6b9c1f0b2d11"],
+    )
+    actor_name: str = Field(examples=["王工"])
+    at: datetime
+    text: str | None = Field(
+        description="Contacts masked", examples=["客户电话 138****5678,已回电"]
+    )
+    data: dict[str, Any] = Field(default_factory=dict, examples=[{"customer_visible": False}])
+    assignment_id: uuid.UUID | None = None
+
+
+class CollaborationAnswerBody(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"text": "支付日志显示已扣款,退款需财务发起。"}]},
+    )
+
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class CollaborationView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    ticket_id: uuid.UUID
+    assignment_id: uuid.UUID
+    asked_by: uuid.UUID
+    collaborator: str = Field(examples=["finance-agent-1"])
+    question: str
+    created_at: datetime
+    answer: str | None = None
+    answered_by: str | None = None
+    answered_by_name: str | None = None
+    answered_at: datetime | None = None

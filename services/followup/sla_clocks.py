@@ -330,14 +330,19 @@ async def reopen_ticket(
     settings: FollowupSettings,
     *,
     cause: Envelope | None = None,
+    written_after_resolution: bool = False,
 ) -> bool:
     """``ticket.reopened``, and the ticket's clocks run again: the resolution clock gets
     as much working time as its first window, counted from the reopen, and the update
     cadence starts over; the first response stays met. False (and nothing emitted) when
-    the ticket is not resolved or closed as far as follow-up knows."""
+    the ticket is not resolved or closed as far as follow-up knows, or, with
+    ``written_after_resolution``, when ``at`` (the customer's message) is older than the
+    resolution."""
     clocks = await _Clocks.load(uow, [ticket_id])
     resolution = clocks.get(ticket_id, "resolution")
     if resolution.stopped_at is None:
+        return False
+    if written_after_resolution and at < resolution.stopped_at:
         return False
     uow.emit(TicketReopened(ticket_id=ticket_id, occurred_at=at, data=data), cause=cause)
     # The survey of the resolution just undone must not close the ticket later.
@@ -358,7 +363,10 @@ async def reopen_on_customer_messages(
 ) -> None:
     """A customer's reply acts on the ticket as intake read it: a confirmation of the
     result ("已解决") confirms and closes it; "未解决", or writing again soon after
-    closure, reopens it (intake decides ``reopens`` within its window)."""
+    closure, reopens it (intake decides ``reopens`` within its window). Any other
+    customer message written after the resolution, before it was confirmed, means it is
+    not solved either ("还是没有收到退款"): reopened too (issue 13). Follow-up owns the
+    reopen; dispatch gives the reopened ticket back to its agent."""
     confirmations = [e for e in events if e.ticket_id and e.data.reply == "confirmed"]
     waiting = await repository.pending_surveys_for_update(
         uow.session, [e.ticket_id for e in confirmations if e.ticket_id]
@@ -371,21 +379,26 @@ async def reopen_on_customer_messages(
             if survey is not None and survey.outcome != "confirmed":
                 _confirm_by_reply(uow, survey, event)
             continue
-        if not event.data.reopens:
+        if event.data.author != "customer":
             continue
         not_solved = event.data.reply == "not_solved"
+        if not_solved:
+            reason = "the customer replied it is not solved"
+        elif event.data.reopens:
+            reason = "the customer wrote again after closure"
+        else:
+            reason = "the customer replied to the resolution before confirming it"
         await reopen_ticket(
             uow,
             event.ticket_id,
             event.occurred_at,
             TicketStateData(
-                reason="the customer replied it is not solved"
-                if not_solved
-                else "the customer wrote again after closure",
-                escalate=True if not_solved else None,
+                reason=reason,
+                escalate=True if not_solved or not event.data.reopens else None,
             ),
             settings,
             cause=event,
+            written_after_resolution=not event.data.reopens,
         )
 
 

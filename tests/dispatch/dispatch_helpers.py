@@ -8,10 +8,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from testkit import ServiceStore as DispatchStore
-from testkit import open_service_store
+from testkit import TEST_TOPICS, ServiceStore, open_service_store
 
-from services.dispatch import reactions, roster
+from services.dispatch import activity, reactions, roster
 from services.dispatch.app import MIGRATIONS
 from services.dispatch.models import BUS, Agent, Assignment
 from shared.errors import ApiError
@@ -22,8 +21,23 @@ from shared.events import (
     TicketTriaged,
     TicketTriagedData,
 )
+from shared.outbox import UnitOfWork
 
 T0 = datetime(2026, 11, 22, 1, 15, tzinfo=UTC)
+
+
+class DispatchStore(ServiceStore):
+    """Dispatch's store: its units of work record each emitted event's activity line, as
+    the running service's do."""
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(
+            self.sessions,
+            self.bus.outbox,
+            TEST_TOPICS,
+            self.producer,
+            on_emit=activity.record_emitted,
+        )
 
 
 async def open_store(url: str) -> DispatchStore:

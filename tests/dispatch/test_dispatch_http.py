@@ -287,7 +287,7 @@ async def test_agent_work_over_http_with_the_real_broker(
 
         await poll(back_in_queue)
         box = (await client.get("/v1/supervisor/inbox", headers=SUPERVISOR)).json()
-        assert len(box["escalations"]) == 2  # the agent's and the reopen's
+        assert len(box["escalations"]) == 1 and len(box["reopened"]) == 1
 
     # --- the team reads its work orders from its topic with a plain Kafka client
     consumer = AIOKafkaConsumer(

@@ -20,6 +20,7 @@ from services.dispatch.api.common import (
 )
 from services.dispatch.models import Assignment
 from services.dispatch.schemas import (
+    ActionBody,
     AssignmentState,
     AssignmentView,
     EscalateBody,
@@ -85,10 +86,13 @@ async def get_assignment(
 )
 async def accept(
     assignment_id: uuid.UUID,
+    body: ActionBody | None = None,
     agent_id: uuid.UUID = ACTING_AGENT,
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> Assignment:
-    assignment = await agent_work.accept(uow, assignment_id, agent_id)
+    assignment = await agent_work.accept(
+        uow, assignment_id, agent_id, expected_version=body.expected_version if body else None
+    )
     await uow.commit()
     return assignment
 
@@ -200,7 +204,7 @@ async def escalate(
     agent_id: uuid.UUID = ACTING_AGENT,
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> Assignment:
-    assignment = await agent_work.escalate(uow, assignment_id, agent_id, reason=body.reason)
+    assignment = await agent_work.escalate(uow, assignment_id, agent_id, **body.model_dump())
     await uow.commit()
     return assignment
 

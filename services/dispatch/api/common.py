@@ -77,5 +77,6 @@ ACTION_DOC = (
     " By the signed-in agent holding the assignment (or a key an admin allowed to act for"
     " them, with X-On-Behalf-Of). Refusals: 404 assignment_not_found, 403 person_required /"
     " delegation_required / unknown_agent / not_your_assignment, 409 invalid_state (the"
-    " message names the current state)."
+    " message names the current state), 409 stale_assignment (`expected_version` given and"
+    " the assignment changed since; details carry the current version)."
 )

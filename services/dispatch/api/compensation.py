@@ -190,4 +190,5 @@ async def inbox(
         "sla_warnings": [i for i in items if i.kind == "sla_warning"],
         "sla_breaches": [i for i in items if i.kind == "sla_breached"],
         "pending_approvals": pending,
+        "reopened": [i for i in items if i.kind == "reopened"],
     }
