@@ -39,6 +39,7 @@ KINDS = (
     "reassigned",
     "taken_over",
     "customer_replied",
+    "survey_answered",
     "compensation_requested",
     "compensation_approved",
     "compensation_rejected",
@@ -113,11 +114,11 @@ def _line(event: Envelope) -> tuple[str, str | None, dict[str, Any]] | None:
         if data.waiting_on_customer is False:
             return "resumed", data.note, {"customer_visible": data.customer_visible}
         if data.collaborator:
-            ident = getattr(data, "collaboration_id", None)
+            ident = data.collaboration_id
             return (
                 "collaborator_request",
                 data.note,
-                {"collaborator": data.collaborator, "collaboration_id": ident},
+                {"collaborator": data.collaborator, "collaboration_id": ident and str(ident)},
             )
         return ("public_reply" if data.customer_visible else "internal_note"), data.note, {}
     if kind == "ticket.transferred":
@@ -151,7 +152,7 @@ def _line(event: Envelope) -> tuple[str, str | None, dict[str, Any]] | None:
     if kind == "ticket.deadline_extended":
         return (
             "extension_granted",
-            getattr(data, "note", None),
+            data.note,
             {
                 "extension_request_id": str(data.extension_request_id),
                 "extra_minutes": data.extra_minutes,

@@ -124,6 +124,7 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     "resolve": frozenset({ACCEPTED, WAITING}),
     "compensate": frozenset({ASSIGNED, ACCEPTED, WAITING}),
     "visit": frozenset({ACCEPTED, WAITING}),
+    "extend": frozenset({ASSIGNED, ACCEPTED, WAITING}),
 }
 
 # Categories whose tickets may need an engineer on site.

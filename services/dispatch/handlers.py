@@ -10,6 +10,7 @@ from shared.consumer import Handler, each
 from shared.events import (
     SlaBreached,
     SlaWarning,
+    SurveyAnswered,
     TicketMessageAdded,
     TicketReopened,
     TicketRetriaged,
@@ -36,8 +37,12 @@ def build_handlers(settings: DispatchSettings) -> dict[str, Handler]:
     async def on_messages_added(events: Sequence[TicketMessageAdded], uow: UnitOfWork) -> None:
         await customer_replies.on_customer_messages(uow, events)
 
+    async def on_surveys_answered(events: Sequence[SurveyAnswered], uow: UnitOfWork) -> None:
+        await reactions.note_unsatisfied_surveys(uow, events)
+
     return {
         "ticket.message_added": on_messages_added,
+        "survey.answered": on_surveys_answered,
         "ticket.triaged": on_tickets_triaged,
         "ticket.retriaged": each(on_ticket_retriaged),
         "ticket.reopened": each(on_ticket_reopened),

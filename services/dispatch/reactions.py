@@ -22,6 +22,7 @@ from shared.events import (
     EscalatedData,
     SlaBreached,
     SlaWarning,
+    SurveyAnswered,
     TicketEscalated,
     TicketReopened,
     TicketRetriaged,
@@ -30,6 +31,7 @@ from shared.events import (
     TransferredData,
     utcnow,
 )
+from shared.observability import mask_contact
 from shared.outbox import UnitOfWork
 
 # --------------------------------------------------------------------------- assignment
@@ -164,7 +166,8 @@ async def reopen(
         actor=("system:followup", "系统 system"),
         text=reason,
         data={"state_before": a.state, "score": event.data.score},
-        at=event.occurred_at,
+        # When dispatch took it back (the reopen is stamped with the customer's message
+        # time, which the reply's own line already has).
         event_id=event.event_id,
     )
     uow.emit(
@@ -241,3 +244,53 @@ async def retriage(
         give_to(uow, pool, a, chosen, event, reason="retriaged")
     await drain(uow, pool, {team_key}, event)
     return a
+
+
+# Follow-up's rule (services/followup/surveys.py): score ≤ 2 or "not resolved" is unsatisfied.
+UNSATISFIED_SCORE = 2
+
+
+async def note_unsatisfied_surveys(uow: UnitOfWork, events: Sequence[SurveyAnswered]) -> None:
+    """An unsatisfied survey lands in the supervisor's inbox with the customer's comment
+    (and in the ticket's activity); follow-up reopens the ticket itself."""
+    unhappy = [
+        e
+        for e in events
+        if e.ticket_id is not None and (e.data.score <= UNSATISFIED_SCORE or not e.data.resolved)
+    ]
+    ids = [e.ticket_id for e in unhappy if e.ticket_id is not None]
+    by_ticket = {a.ticket_id: a for a in await repository.assignments_by_ticket(uow.session, ids)}
+    for event in unhappy:
+        a = by_ticket.get(event.ticket_id) if event.ticket_id else None
+        if a is None:
+            continue
+        comment = event.data.comment or ""
+        verdict = "resolved" if event.data.resolved else "not resolved"
+        repository.add(
+            uow.session,
+            SupervisorItem(
+                id=uuid.uuid4(),
+                team_key=a.team_key,
+                kind="unsatisfied_survey",
+                ticket_id=a.ticket_id,
+                ticket_no=a.ticket_no,
+                assignment_id=a.id,
+                priority=a.priority,
+                summary=mask_contact(
+                    f"{a.ticket_no}: CSAT {event.data.score}/5, {verdict}: {comment}".rstrip(": ")
+                )[:2000],
+                created_at=utcnow(),
+                ref_id=event.data.survey_id,
+            ),
+        )
+        activity.record(
+            uow,
+            ticket_id=a.ticket_id,
+            assignment_id=a.id,
+            kind="survey_answered",
+            actor=("customer", activity.CUSTOMER_NAME),
+            text=comment or None,
+            data={"score": event.data.score, "resolved": event.data.resolved},
+            at=event.occurred_at,
+            event_id=event.event_id,
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,9 +15,11 @@ from services.dispatch.models import (
     Assignment,
     Collaboration,
     Compensation,
+    ExtensionRequest,
     SupervisorItem,
     Team,
 )
+from services.dispatch.people.models import Person
 
 
 async def get_assignment_by_ticket(
@@ -166,16 +169,73 @@ async def count_open_assignments(session: AsyncSession, team_key: str) -> int:
 
 
 async def supervisor_items(
-    session: AsyncSession, team_key: str, limit: int
+    session: AsyncSession, team_key: str, limit: int, state: str | None = None
 ) -> Sequence[SupervisorItem]:
+    query = sa.select(SupervisorItem).where(SupervisorItem.team_key == team_key)
+    if state is not None:
+        query = query.where(SupervisorItem.state == state)
+    return (
+        await session.scalars(query.order_by(SupervisorItem.created_at.desc()).limit(limit))
+    ).all()
+
+
+async def lock_supervisor_item(session: AsyncSession, item_id: uuid.UUID) -> SupervisorItem | None:
+    return await session.scalar(
+        sa.select(SupervisorItem)
+        .where(SupervisorItem.id == item_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+async def items_about(session: AsyncSession, ref_id: uuid.UUID) -> Sequence[SupervisorItem]:
     return (
         await session.scalars(
-            sa.select(SupervisorItem)
-            .where(SupervisorItem.team_key == team_key)
-            .order_by(SupervisorItem.created_at.desc())
-            .limit(limit)
+            sa.select(SupervisorItem).where(SupervisorItem.ref_id == ref_id).with_for_update()
         )
     ).all()
+
+
+async def person_of(session: AsyncSession, agent_id: uuid.UUID) -> Person | None:
+    return await session.get(Person, agent_id)
+
+
+async def get_extension_request(
+    session: AsyncSession, request_id: uuid.UUID
+) -> ExtensionRequest | None:
+    return await session.get(ExtensionRequest, request_id)
+
+
+async def lock_extension_request(
+    session: AsyncSession, request_id: uuid.UUID
+) -> ExtensionRequest | None:
+    return await session.scalar(
+        sa.select(ExtensionRequest)
+        .where(ExtensionRequest.id == request_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+async def pending_extension(
+    session: AsyncSession, assignment_id: uuid.UUID
+) -> ExtensionRequest | None:
+    return await session.scalar(
+        sa.select(ExtensionRequest).where(
+            ExtensionRequest.assignment_id == assignment_id, ExtensionRequest.state == "pending"
+        )
+    )
+
+
+async def extension_requests(
+    session: AsyncSession, *, team: str | None, state: str | None, limit: int
+) -> Sequence[ExtensionRequest]:
+    query = sa.select(ExtensionRequest).order_by(ExtensionRequest.created_at.desc()).limit(limit)
+    if team:
+        query = query.where(ExtensionRequest.team_key == team)
+    if state:
+        query = query.where(ExtensionRequest.state == state)
+    return (await session.scalars(query)).all()
 
 
 async def compensations(
@@ -234,6 +294,14 @@ async def agent_names(session: AsyncSession) -> set[str]:
     return set((await session.scalars(sa.select(Agent.name))).all())
 
 
+OPEN_STATES = ("assigned", "accepted", "waiting_on_customer")
+VIEW_STATES = {
+    "new": ("assigned",),
+    "in_progress": ("accepted",),
+    "waiting": ("waiting_on_customer",),
+}
+
+
 async def list_assignments(
     session: AsyncSession,
     *,
@@ -241,15 +309,41 @@ async def list_assignments(
     agent: uuid.UUID | None,
     state: str | None,
     limit: int,
+    view: str | None = None,
+    now: datetime | None = None,
+    due_soon: timedelta = timedelta(hours=4),
 ) -> Sequence[Assignment]:
-    query = sa.select(Assignment).order_by(Assignment.created_at.desc()).limit(limit)
+    """Newest first; a view of "my work" (new, in_progress, waiting, due_soon, breached)
+    lists open assignments soonest deadline first. The deadline that counts is the
+    response deadline until the agent accepts, then the resolution deadline."""
+    query = sa.select(Assignment).limit(limit)
     if team:
         query = query.where(Assignment.team_key == team)
     if agent:
         query = query.where(Assignment.agent_id == agent)
     if state:
         query = query.where(Assignment.state == state)
-    return (await session.scalars(query)).all()
+    if view is None:
+        return (await session.scalars(query.order_by(Assignment.created_at.desc()))).all()
+    now = now or datetime.now(UTC)
+    unaccepted = Assignment.state == "assigned"
+    if view in VIEW_STATES:
+        query = query.where(Assignment.state.in_(VIEW_STATES[view]))
+    else:
+        # Either deadline: one sargable range per state, so the (agent, state, deadline)
+        # indexes serve it.
+        if view == "breached":
+            response, resolution = Assignment.respond_by < now, Assignment.resolve_by < now
+        else:  # due_soon: not breached yet, due within the window
+            soon = now + due_soon
+            response = Assignment.respond_by.between(now, soon)
+            resolution = Assignment.resolve_by.between(now, soon)
+        query = query.where(
+            Assignment.state.in_(OPEN_STATES),
+            sa.or_(sa.and_(unaccepted, response), resolution),
+        )
+    deadline = sa.case((unaccepted, Assignment.respond_by), else_=Assignment.resolve_by)
+    return (await session.scalars(query.order_by(deadline, Assignment.id))).all()
 
 
 async def queue(session: AsyncSession, team: str | None, limit: int) -> Sequence[Assignment]:

@@ -14,6 +14,8 @@ from shared.inputs import Amount, AwareInstant
 
 AgentStatus = Literal["online", "away", "offline"]
 AssignmentState = Literal["queued", "assigned", "accepted", "waiting_on_customer", "resolved"]
+WorkView = Literal["new", "in_progress", "waiting", "due_soon", "breached"]
+InboxState = Literal["open", "handled", "dismissed"]
 CompensationKind = Literal["coupon", "refund", "extended_warranty", "free_repair"]
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]{1,31}$"
@@ -439,6 +441,9 @@ class InboxView(BaseModel):
     sla_breaches: list[InboxItemView]
     pending_approvals: list[CompensationView]
     reopened: list[InboxItemView] = Field(default_factory=list)
+    extension_requests: list[InboxItemView] = Field(default_factory=list)
+    unsatisfied_surveys: list[InboxItemView] = Field(default_factory=list)
+    state: str = Field(default="open", examples=["open"])
 
 
 # --------------------------------------------------------------------------- activity
@@ -492,3 +497,83 @@ class CollaborationView(BaseModel):
     answered_by: str | None = None
     answered_by_name: str | None = None
     answered_at: datetime | None = None
+
+
+# --------------------------------------------------------------------------- supervision
+
+
+class ReassignBody(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "agent_id": "6f1c1a4e-8a43-4e59-9d1e-6b9c1f0b2d11",
+                    "reason": "王工请假,转给老李",
+                    "expected_version": 4,
+                }
+            ]
+        },
+    )
+
+    agent_id: uuid.UUID
+    reason: str = Field(min_length=1, max_length=1000)
+    expected_version: ExpectedVersion = None
+
+
+class TakeOverBody(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reason": "VIP 客户投诉,主管亲自处理"}]}
+    )
+
+    reason: str = Field(min_length=1, max_length=1000)
+    expected_version: ExpectedVersion = None
+
+
+class InboxNoteBody(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"note": "已与客户电话沟通,安排补发"}]}
+    )
+
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ExtensionCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"extra_minutes": 240, "reason": "等待厂家寄回检测报告,预计明天上午到"}]
+        },
+    )
+
+    extra_minutes: int = Field(ge=1, le=7 * 24 * 60, description="more time on the resolution")
+    reason: str = Field(min_length=1, max_length=1000)
+    expected_version: ExpectedVersion = None
+
+
+class ExtensionDecisionBody(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"note": "同意,请今天内告知客户进展"}]}
+    )
+
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ExtensionRequestView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    assignment_id: uuid.UUID
+    ticket_id: uuid.UUID
+    team_key: str = Field(examples=["tech_support"])
+    agent_id: uuid.UUID
+    extra_minutes: int = Field(examples=[240])
+    reason: str
+    state: str = Field(examples=["pending"], description="pending, granted, refused")
+    created_at: datetime
+    decided_by: str | None = None
+    decided_by_name: str | None = None
+    decided_at: datetime | None = None
+    decision_note: str | None = None
+    resolve_by_before: datetime | None = None
+    resolve_by_after: datetime | None = None

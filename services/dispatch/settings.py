@@ -22,6 +22,10 @@ class DispatchSettings(ServiceSettings):
     # ticket's skill (or in any skill when the team does not list the ticket's skill).
     min_skill_level_p0_vip: int = Field(default=2, ge=0, le=5)
 
+    # "My work" (issue 13): a ticket is due soon when a deadline comes within this many
+    # minutes (seed 002: report 4 h before the deadline and ask for more time).
+    due_soon_minutes: int = Field(default=240, ge=1, le=24 * 60 * 7)
+
     # On-site visits (seed 000: an engineer within 48 h): the latest a window may end.
     visit_within_hours: int = Field(default=48, ge=1, le=24 * 30)
 

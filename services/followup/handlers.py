@@ -9,6 +9,7 @@ from services.followup.settings import FollowupSettings
 from shared.consumer import Handler
 from shared.events import (
     TicketAccepted,
+    TicketDeadlineExtended,
     TicketMessageAdded,
     TicketProgressNoted,
     TicketResolved,
@@ -41,7 +42,13 @@ def build_handlers(settings: FollowupSettings) -> Mapping[str, Handler]:
     async def on_messages_added(events: Sequence[TicketMessageAdded], uow: UnitOfWork) -> None:
         await sla_clocks.reopen_on_customer_messages(uow, events, settings)
 
+    async def on_deadlines_extended(
+        events: Sequence[TicketDeadlineExtended], uow: UnitOfWork
+    ) -> None:
+        await sla_clocks.extend_deadlines(uow, events, settings)
+
     return {
+        "ticket.deadline_extended": on_deadlines_extended,
         "ticket.message_added": on_messages_added,
         "ticket.triaged": on_tickets_triaged,
         "ticket.retriaged": on_tickets_triaged,

@@ -20,6 +20,7 @@ from shared.events import (
     SlaWarning,
     TicketClosed,
     TicketConfirmed,
+    TicketDeadlineExtended,
     TicketMessageAdded,
     TicketProgressNoted,
     TicketReopened,
@@ -423,3 +424,28 @@ def _confirm_by_reply(uow: UnitOfWork, survey: Survey, event: TicketMessageAdded
         ),
         cause=event,
     )
+
+
+async def extend_deadlines(
+    uow: UnitOfWork, events: Sequence[TicketDeadlineExtended], settings: FollowupSettings
+) -> None:
+    """A supervisor granted more time (dispatch's ``ticket.deadline_extended``): the
+    resolution clock's deadline moves by the same amount (its warning with it); a warning
+    or breach that fired for the old deadline fires again for the new one if it comes."""
+    clocks = await _Clocks.load(uow, [e.ticket_id for e in events if e.ticket_id])
+    for event in events:
+        if event.ticket_id is None:
+            continue
+        clock = clocks.get(event.ticket_id, "resolution")
+        if clock.base_due_at is None or clock.stopped_at is not None:
+            continue  # not triaged here yet, or resolved meanwhile: nothing to move
+        clock.base_due_at += event.data.resolve_by - event.data.previous_resolve_by
+        _retime(clock, settings)
+        at = event.data.at
+        if clock.warned_at is not None and clock.warn_at is not None and clock.warn_at > at:
+            clock.warned_at = None
+        if clock.breached_at is not None and clock.due_at is not None and clock.due_at > at:
+            clock.breached_at = None
+            if clock.state == "breached":
+                clock.state = "paused" if clock.paused_at is not None else "running"
+        _schedule(clock)

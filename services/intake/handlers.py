@@ -13,6 +13,7 @@ from shared.events import (
     TicketAccepted,
     TicketAssigned,
     TicketClosed,
+    TicketDeadlineExtended,
     TicketProgressNoted,
     TicketQueued,
     TicketReopened,
@@ -61,6 +62,11 @@ def build_handlers(settings: IntakeSettings) -> dict[str, Handler]:
     async def on_ticket_closed(events: Sequence[TicketClosed], uow: UnitOfWork) -> None:
         await reactions.tickets_closed(uow, events)
 
+    async def on_deadlines_extended(
+        events: Sequence[TicketDeadlineExtended], uow: UnitOfWork
+    ) -> None:
+        await reactions.deadlines_extended(uow, events, settings)
+
     return {
         "team.created": on_team_announcements,
         "team.updated": on_team_announcements,
@@ -75,4 +81,5 @@ def build_handlers(settings: IntakeSettings) -> dict[str, Handler]:
         "ticket.resolved": on_ticket_resolved,
         "ticket.reopened": on_ticket_reopened,
         "ticket.closed": on_ticket_closed,
+        "ticket.deadline_extended": on_deadlines_extended,
     }

@@ -22,6 +22,7 @@ from shared.events import (
     TicketAccepted,
     TicketAssigned,
     TicketClosed,
+    TicketDeadlineExtended,
     TicketProgressNoted,
     TicketQueued,
     TicketReopened,
@@ -120,6 +121,33 @@ async def tickets_retriaged(
             notices.notify_customer(
                 uow, settings, book, ticket, customer, "extension", {"when": when}, cause=event
             )
+
+
+async def deadlines_extended(
+    uow: UnitOfWork, events: Sequence[TicketDeadlineExtended], settings: IntakeSettings
+) -> None:
+    """A supervisor granted the agent more time (dispatch's ``ticket.deadline_extended``):
+    the customer hears of the new time with the extension notice (处理时限调整通知)."""
+    tickets = await repository.tickets_for_update(
+        uow.session, (e.ticket_id for e in events if e.ticket_id is not None)
+    )
+    customers = await repository.customers_by_ids(
+        uow.session, (t.customer_id for t in tickets.values())
+    )
+    book = await template_service.template_book(uow.session, settings)
+    tz = ZoneInfo(settings.display_timezone)
+    for event in events:
+        ticket = tickets.get(event.ticket_id) if event.ticket_id else None
+        if ticket is None or ticket.status in domain.DONE_STATUSES:
+            continue
+        customer = customers.get(ticket.customer_id)
+        if customer is None:
+            continue
+        language = domain.language_of(ticket.language)
+        when = when_text(event.data.resolve_by, event.occurred_at, tz, language)
+        notices.notify_customer(
+            uow, settings, book, ticket, customer, "extension", {"when": when}, cause=event
+        )
 
 
 async def _keep_closed_at(pairs: Sequence[tuple[Envelope, Ticket]], _uow: UnitOfWork) -> None:

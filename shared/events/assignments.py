@@ -29,6 +29,11 @@ class TicketAssignedData(Payload):
     # ("triaged", "drained", "transferred", "reopened", "redispatched", "retriaged").
     supervisor: str | None = None
     reason: str | None = None
+    # Optional since the workspace: who moved it when a person did (a supervisor's
+    # reassignment or take-over, "reassigned" / "taken_over"), and why.
+    actor: str | None = None
+    actor_name: str | None = None
+    note: str | None = None
 
 
 class TicketAssigned(Envelope):
@@ -77,6 +82,8 @@ class ProgressNotedData(AgentActionData):
     # An on-site visit booked: the engineer comes within this window.
     visit_from: datetime | None = None
     visit_until: datetime | None = None
+    # Optional since the workspace: the collaborator request waiting for an answer.
+    collaboration_id: uuid.UUID | None = None
 
 
 class TicketProgressNoted(Envelope):
@@ -154,3 +161,21 @@ class WorkOrderIssued(Envelope):
 
     def stream_name(self) -> str:
         return f"assignments.{self.data.team}"
+
+
+class DeadlineExtendedData(AgentActionData):
+    """A supervisor granted an agent's request for more time (seed 002): the resolution
+    deadline moves; follow-up moves the breach clock, intake tells the customer."""
+
+    extension_request_id: uuid.UUID
+    extra_minutes: int = Field(ge=1)
+    previous_resolve_by: datetime
+    resolve_by: datetime
+    reason: str | None = None  # the agent's
+    note: str | None = None  # the supervisor's
+
+
+class TicketDeadlineExtended(Envelope):
+    stream: ClassVar[str] = "dispatch"
+    type: Literal["ticket.deadline_extended"] = "ticket.deadline_extended"
+    data: DeadlineExtendedData

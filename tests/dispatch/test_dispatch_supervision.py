@@ -220,7 +220,7 @@ async def test_reopened_ticket_goes_back_to_its_last_agent(store: DispatchStore)
     ]
     assert events[1].data.reason == "reopened"
     assert (await load(store, Agent, agent.id)).active_count == 1
-    assert len((await inbox(store))["escalation"]) == 1
+    assert len((await inbox(store))["reopened"]) == 1
 
 
 async def test_reopened_ticket_queues_when_the_last_agent_is_away(store: DispatchStore) -> None:

@@ -8,6 +8,7 @@ from services.dispatch.api import roster  # noqa: F401
 from services.dispatch.api import assignments  # noqa: F401
 from services.dispatch.api import compensation  # noqa: F401
 from services.dispatch.api import activity  # noqa: F401
+from services.dispatch.api import supervision  # noqa: F401
 
 # isort: on
 from services.dispatch.api.common import router

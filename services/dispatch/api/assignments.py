@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import timedelta
 
 from fastapi import Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,32 +30,67 @@ from services.dispatch.schemas import (
     TransferBody,
     VisitBody,
     WaitingBody,
+    WorkView,
 )
 from services.dispatch.settings import DispatchSettings
-from shared.errors import error_responses, not_found
+from shared.auth import Principal, require_person, require_roles
+from shared.errors import ApiError, error_responses, not_found
+from shared.events import utcnow
 from shared.http import read_session, unit_of_work
 from shared.outbox import UnitOfWork
 
 # --------------------------------------------------------------------------- assignments
+
+_READER = require_roles("agent", "supervisor", "viewer")
 
 
 @router.get(
     "/assignments",
     response_model=list[AssignmentView],
     tags=["assignments"],
-    summary="Assignments, newest first",
+    summary="Assignments, newest first; or a view of an agent's work, soonest deadline first",
+    description=(
+        "`agent=me` is the signed-in person (403 person_required for a shared key). `view`:"
+        " `new` (assigned, not accepted yet), `in_progress` (accepted), `waiting` (on the"
+        " customer), `due_soon` (open, a deadline within `due_soon_minutes`, 240 by"
+        " default), `breached` (open, past a deadline); the deadline that counts is the"
+        " response deadline until accepted, then the resolution deadline. Each item has"
+        " `respond_by`, `resolve_by`, `customer_replied_at` and `version`."
+    ),
     responses=error_responses(401, 403, 422),
-    dependencies=[READERS],
 )
 async def list_assignments(
     team: str | None = Query(default=None, examples=["tech_support"]),
-    agent: uuid.UUID | None = None,
+    agent: str | None = Query(
+        default=None,
+        description="An agent's id, or `me`",
+        examples=["me"],
+        pattern=r"^(me|[0-9a-fA-F-]{32,36})$",
+    ),
     state: AssignmentState | None = None,
+    view: WorkView | None = Query(default=None, examples=["due_soon"]),
     limit: int = Query(default=100, ge=1, le=1000),
+    principal: Principal = Depends(_READER),
     session: AsyncSession = Depends(read_session),
+    settings: DispatchSettings = Depends(settings_of),
 ) -> Sequence[Assignment]:
+    agent_id: uuid.UUID | None = None
+    if agent == "me":
+        agent_id = require_person(principal).person_id
+    elif agent is not None:
+        try:
+            agent_id = uuid.UUID(agent)
+        except ValueError:
+            raise ApiError(422, "validation_error", f"agent: not an id or me: {agent}") from None
     return await repository.list_assignments(
-        session, team=team, agent=agent, state=state, limit=limit
+        session,
+        team=team,
+        agent=agent_id,
+        state=state,
+        limit=limit,
+        view=view,
+        now=utcnow(),
+        due_soon=timedelta(minutes=settings.due_soon_minutes),
     )
 
 

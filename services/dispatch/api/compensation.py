@@ -25,6 +25,7 @@ from services.dispatch.schemas import (
     CompensationCreate,
     CompensationView,
     DecisionBody,
+    InboxState,
     InboxView,
     RejectBody,
 )
@@ -152,16 +153,20 @@ async def reject(
     "/supervisor/inbox",
     response_model=InboxView,
     tags=["supervisor"],
-    summary="A supervisor's inbox: escalations, P0/P1 reports, SLA warnings/breaches, approvals",
+    summary="A supervisor's inbox: escalations, P0/P1 reports, SLA warnings/breaches,"
+    " approvals, reopened tickets, unsatisfied surveys, extension requests",
     description=(
         "`team` picks the team; without it, the teams the signed-in supervisor supervises"
         " (an admin: every team). A team they do not supervise is refused (403"
-        " not_team_supervisor)."
+        " not_team_supervisor). `state`: open (default), handled or dismissed items"
+        " (POST /v1/supervisor/inbox/{item_id}/handle or /dismiss); pending approvals are"
+        " listed whatever the state."
     ),
     responses=error_responses(401, 403, 404, 422),
 )
 async def inbox(
     team: str | None = Query(default=None, examples=["tech_support"]),
+    state: InboxState = Query(default="open", examples=["open"]),
     limit: int = Query(default=100, ge=1, le=1000),
     principal: Principal = Depends(SUPERVISORS),
     session: AsyncSession = Depends(read_session),
@@ -177,7 +182,9 @@ async def inbox(
         keys = sorted(k for k in teams if k in mine)
     else:
         keys = sorted(teams)
-    items = [i for key in keys for i in await repository.supervisor_items(session, key, limit)]
+    items = [
+        i for key in keys for i in await repository.supervisor_items(session, key, limit, state)
+    ]
     pending = [
         c
         for key in keys
@@ -191,4 +198,7 @@ async def inbox(
         "sla_breaches": [i for i in items if i.kind == "sla_breached"],
         "pending_approvals": pending,
         "reopened": [i for i in items if i.kind == "reopened"],
+        "extension_requests": [i for i in items if i.kind == "extension_request"],
+        "unsatisfied_surveys": [i for i in items if i.kind == "unsatisfied_survey"],
+        "state": state,
     }
