@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from services.dispatch import activity, domain, repository
-from shared.events import ProgressNotedData, TicketMessageAdded, TicketProgressNoted
+from shared.events import ProgressNotedData, TicketMessageAdded, TicketProgressNoted, utcnow
 from shared.outbox import UnitOfWork
 
 RESUMED_NOTE = "客户已回复,恢复处理 the customer replied; resumed"
@@ -61,7 +61,8 @@ async def on_customer_messages(uow: UnitOfWork, events: Sequence[TicketMessageAd
                     data=ProgressNotedData(
                         assignment_id=a.id,
                         agent_id=a.agent_id,
-                        at=at,
+                        # When dispatch resumed it (after the reply's own line).
+                        at=max(utcnow(), at),
                         actor=activity.SYSTEM[0],
                         actor_name=activity.SYSTEM[1],
                         note=RESUMED_NOTE,

@@ -243,6 +243,7 @@ def test_every_event_class_is_in_the_union_once() -> None:
                 "ticket.transferred",
                 "ticket.escalated",
                 "ticket.resolved",
+                "ticket.deadline_extended",
                 "compensation.requested",
                 "compensation.approved",
                 "compensation.rejected",
