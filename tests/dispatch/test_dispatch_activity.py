@@ -31,7 +31,7 @@ def customer_message(
     return TicketMessageAdded(
         ticket_id=ticket_id,
         producer="intake",
-        data=TicketMessageAddedData(message_id=uuid.uuid4(), body=body, reply=reply),  # type: ignore[arg-type]
+        data=TicketMessageAddedData(message_id=uuid.uuid4(), body=body, reply=reply),
     )
 
 
@@ -216,7 +216,10 @@ async def test_a_stale_page_is_refused_and_nothing_applies_twice(store: Dispatch
     assert accepted.version == seen + 1
     # The same click again (a double submit) sees the old version: refused, nothing emitted.
     error = await refused(store, agent_work.accept, a.id, agent.id, expected_version=seen)
-    assert error.code == "stale_assignment" and error.details["version"] == seen + 1
+    assert error.code == "stale_assignment" and error.details == {
+        "version": seen + 1,
+        "state": "accepted",
+    }
     error = await refused(
         store,
         agent_work.note_progress,

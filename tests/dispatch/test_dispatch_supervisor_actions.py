@@ -178,8 +178,8 @@ async def test_more_time_granted_moves_the_deadline_refused_keeps_it(
     )
     assert granted.state == "granted" and granted.decided_by_name == "张主管"
     (extended,) = [e for e in events if e.type == "ticket.deadline_extended"]
-    assert extended.data.previous_resolve_by == due  # type: ignore[attr-defined]
-    assert extended.data.resolve_by == due + timedelta(minutes=240)  # type: ignore[attr-defined]
+    assert extended.data.previous_resolve_by == due
+    assert extended.data.resolve_by == due + timedelta(minutes=240)
     assert (await load(store, Assignment, a.id)).resolve_by == due + timedelta(minutes=240)
     assert [i.state for i in await items(store, "extension_request", "handled")] == ["handled"]
     twice = await refused(store, supervision.decide_extension, asked.id, BY, grant=False, note="")

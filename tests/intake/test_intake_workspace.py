@@ -218,8 +218,8 @@ async def test_ticket_by_number_within_scope_and_its_conversation(
         # A supervisor's reassignment: the system's notice names who moved it, and the
         # new agent may read the ticket while the old one (no team) may not.
         moved = assigned(ticket_id, "tech_support", uuid.uuid4(), now + timedelta(minutes=20))
-        moved.data.actor = "person:lead"  # type: ignore[attr-defined]  # since the workspace
-        moved.data.actor_name = "组长"  # type: ignore[attr-defined]
+        moved.data.actor = "person:lead"
+        moved.data.actor_name = "组长"
         await handle(store, moved)
         thread = await client.get(f"/v1/tickets/{ticket_no}/messages", headers=TECH_AGENT)
         last = thread.json()["messages"][-1]
