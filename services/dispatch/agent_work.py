@@ -237,7 +237,10 @@ async def escalate(
     )
     a.escalated, a.updated_at = True, data.at
     note_for_supervisor(
-        uow, a, "escalation", f"{acting.agent.name} escalated {a.ticket_no}: {reason}"
+        uow,
+        a,
+        "escalation",
+        f"{acting.agent.name} escalated {a.ticket_no}: {mask_contact(reason)}",
     )
     uow.emit(TicketEscalated(ticket_id=a.ticket_id, data=data))
     return a
