@@ -1,8 +1,8 @@
 """The workspace (issue 13): ticket activity, collaborations, extension requests; the
 assignment's version and customer reply flag; inbox items handled or dismissed
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-02 05:00:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 from shared.database import UtcDateTime
 
-revision: str = "0007"
-down_revision: str | None = "0006"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
