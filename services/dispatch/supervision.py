@@ -111,6 +111,10 @@ async def _move(
     if check_capacity:
         if target.status != "online":
             raise ApiError(409, "agent_unavailable", f"Agent {target.name} is {target.status}.")
+        if not pool.is_on_shift(target):
+            raise ApiError(
+                409, "agent_off_shift", f"Agent {target.name} is not on shift (team roster)."
+            )
         if not room_for(target, a):
             raise ApiError(
                 409,

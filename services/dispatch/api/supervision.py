@@ -52,8 +52,9 @@ SUPERVISOR_ERRORS = error_responses(401, 403, 404, 409, 422)
     summary="Reassign a ticket to another agent of the team, with a reason",
     description=(
         "The agent must be in the ticket's team (422 agent_not_in_team), enabled (409"
-        " agent_disabled), online with room as routing requires (409 agent_unavailable /"
-        " agent_at_capacity), not already the holder (409 already_assigned; 404"
+        " agent_disabled), online, on shift and with room as routing requires (409"
+        " agent_unavailable / agent_off_shift / agent_at_capacity), not already the holder"
+        " (409 already_assigned; 404"
         " agent_not_found). The ticket is assigned to them anew (they accept it); the"
         " previous holder's capacity drains the queue. Emits ticket.assigned (reason"
         " reassigned, with the actor)." + _BY_SUPERVISOR
