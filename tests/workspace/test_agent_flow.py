@@ -204,6 +204,11 @@ def test_an_agent_works_a_ticket_from_arrival_to_resolution(
     expect(page.locator(".flash")).to_contain_text("工单已解决")
     expect(page.locator("#assignment-state")).to_have_text("已解决")
     page.screenshot(path=shot_path("05-ticket-resolved"), full_page=True)
+    page.keyboard.press("/")  # the search box, by its shortcut
+    page.keyboard.type(ticket_no)
+    page.keyboard.press("Enter")
+    expect(page.locator("#search-results")).to_contain_text(ticket_no)
+    page.screenshot(path=shot_path("09-search"))
     page.click("form[action='/sign-out'] button")
     expect(page.locator(".flash")).to_contain_text("您已退出")
     page.goto(f"{system.workspace}/tickets/{ticket_no}")  # signed out: back to sign-in
