@@ -175,7 +175,11 @@ async def ticket_parts(request: Request, person: SignedInPerson, ref: str) -> di
     page's), every other part may be missing."""
     clients = _clients(request)
     token = person.token
-    ticket: dict[str, Any] = await clients.get("intake", f"/v1/tickets/{quote(ref)}", token)
+    if ref in (".", ".."):  # never a path segment of intake's URL
+        raise ServiceProblem(404, "not_found", "No such ticket.", service="intake")
+    ticket: dict[str, Any] = await clients.get(
+        "intake", f"/v1/tickets/{quote(ref, safe='')}", token
+    )
     ticket_id = str(ticket["ticket_id"])
     customer_id = ticket.get("customer_id")
     (
@@ -271,7 +275,7 @@ async def _ticket_page(
         teams=teams,
         resolution_codes=RESOLUTION_CODES,
         # After a form was sent the address is the action's: links lead back to the ticket.
-        current_path=f"/tickets/{quote(ref)}",
+        current_path=f"/tickets/{quote(ref, safe='')}",
         compensation_kinds=work.COMPENSATION_KINDS,
         ref=ref,
         **parts,
@@ -346,7 +350,7 @@ async def act(
                 flash=f"!{problem.message}",
                 flash_level="error",
             )
-        return RedirectResponse(f"/tickets/{quote(ref)}?done={action}", status_code=303)
+        return RedirectResponse(f"/tickets/{quote(ref, safe='')}?done={action}", status_code=303)
     return await _ticket_page(
         request,
         person,
@@ -377,7 +381,10 @@ async def reveal(
         body = {"contact_id": contact_id, "reason": reason, "ticket_id": form.get("ticket_id")}
         try:
             answer = await _clients(request).post(
-                "intake", f"/v1/customers/{quote(customer_id)}/contacts/reveal", person.token, body
+                "intake",
+                f"/v1/customers/{quote(customer_id, safe='')}/contacts/reveal",
+                person.token,
+                body,
             )
         except ServiceProblem as problem:
             if problem.status in (401, 503) or problem.status >= 500:
@@ -420,7 +427,7 @@ async def answer_collaboration(
             hub.dispatch(
                 {"type": "collaboration.answered", "ticket_id": form.get("ticket_id"), "data": {}}
             )
-            return RedirectResponse(f"/tickets/{quote(ref)}?done=answer", status_code=303)
+            return RedirectResponse(f"/tickets/{quote(ref, safe='')}?done=answer", status_code=303)
     return await _ticket_page(
         request,
         person,
