@@ -143,6 +143,11 @@ def test_an_agent_works_a_ticket_from_arrival_to_resolution(
     expect(page.locator("#view-new .count")).to_have_text("1")
     expect(row.locator(".clock")).not_to_be_empty()  # time left on the first-response clock
     page.screenshot(path=shot_path("02-my-work-new-ticket"))
+    page.keyboard.press("?")
+    expect(page.locator("#shortcuts")).to_be_visible()
+    page.screenshot(path=shot_path("02b-shortcuts"))
+    page.keyboard.press("Escape")
+    expect(page.locator("#shortcuts")).to_be_hidden()
 
     # Keyboard: j selects the row, Enter opens it.
     page.keyboard.press("j")
