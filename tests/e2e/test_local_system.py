@@ -18,12 +18,19 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from local_system_support import (
+    EXPECTED_ISSUES,
+    EXPECTED_KEYWORDS,
+    NOISE,
+    RunningSystem,
+    dead_letters,
+    notices,
+    survey_links,
+)
 from playwright.sync_api import sync_playwright
 from testkit import eventually, free_port, free_port_block, wait_until_up
 
@@ -32,29 +39,6 @@ from shared.events import TicketReceived, TicketReceivedData, utcnow
 pytestmark = pytest.mark.e2e
 
 SERVICES = ("intake", "triage", "dispatch", "followup", "analytics")
-
-
-@dataclass
-class RunningSystem:
-    process: subprocess.Popen[str]
-    urls: dict[str, str]
-    keys: dict[str, str]  # role → key
-    data_dir: Path
-    broker: str
-
-    def headers(self, role: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.keys[role]}"}
-
-    def sign_in(self, login: str) -> dict[str, str]:
-        """A demo person signs in over HTTP with the password `sopdesk up` printed."""
-        password = json.loads((self.data_dir / "secrets.json").read_text())["demo_password"]
-        response = httpx.post(
-            f"{self.urls['dispatch']}/v1/auth/sign-in",
-            json={"login": login, "password": password},
-            timeout=10,
-        )
-        assert response.status_code == 200, response.text
-        return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 @pytest.fixture(scope="module")
@@ -189,32 +173,6 @@ def test_one_ticket_travels_from_intake_to_assignment_and_ledger(system: Running
     assert (reused.status_code, reused.json()["code"]) == (422, "idempotency_key_reused")
 
 
-def _survey_links(broker: str, ticket_id: str) -> list[str]:
-    """Survey links sent to the customer of this ticket, read from sopdesk.notifications
-    with a plain Kafka client, as a channel gateway would."""
-
-    async def read() -> list[str]:
-        from aiokafka import AIOKafkaConsumer
-
-        consumer = AIOKafkaConsumer(
-            "sopdesk.notifications", bootstrap_servers=broker, auto_offset_reset="earliest"
-        )
-        await consumer.start()
-        try:
-            batch = await consumer.getmany(timeout_ms=1500)
-        finally:
-            await consumer.stop()
-        events = [json.loads(r.value) for records in batch.values() for r in records]
-        return [
-            link
-            for e in events
-            if e["data"]["template"] == "survey" and e["ticket_id"] == ticket_id
-            for link in re.findall(r"https?://\S+/v1/surveys/[\w.\-]+", e["data"]["body"])
-        ]
-
-    return asyncio.run(read())
-
-
 def test_a_customer_who_writes_soon_after_closure_reopens_the_ticket(
     system: RunningSystem,
 ) -> None:
@@ -269,7 +227,7 @@ def test_a_customer_who_writes_soon_after_closure_reopens_the_ticket(
 
     assert eventually(in_ledger)["agent_name"] == me["display_name"]
 
-    links = eventually(lambda: _survey_links(system.broker, ticket_id), timeout=30)
+    links = eventually(lambda: survey_links(system.broker, ticket_id), timeout=30)
     answer = httpx.post(links[-1], json={"resolved": True, "score": 5}, timeout=5)
     assert answer.status_code == 200 and answer.json()["outcome"] == "confirmed"
 
@@ -301,45 +259,6 @@ def test_a_customer_who_writes_soon_after_closure_reopens_the_ticket(
 
 
 # --------------------------------------------------------------------------- teams as data
-
-
-def _notices(broker: str, ticket_id: str, template: str) -> list[str]:
-    """Bodies of the notices of this template sent for this ticket, read from
-    sopdesk.notifications as a channel gateway would."""
-
-    async def read() -> list[str]:
-        from aiokafka import AIOKafkaConsumer
-
-        consumer = AIOKafkaConsumer(
-            "sopdesk.notifications", bootstrap_servers=broker, auto_offset_reset="earliest"
-        )
-        await consumer.start()
-        try:
-            batch = await consumer.getmany(timeout_ms=1500)
-        finally:
-            await consumer.stop()
-        events = [json.loads(r.value) for records in batch.values() for r in records]
-        return [
-            e["data"]["body"]
-            for e in events
-            if e["data"]["template"] == template and e["ticket_id"] == ticket_id
-        ]
-
-    return asyncio.run(read())
-
-
-def _dead_letters(system: RunningSystem) -> dict[str, float]:
-    """Dead-lettered events per service, from each service's /metrics."""
-    found: dict[str, float] = {}
-    for name, url in system.urls.items():
-        text = httpx.get(f"{url}/metrics", timeout=5).text
-        for line in text.splitlines():
-            if (
-                line.startswith("sopdesk_events_consumed_total{")
-                and 'outcome="dead_lettered"' in line
-            ):
-                found[name] = found.get(name, 0.0) + float(line.rsplit(" ", 1)[1])
-    return found
 
 
 def test_a_team_created_at_run_time_is_routed_to_named_and_shown(system: RunningSystem) -> None:
@@ -395,7 +314,7 @@ def test_a_team_created_at_run_time_is_routed_to_named_and_shown(system: Running
     ).json()
 
     def named_notice() -> list[str] | None:
-        return _notices(system.broker, ticket["ticket_id"], "assignment_notice") or None
+        return notices(system.broker, ticket["ticket_id"], "assignment_notice") or None
 
     (body,) = eventually(named_notice, timeout=30, interval=0.5)
     assert "已提交至VIP 专席团队" in body, body
@@ -427,7 +346,7 @@ def test_a_team_created_at_run_time_is_routed_to_named_and_shown(system: Running
             assert cell.text_content() == "VIP 专席"
         finally:
             browser.close()
-    assert set(_dead_letters(system).values()) <= {0.0}
+    assert set(dead_letters(system).values()) <= {0.0}
 
 
 def test_an_unknown_channel_reaches_every_consumer_without_a_dead_letter(
@@ -495,7 +414,7 @@ def test_an_unknown_channel_reaches_every_consumer_without_a_dead_letter(
     snapshot = _get(f"{system.urls['analytics']}/v1/stream", system.headers("viewer"))
     assert snapshot["summary"]["by_channel"]["douyin"] == 1
     assert "douyin" not in snapshot["labels"]["channel"], "shown by its key"
-    assert set(_dead_letters(system).values()) <= {0.0}
+    assert set(dead_letters(system).values()) <= {0.0}
 
 
 def test_bad_input_gets_a_stable_error_code(system: RunningSystem) -> None:
@@ -547,50 +466,6 @@ def test_api_docs_work_offline(system: RunningSystem) -> None:
     assert len(asset.content) > 100_000
 
 
-def test_ctrl_c_stops_every_process(system: RunningSystem) -> None:
-    system.process.send_signal(signal.SIGINT)
-    assert system.process.wait(30) == 0
-    for url in system.urls.values():
-        with pytest.raises(httpx.HTTPError):
-            httpx.get(f"{url}/healthz", timeout=1)
-
-
-# Words the weekly report must never name as an issue or a keyword: order-number pieces,
-# filler and question words customers write (issue 17 found these in the report).
-# What a team lead expects the demo week to be about.
-EXPECTED_ISSUES = {
-    "物流延迟",
-    "账号登录",
-    "无法启动",
-    "退款问题",
-    "会员积分",
-    "换货",
-    "发票问题",
-    "服务态度",
-    "夜间模式",
-    "支付异常",
-}
-EXPECTED_KEYWORDS = {
-    "投诉": {"物流延迟", "客服态度差", "服务态度", "配送延迟"},
-    "故障报修": {"无法登录", "无法启动", "重置密码"},
-    "咨询": {"会员积分", "兑换优惠券", "开票"},
-    "建议": {"夜间模式"},
-    "售后服务": {"退货退款", "换货"},
-}
-NOISE = {"DD202", "天无", "我要", "如何", "请问", "您好", "一下", "怎么", "已经", "还是"} | {
-    "订单",
-    "请求",
-    "办理",
-    "合适",
-    "一号",
-    "三次",
-    "里面",
-    "太久",
-    "希望增加",
-    "早上开始",
-}
-
-
 def test_the_weekly_report_over_the_demo_week_names_only_meaningful_issues(
     system: RunningSystem,
 ) -> None:
@@ -637,3 +512,12 @@ def test_the_weekly_report_over_the_demo_week_names_only_meaningful_issues(
     assert reasons == ["物流延迟", "服务态度"], reasons
     for category, expected in EXPECTED_KEYWORDS.items():
         assert expected <= set(words[category]), (category, words[category])
+
+
+# Last: it stops the module's system.
+def test_ctrl_c_stops_every_process(system: RunningSystem) -> None:
+    system.process.send_signal(signal.SIGINT)
+    assert system.process.wait(30) == 0
+    for url in system.urls.values():
+        with pytest.raises(httpx.HTTPError):
+            httpx.get(f"{url}/healthz", timeout=1)
