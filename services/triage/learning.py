@@ -13,7 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.triage import repository
 from services.triage.classifier import evaluation
-from services.triage.classifier.model import LinearModel, from_bytes, shipped_model, to_bytes
+from services.triage.classifier.model import (
+    FIRST_VERSION,
+    LinearModel,
+    first_model,
+    from_bytes,
+    shipped_model,
+    to_bytes,
+)
 from services.triage.classifier.training import (
     Example,
     corpus_examples,
@@ -34,20 +41,21 @@ _loaded: dict[int, LinearModel] = {}
 
 
 async def model_of_version(session: AsyncSession, version: int | None) -> LinearModel:
-    """A model version (0 or None: the shipped one), decoded once per process."""
-    key = version or 0
-    model = _loaded.get(key)
+    """A model version, decoded once per process. 0: the first shipped model as it
+    decided; None (no version stored in force): the shipped file."""
+    if version is None:
+        return shipped_model()
+    if version == FIRST_VERSION:
+        return first_model()
+    model = _loaded.get(version)
     if model is None:
-        if key == 0:
-            model = shipped_model()
-        else:
-            row = await repository.get_model_version(session, key)
-            if row is None:
-                raise not_found("model version", key)
-            model = from_bytes(row.body, key)
-        if len(_loaded) >= 3:  # the one in force, the shipped one, one being replayed
-            _loaded.pop(next(k for k in _loaded if k != 0))
-        _loaded[key] = model
+        row = await repository.get_model_version(session, version)
+        if row is None:
+            raise not_found("model version", version)
+        model = from_bytes(row.body, version)
+        if len(_loaded) >= 2:  # the one in force and one being replayed
+            _loaded.pop(next(iter(_loaded)))
+        _loaded[version] = model
     return model
 
 

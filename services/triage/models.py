@@ -87,7 +87,9 @@ class ConfigVersion(Base):
 
 class ModelVersion(Base):
     """One trained classifier (gzipped JSON of ``classifier.model``) and its held-out
-    figures. The highest active version decides; none active means the shipped one."""
+    figures. The highest active version decides; none active means the shipped file.
+    Version 0 (the first shipped model) is never stored: it is the shipped weights
+    without calibration and P0 gate (``classifier.model.first_model``)."""
 
     __tablename__ = "triage_model_versions"
 

@@ -14,7 +14,7 @@ import json
 import math
 from array import array
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from operator import add
@@ -27,7 +27,10 @@ from services.triage.classifier.features import features
 ROUTE = "route"
 HEADS: tuple[str, ...] = (ROUTE, "scene", "priority")
 FORMAT = "sopdesk-linear-1"
-SHIPPED_VERSION = 0
+# The shipped file is version 1 (calibrated, with the P0 gate; migration 0007 stores it).
+# Version 0 is what shipped on 2026-12-01: the same weights, uncalibrated, no gate.
+SHIPPED_VERSION = 1
+FIRST_VERSION = 0
 
 
 def route_label(labels: Mapping[str, str]) -> str:
@@ -76,6 +79,9 @@ class LinearModel:
     metrics: Mapping[str, Any]
     # None for models trained before calibration: their route confidence is taken as is.
     calibration: Calibration | None = None
+    # Whether the model's P0 stands only on a text that says an emergency (verdict.py).
+    # Data, not code, so a version replays as it decided: False for models made before it.
+    p0_gate: bool = True
 
     def predict(self, text: str) -> dict[str, Prediction]:
         return self.read(text)[0]
@@ -151,6 +157,7 @@ def to_body(model: LinearModel) -> dict[str, Any]:
         "format": FORMAT,
         "features": names,
         "metrics": dict(model.metrics),
+        "p0_gate": model.p0_gate,
         "calibration": None
         if calibration is None
         else {
@@ -186,7 +193,10 @@ def from_body(body: Mapping[str, Any], version: int) -> LinearModel:
             float(fitted["slope"]), float(fitted["coverage_weight"]), float(fitted["intercept"])
         )
     )
-    return LinearModel(version, index, heads, body.get("metrics") or {}, calibration)
+    # Bodies stored before the gate was data: calibration and the gate came in one change,
+    # so a calibrated model decided with the gate and an uncalibrated one without.
+    p0_gate = bool(body.get("p0_gate", calibration is not None))
+    return LinearModel(version, index, heads, body.get("metrics") or {}, calibration, p0_gate)
 
 
 def to_bytes(model: LinearModel) -> bytes:
@@ -200,6 +210,16 @@ def from_bytes(data: bytes, version: int) -> LinearModel:
 
 @lru_cache(maxsize=1)
 def shipped_model() -> LinearModel:
-    """Version 0: the model trained on the repository's corpus, shipped with the code."""
-    data = resources.files("services.triage").joinpath("data/model.json.gz").read_bytes()
-    return from_bytes(data, SHIPPED_VERSION)
+    """Version 1: the model trained on the repository's corpus, shipped with the code."""
+    return from_bytes(shipped_model_bytes(), SHIPPED_VERSION)
+
+
+def shipped_model_bytes() -> bytes:
+    return resources.files("services.triage").joinpath("data/model.json.gz").read_bytes()
+
+
+@lru_cache(maxsize=1)
+def first_model() -> LinearModel:
+    """Version 0 as it decided: the shipped weights (unchanged since), its route
+    confidence taken as is and no P0 gate."""
+    return replace(shipped_model(), version=FIRST_VERSION, calibration=None, p0_gate=False)

@@ -75,8 +75,9 @@ def model_verdict(
     level = priority.label
     if category == "fault" and level != "P0" and priority.probabilities.get("P0", 0.0) >= P0_AT:
         level = "P0"
-    unsure_p0 = level == "P0" and needs_review
-    unsaid_p0 = level == "P0" and _P0_SIGNAL.search(text) is None
+    gated = model.p0_gate and level == "P0"
+    unsure_p0 = gated and needs_review
+    unsaid_p0 = gated and _P0_SIGNAL.search(text) is None
     capped = level == "P0" and (
         unsure_p0
         or unsaid_p0
