@@ -9,7 +9,7 @@ import json
 import threading
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -130,10 +130,24 @@ def test_signature_is_standard_webhooks() -> None:
     assert webhooks.backoff(20, 2, 600) == 600
 
 
+class RelayClock:
+    """The deliverer's clock, moved by the test: when a retry is due is decided by the
+    recorded back-off, not by how fast a loaded machine runs the test."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
 async def test_delivery_retries_then_succeeds_and_is_recorded(
-    intake_db: IntakeStore, gateway: Gateway
+    intake_db: IntakeStore, gateway: Gateway, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = settings_for(gateway.url)
+    settings = settings_for(gateway.url, webhook_backoff_seconds=30)
     ticket = await new_ticket(intake_db, settings)
     (row,) = await deliveries(intake_db)
     assert (row.status, row.channel, row.template, row.target) == (
@@ -142,21 +156,33 @@ async def test_delivery_retries_then_succeeds_and_is_recorded(
         "acknowledgement",
         "sms",
     )
-    gateway.statuses = [503]
+    clock = RelayClock()  # starts after the row was queued: the first attempt is due
+    monkeypatch.setattr(webhooks, "utcnow", clock)
+    gateway.statuses = [503, 503]
     worker = deliverer(intake_db, settings)
     try:
         assert await worker.run_once() == 1
         (row,) = await deliveries(intake_db)
         assert (row.status, row.attempts, row.last_error) == ("pending", 1, "HTTP 503")
-        assert await worker.run_once() == 0  # not due yet
-        await asyncio.sleep(0.1)
+        assert row.next_attempt_at == clock.now + timedelta(seconds=30)  # base back-off
+        clock.advance(29.999)
+        assert await worker.run_once() == 0  # not due before its back-off
+        clock.advance(0.001)
+        assert await worker.run_once() == 1  # due exactly when its back-off ends
+        (row,) = await deliveries(intake_db)
+        assert (row.status, row.attempts) == ("pending", 2)
+        assert row.next_attempt_at == clock.now + timedelta(seconds=60)  # doubled
+        clock.advance(59.999)
+        assert await worker.run_once() == 0
+        clock.advance(0.001)
         assert await worker.run_once() == 1
     finally:
         await worker.close()
     (row,) = await deliveries(intake_db)
-    assert (row.status, row.attempts) == ("delivered", 2)
+    assert (row.status, row.attempts) == ("delivered", 3)
+    assert row.delivered_at == clock.now
     assert row.payload == ""  # no raw contact kept once delivered
-    assert len(gateway.requests) == 2
+    assert len(gateway.requests) == 3
     ids = {headers["webhook-id"] for headers, _ in gateway.requests}
     assert ids == {str(row.id)}  # the same id on every retry: receivers drop duplicates
     for headers, body in gateway.requests:
