@@ -297,7 +297,7 @@ def timed_pages(
 
 
 def _profile(folder: Path, pids: dict[str, int]) -> list[subprocess.Popen[bytes]]:
-    """py-spy sampling the workspace and intake during the ticket pages (collapsed stacks)."""
+    """py-spy sampling the workspace, intake and dispatch during the ticket pages (raw stacks)."""
     folder.mkdir(parents=True, exist_ok=True)
     spy = Path(sys.executable).with_name("py-spy")
     return [
@@ -317,7 +317,7 @@ def _profile(folder: Path, pids: dict[str, int]) -> list[subprocess.Popen[bytes]
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        for name in ("workspace", "intake")
+        for name in ("workspace", "intake", "dispatch")
     ]
 
 
