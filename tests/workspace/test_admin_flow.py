@@ -15,6 +15,9 @@ from workspace_support import CHROMIUM, CHROMIUM_ARGS, WorkspaceSystem, shot_pat
 
 pytestmark = pytest.mark.e2e
 
+# A page after an action waits on the services it calls: generous on a loaded machine.
+ACTED = 15_000
+
 TEAM = "tech_support"
 
 
@@ -37,7 +40,7 @@ def _signed_in(
     page.fill("#login", login)
     page.fill("#password", system.demo_password)
     page.click("button[type=submit]")
-    expect(page).to_have_url(system.workspace + path)
+    expect(page).to_have_url(system.workspace + path, timeout=ACTED)
     return page
 
 
@@ -64,28 +67,30 @@ def test_an_admin_edits_a_rule_with_a_dry_run_and_a_template_with_a_preview(
     page.select_option("#f-team", TEAM)
     page.fill("#f-position", "0")
     page.click("form[data-action=save-rule] button[type=submit]")
-    expect(page.locator("#f-patterns-error")).to_contain_text("无效")
+    expect(page.locator("#f-patterns-error")).to_contain_text("无效", timeout=ACTED)
     page.screenshot(path=shot_path("admin-rule-field-error"), full_page=True)
 
     page.fill("#f-patterns", "")
     page.click("form[data-action=save-rule] button[type=submit]")
-    expect(page.locator(".flash")).to_contain_text("规则已保存")
-    expect(page).to_have_url(f"{system.workspace}/admin/rules/test.battery?done=rule_saved")
+    expect(page.locator(".flash")).to_contain_text("规则已保存", timeout=ACTED)
+    expect(page).to_have_url(
+        f"{system.workspace}/admin/rules/test.battery?done=rule_saved", timeout=ACTED
+    )
 
     # Edit it: P1 becomes P0, then the dry run shows the rule deciding.
     page.select_option("#f-priority", "P0")
     page.click("form[data-action=save-rule] button[type=submit]")
-    expect(page.locator(".flash")).to_contain_text("规则已保存")
+    expect(page.locator(".flash")).to_contain_text("规则已保存", timeout=ACTED)
     page.fill("#f-sample-subject", "手机电池鼓包了")
     page.click("form[data-action=dry-run] button[type=submit]")
-    expect(page.locator("#trial-rule")).to_have_text("test.battery")
-    expect(page.locator("#trial-priority")).to_have_text("P0")
+    expect(page.locator("#trial-rule")).to_have_text("test.battery", timeout=ACTED)
+    expect(page.locator("#trial-priority")).to_have_text("P0", timeout=ACTED)
     page.screenshot(path=shot_path("admin-rule-dry-run"), full_page=True)
     rules = _api(system, "triage", "/v1/rules")
     assert rules["rules"][0]["rule_id"] == "test.battery"
     assert rules["rules"][0]["actions"]["priority"] == "P0"
     page.goto(system.workspace + "/admin/rules")
-    expect(page.locator("#versions")).to_contain_text(f"v{rules['version']}")
+    expect(page.locator("#versions")).to_contain_text(f"v{rules['version']}", timeout=ACTED)
     page.screenshot(path=shot_path("admin-rules"), full_page=True)
 
     # A template: preview a draft as the customer would get it, then save it as a version.
@@ -93,12 +98,12 @@ def test_an_admin_edits_a_rule_with_a_dry_run_and_a_template_with_a_preview(
     draft = "您好,您的需求已受理,工单号 {ticket_no}。我们将在两小时内联系您。"
     page.fill("#f-body", draft)
     page.click("button[data-action=preview]")
-    expect(page.locator("#preview")).to_contain_text("我们将在两小时内联系您")
+    expect(page.locator("#preview")).to_contain_text("我们将在两小时内联系您", timeout=ACTED)
     expect(page.locator("#preview")).not_to_contain_text("{ticket_no}")
     page.screenshot(path=shot_path("admin-template-preview"), full_page=True)
     page.click("form[data-action=save-template] button.primary")
-    expect(page.locator(".flash")).to_contain_text("模板新版本已保存")
-    expect(page.locator("#versions")).to_contain_text("zh/any v1")
+    expect(page.locator(".flash")).to_contain_text("模板新版本已保存", timeout=ACTED)
+    expect(page.locator("#versions")).to_contain_text("zh/any v1", timeout=ACTED)
     stored = _api(system, "intake", "/v1/templates/acknowledgement")
     assert [v["body"] for v in stored["versions"]] == [draft]
 
@@ -113,7 +118,7 @@ def test_an_admin_edits_a_rule_with_a_dry_run_and_a_template_with_a_preview(
         "/admin/templates",
     ):
         page.goto(system.workspace + path)
-        expect(page.locator("h1")).to_be_visible()
+        expect(page.locator("h1")).to_be_visible(timeout=ACTED)
         page.screenshot(path=shot_path("admin" + path.replace("/", "-")), full_page=True)
     page.context.close()
 
