@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from services.workspace import admin, admin_config, admin_content, supervisor
+from services.workspace import admin, admin_config, admin_content, callbacks, supervisor
 from services.workspace.clients import SERVICES, ServiceClients, ServiceProblem
 from services.workspace.live import LiveHub
 from services.workspace.pages import STATIC, render
@@ -44,6 +44,7 @@ ROUTERS: list[APIRouter] = [
     admin.router,
     admin_config.router,
     admin_content.router,
+    callbacks.router,
 ]
 
 
