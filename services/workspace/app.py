@@ -15,7 +15,15 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from services.workspace import admin, admin_config, admin_content, callbacks, supervisor
+from services.workspace import (
+    admin,
+    admin_config,
+    admin_content,
+    callbacks,
+    supervisor_inbox,
+    supervisor_team,
+    supervisor_ticket,
+)
 from services.workspace.clients import SERVICES, ServiceClients, ServiceProblem
 from services.workspace.live import LiveHub
 from services.workspace.pages import STATIC, render
@@ -40,7 +48,9 @@ ROUTERS: list[APIRouter] = [
     auth.router,
     live.router,
     agent.router,
-    supervisor.router,
+    supervisor_inbox.router,
+    supervisor_team.router,
+    supervisor_ticket.router,
     admin.router,
     admin_config.router,
     admin_content.router,

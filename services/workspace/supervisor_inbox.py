@@ -1,0 +1,252 @@
+"""The supervisor's team inbox: handle or dismiss an item with a note, approve or reject
+compensation, grant or refuse more time."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from services.workspace import console_words  # noqa: F401  (the screens' words)
+from services.workspace.clients import ServiceProblem
+from services.workspace.console import (
+    Words,
+    at_most,
+    back_to,
+    clients_of,
+    done_flash,
+    problem_fields,
+    problem_text,
+    read_form,
+    required,
+    supervisor,
+    words_of,
+)
+from services.workspace.pages import render
+from services.workspace.session import SignedInPerson
+from services.workspace.supervisor import NOTE_LIMIT, optional, teams_of
+
+router = APIRouter(prefix="/supervisor", include_in_schema=False)
+
+INBOX_STATES = ("open", "handled", "dismissed")
+# The inbox's sections in the order a supervisor works them; any other list the inbox
+# answers with is shown after these, under its own name.
+INBOX_SECTIONS = (
+    "extension_requests",
+    "escalations",
+    "reopened",
+    "sla_breaches",
+    "sla_warnings",
+    "reports",
+    "unsatisfied_surveys",
+    "surveys",
+)
+
+# --------------------------------------------------------------------------- inbox
+
+
+def _sections(inbox: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
+    lists = {
+        key: value
+        for key, value in inbox.items()
+        if isinstance(value, list) and key not in ("teams", "pending_approvals")
+    }
+    ordered = [key for key in INBOX_SECTIONS if key in lists]
+    ordered += sorted(key for key in lists if key not in INBOX_SECTIONS)
+    return [(key, lists[key]) for key in ordered]
+
+
+async def _inbox_page(
+    request: Request,
+    person: SignedInPerson,
+    *,
+    state: str = "open",
+    team: str | None = None,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    flash: str | None = None,
+    flash_level: str = "ok",
+    status_code: int = 200,
+) -> Response:
+    clients = clients_of(request)
+    teams = await teams_of(request, person)
+    state = state if state in INBOX_STATES else "open"
+    params: dict[str, Any] = {
+        "state": state,
+        "team": team if team in {t["key"] for t in teams} else None,
+    }
+    inbox: dict[str, Any] = await clients.get(
+        "dispatch", "/v1/supervisor/inbox", person.token, **params
+    )
+    extensions: dict[str, dict[str, Any]] = {}
+    if state == "open" and inbox.get("extension_requests"):
+        pending = await optional(
+            clients.get(
+                "dispatch",
+                "/v1/extension-requests",
+                person.token,
+                team=params["team"],
+                state="pending",
+                limit=500,
+            )
+        )
+        extensions = {e["id"]: e for e in pending or []}
+    return render(
+        request,
+        "supervisor/inbox.html",
+        person,
+        current_path="/supervisor",
+        status_code=status_code,
+        teams=teams,
+        team=params["team"] or "",
+        state=state,
+        states=INBOX_STATES,
+        sections=_sections(inbox),
+        approvals=inbox.get("pending_approvals", []) if state == "open" else [],
+        extensions=extensions,
+        errors=errors or {},
+        values=values or {},
+        flash=flash,
+        flash_level=flash_level,
+    )
+
+
+@router.get("", response_class=HTMLResponse)
+async def inbox(
+    request: Request,
+    state: str = "open",
+    team: str | None = None,
+    done: str | None = None,
+    person: SignedInPerson = Depends(supervisor),
+) -> Response:
+    return await _inbox_page(
+        request, person, state=state, team=team, flash=done_flash(words_of(request), done)
+    )
+
+
+async def _inbox_action(
+    request: Request,
+    person: SignedInPerson,
+    *,
+    key: str,
+    path: str,
+    body: dict[str, Any],
+    form: dict[str, str],
+    errors: dict[str, str],
+    done: str,
+) -> Response:
+    """One inbox action (a POST to dispatch); field errors next to the item's field, a
+    refusal (already handled, decided meanwhile) told on the page."""
+    t = words_of(request)
+    team = form.get("team") or None
+    if not errors:
+        try:
+            await clients_of(request).post("dispatch", path, person.token, body)
+        except ServiceProblem as problem:
+            if problem.status >= 500:
+                raise
+            errors = {
+                f"{key}.{name}": text
+                for name, text in problem_fields(t, problem, set(body)).items()
+            }
+            if problem.status == 409:
+                return await _inbox_page(
+                    request,
+                    person,
+                    team=team,
+                    flash=problem_text(t, problem),
+                    flash_level="stale",
+                    status_code=409,
+                )
+        else:
+            return back_to("/supervisor", done=done, team=team or "")
+    values = {f"{key}.{name}": value for name, value in form.items()}
+    return await _inbox_page(
+        request, person, team=team, errors=errors, values=values, status_code=422
+    )
+
+
+def _note(t: Words, form: dict[str, str], key: str, field: str = "note") -> dict[str, str]:
+    errors: dict[str, str] = {}
+    required(t, form, errors, field)
+    at_most(t, form, errors, **{field: NOTE_LIMIT})
+    return {f"{key}.{name}": text for name, text in errors.items()}
+
+
+@router.post("/inbox/{item_id}/{action}", response_class=HTMLResponse)
+async def close_item(
+    request: Request, item_id: uuid.UUID, action: str, person: SignedInPerson = Depends(supervisor)
+) -> Response:
+    if action not in ("handle", "dismiss"):
+        raise ServiceProblem(404, "not_found", "No such action.", "workspace")
+    form = await read_form(request)
+    key = str(item_id)
+    return await _inbox_action(
+        request,
+        person,
+        key=key,
+        path=f"/v1/supervisor/inbox/{item_id}/{action}",
+        body={"note": form.get("note", "")},
+        form=form,
+        errors=_note(words_of(request), form, key),
+        done={"handle": "item_handled", "dismiss": "item_dismissed"}[action],
+    )
+
+
+@router.post("/compensations/{compensation_id}/{action}", response_class=HTMLResponse)
+async def decide_compensation(
+    request: Request,
+    compensation_id: uuid.UUID,
+    action: str,
+    person: SignedInPerson = Depends(supervisor),
+) -> Response:
+    if action not in ("approve", "reject"):
+        raise ServiceProblem(404, "not_found", "No such action.", "workspace")
+    form = await read_form(request)
+    key = str(compensation_id)
+    t = words_of(request)
+    errors: dict[str, str] = {}
+    if action == "reject":
+        errors = _note(t, form, key, "reason")
+    elif len(form.get("reason", "")) > NOTE_LIMIT:
+        errors = {f"{key}.reason": t("error.too_long", limit=NOTE_LIMIT)}
+    body = {"reason": form.get("reason") or None}
+    return await _inbox_action(
+        request,
+        person,
+        key=key,
+        path=f"/v1/compensations/{compensation_id}/{action}",
+        body=body,
+        form=form,
+        errors=errors,
+        done={"approve": "compensation_approved", "reject": "compensation_rejected"}[action],
+    )
+
+
+@router.post("/extension-requests/{request_id}/{action}", response_class=HTMLResponse)
+async def decide_extension(
+    request: Request,
+    request_id: uuid.UUID,
+    action: str,
+    person: SignedInPerson = Depends(supervisor),
+) -> Response:
+    if action not in ("grant", "refuse"):
+        raise ServiceProblem(404, "not_found", "No such action.", "workspace")
+    form = await read_form(request)
+    key = str(request_id)
+    t = words_of(request)
+    errors = _note(t, form, key) if action == "refuse" else {}
+    if len(form.get("note", "")) > NOTE_LIMIT:
+        errors[f"{key}.note"] = t("error.too_long", limit=NOTE_LIMIT)
+    return await _inbox_action(
+        request,
+        person,
+        key=key,
+        path=f"/v1/extension-requests/{request_id}/{action}",
+        body={"note": form.get("note") or None},
+        form=form,
+        errors=errors,
+        done="extension_granted" if action == "grant" else "extension_refused",
+    )
