@@ -157,6 +157,11 @@ def test_an_agent_completes_the_callback_of_a_resolved_fault_ticket(
     row = page.locator(f"li[data-callback='{callback['id']}']")
     expect(row).to_contain_text(outcome, timeout=ACTED)
     expect(row.locator(".closed")).to_contain_text("完成回访")
+    page.click("a.lang")  # English, by the switch
+    expect(page.locator("h1")).to_have_text("Callbacks")
+    page.locator("nav.views a", has_text="Completed").click()
+    expect(row).to_contain_text("Fault callback")
+    page.screenshot(path=shot_path("callbacks-completed-english"), full_page=True)
 
     # The page drawn before: told it is completed already, nothing recorded twice.
     late = stale.locator(f"li[data-callback='{callback['id']}']")
