@@ -240,7 +240,9 @@ async def escalate(
         uow,
         a,
         "escalation",
-        f"{acting.agent.name} escalated {a.ticket_no}: {mask_contact(reason)}",
+        f"{name_of(acting.agent)} escalated {a.ticket_no}: {reason}",
+        agent=acting.agent,
+        text=reason,
     )
     uow.emit(TicketEscalated(ticket_id=a.ticket_id, data=data))
     return a

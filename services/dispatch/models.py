@@ -142,6 +142,15 @@ class SupervisorItem(Base):
     note: Mapped[str | None] = mapped_column(sa.Text)
     # What the item refers to beyond the ticket (an extension request, a survey).
     ref_id: Mapped[uuid.UUID | None]
+    # Since 0009, what the workspace words in the reader's language (``summary`` is one
+    # English line for API clients): the agent concerned and their display name then, the
+    # ticket's subject, a person's own words (masked), kind-specific facts (a clock and its
+    # due time, a score, minutes asked, why a ticket was assigned).
+    agent_id: Mapped[uuid.UUID | None]
+    agent_name: Mapped[str | None] = mapped_column(sa.String(100))
+    subject: Mapped[str | None] = mapped_column(sa.String(200))
+    text: Mapped[str | None] = mapped_column(sa.Text)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
 
     __table_args__ = (
         sa.Index("ix_supervisor_items_team_state_created", "team_key", "state", "created_at"),

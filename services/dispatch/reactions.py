@@ -31,7 +31,6 @@ from shared.events import (
     TransferredData,
     utcnow,
 )
-from shared.observability import mask_contact
 from shared.outbox import UnitOfWork
 
 # --------------------------------------------------------------------------- assignment
@@ -110,6 +109,9 @@ async def note_sla_events(uow: UnitOfWork, events: Sequence[SlaWarning | SlaBrea
     on the assignment (``update_due_at``)."""
     ids = [e.ticket_id for e in events if e.ticket_id is not None]
     by_ticket = {a.ticket_id: a for a in await repository.assignments_by_ticket(uow.session, ids)}
+    agents = await repository.agents_by_id(
+        uow.session, [a.agent_id for a in by_ticket.values() if a.agent_id is not None]
+    )
     for event in events:
         assignment = by_ticket.get(event.ticket_id) if event.ticket_id else None
         if event.data.clock == "update" and assignment is not None:
@@ -122,6 +124,14 @@ async def note_sla_events(uow: UnitOfWork, events: Sequence[SlaWarning | SlaBrea
             continue
         kind = "sla_warning" if event.type == "sla.warning" else "sla_breached"
         verb = "due" if kind == "sla_warning" else "breached at"
+        summary = f"{event.data.clock} deadline {verb} {event.data.due_at.isoformat()}"
+        facts = {"clock": event.data.clock, "due_at": event.data.due_at.isoformat()}
+        if assignment is not None:
+            holder = agents.get(assignment.agent_id) if assignment.agent_id else None
+            item = note_for_supervisor(uow, assignment, kind, summary, agent=holder, data=facts)
+            item.team_key = team
+            item.priority = assignment.priority or event.data.priority
+            continue
         repository.add(
             uow.session,
             SupervisorItem(
@@ -129,11 +139,10 @@ async def note_sla_events(uow: UnitOfWork, events: Sequence[SlaWarning | SlaBrea
                 team_key=team,
                 kind=kind,
                 ticket_id=event.ticket_id,
-                ticket_no=assignment.ticket_no if assignment else None,
-                assignment_id=assignment.id if assignment else None,
-                priority=(assignment.priority if assignment else None) or event.data.priority,
-                summary=f"{event.data.clock} deadline {verb} {event.data.due_at.isoformat()}",
+                priority=event.data.priority,
+                summary=summary,
                 created_at=utcnow(),
+                data=facts,
             ),
         )
 
@@ -157,7 +166,18 @@ async def reopen(
     a.escalated = True
     # Reopens come from the customer (a reply, a survey): their words are in the thread.
     a.customer_replied_at = event.occurred_at
-    note_for_supervisor(uow, a, "reopened", f"{a.ticket_no} reopened: {reason}")
+    # The agent the ticket was with (or last with, when resolved) is the one concerned.
+    concerned_id = holder or last
+    concerned = pool.agents.get(concerned_id) if concerned_id else None
+    note_for_supervisor(
+        uow,
+        a,
+        "reopened",
+        f"{a.ticket_no} reopened: {reason}",
+        agent=concerned,
+        text=event.data.reason,
+        data={"score": event.data.score} if event.data.score is not None else {},
+    )
     activity.record(
         uow,
         ticket_id=a.ticket_id,
@@ -260,28 +280,27 @@ async def note_unsatisfied_surveys(uow: UnitOfWork, events: Sequence[SurveyAnswe
     ]
     ids = [e.ticket_id for e in unhappy if e.ticket_id is not None]
     by_ticket = {a.ticket_id: a for a in await repository.assignments_by_ticket(uow.session, ids)}
+    # The survey judges the agent who resolved it (still holding it, or the last one).
+    agents = await repository.agents_by_id(
+        uow.session,
+        [x for a in by_ticket.values() for x in (a.agent_id or a.last_agent_id,) if x is not None],
+    )
     for event in unhappy:
         a = by_ticket.get(event.ticket_id) if event.ticket_id else None
         if a is None:
             continue
         comment = event.data.comment or ""
         verdict = "resolved" if event.data.resolved else "not resolved"
-        repository.add(
-            uow.session,
-            SupervisorItem(
-                id=uuid.uuid4(),
-                team_key=a.team_key,
-                kind="unsatisfied_survey",
-                ticket_id=a.ticket_id,
-                ticket_no=a.ticket_no,
-                assignment_id=a.id,
-                priority=a.priority,
-                summary=mask_contact(
-                    f"{a.ticket_no}: CSAT {event.data.score}/5, {verdict}: {comment}".rstrip(": ")
-                )[:2000],
-                created_at=utcnow(),
-                ref_id=event.data.survey_id,
-            ),
+        judged = a.agent_id or a.last_agent_id
+        note_for_supervisor(
+            uow,
+            a,
+            "unsatisfied_survey",
+            f"{a.ticket_no}: CSAT {event.data.score}/5, {verdict}: {comment}".rstrip(": "),
+            agent=agents.get(judged) if judged else None,
+            text=comment or None,
+            data={"score": event.data.score, "resolved": event.data.resolved},
+            ref_id=event.data.survey_id,
         )
         activity.record(
             uow,

@@ -144,6 +144,15 @@ async def get_agent(session: AsyncSession, agent_id: uuid.UUID) -> Agent | None:
     return await session.get(Agent, agent_id)
 
 
+async def agents_by_id(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Agent]:
+    """Agents read (not locked) with their display names, by id."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = await session.scalars(sa.select(Agent).where(Agent.id.in_(wanted)))
+    return {agent.id: agent for agent in rows.all()}
+
+
 async def agent_by_name(session: AsyncSession, name: str) -> Agent | None:
     return await session.scalar(sa.select(Agent).where(Agent.name == name))
 

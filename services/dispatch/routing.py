@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from services.dispatch import domain, repository
 from services.dispatch.models import Agent, Assignment, SupervisorItem, Team
@@ -31,6 +32,7 @@ from shared.events import (
     WorkOrderIssued,
     utcnow,
 )
+from shared.observability import mask_contact
 from shared.outbox import UnitOfWork
 
 DEFAULT_MIN_LEVEL = 2
@@ -184,8 +186,10 @@ def give_to(
             uow,
             assignment,
             "report",
-            f"{assignment.priority} ticket {assignment.ticket_no} assigned to {agent.name}"
+            f"{assignment.priority} ticket {assignment.ticket_no} assigned to {name_of(agent)}"
             f" ({reason}): {assignment.subject}",
+            agent=agent,
+            data={"cause": reason},
         )
     uow.emit(
         TicketAssigned(
@@ -278,18 +282,36 @@ async def drain(
     return drained
 
 
-def note_for_supervisor(uow: UnitOfWork, assignment: Assignment, kind: str, summary: str) -> None:
-    repository.add(
-        uow.session,
-        SupervisorItem(
-            id=uuid.uuid4(),
-            team_key=assignment.team_key,
-            kind=kind,
-            ticket_id=assignment.ticket_id,
-            ticket_no=assignment.ticket_no,
-            assignment_id=assignment.id,
-            priority=assignment.priority,
-            summary=summary[:2000],
-            created_at=utcnow(),
-        ),
+def note_for_supervisor(
+    uow: UnitOfWork,
+    assignment: Assignment,
+    kind: str,
+    summary: str,
+    *,
+    agent: Agent | None = None,
+    text: str | None = None,
+    data: dict[str, Any] | None = None,
+    ref_id: uuid.UUID | None = None,
+) -> SupervisorItem:
+    """An inbox item about the assignment: ``summary`` is the English line API clients
+    read; the fields (agent by display name, subject, ``text``: the person's words, and
+    kind-specific ``data``) are what the workspace words in its reader's language."""
+    item = SupervisorItem(
+        id=uuid.uuid4(),
+        team_key=assignment.team_key,
+        kind=kind,
+        ticket_id=assignment.ticket_id,
+        ticket_no=assignment.ticket_no,
+        assignment_id=assignment.id,
+        priority=assignment.priority,
+        summary=mask_contact(summary)[:2000],
+        created_at=utcnow(),
+        agent_id=agent.id if agent is not None else None,
+        agent_name=name_of(agent)[:100] if agent is not None else None,
+        subject=mask_contact(assignment.subject)[:200] if assignment.subject else None,
+        text=mask_contact(text)[:2000] if text else None,
+        data=data or {},
+        ref_id=ref_id,
     )
+    repository.add(uow.session, item)
+    return item

@@ -421,8 +421,37 @@ class InboxItemView(BaseModel):
     ticket_no: str | None
     assignment_id: uuid.UUID | None
     priority: str | None
-    summary: str
+    summary: str = Field(
+        description="One English line for API clients (the agent by display name); the"
+        " fields below are the same facts for a client to word in its reader's language",
+        examples=["P0 ticket T20261202-000001 assigned to 王工 (triaged): 账号无法登录"],
+    )
     created_at: datetime
+    agent_id: uuid.UUID | None = Field(
+        default=None,
+        description="The agent concerned: the assignee, who escalated or asked for more time,"
+        " the agent a reopened ticket or an unsatisfied survey is about",
+    )
+    agent_name: str | None = Field(
+        default=None, description="That agent's display name", examples=["王工"]
+    )
+    subject: str | None = Field(
+        default=None, description="The ticket's subject (masked)", examples=["账号无法登录"]
+    )
+    text: str | None = Field(
+        default=None,
+        description="A person's own words (masked): the escalation's or extension's reason,"
+        " why the ticket was reopened, the survey's comment",
+        examples=["客户情绪激动，要求主管回电"],
+    )
+    data: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Facts by kind — report: cause (triaged, transferred, reopened,"
+        " retriaged, redispatched, drained, reassigned, taken_over); sla_warning/sla_breached:"
+        " clock (response, resolution, update), due_at; extension_request: extra_minutes,"
+        " due_at; unsatisfied_survey: score, resolved; reopened: score (when a survey)",
+        examples=[{"cause": "triaged"}, {"clock": "resolution", "due_at": "2026-12-02T10:00:00Z"}],
+    )
     state: str = Field(default="open", examples=["open"], description="open, handled, dismissed")
     closed_by: str | None = None
     closed_by_name: str | None = None

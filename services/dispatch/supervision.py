@@ -22,6 +22,7 @@ from services.dispatch.routing import (
     drain,
     give_to,
     lock_pool,
+    note_for_supervisor,
     release,
     room_for,
 )
@@ -297,24 +298,18 @@ async def request_extension(
     )
     repository.add(uow.session, asked)
     a.updated_at = now
-    repository.add(
-        uow.session,
-        SupervisorItem(
-            id=uuid.uuid4(),
-            team_key=a.team_key,
-            kind="extension_request",
-            ticket_id=a.ticket_id,
-            ticket_no=a.ticket_no,
-            assignment_id=a.id,
-            priority=a.priority,
-            summary=mask_contact(
-                f"{name_of(acting.agent)} asks for {extra_minutes} more minutes on"
-                f" {a.ticket_no} (due {a.resolve_by.isoformat()}): {reason}"
-            )[:2000],
-            created_at=now,
-            ref_id=asked.id,
-        ),
+    item = note_for_supervisor(
+        uow,
+        a,
+        "extension_request",
+        f"{name_of(acting.agent)} asks for {extra_minutes} more minutes on"
+        f" {a.ticket_no} (due {a.resolve_by.isoformat()}): {reason}",
+        agent=acting.agent,
+        text=reason,
+        data={"extra_minutes": extra_minutes, "due_at": a.resolve_by.isoformat()},
+        ref_id=asked.id,
     )
+    item.created_at = now
     activity.record(
         uow,
         ticket_id=a.ticket_id,

@@ -187,3 +187,55 @@ def show_windows(windows: Any) -> str:
 
 def today_local(settings: WorkspaceSettings) -> str:
     return datetime.now(settings.zone).date().isoformat()
+
+
+def word_inbox_item(item: dict[str, Any], t: Words, when: Callable[[Any], str]) -> str:
+    """One inbox item in the reader's language, from the facts dispatch stores with it
+    (the agent by display name, the person's words, kind-specific data). An item without
+    them (written before dispatch kept them) shows dispatch's English summary."""
+    kind = str(item.get("kind") or "")
+    data: dict[str, Any] = item.get("data") or {}
+    agent = item.get("agent_name") or t("super.line.someone")
+    words = item.get("text") or ""
+
+    if kind == "report" and item.get("agent_name") and data.get("cause"):
+        cause_key = f"super.cause.{data['cause']}"
+        cause = t(cause_key)
+        return t(
+            "super.line.report",
+            priority=item.get("priority") or "",
+            agent=agent,
+            cause=str(data["cause"]) if cause == cause_key else cause,
+        )
+    if kind == "escalation" and item.get("agent_name"):
+        return t("super.line.escalation", agent=agent, reason=words)
+    if kind in ("sla_warning", "sla_breached") and data.get("clock") and data.get("due_at"):
+        clock_key = f"super.clock.{data['clock']}"
+        clock_word = t(clock_key)
+        line = t(
+            f"super.line.{kind}",
+            clock=str(data["clock"]) if clock_word == clock_key else clock_word,
+            at=when(data["due_at"]),
+        )
+        if item.get("agent_name"):
+            line += t("super.line.with_agent", agent=agent)
+        return line
+    if kind == "reopened" and (item.get("agent_name") or words or data):
+        line = t("super.line.reopened", reason=words) if words else t("super.line.reopened_bare")
+        if data.get("score") is not None:
+            line += t("super.line.score", score=data["score"])
+        if item.get("agent_name"):
+            line += t("super.line.was_with", agent=agent)
+        return line
+    if kind == "unsatisfied_survey" and data.get("score") is not None:
+        verdict = "super.line.resolved" if data.get("resolved") else "super.line.not_resolved"
+        return t("super.line.unsatisfied_survey", agent=agent, score=data["score"]) + t(verdict)
+    if kind == "extension_request" and data.get("extra_minutes") is not None:
+        return t(
+            "super.line.extension_request",
+            agent=agent,
+            minutes=data["extra_minutes"],
+            due=when(data.get("due_at")),
+            reason=words,
+        )
+    return str(item.get("summary") or "")

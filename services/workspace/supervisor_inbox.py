@@ -21,12 +21,14 @@ from services.workspace.console import (
     problem_text,
     read_form,
     required,
+    settings_of,
     supervisor,
+    word_inbox_item,
     words_of,
 )
-from services.workspace.pages import render
+from services.workspace.pages import local_time, render
 from services.workspace.session import SignedInPerson
-from services.workspace.supervisor import NOTE_LIMIT, optional, teams_of
+from services.workspace.supervisor import NOTE_LIMIT, teams_of
 
 router = APIRouter(prefix="/supervisor", include_in_schema=False)
 
@@ -80,19 +82,12 @@ async def _inbox_page(
     inbox: dict[str, Any] = await clients.get(
         "dispatch", "/v1/supervisor/inbox", person.token, **params
     )
-    extensions: dict[str, dict[str, Any]] = {}
-    if state == "open" and inbox.get("extension_requests"):
-        pending = await optional(
-            clients.get(
-                "dispatch",
-                "/v1/extension-requests",
-                person.token,
-                team=params["team"],
-                state="pending",
-                limit=500,
-            )
-        )
-        extensions = {e["id"]: e for e in pending or []}
+    t = words_of(request)
+    zone = settings_of(request).zone
+
+    def item_line(item: dict[str, Any]) -> str:
+        return word_inbox_item(item, t, lambda value: local_time(value, zone))
+
     return render(
         request,
         "supervisor/inbox.html",
@@ -105,7 +100,7 @@ async def _inbox_page(
         states=INBOX_STATES,
         sections=_sections(inbox),
         approvals=inbox.get("pending_approvals", []) if state == "open" else [],
-        extensions=extensions,
+        item_line=item_line,
         errors=errors or {},
         values=values or {},
         flash=flash,

@@ -12,6 +12,8 @@ from dispatch_helpers import T0, DispatchStore, act, add_agent, dispatch, load, 
 
 from services.dispatch import agent_work, compensation, reactions, repository, roster
 from services.dispatch.models import Agent, Assignment, SupervisorItem
+from services.dispatch.people.models import Person
+from services.dispatch.schemas import InboxItemView
 from shared.errors import ApiError
 from shared.events import (
     CompensationApproved,
@@ -169,6 +171,69 @@ async def test_escalations_reports_and_sla_alarms_reach_the_inbox(store: Dispatc
     assert total == 5
 
 
+async def account_for(store: DispatchStore, agent: Agent, display_name: str) -> None:
+    """The agent's account: the person with the agent's id, whose display name people read."""
+    async with store.uow() as uow:
+        uow.session.add(
+            Person(
+                id=agent.id,
+                login=f"agent-{agent.id.hex[:8]}",
+                display_name=display_name,
+                password_hash="x",
+                roles=["agent"],
+                teams=[agent.team_key],
+                supervises=[],
+                created_at=T0,
+            )
+        )
+        await uow.commit()
+
+
+async def test_inbox_items_carry_their_facts_and_the_agents_display_name(
+    store: DispatchStore,
+) -> None:
+    """What the workspace words in its reader's language: the agent by display name (not
+    the login-like agent name), the subject, the person's words masked, facts by kind."""
+    agent = await add_agent(store, "tech_support-agent-1", capacity=5)
+    await account_for(store, agent, "王工")
+    (p0,) = await dispatch(store, triaged(priority="P0", ticket_no="T20261122-000007"))
+    (p2,) = await dispatch(store, triaged(priority="P2", ticket_no="T20261122-000008"))
+    await act(store, agent_work.escalate, p2.id, agent.id, reason="客户要求回电 13812345678")
+    due = T0 + timedelta(hours=2)
+    async with store.uow() as uow:
+        await reactions.note_sla_events(
+            uow,
+            [SlaBreached(ticket_id=p0.ticket_id, data=SlaClockData(clock="response", due_at=due))],
+        )
+        await uow.commit()
+    box = await inbox(store)
+    (report,) = box["report"]
+    assert (report.ticket_no, report.priority, report.subject) == (
+        "T20261122-000007",
+        "P0",
+        "设备无法启动",
+    )
+    assert (report.agent_id, report.agent_name, report.data) == (
+        agent.id,
+        "王工",
+        {"cause": "triaged"},
+    )
+    assert report.summary == "P0 ticket T20261122-000007 assigned to 王工 (triaged): 设备无法启动"
+    (escalation,) = box["escalation"]
+    assert (escalation.agent_name, escalation.ticket_no) == ("王工", "T20261122-000008")
+    assert escalation.text is not None and "13812345678" not in escalation.text
+    assert escalation.text.startswith("客户要求回电") and "王工 escalated" in escalation.summary
+    (breach,) = box["sla_breached"]
+    assert (breach.agent_name, breach.data) == (
+        "王工",
+        {"clock": "response", "due_at": due.isoformat()},
+    )
+    # The API answers the same fields, with the English summary kept for other clients.
+    view = InboxItemView.model_validate(report).model_dump(mode="json")
+    assert view["agent_name"] == "王工" and view["data"] == {"cause": "triaged"}
+    assert "tech_support-agent-1" not in view["summary"]
+
+
 async def test_the_daily_update_reminder_goes_to_the_agent_and_a_visible_note_clears_it(
     store: DispatchStore,
 ) -> None:
@@ -220,7 +285,8 @@ async def test_reopened_ticket_goes_back_to_its_last_agent(store: DispatchStore)
     ]
     assert events[1].data.reason == "reopened"
     assert (await load(store, Agent, agent.id)).active_count == 1
-    assert len((await inbox(store))["reopened"]) == 1
+    (item,) = (await inbox(store))["reopened"]
+    assert (item.agent_id, item.agent_name, item.ticket_no) == (agent.id, "甲", a.ticket_no)
 
 
 async def test_reopened_ticket_queues_when_the_last_agent_is_away(store: DispatchStore) -> None:

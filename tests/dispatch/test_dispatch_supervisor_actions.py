@@ -169,6 +169,8 @@ async def test_more_time_granted_moves_the_deadline_refused_keeps_it(
     assert again.code == "extension_pending"
     (item,) = await items(store, "extension_request")
     assert item.ref_id == asked.id and "240" in item.summary
+    assert (item.agent_id, item.agent_name, item.text) == (wang.id, "王工", "等待厂家检测报告")
+    assert item.data == {"extra_minutes": 240, "due_at": due.isoformat()}
     # Handling the item without deciding is refused; the decision handles it.
     undecided = await refused(store, supervision.close_item, item.id, BY, state="handled", note="")
     assert undecided.code == "extension_pending"
@@ -218,6 +220,8 @@ async def test_an_unsatisfied_survey_reaches_the_inbox_with_its_comment(
         await uow.commit()
     (item,) = await items(store, "unsatisfied_survey")
     assert "包裹还是没到" in item.summary and "CSAT 1/5" in item.summary
+    assert (item.agent_name, item.text) == ("王工", "包裹还是没到")
+    assert item.data == {"score": 1, "resolved": False}
     assert (await thread(store, a.ticket_id))[-1].text == "包裹还是没到"
 
 

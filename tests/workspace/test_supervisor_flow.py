@@ -95,12 +95,14 @@ def _assigned_ticket(system: WorkspaceSystem, subject: str, key: str) -> dict[st
 
 
 def _agent_login(system: WorkspaceSystem, agent_id: str) -> str:
+    return _agent_names(system, agent_id)[0]
+
+
+def _agent_names(system: WorkspaceSystem, agent_id: str) -> tuple[str, str]:
+    """The agent's login (its name at dispatch) and the display name people read."""
     agents = _api(system, "dispatch", "GET", "/v1/agents", SUPERVISOR, team=TEAM)
-    return str(next(a["name"] for a in agents if a["id"] == agent_id))
-
-
-def _item(page: Page, text: str) -> Any:
-    return page.locator("li.item", has_text=text)
+    agent = next(a for a in agents if a["id"] == agent_id)
+    return str(agent["name"]), str(agent["display_name"])
 
 
 def test_a_supervisor_works_the_inbox_and_the_tickets(
@@ -142,8 +144,16 @@ def test_a_supervisor_works_the_inbox_and_the_tickets(
     expect(page.locator("#approvals")).to_contain_text("商品破损,全额退款", timeout=ACTED)
     page.screenshot(path=shot_path("supervisor-inbox"), full_page=True)
 
+    # The P0 report in Chinese, naming the agent by display name (not the login).
+    login, shown_name = _agent_names(system, first["agent_id"])
+    report = page.locator("li.item.kind-report", has_text=first["ticket_no"]).first
+    expect(report.locator(".summary")).to_have_text(
+        f"P0 工单已分配给 {shown_name}（分诊后分配）", timeout=ACTED
+    )
+    expect(report).to_contain_text("账号无法登录")
+    assert login not in (report.text_content() or "")
+
     # Handling an item without the note it needs: refused next to the field, nothing done.
-    report = _item(page, f"P0 ticket {first['ticket_no']}").first
     report.locator("button", has_text="已处理").click()
     expect(report.locator(".field-error")).to_contain_text("必填", timeout=ACTED)
     expect(report.locator("input[name=note]")).to_have_attribute(
@@ -160,7 +170,7 @@ def test_a_supervisor_works_the_inbox_and_the_tickets(
     assert {c["id"]: c["state"] for c in decided}[refund["id"]] == "approved"
 
     # Dismiss the P0 report with a note.
-    report = _item(page, f"P0 ticket {first['ticket_no']}").first
+    report = page.locator("li.item.kind-report", has_text=first["ticket_no"]).first
     report.locator("input[name=note]").fill("已电话确认,由坐席正常处理")
     report.locator("button", has_text="忽略").click()
     expect(page.locator(".flash")).to_contain_text("已忽略", timeout=ACTED)
