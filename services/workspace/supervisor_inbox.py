@@ -163,30 +163,61 @@ async def _inbox_action(
     )
 
 
-def _note(t: Words, form: dict[str, str], key: str, field: str = "note") -> dict[str, str]:
+def note_errors(
+    t: Words, form: dict[str, str], key: str, field: str = "note", *, needed: bool
+) -> dict[str, str]:
+    """What is wrong with the note (or reason) of a decision on item ``key``, next to the
+    item's field: too long, or missing where the action needs one."""
     errors: dict[str, str] = {}
-    required(t, form, errors, field)
+    if needed:
+        required(t, form, errors, field)
     at_most(t, form, errors, **{field: NOTE_LIMIT})
     return {f"{key}.{name}": text for name, text in errors.items()}
+
+
+async def _decide(
+    request: Request,
+    person: SignedInPerson,
+    item_id: uuid.UUID,
+    action: str,
+    *,
+    path: str,
+    done: dict[str, str],
+    needed_for: tuple[str, ...],
+    field: str = "note",
+) -> Response:
+    """One decision on an inbox item (``{path}/{action}`` on dispatch, ``done``: the actions
+    and how each is told) carrying a note or reason of at most ``NOTE_LIMIT`` characters,
+    required for the actions in ``needed_for``."""
+    if action not in done:
+        raise ServiceProblem(404, "not_found", "No such action.", "workspace")
+    form = await read_form(request)
+    key = str(item_id)
+    errors = note_errors(words_of(request), form, key, field, needed=action in needed_for)
+    return await _inbox_action(
+        request,
+        person,
+        key=key,
+        path=f"{path}/{action}",
+        body={field: form.get(field) or None},
+        form=form,
+        errors=errors,
+        done=done[action],
+    )
 
 
 @router.post("/inbox/{item_id}/{action}", response_class=HTMLResponse)
 async def close_item(
     request: Request, item_id: uuid.UUID, action: str, person: SignedInPerson = Depends(supervisor)
 ) -> Response:
-    if action not in ("handle", "dismiss"):
-        raise ServiceProblem(404, "not_found", "No such action.", "workspace")
-    form = await read_form(request)
-    key = str(item_id)
-    return await _inbox_action(
+    return await _decide(
         request,
         person,
-        key=key,
-        path=f"/v1/supervisor/inbox/{item_id}/{action}",
-        body={"note": form.get("note", "")},
-        form=form,
-        errors=_note(words_of(request), form, key),
-        done={"handle": "item_handled", "dismiss": "item_dismissed"}[action],
+        item_id,
+        action,
+        path=f"/v1/supervisor/inbox/{item_id}",
+        done={"handle": "item_handled", "dismiss": "item_dismissed"},
+        needed_for=("handle", "dismiss"),
     )
 
 
@@ -197,26 +228,15 @@ async def decide_compensation(
     action: str,
     person: SignedInPerson = Depends(supervisor),
 ) -> Response:
-    if action not in ("approve", "reject"):
-        raise ServiceProblem(404, "not_found", "No such action.", "workspace")
-    form = await read_form(request)
-    key = str(compensation_id)
-    t = words_of(request)
-    errors: dict[str, str] = {}
-    if action == "reject":
-        errors = _note(t, form, key, "reason")
-    elif len(form.get("reason", "")) > NOTE_LIMIT:
-        errors = {f"{key}.reason": t("error.too_long", limit=NOTE_LIMIT)}
-    body = {"reason": form.get("reason") or None}
-    return await _inbox_action(
+    return await _decide(
         request,
         person,
-        key=key,
-        path=f"/v1/compensations/{compensation_id}/{action}",
-        body=body,
-        form=form,
-        errors=errors,
-        done={"approve": "compensation_approved", "reject": "compensation_rejected"}[action],
+        compensation_id,
+        action,
+        path=f"/v1/compensations/{compensation_id}",
+        done={"approve": "compensation_approved", "reject": "compensation_rejected"},
+        needed_for=("reject",),
+        field="reason",
     )
 
 
@@ -227,21 +247,12 @@ async def decide_extension(
     action: str,
     person: SignedInPerson = Depends(supervisor),
 ) -> Response:
-    if action not in ("grant", "refuse"):
-        raise ServiceProblem(404, "not_found", "No such action.", "workspace")
-    form = await read_form(request)
-    key = str(request_id)
-    t = words_of(request)
-    errors = _note(t, form, key) if action == "refuse" else {}
-    if len(form.get("note", "")) > NOTE_LIMIT:
-        errors[f"{key}.note"] = t("error.too_long", limit=NOTE_LIMIT)
-    return await _inbox_action(
+    return await _decide(
         request,
         person,
-        key=key,
-        path=f"/v1/extension-requests/{request_id}/{action}",
-        body={"note": form.get("note") or None},
-        form=form,
-        errors=errors,
-        done="extension_granted" if action == "grant" else "extension_refused",
+        request_id,
+        action,
+        path=f"/v1/extension-requests/{request_id}",
+        done={"grant": "extension_granted", "refuse": "extension_refused"},
+        needed_for=("refuse",),
     )

@@ -148,17 +148,25 @@ def _version(form: dict[str, str]) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-@router.post("/assignments/{assignment_id}/reassign", response_class=HTMLResponse)
-async def reassign(
-    request: Request, assignment_id: uuid.UUID, person: SignedInPerson = Depends(supervisor)
+async def _dispatch_action(
+    request: Request,
+    person: SignedInPerson,
+    assignment_id: uuid.UUID,
+    *,
+    action: str,
+    fields: tuple[str, ...],
+    prefix: str,
+    done: str,
 ) -> Response:
+    """An action on the assignment in dispatch (``fields`` and a reason, all required), sent
+    with the version the page showed."""
     t = words_of(request)
     form = await read_form(request)
     errors: dict[str, str] = {}
-    required(t, form, errors, "agent_id", "reason")
+    required(t, form, errors, *fields, "reason")
     at_most(t, form, errors, reason=NOTE_LIMIT)
     body = {
-        "agent_id": form.get("agent_id"),
+        **{name: form.get(name) for name in fields},
         "reason": form.get("reason"),
         "expected_version": _version(form),
     }
@@ -167,10 +175,25 @@ async def reassign(
         person,
         assignment_id,
         service="dispatch",
-        path=f"/v1/assignments/{assignment_id}/reassign",
+        path=f"/v1/assignments/{assignment_id}/{action}",
         body=body,
         form=form,
         errors=errors,
+        prefix=prefix,
+        done=done,
+    )
+
+
+@router.post("/assignments/{assignment_id}/reassign", response_class=HTMLResponse)
+async def reassign(
+    request: Request, assignment_id: uuid.UUID, person: SignedInPerson = Depends(supervisor)
+) -> Response:
+    return await _dispatch_action(
+        request,
+        person,
+        assignment_id,
+        action="reassign",
+        fields=("agent_id",),
         prefix="reassign",
         done="reassigned",
     )
@@ -180,21 +203,12 @@ async def reassign(
 async def take_over(
     request: Request, assignment_id: uuid.UUID, person: SignedInPerson = Depends(supervisor)
 ) -> Response:
-    t = words_of(request)
-    form = await read_form(request)
-    errors: dict[str, str] = {}
-    required(t, form, errors, "reason")
-    at_most(t, form, errors, reason=NOTE_LIMIT)
-    body = {"reason": form.get("reason"), "expected_version": _version(form)}
-    return await _act(
+    return await _dispatch_action(
         request,
         person,
         assignment_id,
-        service="dispatch",
-        path=f"/v1/assignments/{assignment_id}/take-over",
-        body=body,
-        form=form,
-        errors=errors,
+        action="take-over",
+        fields=(),
         prefix="take_over",
         done="taken_over",
     )

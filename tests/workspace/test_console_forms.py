@@ -21,6 +21,7 @@ from services.workspace.console import (
 )
 from services.workspace.i18n import CATALOGUE, translator
 from services.workspace.pages import TEMPLATES
+from services.workspace.supervisor_inbox import NOTE_LIMIT, note_errors
 
 
 def test_lists_split_on_the_separators_people_type() -> None:
@@ -136,3 +137,18 @@ def test_inbox_items_are_worded_in_the_readers_language_with_the_display_name() 
     # An item written before dispatch kept the facts: dispatch's summary.
     old = {"kind": "report", "summary": "P0 ticket T1 assigned to agent-1 (triaged): x"}
     assert word_inbox_item(old, zh, _when) == old["summary"]
+
+
+def test_a_decision_note_is_required_only_where_the_action_needs_one() -> None:
+    t = translator("en")
+    # Rejecting compensation needs a reason; approving it does not, but a reason is bounded.
+    assert note_errors(t, {}, "c1", "reason", needed=True) == {"c1.reason": t("error.required")}
+    assert note_errors(t, {"reason": ""}, "c1", "reason", needed=False) == {}
+    too_long = {"note": "x" * (NOTE_LIMIT + 1)}
+    assert note_errors(t, too_long, "e1", needed=False) == {
+        "e1.note": t("error.too_long", limit=NOTE_LIMIT)
+    }
+    assert note_errors(t, too_long, "e1", needed=True) == {
+        "e1.note": t("error.too_long", limit=NOTE_LIMIT)
+    }
+    assert note_errors(t, {"note": "done by phone"}, "i1", needed=True) == {}
