@@ -388,6 +388,41 @@ async def _stale(
     )
 
 
+async def _save_at_triage(
+    request: Request,
+    person: SignedInPerson,
+    *,
+    path: str,
+    name: str,
+    key: str,
+    body: dict[str, Any],
+    form: dict[str, str],
+    errors: dict[str, str],
+    fields: set[str],
+    done: str,
+) -> Response:
+    """Save a policy or calendar (``{path}/{name}`` on triage) unless the form has errors or
+    came from a version no longer in force; triage's refusals of ``fields`` go next to the
+    form they came from (``key``)."""
+    if not errors:
+        stale = await _stale(request, person, path, form)
+        if stale is not None:
+            return stale
+        try:
+            await clients_of(request).call(
+                "triage", "PUT", f"{path}/{name}", token=person.token, json=body
+            )
+        except ServiceProblem as problem:
+            if problem.status >= 500:
+                raise
+            t = words_of(request)
+            errors = {f"{key}.{k}": v for k, v in problem_fields(t, problem, fields).items()}
+        else:
+            return back_to("/admin/sla", done=done)
+    values = {f"{key}.{k}": v for k, v in form.items()}
+    return await _sla_page(request, person, errors=errors, values=values, status_code=422)
+
+
 @router.post("/sla/policies", response_class=HTMLResponse)
 async def save_policy(request: Request, person: SignedInPerson = Depends(admin)) -> Response:
     t = words_of(request)
@@ -415,28 +450,17 @@ async def save_policy(request: Request, person: SignedInPerson = Depends(admin))
     if "description" in errors:
         errors[f"{key}.description"] = errors.pop("description")
     body = {"description": form.get("description", ""), "targets": targets}
-    if not errors:
-        stale = await _stale(request, person, "/v1/sla-policies", form)
-        if stale is not None:
-            return stale
-        try:
-            await clients_of(request).call(
-                "triage", "PUT", f"/v1/sla-policies/{name}", token=person.token, json=body
-            )
-        except ServiceProblem as problem:
-            if problem.status >= 500:
-                raise
-            errors = {
-                f"{key}.{k}": v for k, v in problem_fields(t, problem, {"description"}).items()
-            }
-        else:
-            return back_to("/admin/sla", done="policy_saved")
-    return await _sla_page(
+    return await _save_at_triage(
         request,
         person,
+        path="/v1/sla-policies",
+        name=name,
+        key=key,
+        body=body,
+        form=form,
         errors=errors,
-        values={f"{key}.{k}": v for k, v in form.items()},
-        status_code=422,
+        fields={"description"},
+        done="policy_saved",
     )
 
 
@@ -469,23 +493,18 @@ async def save_calendar(request: Request, person: SignedInPerson = Depends(admin
             local[field] = t("error.dates")
     if not body.get("windows") and not body["always_open"] and "windows" not in local:
         local["windows"] = t("error.windows_or_always")
-    errors = {f"{key}.{k}": v for k, v in local.items()}
-    if not errors:
-        stale = await _stale(request, person, "/v1/calendars", form)
-        if stale is not None:
-            return stale
-        try:
-            await clients_of(request).call(
-                "triage", "PUT", f"/v1/calendars/{name}", token=person.token, json=body
-            )
-        except ServiceProblem as problem:
-            if problem.status >= 500:
-                raise
-            errors = {f"{key}.{k}": v for k, v in problem_fields(t, problem, set(body)).items()}
-        else:
-            return back_to("/admin/sla", done="calendar_saved")
-    values = {f"{key}.{k}": v for k, v in form.items()}
-    return await _sla_page(request, person, errors=errors, values=values, status_code=422)
+    return await _save_at_triage(
+        request,
+        person,
+        path="/v1/calendars",
+        name=name,
+        key=key,
+        body=body,
+        form=form,
+        errors={f"{key}.{k}": v for k, v in local.items()},
+        fields=set(body),
+        done="calendar_saved",
+    )
 
 
 @router.post("/sla/holidays", response_class=HTMLResponse)

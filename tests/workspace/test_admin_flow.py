@@ -107,6 +107,21 @@ def test_an_admin_edits_a_rule_with_a_dry_run_and_a_template_with_a_preview(
     stored = _api(system, "intake", "/v1/templates/acknowledgement")
     assert [v["body"] for v in stored["versions"]] == [draft]
 
+    # A new SLA calendar: a malformed name is refused next to its field and nothing is saved;
+    # a good one is saved at triage.
+    page.goto(system.workspace + "/admin/sla")
+    new_calendar = "form[data-action=calendar-new_calendar]"
+    page.fill(f"{new_calendar} input[name=name]", "-bad name")
+    page.click(f"{new_calendar} button[type=submit]")
+    expect(page.locator(f"{new_calendar} .field-error")).to_be_visible(timeout=ACTED)
+    names = [c["name"] for c in _api(system, "triage", "/v1/calendars")["calendars"]]
+    assert "-bad name" not in names
+    page.fill(f"{new_calendar} input[name=name]", "weekend-desk")
+    page.click(f"{new_calendar} button[type=submit]")
+    expect(page.locator(".flash")).to_contain_text("日历已保存", timeout=ACTED)
+    names = [c["name"] for c in _api(system, "triage", "/v1/calendars")["calendars"]]
+    assert "weekend-desk" in names
+
     # Every admin screen opens, in Chinese.
     for path in (
         "/admin",
