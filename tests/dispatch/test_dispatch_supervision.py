@@ -13,7 +13,7 @@ from dispatch_helpers import T0, DispatchStore, act, add_agent, dispatch, load, 
 from services.dispatch import agent_work, compensation, reactions, repository, roster
 from services.dispatch.models import Agent, Assignment, SupervisorItem
 from services.dispatch.people.models import Person
-from services.dispatch.schemas import InboxItemView
+from services.dispatch.supervision_schemas import InboxItemView
 from shared.errors import ApiError
 from shared.events import (
     CompensationApproved,

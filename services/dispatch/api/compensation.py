@@ -26,10 +26,10 @@ from services.dispatch.schemas import (
     CompensationView,
     DecisionBody,
     InboxState,
-    InboxView,
     RejectBody,
 )
 from services.dispatch.settings import DispatchSettings
+from services.dispatch.supervision_schemas import InboxView
 from shared.auth import Principal
 from shared.errors import ApiError, error_responses
 from shared.http import read_session, unit_of_work

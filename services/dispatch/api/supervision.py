@@ -20,8 +20,9 @@ from services.dispatch.api.common import (
     settings_of,
 )
 from services.dispatch.models import Assignment, ExtensionRequest, SupervisorItem
-from services.dispatch.schemas import (
-    AssignmentView,
+from services.dispatch.schemas import AssignmentView
+from services.dispatch.settings import DispatchSettings
+from services.dispatch.supervision_schemas import (
     ExtensionCreate,
     ExtensionDecisionBody,
     ExtensionRequestView,
@@ -30,7 +31,6 @@ from services.dispatch.schemas import (
     ReassignBody,
     TakeOverBody,
 )
-from services.dispatch.settings import DispatchSettings
 from shared.auth import Principal
 from shared.errors import error_responses
 from shared.http import read_session, unit_of_work
