@@ -8,7 +8,7 @@ from services.dispatch import activity, repository
 from services.dispatch.models import Collaboration
 from shared.auth import Principal
 from shared.errors import ApiError, not_found
-from shared.events import utcnow
+from shared.events import CollaborationAnsweredData, TicketCollaborationAnswered, utcnow
 from shared.observability import mask_contact
 from shared.outbox import UnitOfWork
 
@@ -47,6 +47,25 @@ async def answer(
         text=text,
         data={"collaboration_id": str(asked.id), "collaborator": asked.collaborator},
         at=now,
+    )
+    # Other workspace processes learn of it from the event (the thread line above is
+    # recorded here: activity's ``on_emit`` words no line for this type).
+    assignment = await repository.get_assignment(uow.session, asked.assignment_id)
+    uow.emit(
+        TicketCollaborationAnswered(
+            ticket_id=asked.ticket_id,
+            data=CollaborationAnsweredData(
+                assignment_id=asked.assignment_id,
+                agent_id=asked.asked_by,
+                at=now,
+                actor=principal.actor,
+                actor_name=principal.actor_name[:100],
+                collaboration_id=asked.id,
+                collaborator=asked.collaborator,
+                team=assignment.team_key if assignment is not None else None,
+                answer=asked.answer,
+            ),
+        )
     )
     return asked
 

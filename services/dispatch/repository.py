@@ -319,13 +319,17 @@ async def list_assignments(
     state: str | None,
     limit: int,
     view: str | None = None,
+    ticket: uuid.UUID | None = None,
     now: datetime | None = None,
     due_soon: timedelta = timedelta(hours=4),
 ) -> Sequence[Assignment]:
     """Newest first; a view of "my work" (new, in_progress, waiting, due_soon, breached)
     lists open assignments soonest deadline first. The deadline that counts is the
-    response deadline until the agent accepts, then the resolution deadline."""
+    response deadline until the agent accepts, then the resolution deadline. ``ticket``
+    narrows to that ticket's assignment (``ticket_id`` is unique: one row by its index)."""
     query = sa.select(Assignment).limit(limit)
+    if ticket:
+        query = query.where(Assignment.ticket_id == ticket)
     if team:
         query = query.where(Assignment.team_key == team)
     if agent:

@@ -179,3 +179,19 @@ class TicketDeadlineExtended(Envelope):
     stream: ClassVar[str] = "dispatch"
     type: Literal["ticket.deadline_extended"] = "ticket.deadline_extended"
     data: DeadlineExtendedData
+
+
+class CollaborationAnsweredData(AgentActionData):
+    """The colleague an agent asked for help answered (``agent_id`` is the agent who asked;
+    the actor is who answered): the ticket's pages show it at once."""
+
+    collaboration_id: uuid.UUID
+    collaborator: str  # whom the request was addressed to: an agent's name or a team key
+    team: str | None = None  # the ticket's team
+    answer: str  # contacts masked
+
+
+class TicketCollaborationAnswered(Envelope):
+    stream: ClassVar[str] = "dispatch"
+    type: Literal["ticket.collaboration_answered"] = "ticket.collaboration_answered"
+    data: CollaborationAnsweredData

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -15,6 +16,7 @@ from services.dispatch.models import ActivityEntry, Assignment, SupervisorItem
 from shared.auth import Principal
 from shared.errors import ApiError
 from shared.events import (
+    TicketCollaborationAnswered,
     TicketMessageAdded,
     TicketMessageAddedData,
     TicketReopened,
@@ -108,7 +110,15 @@ async def test_the_thread_records_who_did_what_with_contacts_masked(store: Dispa
     finance = person("财务小李", teams=("finance",))
     async with store.uow() as uow:
         await collaboration.answer(uow, ident, finance, f"已扣款,请联系 {RAW_PHONE}")
+        (answered,) = uow.emitted
         await uow.commit()
+    # Other workspace processes learn of the answer: the event names the asking agent
+    # (their pages) and the ticket's team, the answer masked like the thread's line.
+    assert isinstance(answered, TicketCollaborationAnswered)
+    assert answered.ticket_id == tid and answered.data.agent_id == agent.id
+    assert (answered.data.collaboration_id, answered.data.team) == (ident, "tech_support")
+    assert (answered.data.actor_name, answered.data.collaborator) == ("财务小李", "finance")
+    assert RAW_PHONE not in answered.data.answer and "138****5678" in answered.data.answer
     async with store.uow() as uow:
         with pytest.raises(ApiError) as caught:
             await collaboration.answer(uow, ident, finance, "again")
@@ -272,3 +282,33 @@ async def test_views_of_my_work_soonest_deadline_first(store: DispatchStore) -> 
     assert await view("due_soon") == ["T-SOON"]  # respond within 4 h
     # A day and a bit later the waiting ticket's resolution deadline is near too.
     assert "T-LATER" in await view("due_soon", T0 + timedelta(hours=52))
+
+
+async def test_one_tickets_assignment_by_its_id(store: DispatchStore) -> None:
+    """``ticket=`` narrows any listing to that ticket's one assignment (its unique index),
+    together with the other filters."""
+    agent = await add_agent(store, "王工", capacity=10)
+    first, second, third = await dispatch(
+        store, *(triaged(ticket_no=f"T-BY-{n}") for n in (1, 2, 3))
+    )
+
+    async def listed(ticket: uuid.UUID, **filters: Any) -> list[uuid.UUID]:
+        async with store.sessions() as session:
+            rows = await repository.list_assignments(
+                session,
+                team=filters.get("team"),
+                agent=filters.get("agent"),
+                state=filters.get("state"),
+                limit=50,
+                view=filters.get("view"),
+                ticket=ticket,
+                now=T0,
+            )
+        return [a.id for a in rows]
+
+    assert await listed(second.ticket_id) == [second.id]
+    assert await listed(second.ticket_id, team="tech_support", agent=agent.id) == [second.id]
+    assert await listed(third.ticket_id, view="new") == [third.id]
+    assert await listed(first.ticket_id, team="finance") == []  # another team's filter
+    assert await listed(first.ticket_id, state="resolved") == []
+    assert await listed(uuid.uuid4()) == []

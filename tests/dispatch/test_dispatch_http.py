@@ -142,6 +142,14 @@ async def test_agent_work_over_http_with_the_real_broker(
         assert [q["ticket_no"] for q in queue] == ["T-HTTP-2"]
         path = f"/v1/assignments/{a['id']}"
         assert (await client.get(path, headers=VIEWER)).json()["kb_suggestions"]
+        # One ticket's assignment by its id (the workspace's ticket page), whatever the
+        # other filters would list.
+        by_ticket = f"/v1/assignments?ticket={b['ticket_id']}&team=tech_support"
+        assert [r["id"] for r in (await client.get(by_ticket, headers=VIEWER)).json()] == [b["id"]]
+        nobody = f"/v1/assignments?ticket={uuid.uuid4()}"
+        assert (await client.get(nobody, headers=VIEWER)).json() == []
+        malformed = await client.get("/v1/assignments?ticket=T-HTTP-1", headers=VIEWER)
+        assert malformed.status_code == 422, malformed.text
 
         # --- refusals
         async def refused(method: str, url: str, headers: dict[str, str], **kw: Any) -> str:

@@ -244,6 +244,7 @@ def test_every_event_class_is_in_the_union_once() -> None:
                 "ticket.escalated",
                 "ticket.resolved",
                 "ticket.deadline_extended",
+                "ticket.collaboration_answered",
                 "compensation.requested",
                 "compensation.approved",
                 "compensation.rejected",

@@ -4,6 +4,7 @@ forms' checks, and which open streams an event concerns."""
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -12,6 +13,7 @@ from services.workspace import work
 from services.workspace.live import LiveHub
 from services.workspace.session import SignedInPerson
 from services.workspace.settings import WorkspaceSettings
+from shared.events import CollaborationAnsweredData, TicketCollaborationAnswered
 
 NOW = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -172,3 +174,30 @@ async def test_an_event_reaches_the_streams_it_concerns_only() -> None:
     page = hub.open(supervisor, elsewhere)
     hub.dispatch({"type": "ticket.message_added", "ticket_id": elsewhere, "data": {}})
     assert page.queue.qsize() == 2
+
+
+async def test_a_collaborators_answer_reaches_the_asking_agent_and_the_tickets_pages() -> None:
+    """Dispatch's ticket.collaboration_answered, as it travels: the agent who asked is told
+    (its ``agent_id``), so is whoever has the ticket on screen; nobody else."""
+    hub = LiveHub(WorkspaceSettings(live_updates=False))
+    asking, watching, other = _person(), _person(), _person()
+    asker, watcher, stranger = hub.open(asking), hub.open(watching), hub.open(other)
+    ticket = uuid.uuid4()
+    hub.showing(watching, [ticket])
+    event = TicketCollaborationAnswered(
+        ticket_id=ticket,
+        data=CollaborationAnsweredData(
+            assignment_id=uuid.uuid4(),
+            agent_id=asking.id,
+            actor="person:x",
+            actor_name="财务小李",
+            collaboration_id=uuid.uuid4(),
+            collaborator="finance",
+            team="tech_support",
+            answer="已扣款",
+        ),
+    )
+    assert hub.dispatch(json.loads(event.model_dump_json())) == 2
+    assert asker.queue.qsize() == 2 and watcher.queue.qsize() == 2 and stranger.queue.empty()
+    kinds = {(await asker.queue.get()).kind, (await asker.queue.get()).kind}
+    assert kinds == {"work", "ticket"}

@@ -77,8 +77,9 @@ async def ticket_activity(
     description=(
         "By the person the request names (an agent's name, or someone of the named team),"
         " that team's supervisor, or an admin; once. The answer joins the ticket's activity"
-        " (contacts masked). Refusals: 404 collaboration_not_found, 403 person_required /"
-        " not_the_collaborator, 409 already_answered."
+        " (contacts masked) and emits ticket.collaboration_answered (the asking agent as"
+        " `agent_id`, who answered as the actor). Refusals: 404 collaboration_not_found, 403"
+        " person_required / not_the_collaborator, 409 already_answered."
     ),
     responses=error_responses(401, 403, 404, 409, 422),
 )

@@ -55,7 +55,8 @@ _READER = require_roles("agent", "supervisor", "viewer")
         " customer), `due_soon` (open, a deadline within `due_soon_minutes`, 240 by"
         " default), `breached` (open, past a deadline); the deadline that counts is the"
         " response deadline until accepted, then the resolution deadline. Each item has"
-        " `respond_by`, `resolve_by`, `customer_replied_at` and `version`."
+        " `respond_by`, `resolve_by`, `customer_replied_at` and `version`. `ticket` (a"
+        " ticket's id) answers that ticket's assignment alone (a list of one, or empty)."
     ),
     responses=error_responses(401, 403, 422),
 )
@@ -69,6 +70,11 @@ async def list_assignments(
     ),
     state: AssignmentState | None = None,
     view: WorkView | None = Query(default=None, examples=["due_soon"]),
+    ticket: uuid.UUID | None = Query(
+        default=None,
+        description="A ticket's id: its assignment only (one ticket has one assignment)",
+        examples=["6f1c2a9e-0b7d-4c1e-9a55-3f2d8e7b1c40"],
+    ),
     limit: int = Query(default=100, ge=1, le=1000),
     principal: Principal = Depends(_READER),
     session: AsyncSession = Depends(read_session),
@@ -89,6 +95,7 @@ async def list_assignments(
         state=state,
         limit=limit,
         view=view,
+        ticket=ticket,
         now=utcnow(),
         due_soon=timedelta(minutes=settings.due_soon_minutes),
     )

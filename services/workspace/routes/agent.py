@@ -150,10 +150,19 @@ async def search(
 async def _assignment_for(
     request: Request, person: SignedInPerson, ticket: dict[str, Any]
 ) -> dict[str, Any] | None:
-    """The ticket's assignment at dispatch: among its assignee's (as intake last heard),
-    else the person's own, else its team's, newest first."""
+    """The ticket's assignment at dispatch, asked for by the ticket's id (one indexed row);
+    a dispatch that ignores ``ticket=`` (answering other tickets' assignments) is searched
+    as before: among the assignee's (as intake last heard), else the person's own, else
+    the team's, newest first."""
     clients = _clients(request)
     ticket_id = str(ticket["ticket_id"])
+    answer = _ok(
+        await _part(clients.get("dispatch", "/v1/assignments", person.token, ticket=ticket_id))
+    )
+    if isinstance(answer, list):
+        found = [a for a in answer if str(a.get("ticket_id")) == ticket_id]
+        if found or not answer:
+            return found[0] if found else None
     assignee = (ticket.get("assignee") or {}).get("agent_id")
     lookups: list[dict[str, Any]] = [{"agent": str(assignee or person.id)}]
     if ticket.get("team"):
@@ -421,12 +430,8 @@ async def answer_collaboration(
                 raise
             errors["text"] = f"!{problem.fields.get('text') or problem.message}"
         else:
-            # Dispatch records the answer without an event: tell this process's open pages
-            # of the ticket (another replica's pages see it on their next refresh).
-            hub: LiveHub = request.app.state.live
-            hub.dispatch(
-                {"type": "collaboration.answered", "ticket_id": form.get("ticket_id"), "data": {}}
-            )
+            # Dispatch's ticket.collaboration_answered tells every workspace process's
+            # pages of the ticket (and the asking agent's) through the live hub.
             return RedirectResponse(f"/tickets/{quote(ref, safe='')}?done=answer", status_code=303)
     return await _ticket_page(
         request,
