@@ -72,8 +72,9 @@ async def create_ticket(
     response: Response,
     request: Request,
     uow: UnitOfWork = Depends(unit_of_work),
+    # A blank key names nothing: refused (422), never stored as a key two requests share.
     idempotency_key: str | None = Header(
-        default=None, max_length=128, examples=["gw-20261122-0001"]
+        default=None, min_length=1, max_length=128, examples=["gw-20261122-0001"]
     ),
 ) -> TicketCreated:
     numbers = getattr(request.app.state, "ticket_numbers", None)
@@ -120,6 +121,7 @@ async def add_message(
     uow: UnitOfWork = Depends(unit_of_work),
     idempotency_key: str | None = Header(
         default=None,
+        min_length=1,
         max_length=128,
         examples=["gw-20261122-0001-m1"],
         description="A retry with the same key returns the message already added",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from intake_support import GATEWAY, running_intake
 
-from services.intake.models import TicketMessage
+from services.intake.models import Ticket, TicketMessage
 
 
 async def test_a_retried_message_is_added_once(
@@ -51,3 +51,29 @@ async def test_a_retried_message_is_added_once(
             headers=retry,
         )
         assert reused.status_code == 409 and reused.json()["code"] == "idempotency_key_reused"
+
+
+async def test_a_blank_idempotency_key_is_refused_and_nothing_is_stored(
+    tmp_path: Path, broker: str, topic_prefix: str
+) -> None:
+    """A blank key was stored as the key "": the second blank request was a 500 (a unique
+    violation) on both stores; schemathesis found it."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'intake.db'}"
+    async with running_intake(url, broker, topic_prefix) as (client, store):
+        ticket = {
+            "channel": "app",
+            "customer": {"phone": "13812345678"},
+            "subject": "物流延迟",
+            "description": "三天没有物流信息",
+        }
+        blank = {**GATEWAY, "Idempotency-Key": ""}
+        refused = await client.post("/v1/tickets", json=ticket, headers=blank)
+        assert refused.status_code == 422, refused.text
+        assert await store.count(Ticket) == 0
+        created = await client.post("/v1/tickets", json=ticket, headers=GATEWAY)
+        path = f"/v1/tickets/{created.json()['ticket_id']}/messages"
+        for _ in range(2):
+            again = await client.post(path, json={"body": "请问进度?"}, headers=blank)
+            assert again.status_code == 422, again.text
+            assert again.json()["code"] == "validation_error"
+        assert await store.count(TicketMessage) == 0
