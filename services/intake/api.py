@@ -18,15 +18,9 @@ from services.intake import (
     verifications,
     workspace_api,  # noqa: F401  (registers the ticket reads, search and reveals)
 )
-from services.intake.models import Customer, VipEntry
-from services.intake.router import router
-from services.intake.schemas import (
+from services.intake.customer_schemas import (
     CustomerView,
     MaskedIdentifier,
-    MessageAccepted,
-    MessageCreate,
-    TicketCreate,
-    TicketCreated,
     TicketSummary,
     VerificationCheck,
     VerificationCreate,
@@ -35,6 +29,9 @@ from services.intake.schemas import (
     VipCreate,
     VipView,
 )
+from services.intake.models import Customer, VipEntry
+from services.intake.router import router
+from services.intake.schemas import MessageAccepted, MessageCreate, TicketCreate, TicketCreated
 from services.intake.settings import IntakeSettings
 from shared.auth import require_roles
 from shared.errors import ApiError, error_responses, not_found

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import access, domain, repository
+from services.intake.customer_schemas import ContactRevealCreate
 from services.intake.models import ContactReveal, Customer, CustomerIdentifier
-from services.intake.schemas import ContactRevealCreate
 from shared.auth import Principal, require_person
 from shared.errors import ApiError
 from shared.events import utcnow

@@ -10,14 +10,12 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.exc import IntegrityError
 
 from services.intake import domain, repository
+from services.intake.customer_schemas import VipCreate
 from services.intake.models import (
     Customer,
     VipEntry,
 )
-from services.intake.schemas import (
-    CustomerIn,
-    VipCreate,
-)
+from services.intake.schemas import CustomerIn
 from services.intake.settings import IntakeSettings
 from shared.errors import ApiError, not_found
 from shared.events import (

@@ -7,15 +7,13 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from services.intake import domain, repository, template_service
+from services.intake.customer_schemas import VerificationCreate
 from services.intake.customers import normalise_identifier
 from services.intake.models import (
     TimelineEntry,
     Verification,
 )
 from services.intake.notices import emit_notification
-from services.intake.schemas import (
-    VerificationCreate,
-)
 from services.intake.settings import IntakeSettings
 from services.intake.templates import with_signature
 from shared.errors import ApiError, not_found

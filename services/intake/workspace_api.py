@@ -18,18 +18,15 @@ from services.intake import (
     ticket_reading,
     ticket_search,
 )
-from services.intake.models import Customer
-from services.intake.router import router
-from services.intake.schemas import (
+from services.intake.customer_schemas import (
     ContactRevealCreate,
     ContactRevealed,
     ContactRevealRecord,
-    ConversationView,
-    Macro,
-    SearchResult,
     TicketSummary,
-    TicketView,
 )
+from services.intake.models import Customer
+from services.intake.router import router
+from services.intake.schemas import ConversationView, Macro, SearchResult, TicketView
 from services.intake.settings import IntakeSettings
 from shared.auth import Principal, require_roles
 from shared.errors import error_responses, not_found

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.triage import kb_articles, repository, service
+from services.triage import configuration, kb_articles, repository, service
 from services.triage.models import KbArticle, TriageDecision
 from services.triage.rules.codec import (
     modifiers_from_dict,
@@ -90,7 +90,7 @@ async def classify(
     session: AsyncSession = Depends(read_session),
     settings: TriageSettings = Depends(settings_of),
 ) -> ClassifyResult:
-    engine = await service.load_engine(session, settings)
+    engine = await configuration.load_engine(session, settings)
     ticket = TicketText(
         payload.subject,
         payload.description,
@@ -212,7 +212,7 @@ def _ruleset_view(rules: list[Rule], version: int, modifiers: dict[str, Any]) ->
     dependencies=[Depends(require_roles(*READERS))],
 )
 async def list_rules(session: AsyncSession = Depends(read_session)) -> RuleSetView:
-    rules, version, modifiers = await service.current_rules(session)
+    rules, version, modifiers = await configuration.current_rules(session)
     return _ruleset_view(rules, version, modifiers)
 
 
@@ -228,10 +228,10 @@ async def create_rule(
     principal: Principal = Depends(ADMIN),
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> RuleSetView:
-    rules, version = await service.create_rule(
+    rules, version = await configuration.create_rule(
         uow.session, _rule_from(payload), payload.position, _who(principal)
     )
-    _, _, modifiers = await service.current_rules(uow.session)
+    _, _, modifiers = await configuration.current_rules(uow.session)
     await uow.commit()
     return _ruleset_view(rules, version, modifiers)
 
@@ -282,7 +282,7 @@ async def put_modifiers(
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> RuleSetView:
     modifiers = modifiers_from_dict(payload.model_dump())
-    rules, version = await service.put_modifiers(uow.session, modifiers, _who(principal))
+    rules, version = await configuration.put_modifiers(uow.session, modifiers, _who(principal))
     await uow.commit()
     return _ruleset_view(rules, version, modifiers_to_dict(modifiers))
 
@@ -295,7 +295,7 @@ async def put_modifiers(
     dependencies=[Depends(require_roles(*READERS))],
 )
 async def get_rule(rule_id: str, session: AsyncSession = Depends(read_session)) -> RuleView:
-    rules, _, _ = await service.current_rules(session)
+    rules, _, _ = await configuration.current_rules(session)
     rule = next((r for r in rules if r.rule_id == rule_id), None)
     if rule is None:
         raise not_found("rule", rule_id)
@@ -314,10 +314,10 @@ async def update_rule(
     principal: Principal = Depends(ADMIN),
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> RuleSetView:
-    rules, version = await service.update_rule(
+    rules, version = await configuration.update_rule(
         uow.session, rule_id, _rule_from(payload), payload.position, _who(principal)
     )
-    _, _, modifiers = await service.current_rules(uow.session)
+    _, _, modifiers = await configuration.current_rules(uow.session)
     await uow.commit()
     return _ruleset_view(rules, version, modifiers)
 
@@ -333,8 +333,8 @@ async def delete_rule(
     principal: Principal = Depends(ADMIN),
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> RuleSetView:
-    rules, version = await service.delete_rule(uow.session, rule_id, _who(principal))
-    _, _, modifiers = await service.current_rules(uow.session)
+    rules, version = await configuration.delete_rule(uow.session, rule_id, _who(principal))
+    _, _, modifiers = await configuration.current_rules(uow.session)
     await uow.commit()
     return _ruleset_view(rules, version, modifiers)
 
@@ -362,7 +362,7 @@ def _policies_view(
 async def list_policies(
     session: AsyncSession = Depends(read_session), settings: TriageSettings = Depends(settings_of)
 ) -> SlaPoliciesView:
-    policies, version = await service.current_policies(session)
+    policies, version = await configuration.current_policies(session)
     return _policies_view(policies, version, settings)
 
 
@@ -380,7 +380,9 @@ async def put_policy(
     settings: TriageSettings = Depends(settings_of),
 ) -> SlaPoliciesView:
     policy = policy_from_dict({"name": name, **payload.model_dump()})
-    policies, version = await service.put_policy(uow.session, policy, settings, _who(principal))
+    policies, version = await configuration.put_policy(
+        uow.session, policy, settings, _who(principal)
+    )
     await uow.commit()
     return _policies_view(policies, version, settings)
 
@@ -404,7 +406,7 @@ def _calendars_view(calendars: dict[str, BusinessCalendar], version: int) -> Cal
     dependencies=[Depends(require_roles(*READERS))],
 )
 async def list_calendars(session: AsyncSession = Depends(read_session)) -> CalendarsView:
-    calendars, version = await service.current_calendars(session)
+    calendars, version = await configuration.current_calendars(session)
     return _calendars_view(calendars, version)
 
 
@@ -426,7 +428,7 @@ async def put_calendar(
         calendar = BusinessCalendar.from_dict({"name": name, **payload.model_dump(mode="json")})
     except (ValueError, KeyError) as exc:
         raise ApiError(422, "invalid_calendar", f"Invalid calendar: {exc}") from exc
-    calendars, version = await service.put_calendar(uow.session, calendar, _who(principal))
+    calendars, version = await configuration.put_calendar(uow.session, calendar, _who(principal))
     await uow.commit()
     return _calendars_view(calendars, version)
 

@@ -12,12 +12,12 @@ from prometheus_client import Gauge
 
 from services.triage import holiday_schedules
 from services.triage.api import router as triage_router
+from services.triage.configuration import load_engine
 from services.triage.handlers import build_handlers
 from services.triage.holiday_api import router as holiday_router
 from services.triage.learning_api import router as learning_router
 from services.triage.models import BUS
 from services.triage.rules.engine import load_dictionary
-from services.triage.service import load_engine
 from services.triage.settings import TriageSettings
 from services.triage.sla import SLA_POLICIES, UnknownSlaPolicy
 from shared.events import utcnow

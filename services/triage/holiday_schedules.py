@@ -15,7 +15,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.triage import service
+from services.triage import configuration
 from shared.calendar import BusinessCalendar, schedule_runs_out
 from shared.errors import ApiError
 
@@ -57,7 +57,7 @@ def schedule_gap(calendars: dict[str, BusinessCalendar], today: date) -> Schedul
 
 
 async def current_gap(session: AsyncSession, today: date) -> ScheduleGap | None:
-    calendars, _version = await service.current_calendars(session)
+    calendars, _version = await configuration.current_calendars(session)
     return schedule_gap(calendars, today)
 
 
@@ -72,7 +72,7 @@ async def load_schedule(
     both = sorted(d.isoformat() for d in set(holidays) & set(workdays))
     if both:
         raise ApiError(422, "holiday_and_workday", f"Both a holiday and a workday: {both}.")
-    calendars, _version = await service.current_calendars(session)
+    calendars, _version = await configuration.current_calendars(session)
     changed = {
         name: _with_schedule(calendar, year, holidays, workdays)
         for name, calendar in calendars.items()
@@ -80,7 +80,7 @@ async def load_schedule(
     }
     if not changed:
         raise ApiError(409, "no_china_calendar", "No calendar follows China's holidays.")
-    return await service.put_calendars(session, changed, by, f"official schedule {year}")
+    return await configuration.put_calendars(session, changed, by, f"official schedule {year}")
 
 
 def _with_schedule(

@@ -13,6 +13,7 @@ from intake_support import IntakeStore
 from pydantic import ValidationError
 
 from services.intake import customers, reception
+from services.intake.customer_schemas import VipCreate
 from services.intake.models import (
     Customer,
     CustomerIdentifier,
@@ -21,7 +22,7 @@ from services.intake.models import (
     TimelineEntry,
     VipEntry,
 )
-from services.intake.schemas import TicketCreate, VipCreate
+from services.intake.schemas import TicketCreate
 from services.intake.settings import IntakeSettings
 from shared.errors import ApiError
 from shared.events import CustomerMerged, TicketMessageAdded, TicketReceived, utcnow

@@ -21,8 +21,9 @@ from intake_support import (
 )
 
 from services.intake import reception, verifications
+from services.intake.customer_schemas import VerificationCreate
 from services.intake.models import TimelineEntry, Verification
-from services.intake.schemas import TicketCreate, VerificationCreate
+from services.intake.schemas import TicketCreate
 from services.intake.settings import IntakeSettings
 from shared.errors import ApiError
 from shared.events import Envelope, NotificationOutgoing

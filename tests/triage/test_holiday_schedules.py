@@ -15,7 +15,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.triage import service
+from services.triage import configuration, service
 from services.triage.app import MIGRATIONS, create_app
 from services.triage.holiday_schedules import schedule_gap
 from services.triage.models import BUS
@@ -150,7 +150,7 @@ async def test_admin_loads_the_state_councils_schedule_in_one_request(
 
     # The loaded schedule is the one new tickets count on, and it travels with them.
     async with runtime.sessions() as session:
-        calendars, _ = await service.current_calendars(session)
+        calendars, _ = await configuration.current_calendars(session)
     default = calendars["default"]
     assert is_working_day(default, date(2027, 1, 4))
     assert not is_working_day(default, date(2027, 1, 1))
