@@ -1,4 +1,5 @@
-"""Dispatch reacts to triage decisions, customer replies, reopened tickets and SLA alarms."""
+"""Dispatch reacts to triage decisions, holiday schedules, customer replies, reopened
+tickets and SLA alarms."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from collections.abc import Sequence
 
 from services.dispatch import customer_replies, reactions
 from services.dispatch.settings import DispatchSettings
+from services.dispatch.shifts import calendar_copy
 from shared.consumer import Handler, each
 from shared.events import (
+    HolidayScheduleLoaded,
     SlaBreached,
     SlaWarning,
     SurveyAnswered,
@@ -40,7 +43,13 @@ def build_handlers(settings: DispatchSettings) -> dict[str, Handler]:
     async def on_surveys_answered(events: Sequence[SurveyAnswered], uow: UnitOfWork) -> None:
         await reactions.note_unsatisfied_surveys(uow, events)
 
+    async def on_holiday_schedules(
+        events: Sequence[HolidayScheduleLoaded], uow: UnitOfWork
+    ) -> None:
+        await calendar_copy.keep_schedules(uow, events)
+
     return {
+        "holiday_schedule.loaded": on_holiday_schedules,
         "ticket.message_added": on_messages_added,
         "survey.answered": on_surveys_answered,
         "ticket.triaged": on_tickets_triaged,

@@ -19,8 +19,8 @@ from typing import Any
 from services.dispatch import domain, repository
 from services.dispatch.models import Agent, Assignment, SupervisorItem, Team
 from services.dispatch.people.models import name_of
-from services.dispatch.shifts import repository as shift_repository
-from services.dispatch.shifts.domain import Roster, roster_from
+from services.dispatch.shifts.domain import Roster
+from services.dispatch.shifts.loading import rosters_at
 from shared.events import Envelope as _Envelope
 from shared.events import (
     KbSuggestion,
@@ -107,10 +107,7 @@ async def lock_pool(
     ids = [i for i in agent_ids if i is not None]
     agents = await repository.lock_agents(uow.session, teams, ids)
     at = at or utcnow()
-    rosters = {
-        key: roster_from(row.timezone, row.handover, row.shifts)
-        for key, row in (await shift_repository.rosters(uow.session)).items()
-    }
+    rosters = await rosters_at(uow.session, at)
     return Pool(
         agents={a.id: a for a in agents},
         teams=await repository.teams_by_key(uow.session),

@@ -53,7 +53,8 @@ class Notice(BaseModel):
     summary="Admin: load the State Council's holiday schedule of one year (one request)",
     description="Every calendar that follows China's holidays gets the year's days off and "
     "make-up workdays (a year loaded again is replaced), as one new calendars version; "
-    "tickets triaged from then on count time with it. Admin only. Errors: 422 "
+    "tickets triaged from then on count time with it, and dispatch's shift rosters follow it "
+    "(announced as `holiday_schedule.loaded`). Admin only. Errors: 422 "
     "`date_outside_year`, `holiday_and_workday`; 409 `no_china_calendar`, `version_conflict`.",
     responses=error_responses(401, 403, 409, 422),
 )
@@ -67,6 +68,9 @@ async def put_official_schedule(
         raise ApiError(422, "invalid_year", "Years 2000 to 2100.")
     calendars, version = await holiday_schedules.load_schedule(
         uow.session, year, payload.holidays, payload.workdays, _who(principal)
+    )
+    holiday_schedules.announce(
+        uow, year, payload.holidays, payload.workdays, _who(principal), utcnow()
     )
     await uow.commit()
     return _calendars_view(calendars, version)

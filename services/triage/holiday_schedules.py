@@ -11,13 +11,15 @@ goes into every calendar that follows China's holidays (``extra_holidays`` /
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.triage import configuration
 from shared.calendar import BusinessCalendar, schedule_runs_out
 from shared.errors import ApiError
+from shared.events import HolidayScheduleData, HolidayScheduleLoaded
+from shared.outbox import UnitOfWork
 
 # Admins are told this many days before a year without an official schedule begins.
 NOTICE_DAYS = 60
@@ -93,4 +95,22 @@ def _with_schedule(
         extra_workdays=frozenset({d for d in calendar.extra_workdays if d.year != year})
         | frozenset(workdays),
         official_years=calendar.official_years | {year},
+    )
+
+
+def announce(
+    uow: UnitOfWork, year: int, holidays: list[date], workdays: list[date], by: str, at: datetime
+) -> None:
+    """Tell dispatch (its shift rosters follow the same schedule) in the same transaction."""
+    uow.emit(
+        HolidayScheduleLoaded(
+            occurred_at=at,
+            data=HolidayScheduleData(
+                year=year,
+                holidays=sorted(set(holidays)),
+                workdays=sorted(set(workdays)),
+                actor=by,
+                updated_at=at,
+            ),
+        )
     )

@@ -51,6 +51,7 @@ from shared.events.envelope import (
     Payload,
     utcnow,
 )
+from shared.events.holidays import HolidayScheduleData, HolidayScheduleLoaded
 from shared.events.notifications import (
     NotificationDelivered,
     NotificationDeliveredData,
@@ -128,6 +129,8 @@ __all__ = [
     "Deadlines",
     "Envelope",
     "EscalatedData",
+    "HolidayScheduleData",
+    "HolidayScheduleLoaded",
     "KbSuggestion",
     "NotificationDelivered",
     "NotificationDeliveredData",
@@ -189,6 +192,7 @@ EVENT_CLASSES: tuple[type[Envelope], ...] = (
     NotificationOutgoing,
     TicketTriaged,
     TicketRetriaged,
+    HolidayScheduleLoaded,
     TicketAssigned,
     TicketQueued,
     TicketAccepted,

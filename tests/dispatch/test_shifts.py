@@ -237,7 +237,8 @@ async def test_the_demo_teams_have_someone_on_shift_at_every_hour_of_the_week(
     from services.dispatch import domain as dispatch_domain
     from services.dispatch.roster import add_demo_agents
     from services.dispatch.shifts import repository
-    from services.dispatch.shifts.service import add_demo_shifts, roster_of
+    from services.dispatch.shifts.loading import rosters_at
+    from services.dispatch.shifts.service import add_demo_shifts
 
     async with store.uow() as uow:
         await add_demo_agents(uow, capacity=5)
@@ -248,14 +249,15 @@ async def test_the_demo_teams_have_someone_on_shift_at_every_hour_of_the_week(
     async with store.uow() as uow:
         assert await add_demo_shifts(uow, datetime.now(UTC)) == 0  # idempotent
         rows = await repository.rosters(uow.session)
-        rosters = {key: roster_of(row) for key, row in rows.items()}
+        rosters = await rosters_at(uow.session, datetime.now(UTC))
         audit = {(row.updated_by_name, row.version) for row in rows.values()}
     assert audit == {("sopdesk up", 1)}
-    monday = local("2026-11-30 00:00")
-    for key, roster in rosters.items():
-        for hour in range(7 * 24):
-            working = roster.on_shift(monday + timedelta(hours=hour, minutes=30))
-            assert len(working) == 1, (key, hour, working)  # one agent at a time, 24×7
+    # An ordinary week, and National Day's (2026-09-28 to 10-04: holidays from Thursday).
+    for monday in (local("2026-11-30 00:00"), local("2026-09-28 00:00")):
+        for key, roster in rosters.items():
+            for hour in range(7 * 24):
+                working = roster.on_shift(monday + timedelta(hours=hour, minutes=30))
+                assert len(working) == 1, (key, hour, working)  # one agent at a time, 24×7
     assert sorted({s.name for s in rosters["frontline"].shifts}) == ["中班", "夜班", "早班"]
 
 

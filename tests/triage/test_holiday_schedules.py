@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.triage import configuration, service
@@ -27,7 +28,13 @@ from shared.calendar import (
     schedule_runs_out,
 )
 from shared.database import create_engine, session_factory
-from shared.events import TicketReceived, TicketReceivedData, Topics
+from shared.events import (
+    HolidayScheduleLoaded,
+    TicketReceived,
+    TicketReceivedData,
+    Topics,
+    parse_event,
+)
 from shared.migrations import upgrade
 from shared.outbox import UnitOfWork
 from sopdesk.operations import holiday_warning
@@ -158,3 +165,14 @@ async def test_admin_loads_the_state_councils_schedule_in_one_request(
     assert roundtrip.official_years == frozenset({2027})
     after = await _deadline_of_ticket_at(runtime, evening + timedelta(minutes=1))
     assert after.date() >= date(2027, 1, 4)
+
+    # Dispatch's shift rosters follow the same schedule: triage announced it.
+    async with runtime.sessions() as session:
+        payloads = (await session.execute(sa.select(BUS.outbox.c.payload))).scalars().all()
+    (announced,) = [e for e in map(parse_event, payloads) if isinstance(e, HolidayScheduleLoaded)]
+    assert (announced.data.year, announced.data.workdays, announced.data.actor) == (
+        2027,
+        [date(2027, 1, 4)],
+        "admin:ad",
+    )
+    assert announced.key() == "holiday_schedule:2027"

@@ -232,7 +232,7 @@ def test_every_event_class_is_in_the_union_once() -> None:
                 "notification.delivered",
             },
         ),
-        ("triage", {"ticket.triaged", "ticket.retriaged"}),
+        ("triage", {"ticket.triaged", "ticket.retriaged", "holiday_schedule.loaded"}),
         (
             "dispatch",
             {

@@ -16,8 +16,10 @@ from services.dispatch.people.models import name_of
 from services.dispatch.roster import check_supervisor
 from services.dispatch.settings import DispatchSettings
 from services.dispatch.shifts import repository, service
+from services.dispatch.shifts.loading import rosters_at
 from services.dispatch.shifts.models import ShiftRoster, ShiftRosterChange
 from services.dispatch.shifts.schemas import (
+    DayView,
     NextShift,
     OnShiftAgent,
     OnShiftView,
@@ -38,7 +40,10 @@ SHIFT_DOC = (
     " Shift times are wall-clock times in the roster's time zone; a shift whose end is not"
     " after its start runs into the next day. Dispatch assigns only to online agents on shift;"
     " the queue drains when a shift starts (a timer on every replica, serialised by the"
-    " team's agent locks)."
+    " team's agent locks). A roster follows China's official holiday schedule (calendar"
+    " china): on a day off a pattern runs only with holidays=work; on a make-up workday"
+    " (调休上班) the weekday patterns run. Leave, swaps and extra shifts"
+    " (…/shift-exceptions) apply on top."
 )
 
 
@@ -95,6 +100,7 @@ async def put_roster(
         key,
         timezone=body.timezone,
         handover=body.handover,
+        calendar=body.calendar,
         shifts=[s.model_dump(mode="json") for s in body.shifts],
         actor=principal.actor,
         actor_name=principal.actor_name,
@@ -179,9 +185,10 @@ async def on_shift(
             takes_work=[a.id for a in agents if a.status == "online"],
             queued=queued,
         )
-    roster = service.roster_of(row)
+    roster = (await rosters_at(session, moment, key))[key]
     working = roster.on_shift(moment)
-    upcoming = roster.next_start(moment)
+    upcoming = roster.next_crew(moment)
+    today = roster.local(moment).date()
     on = [a for a in agents if a.id in working]
     return OnShiftView(
         team_key=key,
@@ -189,15 +196,26 @@ async def on_shift(
         timezone=roster.timezone,
         has_roster=True,
         handover=roster.handover,
+        day=DayView(
+            date=today,
+            kind=(
+                "holiday"
+                if roster.calendar.is_holiday(today)
+                else "makeup_workday"
+                if roster.calendar.is_makeup_workday(today)
+                else "normal"
+            ),
+            calendar_known=roster.calendar.knows(today.year),
+        ),
         shifts_now=sorted({shift.name for shift, _s, _e in roster.current(moment)}),
         agents=[_agent(a, working[a.id][0].name, working[a.id][1]) for a in on],
         takes_work=[a.id for a in on if a.status == "online"],
         queued=queued,
         next_shift=(
             NextShift(
-                name=upcoming[0].name,
-                starts_at=upcoming[1],
-                agent_ids=sorted(upcoming[0].agent_ids),
+                name=upcoming.shift.name,
+                starts_at=upcoming.started,
+                agent_ids=sorted(upcoming.agent_ids),
             )
             if upcoming
             else None

@@ -1,9 +1,11 @@
-"""The tables of shifts: a team's current roster, and every change to it with its actor."""
+"""The tables of shifts: a team's current roster and every change to it with its actor,
+per-agent exceptions (leave, swaps, extra shifts) and their changes, and dispatch's copy of
+China's official holiday schedules (announced by triage)."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,6 +22,8 @@ class ShiftRoster(Base):
     team_key: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     timezone: Mapped[str] = mapped_column(sa.String(64))
     handover: Mapped[str] = mapped_column(sa.String(16))  # keep, queue, reassign
+    # "china": China's holidays and make-up workdays apply; "none": weekdays only.
+    calendar: Mapped[str] = mapped_column(sa.String(16), default="china")
     shifts: Mapped[list[dict[str, Any]]]
     version: Mapped[int]
     updated_by: Mapped[str] = mapped_column(sa.String(100))
@@ -40,3 +44,54 @@ class ShiftRosterChange(Base):
     actor: Mapped[str] = mapped_column(sa.String(100))
     actor_name: Mapped[str] = mapped_column(sa.String(100))
     at: Mapped[datetime]
+
+
+class ShiftException(Base):
+    """One agent's exception to the roster, on days in the team's time zone: ``leave``
+    (first_day..last_day, not on shift), ``swap`` (agent works ``replaces_agent_id``'s
+    shift ``shift`` on first_day) or ``extra`` (an extra shift start..end on first_day)."""
+
+    __tablename__ = "shift_exceptions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    team_key: Mapped[str] = mapped_column(sa.String(32), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(8))
+    agent_id: Mapped[uuid.UUID]
+    replaces_agent_id: Mapped[uuid.UUID | None]
+    shift: Mapped[str | None] = mapped_column(sa.String(50))
+    first_day: Mapped[date] = mapped_column(sa.Date)
+    last_day: Mapped[date] = mapped_column(sa.Date)
+    start: Mapped[str | None] = mapped_column(sa.String(5))
+    end: Mapped[str | None] = mapped_column(sa.String(5))
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_by: Mapped[str] = mapped_column(sa.String(100))
+    created_by_name: Mapped[str] = mapped_column(sa.String(100))
+    created_at: Mapped[datetime]
+
+
+class ShiftExceptionChange(Base):
+    """One exception added or removed (``action``), numbered per team, with its actor."""
+
+    __tablename__ = "shift_exception_changes"
+    __table_args__ = (sa.UniqueConstraint("team_key", "version"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    team_key: Mapped[str] = mapped_column(sa.String(32), index=True)
+    version: Mapped[int]
+    action: Mapped[str] = mapped_column(sa.String(8))  # added, removed
+    exception: Mapped[dict[str, Any]]
+    actor: Mapped[str] = mapped_column(sa.String(100))
+    actor_name: Mapped[str] = mapped_column(sa.String(100))
+    at: Mapped[datetime]
+
+
+class HolidayScheduleCopy(Base):
+    """One year of China's official schedule (ISO dates), as triage last announced it."""
+
+    __tablename__ = "holiday_schedule_copies"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    holidays: Mapped[list[str]]
+    workdays: Mapped[list[str]]
+    actor: Mapped[str] = mapped_column(sa.String(100))
+    updated_at: Mapped[datetime]

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.dispatch.models import Agent, Assignment
-from services.dispatch.shifts.models import ShiftRoster, ShiftRosterChange
+from services.dispatch.shifts.models import (
+    HolidayScheduleCopy,
+    ShiftException,
+    ShiftExceptionChange,
+    ShiftRoster,
+    ShiftRosterChange,
+)
+from shared.database import upsert
 
 
 async def rosters(session: AsyncSession) -> dict[str, ShiftRoster]:
@@ -70,3 +78,67 @@ async def delete_roster(session: AsyncSession, team_key: str) -> None:
 
 def add(session: AsyncSession, *rows: object) -> None:
     session.add_all(rows)
+
+
+# --------------------------------------------------------------------------- calendar
+
+
+async def holiday_schedules(session: AsyncSession) -> Sequence[HolidayScheduleCopy]:
+    query = sa.select(HolidayScheduleCopy).order_by(HolidayScheduleCopy.year)
+    return (await session.execute(query)).scalars().all()
+
+
+async def keep_holiday_schedule(session: AsyncSession, row: dict[str, object]) -> None:
+    """Take a year's schedule unless the copy holds a newer one (repeats change nothing)."""
+    table = HolidayScheduleCopy.__table__
+    insert = upsert(session, table).values(**row)
+    await session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[table.c.year],
+            set_={n: insert.excluded[n] for n in ("holidays", "workdays", "actor", "updated_at")},
+            where=table.c.updated_at <= insert.excluded.updated_at,
+        )
+    )
+
+
+# --------------------------------------------------------------------------- exceptions
+
+
+async def exceptions_between(
+    session: AsyncSession, first: date, last: date, team_key: str | None = None
+) -> Sequence[ShiftException]:
+    """Exceptions that touch any day from ``first`` to ``last``."""
+    query = sa.select(ShiftException).where(
+        ShiftException.last_day >= first, ShiftException.first_day <= last
+    )
+    if team_key is not None:
+        query = query.where(ShiftException.team_key == team_key)
+    query = query.order_by(ShiftException.first_day, ShiftException.created_at)
+    return (await session.execute(query)).scalars().all()
+
+
+async def get_exception(session: AsyncSession, ident: uuid.UUID) -> ShiftException | None:
+    return await session.get(ShiftException, ident)
+
+
+async def delete_exception(session: AsyncSession, ident: uuid.UUID) -> None:
+    await session.execute(sa.delete(ShiftException).where(ShiftException.id == ident))
+
+
+async def last_exception_version(session: AsyncSession, team_key: str) -> int:
+    query = sa.select(sa.func.max(ShiftExceptionChange.version)).where(
+        ShiftExceptionChange.team_key == team_key
+    )
+    return int((await session.execute(query)).scalar() or 0)
+
+
+async def exception_changes(
+    session: AsyncSession, team_key: str, limit: int
+) -> Sequence[ShiftExceptionChange]:
+    query = (
+        sa.select(ShiftExceptionChange)
+        .where(ShiftExceptionChange.team_key == team_key)
+        .order_by(ShiftExceptionChange.version.desc())
+        .limit(limit)
+    )
+    return (await session.execute(query)).scalars().all()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date as date_
 from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -31,6 +32,15 @@ class ShiftBody(BaseModel):
         examples=[[0, 1, 2, 3, 4]],
     )
     agent_ids: list[uuid.UUID] = Field(description="Agents of the team who work this shift")
+    holidays: Literal["work", "off"] | None = Field(
+        default=None,
+        description=(
+            "On the calendar's days off (法定节假日): work (runs, 24×7) or off (does not run;"
+            " on a make-up workday 调休上班 it runs as on a weekday). Unset: work for a"
+            " pattern that runs every day, off otherwise"
+        ),
+        examples=["off"],
+    )
 
     @field_validator("days")
     @classmethod
@@ -53,6 +63,7 @@ ROSTER_EXAMPLE: dict[str, Any] = {
             "name": "早班",
             "start": "08:00",
             "end": "16:00",
+            "holidays": "work",
             "agent_ids": ["0b7d3c4e-8a51-4d7e-9a3f-1c2b3d4e5f60"],
         },
         {
@@ -66,9 +77,11 @@ ROSTER_EXAMPLE: dict[str, Any] = {
             "start": "00:00",
             "end": "08:00",
             "days": [0, 1, 2, 3, 4],
+            "holidays": "off",
             "agent_ids": ["9c8b7a69-5847-4362-a1b0-c9d8e7f6a5b4"],
         },
     ],
+    "calendar": "china",
     "expected_version": 2,
 }
 
@@ -86,6 +99,13 @@ class RosterBody(BaseModel):
         ),
     )
     shifts: list[ShiftBody] = Field(max_length=100)
+    calendar: Literal["china", "none"] = Field(
+        default="china",
+        description=(
+            "china: China's official holiday schedule applies (days off, make-up workdays;"
+            " dispatch's copy of what triage's admins load); none: weekdays only"
+        ),
+    )
     expected_version: int | None = Field(
         default=None,
         ge=0,
@@ -107,6 +127,7 @@ class ShiftView(BaseModel):
     start: str = Field(examples=["08:00"])
     end: str = Field(examples=["16:00"])
     days: list[int] = Field(examples=[[0, 1, 2, 3, 4, 5, 6]])
+    holidays: str = Field(default="off", examples=["work"])
     agent_ids: list[uuid.UUID]
 
 
@@ -116,6 +137,7 @@ class RosterView(BaseModel):
     team_key: str = Field(examples=["frontline"])
     timezone: str = Field(examples=["Asia/Shanghai"])
     handover: Handover = Field(examples=["queue"])
+    calendar: str = Field(examples=["china"])
     shifts: list[ShiftView]
     version: int = Field(examples=[3])
     updated_by: str = Field(examples=["person:0b7d3c4e-8a51-4d7e-9a3f-1c2b3d4e5f60"])
@@ -154,6 +176,15 @@ class NextShift(BaseModel):
     agent_ids: list[uuid.UUID]
 
 
+class DayView(BaseModel):
+    date: date_ = Field(examples=["2026-10-01"])
+    kind: Literal["holiday", "makeup_workday", "normal"] = Field(examples=["holiday"])
+    calendar_known: bool = Field(
+        description="false: no official schedule for the year yet (statutory days only,"
+        " no make-up workdays) until an admin loads it on triage"
+    )
+
+
 class OnShiftView(BaseModel):
     team_key: str = Field(examples=["frontline"])
     at: datetime = Field(description="The moment asked about, in the team's time zone")
@@ -162,6 +193,7 @@ class OnShiftView(BaseModel):
         description="false: the team has no shifts and every online agent takes work"
     )
     handover: Handover | None = Field(default=None, examples=["queue"])
+    day: DayView | None = Field(default=None, description="The local day by the calendar")
     shifts_now: list[str] = Field(examples=[["早班"]])
     agents: list[OnShiftAgent] = Field(description="Agents on shift (any status)")
     takes_work: list[uuid.UUID] = Field(description="Of those, the online ones: dispatch's pool")

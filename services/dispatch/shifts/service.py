@@ -15,7 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.dispatch import domain as dispatch_domain
 from services.dispatch import repository as dispatch_repository
 from services.dispatch.routing import DEFAULT_MIN_LEVEL, drain, give_to, lock_pool, queue, release
-from services.dispatch.shifts import domain, repository
+from services.dispatch.shifts import repository
+from services.dispatch.shifts.domain import EVERY_DAY, default_holidays
+from services.dispatch.shifts.loading import rosters_at
 from services.dispatch.shifts.models import ShiftRoster, ShiftRosterChange
 from shared.errors import ApiError
 from shared.outbox import UnitOfWork
@@ -28,20 +30,18 @@ MOVES: dict[str, frozenset[str]] = {
 }
 
 
-def roster_of(row: ShiftRoster) -> domain.Roster:
-    return domain.roster_from(row.timezone, row.handover, row.shifts)
-
-
 def _body(row: ShiftRoster) -> dict[str, Any]:
-    return {"timezone": row.timezone, "handover": row.handover, "shifts": row.shifts}
+    return {
+        "timezone": row.timezone,
+        "handover": row.handover,
+        "calendar": row.calendar,
+        "shifts": row.shifts,
+    }
 
 
 async def on_shift_now(session: AsyncSession, at: datetime) -> dict[str, set[uuid.UUID]]:
     """Team -> the agents on shift at ``at``, for the teams with a roster."""
-    return {
-        key: set(roster_of(row).on_shift(at))
-        for key, row in (await repository.rosters(session)).items()
-    }
+    return {key: set(r.on_shift(at)) for key, r in (await rosters_at(session, at)).items()}
 
 
 @dataclass
@@ -64,6 +64,7 @@ async def set_roster(
     at: datetime,
     expected_version: int | None = None,
     min_level: int = DEFAULT_MIN_LEVEL,
+    calendar: str = "china",
 ) -> ShiftRoster:
     """Replace the team's roster (a new version) and apply it at once."""
     session = uow.session
@@ -85,11 +86,18 @@ async def set_roster(
             f"The roster of {team_key} is at version {version}, not {expected_version}.",
         )
     row = await repository.get_roster(session, team_key)
-    stored = [{**s, "agent_ids": [str(a) for a in s["agent_ids"]]} for s in shifts]
+    stored = [
+        {
+            **s,
+            "agent_ids": [str(a) for a in s["agent_ids"]],
+            "holidays": s.get("holidays") or default_holidays(s.get("days", EVERY_DAY)),
+        }
+        for s in shifts
+    ]
     if row is None:
         row = ShiftRoster(team_key=team_key)
         repository.add(session, row)
-    row.timezone, row.handover, row.shifts = timezone, handover, stored
+    row.timezone, row.handover, row.shifts, row.calendar = timezone, handover, stored, calendar
     row.version, row.updated_by, row.updated_by_name, row.updated_at = (
         version + 1,
         actor,
@@ -143,10 +151,10 @@ def _change(
 
 async def _off_shift_holders(uow: UnitOfWork, team_key: str, at: datetime) -> list[uuid.UUID]:
     """Agents of the team who hold work the team's handover moves but are off shift."""
-    row = await repository.get_roster(uow.session, team_key)
-    if row is None or not MOVES[row.handover]:
+    roster = (await rosters_at(uow.session, at, team_key)).get(team_key)
+    if roster is None or not MOVES[roster.handover]:
         return []
-    on_shift = roster_of(row).on_shift(at)
+    on_shift = roster.on_shift(at)
     return [
         a.id
         for a in await repository.agents_of(uow.session, team_key)
@@ -242,6 +250,8 @@ async def add_demo_shifts(uow: UnitOfWork, at: datetime) -> int:
                     "start": start,
                     "end": end,
                     "days": list(days),
+                    # 24×7: the demo works on public holidays too.
+                    "holidays": "work",
                     "agent_ids": [str(i) for i in ids if i is not None],
                 }
             )
