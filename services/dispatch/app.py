@@ -17,6 +17,7 @@ from services.dispatch.people.api import router as people_router
 from services.dispatch.people.demo import add_demo_people
 from services.dispatch.settings import DispatchSettings
 from services.dispatch.shifts.api import router as shifts_router
+from services.dispatch.shifts.exceptions_api import router as shift_exceptions_router
 from services.dispatch.shifts.service import add_demo_shifts
 from services.dispatch.shifts.timer import ShiftTimer
 from shared.events import Topics, utcnow
@@ -92,6 +93,7 @@ def create_app(settings: DispatchSettings | None = None) -> FastAPI:
     routes.include_router(router)
     routes.include_router(people_router)
     routes.include_router(shifts_router)
+    routes.include_router(shift_exceptions_router)
     app = create_service_app(
         settings,
         description="Teams, agents, skills, assignment, agent work and approvals.",

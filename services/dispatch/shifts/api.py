@@ -15,7 +15,7 @@ from services.dispatch.models import Agent, Team
 from services.dispatch.people.models import name_of
 from services.dispatch.roster import check_supervisor
 from services.dispatch.settings import DispatchSettings
-from services.dispatch.shifts import repository, service
+from services.dispatch.shifts import exceptions_api, repository, service
 from services.dispatch.shifts.loading import rosters_at
 from services.dispatch.shifts.models import ShiftRoster, ShiftRosterChange
 from services.dispatch.shifts.schemas import (
@@ -219,6 +219,9 @@ async def on_shift(
             )
             if upcoming
             else None
+        ),
+        exceptions_today=await exceptions_api.views(
+            session, await repository.exceptions_between(session, today, today, key)
         ),
     )
 

@@ -199,3 +199,92 @@ class OnShiftView(BaseModel):
     takes_work: list[uuid.UUID] = Field(description="Of those, the online ones: dispatch's pool")
     queued: int = Field(description="Tickets waiting in the team's queue", examples=[0])
     next_shift: NextShift | None = None
+    exceptions_today: list[ExceptionView] = Field(
+        default_factory=list,
+        description="Leave, swaps and extra shifts on the local day (who is on leave)",
+    )
+
+
+# --------------------------------------------------------------------------- exceptions
+
+EXCEPTION_EXAMPLES: list[Any] = [
+    {
+        "kind": "leave",
+        "agent_id": "0b7d3c4e-8a51-4d7e-9a3f-1c2b3d4e5f60",
+        "first_day": "2026-12-07",
+        "last_day": "2026-12-09",
+        "note": "年假",
+    },
+    {
+        "kind": "swap",
+        "agent_id": "5a1f2e3d-4c5b-4a69-8f7e-6d5c4b3a2910",
+        "first_day": "2026-12-08",
+        "shift": "早班",
+        "replaces_agent_id": "0b7d3c4e-8a51-4d7e-9a3f-1c2b3d4e5f60",
+    },
+    {
+        "kind": "extra",
+        "agent_id": "9c8b7a69-5847-4362-a1b0-c9d8e7f6a5b4",
+        "first_day": "2026-10-01",
+        "start": "09:00",
+        "end": "13:00",
+        "shift": "国庆值班",
+    },
+]
+
+
+class ExceptionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": EXCEPTION_EXAMPLES})
+
+    kind: Literal["leave", "swap", "extra"] = Field(
+        description="leave: not on shift those days; swap: agent_id works replaces_agent_id's"
+        " shift on first_day; extra: an extra shift start–end on first_day"
+    )
+    agent_id: uuid.UUID
+    first_day: date_ = Field(description="A day in the roster's time zone", examples=["2026-12-07"])
+    last_day: date_ | None = Field(
+        default=None, description="leave: the last day off (default first_day)"
+    )
+    shift: str | None = Field(
+        default=None,
+        max_length=40,
+        description="swap: the roster's shift taken over; extra: its label (default 加班)",
+    )
+    replaces_agent_id: uuid.UUID | None = Field(default=None, description="swap: whose shift")
+    start: str | None = Field(default=None, pattern=CLOCK, examples=["09:00"])
+    end: str | None = Field(default=None, pattern=CLOCK, examples=["13:00"])
+    note: str = Field(default="", max_length=200, examples=["年假"])
+
+
+class ExceptionView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    team_key: str = Field(examples=["frontline"])
+    kind: str = Field(examples=["leave"])
+    agent_id: uuid.UUID
+    agent_name: str | None = Field(default=None, examples=["张伟"])
+    replaces_agent_id: uuid.UUID | None = None
+    shift: str | None = Field(default=None, examples=["早班"])
+    first_day: date_ = Field(examples=["2026-12-07"])
+    last_day: date_ = Field(examples=["2026-12-09"])
+    start: str | None = None
+    end: str | None = None
+    note: str = Field(examples=["年假"])
+    created_by: str = Field(examples=["person:0b7d3c4e-8a51-4d7e-9a3f-1c2b3d4e5f60"])
+    created_by_name: str = Field(examples=["一线主管"])
+    created_at: datetime
+
+
+class ExceptionChangeView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    version: int = Field(examples=[4])
+    action: str = Field(examples=["added"])
+    exception: dict[str, Any]
+    actor: str
+    actor_name: str = Field(examples=["一线主管"])
+    at: datetime
+
+
+OnShiftView.model_rebuild()
