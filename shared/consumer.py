@@ -102,6 +102,17 @@ def topics_for(handlers: Mapping[str, Handler], topics: Topics, consumer: str) -
     return sorted({*lifecycle, topics.retry(consumer)})
 
 
+def set_fetch_wait(consumer: AIOKafkaConsumer, wait_ms: int) -> None:
+    """Change how long each fetch may be held by the broker (quiet or busy).
+
+    aiokafka reads the wait from its fetcher for every request and has no
+    public setter; without the attribute (another aiokafka) the wait stays.
+    """
+    fetcher = getattr(consumer, "_fetcher", None)
+    if fetcher is not None and hasattr(fetcher, "_fetch_max_wait_ms"):
+        fetcher._fetch_max_wait_ms = wait_ms
+
+
 class _JoinListener(ConsumerRebalanceListener):
     """Marks the consumer joined once the group gave it its (possibly empty) share, and
     has it note the committed offsets it starts from."""
@@ -206,14 +217,7 @@ class EventConsumer:
         await self.consumer.stop()
 
     def _fetch_wait(self, wait_ms: int) -> None:
-        """Change how long each fetch may be held by the broker (quiet or busy).
-
-        aiokafka reads the wait from its fetcher for every request and has no
-        public setter; without the attribute (another aiokafka) the wait stays.
-        """
-        fetcher = getattr(self.consumer, "_fetcher", None)
-        if fetcher is not None and hasattr(fetcher, "_fetch_max_wait_ms"):
-            fetcher._fetch_max_wait_ms = wait_ms
+        set_fetch_wait(self.consumer, wait_ms)
 
     async def run(self) -> None:
         backoff = 0.1

@@ -96,14 +96,16 @@ class ServiceSettings(BaseSettings):
     consumer_session_timeout_ms: int = 10_000
     # Liveness fails when messages wait and no batch finished for this long.
     consumer_stall_seconds: float = 300.0
-    # The local broker holds a fetch for this long even when data arrives in the
-    # meantime, so it bounds every hop's latency; Apache Kafka answers early.
+    # The local broker holds a fetch that finds nothing for this long even when data
+    # arrives in the meantime (measured again 2026-12-02 with several partitions: a
+    # message waits out the rest of the wait), so it bounds every hop's latency;
+    # Apache Kafka answers early (use 500 there).
     consumer_fetch_max_wait_ms: int = 20
     # After 5 s with no messages a consumer fetches with this wait instead, so a
-    # quiet topic costs two fetches a second, not fifty (each held fetch costs the
-    # local broker CPU); the first event after a quiet spell waits up to this
-    # long. Set it equal to the above to keep one wait.
-    consumer_idle_fetch_max_wait_ms: int = 500
+    # quiet topic costs one fetch a second, not fifty (each held fetch costs the
+    # local broker CPU); the first event after a quiet spell waits up to this long
+    # at each hop. Set it equal to the above to keep one wait.
+    consumer_idle_fetch_max_wait_ms: int = 1000
 
     @field_validator("api_keys", mode="before")
     @classmethod

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from aiokafka import AIOKafkaConsumer
 
 from services.workspace.session import SignedInPerson
 from services.workspace.settings import WorkspaceSettings
+from shared.consumer import QUIET_SECONDS, set_fetch_wait
 from shared.observability import get_logger
 from shared.topics import Topics
 
@@ -36,6 +38,8 @@ log = get_logger(__name__)
 # The streams whose events change what an agent or supervisor sees (a notification is
 # a text sent to the customer: the thread shows it).
 LIVE_STREAMS = ("intake", "triage", "dispatch", "followup", "notifications")
+# The fetch wait while events flow (the local broker holds a fetch this long).
+LIVE_FETCH_WAIT_MS = 100
 # A browser's queue holds at most this many signals; a slow one misses some (it
 # refreshes on the next, which shows everything anyway).
 _QUEUE_SIZE = 100
@@ -169,8 +173,9 @@ class LiveHub:
             group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="latest",
-            # Bounds a signal's delay on the local broker, which holds every fetch this long.
-            fetch_max_wait_ms=100,
+            # Bounds a signal's delay on the local broker, which holds every fetch this
+            # long; after QUIET_SECONDS without events the idle wait takes over.
+            fetch_max_wait_ms=LIVE_FETCH_WAIT_MS,
         )
 
     async def _run(self) -> None:
@@ -188,17 +193,33 @@ class LiveHub:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
         try:
-            async for message in self._consumer:
-                try:
-                    event = json.loads(message.value)
-                except (TypeError, ValueError):
-                    continue
-                if isinstance(event, dict):
-                    self.dispatch(event)
+            await self._follow(self._consumer)
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("live updates stopped")
+
+    async def _follow(self, consumer: AIOKafkaConsumer) -> None:
+        # A quiet system asks the broker to hold each fetch longer (each held fetch
+        # costs it CPU): the first signal after a quiet spell is up to that late.
+        idle_wait = max(self.settings.consumer_idle_fetch_max_wait_ms, LIVE_FETCH_WAIT_MS)
+        last_event_at = time.monotonic()
+        while True:
+            batch = await consumer.getmany(timeout_ms=1000)
+            if not batch:
+                if time.monotonic() - last_event_at >= QUIET_SECONDS:
+                    set_fetch_wait(consumer, idle_wait)
+                continue
+            last_event_at = time.monotonic()
+            set_fetch_wait(consumer, LIVE_FETCH_WAIT_MS)
+            for records in batch.values():
+                for message in records:
+                    try:
+                        event = json.loads(message.value)
+                    except (TypeError, ValueError):
+                        continue
+                    if isinstance(event, dict):
+                        self.dispatch(event)
 
     @property
     def running(self) -> bool:

@@ -69,12 +69,16 @@ def serve(
     configure_logging(service, settings.log_level, settings.log_json)
     if migrate and service != WORKSPACE:
         _migrate_one(service, settings.resolved_database_url, create_database=True)
-    uvicorn.run(
-        svc.create_app(settings),
-        host=host or settings.host,
-        port=port or settings.resolved_port,
-        log_config=None,
-        access_log=False,
+    from sopdesk.quiet_server import run
+
+    run(
+        uvicorn.Config(
+            svc.create_app(settings),
+            host=host or settings.host,
+            port=port or settings.resolved_port,
+            log_config=None,
+            access_log=False,
+        )
     )
 
 
