@@ -6,23 +6,29 @@ runs a service's history programmatically (``sopdesk migrate``, tests, ``up``).
 
 from __future__ import annotations
 
+import ast
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic import command, context
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported only where a history is run (migrate, up, tests): a running
+# service compares revisions by reading the files and the version table itself, so
+# it does not carry alembic's 10 MiB resident (SPEC §6: < 150 MB a service).
 
 # The advisory lock of migrations (advisory locks are per database, so one number serves).
 LOCK = 16_2026_12
 
 
 def alembic_config(migrations_dir: Path, url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(migrations_dir))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -30,28 +36,61 @@ def alembic_config(migrations_dir: Path, url: str) -> Config:
     return config
 
 
+def _revision_ids(value: Any) -> set[str]:
+    if value is None:
+        return set()
+    return {value} if isinstance(value, str) else set(value)
+
+
 def head_revisions(migrations_dir: Path) -> frozenset[str]:
-    """The revisions at the head of a service's history: what its code expects."""
-    script = ScriptDirectory.from_config(alembic_config(migrations_dir, "sqlite://"))
-    return frozenset(script.get_heads())
+    """The revisions at the head of a service's history: what its code expects.
+
+    Read from each script's ``revision`` and ``down_revision`` assignments (what
+    alembic's ScriptDirectory reads too): a head is a revision no other revises."""
+    revisions: set[str] = set()
+    revised: set[str] = set()
+    for path in sorted((migrations_dir / "versions").glob("*.py")):
+        names: dict[str, Any] = {}
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            target: ast.expr
+            if isinstance(node, ast.AnnAssign) and node.value is not None:
+                target, value = node.target, node.value
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, value = node.targets[0], node.value
+            else:
+                continue
+            if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+                names[target.id] = ast.literal_eval(value)
+        if "revision" in names:
+            revisions |= _revision_ids(names["revision"])
+            revised |= _revision_ids(names.get("down_revision"))
+    return frozenset(revisions - revised)
 
 
 async def current_revisions(conn: AsyncConnection) -> frozenset[str]:
-    """The revisions a store is at (empty when it was never migrated)."""
+    """The revisions a store is at (empty when it was never migrated): alembic's
+    version table, read as alembic's MigrationContext reads it."""
 
     def read(sync_conn: sa.Connection) -> frozenset[str]:
-        return frozenset(MigrationContext.configure(sync_conn).get_current_heads())
+        if not sa.inspect(sync_conn).has_table("alembic_version"):
+            return frozenset()
+        rows = sync_conn.execute(sa.text("SELECT version_num FROM alembic_version"))
+        return frozenset(row[0] for row in rows)
 
     return await conn.run_sync(read)
 
 
 def upgrade(migrations_dir: Path, url: str, revision: str = "head") -> None:
     """Migrate one store to ``revision``. Call from sync code (or ``asyncio.to_thread``)."""
+    from alembic import command
+
     command.upgrade(alembic_config(migrations_dir, url), revision)
 
 
 def run_env(target_metadata: sa.MetaData) -> None:
     """The body of every service's ``migrations/env.py``."""
+    from alembic import context
+
     url = context.config.get_main_option("sqlalchemy.url")
     assert url, "sqlalchemy.url is not set"
     opts: dict[str, Any] = {

@@ -10,16 +10,17 @@ import tempfile
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.analytics import repository
 from services.analytics.rollups import REPORT_ZONE
 from services.analytics.schemas import LEDGER_COLUMNS, LedgerFilters, LedgerRow
 from shared.observability import mask_contact
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 PAGE = 1000
 
@@ -150,6 +151,10 @@ _XLSX_HEADINGS = [
 
 
 def _new_sheet() -> tuple[Workbook, Any]:
+    # Imported on the first XLSX export: openpyxl is 17 MiB resident that a service
+    # which never writes a workbook need not carry (SPEC §6: < 150 MB each).
+    from openpyxl import Workbook
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("台账 ledger")
     sheet.append(_XLSX_HEADINGS)
@@ -157,6 +162,8 @@ def _new_sheet() -> tuple[Workbook, Any]:
 
 
 def _append_rows(sheet: Any, rows: Iterable[LedgerRow]) -> None:
+    from openpyxl.cell import WriteOnlyCell
+
     for row in rows:
         values = []
         for column in LEDGER_COLUMNS:
