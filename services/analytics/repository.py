@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
@@ -59,7 +60,10 @@ def pending_deltas(session: AsyncSession) -> rollups.Deltas:
     return deltas
 
 
+@functools.cache
 def _rollup_statement(dialect: str, table: sa.Table) -> Any:
+    # Built once per table: constructing the upsert (``excluded`` and a ``+`` per
+    # measure) was about a fifth of analytics' CPU per batch (py-spy, 2026-12-02).
     from sqlalchemy.dialects import postgresql, sqlite
 
     statement: Any = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
