@@ -16,7 +16,7 @@ import json
 import random
 from pathlib import Path
 
-from scripts.triage_corpus import english, everyday, industries, more
+from scripts.triage_corpus import english, everyday, industries, more, varied, varied2, varied3
 from scripts.triage_corpus.intents import Intent
 
 OUT = Path(__file__).resolve().parents[2] / "services" / "triage" / "data" / "corpus.jsonl"
@@ -53,6 +53,7 @@ TYPOS = (
     ("的", "得"),
 )
 WIDE_ZH = ("所有用户都这样", "全部门店都出现了", "我们整个部门都受影响", "很多用户都在反馈")
+SECOND_PASS = frozenset((*varied.INTENTS, *varied2.INTENTS, *varied3.INTENTS))
 PRIORITY_UP = {"P2": "P1", "P1": "P0", "P0": "P0"}
 
 
@@ -92,7 +93,16 @@ def _compose(intent: Intent, body: str, rng: random.Random) -> dict[str, str]:
 def build() -> list[dict[str, str]]:
     rng = random.Random(SEED)
     rows: list[dict[str, str]] = []
-    for intent in (*everyday.INTENTS, *industries.INTENTS, *more.INTENTS, *english.INTENTS):
+    # New intents go last: the random draws of the earlier ones stay as they were.
+    for intent in (
+        *everyday.INTENTS,
+        *industries.INTENTS,
+        *more.INTENTS,
+        *english.INTENTS,
+        *varied.INTENTS,
+        *varied2.INTENTS,
+        *varied3.INTENTS,
+    ):
         for index, body in enumerate(intent.bodies):
             seen: set[str] = set()
             for _ in range(PER_BODY):
@@ -114,6 +124,9 @@ def build() -> list[dict[str, str]]:
                         "priority": made["priority"],
                         "industry": intent.industry,
                         "customer_type": intent.customer_type,
+                        # The second pass (varied*.py, 2026-12-02) is marked so the first
+                        # pass's held-out split can still be scored as it was.
+                        **({"pass": 2} if intent in SECOND_PASS else {}),
                     }
                 )
     return rows

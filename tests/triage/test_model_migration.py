@@ -1,6 +1,7 @@
-"""Migration 0007 stores the shipped classifier (calibrated, with its P0 gate) as a model
-version, in force only where the shipped model still decided; version 0 stays what it
-was (uncalibrated, no gate), so its decisions replay as they were made."""
+"""Migration 0007 stores the classifier shipped as version 1 (calibrated, with its P0
+gate) as a model version, 0008 the one shipped as version 2 (words and word classes,
+gate 2), each in force only where a shipped model still decided; version 0 stays what
+it was (uncalibrated, no gate), so every decision replays as it was made."""
 
 from __future__ import annotations
 
@@ -8,13 +9,19 @@ import asyncio
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from alembic import command
 
 from services.triage.app import MIGRATIONS
-from services.triage.classifier.model import first_model, from_bytes, shipped_model
+from services.triage.classifier.model import (
+    first_model,
+    from_bytes,
+    shipped_model,
+    shipped_model_bytes,
+)
 from services.triage.models import ModelVersion
 from services.triage.rules.engine import classify
 from shared.database import create_engine
-from shared.migrations import upgrade
+from shared.migrations import alembic_config, upgrade
 
 
 async def _model_rows(database_url: str) -> list[tuple[int, bool, str, bytes]]:
@@ -55,21 +62,37 @@ async def _store_trained(database_url: str, active: bool) -> None:
         await engine.dispose()
 
 
-async def test_a_store_on_the_shipped_model_gets_version_1_in_force(database_url: str) -> None:
-    await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
+async def test_a_store_on_the_shipped_model_gets_version_1_then_2_in_force(
+    database_url: str,
+) -> None:
+    await asyncio.to_thread(upgrade, MIGRATIONS, database_url, "0007")
     ((version, active, by, body),) = await _model_rows(database_url)
     assert (version, active, by) == (1, True, "migration")
     stored = from_bytes(body, version)
-    assert stored.p0_gate is True and stored.calibration == shipped_model().calibration
-    assert stored.calibration is not None
-    # Version 0's behaviour is data too: the same weights, no calibration, no gate.
-    assert (first_model().calibration, first_model().p0_gate) == (None, False)
+    v1 = from_bytes(shipped_model_bytes(1), 1)
+    assert stored.p0_gate == 1 and stored.feature_set == 1
+    assert stored.calibration == v1.calibration and stored.calibration is not None
+    # Version 0's behaviour is data too: version 1's weights, no calibration, no gate.
+    assert (first_model().calibration, first_model().p0_gate) == (None, 0)
     old, new = (
         classify("发票开错了", "", model=first_model()),
         classify("发票开错了", "", model=stored),
     )
     assert (old.model_version, old.priority, old.confidence) == (0, "P0", 0.737)
     assert (new.model_version, new.priority) == (1, "P1")
+    # Version 1 as it decided: gate 1 lacks 不走 and 不显示, so this stays P1 there.
+    pump = "输液泵突然不走了,屏幕上什么都不显示"
+    assert classify(pump, "", model=stored).priority == "P1"
+
+    await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
+    rows = await _model_rows(database_url)
+    assert [(v, a, by) for v, a, by, _ in rows] == [
+        (1, True, "migration"),
+        (2, True, "migration"),
+    ]
+    v2 = from_bytes(rows[-1][3], 2)
+    assert (v2.p0_gate, v2.feature_set) == (2, 2) and v2.index == shipped_model().index
+    assert classify(pump, "", model=v2).priority == "P0"
 
 
 async def test_a_trained_version_in_force_stays_in_force(database_url: str) -> None:
@@ -80,6 +103,7 @@ async def test_a_trained_version_in_force_stays_in_force(database_url: str) -> N
     assert [(v, a, by) for v, a, by, _ in rows] == [
         (1, True, "admin:test"),
         (2, False, "migration"),
+        (3, False, "migration"),
     ]
 
 
@@ -93,5 +117,13 @@ async def test_a_trained_version_not_in_force_leaves_the_shipped_one_deciding(
     assert [(v, a, by) for v, a, by, _ in rows] == [
         (1, False, "admin:test"),
         (2, True, "migration"),
+        (3, True, "migration"),
     ]
-    assert from_bytes(rows[-1][3], 2).p0_gate is True
+    assert from_bytes(rows[1][3], 2).p0_gate == 1
+    assert from_bytes(rows[2][3], 3).p0_gate == 2
+
+
+async def test_version_2_goes_again_with_migration_0008(database_url: str) -> None:
+    await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
+    await asyncio.to_thread(command.downgrade, alembic_config(MIGRATIONS, database_url), "0007")
+    assert [v for v, *_ in await _model_rows(database_url)] == [1]

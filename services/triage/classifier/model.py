@@ -27,10 +27,15 @@ from services.triage.classifier.features import features
 ROUTE = "route"
 HEADS: tuple[str, ...] = (ROUTE, "scene", "priority")
 FORMAT = "sopdesk-linear-1"
-# The shipped file is version 1 (calibrated, with the P0 gate; migration 0007 stores it).
-# Version 0 is what shipped on 2026-12-01: the same weights, uncalibrated, no gate.
-SHIPPED_VERSION = 1
+# The shipped file (data/model.json.gz) is the newest shipped version, 2: feature set 2
+# (words and word classes), P0 gate 2; migration 0008 stores it. Version 1, shipped on
+# 2026-12-02 (character n-grams, calibrated, P0 gate 1), is kept as it was in
+# data/model_v1.json.gz (migration 0007 stores it); version 0, shipped on 2026-12-01, is
+# the same weights uncalibrated and without gate. A new shipped model is a new file and a
+# new version, so every decision replays with the model that made it.
+SHIPPED_VERSION = 2
 FIRST_VERSION = 0
+_SHIPPED_FILES = {1: "data/model_v1.json.gz", 2: "data/model.json.gz"}
 
 
 def route_label(labels: Mapping[str, str]) -> str:
@@ -79,9 +84,12 @@ class LinearModel:
     metrics: Mapping[str, Any]
     # None for models trained before calibration: their route confidence is taken as is.
     calibration: Calibration | None = None
-    # Whether the model's P0 stands only on a text that says an emergency (verdict.py).
-    # Data, not code, so a version replays as it decided: False for models made before it.
-    p0_gate: bool = True
+    # Which list of emergency words the model's P0 must find in the text (verdict.py):
+    # 0 none, 1 the list of 2026-12-02 morning, 2 the wider one. Data, not code, so a
+    # version replays as it decided: 0 for models made before the gate.
+    p0_gate: int = 2
+    # Which features the model reads (features.py): 1 character n-grams, 2 with words.
+    feature_set: int = 1
 
     def predict(self, text: str) -> dict[str, Prediction]:
         return self.read(text)[0]
@@ -90,11 +98,11 @@ class LinearModel:
         """Every head's prediction, and the share of the text's word features (n-grams
         of two or three characters, English words) the model knows: single characters
         are nearly always known and say little."""
-        found = features(text)
+        found = features(text, self.feature_set)
         present = [(f, self.index[f]) for f in found if f in self.index]
         # Binary features, L2-normalised as in training.
         scale = 1.0 / math.sqrt(len(present)) if present else 0.0
-        words = [f for f in found if len(f.removeprefix("w:")) > 1]
+        words = [f for f in found if len(f.removeprefix("w:")) > 1 and f[:2] not in ("j:", "k:")]
         coverage = sum(f in self.index for f in words) / len(words) if words else 0.0
         predicted = {name: _score(head, present, scale) for name, head in self.heads.items()}
         return predicted, coverage
@@ -122,7 +130,8 @@ def _score(head: Head, present: Sequence[tuple[str, int]], scale: float) -> Pred
     total = sum(exps)
     best = max(range(n), key=exps.__getitem__)
     pushes = sorted(((weights[row * n + best], name) for name, row in present), reverse=True)
-    evidence = _evidence([_readable(name) for w, name in pushes if w > 0])
+    # Word classes (k:) are not words: the words that made them are named instead.
+    evidence = _evidence([_readable(name) for w, name in pushes if w > 0 and name[:2] != "k:"])
     return Prediction(
         label=head.classes[best],
         confidence=exps[best] / total,
@@ -143,7 +152,7 @@ def _evidence(words: Sequence[str], limit: int = 4) -> tuple[str, ...]:
 
 
 def _readable(feature: str) -> str:
-    text = feature.removeprefix("w:").replace("_", " ")
+    text = feature.removeprefix("w:").removeprefix("j:").replace("_", " ")
     return text.strip("^$") or text
 
 
@@ -158,6 +167,7 @@ def to_body(model: LinearModel) -> dict[str, Any]:
         "features": names,
         "metrics": dict(model.metrics),
         "p0_gate": model.p0_gate,
+        "feature_set": model.feature_set,
         "calibration": None
         if calibration is None
         else {
@@ -195,8 +205,12 @@ def from_body(body: Mapping[str, Any], version: int) -> LinearModel:
     )
     # Bodies stored before the gate was data: calibration and the gate came in one change,
     # so a calibrated model decided with the gate and an uncalibrated one without.
-    p0_gate = bool(body.get("p0_gate", calibration is not None))
-    return LinearModel(version, index, heads, body.get("metrics") or {}, calibration, p0_gate)
+    # (stored as true/false until gate 2: true is gate 1).
+    p0_gate = int(body.get("p0_gate", calibration is not None))
+    feature_set = int(body.get("feature_set", 1))
+    return LinearModel(
+        version, index, heads, body.get("metrics") or {}, calibration, p0_gate, feature_set
+    )
 
 
 def to_bytes(model: LinearModel) -> bytes:
@@ -210,16 +224,19 @@ def from_bytes(data: bytes, version: int) -> LinearModel:
 
 @lru_cache(maxsize=1)
 def shipped_model() -> LinearModel:
-    """Version 1: the model trained on the repository's corpus, shipped with the code."""
+    """The newest shipped version, trained on the repository's corpus."""
     return from_bytes(shipped_model_bytes(), SHIPPED_VERSION)
 
 
-def shipped_model_bytes() -> bytes:
-    return resources.files("services.triage").joinpath("data/model.json.gz").read_bytes()
+def shipped_model_bytes(version: int = SHIPPED_VERSION) -> bytes:
+    """A shipped version's file as it shipped (1 or the newest)."""
+    path = _SHIPPED_FILES[version]
+    return resources.files("services.triage").joinpath(path).read_bytes()
 
 
 @lru_cache(maxsize=1)
 def first_model() -> LinearModel:
-    """Version 0 as it decided: the shipped weights (unchanged since), its route
-    confidence taken as is and no P0 gate."""
-    return replace(shipped_model(), version=FIRST_VERSION, calibration=None, p0_gate=False)
+    """Version 0 as it decided: version 1's weights (unchanged from 2026-12-01), its
+    route confidence taken as is and no P0 gate."""
+    v1 = from_bytes(shipped_model_bytes(1), 1)
+    return replace(v1, version=FIRST_VERSION, calibration=None, p0_gate=0)

@@ -21,6 +21,7 @@ from services.triage.classifier.features import features
 from services.triage.classifier.model import (
     HEADS,
     ROUTE,
+    SHIPPED_VERSION,
     Calibration,
     Head,
     LinearModel,
@@ -33,6 +34,9 @@ LABELS = ("category", "scene", "team", "priority")
 PRUNE_BELOW = 0.02
 # Folds of the leave-topics-out cross-validation the calibration is fitted on.
 CALIBRATION_FOLDS = 8
+# What a newly trained version reads and how its P0 is gated (model.py, verdict.py).
+FEATURE_SET = 2
+P0_GATE = 2
 
 
 @dataclass(frozen=True)
@@ -73,12 +77,12 @@ def _require_sklearn() -> Any:
     return LogisticRegression
 
 
-def _matrix(texts: Sequence[str], index: Mapping[str, int]) -> Any:
+def _matrix(texts: Sequence[str], index: Mapping[str, int], feature_set: int) -> Any:
     from scipy.sparse import csr_matrix
 
     rows, cols, vals = [], [], []
     for i, text in enumerate(texts):
-        present = [index[f] for f in features(text) if f in index]
+        present = [index[f] for f in features(text, feature_set) if f in index]
         if not present:
             continue
         value = 1.0 / len(present) ** 0.5
@@ -111,7 +115,9 @@ def train(
         return model
     calibration = fit_calibration(examples, c, min_count)
     metrics = {**model.metrics, "calibration": vars(calibration)}
-    return LinearModel(model.version, model.index, model.heads, metrics, calibration)
+    return LinearModel(
+        model.version, model.index, model.heads, metrics, calibration, P0_GATE, FEATURE_SET
+    )
 
 
 def fit_calibration(
@@ -151,11 +157,11 @@ def _fit(
     logistic_regression = _require_sklearn()
     counts: dict[str, int] = {}
     for ex in examples:
-        for f in features(ex.text):
+        for f in features(ex.text, FEATURE_SET):
             counts[f] = counts.get(f, 0) + 1
     vocabulary = sorted(f for f, n in counts.items() if n >= min_count)
     index = {f: i for i, f in enumerate(vocabulary)}
-    x = _matrix([ex.text for ex in examples], index)
+    x = _matrix([ex.text for ex in examples], index, FEATURE_SET)
     sample_weight = [ex.weight for ex in examples]
     fitted: dict[str, tuple[list[str], list[float], list[list[float]]]] = {}
     for head in HEADS:
@@ -188,16 +194,17 @@ def _fit(
         heads[head] = Head(tuple(classes), tuple(intercept), weights)
     kept_index = {vocabulary[j]: i for i, j in enumerate(keep)}
     metrics = {"examples": len(examples), "features": len(keep), "c": c}
-    return LinearModel(version, kept_index, heads, metrics)
+    return LinearModel(version, kept_index, heads, metrics, None, P0_GATE, FEATURE_SET)
 
 
 def write_shipped_model() -> str:
-    """Train version 0 on the corpus's training split and write it beside the corpus."""
+    """Train the newest shipped version on the corpus's training split and write it
+    beside the corpus (data/model.json.gz; version 1 stays as it was in model_v1)."""
     from pathlib import Path
 
     from services.triage.classifier.model import to_bytes
 
-    model = train(corpus_examples(load_corpus(), "train"), 0)
+    model = train(corpus_examples(load_corpus(), "train"), SHIPPED_VERSION)
     path = Path(__file__).resolve().parents[1] / "data" / "model.json.gz"
     path.write_bytes(to_bytes(model))
     return f"{model.metrics['features']} features, {path.stat().st_size} bytes → {path}"

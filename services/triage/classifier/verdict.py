@@ -52,6 +52,31 @@ _P0_SIGNAL = re.compile(
 )
 
 
+# Gate 2 (model version 2): gate 1 and what it lacked for the seeds' P0 classes in
+# everyday words: a device that stopped or shows nothing (不走了, 什么都不显示, 起不来,
+# 失灵, 停不下来), power out (停电, 没电了), gas that leaks or smells (有气, 气味, 煤气味),
+# people trapped (被困, 关着人, 出不来), burns and scalds, swelling batteries. Written
+# after reading the spent fresh set's three missed P0s (README), as general forms.
+_P0_SIGNAL_2 = re.compile(
+    _P0_SIGNAL.pattern[:-1] + r"|不走|不动了|不显示|没显示|没有显示|什么都没有|啥也没有|起不来"
+    r"|开不了机|开不开机|失灵|停不下来|不起作用"
+    r"|失控|维护中|停电|没电了|跳闸|拉闸|有气|气味|煤气味|燃气味|味道很重|被困|困在|困住|关着人|出不来"
+    r"|没动静|没有动静|没有一点动静|没有任何动静|一点动静"
+    r"|烫伤|烧伤|烫手|鼓包|鼓起|发烫|火苗|扑灭|烧起来|烧着|塑料味|喷出|炸开|崩开|人都撤|报警|关机了"
+    r"|trapped|no power|power (is )?out|blackout|won't turn on|not responding|shut down)",
+    re.IGNORECASE,
+)
+_P0_SIGNALS: dict[int, re.Pattern[str]] = {1: _P0_SIGNAL, 2: _P0_SIGNAL_2}
+# A question that says a failure may still be P0 (怎么按都起不来): gate 2 reads its
+# stopped-device words as failures too.
+_FAILURE_2 = re.compile(
+    _FAILURE.pattern[:-1]
+    + r"|起不来|不走|不显示|什么都没有|没动静|没有动静|失灵|停电|停了|黑屏|不亮|漏气|被困|关着人)",
+    re.IGNORECASE,
+)
+_FAILURES: dict[int, re.Pattern[str]] = {0: _FAILURE, 1: _FAILURE, 2: _FAILURE_2}
+
+
 @dataclass(frozen=True)
 class ModelVerdict:
     category: str
@@ -75,14 +100,14 @@ def model_verdict(
     level = priority.label
     if category == "fault" and level != "P0" and priority.probabilities.get("P0", 0.0) >= P0_AT:
         level = "P0"
-    gated = model.p0_gate and level == "P0"
+    gated = bool(model.p0_gate) and level == "P0"
     unsure_p0 = gated and needs_review
-    unsaid_p0 = gated and _P0_SIGNAL.search(text) is None
+    unsaid_p0 = gated and _P0_SIGNALS[model.p0_gate].search(text) is None
     capped = level == "P0" and (
         unsure_p0
         or unsaid_p0
         or category != "fault"
-        or (_QUESTION.search(text) is not None and _FAILURE.search(text) is None)
+        or (_QUESTION.search(text) is not None and _FAILURES[model.p0_gate].search(text) is None)
     )
     if capped:
         # P0 is core use blocked or safety, a fault: a complaint, return or question is

@@ -13,34 +13,20 @@ explanation that travels with the decision.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
-
-import jieba
 
 from services.triage.classifier.model import LinearModel
 from services.triage.classifier.verdict import REVIEW_BELOW, model_verdict
+
+# Re-exported: the knowledge base and the app import them from here.
+from services.triage.classifier.words import load_dictionary as load_dictionary
+from services.triage.classifier.words import segment as segment
 from services.triage.rules.defaults import DEFAULT_RULESET
 from services.triage.rules.model import PRIORITY_ORDER, Rule, RuleSet
-
-jieba.setLogLevel(logging.WARNING)
-# Triage's own tokenizer: words another part of the process adds to jieba's global
-# dictionary (jieba.add_word) must not change how rules and articles match.
-# A 66,675-word subset of jieba's dictionary (scripts/triage_dictionary.py): about 10 MB
-# resident instead of 58 MB, the same words for tickets' vocabulary.
-_DICTIONARY = Path(__file__).parents[1] / "data" / "jieba-small.txt"
-_TOKENIZER = jieba.Tokenizer(dictionary=str(_DICTIONARY))
-
-
-def load_dictionary() -> None:
-    """Load jieba's dictionary now (about a second) rather than on the first ticket."""
-    _TOKENIZER.initialize()
-
 
 # --------------------------------------------------------------------------- text
 
@@ -56,16 +42,6 @@ class TicketText:
     @property
     def text(self) -> str:
         return f"{self.subject}\n{self.description}".lower()
-
-
-@lru_cache(maxsize=4096)
-def segment(text: str) -> tuple[str, ...]:
-    """jieba's words of a text, lower-cased, without blanks and punctuation."""
-    return tuple(
-        w.strip().lower()
-        for w in _TOKENIZER.lcut(text)
-        if w.strip() and (w.strip().isalnum() or len(w.strip()) > 1)
-    )
 
 
 _ASCII = re.compile(r"^[\x00-\x7f]+$")

@@ -26,8 +26,9 @@ NOTE = "shipped model: calibrated certainty, P0 gate"
 
 
 def _shipped_body() -> tuple[bytes, dict[str, object]]:
-    """The shipped file with what decides its behaviour written into it as data."""
-    body = json.loads(gzip.decompress(shipped_model_bytes()))
+    """The file shipped as version 1 (data/model_v1.json.gz, kept as it was) with what
+    decides its behaviour written into it as data."""
+    body = json.loads(gzip.decompress(shipped_model_bytes(1)))
     body["p0_gate"] = True
     data = gzip.compress(json.dumps(body, ensure_ascii=False).encode(), mtime=0)
     return data, dict(body.get("metrics") or {})
