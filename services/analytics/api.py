@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from typing import Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, StreamingResponse
@@ -405,7 +406,7 @@ async def snapshot(session: AsyncSession) -> DashboardSnapshot:
     )
 
 
-def _attention_item(fact: Any, teams: dict[str, str]) -> AttentionItem:
+def _attention_item(fact: Any, teams: dict[str, str], workspace: str) -> AttentionItem:
     return AttentionItem(
         ticket_id=fact.ticket_id,
         ticket_no=fact.ticket_no,
@@ -414,7 +415,7 @@ def _attention_item(fact: Any, teams: dict[str, str]) -> AttentionItem:
         state=fact.state,
         received_at=fact.received_at,
         resolve_by=fact.resolve_by,
-        link=f"/?ticket={fact.ticket_no or fact.ticket_id}",
+        link=f"{workspace.rstrip('/')}/tickets/{quote(fact.ticket_no or fact.ticket_id, safe='')}",
     )
 
 
@@ -427,14 +428,16 @@ def _attention_item(fact: Any, teams: dict[str, str]) -> AttentionItem:
     dependencies=[_readers],
 )
 async def attention(
+    request: Request,
     limit: int = Query(default=10, ge=1, le=100),
     session: AsyncSession = Depends(read_session),
 ) -> Attention:
     breached, oldest = await repository.needing_attention(session, limit)
     teams = (await service.labels(session))["team"]
+    workspace = request.app.state.settings.workspace_url
     return Attention(
-        breached=[_attention_item(f, teams) for f in breached],
-        oldest_open=[_attention_item(f, teams) for f in oldest],
+        breached=[_attention_item(f, teams, workspace) for f in breached],
+        oldest_open=[_attention_item(f, teams, workspace) for f in oldest],
     )
 
 

@@ -283,8 +283,8 @@ class AttentionItem(BaseModel):
     received_at: datetime | None
     resolve_by: datetime | None
     link: str = Field(
-        description="Where the ticket opens: the dashboard's ticket panel",
-        examples=["/?ticket=T20261122-000123"],
+        description="The ticket's page in the workspace (SOPDESK_WORKSPACE_URL)",
+        examples=["http://127.0.0.1:8006/tickets/T20261122-000123"],
     )
 
 

@@ -244,7 +244,8 @@
     attentionList($("oldest-list"), found.oldest_open);
   }
 
-  // A ticket's link (/?ticket=T…) opens its ledger record in the panel.
+  // /?ticket=T… still opens its ledger record in the panel (old bookmarks);
+  // the lists link to the ticket in the workspace.
   async function showTicket() {
     const wanted = new URLSearchParams(location.search).get("ticket");
     const panel = $("ticket-detail");
