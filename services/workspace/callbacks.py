@@ -33,7 +33,7 @@ from services.workspace.console import (
     words_of,
 )
 from services.workspace.i18n import add_words
-from services.workspace.pages import NavEntry, add_nav, render
+from services.workspace.pages import NavEntry, add_nav, language_of, render
 from services.workspace.session import SignedInPerson, signed_in
 
 router = APIRouter(prefix="/callbacks", include_in_schema=False)
@@ -172,6 +172,20 @@ async def _tickets(
     return {ticket_id: ticket for ticket_id, ticket in found if ticket}
 
 
+async def _team_names(request: Request, person: SignedInPerson) -> dict[str, str]:
+    """Each team's display name in the page's language; a team dispatch does not list (or
+    dispatch down) is shown by its key."""
+    try:
+        teams = await clients_of(request).get("dispatch", "/v1/teams", person.token)
+    except ServiceProblem:
+        return {}
+    english = language_of(request) == "en"
+    return {
+        t["key"]: (t.get("name_en") if english and t.get("name_en") else t.get("name") or t["key"])
+        for t in teams or []
+    }
+
+
 async def _page(
     request: Request,
     person: SignedInPerson,
@@ -190,7 +204,10 @@ async def _page(
     team = team if team and (teams is None or team in teams) else None
     no_team = teams is not None and not teams
     items = [] if no_team else await _callbacks(request, person, view, team)
-    tickets = await _tickets(request, person, {str(c["ticket_id"]) for c in items})
+    tickets, names = await asyncio.gather(
+        _tickets(request, person, {str(c["ticket_id"]) for c in items}),
+        _team_names(request, person),
+    )
     return render(
         request,
         "callbacks.html",
@@ -200,7 +217,8 @@ async def _page(
         view=view,
         views=VIEWS,
         team=team or "",
-        team_choices=[{"key": key, "name": key} for key in teams or []],
+        team_choices=[{"key": key, "name": names.get(key, key)} for key in teams or []],
+        team_names=names,
         no_team=no_team,
         callbacks=items,
         tickets=tickets,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -153,6 +154,8 @@ def test_an_agent_works_a_ticket_from_arrival_to_resolution(
     page.keyboard.press("j")
     page.keyboard.press("Enter")
     expect(page.locator("#ticket-no")).to_have_text(ticket_no)
+    # The header names the team (技术, 物流 …), never its key (tech_support …).
+    expect(page.locator(".ticket-head p")).to_contain_text(re.compile(r"团队 [^\sa-z·]+ ·"))
     expect(page.locator("#thread")).to_contain_text(words)  # the customer's words
     expect(page.locator("#phone-record")).to_contain_text("核对账号信息")
     expect(page.locator("#customer")).to_contain_text("张三")

@@ -121,6 +121,9 @@ def test_an_agent_completes_the_callback_of_a_resolved_fault_ticket(
     expect(row.locator("a.ticket-no")).to_have_attribute("href", f"/tickets/{ticket_no}")
     expect(row).to_contain_text("故障回访")
     expect(row).to_contain_text("路由器一直掉线")
+    # The owner team by its name, not its key.
+    expect(row).to_contain_text("负责团队: 技术")
+    expect(row).not_to_contain_text(TEAM)
     expect(row.locator("time")).not_to_be_empty()
 
     # An empty outcome: refused next to the field, nothing recorded.
