@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from services.dispatch import domain, repository
 from services.dispatch.models import Agent, Team
 from services.dispatch.routing import DEFAULT_MIN_LEVEL, drain, give_to, lock_pool, queue, release
@@ -24,6 +26,14 @@ def check_supervisor(team: Team | None, supervisor: frozenset[str] | None) -> No
         return
     if team.key not in supervisor:
         raise ApiError(403, "not_team_supervisor", f"You do not supervise team {team.key}.")
+
+
+async def existing_team(session: AsyncSession, key: str) -> Team:
+    """The team with this key, or 404 ``team_not_found``."""
+    team = await repository.get_team(session, key)
+    if team is None:
+        raise ApiError(404, "team_not_found", f"No team with key {key}.")
+    return team
 
 
 # --------------------------------------------------------------------------- teams and agents
@@ -53,9 +63,7 @@ async def create_team(
 async def update_team(
     uow: UnitOfWork, key: str, changes: dict[str, Any], *, supervisor: frozenset[str] | None
 ) -> Team:
-    team = await repository.get_team(uow.session, key)
-    if team is None:
-        raise ApiError(404, "team_not_found", f"No team with key {key}.")
+    team = await existing_team(uow.session, key)
     check_supervisor(team, supervisor)
     if "supervisor" in changes and supervisor is not None:
         # Who supervises a team is an account matter (admins, /v1/people).
@@ -67,9 +75,7 @@ async def update_team(
 
 
 async def delete_team(uow: UnitOfWork, key: str) -> None:
-    team = await repository.get_team(uow.session, key)
-    if team is None:
-        raise ApiError(404, "team_not_found", f"No team with key {key}.")
+    team = await existing_team(uow.session, key)
     if await repository.count_agents(uow.session, key) or await repository.count_open_assignments(
         uow.session, key
     ):

@@ -91,10 +91,7 @@ async def create_team(
     dependencies=[READERS],
 )
 async def get_team(key: str, session: AsyncSession = Depends(read_session)) -> Team:
-    team = await repository.get_team(session, key)
-    if team is None:
-        raise ApiError(404, "team_not_found", f"No team with key {key}.")
-    return team
+    return await roster.existing_team(session, key)
 
 
 @router.patch(

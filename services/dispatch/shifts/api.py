@@ -9,11 +9,10 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.dispatch import repository as dispatch_repository
 from services.dispatch.api.common import READERS, SUPERVISORS, settings_of, supervised
-from services.dispatch.models import Agent, Team
+from services.dispatch.models import Agent
 from services.dispatch.people.models import name_of
-from services.dispatch.roster import check_supervisor
+from services.dispatch.roster import check_supervisor, existing_team
 from services.dispatch.settings import DispatchSettings
 from services.dispatch.shifts import exceptions_api, repository, service
 from services.dispatch.shifts.loading import rosters_at
@@ -47,15 +46,8 @@ SHIFT_DOC = (
 )
 
 
-async def _team(session: AsyncSession, key: str) -> Team:
-    team = await dispatch_repository.get_team(session, key)
-    if team is None:
-        raise ApiError(404, "team_not_found", f"No team with key {key}.")
-    return team
-
-
 async def _roster(session: AsyncSession, key: str) -> ShiftRoster:
-    await _team(session, key)
+    await existing_team(session, key)
     row = await repository.get_roster(session, key)
     if row is None:
         raise ApiError(404, "shift_roster_not_found", f"Team {key} has no shift roster.")
@@ -94,7 +86,7 @@ async def put_roster(
     uow: UnitOfWork = Depends(unit_of_work),
     settings: DispatchSettings = Depends(settings_of),
 ) -> ShiftRoster:
-    check_supervisor(await _team(uow.session, key), supervised(principal))
+    check_supervisor(await existing_team(uow.session, key), supervised(principal))
     row = await service.set_roster(
         uow,
         key,
@@ -126,7 +118,7 @@ async def delete_roster(
     uow: UnitOfWork = Depends(unit_of_work),
     settings: DispatchSettings = Depends(settings_of),
 ) -> Response:
-    check_supervisor(await _team(uow.session, key), supervised(principal))
+    check_supervisor(await existing_team(uow.session, key), supervised(principal))
     await service.remove_roster(
         uow,
         key,
@@ -152,7 +144,7 @@ async def roster_history(
     limit: int = Query(default=50, ge=1, le=500),
     session: AsyncSession = Depends(read_session),
 ) -> Sequence[ShiftRosterChange]:
-    await _team(session, key)
+    await existing_team(session, key)
     return await repository.changes(session, key, limit)
 
 
@@ -169,7 +161,7 @@ async def on_shift(
     at: AwareInstant | None = Query(default=None, examples=["2026-12-02T08:30:00+08:00"]),
     session: AsyncSession = Depends(read_session),
 ) -> OnShiftView:
-    await _team(session, key)
+    await existing_team(session, key)
     moment: datetime = at or utcnow()
     row = await repository.get_roster(session, key)
     agents = await repository.agents_of(session, key)

@@ -12,9 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.dispatch import repository as dispatch_repository
 from services.dispatch.api.common import READERS, SUPERVISORS, settings_of, supervised
-from services.dispatch.models import Team
 from services.dispatch.people.models import name_of
-from services.dispatch.roster import check_supervisor
+from services.dispatch.roster import check_supervisor, existing_team
 from services.dispatch.settings import DispatchSettings
 from services.dispatch.shifts import exceptions, repository
 from services.dispatch.shifts.models import ShiftException, ShiftExceptionChange
@@ -35,13 +34,6 @@ REFUSALS = (
     " 409 exception_overlap (the agent's leave and a shift they work, two leaves, a shift"
     " taken over twice, overlapping extra shifts)."
 )
-
-
-async def _team(session: AsyncSession, key: str) -> Team:
-    team = await dispatch_repository.get_team(session, key)
-    if team is None:
-        raise ApiError(404, "team_not_found", f"No team with key {key}.")
-    return team
 
 
 async def views(session: AsyncSession, rows: Sequence[ShiftException]) -> list[ExceptionView]:
@@ -69,7 +61,7 @@ async def list_exceptions(
     last: date | None = Query(default=None, alias="to", examples=["2026-12-31"]),
     session: AsyncSession = Depends(read_session),
 ) -> list[ExceptionView]:
-    await _team(session, key)
+    await existing_team(session, key)
     start = first or utcnow().date()
     end = last or start + timedelta(days=30)
     if end < start:
@@ -94,7 +86,7 @@ async def add_exception(
     uow: UnitOfWork = Depends(unit_of_work),
     settings: DispatchSettings = Depends(settings_of),
 ) -> ExceptionView:
-    check_supervisor(await _team(uow.session, key), supervised(principal))
+    check_supervisor(await existing_team(uow.session, key), supervised(principal))
     row = await exceptions.add_exception(
         uow,
         key,
@@ -124,7 +116,7 @@ async def remove_exception(
     uow: UnitOfWork = Depends(unit_of_work),
     settings: DispatchSettings = Depends(settings_of),
 ) -> Response:
-    check_supervisor(await _team(uow.session, key), supervised(principal))
+    check_supervisor(await existing_team(uow.session, key), supervised(principal))
     await exceptions.remove_exception(
         uow,
         key,
@@ -151,5 +143,5 @@ async def exception_history(
     limit: int = Query(default=50, ge=1, le=500),
     session: AsyncSession = Depends(read_session),
 ) -> Sequence[ShiftExceptionChange]:
-    await _team(session, key)
+    await existing_team(session, key)
     return await repository.exception_changes(session, key, limit)
