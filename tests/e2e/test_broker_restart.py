@@ -17,7 +17,8 @@ import httpx
 import pytest
 from testkit import eventually, local_system
 
-from sopdesk.local import LocalSystem
+from shared.broker import AUTO_CREATED_PARTITIONS
+from sopdesk.local import LocalSystem, problem_line
 
 pytestmark = pytest.mark.e2e
 
@@ -65,6 +66,9 @@ def _sopdesk(system: LocalSystem, *args: str, service: str | None = None) -> str
         **os.environ,
         "SOPDESK_KAFKA_BOOTSTRAP_SERVERS": system.broker.bootstrap_servers,
         "SOPDESK_DATABASE_URL": system.database_url(service or "intake"),
+        # As the running system has it (sopdesk.local): `sopdesk topics` must not give a
+        # topic more partitions than the services' producers and consumers know of.
+        "SOPDESK_TOPIC_PARTITIONS": str(AUTO_CREATED_PARTITIONS),
     }
     result = subprocess.run(
         [sys.executable, "-m", "sopdesk", *args],
@@ -75,6 +79,18 @@ def _sopdesk(system: LocalSystem, *args: str, service: str | None = None) -> str
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout + result.stderr
+
+
+def _problems(system: LocalSystem) -> str:
+    """The warnings the pipeline's services logged, for a failure that says where it stuck."""
+    lines = []
+    for name in ("intake", "triage", "dispatch"):
+        log = system.logs / f"{name}.log"
+        for raw in log.read_text(errors="replace").splitlines():
+            line = problem_line(raw)
+            if line is not None and "Connect" not in line and "metadata" not in line:
+                lines.append(f"{name} {line}")
+    return "\n".join(lines[-60:])
 
 
 def test_broker_restart_then_replay_loses_nothing_and_doubles_nothing(system: LocalSystem) -> None:
@@ -101,6 +117,14 @@ def test_broker_restart_then_replay_loses_nothing_and_doubles_nothing(system: Lo
         rows = _assigned(urls["dispatch"])
         return rows if {r["ticket_id"] for r in rows} >= accepted else None
 
-    rows = eventually(all_assigned, timeout=120, interval=0.5)
+    try:
+        rows = eventually(all_assigned, timeout=120, interval=0.5)
+    except AssertionError:
+        missing = accepted - {r["ticket_id"] for r in _assigned(urls["dispatch"])}
+        raise AssertionError(
+            f"{len(missing)} of {len(accepted)} never assigned "
+            f"({len(missing & before)} before, {len(missing & during)} during, "
+            f"{len(missing & after)} after the restart); the services said:\n" + _problems(system)
+        ) from None
     assert max(Counter(r["ticket_id"] for r in rows).values()) == 1
     assert len(rows) == len(accepted)

@@ -225,7 +225,7 @@ class Bus:
             )
         )
 
-    def consumer(self, *, max_attempts: int = 3) -> EventConsumer:
+    def consumer(self, *, max_attempts: int = 3, session_timeout_ms: int = 1500) -> EventConsumer:
         consumer = EventConsumer(
             name=SERVICE,
             bootstrap_servers=self.settings.kafka_bootstrap_servers,
@@ -239,7 +239,7 @@ class Bus:
             # Tansu answers a JoinGroup after about half the session timeout, and
             # its first generation is 0, for which aiokafka sends no LeaveGroup on
             # stop, so a later member waits for the session to expire: keep it short.
-            session_timeout_ms=1500,
+            session_timeout_ms=session_timeout_ms,
         )
         self._running.append((consumer, None))
         return consumer

@@ -3,6 +3,7 @@ poison messages, dead letters, retries, a crash between the two commits."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from typing import Any
@@ -20,11 +21,15 @@ from bus_support import (
     collect,
     headers_of,
     read_to_end,
+    settings_for,
     ticket_received,
 )
 from testkit import poll
 
+from shared.broker import LocalBroker
 from shared.consumer import EventConsumer
+from shared.events import TicketReceived
+from shared.kafka import ensure_topics, standard_topics
 
 # --------------------------------------------------------------------------- consumer
 
@@ -193,3 +198,42 @@ async def test_killed_between_database_commit_and_offset_commit(bus: Bus) -> Non
     assert bus.calls[event.event_id] == 1
     assert await bus.count(BUS.inbox) == 2
     assert await bus.count(BUS.outbox) == 2
+
+
+async def _applied(bus: Bus, events: list[TicketReceived]) -> bool:
+    return all([await bus.effects(event.event_id) == 1 for event in events])
+
+
+@pytest.mark.parametrize("published_after", [2, 3, 5])
+async def test_consumer_reads_everything_a_restarted_broker_holds(
+    topic_prefix: str, database_url: str, unused_port: int, published_after: int
+) -> None:
+    """The local broker forgets topics and offsets on a restart. Whatever the recreated
+    partition holds, fewer records than the consumer's old position, as many, or more,
+    the consumer reads every one: none is skipped for a position from before."""
+    own = LocalBroker("127.0.0.1", unused_port)
+    own.start()
+    bus = Bus(settings_for(own.bootstrap_servers, topic_prefix, database_url))
+    try:
+        await bus.start()
+        ticket = uuid.uuid4()  # one key, so one partition
+        before = [ticket_received(f"before {i}", ticket_id=ticket) for i in range(3)]
+        for event in before:
+            await bus.produce(event.model_dump_json().encode(), event.key())
+        # The services' session timeout: a heartbeat every two seconds, so a quick
+        # restart may pass unnoticed by the group and leave the position as it was.
+        await bus.run_consumer(session_timeout_ms=6000)
+        await poll(lambda: _applied(bus, before), what="the records before the restart")
+
+        own.stop()
+        own.start()
+        await ensure_topics(bus.settings, standard_topics(bus.settings))
+        after = [ticket_received(f"after {i}", ticket_id=ticket) for i in range(published_after)]
+        for event in after:
+            await bus.produce(event.model_dump_json().encode(), event.key())
+
+        await poll(lambda: _applied(bus, after), within=30, what="every record since the restart")
+        assert all([await bus.effects(event.event_id) == 1 for event in before])
+    finally:
+        await bus.close()
+        await asyncio.to_thread(own.stop)
