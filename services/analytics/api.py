@@ -403,6 +403,7 @@ async def snapshot(session: AsyncSession) -> DashboardSnapshot:
         teams=service.named(teams["groups"], labels["team"]),
         agents=service.agents_named(agents["groups"], labels["team"]),
         labels=labels,
+        labels_en=await service.labels(session, "en"),
     )
 
 
@@ -412,6 +413,7 @@ def _attention_item(fact: Any, teams: dict[str, str], workspace: str) -> Attenti
         ticket_no=fact.ticket_no,
         subject=fact.subject,
         team=teams.get(fact.team, fact.team) if fact.team else None,
+        team_key=fact.team,
         state=fact.state,
         received_at=fact.received_at,
         resolve_by=fact.resolve_by,

@@ -258,6 +258,12 @@ class DashboardSnapshot(BaseModel):
         "key; a key missing here is shown as it is",
         examples=[{"channel": {"phone": "电话"}, "team": {"vip_desk": "VIP 专席"}}],
     )
+    labels_en: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="The same labels in English (the dashboard's language picker); a team "
+        "without an English name keeps its Chinese one",
+        examples=[{"channel": {"phone": "phone"}, "team": {"vip_desk": "VIP desk"}}],
+    )
 
 
 SynonymTerm = Annotated[str, Field(min_length=1, max_length=40)]
@@ -279,6 +285,11 @@ class AttentionItem(BaseModel):
     ticket_no: str | None = Field(examples=["T20261122-000123"])
     subject: str | None = Field(examples=["快递三天还没到"])
     team: str | None = Field(description="the team's display name", examples=["物流"])
+    team_key: str | None = Field(
+        default=None,
+        description="the team's key (labels name it in each language)",
+        examples=["logistics"],
+    )
     state: str = Field(examples=["assigned"])
     received_at: datetime | None
     resolve_by: datetime | None

@@ -41,7 +41,7 @@ from shared.events import (
 )
 from shared.observability import mask_contact
 from shared.outbox import UnitOfWork
-from shared.vocabulary import CATEGORIES, CHANNELS, PRIORITIES, TICKET_STATUSES
+from shared.vocabulary import CATEGORIES, CHANNELS, PRIORITIES, TICKET_STATUSES, Language
 
 E = TypeVar("E", bound=Envelope)
 
@@ -361,16 +361,17 @@ PROJECTIONS: dict[str, Callable[[UnitOfWork, Sequence[Any]], Any]] = {
 # --------------------------------------------------------------------------- labels
 
 
-async def labels(session: AsyncSession) -> dict[str, dict[str, str]]:
+async def labels(session: AsyncSession, language: Language = "zh") -> dict[str, dict[str, str]]:
     """How each code is said, by kind: the vocabularies' labels and the teams' names as
-    dispatch last announced them (a team created a moment ago included)."""
+    dispatch last announced them (a team created a moment ago included). In English a
+    team without an English name keeps its Chinese one."""
     teams = await repository.teams(session)
     return {
-        "channel": CHANNELS.labels(),
-        "category": CATEGORIES.labels(),
-        "priority": PRIORITIES.labels(),
-        "state": TICKET_STATUSES.labels(),
-        "team": {key: team.label() for key, team in teams.items()},
+        "channel": CHANNELS.labels(language),
+        "category": CATEGORIES.labels(language),
+        "priority": PRIORITIES.labels(language),
+        "state": TICKET_STATUSES.labels(language),
+        "team": {key: team.label(language) for key, team in teams.items()},
     }
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -92,6 +93,48 @@ async def _expect_text(page: Any, selector: str, text: str) -> None:
     await expect(page.locator(selector)).to_have_text(text, timeout=15_000)
 
 
+# Chinese characters and full-width punctuation: none may remain in the English page's
+# own words (ticket subjects and people's names are data and stay as written).
+_CHINESE = re.compile("[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+
+# The visible text and the aria-labels of the page, minus what is data
+# ([data-user-text]) and the language picker (each language named in itself).
+_CHROME_TEXT = """() => {
+  const skip = (el) => el.closest("[data-user-text],[data-own-language]");
+  const seen = (el) => (el.checkVisibility ? el.checkVisibility() : true);
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    if (el && !skip(el) && seen(el) && node.textContent.trim()) out.push(node.textContent.trim());
+  }
+  for (const el of document.querySelectorAll("[aria-label]")) {
+    if (!skip(el)) out.push(el.getAttribute("aria-label"));
+  }
+  out.push(document.title);
+  return out;
+}"""
+
+
+async def _expect_english(page: Any) -> None:
+    """Every label in English, team names too, and no Chinese left in the page's words."""
+    await _expect_text(page, "h1", "sopdesk service dashboard")
+    await _expect_text(page, "#status", "live")
+    await _expect_text(page, "#teams thead th:first-child", "Team")
+    await _expect_text(page, "#range option[value=week]", "This week")
+    await _expect_text(page, "#range-section h2", "Time range")
+    await _expect_text(page, '#teams tr[data-key="logistics"] td:first-child', "logistics")
+    await _expect_text(
+        page, '#agents tr[data-key="logistics/王晓明"] td:first-child', "王晓明 (logistics)"
+    )
+    await _expect_text(page, ".kpi:has(#kpi-csat) span", "CSAT")
+    assert await page.locator("html").get_attribute("lang") == "en"
+    chrome: list[str] = await page.evaluate(_CHROME_TEXT)
+    assert "Breached and open" in chrome and "By channel" in chrome, chrome
+    chinese = [text for text in chrome if _CHINESE.search(text)]
+    assert chinese == [], chinese
+
+
 def _shown_time(iso: str, language: str) -> str:
     """A time as the dashboard shows it: 24-hour, in the display time zone (Beijing)."""
     at = datetime.fromisoformat(iso).astimezone(ZoneInfo("Asia/Shanghai"))
@@ -150,7 +193,7 @@ async def test_dashboard_shows_the_api_figures_live(
                 await page.goto(base + "/")
                 await page.fill("#key", "wrong")
                 await page.click("#login button[type=submit]")
-                await _expect_text(page, "#login-error", "Unknown key.")
+                await _expect_text(page, "#login-error", "密钥无效。")
                 await page.fill("#key", "vw")
                 await page.click("#login button[type=submit]")
 
@@ -163,7 +206,7 @@ async def test_dashboard_shows_the_api_figures_live(
                 await _expect_text(page, "#kpi-sla", _pct(f["sla_compliance"]))
                 await _expect_text(page, "#kpi-fcr", _pct(f["fcr_rate"]))
                 await _expect_text(page, "#kpi-csat", f"{f['csat']['average']:.2f}")
-                await _expect_text(page, "#status", "live")
+                await _expect_text(page, "#status", "实时")
                 for group in teams["groups"]:
                     row = page.locator(f'#teams tr[data-key="{group["key"]}"] td')
                     assert await row.nth(1).text_content() == str(group["figures"]["tickets"])
@@ -212,16 +255,27 @@ async def test_dashboard_shows_the_api_figures_live(
                 await _expect_text(
                     page, "#breached-list li:first-child time", _shown_time(breached, "zh")
                 )
+                await _expect_text(page, "#teams thead th:first-child", "团队")
                 await page.screenshot(path=str(SCREENSHOT), full_page=True)
                 await page.select_option("#lang", "en")
                 await _expect_text(page, "#oldest-list li:first-child time", "16 Nov 2026, 09:00")
                 await _expect_text(
                     page, "#breached-list li:first-child time", _shown_time(breached, "en")
                 )
+                await _expect_english(page)
                 english = SCREENSHOT.with_name(SCREENSHOT.stem + "-en" + SCREENSHOT.suffix)
                 await page.screenshot(path=str(english), full_page=True)
+                # The choice is remembered: a reload comes back in English.
+                await page.reload()
+                await _expect_text(page, "#kpi-tickets", str(f["tickets"]))
+                await _expect_english(page)
                 await page.select_option("#lang", "zh")
                 await _expect_text(page, "#oldest-list li:first-child time", zh)
+                await _expect_text(page, "#teams thead th:first-child", "团队")
+                await _expect_text(page, "h1", "sopdesk 客服看板")
+                await _expect_text(page, "#status", "实时")
+                assert await mine.text_content() == "王晓明（物流）"
+                assert await page.locator("html").get_attribute("lang") == "zh-CN"
                 href = await oldest.first.get_attribute("href")
                 assert href == f"http://127.0.0.1:8006/tickets/{first}"
 

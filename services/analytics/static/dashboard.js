@@ -8,23 +8,82 @@
   let controller = null;
   let retry = null;
 
-  // Codes as supervisors say them, by kind: sent with every snapshot (the vocabularies
-  // and the teams as dispatch announced them, so a new team is named at once). A code
-  // not labelled yet shows as it is.
-  let labels = {};
-  const name = (kind, code) => (labels[kind] || {})[code] || code;
+  // The page's words in each language: Chinese unless English is chosen with the picker
+  // (kept in localStorage). Elements say which with data-i18n / data-i18n-aria.
+  const LANG = "sopdesk.lang";
+  const language = () => (localStorage.getItem(LANG) === "en" ? "en" : "zh");
+  const TEXT = {
+    zh: {
+      title: "sopdesk 客服看板", heading: "sopdesk 客服看板", forget: "更换密钥",
+      key: "查看密钥", connect: "连接", key_note: "密钥只保存在本浏览器（localStorage），以 Bearer 请求头发送。",
+      tickets: "工单量", open: "处理中", queue: "排队", at_risk: "预警", breached: "超时",
+      sla: "SLA 达标率", frt: "首响中位数", resolution: "解决中位数", fcr: "一次解决率",
+      reopen: "重开率", csat: "满意度", complaints: "投诉占比",
+      range: "时间范围", today: "今日", week: "本周", month: "本月", custom: "自定义",
+      since: "开始日期", until: "结束日期", show: "查看",
+      trend_volume: "工单量趋势（每日）", trend_sla: "SLA 达标率趋势", trend_csat: "满意度趋势",
+      trend_frt: "首响中位数趋势（分钟）", breached_open: "超时未结", oldest_open: "最久未结",
+      by_channel: "渠道", by_category: "类别", by_priority: "优先级", by_state: "状态",
+      per_team: "团队", team: "团队", per_agent: "坐席", agent: "坐席",
+      col_tickets: "工单", col_open: "处理中", col_queue: "排队", col_at_risk: "预警",
+      col_breached: "超时", col_frt: "首响中位", updated: "更新于",
+      none: "无", no_data: "暂无数据", minutes: "分钟",
+      connecting: "连接中…", live: "实时", reconnecting: "重新连接中…", error: "出错：",
+      unknown_key: "密钥无效。", forbidden_key: "此密钥无权查看看板。",
+      subject: "主题", state: "状态", handler: "处理人", received: "受理",
+      resolve_by: "解决时限", yes: "是", no: "否", not_found: "（未找到）", colon: "：",
+      around_team: ["（", "）"],
+    },
+    en: {
+      title: "sopdesk service dashboard", heading: "sopdesk service dashboard", forget: "Change key",
+      key: "Viewer API key", connect: "Connect",
+      key_note: "The key stays in this browser (localStorage) and is sent as a Bearer header.",
+      tickets: "Tickets", open: "Open", queue: "Queue", at_risk: "At risk", breached: "Breached",
+      sla: "SLA compliance", frt: "First response (median)", resolution: "Resolution (median)",
+      fcr: "First-contact resolution", reopen: "Reopen rate", csat: "CSAT", complaints: "Complaint share",
+      range: "Time range", today: "Today", week: "This week", month: "This month", custom: "Custom",
+      since: "Since", until: "Until", show: "Show",
+      trend_volume: "Tickets per day", trend_sla: "SLA compliance", trend_csat: "CSAT",
+      trend_frt: "First response, median (min)", breached_open: "Breached and open",
+      oldest_open: "Oldest open", by_channel: "By channel", by_category: "By category",
+      by_priority: "By priority", by_state: "By state", per_team: "Per team", team: "Team",
+      per_agent: "Per agent", agent: "Agent", col_tickets: "Tickets", col_open: "Open",
+      col_queue: "Queue", col_at_risk: "At risk", col_breached: "Breached",
+      col_frt: "First response", updated: "Updated",
+      none: "None", no_data: "No data yet", minutes: "min",
+      connecting: "connecting…", live: "live", reconnecting: "reconnecting…", error: "error: ",
+      unknown_key: "Unknown key.", forbidden_key: "This key may not read the dashboard.",
+      subject: "Subject", state: "State", handler: "Agent", received: "Received",
+      resolve_by: "Resolve by", yes: "yes", no: "no", not_found: " (not found)", colon: ": ",
+      around_team: [" (", ")"],
+    },
+  };
+  const t = (key) => TEXT[language()][key];
+
+  function translate() {
+    document.documentElement.lang = language() === "en" ? "en" : "zh-CN";
+    document.title = t("title");
+    for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+    for (const el of document.querySelectorAll("[data-i18n-aria]")) {
+      el.setAttribute("aria-label", t(el.dataset.i18nAria));
+    }
+  }
+
+  // Codes as supervisors say them, by kind and language: sent with every snapshot (the
+  // vocabularies and the teams as dispatch announced them, so a new team is named at
+  // once). A code not labelled yet shows as it is.
+  let labels = { zh: {}, en: {} };
+  const name = (kind, code) => (labels[language()][kind] || {})[code] || code;
 
   const pct = (v) => (v === null || v === undefined ? "–" : (v * 100).toFixed(1) + "%");
-  const mins = (s) => (s === null || s === undefined ? "–" : (s / 60).toFixed(0) + " min");
+  const mins = (s) => (s === null || s === undefined ? "–" : (s / 60).toFixed(0) + " " + t("minutes"));
   const num = (v) => (v === null || v === undefined ? "–" : String(v));
   const csat = (c) => (c.average === null ? "–" : c.average.toFixed(2));
 
   // Times in the display time zone, 24-hour: "2026-11-16 09:00" in Chinese,
-  // "16 Nov 2026, 09:00" in English (the language picker; Chinese unless chosen).
-  const LANG = "sopdesk.lang";
+  // "16 Nov 2026, 09:00" in English.
   const DISPLAY_ZONE = "Asia/Shanghai";
   const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-  const language = () => (localStorage.getItem(LANG) === "en" ? "en" : "zh");
   const clockParts = new Intl.DateTimeFormat("en-US", {
     timeZone: DISPLAY_ZONE, year: "numeric", month: "2-digit", day: "2-digit",
     hour: "2-digit", minute: "2-digit", hourCycle: "h23",
@@ -45,23 +104,45 @@
     return t;
   }
 
-  function setStatus(text, cls) {
+  // The status and the login error are kept as keys, so a language switch re-says them.
+  let status = ["connecting", "", ""];
+  let loginError = null;
+  function setStatus(key, cls, detail) {
+    status = [key, cls || "", detail || ""];
     const el = $("status");
-    el.textContent = text;
+    el.textContent = t(key) + (detail || "");
     el.className = "status " + (cls || "");
   }
 
-  function showLogin(message) {
+  function showLogin(errorKey) {
+    loginError = errorKey || null;
     $("board").hidden = true;
     $("forget").hidden = true;
     $("login").hidden = false;
-    $("login-error").textContent = message || "";
+    $("login-error").textContent = loginError ? t(loginError) : "";
+  }
+
+  // Text that is data (a ticket's subject, a person's name) is marked: it stays as
+  // written whatever the language.
+  function dataText(text) {
+    const span = document.createElement("span");
+    span.setAttribute("data-user-text", "");
+    span.textContent = text;
+    return span;
   }
 
   function bars(svg, data, kind) {
     const entries = Object.entries(data);
     const ns = "http://www.w3.org/2000/svg";
     while (svg.firstChild) svg.removeChild(svg.firstChild);
+    if (!entries.length) {
+      const empty = document.createElementNS(ns, "text");
+      empty.setAttribute("x", 0);
+      empty.setAttribute("y", 16);
+      empty.setAttribute("class", "empty");
+      empty.textContent = t("no_data");
+      svg.appendChild(empty);
+    }
     const width = svg.clientWidth || 320;
     const rowH = Math.max(14, Math.min(24, 170 / Math.max(entries.length, 1)));
     const max = Math.max(1, ...entries.map((e) => e[1]));
@@ -89,24 +170,44 @@
     svg.setAttribute("height", entries.length * rowH + 4);
   }
 
-  function rows(tbody, groups, kind, cells) {
+  // A team in the chosen language; an agent (keyed team/agent) by name and team.
+  function groupName(kind, g) {
+    if (kind !== "agent") return (labels[language()].team || {})[g.key] || g.name || g.key;
+    const cut = g.key.indexOf("/");
+    if (cut < 0) return g.name || g.key;
+    const [open, close] = t("around_team");
+    const cell = document.createDocumentFragment();
+    cell.append(dataText(g.key.slice(cut + 1)), open + name("team", g.key.slice(0, cut)) + close);
+    return cell;
+  }
+
+  function rows(tbody, groups, kind, cells, width) {
     tbody.textContent = "";
     for (const g of groups) {
       const tr = document.createElement("tr");
       tr.setAttribute("data-key", g.key);
-      for (const value of [g.name || name(kind, g.key), ...cells(g.figures)]) {
+      for (const value of [groupName(kind, g), ...cells(g.figures)]) {
         const td = document.createElement("td");
-        td.textContent = value;
+        td.append(value);
         tr.appendChild(td);
       }
       tbody.appendChild(tr);
     }
+    if (!groups.length) {
+      const td = document.createElement("td");
+      td.colSpan = width;
+      td.className = "muted";
+      td.textContent = t("no_data");
+      tbody.appendChild(document.createElement("tr")).appendChild(td);
+    }
   }
 
+  let lastSnapshot = null;
   function render(snapshot) {
+    lastSnapshot = snapshot;
     const s = snapshot.summary;
     const f = s.figures;
-    labels = snapshot.labels || {};
+    labels = { zh: snapshot.labels || {}, en: snapshot.labels_en || snapshot.labels || {} };
     $("kpi-tickets").textContent = num(f.tickets);
     $("kpi-open").textContent = num(f.open);
     $("kpi-queue").textContent = num(f.queue_length);
@@ -126,11 +227,11 @@
     rows($("teams").tBodies[0], snapshot.teams, "team", (x) => [
       num(x.tickets), num(x.open), num(x.queue_length), num(x.at_risk), num(x.breached),
       pct(x.sla_compliance), mins(x.first_response.median_seconds), pct(x.fcr_rate), csat(x.csat),
-    ]);
+    ], 10);
     rows($("agents").tBodies[0], snapshot.agents, "agent", (x) => [
       num(x.tickets), num(x.open), num(x.breached), pct(x.sla_compliance),
       mins(x.first_response.median_seconds), pct(x.fcr_rate), csat(x.csat),
-    ]);
+    ], 8);
     $("updated").textContent = when(snapshot.generated_at);
     document.body.setAttribute("data-generated-at", snapshot.generated_at);
   }
@@ -161,6 +262,14 @@
     const width = svg.clientWidth || 320;
     const height = svg.clientHeight || 120;
     const known = points.filter((p) => p[1] !== null && p[1] !== undefined);
+    if (!known.length) {
+      const empty = document.createElementNS(ns, "text");
+      empty.setAttribute("x", width / 2 - 30);
+      empty.setAttribute("y", height / 2);
+      empty.setAttribute("class", "empty");
+      empty.textContent = t("no_data");
+      svg.appendChild(empty);
+    }
     const max = Math.max(1e-9, ...known.map((p) => p[1]));
     const x = (i) => 30 + ((width - 60) * i) / Math.max(points.length - 1, 1);
     const y = (v) => height - 20 - ((height - 40) * v) / max;
@@ -229,13 +338,16 @@
       a.textContent = item.ticket_no || item.ticket_id;
       a.setAttribute("data-ticket", item.ticket_no || "");
       li.appendChild(a);
-      li.appendChild(document.createTextNode(
-        " " + (item.subject || "") + " · " + (item.team || "–") + " · " + name("state", item.state)
-        + " · "));
+      const team = item.team_key ? name("team", item.team_key) : item.team || "–";
+      li.append(" ", dataText(item.subject || ""), " · " + team + " · " + name("state", item.state) + " · ");
       li.appendChild(timeNode(item.received_at));
       ol.appendChild(li);
     }
-    if (!items.length) ol.innerHTML = "<li class=muted>无 none</li>";
+    if (!items.length) {
+      const li = ol.appendChild(document.createElement("li"));
+      li.className = "muted";
+      li.textContent = t("none");
+    }
   }
 
   async function showAttention() {
@@ -256,18 +368,18 @@
     panel.textContent = "";
     const h = document.createElement("h2");
     h.id = "ticket-no";
-    h.textContent = row ? row.ticket_no : wanted + "（未找到 not found）";
+    h.textContent = row ? row.ticket_no : wanted + t("not_found");
     panel.appendChild(h);
     if (!row) return;
-    for (const [label, value] of [
-      ["主题 subject", row.subject], ["团队 team", name("team", row.team)],
-      ["状态 state", name("state", row.state)], ["处理人 agent", row.agent_name],
-      ["受理 received", row.received_at && when(row.received_at)],
-      ["解决时限 resolve by", row.resolve_by && when(row.resolve_by)],
-      ["超时 breached", row.breached ? "是 yes" : "否 no"],
+    for (const [label, value, asWritten] of [
+      ["subject", row.subject, true], ["team", name("team", row.team)],
+      ["state", name("state", row.state)], ["handler", row.agent_name, true],
+      ["received", row.received_at && when(row.received_at)],
+      ["resolve_by", row.resolve_by && when(row.resolve_by)],
+      ["breached", row.breached ? t("yes") : t("no")],
     ]) {
       const p = document.createElement("p");
-      p.textContent = label + "：" + (value || "–");
+      p.append(t(label) + t("colon"), asWritten && value ? dataText(value) : value || "–");
       panel.appendChild(p);
     }
   }
@@ -276,17 +388,21 @@
     try {
       await Promise.all([showRange(), showAttention(), showTicket()]);
     } catch (err) {
-      setStatus("error: " + err.message, "error");
+      setStatus("error", "error", err.message);
     }
   }
 
+  // Switching says everything again in the new language: the page's words, the last
+  // snapshot, the status, and the range and attention views (fetched again).
   $("lang").value = language();
+  translate();
   $("lang").addEventListener("change", () => {
     localStorage.setItem(LANG, $("lang").value);
-    document.documentElement.lang = $("lang").value === "en" ? "en" : "zh-CN";
-    const generated = document.body.getAttribute("data-generated-at");
-    if (generated) $("updated").textContent = when(generated);
-    refreshViews();
+    translate();
+    setStatus(...status);
+    if (loginError) $("login-error").textContent = t(loginError);
+    if (lastSnapshot) render(lastSnapshot);
+    if (!$("board").hidden) refreshViews();
   });
 
   $("range").addEventListener("change", () => {
@@ -307,7 +423,7 @@
     $("forget").hidden = false;
     if (controller) controller.abort();
     controller = new AbortController();
-    setStatus("connecting…");
+    setStatus("connecting");
     let response;
     try {
       response = await fetch("/v1/stream", {
@@ -320,7 +436,7 @@
     }
     if (response.status === 401 || response.status === 403) {
       localStorage.removeItem(KEY);
-      return showLogin(response.status === 401 ? "Unknown key." : "This key may not read the dashboard.");
+      return showLogin(response.status === 401 ? "unknown_key" : "forbidden_key");
     }
     if (!response.ok || !response.body) return reconnect();
     $("board").hidden = false;
@@ -353,7 +469,7 @@
   }
 
   function reconnect() {
-    setStatus("reconnecting…", "error");
+    setStatus("reconnecting", "error");
     clearTimeout(retry);
     retry = setTimeout(connect, 3000);
   }
