@@ -27,7 +27,7 @@ lint: $(STAMP)
 # *_support.py helpers (and tests/testkit.py) by bare name, as pytest runs them.
 typecheck: $(STAMP)
 	$(BIN)/mypy shared services sopdesk bench
-	$(BIN)/mypy tests/conftest.py tests/testkit.py
+	$(BIN)/mypy tests/conftest.py tests/testkit.py tests/eventkit.py
 	@status=0; for dir in tests/*/; do \
 		MYPYPATH=tests $(BIN)/mypy --no-error-summary "$$dir" || status=1; \
 	done; exit $$status

@@ -5,20 +5,18 @@ published as intake does. Dispatch on SQLite and PostgreSQL; follow-up on SQLite
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from aiokafka import AIOKafkaProducer
 from dispatch_helpers import triaged
 from people_support import ADMIN_KEY, running_dispatch
-from testkit import TOKEN_KEYS, new_person
+from testkit import TOKEN_KEYS, new_person, poll
 
 from services.followup.app import MIGRATIONS as FOLLOWUP_MIGRATIONS
 from services.followup.app import create_app as create_followup
@@ -27,15 +25,6 @@ from shared.events import Envelope, TicketMessageAdded, TicketMessageAddedData, 
 from shared.migrations import upgrade
 
 VIEWER = {"Authorization": "Bearer vw"}
-
-
-async def poll(check: Callable[[], Awaitable[Any]], *, within: float = 20.0) -> Any:
-    deadline = time.monotonic() + within
-    while not (result := await check()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"condition not met within {within}s")
-        await asyncio.sleep(0.05)
-    return result
 
 
 async def publish(broker: str, topic: str, *events: Envelope) -> None:

@@ -6,21 +6,19 @@ PostgreSQL; intake on SQLite."""
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 from dispatch_helpers import triaged
 from people_support import ADMIN_KEY, running_dispatch
-from testkit import TOKEN_KEYS, new_person
+from testkit import TOKEN_KEYS, new_person, poll
 
 from services.intake.app import MIGRATIONS as INTAKE_MIGRATIONS
 from services.intake.app import create_app as create_intake
@@ -31,15 +29,6 @@ from shared.events import Envelope, NotificationOutgoing, Topics, parse_event, u
 from shared.migrations import upgrade
 
 GATEWAY = {"Authorization": "Bearer gw"}
-
-
-async def poll(check: Callable[[], Awaitable[Any]], *, within: float = 20.0) -> Any:
-    deadline = time.monotonic() + within
-    while not (result := await check()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"condition not met within {within}s")
-        await asyncio.sleep(0.1)
-    return result
 
 
 async def publish(broker: str, topic: str, event: Envelope) -> None:

@@ -1,4 +1,4 @@
-"""Fixtures for intake's tests: a migrated intake store and the running intake app."""
+"""Helpers for intake's tests: a migrated intake store, the running intake app, a new ticket."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from testkit import ServiceStore as IntakeStore
 
 from services.intake.app import MIGRATIONS, create_app
 from services.intake.models import BUS
+from services.intake.schemas import TicketCreate
 from services.intake.settings import IntakeSettings
 from shared.events import Envelope, Topics, parse_event
 
@@ -22,6 +23,21 @@ KEYS = {"gw": "gateway", "sv": "supervisor", "ag": "agent", "vw": "viewer", "ad"
 GATEWAY = {"Authorization": "Bearer gw"}
 SUPERVISOR = {"Authorization": "Bearer sv"}
 ADMIN = {"Authorization": "Bearer ad"}
+RAW_PHONE = "13812345678"
+
+
+def ticket_payload(phone: str = RAW_PHONE, **overrides: Any) -> TicketCreate:
+    """A gateway's new ticket as the reception use case takes it."""
+    body: dict[str, Any] = {
+        "channel": "phone",
+        "customer": {"name": "张三", "phone": phone, "member_id": None},
+        "subject": "账号无法登录",
+        "description": "今天早上开始账号无法登录,提示密码错误。",
+        "order_no": "SO20261122001",
+        "preferred_contact": "phone",
+    }
+    body.update(overrides)
+    return TicketCreate.model_validate(body)
 
 
 @asynccontextmanager

@@ -4,7 +4,6 @@ exactly the schema the ORM models describe."""
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,6 @@ from alembic.migration import MigrationContext
 from services.analytics.app import MIGRATIONS as ANALYTICS_MIGRATIONS
 from services.analytics.models import Base as AnalyticsBase
 from services.dispatch.app import MIGRATIONS as DISPATCH_MIGRATIONS
-from services.dispatch.domain import DEFAULT_TEAMS
 from services.dispatch.models import Base as DispatchBase
 from services.followup.app import MIGRATIONS as FOLLOWUP_MIGRATIONS
 from services.followup.models import Base as FollowupBase
@@ -72,35 +70,3 @@ async def test_upgrade_twice_is_a_no_op(service: str, database_url: str) -> None
     migrations, _ = STORES[service]
     await asyncio.to_thread(upgrade, migrations, database_url)
     await asyncio.to_thread(upgrade, migrations, database_url)
-
-
-async def test_dispatch_history_seeds_the_default_teams(database_url: str) -> None:
-    await asyncio.to_thread(upgrade, DISPATCH_MIGRATIONS, database_url)
-    engine = create_engine(database_url)
-    try:
-        async with engine.connect() as conn:
-            rows = (await conn.execute(sa.text("SELECT key, supervisor, skills FROM teams"))).all()
-    finally:
-        await engine.dispose()
-    keys = {row.key for row in rows}
-    assert keys == {
-        "frontline",
-        "tech_support",
-        "finance",
-        "logistics",
-        "complaints",
-        "after_sales",
-        "product",
-    }
-    assert len(rows) == 7
-    assert all(row.supervisor for row in rows), "every team has a supervisor"
-    # The migration writes the teams out by hand: it must agree with the domain's list.
-    assert keys == {team.key for team in DEFAULT_TEAMS}
-    supervisors = {row.key: row.supervisor for row in rows}
-    assert supervisors == {team.key: team.supervisor for team in DEFAULT_TEAMS}
-    skills = {row.key: list(_json(row.skills)) for row in rows}
-    assert skills == {team.key: list(team.skills) for team in DEFAULT_TEAMS}
-
-
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value

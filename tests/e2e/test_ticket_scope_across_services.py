@@ -5,7 +5,6 @@ assignee. Another team's agent gets 403 ``not_your_ticket``; SQLite and PostgreS
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from testkit import POSTGRES_SERVER, TOKEN_KEYS, drop_database, new_person
+from testkit import POSTGRES_SERVER, TOKEN_KEYS, drop_database, new_person, poll
 
 from services.dispatch.app import MIGRATIONS as DISPATCH_MIGRATIONS
 from services.dispatch.app import create_app as create_dispatch
@@ -38,10 +37,11 @@ async def client_of(app: Any) -> AsyncIterator[httpx.AsyncClient]:
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            deadline = time.monotonic() + 20
-            while (await client.get("/readyz")).status_code != 200:
-                assert time.monotonic() < deadline, "not ready"
-                await asyncio.sleep(0.05)
+
+            async def ready() -> bool:
+                return (await client.get("/readyz")).status_code == 200
+
+            await poll(ready, what="ready")
             yield client
 
 
