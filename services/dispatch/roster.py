@@ -11,6 +11,7 @@ from services.dispatch import domain, repository
 from services.dispatch.models import Agent, Team
 from services.dispatch.routing import DEFAULT_MIN_LEVEL, drain, give_to, lock_pool, queue, release
 from services.dispatch.shifts import repository as shift_repository
+from services.dispatch.shifts.announcements import announce_on_shift
 from services.dispatch.team_announcements import announce
 from shared.errors import ApiError, not_found
 from shared.events import TeamCreated, TeamDeleted, TeamUpdated, utcnow
@@ -83,6 +84,7 @@ async def delete_team(uow: UnitOfWork, key: str) -> None:
     announce(uow, TeamDeleted, team, utcnow())
     await shift_repository.delete_roster(uow.session, key)  # its history stays, for audit
     await uow.session.delete(team)
+    await announce_on_shift(uow, key, utcnow())  # nobody is on its shifts any more
 
 
 def _levels(skills: dict[str, int]) -> tuple[list[str], dict[str, Any]]:
@@ -126,6 +128,7 @@ async def create_agent(
     await session.flush()
     pool.agents[agent.id] = agent
     await drain(uow, pool, [team_key])
+    await announce_on_shift(uow, team_key, utcnow())
     return agent
 
 
@@ -189,6 +192,11 @@ async def update_agent(
             else:
                 give_to(uow, pool, moved, chosen, None, reason="redispatched")
     await drain(uow, pool, {old_team, new_team})
+    if new_team != old_team or renamed:
+        now = utcnow()
+        for team_key in sorted({old_team, new_team}):
+            # An agent leaving a team is on none of its shifts; a renamed one is named anew.
+            await announce_on_shift(uow, team_key, now)
     return agent
 
 

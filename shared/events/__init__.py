@@ -6,7 +6,7 @@ e-mail address, except ``notification.outgoing`` on the notifications topic,
 which gateways need to deliver.
 
 The types live by domain in the modules of this package (``tickets``, ``assignments``,
-``compensation``, ``teams``, ``sla``, ``notifications``, on ``envelope``); every name is
+``compensation``, ``teams``, ``shifts``, ``sla``, ``notifications``, on ``envelope``); every name is
 importable from ``shared.events`` itself, where the one union over them is built.
 """
 
@@ -62,6 +62,13 @@ from shared.events.notifications import (
     SurveyAnswered,
     SurveyAnsweredData,
 )
+from shared.events.shifts import (
+    AgentOnLeaveData,
+    AgentOnShiftData,
+    DayKind,
+    OnShiftData,
+    TeamOnShiftChanged,
+)
 from shared.events.sla import (
     CallbackCancelled,
     CallbackCompleted,
@@ -108,6 +115,8 @@ __all__ = [
     "EVENT_CLASSES",
     "EVENT_TYPES",
     "AgentActionData",
+    "AgentOnLeaveData",
+    "AgentOnShiftData",
     "CallbackCancelled",
     "CallbackCompleted",
     "CallbackData",
@@ -125,6 +134,7 @@ __all__ = [
     "CustomerMerged",
     "CustomerMergedData",
     "CustomerType",
+    "DayKind",
     "DeadlineExtendedData",
     "Deadlines",
     "Envelope",
@@ -138,6 +148,7 @@ __all__ = [
     "NotificationOutgoingData",
     "NotificationRequested",
     "NotificationRequestedData",
+    "OnShiftData",
     "Payload",
     "PhoneCallData",
     "Priority",
@@ -153,6 +164,7 @@ __all__ = [
     "TeamData",
     "TeamDeleted",
     "TeamEvent",
+    "TeamOnShiftChanged",
     "TeamUpdated",
     "TicketAccepted",
     "TicketAssigned",
@@ -209,6 +221,7 @@ EVENT_CLASSES: tuple[type[Envelope], ...] = (
     TeamCreated,
     TeamUpdated,
     TeamDeleted,
+    TeamOnShiftChanged,
     SlaWarning,
     SlaBreached,
     NotificationRequested,

@@ -20,11 +20,13 @@ from shared.events import (
     Envelope,
     NotificationOutgoing,
     NotificationOutgoingData,
+    OnShiftData,
     SurveyAnswered,
     SurveyAnsweredData,
     TeamCreated,
     TeamData,
     TeamDeleted,
+    TeamOnShiftChanged,
     TeamUpdated,
     TicketReceived,
     TicketReceivedData,
@@ -213,6 +215,42 @@ def test_team_announcements_are_keyed_by_team() -> None:
         assert Topics().for_event(event) == "sopdesk.dispatch"
 
 
+def test_who_is_on_shift_travels_keyed_by_team_on_the_dispatch_topic() -> None:
+    data = OnShiftData.model_validate(
+        {
+            "team": "frontline",
+            "has_roster": True,
+            "timezone": "Asia/Shanghai",
+            "day": "2026-10-01",
+            "day_kind": "holiday",
+            "on_shift": [
+                {
+                    "agent_id": str(uuid.UUID(int=1)),
+                    "name": "张伟",
+                    "shift": "早班",
+                    "until": "2026-10-01T16:00:00+08:00",
+                }
+            ],
+            "on_leave": [
+                {
+                    "agent_id": str(uuid.UUID(int=2)),
+                    "name": "李娜",
+                    "first_day": "2026-10-01",
+                    "last_day": "2026-10-03",
+                }
+            ],
+            "as_of": "2026-10-01T09:00:00+08:00",
+        }
+    )
+    event = parse_event(TeamOnShiftChanged(producer="dispatch", data=data).model_dump_json())
+    assert isinstance(event, TeamOnShiftChanged) and event.key() == "team:frontline"
+    assert Topics().for_event(event) == "sopdesk.dispatch"
+    assert [a.name for a in event.data.on_shift] == ["张伟"]
+    assert event.data.on_leave[0].last_day.isoformat() == "2026-10-03"
+    with pytest.raises(ValidationError):
+        OnShiftData.model_validate({**data.model_dump(mode="json"), "day_kind": "monday"})
+
+
 def test_every_event_class_is_in_the_union_once() -> None:
     assert len(EVENT_TYPES) == len(EVENT_CLASSES)
     for type_name, cls in EVENT_TYPES.items():
@@ -251,6 +289,7 @@ def test_every_event_class_is_in_the_union_once() -> None:
                 "team.created",
                 "team.updated",
                 "team.deleted",
+                "team.on_shift_changed",
             },
         ),
         (

@@ -95,3 +95,14 @@ class HolidayScheduleCopy(Base):
     workdays: Mapped[list[str]]
     actor: Mapped[str] = mapped_column(sa.String(100))
     updated_at: Mapped[datetime]
+
+
+class OnShiftAnnouncement(Base):
+    """What dispatch last announced of a team's shifts (``team.on_shift_changed``): a digest
+    of who was on shift and on leave that day, so the shift timer announces only a change."""
+
+    __tablename__ = "on_shift_announcements"
+
+    team_key: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    digest: Mapped[str] = mapped_column(sa.String(64))
+    announced_at: Mapped[datetime]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.dispatch.models import Agent, Assignment
 from services.dispatch.shifts.models import (
     HolidayScheduleCopy,
+    OnShiftAnnouncement,
     ShiftException,
     ShiftExceptionChange,
     ShiftRoster,
@@ -142,3 +143,28 @@ async def exception_changes(
         .limit(limit)
     )
     return (await session.execute(query)).scalars().all()
+
+
+# --------------------------------------------------------------------------- announcements
+
+
+async def announced_digest(session: AsyncSession, team_key: str) -> str | None:
+    query = sa.select(OnShiftAnnouncement.digest).where(OnShiftAnnouncement.team_key == team_key)
+    return (await session.execute(query)).scalar()
+
+
+async def note_announcement(
+    session: AsyncSession, team_key: str, digest: str, at: datetime
+) -> bool:
+    """Record ``digest`` as announced unless it is what was announced last; True when it
+    was not. On PostgreSQL a second replica waits on the row and then finds it noted."""
+    table = OnShiftAnnouncement.__table__
+    insert = upsert(session, table).values(team_key=team_key, digest=digest, announced_at=at)
+    result = await session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[table.c.team_key],
+            set_={"digest": insert.excluded.digest, "announced_at": insert.excluded.announced_at},
+            where=table.c.digest != insert.excluded.digest,
+        )
+    )
+    return bool(getattr(result, "rowcount", 0))

@@ -16,6 +16,7 @@ from services.dispatch import domain as dispatch_domain
 from services.dispatch import repository as dispatch_repository
 from services.dispatch.routing import DEFAULT_MIN_LEVEL, drain, give_to, lock_pool, queue, release
 from services.dispatch.shifts import repository
+from services.dispatch.shifts.announcements import announce_on_shift
 from services.dispatch.shifts.domain import EVERY_DAY, default_holidays
 from services.dispatch.shifts.loading import rosters_at
 from services.dispatch.shifts.models import ShiftRoster, ShiftRosterChange
@@ -50,6 +51,7 @@ class ShiftChange:
 
     handed_over: list[uuid.UUID] = field(default_factory=list)  # assignments moved
     drained: list[uuid.UUID] = field(default_factory=list)  # queued ones assigned
+    announced: bool = False  # who is on shift changed: team.on_shift_changed emitted
 
 
 async def set_roster(
@@ -167,7 +169,8 @@ async def apply_shift_changes(
 ) -> ShiftChange:
     """Hand over the open work of agents off shift at ``at`` (by the team's setting), then
     serve the queue with the agents on shift. Safe on several replicas: it locks the
-    team's agents first (routing's order), so a second replica waits and finds it done."""
+    team's agents first (routing's order), so a second replica waits and finds it done.
+    Announces who is on shift when that changed."""
     holders = await _off_shift_holders(uow, team_key, at)
     pool = await lock_pool(uow, [team_key], holders, min_level=min_level, at=at)
     change = ShiftChange()
@@ -187,6 +190,7 @@ async def apply_shift_changes(
                 give_to(uow, pool, moved, chosen, None, reason="shift handover")
             change.handed_over.append(moved.id)
     change.drained = [a.id for a in await drain(uow, pool, [team_key])]
+    change.announced = await announce_on_shift(uow, team_key, at)
     return change
 
 
@@ -200,15 +204,20 @@ async def needs_attention(uow: UnitOfWork, team_key: str, at: datetime) -> bool:
 async def run_shift_changes(
     units: Callable[[], UnitOfWork], at: datetime, *, min_level: int = DEFAULT_MIN_LEVEL
 ) -> int:
-    """Every team with a roster, one transaction each: returns assignments moved."""
+    """Every team with a roster, one transaction each: returns assignments moved. A team
+    with nothing to move still has who is on shift announced if that changed (a shift
+    began or ended with no work to hand over, a new day, a renamed agent)."""
     async with units() as uow:
         teams = sorted(await repository.rosters(uow.session))
     moved = 0
     for team_key in teams:
         async with units() as uow:
-            if not await needs_attention(uow, team_key, at):
+            if await needs_attention(uow, team_key, at):
+                change = await apply_shift_changes(uow, team_key, at, min_level=min_level)
+            elif await announce_on_shift(uow, team_key, at):
+                change = ShiftChange(announced=True)
+            else:
                 continue
-            change = await apply_shift_changes(uow, team_key, at, min_level=min_level)
             await uow.commit()
         moved += len(change.handed_over) + len(change.drained)
     return moved
