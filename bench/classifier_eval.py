@@ -1,6 +1,6 @@
 """Triage's classifier on the held-out split of its corpus, and how fast it decides.
 
-    python bench/classifier_eval.py [--set corpus|fresh] [--misses] [--industry NAME]
+    python bench/classifier_eval.py [--set corpus|first|fresh|blind_b] [--misses] [--industry NAME]
 
 Prints accuracy of category, scene, team and priority, P0 recall, P2 texts raised to
 P0, the share flagged for review, confusion matrices, and the time to classify one
@@ -9,7 +9,10 @@ split (services/triage/data/corpus.jsonl, "split": "test") was set once by a has
 each phrasing and is never trained or tuned on. ``--set fresh`` scores instead the
 second held-out set (services/triage/data/heldout_2026-12-02.jsonl), written on
 2 December 2026 from the seeds' and issue 18's definitions without running the
-classifier or reading its rules first, and scored once: the clean one.
+classifier or reading its rules first, and scored once (spent since: its misses were
+read). ``--set blind_b`` scores the third (services/triage/data/heldout_blind_b.jsonl,
+260 tickets), written on 2 December 2026 by someone who read neither the classifier, its
+rules nor its corpus: to be scored once, and never tuned on.
 """
 
 from __future__ import annotations
@@ -33,19 +36,26 @@ from services.triage.rules.defaults import DEFAULT_RULESET
 from services.triage.rules.engine import load_dictionary
 from services.triage.rules.model import RuleSet
 
-FRESH_SET = (
-    Path(__file__).resolve().parents[1]
-    / "services"
-    / "triage"
-    / "data"
-    / "heldout_2026-12-02.jsonl"
-)
+TRIAGE_DATA = Path(__file__).resolve().parents[1] / "services" / "triage" / "data"
+FRESH_SET = TRIAGE_DATA / "heldout_2026-12-02.jsonl"
+# Written blind (classifier, rules and corpus unread), to be scored once.
+BLIND_B_SET = TRIAGE_DATA / "heldout_blind_b.jsonl"
+
+
+def heldout_rows(path: Path) -> list[dict[str, Any]]:
+    """A held-out set kept apart from the corpus: one JSON ticket a line."""
+    with path.open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
 
 
 def fresh_rows() -> list[dict[str, Any]]:
     """The second held-out set: never read while rules or the model were written."""
-    with FRESH_SET.open(encoding="utf-8") as lines:
-        return [json.loads(line) for line in lines if line.strip()]
+    return heldout_rows(FRESH_SET)
+
+
+def blind_b_rows() -> list[dict[str, Any]]:
+    """The third held-out set: written without reading the classifier, rules or corpus."""
+    return heldout_rows(BLIND_B_SET)
 
 
 def _classify(
@@ -92,9 +102,10 @@ def main() -> None:
         "--set",
         dest="which",
         default="corpus",
-        choices=["corpus", "first", "fresh"],
+        choices=["corpus", "first", "fresh", "blind_b"],
         help="the corpus's held-out split, its first pass's part (the 519 scored before "
-        "2026-12-02's second pass), or the fresh set (spent: its misses were read)",
+        "2026-12-02's second pass), the fresh set (spent: its misses were read), or the "
+        "blind set b (written blind; score it once)",
     )
     parser.add_argument("--industry", default="generic", choices=sorted(INDUSTRIES))
     parser.add_argument(
@@ -117,6 +128,8 @@ def main() -> None:
     rows = (
         fresh_rows()
         if args.which == "fresh"
+        else blind_b_rows()
+        if args.which == "blind_b"
         else [
             r
             for r in load_corpus()

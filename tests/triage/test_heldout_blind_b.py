@@ -1,0 +1,74 @@
+"""The blind held-out set b (services/triage/data/heldout_blind_b.jsonl) is well formed.
+
+Only its shape is checked here, never the classifier on it: the set was written without
+reading the classifier, its rules or its corpus, and is scored once by
+``python bench/classifier_eval.py --set blind_b``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from services.triage.industries import INDUSTRIES
+from shared.team_copies import SPEC_TEAMS
+from shared.vocabulary import CATEGORIES, CUSTOMER_TYPES, PRIORITIES, SCENES
+
+DATA = Path(__file__).resolve().parents[2] / "services" / "triage" / "data"
+BLIND_B = DATA / "heldout_blind_b.jsonl"
+
+
+def _rows(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+def _normal(text: str) -> str:
+    """A text without case, width, spaces or punctuation: what counts as the same text."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return re.sub(r"[\W_]+", "", folded)
+
+
+def test_every_row_has_the_fresh_sets_fields_and_known_values() -> None:
+    rows = _rows(BLIND_B)
+    fields = set(_rows(DATA / "heldout_2026-12-02.jsonl")[0])
+    teams = {key for key, _, _ in SPEC_TEAMS}
+    for row in rows:
+        assert set(row) == fields, row["id"]
+        assert row["split"] == "test"
+        assert row["category"] in CATEGORIES.keys, row["id"]
+        assert row["scene"] in SCENES.keys, row["id"]
+        assert row["team"] in teams, row["id"]
+        assert row["priority"] in PRIORITIES.keys, row["id"]
+        assert row["industry"] in INDUSTRIES, row["id"]
+        assert row["customer_type"] in CUSTOMER_TYPES.keys, row["id"]
+        assert row["description"].strip(), row["id"]
+
+
+def test_counts_are_as_stated() -> None:
+    rows = _rows(BLIND_B)
+    assert len(rows) == 260
+    priorities = Counter(row["priority"] for row in rows)
+    assert priorities == {"P0": 45, "P1": 125, "P2": 90}
+    assert {row["category"] for row in rows} == set(CATEGORIES.keys)
+    assert {row["scene"] for row in rows} == set(SCENES.keys)
+    assert {row["team"] for row in rows} == {key for key, _, _ in SPEC_TEAMS}
+    assert {row["industry"] for row in rows} == set(INDUSTRIES)
+    english = [row for row in rows if row["description"].isascii()]
+    assert 20 <= len(english) <= 35  # about one in ten
+
+
+def test_no_duplicates_and_no_text_shared_with_the_corpus_or_the_fresh_set() -> None:
+    rows = _rows(BLIND_B)
+    assert len({row["id"] for row in rows}) == len(rows)
+    assert len({row["group"] for row in rows}) == len(rows)
+    texts = [_normal(row["description"]) for row in rows]
+    assert len(set(texts)) == len(texts)
+    for other in ("corpus.jsonl", "heldout_2026-12-02.jsonl"):
+        seen = {_normal(row["description"]) for row in _rows(DATA / other)}
+        shared = [row["id"] for row, text in zip(rows, texts, strict=True) if text in seen]
+        assert shared == [], other
