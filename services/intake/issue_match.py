@@ -7,8 +7,9 @@ near-verbatim repeats. Kinds are found by their everyday wordings, so 耳机充�
 蓝牙耳机插上充电线一点反应都没有 are both "charging" of "earphones"; a fault said without
 its kind (没反应, 坏了) joins a named fault of the same thing. Texts whose kind is not
 known on one side are compared by their character bigrams less the things they name.
-Two different order numbers are two issues; the same order number with the same problem
-is one. Every decision says why, in the words an agent reads on the timeline
+Two different order numbers (SO20261122001, PO-8812) are two issues; the same order
+number is one, unless each text names another problem; so is the same amount or
+reference (1280) when no other problem is named. Every decision says why, in the words an agent reads on the timeline
 ("同一订单,相同问题:未发货").
 """
 
@@ -25,12 +26,14 @@ from services.intake.issue_lexicon import CONTEXT, PART_OF, PROBLEMS, REQUESTS, 
 
 NEAR_VERBATIM = 85.0
 # Bigram overlap (Dice, 0-1) of two texts less their things, when a kind is unknown.
-SIMILAR = 0.5
-# The same order number and texts at least this alike are one issue.
-SIMILAR_SAME_ORDER = 0.3
+SIMILAR = 0.33
 GENERIC = "故障"
 
-_ORDER_IN_TEXT = re.compile(r"(?<![a-z0-9])([a-z]{0,4}\d{8,20})(?![0-9])", re.IGNORECASE)
+# An order, purchase-order or case number: 8+ digits, or letters, an optional dash and
+# 4+ digits (PO-8812, SO20261122001); read in upper case without its dash.
+_ORDER_IN_TEXT = re.compile(
+    r"(?<![a-z0-9-])([a-z]{0,4}\d{8,20}|[a-z]{1,4}-?\d{4,20})(?![0-9])", re.IGNORECASE
+)
 _KINDS = {name: re.compile("|".join(forms)) for name, forms in PROBLEMS.items()}
 _THING_OF = {form: name for name, forms in THINGS.items() for form in forms}
 _THINGS = re.compile("|".join(re.escape(f) for f in sorted(_THING_OF, key=len, reverse=True)))
@@ -94,7 +97,7 @@ def read_issue(subject: str, description: str, order_no: str | None) -> IssueTex
     things -= {PART_OF[t] for t in things if t in PART_OF}
     return IssueText(
         text=text,
-        order_no=number.upper() if number else None,
+        order_no=number.upper().replace("-", "") if number else None,
         problems=problems,
         things=frozenset(things),
         moments=moments,
@@ -160,10 +163,17 @@ def match_issue(
             if generic == {GENERIC} and things and not named & REQUESTS:
                 return _joined("、".join(sorted(named)), same_order, things, 70.0)
         return None  # different problems: another issue
+    if same_order:
+        # One side names no problem the other contradicts: a customer writing again
+        # about the same order is following it up.
+        return IssueMatch(75.0, f"同一订单({new.order_no}),未提到其他问题")
     if new.numbers and old.numbers and not new.numbers & old.numbers:
         return None  # alike in words but about other numbers (a model, an amount)
+    figures = {n for n in new.numbers & old.numbers if len(n) >= 3}
+    if figures:
+        # The same amount or reference (1280, 356) with no other problem named.
+        return IssueMatch(70.0, f"同一数额或编号({'、'.join(sorted(figures))}),未提到其他问题")
     similarity = _similarity(new, old)
-    if similarity >= SIMILAR or (same_order and similarity >= SIMILAR_SAME_ORDER):
-        where = "同一订单," if same_order else ""
-        return IssueMatch(60.0 + 20 * similarity, f"{where}描述相近(相似度 {similarity:.2f})")
+    if similarity >= SIMILAR:
+        return IssueMatch(60.0 + 20 * similarity, f"描述相近(相似度 {similarity:.2f})")
     return None

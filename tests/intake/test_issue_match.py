@@ -79,3 +79,31 @@ def test_hot_while_charging_is_not_a_phone_that_does_not_charge() -> None:
     dead = read_issue("手机充不进电", "", None)
     assert match_issue(hot, dead) is None
     assert match_issue(hot, read_issue("", "充电的时候手机烫得厉害", None)) is not None
+
+
+def test_a_purchase_order_with_a_dash_is_an_order_number() -> None:
+    waiting = read_issue("备件没到", "采购单PO-8812的备件说好上周到", None)
+    assert waiting.order_no == "PO8812"
+    # Another purchase order is another issue; the same one, asked again, is a follow-up.
+    assert match_issue(waiting, read_issue("", "PO-8813 收到的密封圈型号不对", None)) is None
+    found = match_issue(waiting, read_issue("", "po8812 到底发了没有,车间在等", None))
+    assert found is not None and found.reason == "同一订单(PO8812),未提到其他问题"
+
+
+def test_the_same_order_with_another_problem_on_each_side_is_another_issue() -> None:
+    late = read_issue("", "下单三天了怎么还不发货", "SO1")
+    assert match_issue(late, read_issue("", "发票抬头开错了", "SO1")) is None
+
+
+def test_the_same_amount_with_no_other_problem_named_is_one_issue() -> None:
+    charge = read_issue("不认识的消费", "账单上有一笔1280元的消费,我完全不记得", None)
+    again = read_issue("", "上次说的那笔1280的陌生扣款查得怎么样了", None)
+    found = match_issue(again, charge)
+    assert found is not None and found.reason == "同一数额或编号(1280),未提到其他问题"
+    # Two digits are a day or a count, not a reference.
+    assert (
+        match_issue(
+            read_issue("", "12号那笔扣款不对", None), read_issue("", "想问12号开门吗", None)
+        )
+        is None
+    )
