@@ -9,8 +9,8 @@ its kind (没反应, 坏了) joins a named fault of the same thing. Texts whose 
 known on one side are compared by their character bigrams less the things they name.
 Two different order numbers (SO20261122001, PO-8812) are two issues; the same order
 number is one, unless each text names another problem; so is the same amount or
-reference (1280) when no other problem is named. Every decision says why, in the words an agent reads on the timeline
-("同一订单,相同问题:未发货").
+reference (1280) when no other problem is named. Every decision says why, in the words
+an agent reads on the timeline ("同一订单,相同问题:未发货").
 """
 
 from __future__ import annotations
