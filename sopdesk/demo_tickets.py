@@ -144,12 +144,22 @@ def _body(ticket: DemoTicket, n: int) -> dict[str, object]:
     return body
 
 
+@dataclass(frozen=True)
+class PostedTicket:
+    """A demo ticket as intake took it: its place in the week (1-based) and its names."""
+
+    n: int
+    ticket_id: str
+    ticket_no: str
+    subject: str
+
+
 async def post_tickets(
     intake_url: str, gateway_key: str, tickets: Sequence[DemoTicket], *, run: str
-) -> list[str]:
-    """Post the tickets through intake's gateway API; returns their ticket numbers. ``run``
-    goes into each Idempotency-Key, so posting the same run again makes no new tickets."""
-    numbers = []
+) -> list[PostedTicket]:
+    """Post the tickets through intake's gateway API. ``run`` goes into each
+    Idempotency-Key, so posting the same run again makes no new tickets."""
+    posted = []
     headers = {"Authorization": f"Bearer {gateway_key}"}
     async with httpx.AsyncClient(base_url=intake_url, headers=headers, timeout=10) as client:
         for n, ticket in enumerate(tickets, start=1):
@@ -159,9 +169,17 @@ async def post_tickets(
                 headers={"Idempotency-Key": f"demo-{run}-{n}"},
             )
             response.raise_for_status()
-            numbers.append(str(response.json()["ticket_no"]))
-    return numbers
+            body = response.json()
+            posted.append(
+                PostedTicket(n, str(body["ticket_id"]), str(body["ticket_no"]), ticket.subject)
+            )
+    return posted
+
+
+def post_week_tickets(intake_url: str, gateway_key: str, run: str) -> list[PostedTicket]:
+    return asyncio.run(post_tickets(intake_url, gateway_key, week_of_tickets(), run=run))
 
 
 def post_week(intake_url: str, gateway_key: str, run: str) -> list[str]:
-    return asyncio.run(post_tickets(intake_url, gateway_key, week_of_tickets(), run=run))
+    """The week's tickets posted; their ticket numbers."""
+    return [t.ticket_no for t in post_week_tickets(intake_url, gateway_key, run)]

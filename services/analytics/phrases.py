@@ -48,6 +48,10 @@ WEAK_WORDS = frozenset(
         "用户",
         "产品",
         "东西",
+        # What survey comments say of any ticket ("处理很及时", "问题解决了").
+        "处理",
+        "解决",
+        "及时",
     ]
 )
 # Words that turn the next one into a problem ("无法" + "启动" is 无法启动).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -23,21 +24,57 @@ def demo_tickets(
     ] = Path(".sopdesk"),
     host: Annotated[str, typer.Option(help="Where the services listen")] = "127.0.0.1",
     base_port: Annotated[int | None, typer.Option(help="Port of intake [default: 8001]")] = None,
+    broker: Annotated[
+        str, typer.Option(help="The broker of `sopdesk up` (the customers' SMS texts)")
+    ] = "127.0.0.1:9092",
     run: Annotated[
         str, typer.Option(help="A name for this batch: the same name again adds no tickets")
     ] = "week-1",
+    work: Annotated[
+        bool,
+        typer.Option(help="Work the week: agents resolve, customers rate, callbacks are made"),
+    ] = True,
 ) -> None:
     """Post a week of realistic tickets (the seeds' kinds of request) through intake's
-    gateway API, so the dashboard, the ledger and the weekly report have data."""
-    from sopdesk.demo_tickets import post_week
+    gateway API and work them as the demo agents and customers would, so the dashboard,
+    the ledger and the weekly report have data."""
+    from sopdesk.demo_tickets import post_week_tickets
+    from sopdesk.demo_week import work_the_week
 
     keys = _local_api_keys(data_dir)
-    gateway = next((key for key, role in keys.items() if role == "gateway"), None)
-    if gateway is None:
+    by_role = {role: key for key, role in keys.items()}
+    if "gateway" not in by_role:
         raise _fail(f"No gateway key in {data_dir / 'api-keys.json'} or SOPDESK_API_KEYS.")
-    url = _service_urls(host, base_port)["intake"]
+    urls = _service_urls(host, base_port)
     try:
-        numbers = post_week(url, gateway, run)
+        posted = post_week_tickets(urls["intake"], by_role["gateway"], run)
     except httpx.HTTPError as exc:
-        raise _fail(f"Posting to {url} failed: {exc}") from exc
-    console.print(f"posted {len(numbers)} demo tickets: {numbers[0]} … {numbers[-1]}")
+        raise _fail(f"Posting to {urls['intake']} failed: {exc}") from exc
+    console.print(
+        f"posted {len(posted)} demo tickets: {posted[0].ticket_no} … {posted[-1].ticket_no}"
+    )
+    if not work:
+        return
+    secrets_file = data_dir / "secrets.json"
+    password = (
+        json.loads(secrets_file.read_text()).get("demo_password") if secrets_file.exists() else None
+    )
+    if not password:
+        raise _fail(
+            f"No demo password in {secrets_file}: is `sopdesk up` running with demo people?"
+        )
+    try:
+        worked = work_the_week(posted, urls=urls, keys=by_role, password=password, broker=broker)
+    except (httpx.HTTPError, TimeoutError) as exc:
+        raise _fail(f"Working the demo week failed: {exc}") from exc
+    agents = ", ".join(f"{login} {n}" for login, n in sorted(worked.by_agent.items()))
+    console.print(
+        f"worked the week: {len(worked.resolved)} resolved ({agents}), "
+        f"{len(worked.accepted) - len(worked.resolved)} being worked, "
+        f"{len(worked.surveys_answered)} surveys answered "
+        f"({len(worked.reopened)} unhappy: reopened and resolved again), "
+        f"{len(worked.callbacks_completed)} callbacks completed, "
+        f"{len(worked.left_open)} waiting for their agent ({', '.join(worked.left_open)}), "
+        f"{len(worked.queued)} still queued (their team's agents on shift are full)",
+        markup=False,
+    )

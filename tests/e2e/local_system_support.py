@@ -122,4 +122,8 @@ NOISE = {"DD202", "天无", "我要", "如何", "请问", "您好", "一下", "�
     "太久",
     "希望增加",
     "早上开始",
+    # Generic words of the survey comments the worked demo week adds.
+    "处理",
+    "解决",
+    "及时",
 }
