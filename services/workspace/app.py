@@ -21,6 +21,7 @@ from services.workspace import (
     admin_content,
     callbacks,
     supervisor_inbox,
+    supervisor_shifts,
     supervisor_team,
     supervisor_ticket,
 )
@@ -50,6 +51,7 @@ ROUTERS: list[APIRouter] = [
     agent.router,
     supervisor_inbox.router,
     supervisor_team.router,
+    supervisor_shifts.router,
     supervisor_ticket.router,
     admin.router,
     admin_config.router,
