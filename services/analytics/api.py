@@ -402,6 +402,7 @@ async def snapshot(session: AsyncSession) -> DashboardSnapshot:
         summary=Summary(**body),
         teams=service.named(teams["groups"], labels["team"]),
         agents=service.agents_named(agents["groups"], labels["team"]),
+        on_shift=await service.on_shift(session),
         labels=labels,
         labels_en=await service.labels(session, "en"),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -148,3 +148,20 @@ class ReportSynonym(Base):
     term: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
     reason: Mapped[str] = mapped_column(sa.String(40))
     updated_at: Mapped[datetime]
+
+
+class OnShiftCopy(Base):
+    """Who of a team is on shift and on leave today, as dispatch last announced it
+    (``team.on_shift_changed``); the newest announcement wins. ``on_shift``: agent_id,
+    name, shift, until; ``on_leave``: agent_id, name, first_day, last_day."""
+
+    __tablename__ = "on_shift_copies"
+
+    team_key: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    has_roster: Mapped[bool]
+    timezone: Mapped[str] = mapped_column(sa.String(64))
+    day: Mapped[date] = mapped_column(sa.Date)
+    day_kind: Mapped[str] = mapped_column(sa.String(16))  # workday, holiday, weekend
+    on_shift: Mapped[list[dict[str, Any]]]
+    on_leave: Mapped[list[dict[str, Any]]]
+    as_of: Mapped[datetime]

@@ -13,10 +13,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from services.analytics import rollups
-from services.analytics.models import ROLLUPS, TEAM_COPIES, CountedEvent, ReportSynonym, TicketFact
+from services.analytics.models import (
+    ROLLUPS,
+    TEAM_COPIES,
+    CountedEvent,
+    OnShiftCopy,
+    ReportSynonym,
+    TicketFact,
+)
 from services.analytics.schemas import LedgerFilters
 from shared import team_copies
-from shared.events import TeamEvent
+from shared.database import upsert
+from shared.events import TeamEvent, TeamOnShiftChanged
 
 # Per transaction, in ``Session.info``: the facts already loaded (locked) and the
 # rollup deltas not yet written. A consumer batch hands its handlers many short runs
@@ -190,6 +198,43 @@ async def keep_team_announcements(session: AsyncSession, events: Sequence[TeamEv
 
 async def teams(session: AsyncSession) -> dict[str, team_copies.KnownTeam]:
     return await team_copies.known_teams(session, TEAM_COPIES)
+
+
+async def keep_on_shift(session: AsyncSession, events: Sequence[TeamOnShiftChanged]) -> None:
+    """Each team's newest announcement of who is on shift; an older one, or a repeat,
+    changes nothing (announcements may come again or out of order)."""
+    latest: dict[str, TeamOnShiftChanged] = {}
+    for event in events:
+        held = latest.get(event.data.team)
+        if held is None or event.data.as_of >= held.data.as_of:
+            latest[event.data.team] = event
+    table = OnShiftCopy.__table__
+    for team_key, event in sorted(latest.items()):
+        data = event.data
+        insert = upsert(session, table).values(
+            team_key=team_key,
+            has_roster=data.has_roster,
+            timezone=data.timezone,
+            day=data.day,
+            day_kind=data.day_kind,
+            on_shift=[a.model_dump(mode="json") for a in data.on_shift],
+            on_leave=[a.model_dump(mode="json") for a in data.on_leave],
+            as_of=data.as_of,
+        )
+        changing = ("has_roster", "timezone", "day", "day_kind", "on_shift", "on_leave", "as_of")
+        await session.execute(
+            insert.on_conflict_do_update(
+                index_elements=[table.c.team_key],
+                set_={name: insert.excluded[name] for name in changing},
+                where=table.c.as_of <= insert.excluded.as_of,
+            )
+        )
+
+
+async def on_shift_copies(session: AsyncSession) -> Sequence[OnShiftCopy]:
+    """The teams with a roster, as last announced."""
+    query = sa.select(OnShiftCopy).where(OnShiftCopy.has_roster).order_by(OnShiftCopy.team_key)
+    return (await session.scalars(query)).all()
 
 
 async def synonym_rows(session: AsyncSession) -> Sequence[ReportSynonym]:

@@ -245,13 +245,42 @@ class MonthlyReport(BaseModel):
     )
 
 
+class AgentOnShift(BaseModel):
+    name: str = Field(description="The agent's display name", examples=["张伟"])
+    shift: str = Field(examples=["早班"])
+    until: datetime
+
+
+class AgentOnLeave(BaseModel):
+    name: str = Field(examples=["李娜"])
+    first_day: date
+    last_day: date
+
+
+class TeamOnShift(BaseModel):
+    """Who of a team with shifts is on shift now and on leave today, as dispatch last
+    announced it (``team.on_shift_changed``)."""
+
+    team: str = Field(description="The team's key", examples=["frontline"])
+    name: str = Field(description="The team's display name", examples=["一线"])
+    name_en: str | None = Field(default=None, examples=["Front line"])
+    day: date = Field(description="Today in the roster's time zone")
+    day_kind: str = Field(examples=["workday"], description="workday, holiday or weekend")
+    on_shift: list[AgentOnShift]
+    on_leave: list[AgentOnLeave]
+    as_of: datetime = Field(description="When dispatch computed it")
+
+
 class DashboardSnapshot(BaseModel):
-    """What the dashboard shows: the summary, per team and per agent."""
+    """What the dashboard shows: the summary, per team and per agent, who is on shift."""
 
     generated_at: datetime
     summary: Summary
     teams: list[Group]
     agents: list[Group]
+    on_shift: list[TeamOnShift] = Field(
+        default_factory=list, description="Per team with a roster: on shift now, on leave today"
+    )
     labels: dict[str, dict[str, str]] = Field(
         default_factory=dict,
         description="Chinese labels by kind (channel, category, priority, state, team) and "

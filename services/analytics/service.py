@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.analytics import domain, repository, rollups
 from services.analytics.models import TicketFact
-from services.analytics.schemas import Group
+from services.analytics.schemas import AgentOnLeave, AgentOnShift, Group, TeamOnShift
 from shared.events import (
     CallbackCompleted,
     CompensationApproved,
@@ -373,6 +373,28 @@ async def labels(session: AsyncSession, language: Language = "zh") -> dict[str, 
         "state": TICKET_STATUSES.labels(language),
         "team": {key: team.label(language) for key, team in teams.items()},
     }
+
+
+async def on_shift(session: AsyncSession) -> list[TeamOnShift]:
+    """Per team with shifts, who is on shift and on leave today, named as people read
+    them (the team by its display name, a team not announced yet by its key)."""
+    teams = await repository.teams(session)
+    found = []
+    for copy in await repository.on_shift_copies(session):
+        team = teams.get(copy.team_key)
+        found.append(
+            TeamOnShift(
+                team=copy.team_key,
+                name=team.name if team else copy.team_key,
+                name_en=team.name_en if team else None,
+                day=copy.day,
+                day_kind=copy.day_kind,
+                on_shift=[AgentOnShift.model_validate(a) for a in copy.on_shift],
+                on_leave=[AgentOnLeave.model_validate(a) for a in copy.on_leave],
+                as_of=copy.as_of,
+            )
+        )
+    return found
 
 
 def agents_named(groups: Sequence[Group], teams: dict[str, str]) -> list[Group]:

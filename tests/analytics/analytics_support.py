@@ -508,3 +508,54 @@ def by_type(events: Sequence[Any]) -> list[Any]:
     """The events sorted by type (stable): long runs load fast, and since the projection
     does not depend on order, the result is the same as in order."""
     return sorted(events, key=lambda e: e.type)
+
+
+# --------------------------------------------------------------------------- who is on shift
+
+
+def on_shift_changed(
+    team: str,
+    as_of: datetime,
+    on_shift: Sequence[tuple[str, str]] = (),
+    on_leave: Sequence[str] = (),
+    *,
+    has_roster: bool = True,
+    day_kind: str = "workday",
+) -> Any:
+    """Dispatch's ``team.on_shift_changed``: (name, shift) on shift until 8 h after
+    ``as_of``, names on leave today only."""
+    from shared.events import OnShiftData, TeamOnShiftChanged
+
+    day = as_of.date().isoformat()
+    return TeamOnShiftChanged(
+        producer="dispatch",
+        occurred_at=as_of,
+        data=OnShiftData.model_validate(
+            {
+                "team": team,
+                "has_roster": has_roster,
+                "timezone": "Asia/Shanghai",
+                "day": day,
+                "day_kind": day_kind,
+                "on_shift": [
+                    {
+                        "agent_id": str(uuid.uuid4()),
+                        "name": name,
+                        "shift": shift,
+                        "until": (as_of + timedelta(hours=8)).isoformat(),
+                    }
+                    for name, shift in on_shift
+                ],
+                "on_leave": [
+                    {
+                        "agent_id": str(uuid.uuid4()),
+                        "name": name,
+                        "first_day": day,
+                        "last_day": day,
+                    }
+                    for name in on_leave
+                ],
+                "as_of": as_of.isoformat(),
+            }
+        ),
+    )

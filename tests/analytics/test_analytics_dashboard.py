@@ -27,6 +27,7 @@ from analytics_support import (
     apply,
     by_type,
     lifecycle,
+    on_shift_changed,
     realistic,
 )
 from testkit import free_port
@@ -156,6 +157,8 @@ async def test_dashboard_shows_the_api_figures_live(
     events += lifecycle(
         Scenario(ticket_no="B1", resolve_after=None, breaches=("resolution",), close=False)
     )
+    # Who is on shift, as dispatch announced it.
+    events.append(on_shift_changed("frontline", T0, [("陈静", "早班")], ["李娜"]))
     await apply(store, by_type(events))
 
     async with serving(database_url, broker, topic_prefix) as base:
@@ -256,8 +259,18 @@ async def test_dashboard_shows_the_api_figures_live(
                     page, "#breached-list li:first-child time", _shown_time(breached, "zh")
                 )
                 await _expect_text(page, "#teams thead th:first-child", "团队")
+                # 当班: per team by its name, who is on shift and who is on leave today.
+                await _expect_text(page, "#on-shift-title", "当班")
+                shift_row = '#on-shift tr[data-team="frontline"]'
+                await _expect_text(page, f"{shift_row} td:first-child", "一线客服")
+                await _expect_text(page, f"{shift_row} .agent.on", "陈静 早班 至 17:00")
+                await _expect_text(page, f"{shift_row} .agent.leave", "李娜 至 11-16")
                 await page.screenshot(path=str(SCREENSHOT), full_page=True)
                 await page.select_option("#lang", "en")
+                await _expect_text(page, "#on-shift-title", "On shift")
+                await _expect_text(page, f"{shift_row} .agent.on", "陈静 早班 until 17:00")
+                await _expect_text(page, f"{shift_row} td:first-child", "front-line")
+                await _expect_text(page, f"{shift_row} .agent.leave", "李娜 until 11-16")
                 await _expect_text(page, "#oldest-list li:first-child time", "16 Nov 2026, 09:00")
                 await _expect_text(
                     page, "#breached-list li:first-child time", _shown_time(breached, "en")

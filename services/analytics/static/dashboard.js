@@ -33,6 +33,8 @@
       subject: "主题", state: "状态", handler: "处理人", received: "受理",
       resolve_by: "解决时限", yes: "是", no: "否", not_found: "（未找到）", colon: "：",
       around_team: ["（", "）"],
+      on_shift_title: "当班", day: "日期", on_shift_now: "当班", on_leave_today: "今日请假",
+      shift_until: "至", no_shifts: "暂无排班", workday: "工作日", holiday: "节假日", weekend: "周末",
     },
     en: {
       title: "sopdesk service dashboard", heading: "sopdesk service dashboard", forget: "Change key",
@@ -56,6 +58,9 @@
       subject: "Subject", state: "State", handler: "Agent", received: "Received",
       resolve_by: "Resolve by", yes: "yes", no: "no", not_found: " (not found)", colon: ": ",
       around_team: [" (", ")"],
+      on_shift_title: "On shift", day: "Day", on_shift_now: "On shift now",
+      on_leave_today: "On leave today", shift_until: "until", no_shifts: "No team has shifts",
+      workday: "workday", holiday: "holiday", weekend: "weekend",
     },
   };
   const t = (key) => TEXT[language()][key];
@@ -202,6 +207,54 @@
     }
   }
 
+  // ------------------------------------------------------------------ who is on shift
+
+  // Per team with shifts (as dispatch announced it): who is on shift now, until when, and
+  // who is on leave today. Names and shift names are data, kept as written.
+  function clock(iso) {
+    const p = {};
+    for (const part of clockParts.formatToParts(new Date(iso))) p[part.type] = part.value;
+    return p.hour + ":" + p.minute;
+  }
+  function person(cls, who, detail) {
+    const span = document.createElement("span");
+    span.className = "agent " + cls;
+    span.append(dataText(who));
+    const small = document.createElement("small");
+    small.className = "muted";
+    small.append(" ", ...detail);
+    span.appendChild(small);
+    return span;
+  }
+  function onShift(teams) {
+    const tbody = $("on-shift").tBodies[0];
+    tbody.textContent = "";
+    for (const team of teams) {
+      const tr = document.createElement("tr");
+      tr.setAttribute("data-team", team.team);
+      const cells = [0, 1, 2, 3].map(() => tr.appendChild(document.createElement("td")));
+      cells[0].textContent = (labels[language()].team || {})[team.team] || team.name;
+      cells[1].textContent = team.day.slice(5) + " " + (t(team.day_kind) || team.day_kind);
+      for (const a of team.on_shift) {
+        const until = " " + t("shift_until") + " " + clock(a.until);
+        cells[2].appendChild(person("on", a.name, [dataText(a.shift), until]));
+      }
+      for (const a of team.on_leave) {
+        cells[3].appendChild(person("leave", a.name, [t("shift_until") + " " + a.last_day.slice(5)]));
+      }
+      if (!team.on_shift.length) cells[2].textContent = t("none");
+      if (!team.on_leave.length) cells[3].textContent = t("none");
+      tbody.appendChild(tr);
+    }
+    if (!teams.length) {
+      const td = document.createElement("td");
+      td.colSpan = 4;
+      td.className = "muted";
+      td.textContent = t("no_shifts");
+      tbody.appendChild(document.createElement("tr")).appendChild(td);
+    }
+  }
+
   let lastSnapshot = null;
   function render(snapshot) {
     lastSnapshot = snapshot;
@@ -232,6 +285,7 @@
       num(x.tickets), num(x.open), num(x.breached), pct(x.sla_compliance),
       mins(x.first_response.median_seconds), pct(x.fcr_rate), csat(x.csat),
     ], 8);
+    onShift(snapshot.on_shift || []);
     $("updated").textContent = when(snapshot.generated_at);
     document.body.setAttribute("data-generated-at", snapshot.generated_at);
   }
