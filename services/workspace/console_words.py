@@ -133,6 +133,8 @@ WORDS: dict[str, dict[str, str]] = {
     "super.no_roster": _w("不排班", "no shifts"),
     "super.off_shift": _w("不在班", "off shift"),
     "super.until": _w("至 {at}", "until {at}"),
+    "super.on_leave": _w("今日请假", "on leave today"),
+    "super.leave_until": _w("至 {day}", "until {day}"),
     "agent.status.online": _w("在线", "Online"),
     "agent.status.away": _w("离开", "Away"),
     "agent.status.offline": _w("离线", "Offline"),

@@ -1,5 +1,5 @@
 """The supervisor's view of their teams: the queue and open tickets, the agents' status,
-load and today's figures."""
+shift, leave today, load and today's figures."""
 
 from __future__ import annotations
 
@@ -63,6 +63,27 @@ async def queue(
 # --------------------------------------------------------------------------- agents
 
 
+def with_shifts(agents: list[dict[str, Any]], views: list[dict[str, Any]]) -> None:
+    """Each agent's shift from their team's on-shift view (dispatch's
+    ``/v1/teams/{key}/on-shift``): ``rostered`` (the team has shifts), ``shift`` (the one
+    they work now, None when off shift) and ``leave`` (their leave touching today)."""
+    on_shift: dict[str, dict[str, Any]] = {}
+    leave: dict[str, dict[str, Any]] = {}
+    for view in views:
+        if not view.get("has_roster"):
+            continue
+        for working in view.get("agents", []):
+            on_shift[working["id"]] = {**working, "takes_work": working["id"] in view["takes_work"]}
+        for exception in view.get("exceptions_today", []):
+            if exception.get("kind") == "leave":
+                leave[exception["agent_id"]] = exception
+    rostered = {view["team_key"] for view in views if view.get("has_roster")}
+    for agent in agents:
+        agent["rostered"] = agent["team_key"] in rostered
+        agent["shift"] = on_shift.get(agent["id"]) if agent["rostered"] else None
+        agent["leave"] = leave.get(agent["id"]) if agent["rostered"] else None
+
+
 @router.get("/agents", response_class=HTMLResponse)
 async def agents(
     request: Request, team: str | None = None, person: SignedInPerson = Depends(supervisor)
@@ -94,23 +115,12 @@ async def agents(
     shifts = await asyncio.gather(
         *(optional(clients.get("dispatch", f"/v1/teams/{k}/on-shift", person.token)) for k in keys)
     )
-    on_shift: dict[str, dict[str, Any]] = {}
-    for view in shifts:
-        if view and view.get("has_roster"):
-            for working in view.get("agents", []):
-                on_shift[working["id"]] = {
-                    **working,
-                    "takes_work": working["id"] in view["takes_work"],
-                }
-    rostered = {view["team_key"] for view in shifts if view and view.get("has_roster")}
+    with_shifts(rows, [view for view in shifts if view])
     by_agent = {g["key"]: g["figures"] for g in groups}
     for agent in rows:
         # Analytics names an agent as people read it: the account's display name.
         shown = agent.get("display_name") or agent["name"]
         agent["today"] = by_agent.get(f"{agent['team_key']}/{shown}")
-        # A team with shifts: who works now (None: the team has no roster).
-        agent["shift"] = on_shift.get(agent["id"]) if agent["team_key"] in rostered else None
-        agent["rostered"] = agent["team_key"] in rostered
     rows.sort(key=lambda a: (a["team_key"], a["status"] != "online", a["name"]))
     return render(
         request,

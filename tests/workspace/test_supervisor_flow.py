@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -239,6 +240,25 @@ def test_a_supervisor_works_the_inbox_and_the_tickets(
     expect(page.locator(".flash")).to_contain_text("已被更新", timeout=ACTED)
     assert _api(system, "dispatch", "GET", work, SUPERVISOR)["agent_id"] == other["id"]
     page.screenshot(path=shot_path("supervisor-stale"), full_page=True)
+
+    # Leave today on the agents page: the team works in shifts again (one all-day shift,
+    # work kept by its holders) and the other agent is on leave today.
+    team_agents = _api(system, "dispatch", "GET", "/v1/agents", SUPERVISOR, team=TEAM)
+    all_day = {"name": "全天", "start": "00:00", "end": "00:00", "agent_ids": []}
+    all_day["agent_ids"] = [a["id"] for a in team_agents]
+    roster = {"timezone": "Asia/Shanghai", "handover": "keep", "shifts": [all_day]}
+    _api(system, "dispatch", "PUT", f"/v1/teams/{TEAM}/shifts", SUPERVISOR, roster)
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    leave = {"kind": "leave", "agent_id": other["id"], "first_day": today, "note": "年假"}
+    _api(system, "dispatch", "POST", f"/v1/teams/{TEAM}/shift-exceptions", SUPERVISOR, leave)
+    page.goto(system.workspace + "/supervisor/agents")
+    on_leave = page.locator(f'#agents tr[data-agent="{other["name"]}"] td.shift')
+    expect(on_leave.locator(".leave")).to_have_text("今日请假", timeout=ACTED)
+    expect(on_leave).to_contain_text(f"至 {today} · 年假")
+    expect(page.locator("#agents td.shift .leave")).to_have_count(1)
+    page.screenshot(path=shot_path("supervisor-agents-leave"), full_page=True)
+    _api(system, "dispatch", "DELETE", f"/v1/teams/{TEAM}/shifts", SUPERVISOR)
+    page.goto(system.workspace + f"/supervisor/assignments/{first['id']}")
 
     # English by the switch.
     page.click("a.lang")
