@@ -16,7 +16,17 @@ import json
 import random
 from pathlib import Path
 
-from scripts.triage_corpus import english, everyday, industries, more, varied, varied2, varied3
+from scripts.triage_corpus import (
+    english,
+    everyday,
+    industries,
+    more,
+    varied,
+    varied2,
+    varied3,
+    varied4,
+    varied5,
+)
 from scripts.triage_corpus.intents import Intent
 
 OUT = Path(__file__).resolve().parents[2] / "services" / "triage" / "data" / "corpus.jsonl"
@@ -54,7 +64,14 @@ TYPOS = (
 )
 WIDE_ZH = ("所有用户都这样", "全部门店都出现了", "我们整个部门都受影响", "很多用户都在反馈")
 SECOND_PASS = frozenset((*varied.INTENTS, *varied2.INTENTS, *varied3.INTENTS))
+THIRD_PASS = frozenset((*varied4.INTENTS, *varied5.INTENTS))
 PRIORITY_UP = {"P2": "P1", "P1": "P0", "P0": "P0"}
+
+
+def _pass(intent: Intent) -> dict[str, int]:
+    if intent in THIRD_PASS:
+        return {"pass": 3}
+    return {"pass": 2} if intent in SECOND_PASS else {}
 
 
 def _english(intent: Intent) -> bool:
@@ -102,6 +119,8 @@ def build() -> list[dict[str, str]]:
         *varied.INTENTS,
         *varied2.INTENTS,
         *varied3.INTENTS,
+        *varied4.INTENTS,
+        *varied5.INTENTS,
     ):
         for index, body in enumerate(intent.bodies):
             seen: set[str] = set()
@@ -124,9 +143,9 @@ def build() -> list[dict[str, str]]:
                         "priority": made["priority"],
                         "industry": intent.industry,
                         "customer_type": intent.customer_type,
-                        # The second pass (varied*.py, 2026-12-02) is marked so the first
+                        # Later passes (varied*.py, 2026-12-02) are marked so an earlier
                         # pass's held-out split can still be scored as it was.
-                        **({"pass": 2} if intent in SECOND_PASS else {}),
+                        **_pass(intent),
                     }
                 )
     return rows
