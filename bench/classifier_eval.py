@@ -65,19 +65,29 @@ def _classify(
 
 
 def cross_validate(
-    ruleset: RuleSet, review_below: float, folds: int = 4, by_topic: bool = False
+    ruleset: RuleSet,
+    review_below: float,
+    folds: int = 4,
+    by_topic: bool = False,
+    always_train_from: int | None = None,
 ) -> None:
     """Grouped k-fold on the training split only: what thresholds are tuned on. By
     phrasing (a group), or ``by_topic`` (all of a topic's phrasings held out together:
-    how the model does on things nobody wrote down for it)."""
+    how the model does on things nobody wrote down for it). With ``always_train_from``
+    (a corpus pass), the rows of that pass and later ones are in every fold's training
+    and never scored: the folds are those of the earlier passes alone, so the figures
+    compare with a run on the corpus before that pass and say what the pass taught."""
     rows = [r for r in load_corpus() if r["split"] == "train"]
+    extra = [r for r in rows if always_train_from and r.get("pass", 1) >= always_train_from]
+    rows = [r for r in rows if r not in extra]
     group_of = (lambda r: topic_of(r["group"])) if by_topic else (lambda r: r["group"])
     groups = sorted({group_of(r) for r in rows})
     random.Random(1).shuffle(groups)
     totals: dict[str, float] = {}
     for k in range(folds):
         held = set(groups[k::folds])
-        model = train(corpus_examples([r for r in rows if group_of(r) not in held], "train"), 1)
+        fold_rows = [r for r in rows if group_of(r) not in held] + extra
+        model = train(corpus_examples(fold_rows, "train"), 1)
         fold = evaluate(
             [r for r in rows if group_of(r) in held],
             partial(_classify, ruleset, model, review_below),
@@ -88,11 +98,20 @@ def cross_validate(
     n = totals["tickets"]
     print(
         f"cross-validated (train split, {folds} folds by {'topic' if by_topic else 'phrasing'}, "
-        f"review below {review_below}): "
+        + (f"pass {always_train_from} and later always trained on, " if always_train_from else "")
+        + f"review below {review_below}): "
         + ", ".join(f"{f} {totals[f] / n:.1%}" for f in FIELDS)
         + f"; P0 {totals['p0_found']:.0f}/{totals['p0_total']:.0f}, P2→P0 "
         f"{totals['p2_raised_to_p0']:.0f}, review {totals['needs_review']:.0f}"
     )
+
+
+def _in_set(row: dict[str, Any], which: str) -> bool:
+    if which == "first":
+        return "pass" not in row
+    if which == "third":
+        return row.get("pass") == 3
+    return True
 
 
 def main() -> None:
@@ -102,10 +121,11 @@ def main() -> None:
         "--set",
         dest="which",
         default="corpus",
-        choices=["corpus", "first", "fresh", "blind_b"],
+        choices=["corpus", "first", "third", "fresh", "blind_b"],
         help="the corpus's held-out split, its first pass's part (the 519 scored before "
-        "2026-12-02's second pass), the fresh set (spent: its misses were read), or the "
-        "blind set b (written blind; score it once)",
+        "2026-12-02's second pass), its third pass's part (varied4/5.py, 2026-12-02 "
+        "afternoon), the fresh set (spent: its misses were read), or the blind set b "
+        "(written blind; score it once)",
     )
     parser.add_argument("--industry", default="generic", choices=sorted(INDUSTRIES))
     parser.add_argument(
@@ -118,11 +138,19 @@ def main() -> None:
     parser.add_argument(
         "--by-topic", action="store_true", help="cross-validate holding out whole topics"
     )
+    parser.add_argument(
+        "--always-train-from",
+        type=int,
+        metavar="PASS",
+        help="cross-validate on the earlier passes only, this pass and later always trained on",
+    )
     args = parser.parse_args()
     ruleset = apply_industry(DEFAULT_RULESET, args.industry)
     if args.cross_validate is not None:
         for threshold in args.cross_validate or [REVIEW_BELOW]:
-            cross_validate(ruleset, threshold, by_topic=args.by_topic)
+            cross_validate(
+                ruleset, threshold, by_topic=args.by_topic, always_train_from=args.always_train_from
+            )
         return
     model = shipped_model()
     rows = (
@@ -130,11 +158,7 @@ def main() -> None:
         if args.which == "fresh"
         else blind_b_rows()
         if args.which == "blind_b"
-        else [
-            r
-            for r in load_corpus()
-            if r["split"] == "test" and (args.which == "corpus" or "pass" not in r)
-        ]
+        else [r for r in load_corpus() if r["split"] == "test" and _in_set(r, args.which)]
     )
     report = evaluate(rows, lambda row: classify_row(ruleset, model, row))
     s = report.summary()

@@ -1,7 +1,8 @@
 """Migration 0007 stores the classifier shipped as version 1 (calibrated, with its P0
 gate) as a model version, 0008 the one shipped as version 2 (words and word classes,
-gate 2), each in force only where a shipped model still decided; version 0 stays what
-it was (uncalibrated, no gate), so every decision replays as it was made."""
+gate 2), 0009 version 3 (the same recipe on the corpus's third pass), each in force only
+where a shipped model still decided; version 0 stays what it was (uncalibrated, no
+gate), so every decision replays as it was made."""
 
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ async def _store_trained(database_url: str, active: bool) -> None:
         await engine.dispose()
 
 
-async def test_a_store_on_the_shipped_model_gets_version_1_then_2_in_force(
+async def test_a_store_on_the_shipped_model_gets_versions_1_2_3_in_force(
     database_url: str,
 ) -> None:
     await asyncio.to_thread(upgrade, MIGRATIONS, database_url, "0007")
@@ -89,10 +90,15 @@ async def test_a_store_on_the_shipped_model_gets_version_1_then_2_in_force(
     assert [(v, a, by) for v, a, by, _ in rows] == [
         (1, True, "migration"),
         (2, True, "migration"),
+        (3, True, "migration"),
     ]
-    v2 = from_bytes(rows[-1][3], 2)
-    assert (v2.p0_gate, v2.feature_set) == (2, 2) and v2.index == shipped_model().index
+    v2 = from_bytes(rows[1][3], 2)
+    assert (v2.p0_gate, v2.feature_set) == (2, 2)
+    assert v2.index == from_bytes(shipped_model_bytes(2), 2).index
     assert classify(pump, "", model=v2).priority == "P0"
+    v3 = from_bytes(rows[2][3], 3)
+    assert (v3.p0_gate, v3.feature_set) == (2, 2) and v3.index == shipped_model().index
+    assert v3.index != v2.index  # trained again, on the third pass too
 
 
 async def test_a_trained_version_in_force_stays_in_force(database_url: str) -> None:
@@ -104,6 +110,7 @@ async def test_a_trained_version_in_force_stays_in_force(database_url: str) -> N
         (1, True, "admin:test"),
         (2, False, "migration"),
         (3, False, "migration"),
+        (4, False, "migration"),
     ]
 
 
@@ -118,12 +125,20 @@ async def test_a_trained_version_not_in_force_leaves_the_shipped_one_deciding(
         (1, False, "admin:test"),
         (2, True, "migration"),
         (3, True, "migration"),
+        (4, True, "migration"),
     ]
     assert from_bytes(rows[1][3], 2).p0_gate == 1
     assert from_bytes(rows[2][3], 3).p0_gate == 2
+    assert from_bytes(rows[3][3], 4).p0_gate == 2
 
 
 async def test_version_2_goes_again_with_migration_0008(database_url: str) -> None:
     await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
     await asyncio.to_thread(command.downgrade, alembic_config(MIGRATIONS, database_url), "0007")
     assert [v for v, *_ in await _model_rows(database_url)] == [1]
+
+
+async def test_version_3_goes_again_with_migration_0009(database_url: str) -> None:
+    await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
+    await asyncio.to_thread(command.downgrade, alembic_config(MIGRATIONS, database_url), "0008")
+    assert [v for v, *_ in await _model_rows(database_url)] == [1, 2]

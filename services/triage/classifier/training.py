@@ -199,7 +199,8 @@ def _fit(
 
 def write_shipped_model() -> str:
     """Train the newest shipped version on the corpus's training split and write it
-    beside the corpus (data/model.json.gz; version 1 stays as it was in model_v1)."""
+    beside the corpus (data/model.json.gz; versions 1 and 2 stay as they were in
+    model_v1 and model_v2)."""
     from pathlib import Path
 
     from services.triage.classifier.model import to_bytes
