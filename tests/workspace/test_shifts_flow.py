@@ -4,12 +4,15 @@ the roster is shown, leave added for an agent is listed with who recorded it (di
 has the supervisor as its actor), a last day before the first and an overlap are refused
 with dispatch's codes said in Chinese, and the leave is removed. An agent cannot open the
 page or post its form; another team's supervisor is refused by dispatch, said on the page.
-Screenshots go to SOPDESK_WORKSPACE_SHOTS (leave.png)."""
+Run on both stores (dispatch's SQLite files, and PostgreSQL). Screenshots go to
+SOPDESK_WORKSPACE_SHOTS (leave.png)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +20,15 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
-from workspace_support import CHROMIUM, CHROMIUM_ARGS, WorkspaceSystem, shot_path
+from testkit import POSTGRES_SERVER, drop_database, short_id
+from workspace_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SERVICES,
+    WorkspaceSystem,
+    shot_path,
+    sopdesk_up,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -36,6 +47,29 @@ def browser() -> Iterator[Browser]:
             yield launched
         finally:
             launched.close()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def shifts_system(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WorkspaceSystem]:
+    """`sopdesk up` on SQLite, or with every service's store in its own PostgreSQL
+    database (dropped afterwards)."""
+    data_dir = tmp_path_factory.mktemp(f"sopdesk-up-{request.param}")
+    if request.param == "sqlite":
+        with sopdesk_up(data_dir) as system:
+            yield system
+        return
+    prefix = f"sopdesk_ws_{short_id()}"
+    try:
+        with sopdesk_up(data_dir, f"{POSTGRES_SERVER}/{prefix}_{{service}}") as system:
+            yield system
+    finally:
+        # Playwright's sync API holds this thread's event loop: drop from another thread.
+        with ThreadPoolExecutor(1) as pool:
+            for service in (s for s in SERVICES if s != "workspace"):
+                name = f"{prefix}_{service}"
+                pool.submit(asyncio.run, drop_database(POSTGRES_SERVER, name)).result()
 
 
 def _signed_in(browser: Browser, system: WorkspaceSystem, login: str, path: str) -> Page:
@@ -84,9 +118,9 @@ def _csrf(page: Page) -> str:
 
 
 def test_a_supervisor_records_and_removes_leave(
-    workspace_system: WorkspaceSystem, browser: Browser
+    shifts_system: WorkspaceSystem, browser: Browser
 ) -> None:
-    system = workspace_system
+    system = shifts_system
     agent_id = system.agent_id(AGENT)
     today = datetime.now(ZONE).date()
     first, last = today + timedelta(days=10), today + timedelta(days=12)
@@ -137,7 +171,8 @@ def test_a_supervisor_records_and_removes_leave(
     assert refused.value.status == 422
     expect(page.locator("#f-last_day-error")).to_have_text("结束日期早于开始日期。", timeout=ACTED)
     expect(page.locator("#f-last_day")).to_have_attribute("aria-invalid", "true")
-    page.screenshot(path=shot_path("leave-bad-range"), full_page=True)
+    if system.data_dir.name.startswith("sopdesk-up-sqlite"):
+        page.screenshot(path=shot_path("leave-bad-range"), full_page=True)
 
     # Overlapping the leave just recorded: exception_overlap, over the form.
     form = page.locator("#leave-form")
@@ -152,7 +187,8 @@ def test_a_supervisor_records_and_removes_leave(
     assert len([e for e in _exceptions(system) if e["agent_id"] == agent_id]) == 1
 
     page.goto(system.workspace + "/supervisor/shifts")
-    page.screenshot(path=shot_path("leave"), full_page=True)
+    if system.data_dir.name.startswith("sopdesk-up-sqlite"):
+        page.screenshot(path=shot_path("leave"), full_page=True)
 
     # Removed: gone from the page and from dispatch.
     row = page.locator(f"#exceptions tr[data-agent-id='{agent_id}']")
@@ -161,6 +197,22 @@ def test_a_supervisor_records_and_removes_leave(
     expect(page.locator("#exceptions-none")).to_be_visible()
     assert not [e for e in _exceptions(system) if e["agent_id"] == agent_id]
 
+    # Leave today for the other agent, one day (no last day): listed as today's.
+    other_id = system.agent_id("frontline-agent-2")
+    form = page.locator("#leave-form")
+    form.locator("select[name=agent_id]").select_option(other_id)
+    form.locator("input[name=first_day]").fill(today.isoformat())
+    form.locator("input[name=note]").fill("病假")
+    form.locator("button[type=submit]").click()
+    expect(page.locator(".flash")).to_have_text("请假已登记。", timeout=ACTED)
+    row = page.locator(f"#exceptions tr[data-agent-id='{other_id}']")
+    expect(row.locator(".when")).to_have_text(f"{today.isoformat()} 今天")
+    (held,) = [e for e in _exceptions(system) if e["agent_id"] == other_id]
+    assert held["first_day"] == held["last_day"] == today.isoformat()
+    row.locator("form.remove button").click()
+    expect(page.locator(".flash")).to_have_text("已撤销。", timeout=ACTED)
+    assert not [e for e in _exceptions(system) if e["agent_id"] == other_id]
+
     # English by the switch.
     page.click("a.lang")
     expect(page.locator("h1")).to_contain_text("Shifts and leave", timeout=ACTED)
@@ -168,9 +220,9 @@ def test_a_supervisor_records_and_removes_leave(
 
 
 def test_an_agent_and_another_teams_supervisor_cannot_record_leave(
-    workspace_system: WorkspaceSystem, browser: Browser
+    shifts_system: WorkspaceSystem, browser: Browser
 ) -> None:
-    system = workspace_system
+    system = shifts_system
     agent_id = system.agent_id(AGENT)
     day = (datetime.now(ZONE).date() + timedelta(days=30)).isoformat()
     leave = {"agent_id": agent_id, "first_day": day, "last_day": day, "note": "病假"}
@@ -198,4 +250,11 @@ def test_an_agent_and_another_teams_supervisor_cannot_record_leave(
     assert posted.status == 403
     assert "您不是该团队的主管。" in posted.text()
     other.context.close()
+
+    # An admin: every team, one at a time.
+    admin = _signed_in(browser, system, "admin", "/supervisor/shifts?team=logistics")
+    expect(admin.locator("h1")).to_contain_text("物流")
+    expect(admin.locator("#team-filter option")).to_have_count(7)
+    expect(admin.locator("#shifts")).to_contain_text("白班")
+    admin.context.close()
     assert not [e for e in _exceptions(system) if e["agent_id"] == agent_id]

@@ -4,14 +4,20 @@ downloaded) and where screenshots go."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import signal
 import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+from testkit import free_port, free_port_block, wait_until_up
 
 SERVICES = ("intake", "triage", "dispatch", "followup", "analytics", "workspace")
 CHROMIUM = "/usr/bin/chromium"
@@ -93,3 +99,49 @@ class WorkspaceSystem:
 def shot_path(name: str) -> Path:
     SHOTS.mkdir(parents=True, exist_ok=True)
     return SHOTS / f"{re.sub(r'[^a-z0-9_-]+', '-', name.lower())}.png"
+
+
+@contextmanager
+def sopdesk_up(data_dir: Path, database_url: str | None = None) -> Iterator[WorkspaceSystem]:
+    """`sopdesk up` on free ports (SQLite stores in ``data_dir``, or PostgreSQL by a URL
+    with {service} in it), until every service and the workspace are ready; stopped after."""
+    base = free_port_block(len(SERVICES))
+    broker_port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "sopdesk",
+        "up",
+        "--data-dir",
+        str(data_dir),
+        "--base-port",
+        str(base),
+        "--broker-port",
+        str(broker_port),
+        "--smtp-port",
+        "0",
+    ]
+    if database_url:
+        command += ["--database-url", database_url]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    urls = {name: f"http://127.0.0.1:{base + i}" for i, name in enumerate(SERVICES)}
+    try:
+        wait_until_up(process, urls.values())
+        saved = json.loads((data_dir / "api-keys.json").read_text())
+        password = json.loads((data_dir / "secrets.json").read_text())["demo_password"]
+        yield WorkspaceSystem(
+            process,
+            urls,
+            {role: key for key, role in saved.items()},
+            data_dir,
+            f"127.0.0.1:{broker_port}",
+            password,
+        )
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
