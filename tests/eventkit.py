@@ -1,5 +1,6 @@
 """Builders of the lifecycle events the services exchange, for the tests of every service
-that consumes them (one builder per event; a folder's helpers only change its defaults)."""
+that consumes them (one builder per event; a folder's helpers only change its defaults),
+and publishing events to the broker as their producer would."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from aiokafka import AIOKafkaProducer
+
 from shared.events import (
     Deadlines,
+    Envelope,
     KbSuggestion,
     TicketAssigned,
     TicketAssignedData,
@@ -129,3 +133,15 @@ def assigned(
             assigned_at=at,
         ),
     )
+
+
+async def publish(broker: str, topic: str, *events: Envelope) -> None:
+    """Put ``events`` on ``topic``, keyed by ticket as the services key them."""
+    producer = AIOKafkaProducer(bootstrap_servers=broker)
+    await producer.start()
+    try:
+        for event in events:
+            value, key = event.model_dump_json().encode(), event.key().encode()
+            await producer.send_and_wait(topic, value=value, key=key)
+    finally:
+        await producer.stop()

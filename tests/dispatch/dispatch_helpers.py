@@ -1,10 +1,9 @@
-"""Helpers for dispatch's tests: a migrated store on SQLite and PostgreSQL, event builders."""
+"""Helpers for dispatch's tests: a migrated store on SQLite and PostgreSQL, agents, actions
+(the event builders are in eventkit)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,16 +13,7 @@ from services.dispatch import activity, reactions, roster
 from services.dispatch.app import MIGRATIONS
 from services.dispatch.models import BUS, Agent, Assignment
 from shared.errors import ApiError
-from shared.events import (
-    Deadlines,
-    KbSuggestion,
-    TicketRetriaged,
-    TicketTriaged,
-    TicketTriagedData,
-)
 from shared.outbox import UnitOfWork
-
-T0 = datetime(2026, 11, 22, 1, 15, tzinfo=UTC)
 
 
 class DispatchStore(ServiceStore):
@@ -42,56 +32,6 @@ class DispatchStore(ServiceStore):
 
 async def open_store(url: str) -> DispatchStore:
     return await open_service_store(url, MIGRATIONS, BUS, "dispatch", DispatchStore)
-
-
-def triaged(
-    ticket_id: uuid.UUID | None = None,
-    *,
-    ticket_no: str = "T20261122-000001",
-    team: str = "tech_support",
-    priority: str = "P2",
-    category: str = "fault",
-    customer_type: str = "new",
-    skill: str | None = None,
-    respond: timedelta = timedelta(hours=2),
-    retriaged: bool = False,
-    kb: bool = False,
-    channel: str = "web_chat",
-) -> TicketTriaged:
-    cls: Any = TicketRetriaged if retriaged else TicketTriaged
-    return cls(
-        ticket_id=ticket_id or uuid.uuid4(),
-        producer="triage",
-        data=TicketTriagedData(
-            ticket_no=ticket_no,
-            channel=channel,
-            customer_type=customer_type,
-            subject="设备无法启动",
-            category=category,
-            scene="after_sale",
-            priority=priority,
-            team=team,
-            skill=skill,
-            keywords=["无法启动"],
-            deadlines=Deadlines(
-                policy="cross-industry",
-                calendar="24x7",
-                respond_by=T0 + respond,
-                resolve_by=T0 + respond + timedelta(hours=24),
-            ),
-            kb_suggestions=(
-                [
-                    KbSuggestion(
-                        article_id=uuid.uuid4(), title="设备无法启动", answer="请长按电源键10秒"
-                    )
-                ]
-                if kb
-                else []
-            ),
-            retriage_reason="分类错误" if retriaged else None,
-            masked_contact="138****5678",
-        ),
-    )
 
 
 async def add_agent(

@@ -7,7 +7,8 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from dispatch_helpers import DispatchStore, act, add_agent, dispatch, load, refused, triaged
+from dispatch_helpers import DispatchStore, act, add_agent, dispatch, load, refused
+from eventkit import triaged
 
 from services.dispatch import agent_work, roster
 from services.dispatch.models import Agent, Assignment

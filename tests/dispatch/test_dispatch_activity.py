@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from dispatch_helpers import T0, DispatchStore, act, add_agent, dispatch, load, refused, triaged
+from dispatch_helpers import DispatchStore, act, add_agent, dispatch, load, refused
+from eventkit import T0, triaged
 
 from services.dispatch import agent_work, collaboration, customer_replies, reactions, repository
 from services.dispatch.models import ActivityEntry, Assignment, SupervisorItem

@@ -11,7 +11,8 @@ from typing import Any, cast
 
 import pytest
 import sqlalchemy as sa
-from dispatch_helpers import DispatchStore, add_agent, open_store, triaged
+from dispatch_helpers import DispatchStore, add_agent, open_store
+from eventkit import triaged
 
 from services.dispatch import agent_work, domain, reactions
 from services.dispatch.models import Agent, Assignment

@@ -13,29 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaProducer
-from dispatch_helpers import triaged
+from eventkit import publish, triaged
 from people_support import ADMIN_KEY, running_dispatch
 from testkit import TOKEN_KEYS, new_person, poll
 
 from services.followup.app import MIGRATIONS as FOLLOWUP_MIGRATIONS
 from services.followup.app import create_app as create_followup
 from services.followup.settings import FollowupSettings
-from shared.events import Envelope, TicketMessageAdded, TicketMessageAddedData, Topics, utcnow
+from shared.events import TicketMessageAdded, TicketMessageAddedData, Topics, utcnow
 from shared.migrations import upgrade
 
 VIEWER = {"Authorization": "Bearer vw"}
-
-
-async def publish(broker: str, topic: str, *events: Envelope) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=broker)
-    await producer.start()
-    try:
-        for event in events:
-            value, key = event.model_dump_json().encode(), event.key().encode()
-            await producer.send_and_wait(topic, value=value, key=key)
-    finally:
-        await producer.stop()
 
 
 @asynccontextmanager

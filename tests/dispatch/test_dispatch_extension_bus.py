@@ -15,8 +15,7 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
-from aiokafka import AIOKafkaProducer
-from dispatch_helpers import triaged
+from eventkit import publish, triaged
 from people_support import ADMIN_KEY, running_dispatch
 from testkit import TOKEN_KEYS, new_person, poll
 
@@ -25,21 +24,10 @@ from services.intake.app import create_app as create_intake
 from services.intake.models import BUS as INTAKE_BUS
 from services.intake.settings import IntakeSettings
 from shared.database import create_engine
-from shared.events import Envelope, NotificationOutgoing, Topics, parse_event, utcnow
+from shared.events import NotificationOutgoing, Topics, parse_event, utcnow
 from shared.migrations import upgrade
 
 GATEWAY = {"Authorization": "Bearer gw"}
-
-
-async def publish(broker: str, topic: str, event: Envelope) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=broker)
-    await producer.start()
-    try:
-        await producer.send_and_wait(
-            topic, value=event.model_dump_json().encode(), key=event.key().encode()
-        )
-    finally:
-        await producer.stop()
 
 
 @asynccontextmanager

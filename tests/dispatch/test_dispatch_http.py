@@ -13,14 +13,14 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from dispatch_helpers import T0, open_store, triaged
+from aiokafka import AIOKafkaConsumer
+from dispatch_helpers import open_store
+from eventkit import T0, publish, triaged
 from testkit import TOKEN_KEYS, new_person, person_token, poll
 
 from services.dispatch.app import create_app
 from services.dispatch.settings import DispatchSettings
 from shared.events import (
-    Envelope,
     SlaClockData,
     SlaWarning,
     TicketReopened,
@@ -57,18 +57,6 @@ async def running(database_url: str, broker: str, prefix: str) -> AsyncIterator[
 
             await poll(ready)
             yield client
-
-
-async def publish(broker: str, topic: str, *events: Envelope) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=broker)
-    await producer.start()
-    try:
-        for event in events:
-            await producer.send_and_wait(
-                topic, value=event.model_dump_json().encode(), key=event.key().encode()
-            )
-    finally:
-        await producer.stop()
 
 
 async def test_agent_work_over_http_with_the_real_broker(

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from dispatch_helpers import T0, DispatchStore, act, add_agent, dispatch, load, refused, triaged
+from dispatch_helpers import DispatchStore, act, add_agent, dispatch, load, refused
+from eventkit import T0, triaged
 
 from services.dispatch import agent_work, compensation, reactions, repository, roster
 from services.dispatch.models import Agent, Assignment, SupervisorItem

@@ -8,7 +8,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from dispatch_helpers import DispatchStore, act, add_agent, dispatch, load, refused, triaged
+from dispatch_helpers import DispatchStore, act, add_agent, dispatch, load, refused
+from eventkit import triaged
 
 from services.dispatch import reactions, repository, supervision
 from services.dispatch.models import ActivityEntry, Agent, Assignment, SupervisorItem

@@ -13,12 +13,11 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
-from dispatch_helpers import triaged
+from eventkit import publish, triaged
 from people_support import ADMIN_KEY, running_dispatch
 from testkit import new_person
 
-from shared.events import Envelope, Topics
+from shared.events import Topics
 
 AGENT_KEY = {"Authorization": "Bearer ag"}
 SUPERVISOR_KEY = {"Authorization": "Bearer sv"}
@@ -52,18 +51,6 @@ class Floor:
 
     async def act(self, who: str, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
         return await self.client.post(path, json=body, headers=self.headers[who])
-
-
-async def publish(broker: str, topic: str, *events: Envelope) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=broker)
-    await producer.start()
-    try:
-        for event in events:
-            await producer.send_and_wait(
-                topic, value=event.model_dump_json().encode(), key=event.key().encode()
-            )
-    finally:
-        await producer.stop()
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dispatch_helpers import DispatchStore, add_agent, dispatch, load, triaged
+from dispatch_helpers import DispatchStore, add_agent, dispatch, load
+from eventkit import triaged
 from people_support import ADMIN_KEY, running_dispatch
 from testkit import new_person
 

@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from dispatch_helpers import DispatchStore, act, add_agent, dispatch, load, open_store, triaged
+from dispatch_helpers import DispatchStore, act, add_agent, dispatch, load, open_store
+from eventkit import triaged
 
 from services.dispatch import agent_work
 from services.dispatch.models import Agent, Assignment

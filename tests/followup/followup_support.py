@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import eventkit
 import sqlalchemy as sa
 from testkit import TOKEN_PUBLIC_KEY, ServiceStore, open_service_store, poll
 
@@ -16,10 +17,8 @@ from services.followup.app import MIGRATIONS
 from services.followup.models import BUS, SlaClock
 from services.followup.settings import FollowupSettings
 from shared.events import (
-    Deadlines,
     Envelope,
     TicketTriaged,
-    TicketTriagedData,
 )
 
 # A Monday morning, 09:00 in Shanghai.
@@ -68,58 +67,22 @@ async def open_store(url: str) -> FollowupStore:
     return await open_service_store(url, MIGRATIONS, BUS, "followup", FollowupStore)
 
 
-def triaged(
-    ticket_id: uuid.UUID | None = None,
-    *,
-    priority: str = "P1",
-    team: str = "tech_support",
-    category: str = "fault",
-    at: datetime = T0,
-    respond: timedelta = timedelta(hours=1),
-    resolve: timedelta = timedelta(hours=24),
-    calendar_spec: dict[str, Any] | None = None,
-    event_type: type[TicketTriaged] = TicketTriaged,
-) -> TicketTriaged:
-    return event_type(
-        ticket_id=ticket_id or uuid.uuid4(),
-        occurred_at=at,
-        producer="triage",
-        data=TicketTriagedData(
-            ticket_no="T20261123-000001",
-            channel="web_chat",
-            customer_type="new",
-            subject="账号无法登录",
-            category=category,
-            scene="after_sale",
-            priority=priority,
-            team=team,
-            deadlines=Deadlines(
-                policy="cross-industry",
-                calendar="24x7" if calendar_spec is None else str(calendar_spec.get("name")),
-                respond_by=at + respond,
-                resolve_by=at + resolve,
-                calendar_spec=calendar_spec,
-            ),
-        ),
-    )
+def triaged(ticket_id: uuid.UUID | None = None, **fields: Any) -> TicketTriaged:
+    """eventkit's decision with follow-up's defaults: P1 at ``T0`` (a Monday, 09:00 in
+    Shanghai), to be answered within an hour and resolved within a day of ``at``."""
+    defaults: dict[str, Any] = {
+        "ticket_no": "T20261123-000001",
+        "subject": "账号无法登录",
+        "priority": "P1",
+        "at": T0,
+        "respond": timedelta(hours=1),
+        "resolve": timedelta(hours=24),
+    }
+    return eventkit.triaged(ticket_id, **{**defaults, **fields})
 
 
 def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)  # type: ignore[arg-type, misc]
-
-
-async def publish(broker: str, topic: str, *events: Envelope) -> None:
-    from aiokafka import AIOKafkaProducer
-
-    producer = AIOKafkaProducer(bootstrap_servers=broker)
-    await producer.start()
-    try:
-        for event in events:
-            await producer.send_and_wait(
-                topic, value=event.model_dump_json().encode(), key=event.key().encode()
-            )
-    finally:
-        await producer.stop()
 
 
 async def consume(broker: str, topic: str, group: str, want: int, within: float = 20) -> list[Any]:

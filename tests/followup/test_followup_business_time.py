@@ -14,7 +14,7 @@ from services.followup import domain, sla_clocks
 from services.followup.handlers import build_handlers
 from services.followup.settings import FollowupSettings
 from shared.calendar import DEFAULT_CALENDAR, add_business_time
-from shared.events import Envelope, ProgressNotedData, TicketProgressNoted, TicketRetriaged
+from shared.events import Envelope, ProgressNotedData, TicketProgressNoted
 
 SHANGHAI = DEFAULT_CALENDAR.zone
 CALENDAR = DEFAULT_CALENDAR.to_dict()  # 09:00–12:00, 13:30–18:00, Mon–Fri, China's holidays
@@ -202,7 +202,7 @@ async def test_retriage_moves_deadlines_and_keeps_the_start(store: FollowupStore
         at=T0 + timedelta(minutes=30),
         respond=timedelta(hours=1),
         resolve=timedelta(hours=4),
-        event_type=TicketRetriaged,  # type: ignore[arg-type]
+        retriaged=True,
     )
     # Triage computes the new deadlines from the ticket's start.
     retriaged.data.deadlines.respond_by = T0 + timedelta(hours=1)
@@ -231,7 +231,7 @@ async def test_retriage_after_a_warning_does_not_warn_again(store: FollowupStore
     await store.open(event)
     await store.stop(ticket_id, "response", T0 + timedelta(minutes=10))
     assert [e.type for e in await store.fire(T0 + timedelta(hours=4))] == ["sla.warning"]
-    later = triaged(ticket_id, at=T0 + timedelta(hours=4), event_type=TicketRetriaged)  # type: ignore[arg-type]
+    later = triaged(ticket_id, at=T0 + timedelta(hours=4), retriaged=True)
     later.data.deadlines.respond_by = T0 + timedelta(hours=2)
     later.data.deadlines.resolve_by = T0 + timedelta(hours=48)
     await store.open(later)

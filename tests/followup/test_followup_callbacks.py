@@ -19,7 +19,7 @@ from services.followup.models import Callback
 from services.followup.settings import FollowupSettings
 from shared.calendar import DEFAULT_CALENDAR
 from shared.errors import ApiError
-from shared.events import CallbackCancelled, ResolvedData, TicketResolved, TicketRetriaged
+from shared.events import CallbackCancelled, ResolvedData, TicketResolved
 
 SETTINGS = FollowupSettings()
 SHANGHAI = DEFAULT_CALENDAR.zone
@@ -321,7 +321,7 @@ async def test_callbacks_over_http(tmp_path: Any, broker: str, topic_prefix: str
 async def test_an_after_sales_ticket_shows_its_callback_through_kafka(
     database_url: str, broker: str, topic_prefix: str
 ) -> None:
-    from followup_support import publish
+    from eventkit import publish
 
     from shared.events import Topics, utcnow
 
@@ -377,6 +377,6 @@ async def test_resolved_seen_before_triage_plans_the_callback_when_triage_arrive
     assert callback.due_at == resolved_at + timedelta(hours=24)
     assert [e.type for e in await store.events("callback.scheduled")] == ["callback.scheduled"]
     # A re-triage afterwards plans nothing new.
-    again = triaged(ticket_id, category="after_sales", event_type=TicketRetriaged)  # type: ignore[arg-type]
+    again = triaged(ticket_id, category="after_sales", retriaged=True)
     await store.open(again)
     assert len(await callbacks_of(store, ticket_id)) == 1

@@ -9,12 +9,12 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import httpx
+from eventkit import publish
 from followup_support import (
     FollowupStore,
     app_settings,
     consume,
     open_store,
-    publish,
     triaged,
     wait_ready,
 )

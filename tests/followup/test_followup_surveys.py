@@ -9,7 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
-from followup_support import T0, FollowupStore, app_settings, consume, open_store, publish
+from eventkit import publish
+from followup_support import T0, FollowupStore, app_settings, consume, open_store
 from testkit import poll
 
 from services.followup import confirmation
