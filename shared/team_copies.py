@@ -24,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.copies import newest_per_key
 from shared.database import UtcDateTime, upsert
 from shared.events import TeamDeleted, TeamEvent
 from shared.vocabulary import Language
@@ -97,11 +98,7 @@ async def apply_announcements(
     A team key the copy has never seen is added, whatever the order: a deletion that
     arrives first still leaves a row, so the key stays known as deleted.
     """
-    latest: dict[str, TeamEvent] = {}
-    for event in events:
-        held = latest.get(event.data.key)
-        if held is None or event.data.updated_at >= held.data.updated_at:
-            latest[event.data.key] = event
+    latest = newest_per_key(events, lambda e: e.data.key, lambda e: e.data.updated_at)
     for key, event in sorted(latest.items()):
         insert = upsert(session, table).values(
             key=key,

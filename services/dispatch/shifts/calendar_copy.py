@@ -7,17 +7,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from services.dispatch.shifts import repository
+from shared.copies import newest_per_key
 from shared.events import HolidayScheduleLoaded
 from shared.outbox import UnitOfWork
 
 
 async def keep_schedules(uow: UnitOfWork, events: Sequence[HolidayScheduleLoaded]) -> None:
     """Take each year's latest announcement unless the copy holds a newer one."""
-    latest: dict[int, HolidayScheduleLoaded] = {}
-    for event in events:
-        held = latest.get(event.data.year)
-        if held is None or event.data.updated_at >= held.data.updated_at:
-            latest[event.data.year] = event
+    latest = newest_per_key(events, lambda e: e.data.year, lambda e: e.data.updated_at)
     for year, event in sorted(latest.items()):
         await repository.keep_holiday_schedule(
             uow.session,
