@@ -16,7 +16,7 @@ from services.dispatch.routing import DEFAULT_MIN_LEVEL
 from services.dispatch.shifts import domain, repository
 from services.dispatch.shifts.loading import exception_of, rosters_at
 from services.dispatch.shifts.models import ShiftException, ShiftExceptionChange
-from services.dispatch.shifts.service import apply_shift_changes
+from services.dispatch.shifts.service import record_change
 from shared.errors import ApiError
 from shared.outbox import UnitOfWork
 
@@ -168,9 +168,7 @@ async def add_exception(
                 f"It overlaps the {held.kind} of {held.first_day} ({held.id}).",
             )
     repository.add(session, row)
-    await _record(uow, team_key, "added", as_dict(row), actor, actor_name, at)
-    await session.flush()
-    await apply_shift_changes(uow, team_key, at, min_level=min_level)
+    await _record(uow, team_key, "added", as_dict(row), actor, actor_name, at, min_level)
     return row
 
 
@@ -189,9 +187,7 @@ async def remove_exception(
         raise _refuse(404, "shift_exception_not_found", f"No exception {ident} in {team_key}.")
     held = as_dict(row)
     await repository.delete_exception(uow.session, ident)
-    await _record(uow, team_key, "removed", held, actor, actor_name, at)
-    await uow.session.flush()
-    await apply_shift_changes(uow, team_key, at, min_level=min_level)
+    await _record(uow, team_key, "removed", held, actor, actor_name, at, min_level)
 
 
 async def _record(
@@ -202,18 +198,19 @@ async def _record(
     actor: str,
     actor_name: str,
     at: datetime,
+    min_level: int,
 ) -> None:
+    """Number the change in the team's exception history and apply it at once."""
     version = await repository.last_exception_version(uow.session, team_key) + 1
-    repository.add(
-        uow.session,
-        ShiftExceptionChange(
-            id=uuid.uuid4(),
-            team_key=team_key,
-            version=version,
-            action=action,
-            exception=exception,
-            actor=actor,
-            actor_name=actor_name,
-            at=at,
-        ),
+    await record_change(
+        uow,
+        ShiftExceptionChange,
+        team_key,
+        version,
+        action=action,
+        exception=exception,
+        actor=actor,
+        actor_name=actor_name,
+        at=at,
+        min_level=min_level,
     )

@@ -19,7 +19,7 @@ from services.dispatch.shifts import repository
 from services.dispatch.shifts.announcements import announce_on_shift
 from services.dispatch.shifts.domain import EVERY_DAY, default_holidays
 from services.dispatch.shifts.loading import rosters_at
-from services.dispatch.shifts.models import ShiftRoster, ShiftRosterChange
+from services.dispatch.shifts.models import ShiftExceptionChange, ShiftRoster, ShiftRosterChange
 from shared.errors import ApiError
 from shared.outbox import UnitOfWork
 
@@ -106,9 +106,17 @@ async def set_roster(
         actor_name,
         at,
     )
-    repository.add(session, _change(team_key, version + 1, _body(row), actor, actor_name, at))
-    await session.flush()
-    await apply_shift_changes(uow, team_key, at, min_level=min_level)
+    await record_change(
+        uow,
+        ShiftRosterChange,
+        team_key,
+        version + 1,
+        roster=_body(row),
+        actor=actor,
+        actor_name=actor_name,
+        at=at,
+        min_level=min_level,
+    )
     return row
 
 
@@ -127,28 +135,47 @@ async def remove_roster(
         raise ApiError(404, "shift_roster_not_found", f"Team {team_key} has no shift roster.")
     version = await repository.last_version(session, team_key)
     await repository.delete_roster(session, team_key)
-    repository.add(session, _change(team_key, version + 1, None, actor, actor_name, at))
-    await session.flush()
-    await apply_shift_changes(uow, team_key, at, min_level=min_level)
-
-
-def _change(
-    team_key: str,
-    version: int,
-    body: dict[str, Any] | None,
-    actor: str,
-    actor_name: str,
-    at: datetime,
-) -> ShiftRosterChange:
-    return ShiftRosterChange(
-        id=uuid.uuid4(),
-        team_key=team_key,
-        version=version,
-        roster=body,
+    await record_change(
+        uow,
+        ShiftRosterChange,
+        team_key,
+        version + 1,
+        roster=None,
         actor=actor,
         actor_name=actor_name,
         at=at,
+        min_level=min_level,
     )
+
+
+async def record_change(
+    uow: UnitOfWork,
+    change: type[ShiftRosterChange | ShiftExceptionChange],
+    team_key: str,
+    version: int,
+    *,
+    actor: str,
+    actor_name: str,
+    at: datetime,
+    min_level: int,
+    **what: Any,
+) -> None:
+    """Write a change to the team's shifts in its history and apply it at once: who is on
+    shift now may differ."""
+    repository.add(
+        uow.session,
+        change(
+            id=uuid.uuid4(),
+            team_key=team_key,
+            version=version,
+            actor=actor,
+            actor_name=actor_name,
+            at=at,
+            **what,
+        ),
+    )
+    await uow.session.flush()
+    await apply_shift_changes(uow, team_key, at, min_level=min_level)
 
 
 async def _off_shift_holders(uow: UnitOfWork, team_key: str, at: datetime) -> list[uuid.UUID]:
