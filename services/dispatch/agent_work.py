@@ -15,13 +15,13 @@ from services.dispatch.people.models import name_of
 from services.dispatch.routing import (
     DEFAULT_MIN_LEVEL,
     Pool,
+    check_can_take,
     drain,
     give_to,
-    lock_pool,
+    lock_seen,
     note_for_supervisor,
     queue,
     release,
-    room_for,
 )
 from shared.errors import ApiError, not_found
 from shared.events import (
@@ -67,14 +67,9 @@ async def lock_for_action(
     seen = await repository.get_assignment(session, assignment_id)
     if seen is None:
         raise not_found("assignment", assignment_id)
-    team_key, holder = seen.team_key, seen.agent_id
-    pool = await lock_pool(
-        uow, [team_key, *more_teams], [agent_id, holder, *more_agents], min_level=min_level
+    pool, assignment = await lock_seen(
+        uow, seen, teams=more_teams, agents=[agent_id, *more_agents], min_level=min_level
     )
-    assignment = await repository.lock_assignment(session, assignment_id)
-    assert assignment is not None
-    if assignment.team_key != team_key or assignment.agent_id != holder:
-        raise ApiError(409, "concurrent_change", "The assignment changed meanwhile; try again.")
     agent = pool.agents.get(agent_id)
     if agent is None:
         raise ApiError(403, "unknown_agent", f"No agent with id {agent_id}.")
@@ -349,16 +344,7 @@ async def transfer(
     chosen: Agent | None = None
     if to_agent_id is not None:
         chosen = pool.agents[to_agent_id]
-        if chosen.status != "online":
-            raise ApiError(409, "agent_unavailable", f"Agent {chosen.name} is {chosen.status}.")
-        if not pool.is_on_shift(chosen):
-            raise ApiError(409, "agent_off_shift", f"Agent {chosen.name} is off shift.")
-        if not room_for(chosen, a):
-            raise ApiError(
-                409,
-                "agent_at_capacity",
-                f"Agent {chosen.name} already has {chosen.active_count} of {chosen.capacity}.",
-            )
+        check_can_take(pool, chosen, a)
     from_team = a.team_key
     data = TransferredData(**_data(acting), reason=reason, to_team=to_team, to_agent_id=to_agent_id)
     release(pool, a)

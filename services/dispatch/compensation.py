@@ -10,8 +10,8 @@ from services.dispatch import domain, repository
 from services.dispatch.agent_work import lock_for_action
 from services.dispatch.models import Compensation
 from services.dispatch.people.models import name_of
-from services.dispatch.roster import check_supervisor
-from shared.errors import ApiError, not_found
+from services.dispatch.roster import check_undecided
+from shared.errors import not_found
 from shared.events import (
     CompensationApproved,
     CompensationData,
@@ -106,15 +106,14 @@ async def decide_compensation(
     comp = await repository.lock_compensation(uow.session, compensation_id)
     if comp is None:
         raise not_found("compensation", compensation_id)
-    team = await repository.get_team(uow.session, comp.team_key)
-    check_supervisor(team, supervisor)
-    if comp.state != "pending":
-        raise ApiError(
-            409,
-            "invalid_state",
-            f"Compensation {compensation_id} is {comp.state}; only pending ones can be decided.",
-            details={"state": comp.state},
-        )
+    await check_undecided(
+        uow.session,
+        comp.team_key,
+        supervisor,
+        what=f"Compensation {compensation_id}",
+        state=comp.state,
+        undecided="pending",
+    )
     comp.state = "approved" if approve else "rejected"
     comp.decided_by = by[:100]
     comp.decision_reason = mask_contact(reason) if reason else None

@@ -29,6 +29,28 @@ def check_supervisor(team: Team | None, supervisor: frozenset[str] | None) -> No
         raise ApiError(403, "not_team_supervisor", f"You do not supervise team {team.key}.")
 
 
+async def check_undecided(
+    session: AsyncSession,
+    team_key: str,
+    supervisor: frozenset[str] | None,
+    *,
+    what: str,
+    state: str,
+    undecided: str,
+) -> None:
+    """A supervisor decides on something of a team (a compensation, an inbox item, an
+    extension request) only for a team they supervise, and once: 409 ``invalid_state``
+    when it is no longer ``undecided``."""
+    check_supervisor(await repository.get_team(session, team_key), supervisor)
+    if state != undecided:
+        raise ApiError(
+            409,
+            "invalid_state",
+            f"{what} is {state} already; only {undecided} ones can be decided.",
+            details={"state": state},
+        )
+
+
 async def existing_team(session: AsyncSession, key: str) -> Team:
     """The team with this key, or 404 ``team_not_found``."""
     team = await repository.get_team(session, key)

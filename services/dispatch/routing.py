@@ -21,6 +21,7 @@ from services.dispatch.models import Agent, Assignment, SupervisorItem, Team
 from services.dispatch.people.models import name_of
 from services.dispatch.shifts.domain import Roster
 from services.dispatch.shifts.loading import rosters_at
+from shared.errors import ApiError
 from shared.events import Envelope as _Envelope
 from shared.events import (
     KbSuggestion,
@@ -95,6 +96,21 @@ def room_for(agent: Agent, assignment: Assignment) -> bool:
     )
 
 
+def check_can_take(pool: Pool, agent: Agent, assignment: Assignment) -> None:
+    """An agent named for a ticket (a transfer, a reassignment) must be online, on shift and
+    have room for it; 409 ``agent_unavailable`` / ``agent_off_shift`` / ``agent_at_capacity``."""
+    if agent.status != "online":
+        raise ApiError(409, "agent_unavailable", f"Agent {agent.name} is {agent.status}.")
+    if not pool.is_on_shift(agent):
+        raise ApiError(409, "agent_off_shift", f"Agent {agent.name} is off shift (team roster).")
+    if not room_for(agent, assignment):
+        raise ApiError(
+            409,
+            "agent_at_capacity",
+            f"Agent {agent.name} already has {agent.active_count} of {agent.capacity}.",
+        )
+
+
 async def lock_pool(
     uow: UnitOfWork,
     teams: Iterable[str],
@@ -115,6 +131,26 @@ async def lock_pool(
         rosters=rosters,
         on_shift={key: frozenset(r.on_shift(at)) for key, r in rosters.items()},
     )
+
+
+async def lock_seen(
+    uow: UnitOfWork,
+    seen: Assignment,
+    *,
+    teams: Iterable[str] = (),
+    agents: Iterable[uuid.UUID | None] = (),
+    min_level: int = DEFAULT_MIN_LEVEL,
+) -> tuple[Pool, Assignment]:
+    """Lock the pool (the agents first, as routing always does: the assignment's team and
+    holder, ``teams`` and ``agents``), then the assignment ``seen`` unlocked; 409
+    ``concurrent_change`` when it moved to another team or holder meanwhile."""
+    team_key, holder = seen.team_key, seen.agent_id
+    pool = await lock_pool(uow, [team_key, *teams], [holder, *agents], min_level=min_level)
+    assignment = await repository.lock_assignment(uow.session, seen.id)
+    assert assignment is not None
+    if assignment.team_key != team_key or assignment.agent_id != holder:
+        raise ApiError(409, "concurrent_change", "The assignment changed meanwhile; try again.")
+    return pool, assignment
 
 
 def queue(

@@ -16,15 +16,15 @@ from services.dispatch import activity, domain, repository
 from services.dispatch.agent_work import check_version, lock_for_action
 from services.dispatch.models import Agent, Assignment, ExtensionRequest, SupervisorItem
 from services.dispatch.people.models import name_of
-from services.dispatch.roster import check_supervisor
+from services.dispatch.roster import check_supervisor, check_undecided
 from services.dispatch.routing import (
     DEFAULT_MIN_LEVEL,
+    check_can_take,
     drain,
     give_to,
-    lock_pool,
+    lock_seen,
     note_for_supervisor,
     release,
-    room_for,
 )
 from shared.auth import Principal, require_person
 from shared.errors import ApiError, not_found
@@ -96,11 +96,8 @@ async def _move(
     agents first (the holder, the target, the team's online agents for the drain), then the
     assignment. The previous holder's capacity goes back to the queue at once."""
     seen = await _supervised_assignment(uow, assignment_id, by)
-    team_key, holder = seen.team_key, seen.agent_id
-    pool = await lock_pool(uow, [team_key], [holder, target_id], min_level=min_level)
-    a = await repository.lock_assignment(uow.session, assignment_id)
-    assert a is not None
-    if a.team_key != team_key or a.agent_id != holder or a.state == domain.RESOLVED:
+    pool, a = await lock_seen(uow, seen, agents=[target_id], min_level=min_level)
+    if a.state == domain.RESOLVED:
         raise ApiError(409, "concurrent_change", "The assignment changed meanwhile; try again.")
     check_version(a, expected_version)
     target = pool.agents.get(target_id)
@@ -110,18 +107,7 @@ async def _move(
     if a.agent_id == target_id:
         raise ApiError(409, "already_assigned", f"The ticket is already with {name_of(target)}.")
     if check_capacity:
-        if target.status != "online":
-            raise ApiError(409, "agent_unavailable", f"Agent {target.name} is {target.status}.")
-        if not pool.is_on_shift(target):
-            raise ApiError(
-                409, "agent_off_shift", f"Agent {target.name} is not on shift (team roster)."
-            )
-        if not room_for(target, a):
-            raise ApiError(
-                409,
-                "agent_at_capacity",
-                f"Agent {target.name} already has {target.active_count} of {target.capacity}.",
-            )
+        check_can_take(pool, target, a)
     previous = a.agent_id
     release(pool, a)
     give_to(uow, pool, a, target, None, reason=kind)
@@ -233,14 +219,14 @@ async def close_item(
     item = await repository.lock_supervisor_item(uow.session, item_id)
     if item is None:
         raise not_found("inbox_item", item_id)
-    check_supervisor(await repository.get_team(uow.session, item.team_key), by.teams)
-    if item.state != "open":
-        raise ApiError(
-            409,
-            "invalid_state",
-            f"Inbox item {item_id} is {item.state} already (by {item.closed_by_name}).",
-            details={"state": item.state},
-        )
+    await check_undecided(
+        uow.session,
+        item.team_key,
+        by.teams,
+        what=f"Inbox item {item_id} (by {item.closed_by_name})",
+        state=item.state,
+        undecided="open",
+    )
     if item.kind == "extension_request" and item.ref_id is not None:
         pending = await repository.get_extension_request(uow.session, item.ref_id)
         if pending is not None and pending.state == "pending" and state == "handled":
@@ -336,14 +322,14 @@ async def decide_extension(
     asked = await repository.lock_extension_request(uow.session, request_id)
     if asked is None:
         raise not_found("extension_request", request_id)
-    check_supervisor(await repository.get_team(uow.session, asked.team_key), by.teams)
-    if asked.state != "pending":
-        raise ApiError(
-            409,
-            "invalid_state",
-            f"Extension request {request_id} is {asked.state} already.",
-            details={"state": asked.state},
-        )
+    await check_undecided(
+        uow.session,
+        asked.team_key,
+        by.teams,
+        what=f"Extension request {request_id}",
+        state=asked.state,
+        undecided="pending",
+    )
     a = await repository.lock_assignment(uow.session, asked.assignment_id)
     assert a is not None
     if grant and a.state == domain.RESOLVED:
