@@ -7,14 +7,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.intake import domain, notices, repository, template_service
-from services.intake.models import Ticket, TimelineEntry
+from services.intake.models import Customer, Ticket, TimelineEntry
 from services.intake.settings import IntakeSettings
-from services.intake.templates import TEMPLATES, date_time_text, hours_until, sentence, when_text
+from services.intake.templates import (
+    TEMPLATES,
+    TemplateBook,
+    date_time_text,
+    hours_until,
+    sentence,
+    when_text,
+)
 from shared.events import (
     Envelope,
     NotificationRequested,
@@ -38,6 +46,41 @@ from shared.team_copies import team_label
 log = get_logger(__name__)
 
 Hook = Callable[[Sequence[tuple[Envelope, Ticket]], UnitOfWork], Any]
+
+
+@dataclass(frozen=True)
+class Addressees:
+    """Whom a batch of events may have intake tell something: the tickets (locked when the
+    reaction changes them), their customers, and the texts in force."""
+
+    tickets: dict[uuid.UUID, Ticket]
+    customers: dict[uuid.UUID, Customer]
+    book: TemplateBook
+
+    def ticket(self, event: Envelope) -> Ticket | None:
+        return self.tickets.get(event.ticket_id) if event.ticket_id else None
+
+    def customer(self, ticket: Ticket) -> Customer | None:
+        return self.customers.get(ticket.customer_id)
+
+
+async def addressees(
+    uow: UnitOfWork,
+    events: Sequence[Envelope],
+    settings: IntakeSettings,
+    *,
+    for_update: bool = True,
+    told: Callable[[Ticket], bool] = lambda _ticket: True,
+) -> Addressees:
+    """The batch's tickets and the customers of those ``told`` may be told something."""
+    read = repository.tickets_for_update if for_update else repository.tickets_by_ids
+    tickets = await read(uow.session, (e.ticket_id for e in events if e.ticket_id is not None))
+    customers = await repository.customers_by_ids(
+        uow.session, (t.customer_id for t in tickets.values() if told(t))
+    )
+    return Addressees(
+        tickets, customers, await template_service.template_book(uow.session, settings)
+    )
 
 
 async def advance_timeline(
@@ -99,27 +142,22 @@ async def tickets_retriaged(
     """A supervisor's re-triage moves the deadline the customer is told about and the
     team (no timeline entry: the customer sees the new team when it is assigned). A
     customer already told a time hears of a later one (处理时限调整)."""
-    tickets = await repository.tickets_for_update(
-        uow.session, (e.ticket_id for e in events if e.ticket_id is not None)
-    )
-    told = [t for t in tickets.values() if t.status in ("queued", "assigned")]
-    customers = await repository.customers_by_ids(uow.session, (t.customer_id for t in told))
-    book = await template_service.template_book(uow.session, settings)
+    to = await addressees(uow, events, settings, told=lambda t: t.status in ("queued", "assigned"))
     tz = ZoneInfo(settings.display_timezone)
     for event in events:
-        ticket = tickets.get(event.ticket_id) if event.ticket_id else None
+        ticket = to.ticket(event)
         if ticket is None:
             continue
         before, after = ticket.respond_by, event.data.deadlines.respond_by
         ticket.respond_by = after
         ticket.team = event.data.team
-        customer = customers.get(ticket.customer_id)
+        customer = to.customer(ticket)
         later = before is not None and after is not None and after > before
         if customer is not None and later and after is not None and after > event.occurred_at:
             language = domain.language_of(ticket.language)
             when = when_text(after, event.occurred_at, tz, language)
             notices.notify_customer(
-                uow, settings, book, ticket, customer, "extension", {"when": when}, cause=event
+                uow, settings, to.book, ticket, customer, "extension", {"when": when}, cause=event
             )
 
 
@@ -128,25 +166,19 @@ async def deadlines_extended(
 ) -> None:
     """A supervisor granted the agent more time (dispatch's ``ticket.deadline_extended``):
     the customer hears of the new time with the extension notice (处理时限调整通知)."""
-    tickets = await repository.tickets_for_update(
-        uow.session, (e.ticket_id for e in events if e.ticket_id is not None)
-    )
-    customers = await repository.customers_by_ids(
-        uow.session, (t.customer_id for t in tickets.values())
-    )
-    book = await template_service.template_book(uow.session, settings)
+    to = await addressees(uow, events, settings)
     tz = ZoneInfo(settings.display_timezone)
     for event in events:
-        ticket = tickets.get(event.ticket_id) if event.ticket_id else None
+        ticket = to.ticket(event)
         if ticket is None or ticket.status in domain.DONE_STATUSES:
             continue
-        customer = customers.get(ticket.customer_id)
+        customer = to.customer(ticket)
         if customer is None:
             continue
         language = domain.language_of(ticket.language)
         when = when_text(event.data.resolve_by, event.occurred_at, tz, language)
         notices.notify_customer(
-            uow, settings, book, ticket, customer, "extension", {"when": when}, cause=event
+            uow, settings, to.book, ticket, customer, "extension", {"when": when}, cause=event
         )
 
 
@@ -234,15 +266,10 @@ async def progress_noted(
     uow: UnitOfWork, events: Sequence[TicketProgressNoted], settings: IntakeSettings
 ) -> None:
     """Agents' notes: internal ones stay internal; public ones reach the customer."""
-    tickets = await repository.tickets_for_update(
-        uow.session, (e.ticket_id for e in events if e.ticket_id is not None)
-    )
-    customers = await repository.customers_by_ids(
-        uow.session, (t.customer_id for t in tickets.values())
-    )
-    book = await template_service.template_book(uow.session, settings)
+    to = await addressees(uow, events, settings)
+    book = to.book
     for event in events:
-        ticket = tickets.get(event.ticket_id) if event.ticket_id else None
+        ticket = to.ticket(event)
         if ticket is None:
             continue
         language = domain.language_of(ticket.language)
@@ -264,7 +291,7 @@ async def progress_noted(
             ),
         )
         ticket.updated_at = max(ticket.updated_at, event.occurred_at)
-        customer = customers.get(ticket.customer_id)
+        customer = to.customer(ticket)
         if public and customer is not None:
             notices.notify_customer(
                 uow, settings, book, ticket, customer, template, params, cause=event
@@ -339,17 +366,11 @@ async def notifications_requested(
     uow: UnitOfWork, events: Sequence[NotificationRequested], settings: IntakeSettings
 ) -> None:
     """Notices other services ask for: render, resolve the contact, send out."""
-    tickets = await repository.tickets_by_ids(
-        uow.session, (e.ticket_id for e in events if e.ticket_id is not None)
-    )
-    customers = await repository.customers_by_ids(
-        uow.session, (t.customer_id for t in tickets.values())
-    )
-    book = await template_service.template_book(uow.session, settings)
+    to = await addressees(uow, events, settings, for_update=False)
     tz = ZoneInfo(settings.display_timezone)
     for event in events:
-        ticket = tickets.get(event.ticket_id) if event.ticket_id else None
-        customer = customers.get(ticket.customer_id) if ticket else None
+        ticket = to.ticket(event)
+        customer = to.customer(ticket) if ticket else None
         if ticket is None or customer is None:
             log.warning("notification_for_unknown_ticket", ticket_id=str(event.ticket_id))
             continue
@@ -362,7 +383,7 @@ async def notifications_requested(
         sent = notices.notify_customer(
             uow,
             settings,
-            book,
+            to.book,
             ticket,
             customer,
             data.template,
