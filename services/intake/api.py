@@ -160,18 +160,7 @@ async def _customer_view(session: AsyncSession, customer: Customer) -> CustomerV
             for i in identifiers
         ],
         merged_customer_ids=list(await repository.merged_into(session, customer.id)),
-        tickets=[
-            TicketSummary(
-                ticket_id=t.id,
-                ticket_no=t.ticket_no,
-                subject=t.subject,
-                status=t.status,
-                created_at=t.created_at,
-                channel=t.channel,
-                team=t.team,
-            )
-            for t in tickets
-        ],
+        tickets=[TicketSummary.of(t) for t in tickets],
     )
 
 

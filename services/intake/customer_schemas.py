@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.events import CustomerType
+
+if TYPE_CHECKING:
+    from services.intake.models import Ticket
 
 
 class ContactRevealCreate(BaseModel):
@@ -80,6 +83,19 @@ class TicketSummary(BaseModel):
         description="In the history route: whether the caller may open it (their team's "
         "or their own).",
     )
+
+    @classmethod
+    def of(cls, ticket: Ticket, readable: bool | None = None) -> TicketSummary:
+        return cls(
+            ticket_id=ticket.id,
+            ticket_no=ticket.ticket_no,
+            subject=ticket.subject,
+            status=ticket.status,
+            created_at=ticket.created_at,
+            channel=ticket.channel,
+            team=ticket.team,
+            readable=readable,
+        )
 
 
 class MaskedIdentifier(BaseModel):

@@ -170,16 +170,7 @@ async def customer_history(
     customer = await _customer(session, customer_id)
     scope = access.scope_of(principal)
     return [
-        TicketSummary(
-            ticket_id=t.id,
-            ticket_no=t.ticket_no,
-            subject=t.subject,
-            status=t.status,
-            created_at=t.created_at,
-            channel=t.channel,
-            team=t.team,
-            readable=scope.admits(t.team, t.assignee_id),
-        )
+        TicketSummary.of(t, readable=scope.admits(t.team, t.assignee_id))
         for t in await repository.tickets_of_customer(session, customer.id, limit)
     ]
 
