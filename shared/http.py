@@ -74,6 +74,27 @@ async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+# The /metrics route as every process documents it (the services and the workspace).
+METRICS_ROUTE: dict[str, Any] = {
+    "summary": "Prometheus metrics",
+    "response_class": Response,
+    "responses": {200: {"content": {"text/plain": {"example": "sopdesk_http_requests_total 1"}}}},
+}
+
+
+def readiness(checks: dict[str, str]) -> JSONResponse:
+    """200 when every check says ok, else 503; the checks in the body either way."""
+    ready = all(v == "ok" for v in checks.values())
+    body = Readiness(status="ready" if ready else "not_ready", checks=checks)
+    return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
+
+
+def metrics_text(request: Request) -> Response:
+    """The app's Prometheus registry in the text format."""
+    registry = request.app.state.metrics.registry
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
 def _operations_router(service: str) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
@@ -114,22 +135,14 @@ def _operations_router(service: str) -> APIRouter:
                 checks[name] = f"not ready: {exc} (run `sopdesk migrate`)"
             except Exception as exc:
                 checks[name] = f"not ready: {type(exc).__name__}"
-        ready = all(v == "ok" for v in checks.values())
-        body = Readiness(status="ready" if ready else "not_ready", checks=checks)
-        return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
+        return readiness(checks)
 
-    @router.get(
-        "/metrics",
-        summary="Prometheus metrics",
-        response_class=Response,
-        responses={200: {"content": {"text/plain": {"example": "sopdesk_http_requests_total 1"}}}},
-    )
+    @router.get("/metrics", **METRICS_ROUTE)
     async def metrics(request: Request) -> Response:
         runtime: ServiceRuntime | None = getattr(request.app.state, "runtime", None)
         if runtime is not None:
             await runtime.refresh_gauges()
-        registry = request.app.state.metrics.registry
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+        return metrics_text(request)
 
     return router
 

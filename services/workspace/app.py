@@ -10,10 +10,9 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from services.workspace import (
     admin,
@@ -40,7 +39,7 @@ from services.workspace.session import (
 from services.workspace.settings import WorkspaceSettings
 from shared import __version__
 from shared.errors import install_error_handlers
-from shared.http import Health, Readiness, RequestSizeLimit
+from shared.http import METRICS_ROUTE, Health, Readiness, RequestSizeLimit, metrics_text, readiness
 from shared.observability import RequestContextMiddleware, ServiceMetrics
 from shared.web_security import SecurityHeaders
 
@@ -79,19 +78,11 @@ def _operations(hub_of: type[LiveHub] | None = None) -> APIRouter:
         checks = {"dispatch": "ok" if await clients.ready("dispatch") else "not ready"}
         if hub.settings.live_updates:
             checks["live"] = "ok" if hub.running else "not ready"
-        ready = all(v == "ok" for v in checks.values())
-        body = Readiness(status="ready" if ready else "not_ready", checks=checks)
-        return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
+        return readiness(checks)
 
-    @router.get(
-        "/metrics",
-        summary="Prometheus metrics",
-        response_class=Response,
-        responses={200: {"content": {"text/plain": {"example": "sopdesk_http_requests_total 1"}}}},
-    )
+    @router.get("/metrics", **METRICS_ROUTE)
     async def metrics(request: Request) -> Response:
-        registry = request.app.state.metrics.registry
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+        return metrics_text(request)
 
     return router
 
