@@ -17,7 +17,7 @@ from services.triage.models import ConfigVersion
 from services.triage.rules.codec import modifiers_to_dict, ruleset_from_body, ruleset_to_body
 from services.triage.rules.defaults import DEFAULT_RULESET
 from services.triage.rules.model import InvalidRule, PriorityModifiers, Rule, RuleSet
-from services.triage.rules.validation import validate_ruleset
+from services.triage.rules.validation import validate_modifiers, validate_ruleset
 from services.triage.settings import TriageSettings
 from services.triage.sla import (
     DEFAULT_CALENDARS,
@@ -186,9 +186,12 @@ async def delete_rule(session: AsyncSession, rule_id: str, by: str) -> tuple[lis
 async def put_modifiers(
     session: AsyncSession, modifiers: PriorityModifiers, by: str
 ) -> tuple[list[Rule], int]:
-    """Store new priority modifiers (VIP, wide impact) as a new rule-set version."""
-    if modifiers.wide_impact_threshold < 1:
-        raise ApiError(422, "invalid_rule", "wide_impact_threshold must be at least 1.")
+    """Store new priority modifiers (VIP, wide impact, the question guard) as a new
+    rule-set version."""
+    try:
+        validate_modifiers(modifiers)
+    except InvalidRule as exc:
+        raise _invalid(exc) from exc
     rows = await repository.latest_configs(session, ["rules"])
     body, version = rules_body(rows)
     rules = ruleset_from_body(body, version).rules

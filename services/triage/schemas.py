@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.triage.rules.model import PriorityModifiers
 from shared.events import Category, Channel, CustomerType, KbSuggestion, Priority, Scene
 from shared.inputs import Instant
 
@@ -179,6 +180,20 @@ class ModifiersBody(BaseModel):
     )
     wide_impact_threshold: int = Field(
         default=50, ge=1, description="... at or above which the impact is wide"
+    )
+    question_cues: list[str] = Field(
+        default_factory=lambda: list(PriorityModifiers().question_cues),
+        max_length=50,
+        examples=[["以防万一|万一|假如", "(买|购买)(之前|前)", "是真的吗|听说"]],
+        description="Regex patterns of a question or precaution: a text with one fires no "
+        "P0 rule unless it also says a real event; default: the default rules' guard",
+    )
+    real_event_cues: list[str] = Field(
+        default_factory=lambda: list(PriorityModifiers().real_event_cues),
+        max_length=50,
+        examples=[["已经|刚才|现在", "(冒烟|鼓包|着火)了", "闻到.{0,4}煤气味"]],
+        description="Regex patterns of a real event, which lets the P0 rules decide a "
+        "question (one with a question cue before it in its clause is asked about)",
     )
 
 

@@ -1,5 +1,6 @@
-"""Migration 0006 adds default rules version 3 (an explosion is personal safety) to a store
-whose rules are still a migration's seed, and leaves an admin's own rules in force."""
+"""Migrations 0006 and 0010 add default rules versions 3 (an explosion is personal safety)
+and 4 (the question guard) to a store whose rules are still a migration's seed, and leave
+an admin's own rules in force; 0010 goes again on downgrade."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from alembic import command
 
 from services.triage.app import MIGRATIONS
 from services.triage.models import ConfigVersion
@@ -14,7 +16,7 @@ from services.triage.rules.codec import ruleset_from_body
 from services.triage.rules.default_data import default_rule_set_body
 from services.triage.rules.engine import classify
 from shared.database import create_engine
-from shared.migrations import upgrade
+from shared.migrations import alembic_config, upgrade
 
 
 async def _rule_versions(database_url: str) -> list[tuple[int, str, dict[str, object]]]:
@@ -34,7 +36,7 @@ async def _rule_versions(database_url: str) -> list[tuple[int, str, dict[str, ob
 async def test_a_seeded_store_gets_version_3_that_reads_an_explosion(database_url: str) -> None:
     await asyncio.to_thread(upgrade, MIGRATIONS, database_url, "0005")
     assert [v for v, _, _ in await _rule_versions(database_url)] == [1, 2]
-    await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
+    await asyncio.to_thread(upgrade, MIGRATIONS, database_url, "0008")
     versions = await _rule_versions(database_url)
     assert [(v, by) for v, by, _ in versions] == [
         (1, "migration"),
@@ -50,6 +52,31 @@ async def test_a_seeded_store_gets_version_3_that_reads_an_explosion(database_ur
     assert before.decided_by is None
     for mood in ("今天心态炸了", "炸鸡外卖送来是凉的", "炸酱面好吃吗"):
         assert classify("", mood, ruleset=rules).decided_by != "fault.safety", mood
+
+
+async def test_a_seeded_store_gets_version_4_whose_guard_holds_questions_back(
+    database_url: str,
+) -> None:
+    question = "电梯万一着火了有没有自动断电的功能,买之前问问"
+    await asyncio.to_thread(upgrade, MIGRATIONS, database_url, "0009")
+    assert [v for v, _, _ in await _rule_versions(database_url)] == [1, 2, 3]
+    await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
+    versions = await _rule_versions(database_url)
+    assert [(v, by) for v, by, _ in versions][-1] == (4, "migration")
+    assert versions[-1][2] == default_rule_set_body(4)
+    rules = ruleset_from_body(versions[-1][2], version=4)
+    asked = classify("", question, ruleset=rules)
+    assert asked.priority != "P0"
+    assert asked.explanation[0].startswith("question guard: '万一'")
+    happened = classify("", "刚才电梯着火了,有没有自动断电的功能", ruleset=rules)
+    assert (happened.decided_by, happened.priority) == ("fault.safety", "P0")
+    # Version 3, what the store ran before, read the question as a fire.
+    before = classify("", question, ruleset=ruleset_from_body(versions[2][2], 3))
+    assert (before.decided_by, before.priority) == ("fault.safety", "P0")
+    await asyncio.to_thread(command.downgrade, alembic_config(MIGRATIONS, database_url), "0009")
+    assert [v for v, _, _ in await _rule_versions(database_url)] == [1, 2, 3]
+    await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
+    assert [v for v, _, _ in await _rule_versions(database_url)] == [1, 2, 3, 4]
 
 
 async def test_an_admins_rules_stay_in_force(database_url: str) -> None:

@@ -70,6 +70,8 @@ def modifiers_to_dict(mods: PriorityModifiers) -> dict[str, Any]:
         "wide_impact_metadata_key": mods.wide_impact_metadata_key,
         "wide_impact_threshold": mods.wide_impact_threshold,
         "money_taken_keywords": list(mods.money_taken_keywords),
+        "question_cues": list(mods.question_cues),
+        "real_event_cues": list(mods.real_event_cues),
     }
 
 
@@ -83,6 +85,10 @@ def modifiers_from_dict(data: Mapping[str, Any]) -> PriorityModifiers:
         ),
         wide_impact_threshold=int(data.get("wide_impact_threshold", base.wide_impact_threshold)),
         money_taken_keywords=tuple(data.get("money_taken_keywords", base.money_taken_keywords)),
+        # A rule set stored before the guard (versions 1-3) decided without it, and
+        # replays so: no cues, no guard.
+        question_cues=tuple(data.get("question_cues", ())),
+        real_event_cues=tuple(data.get("real_event_cues", ())),
     )
 
 

@@ -9,6 +9,12 @@ team and skill (the default set lists the P0 rules first); the keywords and
 tags of all fired rules are kept. Priority is then raised one level for VIP
 customers and one level for wide impact. Every step is written to the
 explanation that travels with the decision.
+
+The question guard comes before the first rule decides: a text that asks or takes care
+before anything happened ("电梯万一着火了有没有自动断电的功能", "买之前问一下会不会冒烟")
+names the alarming thing without it happening, so no P0 rule decides it, unless the
+text also says a real event ("刚才冒烟了", "闻到煤气味"). The explanation says which cue
+held the P0 rules back, or which event let them decide.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from services.triage.classifier.verdict import REVIEW_BELOW, model_verdict
 from services.triage.classifier.words import load_dictionary as load_dictionary
 from services.triage.classifier.words import segment as segment
 from services.triage.rules.defaults import DEFAULT_RULESET
-from services.triage.rules.model import PRIORITY_ORDER, Rule, RuleSet
+from services.triage.rules.model import PRIORITY_ORDER, PriorityModifiers, Rule, RuleSet
 
 # --------------------------------------------------------------------------- text
 
@@ -127,6 +133,53 @@ def match_rule(rule: Rule, ticket: TicketText) -> RuleMatch | None:
     return RuleMatch(rule, hits, reasons)
 
 
+# --------------------------------------------------------------------------- question guard
+
+_CLAUSE_END = re.compile(r"[,,。.!!??;;\n]")
+
+
+def _first_cue(patterns: tuple[str, ...], text: str) -> str | None:
+    for pattern in patterns:
+        found = re.search(pattern, text, re.IGNORECASE)
+        if found is not None:
+            return found.group(0)
+    return None
+
+
+def _real_event(mods: PriorityModifiers, text: str) -> str | None:
+    """The first real-event cue that is not itself asked about: a question cue in its
+    clause up to the cue's end (万一着火了, 会不会登录不了) makes it part of the question."""
+    for pattern in mods.real_event_cues:
+        for found in re.finditer(pattern, text, re.IGNORECASE):
+            clause_start = max(
+                (c.end() for c in _CLAUSE_END.finditer(text, 0, found.start())), default=0
+            )
+            if _first_cue(mods.question_cues, text[clause_start : found.end()]) is None:
+                return found.group(0)
+    return None
+
+
+@dataclass(frozen=True)
+class GuardVerdict:
+    """What the question guard read: its question cue, and the real event that
+    overrides it (None: the guard holds the P0 rules back)."""
+
+    question: str
+    real_event: str | None
+
+    @property
+    def holds(self) -> bool:
+        return self.real_event is None
+
+
+def question_guard(mods: PriorityModifiers, text: str) -> GuardVerdict | None:
+    """None when the text asks or takes care of nothing (or the rule set has no guard)."""
+    question = _first_cue(mods.question_cues, text)
+    if question is None:
+        return None
+    return GuardVerdict(question, _real_event(mods, text))
+
+
 @dataclass
 class Classification:
     category: str = "inquiry"
@@ -160,6 +213,15 @@ def evaluate(
     """Run the rule set on one ticket, then the model where no rule decided; the result
     explains itself."""
     matches = [m for m in (match_rule(rule, ticket) for rule in ruleset.rules) if m is not None]
+    held: list[RuleMatch] = []
+    guard = (
+        question_guard(ruleset.modifiers, ticket.text)
+        if any(m.rule.actions.priority == "P0" for m in matches)
+        else None
+    )
+    if guard is not None and guard.holds:
+        held = [m for m in matches if m.rule.actions.priority == "P0"]
+        matches = [m for m in matches if m.rule.actions.priority != "P0"]
     default = ruleset.default
     result = Classification(
         category=default.category,
@@ -169,6 +231,8 @@ def evaluate(
         skill=default.skill,
         rule_version=ruleset.version,
     )
+    if guard is not None:
+        result.explanation.append(_guard_explanation(guard, held))
     if matches:
         best = matches[0]  # rules are tried in order: the first that fires decides
         act = best.rule.actions
@@ -218,6 +282,21 @@ def evaluate(
     if ruleset.version:
         result.explanation.append(f"rule set version {ruleset.version}")
     return result
+
+
+def _guard_explanation(guard: GuardVerdict, held: list[RuleMatch]) -> str:
+    if not guard.holds:
+        return (
+            f"question guard: '{guard.question}' asks, but '{guard.real_event}' says it "
+            "happened: the P0 rules apply"
+        )
+    rules = ", ".join(
+        f"{m.rule.rule_id} ('{m.keywords[0]}')" if m.keywords else m.rule.rule_id for m in held
+    )
+    return (
+        f"question guard: '{guard.question}' asks or takes care before anything happened "
+        f"and no real event is said: P0 rule {rules} held back"
+    )
 
 
 def _as_int(value: object) -> int | None:

@@ -87,6 +87,12 @@ class PriorityModifiers:
     wide_impact_threshold: int = int(_DEFAULT_MODIFIERS["wide_impact_threshold"])
     # Money already taken from the customer is never a mere question: at least P1.
     money_taken_keywords: tuple[str, ...] = tuple(_DEFAULT_MODIFIERS["money_taken_keywords"])
+    # The question guard: a text that asks or takes care before anything happened (万一,
+    # 买之前, 是真的吗, 有没有…功能) fires no P0 rule, unless it also says a real event
+    # (已经, 刚才, 冒烟了, 闻到煤气味). Regex patterns; a real-event cue with a question
+    # cue before it in its clause (万一着火了) is part of the question, not an event.
+    question_cues: tuple[str, ...] = tuple(_DEFAULT_MODIFIERS["question_cues"])
+    real_event_cues: tuple[str, ...] = tuple(_DEFAULT_MODIFIERS["real_event_cues"])
 
 
 @dataclass(frozen=True)

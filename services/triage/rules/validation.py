@@ -12,6 +12,7 @@ from services.triage.rules.model import (
     PRIORITIES,
     SCENES,
     InvalidRule,
+    PriorityModifiers,
     Rule,
 )
 
@@ -57,3 +58,19 @@ def validate_ruleset(rules: Iterable[Rule], teams: Collection[str]) -> None:
         if rule.rule_id in seen:
             raise InvalidRule(f"duplicate rule id {rule.rule_id!r}")
         seen.add(rule.rule_id)
+
+
+def validate_modifiers(mods: PriorityModifiers) -> None:
+    if mods.wide_impact_threshold < 1:
+        raise InvalidRule("wide_impact_threshold must be at least 1.")
+    for name, patterns in (
+        ("question_cues", mods.question_cues),
+        ("real_event_cues", mods.real_event_cues),
+    ):
+        for pattern in patterns:
+            if not pattern.strip():
+                raise InvalidRule(f"{name}: an empty pattern matches every text")
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise InvalidRule(f"{name}: invalid pattern {pattern!r}: {exc}") from exc
