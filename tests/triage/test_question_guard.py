@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from services.triage.classifier.model import shipped_model
 from services.triage.industries import INDUSTRIES, apply_industry
 from services.triage.rules.codec import modifiers_from_dict, ruleset_from_body
 from services.triage.rules.default_data import default_rule_set_body
@@ -113,3 +114,15 @@ def test_broken_guard_patterns_are_refused(mods: PriorityModifiers, message: str
     with pytest.raises(InvalidRule, match=message):
         validate_modifiers(mods)
     validate_modifiers(DEFAULT_RULESET.modifiers)
+
+
+def test_the_classifiers_p0_on_a_guarded_question_becomes_p1() -> None:
+    model = shipped_model()
+    asked = classify("", "假如输液泵不走了怎么办", model=model)
+    assert (asked.decided_by, asked.priority) == (None, "P1"), asked.explanation
+    assert asked.explanation[-1] == (
+        "question guard: '假如' asks or takes care before anything happened and no real "
+        "event is said: the model's P0 → P1"
+    )
+    happened = classify("", "输液泵突然不走了,万一耽误治疗怎么办", model=model)
+    assert (happened.decided_by, happened.priority) == (None, "P0"), happened.explanation

@@ -12,9 +12,9 @@ explanation that travels with the decision.
 
 The question guard comes before the first rule decides: a text that asks or takes care
 before anything happened ("电梯万一着火了有没有自动断电的功能", "买之前问一下会不会冒烟")
-names the alarming thing without it happening, so no P0 rule decides it, unless the
-text also says a real event ("刚才冒烟了", "闻到煤气味"). The explanation says which cue
-held the P0 rules back, or which event let them decide.
+names the alarming thing without it happening, so no P0 rule decides it and the
+classifier's P0 becomes P1, unless the text also says a real event ("刚才冒烟了",
+"闻到煤气味"). The explanation says which cue held P0 back, or which event let it stand.
 """
 
 from __future__ import annotations
@@ -261,6 +261,15 @@ def evaluate(
         result.needs_review = verdict.needs_review
         result.explanation.append("no rule matched")
         result.explanation.extend(verdict.explanation)
+        if result.priority == "P0":
+            # The model reads the same alarming words the P0 rules do.
+            guard = guard or question_guard(ruleset.modifiers, ticket.text)
+            if guard is not None and guard.holds:
+                result.explanation.append(
+                    f"question guard: '{guard.question}' asks or takes care before anything "
+                    "happened and no real event is said: the model's P0 → P1"
+                )
+                result.priority = "P1"
     else:
         result.explanation.append(
             f"no rule matched: default {default.category} {default.priority} → {default.team}"
