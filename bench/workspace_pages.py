@@ -43,7 +43,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from procstat import listening_pid, memory_kib
-from testkit import free_port, free_port_block
+from testkit import free_port, free_port_block, up_command
 
 NAMES = ("intake", "triage", "dispatch", "followup", "analytics", "workspace")
 
@@ -51,20 +51,7 @@ NAMES = ("intake", "triage", "dispatch", "followup", "analytics", "workspace")
 def _start(data_dir: Path) -> tuple[subprocess.Popen[bytes], int]:
     base = free_port_block(len(NAMES))
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sopdesk",
-            "up",
-            "--data-dir",
-            str(data_dir),
-            "--base-port",
-            str(base),
-            "--broker-port",
-            str(free_port()),
-            "--smtp-port",
-            "0",
-        ],
+        up_command(data_dir, base, free_port()),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

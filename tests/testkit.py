@@ -9,6 +9,7 @@ import os
 import random
 import socket
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
@@ -37,6 +38,19 @@ from shared.tokens import PersonClaims, TokenSigner, generate_keypair
 from sopdesk.local import LocalSystem
 
 T = TypeVar("T")
+
+# Debian's Chromium for the browser tests (`scripts/ensure-chromium.sh`; Playwright's own
+# browsers are never downloaded), headless and quiet.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 # The topic prefix of the stores' units of work in tests.
 TEST_TOPICS = Topics("test")
@@ -194,6 +208,16 @@ async def migrated_store(
         yield store
     finally:
         await store.engine.dispose()
+
+
+def up_command(data_dir: Path, base_port: int, broker_port: int, smtp_port: int = 0) -> list[str]:
+    """`sopdesk up` on these ports (the services and the workspace from ``base_port``), as a
+    subprocess's command line; ``smtp_port`` 0: no mail server."""
+    return [
+        *(sys.executable, "-m", "sopdesk", "up", "--data-dir", str(data_dir)),
+        *("--base-port", str(base_port), "--broker-port", str(broker_port)),
+        *("--smtp-port", str(smtp_port)),
+    ]
 
 
 def wait_until_up(process: subprocess.Popen[str], urls: Iterable[str]) -> None:

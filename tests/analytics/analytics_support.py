@@ -447,15 +447,11 @@ def realistic(start: datetime, days: int, per_day: int, seed: int = 7) -> list[S
 # --------------------------------------------------------------------------- the app
 
 
-@asynccontextmanager
-async def running_app(url: str, broker: str, prefix: str) -> AsyncIterator[Any]:
-    """The analytics app with its lifespan running over an already migrated store."""
-    import httpx
-
-    from services.analytics.app import create_app
+def app_settings(url: str, broker: str, prefix: str) -> Any:
+    """Analytics' settings over ``url`` on the test broker (a quick consumer group join)."""
     from services.analytics.settings import AnalyticsSettings
 
-    settings = AnalyticsSettings(
+    return AnalyticsSettings(
         database_url=url,
         kafka_bootstrap_servers=broker,
         topic_prefix=prefix,
@@ -463,7 +459,16 @@ async def running_app(url: str, broker: str, prefix: str) -> AsyncIterator[Any]:
         consumer_session_timeout_ms=1500,
         log_json=False,
     )
-    app = create_app(settings)
+
+
+@asynccontextmanager
+async def running_app(url: str, broker: str, prefix: str) -> AsyncIterator[Any]:
+    """The analytics app with its lifespan running over an already migrated store."""
+    import httpx
+
+    from services.analytics.app import create_app
+
+    app = create_app(app_settings(url, broker, prefix))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:

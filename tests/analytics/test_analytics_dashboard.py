@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,57 +19,38 @@ from zoneinfo import ZoneInfo
 import httpx
 import uvicorn
 from analytics_support import (
-    KEYS,
     T0,
     AnalyticsStore,
     Scenario,
+    app_settings,
     apply,
     by_type,
     lifecycle,
     on_shift_changed,
     realistic,
 )
-from testkit import free_port
+from testkit import CHROMIUM, CHROMIUM_ARGS, free_port, poll
 
 from services.analytics.app import create_app
-from services.analytics.settings import AnalyticsSettings
 
-CHROMIUM = "/usr/bin/chromium"
 # Where the dashboard's picture goes, for a person to look at (not compared).
 SCREENSHOT = Path(os.environ.get("SOPDESK_DASHBOARD_SCREENSHOT", "/tmp/sopdesk-dashboard.png"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 # `make test` installs chromium first (scripts/ensure-chromium.sh); without it this fails.
 
 
 @asynccontextmanager
 async def serving(url: str, broker: str, prefix: str) -> AsyncIterator[str]:
-    settings = AnalyticsSettings(
-        database_url=url,
-        kafka_bootstrap_servers=broker,
-        topic_prefix=prefix,
-        api_keys=KEYS,
-        consumer_session_timeout_ms=1500,
-        log_json=False,
-    )
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
+    app = create_app(app_settings(url, broker, prefix))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     task = asyncio.create_task(server.serve())
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "analytics did not start"
+
+    def started() -> bool:
         assert not task.done(), "analytics stopped"
-        await asyncio.sleep(0.05)
+        return server.started
+
+    await poll(started, within=30, what="analytics started")
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

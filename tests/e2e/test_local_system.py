@@ -32,7 +32,7 @@ from local_system_support import (
     survey_links,
 )
 from playwright.sync_api import sync_playwright
-from testkit import eventually, free_port, free_port_block, wait_until_up
+from testkit import eventually, free_port, free_port_block, up_command, wait_until_up
 
 from shared.events import TicketReceived, TicketReceivedData, utcnow
 
@@ -47,20 +47,7 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
     base = free_port_block(6)  # the five services and the workspace
     broker_port, smtp_port = free_port(), free_port()
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sopdesk",
-            "up",
-            "--data-dir",
-            str(data_dir),
-            "--base-port",
-            str(base),
-            "--broker-port",
-            str(broker_port),
-            "--smtp-port",
-            str(smtp_port),
-        ],
+        up_command(data_dir, base, broker_port, smtp_port),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

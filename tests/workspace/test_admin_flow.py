@@ -5,13 +5,12 @@ Screenshots go to SOPDESK_WORKSPACE_SHOTS."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
-from workspace_support import CHROMIUM, CHROMIUM_ARGS, WorkspaceSystem, shot_path
+from playwright.sync_api import Browser, expect
+from workspace_support import WorkspaceSystem, shot_path, signed_in
 
 pytestmark = pytest.mark.e2e
 
@@ -19,29 +18,6 @@ pytestmark = pytest.mark.e2e
 ACTED = 15_000
 
 TEAM = "tech_support"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-def _signed_in(
-    browser: Browser, system: WorkspaceSystem, login: str, path: str, width: int = 1280
-) -> Page:
-    height = 800 if width >= 1280 else 1180
-    page = browser.new_context(viewport={"width": width, "height": height}).new_page()
-    page.goto(system.workspace + path)
-    page.fill("#login", login)
-    page.fill("#password", system.demo_password)
-    page.click("button[type=submit]")
-    expect(page).to_have_url(system.workspace + path, timeout=ACTED)
-    return page
 
 
 def _api(system: WorkspaceSystem, service: str, path: str) -> Any:
@@ -56,7 +32,7 @@ def test_an_admin_edits_a_rule_with_a_dry_run_and_a_template_with_a_preview(
     workspace_system: WorkspaceSystem, browser: Browser
 ) -> None:
     system = workspace_system
-    page = _signed_in(browser, system, "admin", "/admin/rules/new")
+    page = signed_in(browser, system, "admin", "/admin/rules/new")
 
     # A bad pattern is refused next to its field.
     page.fill("#f-rule_id", "test.battery")
@@ -138,7 +114,7 @@ def test_an_admin_edits_a_rule_with_a_dry_run_and_a_template_with_a_preview(
     page.context.close()
 
     # On a tablet (portrait) the rule editor and the SLA screen fit the width.
-    tablet = _signed_in(browser, system, "admin", "/admin/rules/test.battery", width=820)
+    tablet = signed_in(browser, system, "admin", "/admin/rules/test.battery", width=820)
     for path in ("/admin/rules/test.battery", "/admin/sla"):
         tablet.goto(system.workspace + path)
         assert tablet.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

@@ -12,31 +12,20 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
-from workspace_support import CHROMIUM, CHROMIUM_ARGS, WorkspaceSystem, shot_path
+from playwright.sync_api import Browser, Page, expect
+from workspace_support import WorkspaceSystem, shot_path
 
 pytestmark = pytest.mark.e2e
 
 AGENTS = ("tech_support-agent-1", "tech_support-agent-2")
 # Live updates must show a change this fast (issue 13).
 LIVE_WITHIN_MS = 2000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def _page(browser: Browser, **options: Any) -> Page:

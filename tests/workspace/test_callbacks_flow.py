@@ -8,39 +8,18 @@ Screenshots go to SOPDESK_WORKSPACE_SHOTS."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 from testkit import eventually
-from workspace_support import CHROMIUM, CHROMIUM_ARGS, WorkspaceSystem, shot_path
+from workspace_support import WorkspaceSystem, shot_path, signed_in
 
 pytestmark = pytest.mark.e2e
 
 ACTED = 15_000  # a page after an action, on a loaded machine
 TEAM = "tech_support"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-def _signed_in(browser: Browser, system: WorkspaceSystem, login: str, path: str) -> Page:
-    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
-    page.goto(system.workspace + path)
-    page.fill("#login", login)
-    page.fill("#password", system.demo_password)
-    page.click("button[type=submit]")
-    expect(page).to_have_url(system.workspace + path, timeout=ACTED)
-    return page
 
 
 def _call(
@@ -113,8 +92,8 @@ def test_an_agent_completes_the_callback_of_a_resolved_fault_ticket(
     callback: dict[str, Any] = eventually(scheduled, timeout=60)
     assert callback["kind"] == "fault_callback"
 
-    page = _signed_in(browser, system, agent, "/callbacks")
-    stale = _signed_in(browser, system, agent, "/callbacks")  # drawn before the completion
+    page = signed_in(browser, system, agent, "/callbacks")
+    stale = signed_in(browser, system, agent, "/callbacks")  # drawn before the completion
     expect(page.locator("h1")).to_have_text("回访任务")
     row = page.locator(f"li[data-callback='{callback['id']}']")
     expect(row.locator("a.ticket-no")).to_have_text(ticket_no)

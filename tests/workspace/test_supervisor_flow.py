@@ -6,16 +6,15 @@ test_admin_flow.py. Screenshots go to SOPDESK_WORKSPACE_SHOTS."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 from testkit import eventually
-from workspace_support import CHROMIUM, CHROMIUM_ARGS, WorkspaceSystem, shot_path
+from workspace_support import WorkspaceSystem, shot_path, signed_in
 
 pytestmark = pytest.mark.e2e
 
@@ -24,26 +23,6 @@ ACTED = 15_000
 
 SUPERVISOR = "tech-supervisor"
 TEAM = "tech_support"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-def _signed_in(browser: Browser, system: WorkspaceSystem, login: str, path: str) -> Page:
-    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
-    page.goto(system.workspace + path)
-    page.fill("#login", login)
-    page.fill("#password", system.demo_password)
-    page.click("button[type=submit]")
-    expect(page).to_have_url(system.workspace + path, timeout=ACTED)
-    return page
 
 
 def _api(
@@ -140,7 +119,7 @@ def test_a_supervisor_works_the_inbox_and_the_tickets(
         {"extra_minutes": 120, "reason": "等待厂家检测报告"},
     )
 
-    page = _signed_in(browser, system, SUPERVISOR, "/supervisor")
+    page = signed_in(browser, system, SUPERVISOR, "/supervisor")
     expect(page.locator("h1")).to_contain_text("主管收件箱", timeout=ACTED)
     expect(page.locator("#approvals")).to_contain_text("商品破损,全额退款", timeout=ACTED)
     page.screenshot(path=shot_path("supervisor-inbox"), full_page=True)

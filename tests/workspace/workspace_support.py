@@ -1,6 +1,5 @@
-"""What the workspace's browser tests share: the running system's addresses and keys,
-Debian's Chromium (`scripts/ensure-chromium.sh`; Playwright's own browsers are never
-downloaded) and where screenshots go."""
+"""What the workspace's browser tests share: the running system's addresses and keys, a
+signed-in page in Debian's Chromium (testkit.CHROMIUM) and where screenshots go."""
 
 from __future__ import annotations
 
@@ -9,7 +8,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,19 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from testkit import free_port, free_port_block, wait_until_up
+from playwright.sync_api import Browser, Page, expect
+from testkit import CHROMIUM as CHROMIUM  # the browser tests import it from here too
+from testkit import CHROMIUM_ARGS as CHROMIUM_ARGS
+from testkit import free_port, free_port_block, up_command, wait_until_up
 
 SERVICES = ("intake", "triage", "dispatch", "followup", "analytics", "workspace")
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Pictures of each page, for a person to look at (not compared); never in the repository.
 SHOTS = Path(os.environ.get("SOPDESK_WORKSPACE_SHOTS", "/tmp/sopdesk-workspace-shots"))
 
@@ -96,6 +87,26 @@ class WorkspaceSystem:
         return answer
 
 
+def signed_in(
+    browser: Browser,
+    system: WorkspaceSystem,
+    login: str,
+    path: str,
+    width: int = 1280,
+    timeout: float = 15_000,
+) -> Page:
+    """A page of ``path`` in a fresh context, signed in as ``login`` with the demo password
+    (a narrow ``width`` is a tablet's, taller); ``timeout``: how long sign-in may take."""
+    height = 800 if width >= 1280 else 1180
+    page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+    page.goto(system.workspace + path)
+    page.fill("#login", login)
+    page.fill("#password", system.demo_password)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(system.workspace + path, timeout=timeout)
+    return page
+
+
 def shot_path(name: str) -> Path:
     SHOTS.mkdir(parents=True, exist_ok=True)
     return SHOTS / f"{re.sub(r'[^a-z0-9_-]+', '-', name.lower())}.png"
@@ -107,20 +118,7 @@ def sopdesk_up(data_dir: Path, database_url: str | None = None) -> Iterator[Work
     with {service} in it), until every service and the workspace are ready; stopped after."""
     base = free_port_block(len(SERVICES))
     broker_port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "sopdesk",
-        "up",
-        "--data-dir",
-        str(data_dir),
-        "--base-port",
-        str(base),
-        "--broker-port",
-        str(broker_port),
-        "--smtp-port",
-        "0",
-    ]
+    command = up_command(data_dir, base, broker_port)
     if database_url:
         command += ["--database-url", database_url]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
