@@ -148,6 +148,33 @@ async def poll(check: Callable[[], Any], *, within: float = 20.0, what: str = "c
         await asyncio.sleep(0.05)
 
 
+async def ready_checks(client: httpx.AsyncClient, *, within: float = 20.0) -> dict[str, str]:
+    """Poll /readyz until it answers 200 (a consumer joins its group within a few seconds of
+    the local broker) and return its checks."""
+
+    async def ready() -> httpx.Response | None:
+        response = await client.get("/readyz")
+        return response if response.status_code == 200 else None
+
+    response = await poll(ready, within=within, what="ready")
+    checks: dict[str, str] = response.json()["checks"]
+    return checks
+
+
+@asynccontextmanager
+async def serving(
+    app: Any, *, ready_within: float | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A service's app with its lifespan running (producer, relay, consumer), through an
+    in-process client; ready first when ``ready_within`` is given."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            if ready_within is not None:
+                await ready_checks(client, within=ready_within)
+            yield client
+
+
 # --------------------------------------------------------------------------- stores
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 from dispatch_helpers import open_store
-from testkit import TOKEN_KEYS, poll
+from testkit import TOKEN_KEYS, serving
 
 from services.dispatch.app import create_app
 from services.dispatch.settings import DispatchSettings
@@ -41,12 +41,5 @@ async def running_dispatch(
         **{**TOKEN_KEYS, **overrides},
     )
     app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-
-            async def ready() -> bool:
-                return (await client.get("/readyz")).status_code == 200
-
-            await poll(ready, what="dispatch ready")
-            yield client
+    async with serving(app, ready_within=20) as client:
+        yield client

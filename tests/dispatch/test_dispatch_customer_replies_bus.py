@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from eventkit import publish, triaged
 from people_support import ADMIN_KEY, running_dispatch
-from testkit import TOKEN_KEYS, new_person, poll
+from testkit import TOKEN_KEYS, new_person, poll, serving
 
 from services.followup.app import MIGRATIONS as FOLLOWUP_MIGRATIONS
 from services.followup.app import create_app as create_followup
@@ -40,15 +40,8 @@ async def running_followup(url: str, broker: str, prefix: str) -> AsyncIterator[
     )
     await asyncio.to_thread(upgrade, FOLLOWUP_MIGRATIONS, url)
     app = create_followup(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-
-            async def ready() -> bool:
-                return (await client.get("/readyz")).status_code == 200
-
-            await poll(ready, within=30)
-            yield client
+    async with serving(app, ready_within=30) as client:
+        yield client
 
 
 def message(ticket_id: uuid.UUID, body: str, **data: Any) -> TicketMessageAdded:

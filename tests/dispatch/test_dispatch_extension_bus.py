@@ -17,7 +17,7 @@ import httpx
 import sqlalchemy as sa
 from eventkit import publish, triaged
 from people_support import ADMIN_KEY, running_dispatch
-from testkit import TOKEN_KEYS, new_person, poll
+from testkit import TOKEN_KEYS, new_person, poll, serving
 
 from services.intake.app import MIGRATIONS as INTAKE_MIGRATIONS
 from services.intake.app import create_app as create_intake
@@ -43,15 +43,8 @@ async def running_intake(url: str, broker: str, prefix: str) -> AsyncIterator[ht
         log_json=False,
     )
     app = create_intake(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-
-            async def ready() -> bool:
-                return (await client.get("/readyz")).status_code == 200
-
-            await poll(ready, within=30)
-            yield client
+    async with serving(app, ready_within=30) as client:
+        yield client
 
 
 async def extension_notices(url: str) -> list[NotificationOutgoing]:

@@ -16,7 +16,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer
 from dispatch_helpers import open_store
 from eventkit import T0, publish, triaged
-from testkit import TOKEN_KEYS, new_person, person_token, poll
+from testkit import TOKEN_KEYS, new_person, person_token, poll, serving
 
 from services.dispatch.app import create_app
 from services.dispatch.settings import DispatchSettings
@@ -48,15 +48,8 @@ async def running(database_url: str, broker: str, prefix: str) -> AsyncIterator[
         token_private_key=TOKEN_KEYS["token_private_key"],
     )
     app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-
-            async def ready() -> bool:
-                return (await client.get("/readyz")).status_code == 200
-
-            await poll(ready)
-            yield client
+    async with serving(app, ready_within=20) as client:
+        yield client
 
 
 async def test_agent_work_over_http_with_the_real_broker(

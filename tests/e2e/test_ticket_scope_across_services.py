@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from testkit import POSTGRES_SERVER, TOKEN_KEYS, drop_database, new_person, poll
+from testkit import POSTGRES_SERVER, TOKEN_KEYS, drop_database, new_person, serving
 
 from services.dispatch.app import MIGRATIONS as DISPATCH_MIGRATIONS
 from services.dispatch.app import create_app as create_dispatch
@@ -34,15 +34,8 @@ GATEWAY = {"Authorization": "Bearer gw"}
 
 @asynccontextmanager
 async def client_of(app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-
-            async def ready() -> bool:
-                return (await client.get("/readyz")).status_code == 200
-
-            await poll(ready, what="ready")
-            yield client
+    async with serving(app, ready_within=20) as client:
+        yield client
 
 
 async def test_dispatch_tokens_read_intake_tickets_within_scope(

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaConsumer
-from testkit import TOKEN_PUBLIC_KEY, migrated_store
+from testkit import TOKEN_PUBLIC_KEY, migrated_store, serving
 from testkit import ServiceStore as IntakeStore
 
 from services.intake.app import MIGRATIONS, create_app
@@ -67,10 +67,8 @@ async def running_intake(
     """Intake with its lifespan running (producer, relay, consumer) over a migrated store."""
     async with migrated_intake(url) as store:
         app = create_app(intake_settings(url, broker, prefix, **extra))
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-                yield client, store
+        async with serving(app) as client:
+            yield client, store
 
 
 async def published_notifications(

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from intake_support import GATEWAY, RAW_PHONE, SUPERVISOR, running_intake
-from testkit import poll
+from testkit import poll, ready_checks
 
 from services.intake.models import Ticket
 
@@ -105,13 +105,7 @@ async def test_intake_http(tmp_path: Path, broker: str, topic_prefix: str) -> No
         assert health.status_code == 200
         assert health.json() == {"status": "ok", "service": "intake"}
 
-        # Ready once the consumer has joined its group, which takes the broker a few seconds.
-        async def is_ready() -> bool:
-            return (await client.get("/readyz")).status_code == 200
-
-        await poll(is_ready)
-        ready = await client.get("/readyz")
-        assert ready.json()["checks"] == {
+        assert await ready_checks(client) == {
             "database": "ok",
             "schema": "ok",
             "broker": "ok",

@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from testkit import ServiceStore as Store
 from testkit import migrated_store as migrated
-from testkit import poll
+from testkit import ready_checks, serving
 
 from services.analytics.app import MIGRATIONS as ANALYTICS_MIGRATIONS
 from services.analytics.app import create_app as create_analytics
@@ -100,10 +100,8 @@ async def running(
     url = f"sqlite+aiosqlite:///{tmp_path / f'{service}.db'}"
     async with migrated(url, migrations, BUSES[service], service) as store:
         app = factory(_settings(service, url, broker, prefix))
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-                yield client, store
+        async with serving(app) as client:
+            yield client, store
 
 
 @pytest.mark.parametrize("service", [s for s in APPS if s != "intake"])
@@ -113,13 +111,7 @@ async def test_service_runs_and_answers(
     async with running(service, tmp_path, broker, topic_prefix) as (client, _):
         assert (await client.get("/healthz")).json() == {"status": "ok", "service": service}
 
-        # Ready once the consumer has joined its group, which takes the broker a few seconds.
-        async def is_ready() -> bool:
-            return (await client.get("/readyz")).status_code == 200
-
-        await poll(is_ready)
-        ready = await client.get("/readyz")
-        assert ready.json()["checks"] == {
+        assert await ready_checks(client) == {
             "database": "ok",
             "schema": "ok",
             "broker": "ok",
