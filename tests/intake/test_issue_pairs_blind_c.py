@@ -8,19 +8,20 @@ checked by code that reports no text, so this test cannot leak them either.
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
-import json
-import re
-import unicodedata
-from pathlib import Path
-from types import ModuleType
-from typing import Any
 
+from issue_pairs_support import (
+    DATA,
+    assert_bench_pairs,
+    assert_wordings_well_formed,
+    customers,
+    descriptions,
+    normal,
+    order_numbers,
+    other_pair_sets,
+)
 from rapidfuzz import fuzz
 
-ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / "tests" / "intake" / "data"
 BLIND_C = DATA / "issue_pairs_blind_c.json"
 # Same wordings must be paraphrases, not near-verbatim repeats (those join on
 # characters alone); and no wording may lean on a text of a set already read.
@@ -28,59 +29,31 @@ WITHIN_AN_ISSUE_BELOW = 70.0
 AGAINST_OTHER_SETS_BELOW = 70.0
 
 
-def _bench() -> ModuleType:
-    path = ROOT / "bench" / "issue_match_eval.py"
-    spec = importlib.util.spec_from_file_location("issue_match_eval", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _customers(path: Path) -> list[list[list[list[Any]]]]:
-    found: list[list[list[list[Any]]]] = json.loads(path.read_text(encoding="utf-8"))
-    return found
-
-
-def _normal(text: str) -> str:
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    return re.sub(r"[\W_]+", "", folded)
-
-
-def _descriptions(path: Path) -> list[str]:
-    return [_normal(w[1]) for issues in _customers(path) for ws in issues for w in ws]
-
-
 def test_thirty_customers_with_two_issues_of_two_to_five_wordings() -> None:
-    customers = _customers(BLIND_C)
-    assert len(customers) == 30
-    for issues in customers:
+    found = customers(BLIND_C)
+    assert len(found) == 30
+    for issues in found:
         assert len(issues) == 2
         longer, shorter = sorted((len(wordings) for wordings in issues), reverse=True)
         assert 4 <= longer <= 5
         assert 2 <= shorter <= 3
         for wordings in issues:
-            for subject, description, order_no in wordings:
-                assert isinstance(subject, str)
-                assert isinstance(description, str) and description.strip()
-                assert order_no is None or (isinstance(order_no, str) and order_no)
+            assert_wordings_well_formed(wordings)
 
 
 def test_about_one_customer_in_ten_writes_english() -> None:
     english = [
         issues
-        for issues in _customers(BLIND_C)
+        for issues in customers(BLIND_C)
         if all(w[1].isascii() for wordings in issues for w in wordings)
     ]
     assert len(english) == 3
 
 
 def test_an_issues_order_numbers_agree_and_neither_issue_names_the_others() -> None:
-    for issues in _customers(BLIND_C):
-        numbers = [{w[2] for w in wordings if w[2] is not None} for wordings in issues]
-        assert all(len(found) <= 1 for found in numbers)
+    for issues in customers(BLIND_C):
         for (wordings, own), (_, others) in itertools.permutations(
-            zip(issues, numbers, strict=True), 2
+            zip(issues, order_numbers(issues), strict=True), 2
         ):
             assert not own & others
             for number in others:
@@ -88,30 +61,22 @@ def test_an_issues_order_numbers_agree_and_neither_issue_names_the_others() -> N
 
 
 def test_pairs_counted_by_the_bench_are_as_stated() -> None:
-    bench = _bench()
-    assert "blind_c" not in bench.SETS  # the regression guard must never score it
-    found = bench.pairs(bench.BLIND_SETS["blind_c"])
-    same = sum(1 for _, _, is_same in found if is_same)
-    assert len(found) == 688
-    assert same == 312
-    assert 0.4 <= same / len(found) <= 0.6
+    assert_bench_pairs("blind_c", pairs=688, same=312)
 
 
 def test_an_issues_wordings_are_paraphrases_not_repeats() -> None:
-    for issues in _customers(BLIND_C):
+    for issues in customers(BLIND_C):
         for wordings in issues:
-            texts = [_normal(w[1]) for w in wordings]
+            texts = [normal(w[1]) for w in wordings]
             closest = max(fuzz.ratio(a, b) for a, b in itertools.combinations(texts, 2))
             assert closest < WITHIN_AN_ISSUE_BELOW
 
 
 def test_no_wording_repeated_here_or_close_to_another_pair_set() -> None:
-    texts = _descriptions(BLIND_C)
+    texts = descriptions(BLIND_C)
     assert len(set(texts)) == len(texts)
-    for path in sorted(DATA.glob("issue_pairs*.json")):
-        if path == BLIND_C:
-            continue
-        seen = _descriptions(path)
+    for path in other_pair_sets(BLIND_C):
+        seen = descriptions(path)
         # Counted, never shown: the other sets' texts stay unread.
         close = sum(
             1
