@@ -19,16 +19,9 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from testkit import POSTGRES_SERVER, drop_database, short_id
-from workspace_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    SERVICES,
-    WorkspaceSystem,
-    shot_path,
-    sopdesk_up,
-)
+from workspace_support import SERVICES, WorkspaceSystem, shot_path, signed_in, sopdesk_up
 
 pytestmark = pytest.mark.e2e
 
@@ -37,16 +30,6 @@ TEAM = "frontline"
 SUPERVISOR = "frontline-supervisor"
 AGENT = "frontline-agent-1"
 ZONE = ZoneInfo("Asia/Shanghai")  # the demo rosters' time zone
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -70,16 +53,6 @@ def shifts_system(
             for service in (s for s in SERVICES if s != "workspace"):
                 name = f"{prefix}_{service}"
                 pool.submit(asyncio.run, drop_database(POSTGRES_SERVER, name)).result()
-
-
-def _signed_in(browser: Browser, system: WorkspaceSystem, login: str, path: str) -> Page:
-    page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
-    page.goto(system.workspace + path)
-    page.fill("#login", login)
-    page.fill("#password", system.demo_password)
-    page.click("button[type=submit]")
-    expect(page).to_have_url(system.workspace + path, timeout=ACTED)
-    return page
 
 
 def _exceptions(system: WorkspaceSystem) -> list[dict[str, Any]]:
@@ -126,7 +99,7 @@ def test_a_supervisor_records_and_removes_leave(
     first, last = today + timedelta(days=10), today + timedelta(days=12)
     assert not [e for e in _exceptions(system) if e["agent_id"] == agent_id]
 
-    page = _signed_in(browser, system, SUPERVISOR, "/supervisor")
+    page = signed_in(browser, system, SUPERVISOR, "/supervisor")
     page.locator("nav.nav a", has_text="排班与请假").click()
     expect(page).to_have_url(system.workspace + "/supervisor/shifts", timeout=ACTED)
     expect(page.locator("h1")).to_contain_text("排班与请假")
@@ -228,7 +201,7 @@ def test_an_agent_and_another_teams_supervisor_cannot_record_leave(
     leave = {"agent_id": agent_id, "first_day": day, "last_day": day, "note": "病假"}
 
     # An agent: no menu entry, a 403 page, and the form refused.
-    agent = _signed_in(browser, system, AGENT, "/")
+    agent = signed_in(browser, system, AGENT, "/")
     expect(agent.locator("nav.nav")).not_to_contain_text("排班与请假")
     answer = agent.goto(system.workspace + "/supervisor/shifts")
     assert answer is not None and answer.status == 403
@@ -241,7 +214,7 @@ def test_an_agent_and_another_teams_supervisor_cannot_record_leave(
     agent.context.close()
 
     # Another team's supervisor: dispatch refuses (not_team_supervisor), the page says so.
-    other = _signed_in(browser, system, "tech-supervisor", "/supervisor/shifts")
+    other = signed_in(browser, system, "tech-supervisor", "/supervisor/shifts")
     expect(other.locator("h1")).to_contain_text("技术")
     posted = other.request.post(
         system.workspace + f"/supervisor/shifts/{TEAM}/leave",
@@ -252,7 +225,7 @@ def test_an_agent_and_another_teams_supervisor_cannot_record_leave(
     other.context.close()
 
     # An admin: every team, one at a time.
-    admin = _signed_in(browser, system, "admin", "/supervisor/shifts?team=logistics")
+    admin = signed_in(browser, system, "admin", "/supervisor/shifts?team=logistics")
     expect(admin.locator("h1")).to_contain_text("物流")
     expect(admin.locator("#team-filter option")).to_have_count(7)
     expect(admin.locator("#shifts")).to_contain_text("白班")
