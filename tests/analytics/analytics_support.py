@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from testkit import ServiceStore, open_service_store
+from testkit import ServiceStore, open_service_store, serving
 
 from services.analytics.app import MIGRATIONS
 from services.analytics.handlers import HANDLERS
@@ -464,16 +464,13 @@ def app_settings(url: str, broker: str, prefix: str) -> Any:
 @asynccontextmanager
 async def running_app(url: str, broker: str, prefix: str) -> AsyncIterator[Any]:
     """The analytics app with its lifespan running over an already migrated store."""
-    import httpx
 
     from services.analytics.app import create_app
 
     app = create_app(app_settings(url, broker, prefix))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            client.app = app  # type: ignore[attr-defined]
-            yield client
+    async with serving(app) as client:
+        client.app = app  # type: ignore[attr-defined]
+        yield client
 
 
 async def rollup_rows(store: AnalyticsStore, table: str) -> dict[tuple[Any, ...], dict[str, float]]:

@@ -10,7 +10,7 @@ from typing import Any
 
 import eventkit
 import sqlalchemy as sa
-from testkit import TOKEN_PUBLIC_KEY, ServiceStore, open_service_store, poll
+from testkit import TOKEN_PUBLIC_KEY, ServiceStore, open_service_store
 
 from services.followup import sla_clocks
 from services.followup.app import MIGRATIONS
@@ -119,10 +119,3 @@ def app_settings(url: str, broker: str, prefix: str, **overrides: Any) -> Follow
     }
     values.update(overrides)
     return FollowupSettings(**values)
-
-
-async def wait_ready(client: Any) -> None:
-    async def ready() -> bool:
-        return bool((await client.get("/readyz")).status_code == 200)
-
-    await poll(ready, within=30)

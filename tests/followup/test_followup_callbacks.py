@@ -7,10 +7,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 from followup_support import T0, FollowupStore, app_settings, open_store, triaged
-from testkit import person_token, poll
+from testkit import person_token, poll, serving
 
 from services.followup import callbacks, sla_clocks
 from services.followup.app import create_app
@@ -236,84 +235,75 @@ async def test_callbacks_over_http(tmp_path: Any, broker: str, topic_prefix: str
         after_sales, _ = await resolve_ticket(store, "after_sales", base, team="after_sales")
         suggestion, _ = await resolve_ticket(store, "suggestion", base + timedelta(hours=1))
         app = create_app(app_settings(url, broker, topic_prefix))
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with serving(app, ready_within=30) as client:
+            viewer = {"Authorization": "Bearer vw"}
+            agent = {"Authorization": "Bearer ag"}
+            listed = await client.get("/v1/callbacks", headers=viewer)
+            assert listed.status_code == 200, listed.text
+            items = listed.json()["items"]
+            assert [i["ticket_id"] for i in items] == [str(after_sales), str(suggestion)]
+            # The timer reports both overdue.
 
-                async def ready() -> bool:
-                    return (await client.get("/readyz")).status_code == 200
+            async def overdue() -> Any:
+                body = (await client.get("/v1/callbacks?state=overdue", headers=viewer)).json()
+                return body["items"] if len(body["items"]) == 2 else None
 
-                await poll(ready, within=30)
-                viewer = {"Authorization": "Bearer vw"}
-                agent = {"Authorization": "Bearer ag"}
-                listed = await client.get("/v1/callbacks", headers=viewer)
-                assert listed.status_code == 200, listed.text
-                items = listed.json()["items"]
-                assert [i["ticket_id"] for i in items] == [str(after_sales), str(suggestion)]
-                # The timer reports both overdue.
+            assert all(i["overdue"] for i in await poll(overdue))
+            mine = await client.get("/v1/callbacks?owner=product", headers=agent)
+            assert [i["kind"] for i in mine.json()["items"]] == ["suggestion_feedback"]
+            due = (base + timedelta(hours=25)).isoformat().replace("+00:00", "Z")
+            soon = await client.get("/v1/callbacks", params={"due_before": due}, headers=agent)
+            assert [i["ticket_id"] for i in soon.json()["items"]] == [str(after_sales)]
 
-                async def overdue() -> Any:
-                    body = (await client.get("/v1/callbacks?state=overdue", headers=viewer)).json()
-                    return body["items"] if len(body["items"]) == 2 else None
-
-                assert all(i["overdue"] for i in await poll(overdue))
-                mine = await client.get("/v1/callbacks?owner=product", headers=agent)
-                assert [i["kind"] for i in mine.json()["items"]] == ["suggestion_feedback"]
-                due = (base + timedelta(hours=25)).isoformat().replace("+00:00", "Z")
-                soon = await client.get("/v1/callbacks", params={"due_before": due}, headers=agent)
-                assert [i["ticket_id"] for i in soon.json()["items"]] == [str(after_sales)]
-
-                callback_id = items[0]["id"]
-                path = f"/v1/callbacks/{callback_id}/complete"
-                body = {
-                    "outcome": "客户确认已收到换货",
-                    "score": 5,
-                    "call_started_at": "2026-11-24T02:00:00Z",
-                    "call_ended_at": "2026-11-24T02:06:00Z",
-                    "verification": "核对订单号与手机号",
-                }
-                refused = await client.post(path, json=body, headers=viewer)
-                assert refused.status_code == 403
-                # A shared agent key is nobody; an agent of another team is refused.
-                keyed = await client.post(path, json=body, headers=agent)
-                assert (keyed.status_code, keyed.json()["code"]) == (403, "person_required")
-                product_agent = person_token("p1", roles=("agent",), teams=("product",))
-                other = await client.post(path, json=body, headers=product_agent)
-                assert (other.status_code, other.json()["code"]) == (403, "not_your_team")
-                wang = person_token(
-                    "wang", roles=("agent",), teams=("after_sales",), display_name="王芳"
-                )
-                bad = await client.post(path, json={"outcome": "", "score": 9}, headers=wang)
-                assert bad.status_code == 422 and bad.json()["code"] == "validation_error"
-                done = await client.post(path, json=body, headers=wang)
-                assert done.status_code == 200, done.text
-                assert done.json()["state"] == "completed"
-                # Completed by the signed-in person, by id and by name, with the call.
-                assert (done.json()["score"], done.json()["completed_by_name"]) == (5, "王芳")
-                assert done.json()["completed_by"].startswith("person:")
-                assert done.json()["verification"] == "核对订单号与手机号"
-                backwards = await client.post(
-                    f"/v1/callbacks/{items[1]['id']}/complete",
-                    json={**body, "call_ended_at": "2026-11-24T01:00:00Z"},
-                    headers=product_agent,
-                )
-                assert backwards.status_code == 422
-                again = await client.post(path, json=body, headers=wang)
-                assert again.status_code == 409
-                assert again.json()["code"] == "callback_already_completed"
-                unknown = await client.post(
-                    f"/v1/callbacks/{uuid.uuid4()}/complete", json=body, headers=wang
-                )
-                assert unknown.status_code == 404
-                assert unknown.json()["code"] == "callback_not_found"
-                bad_state = await client.get("/v1/callbacks?state=lost", headers=viewer)
-                assert bad_state.status_code == 422
-                naive = await client.get(
-                    "/v1/callbacks?due_before=2026-11-25T00:00:00", headers=viewer
-                )
-                assert naive.status_code == 422
-                completed = await client.get("/v1/callbacks?state=completed", headers=viewer)
-                assert [i["id"] for i in completed.json()["items"]] == [callback_id]
+            callback_id = items[0]["id"]
+            path = f"/v1/callbacks/{callback_id}/complete"
+            body = {
+                "outcome": "客户确认已收到换货",
+                "score": 5,
+                "call_started_at": "2026-11-24T02:00:00Z",
+                "call_ended_at": "2026-11-24T02:06:00Z",
+                "verification": "核对订单号与手机号",
+            }
+            refused = await client.post(path, json=body, headers=viewer)
+            assert refused.status_code == 403
+            # A shared agent key is nobody; an agent of another team is refused.
+            keyed = await client.post(path, json=body, headers=agent)
+            assert (keyed.status_code, keyed.json()["code"]) == (403, "person_required")
+            product_agent = person_token("p1", roles=("agent",), teams=("product",))
+            other = await client.post(path, json=body, headers=product_agent)
+            assert (other.status_code, other.json()["code"]) == (403, "not_your_team")
+            wang = person_token(
+                "wang", roles=("agent",), teams=("after_sales",), display_name="王芳"
+            )
+            bad = await client.post(path, json={"outcome": "", "score": 9}, headers=wang)
+            assert bad.status_code == 422 and bad.json()["code"] == "validation_error"
+            done = await client.post(path, json=body, headers=wang)
+            assert done.status_code == 200, done.text
+            assert done.json()["state"] == "completed"
+            # Completed by the signed-in person, by id and by name, with the call.
+            assert (done.json()["score"], done.json()["completed_by_name"]) == (5, "王芳")
+            assert done.json()["completed_by"].startswith("person:")
+            assert done.json()["verification"] == "核对订单号与手机号"
+            backwards = await client.post(
+                f"/v1/callbacks/{items[1]['id']}/complete",
+                json={**body, "call_ended_at": "2026-11-24T01:00:00Z"},
+                headers=product_agent,
+            )
+            assert backwards.status_code == 422
+            again = await client.post(path, json=body, headers=wang)
+            assert again.status_code == 409
+            assert again.json()["code"] == "callback_already_completed"
+            unknown = await client.post(
+                f"/v1/callbacks/{uuid.uuid4()}/complete", json=body, headers=wang
+            )
+            assert unknown.status_code == 404
+            assert unknown.json()["code"] == "callback_not_found"
+            bad_state = await client.get("/v1/callbacks?state=lost", headers=viewer)
+            assert bad_state.status_code == 422
+            naive = await client.get("/v1/callbacks?due_before=2026-11-25T00:00:00", headers=viewer)
+            assert naive.status_code == 422
+            completed = await client.get("/v1/callbacks?state=completed", headers=viewer)
+            assert [i["id"] for i in completed.json()["items"]] == [callback_id]
     finally:
         await store.engine.dispose()
 
@@ -328,35 +318,28 @@ async def test_an_after_sales_ticket_shows_its_callback_through_kafka(
     topics = Topics(topic_prefix)
     await (await open_store(database_url)).engine.dispose()  # migrated
     app = create_app(app_settings(database_url, broker, topic_prefix))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with serving(app, ready_within=30) as client:
+        now = utcnow()
+        event = triaged(category="after_sales", team="after_sales", at=now)
+        assert event.ticket_id is not None
+        await publish(broker, topics.triage, event)
+        await publish(broker, topics.dispatch, resolved(event.ticket_id, now))
 
-            async def ready() -> bool:
-                return (await client.get("/readyz")).status_code == 200
+        async def listed() -> Any:
+            body = (
+                await client.get(
+                    "/v1/callbacks?owner=after_sales", headers={"Authorization": "Bearer sv"}
+                )
+            ).json()
+            return body["items"]
 
-            await poll(ready, within=30)
-            now = utcnow()
-            event = triaged(category="after_sales", team="after_sales", at=now)
-            assert event.ticket_id is not None
-            await publish(broker, topics.triage, event)
-            await publish(broker, topics.dispatch, resolved(event.ticket_id, now))
-
-            async def listed() -> Any:
-                body = (
-                    await client.get(
-                        "/v1/callbacks?owner=after_sales", headers={"Authorization": "Bearer sv"}
-                    )
-                ).json()
-                return body["items"]
-
-            (item,) = await poll(listed, within=20)
-            assert item["ticket_id"] == str(event.ticket_id)
-            assert item["kind"] == "after_sales_callback"
-            due = datetime.fromisoformat(item["due_at"])
-            # Within 24 h, inside working hours.
-            expected = within_working_hours(DEFAULT_CALENDAR, now, timedelta(hours=24))
-            assert abs(due - expected) < timedelta(seconds=1)
+        (item,) = await poll(listed, within=20)
+        assert item["ticket_id"] == str(event.ticket_id)
+        assert item["kind"] == "after_sales_callback"
+        due = datetime.fromisoformat(item["due_at"])
+        # Within 24 h, inside working hours.
+        expected = within_working_hours(DEFAULT_CALENDAR, now, timedelta(hours=24))
+        assert abs(due - expected) < timedelta(seconds=1)
 
 
 async def test_resolved_seen_before_triage_plans_the_callback_when_triage_arrives(

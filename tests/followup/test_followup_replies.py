@@ -8,8 +8,8 @@ import uuid
 from datetime import timedelta
 from typing import Any, Literal
 
-import httpx
 from followup_support import T0, FollowupStore, app_settings, open_store, triaged
+from testkit import serving
 
 from services.followup import confirmation, sla_clocks
 from services.followup.app import create_app
@@ -128,11 +128,9 @@ async def test_survey_page_names_brand_ticket_and_scale(
     try:
         _, token = await resolved_ticket(store, at=utcnow())
         app = create_app(settings)
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-                page = await client.get(f"/v1/surveys/{token}", headers={"Accept": "text/html"})
-                view = (await client.get(f"/v1/surveys/{token}")).json()
+        async with serving(app) as client:
+            page = await client.get(f"/v1/surveys/{token}", headers={"Accept": "text/html"})
+            view = (await client.get(f"/v1/surveys/{token}")).json()
         assert "<h1>好家电 服务满意度调查</h1>" in page.text
         assert "工单号：T20261123-000001" in page.text
         for n, label in enumerate(["非常不满意", "不满意", "一般", "满意", "非常满意"], 1):

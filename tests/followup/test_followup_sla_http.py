@@ -16,9 +16,8 @@ from followup_support import (
     consume,
     open_store,
     triaged,
-    wait_ready,
 )
-from testkit import poll
+from testkit import poll, serving
 
 from services.followup.app import create_app
 from services.followup.settings import FollowupSettings
@@ -36,11 +35,8 @@ async def running(
     store = await open_store(settings.database_url)
     try:
         app = create_app(settings)
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-                await wait_ready(client)
-                yield client, store
+        async with serving(app, ready_within=30) as client:
+            yield client, store
     finally:
         await store.engine.dispose()
 

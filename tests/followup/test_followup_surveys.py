@@ -7,11 +7,10 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 from eventkit import publish
 from followup_support import T0, FollowupStore, app_settings, consume, open_store
-from testkit import poll
+from testkit import poll, serving
 
 from services.followup import confirmation
 from services.followup.app import create_app
@@ -200,66 +199,55 @@ async def test_survey_over_http_and_kafka(
     store = await open_store(database_url)
     try:
         app = create_app(settings)
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with serving(app, ready_within=30) as client:
+            # Resolved now: links made for a fixed date would have expired by today.
+            unhappy, happy = resolved_event(at=utcnow()), resolved_event(at=utcnow())
+            await publish(broker, topics.dispatch, unhappy, happy)
 
-                async def ready() -> bool:
-                    return (await client.get("/readyz")).status_code == 200
+            async def links() -> dict[uuid.UUID | None, str]:
+                notices = await store.events("notification.requested")
+                return {
+                    n.ticket_id: _link_of(n.data.params)  # type: ignore[attr-defined]
+                    for n in notices
+                    if n.data.template == "survey"  # type: ignore[attr-defined]
+                }
 
-                await poll(ready, within=30)
-                # Resolved now: links made for a fixed date would have expired by today.
-                unhappy, happy = resolved_event(at=utcnow()), resolved_event(at=utcnow())
-                await publish(broker, topics.dispatch, unhappy, happy)
+            urls = await poll(lambda: _two(links))
+            path = {t: "/v1/surveys/" + u.rsplit("/", 1)[1] for t, u in urls.items()}
 
-                async def links() -> dict[uuid.UUID | None, str]:
-                    notices = await store.events("notification.requested")
-                    return {
-                        n.ticket_id: _link_of(n.data.params)  # type: ignore[attr-defined]
-                        for n in notices
-                        if n.data.template == "survey"  # type: ignore[attr-defined]
-                    }
+            shown = await client.get(path[unhappy.ticket_id])  # no API key: the token is it
+            assert shown.status_code == 200, shown.text
+            body = shown.json()
+            assert body["state"] == "pending"
+            assert [q["key"] for q in body["questions"]] == ["resolved", "score", "comment"]
 
-                urls = await poll(lambda: _two(links))
-                path = {t: "/v1/surveys/" + u.rsplit("/", 1)[1] for t, u in urls.items()}
+            bad = await client.post(path[unhappy.ticket_id], json={"resolved": True, "score": 9})
+            assert bad.status_code == 422 and bad.json()["code"] == "validation_error"
+            one = await client.post(
+                path[unhappy.ticket_id], json={"resolved": True, "score": 1, "comment": "没用"}
+            )
+            assert one.status_code == 200, one.text
+            assert one.json()["outcome"] == "reopened"
+            again = await client.post(path[unhappy.ticket_id], json={"resolved": True, "score": 5})
+            assert again.status_code == 409
+            assert again.json()["code"] == "survey_already_answered"
+            assert (await client.get(path[unhappy.ticket_id])).status_code == 409
 
-                shown = await client.get(path[unhappy.ticket_id])  # no API key: the token is it
-                assert shown.status_code == 200, shown.text
-                body = shown.json()
-                assert body["state"] == "pending"
-                assert [q["key"] for q in body["questions"]] == ["resolved", "score", "comment"]
+            five = await client.post(path[happy.ticket_id], json={"resolved": True, "score": 5})
+            assert five.json()["outcome"] == "confirmed"
+            garbage = await client.get("/v1/surveys/nonsense")
+            assert garbage.status_code == 404
+            assert garbage.json()["code"] == "survey_not_found"
 
-                bad = await client.post(
-                    path[unhappy.ticket_id], json={"resolved": True, "score": 9}
-                )
-                assert bad.status_code == 422 and bad.json()["code"] == "validation_error"
-                one = await client.post(
-                    path[unhappy.ticket_id], json={"resolved": True, "score": 1, "comment": "没用"}
-                )
-                assert one.status_code == 200, one.text
-                assert one.json()["outcome"] == "reopened"
-                again = await client.post(
-                    path[unhappy.ticket_id], json={"resolved": True, "score": 5}
-                )
-                assert again.status_code == 409
-                assert again.json()["code"] == "survey_already_answered"
-                assert (await client.get(path[unhappy.ticket_id])).status_code == 409
-
-                five = await client.post(path[happy.ticket_id], json={"resolved": True, "score": 5})
-                assert five.json()["outcome"] == "confirmed"
-                garbage = await client.get("/v1/surveys/nonsense")
-                assert garbage.status_code == 404
-                assert garbage.json()["code"] == "survey_not_found"
-
-                want = {"notification.requested", "survey.answered", "ticket.reopened"}
-                events = await consume(broker, topics.followup, f"{topic_prefix}.probe", want=9)
-                types = [e["type"] for e in events]
-                assert want | {"ticket.confirmed", "ticket.closed"} <= set(types)
-                reopened = next(e for e in events if e["type"] == "ticket.reopened")
-                assert reopened["ticket_id"] == str(unhappy.ticket_id)
-                assert reopened["data"]["escalate"] is True
-                closed = next(e for e in events if e["type"] == "ticket.closed")
-                assert closed["ticket_id"] == str(happy.ticket_id)
+            want = {"notification.requested", "survey.answered", "ticket.reopened"}
+            events = await consume(broker, topics.followup, f"{topic_prefix}.probe", want=9)
+            types = [e["type"] for e in events]
+            assert want | {"ticket.confirmed", "ticket.closed"} <= set(types)
+            reopened = next(e for e in events if e["type"] == "ticket.reopened")
+            assert reopened["ticket_id"] == str(unhappy.ticket_id)
+            assert reopened["data"]["escalate"] is True
+            closed = next(e for e in events if e["type"] == "ticket.closed")
+            assert closed["ticket_id"] == str(happy.ticket_id)
     finally:
         await store.engine.dispose()
 
@@ -279,32 +267,30 @@ async def test_survey_link_opened_on_a_phone_is_a_page_with_a_form(
     try:
         (token,) = await resolve(store, resolved_event(at=utcnow()))
         app = create_app(settings)
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-                page = await client.get(f"/v1/surveys/{token}", headers=html)
-                assert page.status_code == 200
-                assert page.headers["content-type"].startswith("text/html")
-                assert f'action="{token}/form"' in page.text
-                assert "您的问题是否已解决" in page.text and 'name="score" value="5"' in page.text
-                # Without asking for HTML, the same link answers JSON as before.
-                assert (await client.get(f"/v1/surveys/{token}")).json()["state"] == "pending"
+        async with serving(app) as client:
+            page = await client.get(f"/v1/surveys/{token}", headers=html)
+            assert page.status_code == 200
+            assert page.headers["content-type"].startswith("text/html")
+            assert f'action="{token}/form"' in page.text
+            assert "您的问题是否已解决" in page.text and 'name="score" value="5"' in page.text
+            # Without asking for HTML, the same link answers JSON as before.
+            assert (await client.get(f"/v1/surveys/{token}")).json()["state"] == "pending"
 
-                path = f"/v1/surveys/{token}/form"
-                incomplete = await client.post(path, content="score=5", headers=form)
-                assert incomplete.status_code == 422 and "请完整填写" in incomplete.text
-                out_of_range = await client.post(path, content="resolved=yes&score=9", headers=form)
-                assert out_of_range.status_code == 422
-                done = await client.post(
-                    path,
-                    content="resolved=no&score=4&comment=%E8%BF%98%E6%B2%A1%E5%A5%BD",
-                    headers=form,
-                )
-                assert done.status_code == 200 and "主管将尽快跟进" in done.text
-                again = await client.get(f"/v1/surveys/{token}", headers=html)
-                assert again.status_code == 409 and "您已提交过评价" in again.text
-                bad = await client.get("/v1/surveys/nonsense", headers=html)
-                assert bad.status_code == 404 and "此调查链接无效" in bad.text
+            path = f"/v1/surveys/{token}/form"
+            incomplete = await client.post(path, content="score=5", headers=form)
+            assert incomplete.status_code == 422 and "请完整填写" in incomplete.text
+            out_of_range = await client.post(path, content="resolved=yes&score=9", headers=form)
+            assert out_of_range.status_code == 422
+            done = await client.post(
+                path,
+                content="resolved=no&score=4&comment=%E8%BF%98%E6%B2%A1%E5%A5%BD",
+                headers=form,
+            )
+            assert done.status_code == 200 and "主管将尽快跟进" in done.text
+            again = await client.get(f"/v1/surveys/{token}", headers=html)
+            assert again.status_code == 409 and "您已提交过评价" in again.text
+            bad = await client.get("/v1/surveys/nonsense", headers=html)
+            assert bad.status_code == 404 and "此调查链接无效" in bad.text
         answers = await store.events("survey.answered")
         assert [(a.data.resolved, a.data.score, a.data.comment) for a in answers] == [  # type: ignore[attr-defined]
             (False, 4, "还没好")

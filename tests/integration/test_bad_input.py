@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-from testkit import TOKEN_PUBLIC_KEY, person_token
+from testkit import TOKEN_PUBLIC_KEY, person_token, serving
 
 from shared.migrations import upgrade
 from sopdesk.catalogue import entry
@@ -36,10 +36,8 @@ async def service_client(
         token_public_key=TOKEN_PUBLIC_KEY,
     )
     app = service.create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
+    async with serving(app) as client:
+        yield client
 
 
 TICKET: dict[str, Any] = {

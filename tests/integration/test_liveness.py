@@ -10,7 +10,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from fastapi import APIRouter
-from testkit import poll
+from testkit import poll, serving
 
 from shared.database import bus_tables, create_engine
 from shared.events import TicketReceived, TicketReceivedData, Topics, utcnow
@@ -84,42 +84,39 @@ async def test_a_stuck_consumer_fails_liveness_and_shows_lag(
         handlers={"ticket.received": blocking},
         router=APIRouter(),
     )
-    async with app.router.lifespan_context(app):
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
-        async with client:
-            await poll(lambda: _ok(client, "/readyz"), within=20)
-            assert (await client.get("/healthz")).status_code == 200
-            producer = make_producer(settings)
-            await producer.start()
-            try:
-                for n in range(4):
-                    event = _received(n)
-                    await producer.send_and_wait(
-                        Topics(topic_prefix).intake,
-                        value=event.model_dump_json().encode(),
-                        key=b"same-ticket",
-                    )
-            finally:
-                await producer.stop()
+    async with serving(app, ready_within=20) as client:
+        assert (await client.get("/healthz")).status_code == 200
+        producer = make_producer(settings)
+        await producer.start()
+        try:
+            for n in range(4):
+                event = _received(n)
+                await producer.send_and_wait(
+                    Topics(topic_prefix).intake,
+                    value=event.model_dump_json().encode(),
+                    key=b"same-ticket",
+                )
+        finally:
+            await producer.stop()
 
-            async def stuck() -> bool:
-                response = await client.get("/healthz")
-                return response.status_code == 503 and response.json()["status"] == "stalled"
+        async def stuck() -> bool:
+            response = await client.get("/healthz")
+            return response.status_code == 503 and response.json()["status"] == "stalled"
 
-            await poll(stuck, within=20)
-            text = (await client.get("/metrics")).text
-            # The local broker's partition ends are approximate, so the lag is only
-            # checked to be exported here, and to be zero once everything is handled.
-            assert "sopdesk_consumer_lag{" in text
-            assert _metric(text, "sopdesk_consumer_seconds_since_progress") >= 1
+        await poll(stuck, within=20)
+        text = (await client.get("/metrics")).text
+        # The local broker's partition ends are approximate, so the lag is only
+        # checked to be exported here, and to be zero once everything is handled.
+        assert "sopdesk_consumer_lag{" in text
+        assert _metric(text, "sopdesk_consumer_seconds_since_progress") >= 1
 
-            release.set()
+        release.set()
 
-            async def recovered() -> bool:
-                return len(handled) == 4 and await _ok(client, "/healthz")
+        async def recovered() -> bool:
+            return len(handled) == 4 and await _ok(client, "/healthz")
 
-            await poll(recovered, within=20)
-            assert _metric((await client.get("/metrics")).text, "sopdesk_consumer_lag") == 0
+        await poll(recovered, within=20)
+        assert _metric((await client.get("/metrics")).text, "sopdesk_consumer_lag") == 0
 
 
 async def _ok(client: httpx.AsyncClient, path: str) -> bool:

@@ -8,13 +8,12 @@ import asyncio
 import re
 from collections.abc import Sequence
 
-import httpx
 import pytest
 import sqlalchemy as sa
 from fastapi import APIRouter
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
-from testkit import poll
+from testkit import poll, serving
 
 from services.triage.app import MIGRATIONS, create_app
 from services.triage.settings import TriageSettings
@@ -48,24 +47,22 @@ async def test_readyz_fails_until_the_store_is_at_its_head(
         log_json=False,
     )
     app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            response = await client.get("/readyz")
-            assert response.status_code == 503
-            checks = response.json()["checks"]
-            assert checks["database"] == "ok"
-            assert checks["schema"].startswith("not ready: store at no revision, code expects")
-            # Not migrated: the consumer keeps out of the group rather than fail events.
-            assert checks["consumer"] != "ok"
+    async with serving(app) as client:
+        response = await client.get("/readyz")
+        assert response.status_code == 503
+        checks = response.json()["checks"]
+        assert checks["database"] == "ok"
+        assert checks["schema"].startswith("not ready: store at no revision, code expects")
+        # Not migrated: the consumer keeps out of the group rather than fail events.
+        assert checks["consumer"] != "ok"
 
-            await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
+        await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
 
-            async def ready() -> bool:
-                return (await client.get("/readyz")).status_code == 200
+        async def ready() -> bool:
+            return (await client.get("/readyz")).status_code == 200
 
-            await poll(ready, within=30)
-            assert (await client.get("/readyz")).json()["checks"]["schema"] == "ok"
+        await poll(ready, within=30)
+        assert (await client.get("/readyz")).json()["checks"]["schema"] == "ok"
 
 
 metadata = sa.MetaData()
@@ -128,33 +125,28 @@ async def test_metrics_answer_while_the_database_is_down(
         handlers={"ticket.received": handle},
         router=APIRouter(),
     )
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            text = (await client.get("/metrics")).text
-            assert _sample(text, "sopdesk_gauge_stale", gauge="sopdesk_outbox_pending") == 0
-            # At 0 before anything went wrong, so increase() sees the first one.
-            dead = {"outcome": "dead_lettered", "service": "plain"}
+    async with serving(app) as client:
+        text = (await client.get("/metrics")).text
+        assert _sample(text, "sopdesk_gauge_stale", gauge="sopdesk_outbox_pending") == 0
+        # At 0 before anything went wrong, so increase() sees the first one.
+        dead = {"outcome": "dead_lettered", "service": "plain"}
+        assert _sample(text, "sopdesk_events_consumed_total", type="ticket.received", **dead) == 0
+        assert _sample(text, "sopdesk_events_consumed_total", type="undecodable", **dead) == 0
+        assert _sample(text, "sopdesk_http_server_errors_total", service="plain") == 0
+
+        await _connections(database_url, allowed=False)
+        try:
+            response = await client.get("/metrics")
+            assert response.status_code == 200
             assert (
-                _sample(text, "sopdesk_events_consumed_total", type="ticket.received", **dead) == 0
+                _sample(response.text, "sopdesk_gauge_stale", gauge="sopdesk_outbox_pending") == 1
             )
-            assert _sample(text, "sopdesk_events_consumed_total", type="undecodable", **dead) == 0
-            assert _sample(text, "sopdesk_http_server_errors_total", service="plain") == 0
+            assert (await client.get("/readyz")).status_code == 503
+        finally:
+            await _connections(database_url, allowed=True)
 
-            await _connections(database_url, allowed=False)
-            try:
-                response = await client.get("/metrics")
-                assert response.status_code == 200
-                assert (
-                    _sample(response.text, "sopdesk_gauge_stale", gauge="sopdesk_outbox_pending")
-                    == 1
-                )
-                assert (await client.get("/readyz")).status_code == 503
-            finally:
-                await _connections(database_url, allowed=True)
+        async def fresh_again() -> bool:
+            text = (await client.get("/metrics")).text
+            return _sample(text, "sopdesk_gauge_stale", gauge="sopdesk_outbox_pending") == 0
 
-            async def fresh_again() -> bool:
-                text = (await client.get("/metrics")).text
-                return _sample(text, "sopdesk_gauge_stale", gauge="sopdesk_outbox_pending") == 0
-
-            await poll(fresh_again, within=30)
+        await poll(fresh_again, within=30)

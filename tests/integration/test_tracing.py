@@ -4,16 +4,13 @@ real broker, into triage's consumer and the event triage emits."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import sqlalchemy as sa
-from fastapi import FastAPI
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from testkit import serving
 
 from services.intake.app import MIGRATIONS as INTAKE_MIGRATIONS
 from services.intake.app import create_app as create_intake
@@ -27,18 +24,6 @@ from shared.migrations import upgrade
 from shared.tracing import configure_tracing
 
 KEYS = {"gw": "gateway"}
-
-
-@contextlib.asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            deadline = asyncio.get_running_loop().time() + 20
-            while (await client.get("/readyz")).status_code != 200:
-                assert asyncio.get_running_loop().time() < deadline, "service never got ready"
-                await asyncio.sleep(0.1)
-            yield client
 
 
 def _trace_id(traceparent: str) -> str:
@@ -63,7 +48,7 @@ async def test_trace_context_crosses_outbox_broker_and_consumer(
     triage = create_triage(TriageSettings(database_url=triage_url, **common))
     configure_tracing("intake", intake, "", processor=SimpleSpanProcessor(exporter))
 
-    async with serving(intake) as client, serving(triage):
+    async with serving(intake, ready_within=20) as client, serving(triage, ready_within=20):
         response = await client.post(
             "/v1/tickets",
             headers={"Authorization": "Bearer gw"},
