@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,6 +21,11 @@ from shared.events import (
     WorkOrderIssued,
     utcnow,
 )
+
+
+def _visit(start: datetime | None = None, end: datetime | None = None) -> dict[str, Any]:
+    """book_visit's window (none given: dispatch proposes one), no note, within 48 hours."""
+    return {"window_start": start, "window_end": end, "note": None, "within_hours": 48}
 
 
 async def test_agent_carries_a_ticket_from_accept_to_resolve(store: DispatchStore) -> None:
@@ -276,16 +281,7 @@ async def test_capacity_change_and_coming_online_drain_the_queue(store: Dispatch
 async def test_on_site_visit_gets_a_window_within_48_hours(store: DispatchStore) -> None:
     agent = await add_agent(store, "工程师")
     (a,) = await dispatch(store, triaged())
-    early = await refused(
-        store,
-        agent_work.book_visit,
-        a.id,
-        agent.id,
-        window_start=None,
-        window_end=None,
-        note=None,
-        within_hours=48,
-    )
+    early = await refused(store, agent_work.book_visit, a.id, agent.id, **_visit())
     assert early.code == "invalid_state"
     await act(store, agent_work.accept, a.id, agent.id)
     now = utcnow()
@@ -294,10 +290,7 @@ async def test_on_site_visit_gets_a_window_within_48_hours(store: DispatchStore)
         agent_work.book_visit,
         a.id,
         agent.id,
-        window_start=now + timedelta(hours=47),
-        window_end=now + timedelta(hours=50),
-        note=None,
-        within_hours=48,
+        **_visit(now + timedelta(hours=47), now + timedelta(hours=50)),
     )
     assert (too_late.status, too_late.code) == (422, "visit_too_late")
     backwards = await refused(
@@ -305,10 +298,7 @@ async def test_on_site_visit_gets_a_window_within_48_hours(store: DispatchStore)
         agent_work.book_visit,
         a.id,
         agent.id,
-        window_start=now + timedelta(hours=5),
-        window_end=now + timedelta(hours=4),
-        note=None,
-        within_hours=48,
+        **_visit(now + timedelta(hours=5), now + timedelta(hours=4)),
     )
     assert backwards.code == "invalid_visit_window"
     past = await refused(
@@ -316,22 +306,10 @@ async def test_on_site_visit_gets_a_window_within_48_hours(store: DispatchStore)
         agent_work.book_visit,
         a.id,
         agent.id,
-        window_start=now - timedelta(hours=3),
-        window_end=now - timedelta(hours=1),
-        note=None,
-        within_hours=48,
+        **_visit(now - timedelta(hours=3), now - timedelta(hours=1)),
     )
     assert (past.status, past.code) == (422, "visit_in_the_past")
-    booked, events = await act(
-        store,
-        agent_work.book_visit,
-        a.id,
-        agent.id,
-        window_start=None,
-        window_end=None,
-        note=None,
-        within_hours=48,
-    )
+    booked, events = await act(store, agent_work.book_visit, a.id, agent.id, **_visit())
     assert booked.visit_until - booked.visit_from <= timedelta(hours=48)
     (noted,) = events
     assert isinstance(noted, TicketProgressNoted)
@@ -343,16 +321,7 @@ async def test_on_site_visit_gets_a_window_within_48_hours(store: DispatchStore)
     other = await add_agent(store, "乙")  # coming online takes the queued ticket
     assert (await load(store, Assignment, inquiry.id)).agent_id == other.id
     await act(store, agent_work.accept, inquiry.id, other.id)
-    wrong = await refused(
-        store,
-        agent_work.book_visit,
-        inquiry.id,
-        other.id,
-        window_start=None,
-        window_end=None,
-        note=None,
-        within_hours=48,
-    )
+    wrong = await refused(store, agent_work.book_visit, inquiry.id, other.id, **_visit())
     assert wrong.code == "visit_not_applicable"
 
 

@@ -50,18 +50,25 @@ async def working(store: DispatchStore, **kw: Any) -> tuple[Agent, Assignment]:
     return agent, a
 
 
-async def test_small_compensation_is_approved_by_policy(store: DispatchStore) -> None:
-    agent, a = await working(store)
-    comp, events = await act(
+async def requested(
+    store: DispatchStore, agent: Agent, a: Assignment, kind: str, amount: float, reason: str
+) -> Any:
+    """The agent asks for a compensation on ``a`` under the test thresholds."""
+    return await act(
         store,
         compensation.request_compensation,
         a.id,
         agent.id,
-        kind="coupon",
-        amount=20,
-        reason="致歉",
+        kind=kind,
+        amount=amount,
+        reason=reason,
         thresholds=THRESHOLDS,
     )
+
+
+async def test_small_compensation_is_approved_by_policy(store: DispatchStore) -> None:
+    agent, a = await working(store)
+    comp, events = await requested(store, agent, a, "coupon", 20, "致歉")
     assert comp.state == "approved" and comp.decided_by == "policy"
     assert [type(e) for e in events] == [CompensationRequested, CompensationApproved]
     _, events = await act(
@@ -76,16 +83,7 @@ async def test_small_compensation_is_approved_by_policy(store: DispatchStore) ->
 
 async def test_refund_above_threshold_waits_for_the_team_supervisor(store: DispatchStore) -> None:
     agent, a = await working(store)
-    comp, events = await act(
-        store,
-        compensation.request_compensation,
-        a.id,
-        agent.id,
-        kind="refund",
-        amount=399,
-        reason="破损",
-        thresholds=THRESHOLDS,
-    )
+    comp, events = await requested(store, agent, a, "refund", 399, "破损")
     assert comp.state == "pending"
     assert [e.type for e in events] == ["compensation.requested"]
     assert events[0].data.needs_approval is True

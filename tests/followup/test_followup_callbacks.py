@@ -60,6 +60,15 @@ async def callbacks_of(store: FollowupStore, ticket_id: uuid.UUID) -> list[Callb
         return list(rows.all())
 
 
+async def one_callback(
+    store: FollowupStore, category: str, at: datetime, **kw: Any
+) -> tuple[Callback, list[Any]]:
+    """``resolve_ticket``, asserting it planned exactly one callback: that and the events."""
+    ticket_id, emitted = await resolve_ticket(store, category, at, **kw)
+    (callback,) = await callbacks_of(store, ticket_id)
+    return callback, emitted
+
+
 async def complete(store: FollowupStore, callback_id: uuid.UUID, **kw: Any) -> list[Any]:
     async with store.uow() as uow:
         await callbacks.complete_callback(
@@ -123,15 +132,13 @@ async def test_fault_tickets_get_a_callback_and_suggestions_are_due_in_working_h
     store: FollowupStore,
 ) -> None:
     # Seed 003: 故障类 ... 回访确认, owned by the ticket's team.
-    fault, emitted = await resolve_ticket(store, "fault", T0, team="tech_support")
-    (callback,) = await callbacks_of(store, fault)
+    callback, emitted = await one_callback(store, "fault", T0, team="tech_support")
     assert (callback.kind, callback.owner) == ("fault_callback", "tech_support")
     assert callback.due_at == T0 + timedelta(hours=24)
     assert [e.type for e in emitted] == ["callback.scheduled", "notification.requested"]
     # A suggestion resolved at 05:42 on a Tuesday: three working days of working time,
     # from 09:00, end at Thursday's close, not at 05:42.
-    suggestion, _ = await resolve_ticket(store, "suggestion", local(2026, 11, 24, 5, 42))
-    (feedback,) = await callbacks_of(store, suggestion)
+    feedback, _ = await one_callback(store, "suggestion", local(2026, 11, 24, 5, 42))
     assert feedback.due_at == local(2026, 11, 26, 18, 0)
 
 
@@ -161,8 +168,7 @@ async def test_a_reopened_ticket_cancels_its_callback(store: FollowupStore) -> N
 async def test_suggestion_feedback_skips_national_day_and_counts_the_make_up_workday(
     store: FollowupStore,
 ) -> None:
-    ticket_id, _ = await resolve_ticket(store, "suggestion", local(2026, 9, 30, 10, 0))
-    (callback,) = await callbacks_of(store, ticket_id)
+    callback, _ = await one_callback(store, "suggestion", local(2026, 9, 30, 10, 0))
     # Oct 1–7 are off; Oct 8, Oct 9 and Saturday Oct 10 (调休) are working days.
     assert callback.due_at == local(2026, 10, 10, 10, 0)
 
@@ -170,8 +176,7 @@ async def test_suggestion_feedback_skips_national_day_and_counts_the_make_up_wor
 async def test_complaints_get_a_satisfaction_callback_and_inquiries_none(
     store: FollowupStore,
 ) -> None:
-    ticket_id, _ = await resolve_ticket(store, "complaint", T0, team="complaints")
-    (callback,) = await callbacks_of(store, ticket_id)
+    callback, _ = await one_callback(store, "complaint", T0, team="complaints")
     assert (callback.kind, callback.owner) == ("satisfaction_callback", "complaints")
     inquiry, emitted = await resolve_ticket(store, "inquiry", T0)
     assert emitted == [] and await callbacks_of(store, inquiry) == []
@@ -209,8 +214,7 @@ async def test_an_overdue_callback_breaches_once_and_a_completed_one_never(
 
 
 async def test_complete_records_outcome_once(store: FollowupStore) -> None:
-    ticket_id, _ = await resolve_ticket(store, "suggestion", T0)
-    (callback,) = await callbacks_of(store, ticket_id)
+    callback, _ = await one_callback(store, "suggestion", T0)
     emitted = await complete(store, callback.id, outcome="已同步产品团队", score=4)
     assert [e.type for e in emitted] == ["callback.completed", "notification.requested"]
     assert (emitted[0].data.outcome, emitted[0].data.score) == ("已同步产品团队", 4)
