@@ -12,6 +12,7 @@ from eventkit import triaged
 
 from services.dispatch import agent_work, roster
 from services.dispatch.models import Agent, Assignment
+from shared.errors import ApiError
 from shared.events import (
     TicketAssigned,
     TicketProgressNoted,
@@ -285,29 +286,17 @@ async def test_on_site_visit_gets_a_window_within_48_hours(store: DispatchStore)
     assert early.code == "invalid_state"
     await act(store, agent_work.accept, a.id, agent.id)
     now = utcnow()
-    too_late = await refused(
-        store,
-        agent_work.book_visit,
-        a.id,
-        agent.id,
-        **_visit(now + timedelta(hours=47), now + timedelta(hours=50)),
-    )
+
+    async def refused_window(start_hours: int, end_hours: int) -> ApiError:
+        """Booking a window this many hours from now, refused."""
+        window = _visit(now + timedelta(hours=start_hours), now + timedelta(hours=end_hours))
+        return await refused(store, agent_work.book_visit, a.id, agent.id, **window)
+
+    too_late = await refused_window(47, 50)
     assert (too_late.status, too_late.code) == (422, "visit_too_late")
-    backwards = await refused(
-        store,
-        agent_work.book_visit,
-        a.id,
-        agent.id,
-        **_visit(now + timedelta(hours=5), now + timedelta(hours=4)),
-    )
+    backwards = await refused_window(5, 4)
     assert backwards.code == "invalid_visit_window"
-    past = await refused(
-        store,
-        agent_work.book_visit,
-        a.id,
-        agent.id,
-        **_visit(now - timedelta(hours=3), now - timedelta(hours=1)),
-    )
+    past = await refused_window(-3, -1)
     assert (past.status, past.code) == (422, "visit_in_the_past")
     booked, events = await act(store, agent_work.book_visit, a.id, agent.id, **_visit())
     assert booked.visit_until - booked.visit_from <= timedelta(hours=48)
