@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -12,11 +13,19 @@ from aiokafka import AIOKafkaConsumer
 from testkit import TOKEN_PUBLIC_KEY, migrated_store, serving
 from testkit import ServiceStore as IntakeStore
 
+from services.intake import reception
 from services.intake.app import MIGRATIONS, create_app
-from services.intake.models import BUS
+from services.intake.models import BUS, Ticket
 from services.intake.schemas import TicketCreate
 from services.intake.settings import IntakeSettings
-from shared.events import Envelope, Topics, parse_event
+from shared.events import (
+    Deadlines,
+    Envelope,
+    TicketTriaged,
+    TicketTriagedData,
+    Topics,
+    parse_event,
+)
 
 TOPICS = Topics("test")
 KEYS = {"gw": "gateway", "sv": "supervisor", "ag": "agent", "vw": "viewer", "ad": "admin"}
@@ -38,6 +47,48 @@ def ticket_payload(phone: str = RAW_PHONE, **overrides: Any) -> TicketCreate:
     }
     body.update(overrides)
     return TicketCreate.model_validate(body)
+
+
+async def received_ticket(store: IntakeStore, settings: IntakeSettings, **overrides: Any) -> Ticket:
+    """A new web chat ticket (unless ``overrides`` say otherwise) from a customer with a
+    phone and an e-mail address, received and committed."""
+    body: dict[str, Any] = {
+        "channel": "web_chat",
+        "customer": {"phone": "13812345678", "email": "li@example.com"},
+        "subject": "无法开机",
+        "description": "设备昨天起无法开机。",
+    }
+    body.update(overrides)
+    async with store.uow() as uow:
+        result = await reception.receive_ticket(
+            uow, TicketCreate.model_validate(body), None, settings
+        )
+        await uow.commit()
+    return result.ticket
+
+
+def fault_triaged(
+    ticket: Ticket, respond_by: datetime, at: datetime, priority: str
+) -> TicketTriaged:
+    """Triage's verdict on a web chat ticket: a fault for tech support, to be answered and
+    resolved by ``respond_by``."""
+    return TicketTriaged(
+        ticket_id=ticket.id,
+        occurred_at=at,
+        data=TicketTriagedData(
+            ticket_no=ticket.ticket_no,
+            channel="web_chat",
+            customer_type="new",
+            subject=ticket.subject,
+            category="fault",
+            scene="after_sale",
+            priority=priority,
+            team="tech_support",
+            deadlines=Deadlines(
+                policy="p", calendar="c", respond_by=respond_by, resolve_by=respond_by
+            ),
+        ),
+    )
 
 
 @asynccontextmanager

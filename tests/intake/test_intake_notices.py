@@ -8,17 +8,22 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from intake_support import GATEWAY, SUPERVISOR, IntakeStore, running_intake
+from intake_support import (
+    GATEWAY,
+    SUPERVISOR,
+    IntakeStore,
+    fault_triaged,
+    received_ticket,
+    running_intake,
+)
 from testkit import poll
 
-from services.intake import reception, repository
+from services.intake import repository
 from services.intake.handlers import build_handlers
 from services.intake.models import Ticket
-from services.intake.schemas import TicketCreate
 from services.intake.settings import IntakeSettings
 from services.intake.templates import when_text
 from shared.events import (
-    Deadlines,
     NotificationOutgoing,
     TeamCreated,
     TeamData,
@@ -26,7 +31,6 @@ from shared.events import (
     TicketAssignedData,
     TicketRetriaged,
     TicketTriaged,
-    TicketTriagedData,
 )
 
 SETTINGS = IntakeSettings()
@@ -35,39 +39,11 @@ T0 = datetime(2026, 11, 22, 1, 15, tzinfo=UTC)  # 09:15 in Shanghai
 
 
 async def receive(store: IntakeStore, **overrides: Any) -> Ticket:
-    body: dict[str, Any] = {
-        "channel": "web_chat",
-        "customer": {"phone": "13812345678", "email": "li@example.com"},
-        "subject": "无法开机",
-        "description": "设备昨天起无法开机。",
-    }
-    body.update(overrides)
-    async with store.uow() as uow:
-        result = await reception.receive_ticket(
-            uow, TicketCreate.model_validate(body), None, SETTINGS
-        )
-        await uow.commit()
-    return result.ticket
+    return await received_ticket(store, SETTINGS, **overrides)
 
 
 def triaged(ticket: Ticket, respond_by: datetime) -> TicketTriaged:
-    return TicketTriaged(
-        ticket_id=ticket.id,
-        occurred_at=T0,
-        data=TicketTriagedData(
-            ticket_no=ticket.ticket_no,
-            channel="web_chat",
-            customer_type="new",
-            subject=ticket.subject,
-            category="fault",
-            scene="after_sale",
-            priority="P1",
-            team="tech_support",
-            deadlines=Deadlines(
-                policy="p", calendar="c", respond_by=respond_by, resolve_by=respond_by
-            ),
-        ),
-    )
+    return fault_triaged(ticket, respond_by, T0, priority="P1")
 
 
 def assigned(ticket: Ticket, team: str = "tech_support") -> TicketAssigned:

@@ -15,6 +15,7 @@ from intake_support import (
     GATEWAY,
     SUPERVISOR,
     IntakeStore,
+    fault_triaged,
     published_notifications,
     running_intake,
 )
@@ -26,7 +27,6 @@ from services.intake.schemas import MessageCreate, TicketCreate
 from services.intake.settings import IntakeSettings
 from services.intake.templates import TEMPLATES, placeholders
 from shared.events import (
-    Deadlines,
     NotificationOutgoing,
     NotificationRequested,
     NotificationRequestedData,
@@ -35,7 +35,6 @@ from shared.events import (
     TicketProgressNoted,
     TicketRetriaged,
     TicketTriaged,
-    TicketTriagedData,
 )
 from shared.survey_links import read_token, survey_link
 
@@ -223,23 +222,7 @@ async def test_requested_notices_word_for_word(intake_db: IntakeStore) -> None:
 
 
 def _triaged(ticket: Ticket, respond_by: datetime, at: datetime) -> TicketTriaged:
-    return TicketTriaged(
-        ticket_id=ticket.id,
-        occurred_at=at,
-        data=TicketTriagedData(
-            ticket_no=ticket.ticket_no,
-            channel="web_chat",
-            customer_type="new",
-            subject=ticket.subject,
-            category="fault",
-            scene="after_sale",
-            priority="P2",
-            team="tech_support",
-            deadlines=Deadlines(
-                policy="p", calendar="c", respond_by=respond_by, resolve_by=respond_by
-            ),
-        ),
-    )
+    return fault_triaged(ticket, respond_by, at, priority="P2")
 
 
 async def test_a_later_deadline_is_announced_as_an_extension(intake_db: IntakeStore) -> None:

@@ -16,13 +16,18 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from intake_support import GATEWAY, IntakeStore, migrated_intake, running_intake
+from intake_support import (
+    GATEWAY,
+    IntakeStore,
+    migrated_intake,
+    received_ticket,
+    running_intake,
+)
 from testkit import poll
 
-from services.intake import reception, webhooks
+from services.intake import webhooks
 from services.intake.handlers import build_handlers
 from services.intake.models import NotificationDelivery, Ticket
-from services.intake.schemas import TicketCreate
 from services.intake.settings import IntakeSettings
 from shared.database import supports_skip_locked
 from shared.events import (
@@ -87,19 +92,7 @@ def settings_for(url: str, **extra: Any) -> IntakeSettings:
 
 
 async def new_ticket(store: IntakeStore, settings: IntakeSettings, **overrides: Any) -> Ticket:
-    body: dict[str, Any] = {
-        "channel": "app",
-        "customer": {"phone": "13812345678", "email": "li@example.com"},
-        "subject": "无法开机",
-        "description": "设备昨天起无法开机。",
-    }
-    body.update(overrides)
-    async with store.uow() as uow:
-        result = await reception.receive_ticket(
-            uow, TicketCreate.model_validate(body), None, settings
-        )
-        await uow.commit()
-    return result.ticket
+    return await received_ticket(store, settings, **{"channel": "app", **overrides})
 
 
 def deliverer(store: IntakeStore, settings: IntakeSettings) -> webhooks.WebhookDeliverer:
