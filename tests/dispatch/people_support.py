@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 from dispatch_helpers import open_store
-from testkit import TOKEN_KEYS, serving
+from testkit import TOKEN_KEYS, new_person, serving
 
 from services.dispatch.app import create_app
 from services.dispatch.settings import DispatchSettings
@@ -43,3 +43,33 @@ async def running_dispatch(
     app = create_app(settings)
     async with serving(app, ready_within=20) as client:
         yield client
+
+
+# A person as dispatch shows them, and their signed-in headers.
+Signed = tuple[dict[str, Any], dict[str, str]]
+
+
+async def team_cast(
+    client: httpx.AsyncClient, team: str, lead_login: str, lead_name: str
+) -> tuple[Signed, Signed, Signed, Signed, Signed]:
+    """Created by the admin, in this order: ``team``'s agents 张伟 (zhang) and 李娜 (li), an
+    agent of finance (qian), ``team``'s supervisor and finance's (fin-lead)."""
+    zhang = await new_person(
+        client, ADMIN_KEY, "zhang", roles=["agent"], teams=[team], display_name="张伟"
+    )
+    li = await new_person(
+        client, ADMIN_KEY, "li", roles=["agent"], teams=[team], display_name="李娜"
+    )
+    stranger = await new_person(client, ADMIN_KEY, "qian", roles=["agent"], teams=["finance"])
+    lead = await new_person(
+        client,
+        ADMIN_KEY,
+        lead_login,
+        roles=["supervisor"],
+        supervises=[team],
+        display_name=lead_name,
+    )
+    other_lead = await new_person(
+        client, ADMIN_KEY, "fin-lead", roles=["supervisor"], supervises=["finance"]
+    )
+    return zhang, li, stranger, lead, other_lead

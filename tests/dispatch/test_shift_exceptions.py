@@ -13,8 +13,7 @@ from zoneinfo import ZoneInfo
 
 from dispatch_helpers import DispatchStore, add_agent, dispatch, load
 from eventkit import triaged
-from people_support import ADMIN_KEY, running_dispatch
-from testkit import new_person
+from people_support import ADMIN_KEY, running_dispatch, team_cast
 
 from services.dispatch.models import Assignment
 from services.dispatch.shifts import domain
@@ -152,25 +151,8 @@ async def test_exceptions_over_http_with_their_refusals_and_history(
     database_url: str, broker: str, topic_prefix: str
 ) -> None:
     async with running_dispatch(database_url, broker, topic_prefix) as client:
-        zhang, _ = await new_person(
-            client, ADMIN_KEY, "zhang", roles=["agent"], teams=["logistics"], display_name="张伟"
-        )
-        li, _ = await new_person(
-            client, ADMIN_KEY, "li", roles=["agent"], teams=["logistics"], display_name="李娜"
-        )
-        stranger, _ = await new_person(
-            client, ADMIN_KEY, "qian", roles=["agent"], teams=["finance"]
-        )
-        _, lead = await new_person(
-            client,
-            ADMIN_KEY,
-            "log-lead",
-            roles=["supervisor"],
-            supervises=["logistics"],
-            display_name="物流主管",
-        )
-        _, other_lead = await new_person(
-            client, ADMIN_KEY, "fin-lead", roles=["supervisor"], supervises=["finance"]
+        (zhang, _), (li, _), (stranger, _), (_, lead), (_, other_lead) = await team_cast(
+            client, "logistics", "log-lead", "物流主管"
         )
         url = "/v1/teams/logistics/shift-exceptions"
         leave = {

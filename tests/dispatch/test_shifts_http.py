@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from people_support import ADMIN_KEY, running_dispatch
-from testkit import new_person
+from people_support import ADMIN_KEY, running_dispatch, team_cast
 
 VIEWER_KEY = {"Authorization": "Bearer vw"}
 
@@ -16,25 +15,8 @@ async def test_a_supervisor_sets_the_roster_and_sees_who_is_on_shift(
     database_url: str, broker: str, topic_prefix: str
 ) -> None:
     async with running_dispatch(database_url, broker, topic_prefix) as client:
-        early, early_h = await new_person(
-            client, ADMIN_KEY, "zhang", roles=["agent"], teams=["tech_support"], display_name="张伟"
-        )
-        late, _ = await new_person(
-            client, ADMIN_KEY, "li", roles=["agent"], teams=["tech_support"], display_name="李娜"
-        )
-        stranger, _ = await new_person(
-            client, ADMIN_KEY, "qian", roles=["agent"], teams=["finance"]
-        )
-        _, lead = await new_person(
-            client,
-            ADMIN_KEY,
-            "tech-lead",
-            roles=["supervisor"],
-            supervises=["tech_support"],
-            display_name="技术主管",
-        )
-        _, other_lead = await new_person(
-            client, ADMIN_KEY, "fin-lead", roles=["supervisor"], supervises=["finance"]
+        (early, early_h), (late, _), (stranger, _), (_, lead), (_, other_lead) = await team_cast(
+            client, "tech_support", "tech-lead", "技术主管"
         )
         await client.patch(f"/v1/agents/{early['id']}", json={"status": "online"}, headers=early_h)
         assert (await client.get("/v1/teams/tech_support/shifts", headers=VIEWER_KEY)).json()[
