@@ -17,13 +17,14 @@ from intake_support import (
     IntakeStore,
     fault_triaged,
     published_notifications,
+    received_ticket,
     running_intake,
 )
 
 from services.intake import domain, reception
 from services.intake.handlers import build_handlers
 from services.intake.models import Ticket
-from services.intake.schemas import MessageCreate, TicketCreate
+from services.intake.schemas import MessageCreate
 from services.intake.settings import IntakeSettings
 from services.intake.templates import TEMPLATES, placeholders
 from shared.events import (
@@ -45,20 +46,9 @@ NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 
 
 async def receive(store: IntakeStore, language: str = "zh", **overrides: Any) -> Ticket:
-    body: dict[str, Any] = {
-        "channel": "web_chat",
-        "customer": {"phone": "13812345678"},
-        "subject": "无法开机",
-        "description": "设备昨天起无法开机。",
-        "language": language,
-    }
-    body.update(overrides)
-    async with store.uow() as uow:
-        result = await reception.receive_ticket(
-            uow, TicketCreate.model_validate(body), None, SETTINGS
-        )
-        await uow.commit()
-    return result.ticket
+    """A web chat ticket in ``language`` from a customer known by phone only."""
+    fields = {"customer": {"phone": "13812345678"}, "language": language, **overrides}
+    return await received_ticket(store, SETTINGS, **fields)
 
 
 async def sent(store: IntakeStore, template: str) -> list[str]:
