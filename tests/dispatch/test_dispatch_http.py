@@ -7,19 +7,17 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaConsumer
-from dispatch_helpers import open_store
 from eventkit import T0, publish, triaged
-from testkit import TOKEN_KEYS, new_person, person_token, poll, serving
+from people_support import running_dispatch
+from testkit import new_person, person_token, poll
 
-from services.dispatch.app import create_app
-from services.dispatch.settings import DispatchSettings
 from shared.events import (
     SlaClockData,
     SlaWarning,
@@ -28,28 +26,16 @@ from shared.events import (
     Topics,
 )
 
-KEYS = {"sv": "supervisor", "ag": "agent", "vw": "viewer", "ad": "admin", "gw": "gateway"}
 VIEWER = {"Authorization": "Bearer vw"}
 ADMIN = {"Authorization": "Bearer ad"}
 
 
-@asynccontextmanager
-async def running(database_url: str, broker: str, prefix: str) -> AsyncIterator[httpx.AsyncClient]:
-    store = await open_store(database_url)
-    await store.engine.dispose()
-    settings = DispatchSettings(
-        database_url=database_url,
-        kafka_bootstrap_servers=broker,
-        topic_prefix=prefix,
-        api_keys=KEYS,
-        log_json=False,
-        compensation_thresholds={"refund": 200.0, "coupon": 50.0},
-        token_public_key=TOKEN_KEYS["token_public_key"],
-        token_private_key=TOKEN_KEYS["token_private_key"],
-    )
-    app = create_app(settings)
-    async with serving(app, ready_within=20) as client:
-        yield client
+def running(
+    database_url: str, broker: str, prefix: str
+) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+    """Dispatch as people's tests run it, with compensation thresholds of its own."""
+    thresholds = {"refund": 200.0, "coupon": 50.0}
+    return running_dispatch(database_url, broker, prefix, compensation_thresholds=thresholds)
 
 
 async def test_agent_work_over_http_with_the_real_broker(
