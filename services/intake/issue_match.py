@@ -27,6 +27,9 @@ from services.intake.issue_lexicon import CONTEXT, PART_OF, PROBLEMS, REQUESTS, 
 NEAR_VERBATIM = 85.0
 # Bigram overlap (Dice, 0-1) of two texts less their things, when a kind is unknown.
 SIMILAR = 0.33
+# The same order number and texts at least this alike are one issue (two unrelated
+# questions about one order stay two tickets).
+SIMILAR_SAME_ORDER = 0.2
 GENERIC = "故障"
 
 # An order, purchase-order or case number: 8+ digits, or letters, an optional dash and
@@ -163,10 +166,6 @@ def match_issue(
             if generic == {GENERIC} and things and not named & REQUESTS:
                 return _joined("、".join(sorted(named)), same_order, things, 70.0)
         return None  # different problems: another issue
-    if same_order:
-        # One side names no problem the other contradicts: a customer writing again
-        # about the same order is following it up.
-        return IssueMatch(75.0, f"同一订单({new.order_no}),未提到其他问题")
     if new.numbers and old.numbers and not new.numbers & old.numbers:
         return None  # alike in words but about other numbers (a model, an amount)
     figures = {n for n in new.numbers & old.numbers if len(n) >= 3}
@@ -174,6 +173,7 @@ def match_issue(
         # The same amount or reference (1280, 356) with no other problem named.
         return IssueMatch(70.0, f"同一数额或编号({'、'.join(sorted(figures))}),未提到其他问题")
     similarity = _similarity(new, old)
-    if similarity >= SIMILAR:
-        return IssueMatch(60.0 + 20 * similarity, f"描述相近(相似度 {similarity:.2f})")
+    if similarity >= SIMILAR or (same_order and similarity >= SIMILAR_SAME_ORDER):
+        where = "同一订单," if same_order else ""
+        return IssueMatch(60.0 + 20 * similarity, f"{where}描述相近(相似度 {similarity:.2f})")
     return None
