@@ -6,11 +6,11 @@ Create Date: 2026-12-01 23:20:00
 """
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
 
+from services.triage.migrations.shipping import MIGRATION, newest_rules, store_rules
 from services.triage.rules.default_data import default_rule_set_body
 from shared.database import UtcDateTime
 
@@ -49,37 +49,10 @@ def upgrade() -> None:
 
 
 def _seed_rules_v2() -> None:
-    versions = sa.table(
-        "triage_config_versions",
-        sa.column("kind", sa.String),
-        sa.column("version", sa.Integer),
-        sa.column("body", sa.JSON),
-        sa.column("note", sa.String),
-        sa.column("changed_by", sa.String),
-        sa.column("created_at", UtcDateTime),
-    )
-    bind = op.get_bind()
-    latest = bind.execute(
-        sa.select(versions.c.version, versions.c.changed_by)
-        .where(versions.c.kind == "rules")
-        .order_by(versions.c.version.desc())
-        .limit(1)
-    ).first()
-    if latest is not None and (latest.version != 1 or latest.changed_by != "migration"):
+    newest = newest_rules()
+    if newest is not None and (newest.version != 1 or newest.changed_by != MIGRATION):
         return  # an admin has changed the rules: theirs stay in force
-    op.bulk_insert(
-        versions,
-        [
-            {
-                "kind": "rules",
-                "version": (latest.version if latest else 0) + 1,
-                "body": RULES_V2,
-                "note": "precise policy rules; the classifier decides the rest",
-                "changed_by": "migration",
-                "created_at": datetime.now(UTC),
-            }
-        ],
-    )
+    store_rules(RULES_V2, "precise policy rules; the classifier decides the rest", newest)
 
 
 def downgrade() -> None:

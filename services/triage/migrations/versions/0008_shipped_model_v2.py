@@ -7,16 +7,10 @@ Revises: 0007
 Create Date: 2026-12-02 11:00:00
 """
 
-import gzip
-import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
-
-import sqlalchemy as sa
-from alembic import op
 
 from services.triage.classifier.model import shipped_model_bytes
-from shared.database import UtcDateTime
+from services.triage.migrations.shipping import ship_model, unship_model
 
 revision: str = "0008"
 down_revision: str | None = "0007"
@@ -28,58 +22,9 @@ NOTE = "shipped model 2: words and word classes, wider corpus, P0 gate 2"
 SHIPPED = 2
 
 
-def _versions() -> sa.TableClause:
-    return sa.table(
-        "triage_model_versions",
-        sa.column("version", sa.Integer),
-        sa.column("body", sa.LargeBinary),
-        sa.column("metrics", sa.JSON),
-        sa.column("examples", sa.Integer),
-        sa.column("corrections", sa.Integer),
-        sa.column("active", sa.Boolean),
-        sa.column("note", sa.String),
-        sa.column("changed_by", sa.String),
-        sa.column("created_at", UtcDateTime),
-    )
-
-
 def upgrade() -> None:
-    versions = _versions()
-    bind = op.get_bind()
-    latest = bind.scalar(sa.select(sa.func.max(versions.c.version))) or 0
-    # In force only where a shipped model still decides (the version in force, the highest
-    # active one, is one a migration stored, or none is): a version trained from
-    # supervisors' corrections stays in force (`sopdesk triage train` folds them into
-    # a model on the new features when run again).
-    in_force = bind.execute(
-        sa.select(versions.c.changed_by)
-        .where(versions.c.active.is_(True))
-        .order_by(versions.c.version.desc())
-        .limit(1)
-    ).first()
-    trained_in_force = in_force is not None and in_force.changed_by != "migration"
-    data = shipped_model_bytes(SHIPPED)
-    metrics = dict(json.loads(gzip.decompress(data)).get("metrics") or {})
-    op.bulk_insert(
-        versions,
-        [
-            {
-                "version": int(latest) + 1,
-                "body": data,
-                "metrics": metrics,
-                "examples": int(str(metrics.get("examples", 0))),
-                "corrections": 0,
-                "active": not trained_in_force,
-                "note": NOTE,
-                "changed_by": "migration",
-                "created_at": datetime.now(UTC),
-            }
-        ],
-    )
+    ship_model(shipped_model_bytes(SHIPPED), NOTE)
 
 
 def downgrade() -> None:
-    versions = _versions()
-    op.execute(
-        versions.delete().where(versions.c.changed_by == "migration", versions.c.note == NOTE)
-    )
+    unship_model(NOTE)

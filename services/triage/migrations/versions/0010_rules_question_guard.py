@@ -6,13 +6,9 @@ Create Date: 2026-12-02 18:00:00
 """
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
-import sqlalchemy as sa
-from alembic import op
-
+from services.triage.migrations.shipping import ship_rules, unship_rules
 from services.triage.rules.default_data import default_rule_set_body
-from shared.database import UtcDateTime
 
 revision: str = "0010"
 down_revision: str | None = "0009"
@@ -28,53 +24,9 @@ RULES_V4 = default_rule_set_body(4)
 NOTE = "question guard: a question or precaution (万一, 买之前, 是真的吗) fires no P0 rule"
 
 
-def _versions() -> sa.TableClause:
-    return sa.table(
-        "triage_config_versions",
-        sa.column("kind", sa.String),
-        sa.column("version", sa.Integer),
-        sa.column("body", sa.JSON),
-        sa.column("note", sa.String),
-        sa.column("changed_by", sa.String),
-        sa.column("created_at", UtcDateTime),
-    )
-
-
 def upgrade() -> None:
-    versions = _versions()
-    latest = (
-        op.get_bind()
-        .execute(
-            sa.select(versions.c.version, versions.c.changed_by)
-            .where(versions.c.kind == "rules")
-            .order_by(versions.c.version.desc())
-            .limit(1)
-        )
-        .first()
-    )
-    if latest is not None and latest.changed_by != "migration":
-        return  # an admin has changed the rules: theirs stay in force
-    op.bulk_insert(
-        versions,
-        [
-            {
-                "kind": "rules",
-                "version": (latest.version if latest else 0) + 1,
-                "body": RULES_V4,
-                "note": NOTE,
-                "changed_by": "migration",
-                "created_at": datetime.now(UTC),
-            }
-        ],
-    )
+    ship_rules(RULES_V4, NOTE)
 
 
 def downgrade() -> None:
-    versions = _versions()
-    op.execute(
-        versions.delete().where(
-            versions.c.kind == "rules",
-            versions.c.changed_by == "migration",
-            versions.c.note == NOTE,
-        )
-    )
+    unship_rules(NOTE)
