@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.dispatch import agent_work, repository
 from services.dispatch.api.common import (
     ACTING_AGENT,
-    ACTION_DOC,
-    ACTION_ERRORS,
     READERS,
+    agent_action,
+    committed,
     router,
     settings_of,
     uuid_or_404,
@@ -119,13 +119,10 @@ async def get_assignment(
     return assignment
 
 
-@router.post(
-    "/assignments/{assignment_id}/accept",
-    response_model=AssignmentView,
-    tags=["agent work"],
+@agent_action(
+    "accept",
     summary="Accept: the first response (assigned → accepted)",
-    description="Stops the response clock." + ACTION_DOC,
-    responses=ACTION_ERRORS,
+    description="Stops the response clock.",
 )
 async def accept(
     assignment_id: uuid.UUID,
@@ -133,20 +130,16 @@ async def accept(
     agent_id: uuid.UUID = ACTING_AGENT,
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> Assignment:
-    assignment = await agent_work.accept(
-        uow, assignment_id, agent_id, expected_version=body.expected_version if body else None
+    version = body.expected_version if body else None
+    return await committed(
+        uow, agent_work.accept(uow, assignment_id, agent_id, expected_version=version)
     )
-    await uow.commit()
-    return assignment
 
 
-@router.post(
-    "/assignments/{assignment_id}/progress",
-    response_model=AssignmentView,
-    tags=["agent work"],
+@agent_action(
+    "progress",
     summary="Add a progress note, internal or customer-visible, or ask a collaborator",
-    description="Customer-visible notes count as the daily update." + ACTION_DOC,
-    responses=ACTION_ERRORS,
+    description="Customer-visible notes count as the daily update.",
 )
 async def progress(
     assignment_id: uuid.UUID,
@@ -154,18 +147,30 @@ async def progress(
     agent_id: uuid.UUID = ACTING_AGENT,
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> Assignment:
-    assignment = await agent_work.note_progress(uow, assignment_id, agent_id, **body.model_dump())
-    await uow.commit()
-    return assignment
+    noted = agent_work.note_progress(uow, assignment_id, agent_id, **body.model_dump())
+    return await committed(uow, noted)
 
 
-@router.post(
-    "/assignments/{assignment_id}/waiting_on_customer",
-    response_model=AssignmentView,
-    tags=["agent work"],
+async def _wait_on_customer(
+    uow: UnitOfWork,
+    assignment_id: uuid.UUID,
+    agent_id: uuid.UUID,
+    body: WaitingBody | None,
+    *,
+    waiting: bool,
+) -> Assignment:
+    """Both ways of the customer clock (wait, resume), with or without a note."""
+    fields = (body or WaitingBody()).model_dump()
+    return await committed(
+        uow,
+        agent_work.wait_on_customer(uow, assignment_id, agent_id, waiting=waiting, **fields),
+    )
+
+
+@agent_action(
+    "waiting_on_customer",
     summary="Wait on the customer: pauses the clock (accepted → waiting_on_customer)",
-    description="Emits ticket.progress_noted with waiting_on_customer=true." + ACTION_DOC,
-    responses=ACTION_ERRORS,
+    description="Emits ticket.progress_noted with waiting_on_customer=true.",
 )
 async def waiting_on_customer(
     assignment_id: uuid.UUID,
@@ -173,21 +178,13 @@ async def waiting_on_customer(
     agent_id: uuid.UUID = ACTING_AGENT,
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> Assignment:
-    body = body or WaitingBody()
-    assignment = await agent_work.wait_on_customer(
-        uow, assignment_id, agent_id, waiting=True, **body.model_dump()
-    )
-    await uow.commit()
-    return assignment
+    return await _wait_on_customer(uow, assignment_id, agent_id, body, waiting=True)
 
 
-@router.post(
-    "/assignments/{assignment_id}/resume",
-    response_model=AssignmentView,
-    tags=["agent work"],
+@agent_action(
+    "resume",
     summary="Resume after waiting on the customer (waiting_on_customer → accepted)",
-    description="Emits ticket.progress_noted with waiting_on_customer=false." + ACTION_DOC,
-    responses=ACTION_ERRORS,
+    description="Emits ticket.progress_noted with waiting_on_customer=false.",
 )
 async def resume(
     assignment_id: uuid.UUID,
@@ -195,25 +192,17 @@ async def resume(
     agent_id: uuid.UUID = ACTING_AGENT,
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> Assignment:
-    body = body or WaitingBody()
-    assignment = await agent_work.wait_on_customer(
-        uow, assignment_id, agent_id, waiting=False, **body.model_dump()
-    )
-    await uow.commit()
-    return assignment
+    return await _wait_on_customer(uow, assignment_id, agent_id, body, waiting=False)
 
 
-@router.post(
-    "/assignments/{assignment_id}/transfer",
-    response_model=AssignmentView,
-    tags=["agent work"],
+@agent_action(
+    "transfer",
     summary="Transfer to a team (its free agent or queue) or to a named agent, with a reason",
     description=(
         "Frees the agent's capacity, which drains their team's queue at once. Also refused:"
         " 404 team_not_found / agent_not_found, 409 agent_unavailable / agent_at_capacity,"
-        " 422 invalid_transfer." + ACTION_DOC
+        " 422 invalid_transfer."
     ),
-    responses=ACTION_ERRORS,
 )
 async def transfer(
     assignment_id: uuid.UUID,
@@ -222,47 +211,30 @@ async def transfer(
     uow: UnitOfWork = Depends(unit_of_work),
     settings: DispatchSettings = Depends(settings_of),
 ) -> Assignment:
-    assignment = await agent_work.transfer(
-        uow,
-        assignment_id,
-        agent_id,
-        **body.model_dump(),
-        min_level=settings.min_skill_level_p0_vip,
-    )
-    await uow.commit()
-    return assignment
+    level = settings.min_skill_level_p0_vip
+    moved = agent_work.transfer(uow, assignment_id, agent_id, **body.model_dump(), min_level=level)
+    return await committed(uow, moved)
 
 
-@router.post(
-    "/assignments/{assignment_id}/escalate",
-    response_model=AssignmentView,
-    tags=["agent work"],
-    summary="Escalate to the team's supervisor (lands in their inbox)",
-    description=ACTION_DOC,
-    responses=ACTION_ERRORS,
-)
+@agent_action("escalate", summary="Escalate to the team's supervisor (lands in their inbox)")
 async def escalate(
     assignment_id: uuid.UUID,
     body: EscalateBody,
     agent_id: uuid.UUID = ACTING_AGENT,
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> Assignment:
-    assignment = await agent_work.escalate(uow, assignment_id, agent_id, **body.model_dump())
-    await uow.commit()
-    return assignment
+    raised = agent_work.escalate(uow, assignment_id, agent_id, **body.model_dump())
+    return await committed(uow, raised)
 
 
-@router.post(
-    "/assignments/{assignment_id}/resolve",
-    response_model=AssignmentView,
-    tags=["agent work"],
+@agent_action(
+    "resolve",
     summary="Resolve with a resolution code and a public reply (accepted → resolved)",
     description=(
         "Frees the agent's capacity, which drains the team's queue at once. Approved"
         " compensations are part of the resolution; 409 compensation_pending while one waits"
-        " for the supervisor." + ACTION_DOC
+        " for the supervisor."
     ),
-    responses=ACTION_ERRORS,
 )
 async def resolve(
     assignment_id: uuid.UUID,
@@ -271,29 +243,19 @@ async def resolve(
     uow: UnitOfWork = Depends(unit_of_work),
     settings: DispatchSettings = Depends(settings_of),
 ) -> Assignment:
-    assignment = await agent_work.resolve(
-        uow,
-        assignment_id,
-        agent_id,
-        **body.model_dump(),
-        min_level=settings.min_skill_level_p0_vip,
-    )
-    await uow.commit()
-    return assignment
+    level = settings.min_skill_level_p0_vip
+    done = agent_work.resolve(uow, assignment_id, agent_id, **body.model_dump(), min_level=level)
+    return await committed(uow, done)
 
 
-@router.post(
-    "/assignments/{assignment_id}/visit",
-    response_model=AssignmentView,
-    tags=["agent work"],
+@agent_action(
+    "visit",
     summary="Book an on-site visit: an appointment window within 48 h (seed 000)",
     description=(
         "For fault and after-sales tickets in work. Emits a customer-visible"
         " ticket.progress_noted with visit_from/visit_until. Also refused: 409"
         " visit_not_applicable, 422 visit_too_late / invalid_visit_window / visit_in_the_past."
-        + ACTION_DOC
     ),
-    responses=ACTION_ERRORS,
 )
 async def book_visit(
     assignment_id: uuid.UUID,
@@ -302,16 +264,10 @@ async def book_visit(
     uow: UnitOfWork = Depends(unit_of_work),
     settings: DispatchSettings = Depends(settings_of),
 ) -> Assignment:
-    body = body or VisitBody()
-    assignment = await agent_work.book_visit(
-        uow,
-        assignment_id,
-        agent_id,
-        **body.model_dump(),
-        within_hours=settings.visit_within_hours,
-    )
-    await uow.commit()
-    return assignment
+    fields = (body or VisitBody()).model_dump()
+    hours = settings.visit_within_hours
+    booked = agent_work.book_visit(uow, assignment_id, agent_id, **fields, within_hours=hours)
+    return await committed(uow, booked)
 
 
 @router.get(

@@ -10,11 +10,15 @@ for a person names them with X-On-Behalf-Of (services/dispatch/people/delegation
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.types import DecoratedCallable
 
 from services.dispatch.people import delegation
 from services.dispatch.people.delegation import ACT_FOR_SCOPE, ON_BEHALF_OF
+from services.dispatch.schemas import AssignmentView
 from services.dispatch.settings import DispatchSettings
 from shared.auth import Principal, require_person, require_roles
 from shared.errors import ApiError, error_responses, not_found
@@ -23,6 +27,8 @@ from shared.observability import get_logger
 from shared.outbox import UnitOfWork
 
 log = get_logger(__name__)
+
+T = TypeVar("T")
 
 # One router for every dispatch route; api/__init__.py imports the route modules onto it.
 router = APIRouter(prefix="/v1")
@@ -80,3 +86,28 @@ ACTION_DOC = (
     " message names the current state), 409 stale_assignment (`expected_version` given and"
     " the assignment changed since; details carry the current version)."
 )
+
+
+def agent_action(
+    path: str, *, summary: str, description: str = "", **route: Any
+) -> Callable[[DecoratedCallable], DecoratedCallable]:
+    """The route of an action by the agent holding the assignment:
+    POST /v1/assignments/{assignment_id}/<path>, refused as ACTION_DOC says; it answers the
+    assignment unless ``route`` names another response_model (and tags)."""
+    route.setdefault("response_model", AssignmentView)
+    route.setdefault("tags", ["agent work"])
+    return router.post(
+        f"/assignments/{{assignment_id}}/{path}",
+        summary=summary,
+        description=description + ACTION_DOC,
+        responses=ACTION_ERRORS,
+        **route,
+    )
+
+
+async def committed(uow: UnitOfWork, work: Awaitable[T]) -> T:
+    """The route's use case done and committed (the request commits, nothing below it):
+    what the route answers."""
+    done = await work
+    await uow.commit()
+    return done

@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.dispatch import compensation, repository, roster
 from services.dispatch.api.common import (
     ACTING_AGENT,
-    ACTION_DOC,
-    ACTION_ERRORS,
     READERS,
     SUPERVISORS,
+    agent_action,
+    committed,
     router,
     settings_of,
     supervised,
@@ -38,17 +38,16 @@ from shared.outbox import UnitOfWork
 # --------------------------------------------------------------------------- compensation
 
 
-@router.post(
-    "/assignments/{assignment_id}/compensations",
+@agent_action(
+    "compensations",
     response_model=CompensationView,
     status_code=201,
     tags=["compensation"],
     summary="Propose a coupon, refund, extended warranty or free repair",
     description=(
         "At or below the kind's threshold (setting compensation_thresholds) it is approved at"
-        " once; above it, it waits (pending) for the team's supervisor." + ACTION_DOC
+        " once; above it, it waits (pending) for the team's supervisor."
     ),
-    responses=ACTION_ERRORS,
 )
 async def request_compensation(
     assignment_id: uuid.UUID,
@@ -57,15 +56,11 @@ async def request_compensation(
     uow: UnitOfWork = Depends(unit_of_work),
     settings: DispatchSettings = Depends(settings_of),
 ) -> Compensation:
-    comp = await compensation.request_compensation(
-        uow,
-        assignment_id,
-        agent_id,
-        **body.model_dump(),
-        thresholds=settings.compensation_thresholds,
+    limits = settings.compensation_thresholds
+    asked = compensation.request_compensation(
+        uow, assignment_id, agent_id, **body.model_dump(), thresholds=limits
     )
-    await uow.commit()
-    return comp
+    return await committed(uow, asked)
 
 
 @router.get(
@@ -83,6 +78,27 @@ async def list_compensations(
     session: AsyncSession = Depends(read_session),
 ) -> Sequence[Compensation]:
     return await repository.compensations(session, team=team, state=state, limit=limit)
+
+
+async def _decide(
+    uow: UnitOfWork,
+    compensation_id: uuid.UUID,
+    principal: Principal,
+    reason: str | None,
+    *,
+    approve: bool,
+) -> Compensation:
+    """A pending compensation approved or rejected by the signed-in supervisor."""
+    decided = compensation.decide_compensation(
+        uow,
+        compensation_id,
+        approve=approve,
+        supervisor=supervised(principal),
+        reason=reason,
+        by=principal.actor_name,
+        by_actor=principal.actor,
+    )
+    return await committed(uow, decided)
 
 
 _DECISION_DOC = (
@@ -106,17 +122,8 @@ async def approve(
     principal: Principal = Depends(SUPERVISORS),
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> Compensation:
-    comp = await compensation.decide_compensation(
-        uow,
-        compensation_id,
-        approve=True,
-        supervisor=supervised(principal),
-        reason=body.reason if body else None,
-        by=principal.actor_name,
-        by_actor=principal.actor,
-    )
-    await uow.commit()
-    return comp
+    reason = body.reason if body else None
+    return await _decide(uow, compensation_id, principal, reason, approve=True)
 
 
 @router.post(
@@ -133,17 +140,7 @@ async def reject(
     principal: Principal = Depends(SUPERVISORS),
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> Compensation:
-    comp = await compensation.decide_compensation(
-        uow,
-        compensation_id,
-        approve=False,
-        supervisor=supervised(principal),
-        reason=body.reason,
-        by=principal.actor_name,
-        by_actor=principal.actor,
-    )
-    await uow.commit()
-    return comp
+    return await _decide(uow, compensation_id, principal, body.reason, approve=False)
 
 
 # --------------------------------------------------------------------------- supervisor

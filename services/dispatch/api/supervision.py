@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.dispatch import repository, supervision
 from services.dispatch.api.common import (
     ACTING_AGENT,
-    ACTION_DOC,
-    ACTION_ERRORS,
     READERS,
     SUPERVISORS,
+    agent_action,
+    committed,
     router,
     settings_of,
 )
@@ -68,15 +68,10 @@ async def reassign(
     uow: UnitOfWork = Depends(unit_of_work),
     settings: DispatchSettings = Depends(settings_of),
 ) -> Assignment:
-    assignment = await supervision.reassign(
-        uow,
-        assignment_id,
-        supervision.Supervisor.of(principal),
-        **body.model_dump(),
-        min_level=settings.min_skill_level_p0_vip,
-    )
-    await uow.commit()
-    return assignment
+    by = supervision.Supervisor.of(principal)
+    level = settings.min_skill_level_p0_vip
+    moved = supervision.reassign(uow, assignment_id, by, **body.model_dump(), min_level=level)
+    return await committed(uow, moved)
 
 
 @router.post(
@@ -98,15 +93,24 @@ async def take_over(
     uow: UnitOfWork = Depends(unit_of_work),
     settings: DispatchSettings = Depends(settings_of),
 ) -> Assignment:
-    assignment = await supervision.take_over(
-        uow,
-        assignment_id,
-        principal,
-        **body.model_dump(),
-        min_level=settings.min_skill_level_p0_vip,
-    )
-    await uow.commit()
-    return assignment
+    level = settings.min_skill_level_p0_vip
+    fields = body.model_dump()
+    taken = supervision.take_over(uow, assignment_id, principal, **fields, min_level=level)
+    return await committed(uow, taken)
+
+
+async def _close_item(
+    uow: UnitOfWork,
+    item_id: uuid.UUID,
+    principal: Principal,
+    body: InboxNoteBody | None,
+    *,
+    state: str,
+) -> SupervisorItem:
+    """An inbox item handled or dismissed, with the note if one came."""
+    note = body.note if body else None
+    by = supervision.Supervisor.of(principal)
+    return await committed(uow, supervision.close_item(uow, item_id, by, state=state, note=note))
 
 
 _ITEM_DOC = (
@@ -131,15 +135,7 @@ async def handle_item(
     principal: Principal = Depends(SUPERVISORS),
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> SupervisorItem:
-    item = await supervision.close_item(
-        uow,
-        item_id,
-        supervision.Supervisor.of(principal),
-        state="handled",
-        note=body.note if body else None,
-    )
-    await uow.commit()
-    return item
+    return await _close_item(uow, item_id, principal, body, state="handled")
 
 
 @router.post(
@@ -156,28 +152,18 @@ async def dismiss_item(
     principal: Principal = Depends(SUPERVISORS),
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> SupervisorItem:
-    item = await supervision.close_item(
-        uow,
-        item_id,
-        supervision.Supervisor.of(principal),
-        state="dismissed",
-        note=body.note if body else None,
-    )
-    await uow.commit()
-    return item
+    return await _close_item(uow, item_id, principal, body, state="dismissed")
 
 
-@router.post(
-    "/assignments/{assignment_id}/extension-requests",
+@agent_action(
+    "extension-requests",
     response_model=ExtensionRequestView,
     status_code=201,
-    tags=["agent work"],
     summary="Ask the supervisor for more time on the resolution (seed 002)",
     description=(
         "提前4小时上报客服主管,说明原因并申请延期: the request lands in the supervisor's inbox;"
-        " one pending request per ticket (409 extension_pending)." + ACTION_DOC
+        " one pending request per ticket (409 extension_pending)."
     ),
-    responses=ACTION_ERRORS,
 )
 async def request_extension(
     assignment_id: uuid.UUID,
@@ -185,9 +171,8 @@ async def request_extension(
     agent_id: uuid.UUID = ACTING_AGENT,
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> ExtensionRequest:
-    asked = await supervision.request_extension(uow, assignment_id, agent_id, **body.model_dump())
-    await uow.commit()
-    return asked
+    asked = supervision.request_extension(uow, assignment_id, agent_id, **body.model_dump())
+    return await committed(uow, asked)
 
 
 @router.get(
@@ -205,6 +190,21 @@ async def list_extension_requests(
     session: AsyncSession = Depends(read_session),
 ) -> Sequence[ExtensionRequest]:
     return await repository.extension_requests(session, team=team, state=state, limit=limit)
+
+
+async def _decide_extension(
+    uow: UnitOfWork,
+    request_id: uuid.UUID,
+    principal: Principal,
+    body: ExtensionDecisionBody | None,
+    *,
+    grant: bool,
+) -> ExtensionRequest:
+    """An extension request granted or refused, with the note if one came."""
+    note = body.note if body else None
+    by = supervision.Supervisor.of(principal)
+    decided = supervision.decide_extension(uow, request_id, by, grant=grant, note=note)
+    return await committed(uow, decided)
 
 
 _DECIDE_DOC = (
@@ -231,15 +231,7 @@ async def grant_extension(
     principal: Principal = Depends(SUPERVISORS),
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> ExtensionRequest:
-    decided = await supervision.decide_extension(
-        uow,
-        request_id,
-        supervision.Supervisor.of(principal),
-        grant=True,
-        note=body.note if body else None,
-    )
-    await uow.commit()
-    return decided
+    return await _decide_extension(uow, request_id, principal, body, grant=True)
 
 
 @router.post(
@@ -256,12 +248,4 @@ async def refuse_extension(
     principal: Principal = Depends(SUPERVISORS),
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> ExtensionRequest:
-    decided = await supervision.decide_extension(
-        uow,
-        request_id,
-        supervision.Supervisor.of(principal),
-        grant=False,
-        note=body.note if body else None,
-    )
-    await uow.commit()
-    return decided
+    return await _decide_extension(uow, request_id, principal, body, grant=False)
