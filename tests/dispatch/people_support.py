@@ -73,3 +73,25 @@ async def team_cast(
         client, ADMIN_KEY, "fin-lead", roles=["supervisor"], supervises=["finance"]
     )
     return zhang, li, stranger, lead, other_lead
+
+
+async def online_agent(
+    client: httpx.AsyncClient,
+    login: str,
+    team: str,
+    *,
+    skills: dict[str, int],
+    display_name: str | None = None,
+    **fields: Any,
+) -> Signed:
+    """An agent of ``team`` created by the admin, given ``skills`` (and ``fields``, e.g. a
+    capacity) by the admin, then online by their own hand."""
+    person, me = await new_person(
+        client, ADMIN_KEY, login, roles=["agent"], teams=[team], display_name=display_name
+    )
+    mine = f"/v1/agents/{person['id']}"
+    skilled = await client.patch(mine, json={"skills": skills, **fields}, headers=ADMIN_KEY)
+    assert skilled.status_code == 200, skilled.text
+    online = await client.patch(mine, json={"status": "online"}, headers=me)
+    assert online.is_success, online.text
+    return person, me

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 from eventkit import publish, triaged
-from people_support import ADMIN_KEY, running_dispatch
+from people_support import ADMIN_KEY, online_agent, running_dispatch
 from testkit import TOKEN_KEYS, new_person, poll, serving
 
 from services.followup.app import MIGRATIONS as FOLLOWUP_MIGRATIONS
@@ -61,18 +61,9 @@ async def test_replies_resume_flag_and_reopen_through_the_broker(
         running_dispatch(database_url, broker, topic_prefix) as dispatch,
         running_followup(followup_url, broker, topic_prefix) as followup,
     ):
-        person, me = await new_person(
-            dispatch,
-            ADMIN_KEY,
-            "wang",
-            roles=["agent"],
-            teams=["tech_support"],
-            display_name="王工",
+        person, me = await online_agent(
+            dispatch, "wang", "tech_support", skills={"fault": 3}, capacity=2, display_name="王工"
         )
-        mine = f"/v1/agents/{person['id']}"
-        skills = {"skills": {"fault": 3}, "capacity": 2}
-        assert (await dispatch.patch(mine, json=skills, headers=ADMIN_KEY)).status_code == 200
-        assert (await dispatch.patch(mine, json={"status": "online"}, headers=me)).is_success
 
         event = triaged(ticket_no="T20261202-000001")
         now = utcnow()

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 from eventkit import publish, triaged
-from people_support import ADMIN_KEY, running_dispatch
+from people_support import ADMIN_KEY, online_agent, running_dispatch
 from testkit import TOKEN_KEYS, new_person, poll, serving
 
 from services.intake.app import MIGRATIONS as INTAKE_MIGRATIONS
@@ -71,14 +71,7 @@ async def test_granted_time_moves_the_deadline_and_the_customer_is_told(
         running_dispatch(database_url, broker, topic_prefix) as dispatch,
         running_intake(intake_url, broker, topic_prefix) as intake,
     ):
-        person, me = await new_person(
-            dispatch, ADMIN_KEY, "wang", roles=["agent"], teams=["tech_support"]
-        )
-        mine = f"/v1/agents/{person['id']}"
-        assert (
-            await dispatch.patch(mine, json={"skills": {"fault": 3}}, headers=ADMIN_KEY)
-        ).is_success
-        assert (await dispatch.patch(mine, json={"status": "online"}, headers=me)).is_success
+        _, me = await online_agent(dispatch, "wang", "tech_support", skills={"fault": 3})
         _, boss = await new_person(
             dispatch, ADMIN_KEY, "boss", roles=["supervisor"], supervises=["tech_support"]
         )

@@ -6,43 +6,21 @@ import asyncio
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from typer.testing import CliRunner
+from operations_support import invoke
 
-from services.triage.app import MIGRATIONS as TRIAGE_MIGRATIONS
 from services.triage.models import BUS as TRIAGE_BUS
 from shared.consumer import EventConsumer, each
 from shared.database import create_engine
 from shared.events import Topics
 from shared.kafka import make_producer
-from shared.migrations import upgrade
 from shared.observability import ServiceMetrics
 from shared.settings import ServiceSettings
-from sopdesk.cli import app
 from sopdesk.operations import _metric_sum, dead_letters
-
-runner = CliRunner()
-
-
-@pytest.fixture
-def ops_env(broker: str, topic_prefix: str, monkeypatch: pytest.MonkeyPatch) -> ServiceSettings:
-    monkeypatch.setenv("SOPDESK_KAFKA_BOOTSTRAP_SERVERS", broker)
-    monkeypatch.setenv("SOPDESK_TOPIC_PREFIX", topic_prefix)
-    monkeypatch.setenv("SOPDESK_TOPIC_PARTITIONS", "2")
-    monkeypatch.setenv("COLUMNS", "250")  # tables as wide as a real terminal
-    return ServiceSettings()
-
-
-def _invoke(*args: str) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 async def _topic_names(settings: ServiceSettings) -> set[str]:
@@ -80,7 +58,7 @@ async def _read(
 
 
 def test_topics_creates_every_topic(ops_env: ServiceSettings) -> None:
-    output = _invoke("topics")
+    output = invoke("topics")
     names = asyncio.run(_topic_names(ops_env))
     topics = Topics(ops_env.topic_prefix)
     expected = {
@@ -136,7 +114,7 @@ async def _dead_letter_one(
 
 def test_dead_letters_are_listed_shown_and_redriven_once(ops_env: ServiceSettings) -> None:
     topics = Topics(ops_env.topic_prefix)
-    _invoke("topics")
+    invoke("topics")
     body = {
         "type": "ticket.received",
         "event_id": str(uuid.uuid4()),
@@ -144,19 +122,19 @@ def test_dead_letters_are_listed_shown_and_redriven_once(ops_env: ServiceSetting
     }
     asyncio.run(_dead_letter_one(ops_env, topics.intake, body))
 
-    listed = _invoke("dlq", "list", "triage")
+    listed = invoke("dlq", "list", "triage")
     assert "ticket.received" in listed
     assert f"{topics.intake}[1]@41" in listed
     assert "no" in listed  # not redriven yet
 
     (letter,) = asyncio.run(dead_letters(ops_env, "triage"))
-    shown = _invoke(
+    shown = invoke(
         "dlq", "show", "triage", str(letter.offset), "--partition", str(letter.partition)
     )
     assert "dlq.error" in shown and "cannot route" in shown
     assert "13812345678" not in shown and "138****5678" in shown  # contacts masked
 
-    assert "1 dead letters sent back" in _invoke("dlq", "redrive", "triage")
+    assert "1 dead letters sent back" in invoke("dlq", "redrive", "triage")
     records = asyncio.run(_read(ops_env, topics.retry("triage"), 1))
     assert len(records) == 1
     redriven = records[0]
@@ -167,18 +145,15 @@ def test_dead_letters_are_listed_shown_and_redriven_once(ops_env: ServiceSetting
     assert not any(k.startswith("dlq.") for k in headers)
     assert asyncio.run(_read(ops_env, topics.intake, 0)) == []  # not back to every consumer
 
-    assert "0 dead letters sent back" in _invoke("dlq", "redrive", "triage")
-    assert "yes" in _invoke("dlq", "list", "triage")
+    assert "0 dead letters sent back" in invoke("dlq", "redrive", "triage")
+    assert "yes" in invoke("dlq", "list", "triage")
 
 
 def test_replay_publishes_outbox_rows_since_a_time(
-    ops_env: ServiceSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ops_env: ServiceSettings, triage_url: str
 ) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'triage.db'}"
-    monkeypatch.setenv("SOPDESK_DATABASE_URL", url)
-    upgrade(TRIAGE_MIGRATIONS, url)
+    url = triage_url
     topics = Topics(ops_env.topic_prefix)
-    _invoke("topics")
     now = datetime.now(UTC)
 
     async def write_outbox() -> list[uuid.UUID]:
@@ -214,7 +189,7 @@ def test_replay_publishes_outbox_rows_since_a_time(
 
     ids = asyncio.run(write_outbox())
     since = (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
-    assert "2 events of triage published again" in _invoke("replay", "triage", "--since", since)
+    assert "2 events of triage published again" in invoke("replay", "triage", "--since", since)
     records = asyncio.run(_read(ops_env, topics.triage, 2))
     replayed = sorted(json.loads(r.value)["event_id"] for r in records)
     assert replayed == sorted(str(i) for i in ids[1:])

@@ -13,43 +13,21 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from typer.testing import CliRunner
+from operations_support import invoke
 
-from services.triage.app import MIGRATIONS as TRIAGE_MIGRATIONS
 from services.triage.models import BUS as TRIAGE_BUS
 from shared.consumer import EventConsumer, each
 from shared.database import create_engine, session_factory
 from shared.events import TicketReceived, TicketReceivedData, Topics
 from shared.kafka import ensure_topics, make_producer
-from shared.migrations import upgrade
 from shared.observability import ServiceMetrics
 from shared.outbox import UnitOfWork
 from shared.settings import ServiceSettings
-from sopdesk.cli import app
 from sopdesk.operations import dead_letters, redrive
-
-runner = CliRunner()
-
-
-@pytest.fixture
-def ops_env(broker: str, topic_prefix: str, monkeypatch: pytest.MonkeyPatch) -> ServiceSettings:
-    monkeypatch.setenv("SOPDESK_KAFKA_BOOTSTRAP_SERVERS", broker)
-    monkeypatch.setenv("SOPDESK_TOPIC_PREFIX", topic_prefix)
-    monkeypatch.setenv("SOPDESK_TOPIC_PARTITIONS", "2")
-    monkeypatch.setenv("COLUMNS", "250")
-    return ServiceSettings()
-
-
-def _invoke(*args: str) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 async def _read(settings: ServiceSettings, topic: str) -> list[ConsumerRecord[bytes, bytes]]:
@@ -142,13 +120,10 @@ async def _until(probe: Any, within: float = 30.0) -> None:
 
 
 async def test_redrive_reaches_only_the_consumer_that_failed(
-    ops_env: ServiceSettings, tmp_path: Path
+    ops_env: ServiceSettings, triage_url: str
 ) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'triage.db'}"
-    # Both run an event loop of their own.
-    await asyncio.to_thread(upgrade, TRIAGE_MIGRATIONS, url)
+    url = triage_url
     topics = Topics(ops_env.topic_prefix)
-    await asyncio.to_thread(_invoke, "topics")
     poison, fine = _ticket_received(), _ticket_received()
     seen: list[uuid.UUID] = []
     producer = make_producer(ops_env)
@@ -167,12 +142,12 @@ async def test_redrive_reaches_only_the_consumer_that_failed(
             await _until(dead_lettered)
             # Fixed: a dry run lists the letter and sends nothing.
             fail.clear()
-            dry = await asyncio.to_thread(_invoke, "dlq", "redrive", "triage", "--dry-run")
+            dry = await asyncio.to_thread(invoke, "dlq", "redrive", "triage", "--dry-run")
             assert "1 dead letters would go to" in dry and "ticket.received" in dry
             await asyncio.sleep(1.0)
             assert set(seen) == {fine.event_id}
 
-            out = await asyncio.to_thread(_invoke, "dlq", "redrive", "triage")
+            out = await asyncio.to_thread(invoke, "dlq", "redrive", "triage")
             assert f"1 dead letters sent back to {topics.retry('triage')}" in out
 
             async def applied() -> bool:
@@ -189,9 +164,7 @@ async def test_redrive_reaches_only_the_consumer_that_failed(
     headers = dict(redriven.headers)
     assert not any(k.startswith("dlq.") for k in headers)
     assert headers["redriven_from"].startswith(topics.dlq("triage").encode())
-    assert "0 dead letters sent back" in await asyncio.to_thread(
-        _invoke, "dlq", "redrive", "triage"
-    )
+    assert "0 dead letters sent back" in await asyncio.to_thread(invoke, "dlq", "redrive", "triage")
 
 
 async def _dead_letters_by_hand(settings: ServiceSettings, n: int) -> None:
@@ -240,13 +213,10 @@ async def test_redrive_by_offset_sends_that_letter_only(ops_env: ServiceSettings
 
 
 def test_replay_leaves_external_topics_out_unless_asked(
-    ops_env: ServiceSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ops_env: ServiceSettings, triage_url: str
 ) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'triage.db'}"
-    monkeypatch.setenv("SOPDESK_DATABASE_URL", url)
-    upgrade(TRIAGE_MIGRATIONS, url)
+    url = triage_url
     topics = Topics(ops_env.topic_prefix)
-    _invoke("topics")
     now = datetime.now(UTC)
     written = {topics.triage: 2, topics.notifications: 3, topics.assignments("finance"): 1}
 
@@ -275,24 +245,24 @@ def test_replay_leaves_external_topics_out_unless_asked(
     asyncio.run(write_outbox())
     since = (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
 
-    dry = _invoke("replay", "triage", "--since", since, "--dry-run")
+    dry = invoke("replay", "triage", "--since", since, "--dry-run")
     assert "dry run: 2 events of triage would be published" in dry
     assert f"{topics.notifications}: 3 left out" in dry
     assert asyncio.run(_read(ops_env, topics.triage)) == []
 
-    out = _invoke("replay", "triage", "--since", since)
+    out = invoke("replay", "triage", "--since", since)
     assert "2 events of triage published again" in out
     assert len(asyncio.run(_read(ops_env, topics.triage))) == 2
     assert asyncio.run(_read(ops_env, topics.notifications)) == []
     assert asyncio.run(_read(ops_env, topics.assignments("finance"))) == []
 
     # Asked for by name: only that topic, once.
-    out = _invoke("replay", "triage", "--since", since, "--topic", "notifications")
+    out = invoke("replay", "triage", "--since", since, "--topic", "notifications")
     assert "3 events of triage published again" in out
     replayed = asyncio.run(_read(ops_env, topics.notifications))
     assert len({json.loads(r.value)["event_id"] for r in replayed}) == 3
     assert len(asyncio.run(_read(ops_env, topics.triage))) == 2
 
-    out = _invoke("replay", "triage", "--since", since, "--include-external")
+    out = invoke("replay", "triage", "--since", since, "--include-external")
     assert "6 events of triage published again" in out
     assert len(asyncio.run(_read(ops_env, topics.assignments("finance")))) == 1
