@@ -218,6 +218,15 @@ def supports_skip_locked(engine: AsyncEngine | sa.Connection | AsyncSession) -> 
     return bind.dialect.name == "postgresql"
 
 
+def store_key(session: AsyncSession) -> str | None:
+    """The database a session reads (its engine's URL): the key of a process's caches."""
+    bind = session.bind
+    if bind is None:
+        return None
+    engine = bind if isinstance(bind, AsyncEngine) else bind.engine
+    return str(engine.url)
+
+
 def upsert(session: AsyncSession, table: Any) -> Any:
     """The dialect's ``INSERT`` with ``on_conflict_do_nothing`` / ``on_conflict_do_update``.
 

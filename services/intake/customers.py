@@ -3,11 +3,13 @@ commits."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import domain, repository
 from services.intake.customer_schemas import VipCreate
@@ -17,6 +19,7 @@ from services.intake.models import (
 )
 from services.intake.schemas import CustomerIn
 from services.intake.settings import IntakeSettings
+from shared.database import store_key
 from shared.errors import ApiError, not_found
 from shared.events import (
     CustomerMerged,
@@ -27,6 +30,42 @@ from shared.observability import get_logger
 from shared.outbox import UnitOfWork
 
 log = get_logger(__name__)
+
+# The VIP list as read recently, per database: a ticket costs no query for it. A change
+# made on this replica is read again by the next ticket; one made on another replica
+# counts within ``vip_cache_seconds``.
+_vip_lists: dict[str, tuple[float, frozenset[repository.Identifier]]] = {}
+_VIP_KINDS = ("phone", "email", "member_id")
+
+
+def forget_cached_vip_lists() -> None:
+    _vip_lists.clear()
+
+
+async def _vip_list(
+    session: AsyncSession, settings: IntakeSettings
+) -> frozenset[repository.Identifier]:
+    store = store_key(session)
+    now = time.monotonic()
+    if store is not None and settings.vip_cache_seconds > 0:
+        cached = _vip_lists.get(store)
+        if cached is not None and now - cached[0] < settings.vip_cache_seconds:
+            return cached[1]
+    listed = await repository.vip_identifiers(session)
+    if store is not None:
+        _vip_lists[store] = (now, listed)
+    return listed
+
+
+async def is_listed_vip(
+    session: AsyncSession, identifiers: list[repository.Identifier], settings: IntakeSettings
+) -> bool:
+    """Whether any phone, e-mail or member id is on the VIP list."""
+    wanted = [i for i in identifiers if i[0] in _VIP_KINDS]
+    if not wanted:
+        return False
+    listed = await _vip_list(session, settings)
+    return any(i in listed for i in wanted)
 
 
 def normalised_identity(
@@ -139,7 +178,7 @@ async def resolve_customer(
         )
         if value
     ]
-    listed = await repository.is_on_vip_list(uow.session, [*strong, *known])
+    listed = await is_listed_vip(uow.session, [*strong, *known], settings)
     return customer, customer.is_vip or listed
 
 
@@ -168,6 +207,7 @@ async def add_vip(
     existing = await repository.vip_entry(uow.session, payload.kind, value)
     if existing is not None:
         return existing, False
+    _vip_lists.pop(store_key(uow.session) or "", None)
     entry = VipEntry(
         id=uuid.uuid4(), kind=payload.kind, value=value, note=payload.note, created_at=utcnow()
     )
@@ -187,4 +227,5 @@ async def remove_vip(uow: UnitOfWork, vip_id: uuid.UUID) -> None:
     entry = await uow.session.get(VipEntry, vip_id)
     if entry is None:
         raise not_found("vip_entry", vip_id)
+    _vip_lists.pop(store_key(uow.session) or "", None)
     await uow.session.delete(entry)

@@ -162,12 +162,15 @@ async def identifiers_of(
 async def add_identifiers(
     session: AsyncSession, customer_id: uuid.UUID, identifiers: Iterable[Identifier], at: datetime
 ) -> None:
-    """Record identifiers for a profile; one already known (a race) stays with its owner."""
-    for kind, value in identifiers:
+    """Record identifiers for a profile, in one statement; one already known (a race) stays
+    with its owner."""
+    rows = [
+        {"kind": kind, "value": value, "customer_id": customer_id, "created_at": at}
+        for kind, value in identifiers
+    ]
+    if rows:
         await session.execute(
-            upsert(session, CustomerIdentifier)
-            .values(kind=kind, value=value, customer_id=customer_id, created_at=at)
-            .on_conflict_do_nothing()
+            upsert(session, CustomerIdentifier).values(rows).on_conflict_do_nothing()
         )
 
 
@@ -201,6 +204,12 @@ async def is_on_vip_list(session: AsyncSession, identifiers: Sequence[Identifier
         sa.select(VipEntry.id).where(sa.tuple_(VipEntry.kind, VipEntry.value).in_(listed)).limit(1)
     )
     return found is not None
+
+
+async def vip_identifiers(session: AsyncSession) -> frozenset[Identifier]:
+    """Every (kind, value) on the VIP list."""
+    rows = (await session.execute(sa.select(VipEntry.kind, VipEntry.value))).all()
+    return frozenset((row.kind, row.value) for row in rows)
 
 
 async def vip_entries(session: AsyncSession) -> Sequence[VipEntry]:

@@ -64,6 +64,9 @@ class IntakeSettings(ServiceSettings):
     sms_signature: str = "【sopdesk】"
     # Edited templates (/v1/templates) reach other replicas within this many seconds.
     template_cache_seconds: float = 5.0
+    # A VIP list change made on another replica counts for its tickets within this many
+    # seconds (this replica's at once).
+    vip_cache_seconds: float = 5.0
     # Channel → gateway webhook, e.g. {"sms": {"url": "https://sms-gw/hook", "secret": "..."}}
     # (SOPDESK_NOTIFICATION_WEBHOOKS as JSON). "social" also serves "social:wechat" etc.
     notification_webhooks: dict[str, WebhookTarget] = Field(default_factory=dict)

@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import repository
 from services.intake.models import MessageTemplate
@@ -24,6 +24,7 @@ from services.intake.templates import (
     fill,
     with_signature,
 )
+from shared.database import store_key
 from shared.errors import ApiError
 from shared.events import utcnow
 from shared.outbox import UnitOfWork
@@ -33,21 +34,13 @@ from shared.outbox import UnitOfWork
 _books: dict[str, tuple[float, TemplateBook]] = {}
 
 
-def _store_key(session: AsyncSession) -> str | None:
-    bind = session.bind
-    if bind is None:
-        return None
-    engine = bind if isinstance(bind, AsyncEngine) else bind.engine
-    return str(engine.url)
-
-
 def forget_cached_templates() -> None:
     _books.clear()
 
 
 async def template_book(session: AsyncSession, settings: IntakeSettings) -> TemplateBook:
     """The texts in force (stored versions over the built-in ones)."""
-    store = _store_key(session)
+    store = store_key(session)
     now = time.monotonic()
     if store is not None and settings.template_cache_seconds > 0:
         cached = _books.get(store)

@@ -16,7 +16,10 @@ async def intake_db(database_url: str) -> AsyncIterator[IntakeStore]:
 
 @pytest.fixture(autouse=True)
 def fresh_template_cache() -> None:
-    """Template books are cached per database URL; a test never sees another's."""
+    """Template books and VIP lists are cached per database URL; a test never sees
+    another's."""
+    from services.intake.customers import forget_cached_vip_lists
     from services.intake.template_service import forget_cached_templates
 
     forget_cached_templates()
+    forget_cached_vip_lists()
