@@ -170,6 +170,22 @@ class UnitOfWork:
         await self.session.rollback()
 
     @asynccontextmanager
+    async def attempt(self) -> AsyncIterator[None]:
+        """Undo only what happens inside when it raises, as ``savepoint`` does; a unit of
+        work that holds nothing yet is rolled back whole instead, which saves the two
+        round trips of SAVEPOINT and RELEASE on every request."""
+        session = self.session
+        if self._pending or session.in_transaction() or session.new or session.dirty:
+            async with self.savepoint():
+                yield
+            return
+        try:
+            yield
+        except BaseException:
+            await self.rollback()
+            raise
+
+    @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
         """Undo only what happens inside when it raises (a SAVEPOINT): rows and events
         from before stay in the unit of work, for its owner to commit or not."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
@@ -112,6 +113,13 @@ async def _merge(uow: UnitOfWork, survivor: Customer, merged: Customer, now: dat
     log.info("customer_merged", surviving=str(survivor.id), merged=str(merged.id))
 
 
+@dataclass(frozen=True)
+class ResolvedCustomer:
+    customer: Customer
+    vip: bool  # a VIP member tier or on the VIP list
+    created: bool  # a profile of this request's own: it has no tickets yet
+
+
 async def resolve_customer(
     uow: UnitOfWork,
     data: CustomerIn,
@@ -119,12 +127,11 @@ async def resolve_customer(
     email: str | None,
     order_no: str | None,
     settings: IntakeSettings,
-) -> tuple[Customer, bool]:
+) -> ResolvedCustomer:
     """Find or create the customer; merge profiles the request proves are one person.
 
     Phone, e-mail and member id identify (and merge); an order number only finds a
-    profile when nothing else matches, and never merges two. Returns the profile and
-    whether it is VIP (member tier or the VIP list).
+    profile when nothing else matches, and never merges two.
     """
     now = utcnow()
     strong: list[repository.Identifier] = [
@@ -143,6 +150,7 @@ async def resolve_customer(
             await _merge(uow, customer, other, now)
     elif order_no and ("order_no", order_no) in owners:
         customer = owners[("order_no", order_no)]
+    created = customer is None
     if customer is None:
         customer = Customer(
             id=uuid.uuid4(),
@@ -179,7 +187,7 @@ async def resolve_customer(
         if value
     ]
     listed = await is_listed_vip(uow.session, [*strong, *known], settings)
-    return customer, customer.is_vip or listed
+    return ResolvedCustomer(customer, customer.is_vip or listed, created)
 
 
 def normalise_identifier(kind: str, value: str, settings: IntakeSettings) -> str:

@@ -173,13 +173,14 @@ async def receive_ticket(
     """Open a ticket, or attach the request to the open ticket it repeats.
 
     Two replicas racing on the same key, customer or identifier hit a unique
-    constraint; the loser rolls back its own attempt (a savepoint: the caller's unit of
-    work keeps what it held) and runs again, and then finds the winner's rows.
+    constraint; the loser rolls back its own attempt (``UnitOfWork.attempt``: the
+    caller's unit of work keeps what it held) and runs again, and then finds the
+    winner's rows.
     """
     fingerprint = domain.request_fingerprint(payload.model_dump(mode="json"))
     for attempt in range(3):
         try:
-            async with uow.savepoint():
+            async with uow.attempt():
                 return await _receive(uow, payload, idempotency_key, settings, numbers, fingerprint)
         except DBAPIError as exc:
             if not lost_a_race(exc):
@@ -240,17 +241,23 @@ async def _receive(
                 uow, parent, payload, idempotency_key, similar=False, fingerprint=fingerprint
             )
 
-    customer, vip = await resolve_customer(
+    resolved = await resolve_customer(
         uow, payload.customer, phone, email, payload.order_no, settings
     )
+    customer, vip = resolved.customer, resolved.vip
     now = utcnow()
 
-    # One issue, one ticket: the same open issue of this customer within the window.
-    candidates = await repository.recent_open_tickets(
-        uow.session,
-        customer.id,
-        now - timedelta(hours=settings.dedup_window_hours),
-        domain.DONE_STATUSES,
+    # One issue, one ticket: the same open issue of this customer within the window (a
+    # profile this request created has none to look for).
+    candidates = (
+        []
+        if resolved.created
+        else await repository.recent_open_tickets(
+            uow.session,
+            customer.id,
+            now - timedelta(hours=settings.dedup_window_hours),
+            domain.DONE_STATUSES,
+        )
     )
     issue = issue_match.read_issue(payload.subject, payload.description, payload.order_no)
     best: tuple[issue_match.IssueMatch, Ticket] | None = None
