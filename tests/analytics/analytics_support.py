@@ -283,19 +283,7 @@ def lifecycle(s: Scenario) -> list[Any]:
     if s.resolve_after is None:
         return events
     resolved = at(s.resolve_after)
-    events.append(
-        TicketResolved(
-            ticket_id=tid,
-            occurred_at=resolved,
-            data=ResolvedData(
-                assignment_id=assignment,
-                agent_id=resolver,
-                at=resolved,
-                resolution_code=s.resolution_code,
-                public_reply="已为您处理",
-            ),
-        )
-    )
+    events.append(_resolved(s, assignment, resolver, resolved, "已为您处理"))
     if s.csat is not None:
         events.append(
             SurveyAnswered(
@@ -312,19 +300,7 @@ def lifecycle(s: Scenario) -> list[Any]:
             )
         )
         again = reopened + timedelta(minutes=30)
-        events.append(
-            TicketResolved(
-                ticket_id=tid,
-                occurred_at=again,
-                data=ResolvedData(
-                    assignment_id=assignment,
-                    agent_id=resolver,
-                    at=again,
-                    resolution_code=s.resolution_code,
-                    public_reply="再次处理",
-                ),
-            )
-        )
+        events.append(_resolved(s, assignment, resolver, again, "再次处理"))
         resolved = again
     if s.close:
         events.append(
@@ -335,6 +311,22 @@ def lifecycle(s: Scenario) -> list[Any]:
             )
         )
     return events
+
+
+def _resolved(
+    s: Scenario, assignment: uuid.UUID, resolver: uuid.UUID, when: datetime, reply: str
+) -> TicketResolved:
+    return TicketResolved(
+        ticket_id=s.ticket_id,
+        occurred_at=when,
+        data=ResolvedData(
+            assignment_id=assignment,
+            agent_id=resolver,
+            at=when,
+            resolution_code=s.resolution_code,
+            public_reply=reply,
+        ),
+    )
 
 
 def _assigned(

@@ -225,7 +225,11 @@ class Bus:
             )
         )
 
-    def consumer(self, *, max_attempts: int = 3, session_timeout_ms: int = 1500) -> EventConsumer:
+    def consumer(
+        self, *, max_attempts: int = 3, session_timeout_ms: int = 1500, **options: Any
+    ) -> EventConsumer:
+        """The consumer of this bus's ``ticket.received``; ``options`` go to EventConsumer
+        (its fetch waits, say)."""
         consumer = EventConsumer(
             name=SERVICE,
             bootstrap_servers=self.settings.kafka_bootstrap_servers,
@@ -240,6 +244,7 @@ class Bus:
             # its first generation is 0, for which aiokafka sends no LeaveGroup on
             # stop, so a later member waits for the session to expire: keep it short.
             session_timeout_ms=session_timeout_ms,
+            **options,
         )
         self._running.append((consumer, None))
         return consumer

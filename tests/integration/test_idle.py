@@ -3,15 +3,12 @@ longer, and every commit tells the loops that would otherwise poll the store."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from bus_support import (  # the bus fixture and helpers of the plumbing tests
     BUS,
     SERVICE,
     Bus,
     bus_fixture,  # noqa: F401  (the `bus` fixture)
-    each,
     ticket_received,
 )
 from testkit import poll
@@ -30,22 +27,7 @@ async def test_a_quiet_consumer_fetches_with_its_idle_wait_and_a_message_wakes_i
     bus: Bus, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(consumer_module, "QUIET_SECONDS", 0.5)
-    consumer = EventConsumer(
-        name=SERVICE,
-        bootstrap_servers=bus.settings.kafka_bootstrap_servers,
-        topics=bus.topics,
-        handlers={"ticket.received": each(bus.on_ticket_received)},
-        unit_of_work=bus.unit_of_work,
-        inbox=BUS.inbox,
-        dlq_producer=bus.producer,
-        metrics=bus.metrics,
-        session_timeout_ms=1500,
-        fetch_max_wait_ms=20,
-        idle_fetch_max_wait_ms=700,
-    )
-    bus._running.append((consumer, None))
-    await consumer.start()
-    bus._running[-1] = (consumer, asyncio.create_task(consumer.run()))
+    consumer = await bus.run_consumer(fetch_max_wait_ms=20, idle_fetch_max_wait_ms=700)
     await poll(lambda: fetch_wait_ms(consumer) == 700, within=20, what="idle fetch wait")
 
     event = ticket_received()

@@ -8,23 +8,12 @@ from collections.abc import Sequence
 
 import httpx
 import pytest
-import sqlalchemy as sa
-from fastapi import APIRouter
+from plain_service_support import plain_service
 from testkit import poll, serving
 
-from shared.database import bus_tables, create_engine
 from shared.events import TicketReceived, TicketReceivedData, Topics, utcnow
-from shared.http import create_service_app
 from shared.kafka import make_producer
 from shared.outbox import UnitOfWork
-from shared.settings import ServiceSettings
-
-metadata = sa.MetaData()
-BUS = bus_tables(metadata)
-
-
-class StuckSettings(ServiceSettings):
-    service_name = "stuck"
 
 
 def _received(n: int) -> TicketReceived:
@@ -55,11 +44,6 @@ def _metric(text: str, name: str) -> float:
 async def test_a_stuck_consumer_fails_liveness_and_shows_lag(
     database_url: str, broker: str, topic_prefix: str
 ) -> None:
-    url = database_url
-    engine = create_engine(url)
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    await engine.dispose()
     release = asyncio.Event()
     handled: list[str] = []
 
@@ -67,22 +51,14 @@ async def test_a_stuck_consumer_fails_liveness_and_shows_lag(
         await release.wait()
         handled.extend(e.data.ticket_no for e in events)
 
-    settings = StuckSettings(
-        database_url=url,
-        kafka_bootstrap_servers=broker,
-        topic_prefix=topic_prefix,
-        topic_partitions=1,
-        api_keys={"k": "admin"},
+    app, settings = await plain_service(
+        database_url,
+        broker,
+        topic_prefix,
+        blocking,
+        description="a service whose handler hangs",
         consumer_batch_size=1,  # one message in hand, the rest wait in the topic
         consumer_stall_seconds=1.0,
-        consumer_session_timeout_ms=1500,
-    )
-    app = create_service_app(
-        settings,
-        description="a service whose handler hangs",
-        bus=BUS,
-        handlers={"ticket.received": blocking},
-        router=APIRouter(),
     )
     async with serving(app, ready_within=20) as client:
         assert (await client.get("/healthz")).status_code == 200

@@ -10,19 +10,16 @@ from collections.abc import Sequence
 
 import pytest
 import sqlalchemy as sa
-from fastapi import APIRouter
+from plain_service_support import plain_service
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from testkit import poll, serving
 
 from services.triage.app import MIGRATIONS, create_app
 from services.triage.settings import TriageSettings
-from shared.database import bus_tables, create_engine
 from shared.events import TicketReceived
-from shared.http import create_service_app
 from shared.migrations import upgrade
 from shared.outbox import UnitOfWork
-from shared.settings import ServiceSettings
 
 
 def _sample(text: str, name: str, **labels: str) -> float | None:
@@ -65,14 +62,6 @@ async def test_readyz_fails_until_the_store_is_at_its_head(
         assert (await client.get("/readyz")).json()["checks"]["schema"] == "ok"
 
 
-metadata = sa.MetaData()
-BUS = bus_tables(metadata)
-
-
-class PlainSettings(ServiceSettings):
-    service_name = "plain"
-
-
 async def _connections(database_url: str, *, allowed: bool) -> None:
     """Let connections to the database in, or refuse new ones and cut the open ones."""
     name = make_url(database_url).database
@@ -102,28 +91,11 @@ async def _connections(database_url: str, *, allowed: bool) -> None:
 async def test_metrics_answer_while_the_database_is_down(
     database_url: str, broker: str, topic_prefix: str
 ) -> None:
-    engine = create_engine(database_url)
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    await engine.dispose()
-
     async def handle(events: Sequence[TicketReceived], uow: UnitOfWork) -> None:
         return None
 
-    settings = PlainSettings(
-        database_url=database_url,
-        kafka_bootstrap_servers=broker,
-        topic_prefix=topic_prefix,
-        topic_partitions=1,
-        api_keys={"k": "admin"},
-        consumer_session_timeout_ms=1500,
-    )
-    app = create_service_app(
-        settings,
-        description="a service with one handler",
-        bus=BUS,
-        handlers={"ticket.received": handle},
-        router=APIRouter(),
+    app, _ = await plain_service(
+        database_url, broker, topic_prefix, handle, description="a service with one handler"
     )
     async with serving(app) as client:
         text = (await client.get("/metrics")).text

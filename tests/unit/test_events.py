@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from eventkit import triaged
 from pydantic import ValidationError
 
 from shared.events import (
@@ -16,7 +17,6 @@ from shared.events import (
     CompensationRequested,
     CustomerMerged,
     CustomerMergedData,
-    Deadlines,
     Envelope,
     NotificationOutgoing,
     NotificationOutgoingData,
@@ -31,7 +31,6 @@ from shared.events import (
     TicketReceived,
     TicketReceivedData,
     TicketTriaged,
-    TicketTriagedData,
     Topics,
     WorkOrderData,
     WorkOrderIssued,
@@ -64,30 +63,6 @@ def received(**data: object) -> TicketReceived:
     )
 
 
-def triaged() -> TicketTriaged:
-    return TicketTriaged(
-        ticket_id=TICKET,
-        producer="triage",
-        data=TicketTriagedData(
-            ticket_no="T20261122-0001",
-            channel="web_chat",
-            customer_type="new",
-            subject="物流延迟",
-            category="complaint",
-            scene="in_sale",
-            priority="P1",
-            team="complaints",
-            keywords=["物流延迟"],
-            deadlines=Deadlines(
-                policy="default",
-                calendar="cn",
-                respond_by=NOW + timedelta(hours=2),
-                resolve_by=NOW + timedelta(days=1),
-            ),
-        ),
-    )
-
-
 def work_order() -> WorkOrderIssued:
     return WorkOrderIssued(
         ticket_id=TICKET,
@@ -108,7 +83,7 @@ def work_order() -> WorkOrderIssued:
 
 SAMPLES = [
     received(),
-    triaged(),
+    triaged(TICKET),
     work_order(),
     SurveyAnswered(ticket_id=TICKET, data=SurveyAnsweredData(score=2, resolved=False)),
     CompensationRequested(
@@ -195,7 +170,7 @@ def test_an_unknown_channel_or_team_is_kept_as_it_is() -> None:
     wire["data"]["channel"] = "fax"
     parsed = parse_event(json.dumps(wire))
     assert isinstance(parsed, TicketReceived) and parsed.data.channel == "fax"
-    wire = json.loads(triaged().model_dump_json())
+    wire = json.loads(triaged(TICKET).model_dump_json())
     wire["data"].update(channel="douyin", team="vip_desk")
     again = parse_event(json.dumps(wire))
     assert isinstance(again, TicketTriaged)
@@ -329,7 +304,7 @@ def test_topic_names() -> None:
         "acme.followup",
     ]
     assert custom.assignments("finance") == "acme.assignments.finance"
-    assert custom.for_event(triaged()) == "acme.triage"
+    assert custom.for_event(triaged(TICKET)) == "acme.triage"
     assert custom.for_event(work_order()) == "acme.assignments.finance"
     assert custom.for_event(SAMPLES[-1]) == "acme.notifications"
 
