@@ -19,14 +19,19 @@ from fastapi.responses import HTMLResponse, Response
 from services.workspace import console_words  # noqa: F401  (the screens' words)
 from services.workspace.clients import ServiceProblem
 from services.workspace.console import (
+    NO_FEEDBACK,
+    Feedback,
     admin,
     at_most,
     back_to,
+    changed_meanwhile,
     clients_of,
-    done_flash,
+    done_feedback,
+    of_form,
     parse_levels,
     problem_fields,
     read_form_lists,
+    refused,
     required,
     show_levels,
     split_list,
@@ -62,12 +67,9 @@ async def index(request: Request, person: SignedInPerson = Depends(admin)) -> Re
 async def _people_page(
     request: Request,
     person: SignedInPerson,
+    feedback: Feedback = NO_FEEDBACK,
     *,
-    errors: dict[str, str] | None = None,
-    values: dict[str, Any] | None = None,
     created: dict[str, Any] | None = None,
-    flash: str | None = None,
-    status_code: int = 200,
 ) -> Response:
     clients = clients_of(request)
     people, teams = await asyncio.gather(
@@ -79,14 +81,11 @@ async def _people_page(
         "admin/people.html",
         person,
         current_path="/admin/people",
-        status_code=status_code,
         people=people,
         teams=teams,
         roles=ROLES,
-        errors=errors or {},
-        values=values or {},
         created=created,
-        flash=flash,
+        **feedback.shown(),
     )
 
 
@@ -94,7 +93,7 @@ async def _people_page(
 async def people(
     request: Request, done: str | None = None, person: SignedInPerson = Depends(admin)
 ) -> Response:
-    return await _people_page(request, person, flash=done_flash(words_of(request), done))
+    return await _people_page(request, person, done_feedback(request, done))
 
 
 def _person_fields(
@@ -147,20 +146,17 @@ async def create_person(request: Request, person: SignedInPerson = Depends(admin
             errors = problem_fields(t, problem, set(body))
         else:
             # The temporary password is shown this once (dispatch keeps only its hash).
-            return await _people_page(request, person, created=created, status_code=201)
-    return await _people_page(request, person, errors=errors, values=values, status_code=422)
+            return await _people_page(request, person, Feedback(status_code=201), created=created)
+    return await _people_page(request, person, refused(errors, values))
 
 
 async def _person_page(
     request: Request,
     person: SignedInPerson,
     person_id: uuid.UUID,
+    feedback: Feedback = NO_FEEDBACK,
     *,
-    errors: dict[str, str] | None = None,
-    values: dict[str, Any] | None = None,
-    flash: str | None = None,
     password: str | None = None,
-    status_code: int = 200,
 ) -> Response:
     clients = clients_of(request)
     found, changes = await asyncio.gather(
@@ -172,14 +168,11 @@ async def _person_page(
         "admin/person.html",
         person,
         current_path=f"/admin/people/{person_id}",
-        status_code=status_code,
         p=found,
         changes=changes,
         roles=ROLES,
-        errors=errors or {},
-        values=values or {},
-        flash=flash,
         password=password,
+        **feedback.shown(),
     )
 
 
@@ -190,7 +183,7 @@ async def person_page(
     done: str | None = None,
     person: SignedInPerson = Depends(admin),
 ) -> Response:
-    return await _person_page(request, person, person_id, flash=done_flash(words_of(request), done))
+    return await _person_page(request, person, person_id, done_feedback(request, done))
 
 
 @router.post("/people/{person_id}", response_class=HTMLResponse)
@@ -218,9 +211,7 @@ async def update_person(
         else:
             return back_to(f"/admin/people/{person_id}", done="saved")
     values = {**form, "roles": multi.get("roles", [])}
-    return await _person_page(
-        request, person, person_id, errors=errors, values=values, status_code=422
-    )
+    return await _person_page(request, person, person_id, refused(errors, values))
 
 
 @router.post("/people/{person_id}/{action}", response_class=HTMLResponse)
@@ -238,8 +229,9 @@ async def person_action(
     except ServiceProblem as problem:
         if problem.status >= 500:
             raise
+        errors = problem_fields(t, problem, set())
         return await _person_page(
-            request, person, person_id, errors=problem_fields(t, problem, set()), status_code=409
+            request, person, person_id, Feedback(errors=errors, status_code=409)
         )
     if action == "reset-password":
         return await _person_page(request, person, person_id, password=answer["temporary_password"])
@@ -250,14 +242,7 @@ async def person_action(
 
 
 async def _teams_page(
-    request: Request,
-    person: SignedInPerson,
-    *,
-    errors: dict[str, str] | None = None,
-    values: dict[str, Any] | None = None,
-    flash: str | None = None,
-    flash_level: str = "ok",
-    status_code: int = 200,
+    request: Request, person: SignedInPerson, feedback: Feedback = NO_FEEDBACK
 ) -> Response:
     teams = await clients_of(request).get("dispatch", "/v1/teams", person.token)
     return render(
@@ -265,12 +250,8 @@ async def _teams_page(
         "admin/teams.html",
         person,
         current_path="/admin/teams",
-        status_code=status_code,
         teams=teams,
-        errors=errors or {},
-        values=values or {},
-        flash=flash,
-        flash_level=flash_level,
+        **feedback.shown(),
     )
 
 
@@ -278,7 +259,7 @@ async def _teams_page(
 async def teams(
     request: Request, done: str | None = None, person: SignedInPerson = Depends(admin)
 ) -> Response:
-    return await _teams_page(request, person, flash=done_flash(words_of(request), done))
+    return await _teams_page(request, person, done_feedback(request, done))
 
 
 def _team_body(
@@ -291,7 +272,7 @@ def _team_body(
     skills = split_list(form.get("skills"))
     if any(not re.fullmatch(r"[a-z][a-z0-9_]{0,31}", s) for s in skills):
         local["skills"] = t("error.skill_keys")
-    errors.update({f"{prefix}.{k}": v for k, v in local.items()})
+    errors.update(of_form(prefix, local))
     return {
         "name": form.get("name"),
         "name_en": form.get("name_en") or None,
@@ -314,11 +295,10 @@ async def create_team(request: Request, person: SignedInPerson = Depends(admin))
         except ServiceProblem as problem:
             if problem.status >= 500:
                 raise
-            errors = {f"new.{k}": v for k, v in problem_fields(t, problem, set(body)).items()}
+            errors = of_form("new", problem_fields(t, problem, set(body)))
         else:
             return back_to("/admin/teams", done="team_created")
-    values = {f"new.{k}": v for k, v in form.items()}
-    return await _teams_page(request, person, errors=errors, values=values, status_code=422)
+    return await _teams_page(request, person, refused(errors, of_form("new", form)))
 
 
 @router.post("/teams/{key}", response_class=HTMLResponse)
@@ -333,13 +313,7 @@ async def update_team(
     if not errors:
         current = await clients.get("dispatch", f"/v1/teams/{key}", person.token)
         if str(current.get("updated_at") or "") != form.get("updated_at", ""):
-            return await _teams_page(
-                request,
-                person,
-                flash=t("error.changed_meanwhile"),
-                flash_level="stale",
-                status_code=409,
-            )
+            return await _teams_page(request, person, changed_meanwhile(request))
         try:
             await clients.call(
                 "dispatch", "PATCH", f"/v1/teams/{key}", token=person.token, json=body
@@ -347,11 +321,10 @@ async def update_team(
         except ServiceProblem as problem:
             if problem.status >= 500:
                 raise
-            errors = {f"{key}.{k}": v for k, v in problem_fields(t, problem, set(body)).items()}
+            errors = of_form(key, problem_fields(t, problem, set(body)))
         else:
             return back_to("/admin/teams", done="saved")
-    values = {f"{key}.{k}": v for k, v in form.items()}
-    return await _teams_page(request, person, errors=errors, values=values, status_code=422)
+    return await _teams_page(request, person, refused(errors, of_form(key, form)))
 
 
 # --------------------------------------------------------------------------- agents
@@ -360,12 +333,9 @@ async def update_team(
 async def _agents_page(
     request: Request,
     person: SignedInPerson,
+    feedback: Feedback = NO_FEEDBACK,
     *,
     team: str | None = None,
-    errors: dict[str, str] | None = None,
-    values: dict[str, Any] | None = None,
-    flash: str | None = None,
-    status_code: int = 200,
 ) -> Response:
     clients = clients_of(request)
     agents, teams = await asyncio.gather(
@@ -378,15 +348,12 @@ async def _agents_page(
         "admin/agents.html",
         person,
         current_path="/admin/agents",
-        status_code=status_code,
         agents=agents,
         teams=teams,
         team=team or "",
         statuses=AGENT_STATUSES,
         show_levels=show_levels,
-        errors=errors or {},
-        values=values or {},
-        flash=flash,
+        **feedback.shown(),
     )
 
 
@@ -397,7 +364,7 @@ async def agents(
     done: str | None = None,
     person: SignedInPerson = Depends(admin),
 ) -> Response:
-    return await _agents_page(request, person, team=team, flash=done_flash(words_of(request), done))
+    return await _agents_page(request, person, done_feedback(request, done), team=team)
 
 
 @router.post("/agents/{agent_id}", response_class=HTMLResponse)
@@ -433,15 +400,9 @@ async def update_agent(
         except ServiceProblem as problem:
             if problem.status >= 500:
                 raise
-            errors = {f"{key}.{k}": v for k, v in problem_fields(t, problem, set(body)).items()}
+            errors = of_form(key, problem_fields(t, problem, set(body)))
         else:
             return back_to("/admin/agents", done="saved", team=form.get("team_filter", ""))
-    values = {f"{key}.{k}": v for k, v in form.items()}
     return await _agents_page(
-        request,
-        person,
-        team=form.get("team_filter") or None,
-        errors=errors,
-        values=values,
-        status_code=422,
+        request, person, refused(errors, of_form(key, form)), team=form.get("team_filter") or None
     )

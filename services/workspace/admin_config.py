@@ -20,21 +20,27 @@ from fastapi.responses import HTMLResponse, Response
 from services.workspace import console_words  # noqa: F401  (the screens' words)
 from services.workspace.clients import ServiceProblem
 from services.workspace.console import (
+    NO_FEEDBACK,
+    Feedback,
     Words,
     admin,
     at_most,
     back_to,
     clients_of,
+    done_feedback,
     done_flash,
     join_list,
+    of_form,
     parse_dates,
     parse_windows,
     problem_fields,
     read_form,
     read_form_lists,
+    refused,
     required,
     show_windows,
     split_list,
+    stale,
     words_of,
 )
 from services.workspace.pages import language_of, render
@@ -117,14 +123,10 @@ async def _rule_page(
     request: Request,
     person: SignedInPerson,
     rule_id: str,
+    feedback: Feedback = NO_FEEDBACK,
     *,
-    values: dict[str, Any] | None = None,
-    errors: dict[str, str] | None = None,
-    flash: str | None = None,
-    flash_level: str = "ok",
     trial: dict[str, Any] | None = None,
     sample: dict[str, str] | None = None,
-    status_code: int = 200,
 ) -> Response:
     clients = clients_of(request)
     ruleset, teams = await asyncio.gather(
@@ -136,24 +138,21 @@ async def _rule_page(
     if rule is None and not is_new:
         raise ServiceProblem(404, "rule_not_found", f"No rule {rule_id}.", "triage")
     position = next((i for i, r in enumerate(ruleset["rules"]) if r["rule_id"] == rule_id), "")
-    shown = values or _rule_values({**(rule or {}), "position": position})
+    shown = feedback.values or _rule_values({**(rule or {}), "position": position})
     return render(
         request,
         "admin/rule.html",
         person,
         current_path=f"/admin/rules/{rule_id}",
-        status_code=status_code,
         rule_id=rule_id,
         is_new=is_new,
         version=ruleset["version"],
         v=shown,
-        errors=errors or {},
         teams=[(team["key"], team["name"]) for team in teams],
-        flash=flash,
-        flash_level=flash_level,
         trial=trial,
         sample=sample or {},
         **_vocabularies(request),
+        **feedback.shown(),
     )
 
 
@@ -161,7 +160,7 @@ async def _rule_page(
 async def rule_page(
     request: Request, rule_id: str, done: str | None = None, person: SignedInPerson = Depends(admin)
 ) -> Response:
-    return await _rule_page(request, person, rule_id, flash=done_flash(words_of(request), done))
+    return await _rule_page(request, person, rule_id, done_feedback(request, done))
 
 
 def _rule_body(
@@ -237,15 +236,8 @@ async def save_rule(
     if not errors:
         current = await clients.get("triage", "/v1/rules", person.token)
         if str(current["version"]) != form.get("base_version"):
-            return await _rule_page(
-                request,
-                person,
-                rule_id,
-                values=values,
-                status_code=409,
-                flash=t("error.rules_changed", version=current["version"]),
-                flash_level="stale",
-            )
+            flash = t("error.rules_changed", version=current["version"])
+            return await _rule_page(request, person, rule_id, stale(flash, values))
         try:
             if is_new:
                 await clients.post("triage", "/v1/rules", person.token, body)
@@ -259,7 +251,7 @@ async def save_rule(
             errors = problem_fields(t, problem, _RULE_FIELDS)
         else:
             return back_to(f"/admin/rules/{body['rule_id']}", done="rule_saved")
-    return await _rule_page(request, person, rule_id, values=values, errors=errors, status_code=422)
+    return await _rule_page(request, person, rule_id, refused(errors, values))
 
 
 _RULE_FIELDS = {
@@ -315,31 +307,17 @@ async def dry_run(
         except ServiceProblem as problem:
             if problem.status >= 500:
                 raise
-            errors = {f"sample.{k}": v for k, v in problem_fields(t, problem, set(body)).items()}
+            errors = of_form("sample", problem_fields(t, problem, set(body)))
     errors = {k if k.startswith("sample.") else f"sample.{k}": v for k, v in errors.items()}
-    return await _rule_page(
-        request,
-        person,
-        rule_id,
-        errors=errors,
-        trial=trial,
-        sample=sample,
-        status_code=422 if errors else 200,
-    )
+    tried = Feedback(errors=errors, status_code=422 if errors else 200)
+    return await _rule_page(request, person, rule_id, tried, trial=trial, sample=sample)
 
 
 # --------------------------------------------------------------------------- SLA and calendars
 
 
 async def _sla_page(
-    request: Request,
-    person: SignedInPerson,
-    *,
-    errors: dict[str, str] | None = None,
-    values: dict[str, Any] | None = None,
-    flash: str | None = None,
-    flash_level: str = "ok",
-    status_code: int = 200,
+    request: Request, person: SignedInPerson, feedback: Feedback = NO_FEEDBACK
 ) -> Response:
     clients = clients_of(request)
     policies, calendars = await asyncio.gather(
@@ -351,16 +329,12 @@ async def _sla_page(
         "admin/sla.html",
         person,
         current_path="/admin/sla",
-        status_code=status_code,
         policies=policies,
         calendars=calendars,
         priorities=PRIORITIES.keys,
         show_windows=show_windows,
         join_list=join_list,
-        errors=errors or {},
-        values=values or {},
-        flash=flash,
-        flash_level=flash_level,
+        **feedback.shown(),
     )
 
 
@@ -368,7 +342,7 @@ async def _sla_page(
 async def sla(
     request: Request, done: str | None = None, person: SignedInPerson = Depends(admin)
 ) -> Response:
-    return await _sla_page(request, person, flash=done_flash(words_of(request), done))
+    return await _sla_page(request, person, done_feedback(request, done))
 
 
 async def _stale(
@@ -378,14 +352,8 @@ async def _stale(
     current = await clients_of(request).get("triage", path, person.token)
     if str(current["version"]) == form.get("base_version"):
         return None
-    t = words_of(request)
-    return await _sla_page(
-        request,
-        person,
-        status_code=409,
-        flash_level="stale",
-        flash=t("error.config_changed", version=current["version"]),
-    )
+    flash = words_of(request)("error.config_changed", version=current["version"])
+    return await _sla_page(request, person, stale(flash))
 
 
 async def _save_at_triage(
@@ -416,11 +384,10 @@ async def _save_at_triage(
             if problem.status >= 500:
                 raise
             t = words_of(request)
-            errors = {f"{key}.{k}": v for k, v in problem_fields(t, problem, fields).items()}
+            errors = of_form(key, problem_fields(t, problem, fields))
         else:
             return back_to("/admin/sla", done=done)
-    values = {f"{key}.{k}": v for k, v in form.items()}
-    return await _sla_page(request, person, errors=errors, values=values, status_code=422)
+    return await _sla_page(request, person, refused(errors, of_form(key, form)))
 
 
 @router.post("/sla/policies", response_class=HTMLResponse)
@@ -501,7 +468,7 @@ async def save_calendar(request: Request, person: SignedInPerson = Depends(admin
         key=key,
         body=body,
         form=form,
-        errors={f"{key}.{k}": v for k, v in local.items()},
+        errors=of_form(key, local),
         fields=set(body),
         done="calendar_saved",
     )
@@ -529,7 +496,7 @@ async def load_holidays(request: Request, person: SignedInPerson = Depends(admin
         outside = [d for d in body["holidays"] + body["workdays"] if not d.startswith(year)]
         if outside:
             local["holidays"] = t("error.date_outside_year", year=year, day=outside[0])
-    errors = {f"holidays.{k}": v for k, v in local.items()}
+    errors = of_form("holidays", local)
     if not errors:
         try:
             await clients_of(request).call(
@@ -538,11 +505,7 @@ async def load_holidays(request: Request, person: SignedInPerson = Depends(admin
         except ServiceProblem as problem:
             if problem.status >= 500:
                 raise
-            errors = {
-                f"holidays.{k}": v
-                for k, v in problem_fields(t, problem, {"holidays", "workdays"}).items()
-            }
+            errors = of_form("holidays", problem_fields(t, problem, {"holidays", "workdays"}))
         else:
             return back_to("/admin/sla", done="holidays_loaded")
-    values = {f"holidays.{k}": v for k, v in form.items()}
-    return await _sla_page(request, person, errors=errors, values=values, status_code=422)
+    return await _sla_page(request, person, refused(errors, of_form("holidays", form)))

@@ -19,13 +19,18 @@ from fastapi.responses import HTMLResponse, Response
 from services.workspace import console_words  # noqa: F401  (the screens' words)
 from services.workspace.clients import ServiceProblem
 from services.workspace.console import (
+    NO_FEEDBACK,
+    Feedback,
     admin,
     at_most,
     back_to,
+    changed_meanwhile,
     clients_of,
+    done_feedback,
     done_flash,
     problem_fields,
     read_form,
+    refused,
     required,
     settings_of,
     split_list,
@@ -52,19 +57,16 @@ def _categories(request: Request) -> list[tuple[str, str]]:
 async def _kb_page(
     request: Request,
     person: SignedInPerson,
+    feedback: Feedback = NO_FEEDBACK,
     *,
     article_id: str | None = None,
-    errors: dict[str, str] | None = None,
-    values: dict[str, Any] | None = None,
-    flash: str | None = None,
-    flash_level: str = "ok",
-    status_code: int = 200,
 ) -> Response:
     clients = clients_of(request)
     articles: list[dict[str, Any]] = await clients.get("triage", "/v1/kb/articles", person.token)
     article = next((a for a in articles if a["id"] == article_id), None)
     if article_id not in (None, "new") and article is None:
         raise ServiceProblem(404, "article_not_found", f"No article {article_id}.", "triage")
+    values = feedback.values
     shown = values if values is not None else _article_values(article, settings_of(request).zone)
     articles.sort(key=lambda a: a.get("updated_at") or "", reverse=True)
     return render(
@@ -72,15 +74,12 @@ async def _kb_page(
         "admin/kb.html",
         person,
         current_path=f"/admin/kb/{article_id}" if article_id else "/admin/kb",
-        status_code=status_code,
         articles=articles,
         article=article,
         article_id=article_id or "new",
         v=shown,
         categories=_categories(request),
-        errors=errors or {},
-        flash=flash,
-        flash_level=flash_level,
+        **feedback.shown(),
     )
 
 
@@ -109,7 +108,7 @@ def _article_values(article: dict[str, Any] | None, zone: Any) -> dict[str, Any]
 async def kb(
     request: Request, done: str | None = None, person: SignedInPerson = Depends(admin)
 ) -> Response:
-    return await _kb_page(request, person, flash=done_flash(words_of(request), done))
+    return await _kb_page(request, person, done_feedback(request, done))
 
 
 @router.get("/kb/{article_id}", response_class=HTMLResponse)
@@ -119,9 +118,7 @@ async def kb_article(
     done: str | None = None,
     person: SignedInPerson = Depends(admin),
 ) -> Response:
-    return await _kb_page(
-        request, person, article_id=article_id, flash=done_flash(words_of(request), done)
-    )
+    return await _kb_page(request, person, done_feedback(request, done), article_id=article_id)
 
 
 def _instant(value: str, zone: Any) -> str | None:
@@ -163,14 +160,8 @@ async def save_article(
                 ident = uuid.UUID(article_id)
                 current = await clients.get("triage", f"/v1/kb/articles/{ident}", person.token)
                 if current["updated_at"] != form.get("updated_at"):
-                    return await _kb_page(
-                        request,
-                        person,
-                        article_id=article_id,
-                        status_code=409,
-                        flash=t("error.changed_meanwhile"),
-                        flash_level="stale",
-                    )
+                    stale = changed_meanwhile(request)
+                    return await _kb_page(request, person, stale, article_id=article_id)
                 saved = await clients.call(
                     "triage", "PUT", f"/v1/kb/articles/{ident}", token=person.token, json=body
                 )
@@ -182,9 +173,7 @@ async def save_article(
             raise ServiceProblem(404, "article_not_found", "No such article.", "triage") from None
         else:
             return back_to(f"/admin/kb/{saved['id']}", done="article_saved")
-    return await _kb_page(
-        request, person, article_id=article_id, errors=errors, values=form, status_code=422
-    )
+    return await _kb_page(request, person, refused(errors, form), article_id=article_id)
 
 
 @router.post("/kb/{article_id}/delete", response_class=HTMLResponse)
@@ -211,36 +200,30 @@ async def _template_page(
     request: Request,
     person: SignedInPerson,
     key: str,
+    feedback: Feedback = NO_FEEDBACK,
     *,
-    errors: dict[str, str] | None = None,
-    values: dict[str, Any] | None = None,
     preview: dict[str, Any] | None = None,
-    flash: str | None = None,
-    flash_level: str = "ok",
-    status_code: int = 200,
 ) -> Response:
     history: dict[str, Any] = await clients_of(request).get(
         "intake", f"/v1/templates/{key}", person.token
     )
-    language = (values or {}).get("language") or "zh"
-    channel = (values or {}).get("channel") or "any"
+    values = feedback.values or {}
+    language = values.get("language") or "zh"
+    channel = values.get("channel") or "any"
     in_force = _text_in_force(history, language, channel)
-    shown = {"language": language, "channel": channel, "body": in_force, **(values or {})}
+    shown = {"language": language, "channel": channel, "body": in_force, **values}
     return render(
         request,
         "admin/template.html",
         person,
         current_path=f"/admin/templates/{key}",
-        status_code=status_code,
         tpl=history,
         versions=list(reversed(history.get("versions", []))),
         v=shown,
         preview=preview,
         languages=TEMPLATE_LANGUAGES,
         channels=TEMPLATE_CHANNELS,
-        errors=errors or {},
-        flash=flash,
-        flash_level=flash_level,
+        **feedback.shown(),
     )
 
 
@@ -268,26 +251,25 @@ async def template_page(
         "language": language if language in TEMPLATE_LANGUAGES else "zh",
         "channel": channel if channel in TEMPLATE_CHANNELS else "any",
     }
-    return await _template_page(
-        request, person, key, values=values, flash=done_flash(words_of(request), done)
-    )
+    done_line = done_flash(words_of(request), done)
+    return await _template_page(request, person, key, Feedback(values=values, flash=done_line))
 
 
-def _template_form(
-    request: Request, form: dict[str, str], errors: dict[str, str]
-) -> dict[str, Any]:
+async def _template_draft(
+    request: Request,
+) -> tuple[dict[str, str], dict[str, Any], dict[str, str]]:
+    """The posted draft of a template's text: the form, intake's body and what is wrong."""
     t = words_of(request)
+    form = await read_form(request)
+    errors: dict[str, str] = {}
     required(t, form, errors, "body")
     at_most(t, form, errors, body=2000)
     if form.get("language") not in TEMPLATE_LANGUAGES:
         errors["language"] = t("error.required")
     if form.get("channel") not in TEMPLATE_CHANNELS:
         errors["channel"] = t("error.required")
-    return {
-        "language": form.get("language"),
-        "channel": form.get("channel"),
-        "body": form.get("body"),
-    }
+    body = {name: form.get(name) for name in ("language", "channel", "body")}
+    return form, body, errors
 
 
 @router.post("/templates/{key}/preview", response_class=HTMLResponse)
@@ -296,9 +278,7 @@ async def preview_template(
 ) -> Response:
     """The draft rendered as the customer would get it (sample values for placeholders)."""
     t = words_of(request)
-    form = await read_form(request)
-    errors: dict[str, str] = {}
-    body = _template_form(request, form, errors)
+    form, body, errors = await _template_draft(request)
     preview = None
     if not errors:
         try:
@@ -309,38 +289,23 @@ async def preview_template(
             if problem.status >= 500:
                 raise
             errors = problem_fields(t, problem, set(body), on="body")
-    return await _template_page(
-        request,
-        person,
-        key,
-        errors=errors,
-        values=form,
-        preview=preview,
-        status_code=422 if errors else 200,
-    )
+    shown = Feedback(errors=errors, values=form, status_code=422 if errors else 200)
+    return await _template_page(request, person, key, shown, preview=preview)
 
 
 @router.post("/templates/{key}", response_class=HTMLResponse)
 async def save_template(
     request: Request, key: str, person: SignedInPerson = Depends(admin)
 ) -> Response:
+    """The draft as a new version of the template's text (unless one was added meanwhile)."""
     t = words_of(request)
-    form = await read_form(request)
-    errors: dict[str, str] = {}
-    body = _template_form(request, form, errors)
+    form, body, errors = await _template_draft(request)
     clients = clients_of(request)
     if not errors:
         history = await clients.get("intake", f"/v1/templates/{key}", person.token)
         if str(len(history.get("versions", []))) != form.get("base_versions"):
-            return await _template_page(
-                request,
-                person,
-                key,
-                values=form,
-                status_code=409,
-                flash=t("error.changed_meanwhile"),
-                flash_level="stale",
-            )
+            stale = changed_meanwhile(request, values=form)
+            return await _template_page(request, person, key, stale)
         try:
             await clients.post("intake", f"/v1/templates/{key}/versions", person.token, body)
         except ServiceProblem as problem:
@@ -354,4 +319,4 @@ async def save_template(
                 language=str(body["language"]),
                 channel=str(body["channel"]),
             )
-    return await _template_page(request, person, key, errors=errors, values=form, status_code=422)
+    return await _template_page(request, person, key, refused(errors, form))

@@ -20,16 +20,20 @@ from fastapi.responses import HTMLResponse, Response
 
 from services.workspace.clients import ServiceProblem
 from services.workspace.console import (
+    NO_FEEDBACK,
+    Feedback,
     Words,
     at_most,
     back_to,
     clients_of,
-    done_flash,
+    done_feedback,
+    of_form,
     problem_fields,
     problem_text,
     read_form,
     required,
     settings_of,
+    stale,
     words_of,
 )
 from services.workspace.i18n import add_words
@@ -189,15 +193,11 @@ async def _team_names(request: Request, person: SignedInPerson) -> dict[str, str
 async def _page(
     request: Request,
     person: SignedInPerson,
+    feedback: Feedback = NO_FEEDBACK,
     *,
     view: str = "open",
     team: str | None = None,
-    errors: dict[str, str] | None = None,
-    values: dict[str, str] | None = None,
     opened: str | None = None,
-    flash: str | None = None,
-    flash_level: str = "ok",
-    status_code: int = 200,
 ) -> Response:
     view = view if view in VIEWS else "open"
     teams = _teams(person)
@@ -213,7 +213,6 @@ async def _page(
         "callbacks.html",
         person,
         current_path="/callbacks",
-        status_code=status_code,
         view=view,
         views=VIEWS,
         team=team or "",
@@ -223,11 +222,8 @@ async def _page(
         callbacks=items,
         tickets=tickets,
         may_complete=lambda callback: may_complete(person, callback),
-        errors=errors or {},
-        values=values or {},
         opened=opened,
-        flash=flash,
-        flash_level=flash_level,
+        **feedback.shown(),
     )
 
 
@@ -239,9 +235,7 @@ async def callbacks_page(
     done: str | None = None,
     person: SignedInPerson = Depends(signed_in),
 ) -> Response:
-    return await _page(
-        request, person, view=view, team=team, flash=done_flash(words_of(request), done)
-    )
+    return await _page(request, person, done_feedback(request, done), view=view, team=team)
 
 
 def _instant(zone: ZoneInfo, text: str) -> str | None:
@@ -303,26 +297,11 @@ async def complete(
             if problem.status in (404, 409):
                 # Completed by someone else, or cancelled as the ticket reopened: the page
                 # says so and shows the list as it is now.
-                return await _page(
-                    request,
-                    person,
-                    view=view,
-                    team=team,
-                    flash="!" + problem_text(t, problem),
-                    flash_level="stale",
-                    status_code=problem.status,
-                )
+                told = stale("!" + problem_text(t, problem), status_code=problem.status)
+                return await _page(request, person, told, view=view, team=team)
             errors = problem_fields(t, problem, set(FIELDS))
             status_code = problem.status
         else:
             return back_to("/callbacks", done="callback_completed", view=view, team=team or "")
-    return await _page(
-        request,
-        person,
-        view=view,
-        team=team,
-        errors={f"{key}.{name}": text for name, text in errors.items()},
-        values={f"{key}.{name}": value for name, value in form.items()},
-        opened=key,
-        status_code=status_code,
-    )
+    shown = Feedback(of_form(key, errors), of_form(key, form), status_code=status_code)
+    return await _page(request, person, shown, view=view, team=team, opened=key)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -95,6 +96,53 @@ def done_flash(t: Words, done: str | None) -> str | None:
     return None if text == key else text
 
 
+@dataclass(frozen=True)
+class Feedback:
+    """What a console page shows about the form last sent: messages next to their fields,
+    what was typed, a line at the top (``stale`` when the page was out of date) and the
+    status code it answers with."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+    values: dict[str, Any] | None = None
+    flash: str | None = None
+    flash_level: str = "ok"
+    status_code: int = 200
+
+    def shown(self) -> dict[str, Any]:
+        """The page's context for it (base.html and console/macros.html read these)."""
+        return {
+            "status_code": self.status_code,
+            "errors": self.errors,
+            "values": self.values or {},
+            "flash": self.flash,
+            "flash_level": self.flash_level,
+        }
+
+
+NO_FEEDBACK = Feedback()
+
+
+def done_feedback(request: Request, done: str | None) -> Feedback:
+    """A page after a redirect: the confirmation it asked for (``?done=key``), if any."""
+    return Feedback(flash=done_flash(words_of(request), done))
+
+
+def refused(errors: dict[str, str], values: dict[str, Any] | None) -> Feedback:
+    """The form again, not applied: its messages and what was typed (422)."""
+    return Feedback(errors=errors, values=values, status_code=422)
+
+
+def stale(flash: str, values: dict[str, Any] | None = None, status_code: int = 409) -> Feedback:
+    """The page as it is now, told (``flash``) why the form sent from an older one was not
+    applied."""
+    return Feedback(values=values, flash=flash, flash_level="stale", status_code=status_code)
+
+
+def changed_meanwhile(request: Request, values: dict[str, Any] | None = None) -> Feedback:
+    """The page as it is now, told that what the form came from changed meanwhile (409)."""
+    return stale(words_of(request)("error.changed_meanwhile"), values)
+
+
 def problem_text(t: Words, problem: ServiceProblem) -> str:
     """A refusal in the person's words when the catalogue knows its code, else the
     service's own message (English)."""
@@ -113,6 +161,11 @@ def problem_fields(
     if not errors:
         errors[on] = problem_text(t, problem)
     return errors
+
+
+def of_form(key: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """Fields of one of a page's several forms (a team's, an agent's), named ``key.field``."""
+    return {f"{key}.{name}": value for name, value in fields.items()}
 
 
 def required(t: Words, fields: dict[str, str], errors: dict[str, str], *names: str) -> None:

@@ -12,16 +12,21 @@ from fastapi.responses import HTMLResponse, Response
 from services.workspace import console_words  # noqa: F401  (the screens' words)
 from services.workspace.clients import ServiceProblem
 from services.workspace.console import (
+    NO_FEEDBACK,
+    Feedback,
     Words,
     at_most,
     back_to,
     clients_of,
-    done_flash,
+    done_feedback,
+    of_form,
     problem_fields,
     problem_text,
     read_form,
+    refused,
     required,
     settings_of,
+    stale,
     supervisor,
     word_inbox_item,
     words_of,
@@ -63,14 +68,10 @@ def _sections(inbox: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
 async def _inbox_page(
     request: Request,
     person: SignedInPerson,
+    feedback: Feedback = NO_FEEDBACK,
     *,
     state: str = "open",
     team: str | None = None,
-    errors: dict[str, str] | None = None,
-    values: dict[str, str] | None = None,
-    flash: str | None = None,
-    flash_level: str = "ok",
-    status_code: int = 200,
 ) -> Response:
     clients = clients_of(request)
     teams = await teams_of(request, person)
@@ -93,7 +94,6 @@ async def _inbox_page(
         "supervisor/inbox.html",
         person,
         current_path="/supervisor",
-        status_code=status_code,
         teams=teams,
         team=params["team"] or "",
         state=state,
@@ -101,10 +101,7 @@ async def _inbox_page(
         sections=_sections(inbox),
         approvals=inbox.get("pending_approvals", []) if state == "open" else [],
         item_line=item_line,
-        errors=errors or {},
-        values=values or {},
-        flash=flash,
-        flash_level=flash_level,
+        **feedback.shown(),
     )
 
 
@@ -116,9 +113,7 @@ async def inbox(
     done: str | None = None,
     person: SignedInPerson = Depends(supervisor),
 ) -> Response:
-    return await _inbox_page(
-        request, person, state=state, team=team, flash=done_flash(words_of(request), done)
-    )
+    return await _inbox_page(request, person, done_feedback(request, done), state=state, team=team)
 
 
 async def _inbox_action(
@@ -142,25 +137,14 @@ async def _inbox_action(
         except ServiceProblem as problem:
             if problem.status >= 500:
                 raise
-            errors = {
-                f"{key}.{name}": text
-                for name, text in problem_fields(t, problem, set(body)).items()
-            }
             if problem.status == 409:
                 return await _inbox_page(
-                    request,
-                    person,
-                    team=team,
-                    flash=problem_text(t, problem),
-                    flash_level="stale",
-                    status_code=409,
+                    request, person, stale(problem_text(t, problem)), team=team
                 )
+            errors = of_form(key, problem_fields(t, problem, set(body)))
         else:
             return back_to("/supervisor", done=done, team=team or "")
-    values = {f"{key}.{name}": value for name, value in form.items()}
-    return await _inbox_page(
-        request, person, team=team, errors=errors, values=values, status_code=422
-    )
+    return await _inbox_page(request, person, refused(errors, of_form(key, form)), team=team)
 
 
 def note_errors(

@@ -23,14 +23,17 @@ from fastapi.responses import HTMLResponse, Response
 from services.workspace import console_words  # noqa: F401  (the screens' words)
 from services.workspace.clients import ServiceProblem
 from services.workspace.console import (
+    NO_FEEDBACK,
+    Feedback,
     Words,
     at_most,
     back_to,
     clients_of,
-    done_flash,
+    done_feedback,
     problem_fields,
     problem_text,
     read_form,
+    refused,
     required,
     settings_of,
     supervisor,
@@ -203,13 +206,9 @@ def weekdays(t: Words, days: list[int]) -> str:
 async def _page(
     request: Request,
     person: SignedInPerson,
+    feedback: Feedback = NO_FEEDBACK,
     *,
     team: str | None = None,
-    errors: dict[str, str] | None = None,
-    values: dict[str, str] | None = None,
-    flash: str | None = None,
-    flash_level: str = "ok",
-    status_code: int = 200,
 ) -> Response:
     clients = clients_of(request)
     t = words_of(request)
@@ -242,7 +241,6 @@ async def _page(
         "supervisor/shifts.html",
         person,
         current_path="/supervisor/shifts",
-        status_code=status_code,
         teams=teams,
         team=key or "",
         team_names={item["key"]: item["name"] for item in teams},
@@ -253,10 +251,7 @@ async def _page(
         today=today_text,
         days_zone=str(zone),
         weekdays=lambda days: weekdays(t, days),
-        errors=errors or {},
-        values=values or {},
-        flash=flash,
-        flash_level=flash_level,
+        **feedback.shown(),
     )
 
 
@@ -267,7 +262,7 @@ async def shifts_page(
     done: str | None = None,
     person: SignedInPerson = Depends(supervisor),
 ) -> Response:
-    return await _page(request, person, team=team, flash=done_flash(words_of(request), done))
+    return await _page(request, person, done_feedback(request, done), team=team)
 
 
 async def _refused(
@@ -285,22 +280,12 @@ async def _refused(
     t = words_of(request)
     mine = {item["key"] for item in await teams_of(request, person)}
     if form is None or team not in mine:
-        return await _page(
-            request,
-            person,
-            team=team,
-            flash="!" + problem_text(t, problem),
-            flash_level="error",
-            status_code=problem.status,
+        told = Feedback(
+            flash="!" + problem_text(t, problem), flash_level="error", status_code=problem.status
         )
-    return await _page(
-        request,
-        person,
-        team=team,
-        errors=refusal_fields(t, problem),
-        values=form,
-        status_code=problem.status,
-    )
+        return await _page(request, person, told, team=team)
+    shown = Feedback(refusal_fields(t, problem), form, status_code=problem.status)
+    return await _page(request, person, shown, team=team)
 
 
 @router.post("/{team}/leave", response_class=HTMLResponse)
@@ -310,7 +295,7 @@ async def add_leave(
     form = await read_form(request)
     body, errors = leave_body(words_of(request), form)
     if errors:
-        return await _page(request, person, team=team, errors=errors, values=form, status_code=422)
+        return await _page(request, person, refused(errors, form), team=team)
     try:
         await clients_of(request).post(
             "dispatch", f"/v1/teams/{team}/shift-exceptions", person.token, body

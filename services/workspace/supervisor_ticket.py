@@ -15,14 +15,19 @@ from fastapi.responses import HTMLResponse, Response
 from services.workspace import console_words  # noqa: F401  (the screens' words)
 from services.workspace.clients import ServiceProblem
 from services.workspace.console import (
+    NO_FEEDBACK,
+    Feedback,
     at_most,
     back_to,
     clients_of,
-    done_flash,
+    done_feedback,
+    of_form,
     problem_fields,
     problem_text,
     read_form,
+    refused,
     required,
+    stale,
     supervisor,
     words_of,
 )
@@ -38,12 +43,7 @@ async def _assignment_page(
     request: Request,
     person: SignedInPerson,
     assignment_id: uuid.UUID,
-    *,
-    errors: dict[str, str] | None = None,
-    values: dict[str, str] | None = None,
-    flash: str | None = None,
-    flash_level: str = "ok",
-    status_code: int = 200,
+    feedback: Feedback = NO_FEEDBACK,
 ) -> Response:
     clients = clients_of(request)
     token = person.token
@@ -67,7 +67,6 @@ async def _assignment_page(
         "supervisor/assignment.html",
         person,
         current_path=f"/supervisor/assignments/{assignment_id}",
-        status_code=status_code,
         a=assignment,
         agents=team_agents,
         agent_names={a["id"]: a.get("display_name") or a["name"] for a in team_agents},
@@ -81,10 +80,7 @@ async def _assignment_page(
         categories=CATEGORIES.labels(language),
         priorities=[(key, key) for key in PRIORITIES.keys],
         scenes=SCENES.labels(language),
-        errors=errors or {},
-        values=values or {},
-        flash=flash,
-        flash_level=flash_level,
+        **feedback.shown(),
     )
 
 
@@ -95,9 +91,7 @@ async def assignment_page(
     done: str | None = None,
     person: SignedInPerson = Depends(supervisor),
 ) -> Response:
-    return await _assignment_page(
-        request, person, assignment_id, flash=done_flash(words_of(request), done)
-    )
+    return await _assignment_page(request, person, assignment_id, done_feedback(request, done))
 
 
 async def _act(
@@ -122,25 +116,13 @@ async def _act(
                 raise
             if problem.status == 409:
                 # Stale page or a state that no longer allows it: the current ticket, told.
-                return await _assignment_page(
-                    request,
-                    person,
-                    assignment_id,
-                    flash=problem_text(t, problem),
-                    flash_level="stale",
-                    status_code=409,
-                )
+                told = stale(problem_text(t, problem))
+                return await _assignment_page(request, person, assignment_id, told)
             errors = problem_fields(t, problem, set(body))
         else:
             return back_to(f"/supervisor/assignments/{assignment_id}", done=done)
-    return await _assignment_page(
-        request,
-        person,
-        assignment_id,
-        status_code=422,
-        errors={f"{prefix}.{k}": v for k, v in errors.items()},
-        values={f"{prefix}.{k}": v for k, v in form.items()},
-    )
+    shown = refused(of_form(prefix, errors), of_form(prefix, form))
+    return await _assignment_page(request, person, assignment_id, shown)
 
 
 def _version(form: dict[str, str]) -> int | None:

@@ -18,11 +18,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.workspace import work
-from services.workspace.clients import ServiceClients, ServiceProblem
+from services.workspace.clients import ServiceProblem
+from services.workspace.console import clients_of, settings_of
 from services.workspace.live import LiveHub
 from services.workspace.pages import render
 from services.workspace.session import SignedInPerson, sessions_of, signed_in
-from services.workspace.settings import WorkspaceSettings
 
 router = APIRouter(include_in_schema=False)
 T = TypeVar("T")
@@ -41,16 +41,6 @@ RESOLUTION_CODES = (
 )
 
 
-def _clients(request: Request) -> ServiceClients:
-    clients: ServiceClients = request.app.state.clients
-    return clients
-
-
-def _settings(request: Request) -> WorkspaceSettings:
-    settings: WorkspaceSettings = request.app.state.settings
-    return settings
-
-
 async def _part(call: Awaitable[T]) -> T | ServiceProblem:
     """A part of a page: its answer, or why it is missing."""
     try:
@@ -66,7 +56,7 @@ def _ok(value: Any) -> Any:
 async def my_assignments(request: Request, person: SignedInPerson) -> list[dict[str, Any]]:
     """The person's open assignments (one call per open state, at once); "my work" sorts
     them into its views here, so one page load shows every view's count."""
-    clients = _clients(request)
+    clients = clients_of(request)
     answers = await asyncio.gather(
         *(
             clients.get(
@@ -86,29 +76,32 @@ async def my_assignments(request: Request, person: SignedInPerson) -> list[dict[
 # --------------------------------------------------------------------------- my work
 
 
-def _work_context(
-    request: Request, person: SignedInPerson, items: list[dict[str, Any]], view: str
-) -> dict[str, Any]:
+async def _my_work_in(
+    template: str, request: Request, person: SignedInPerson, view: str
+) -> Response:
+    """The person's work in one view (an unknown view is "open"), live for its tickets."""
+    view = view if view in work.VIEWS else "open"
+    items = await my_assignments(request, person)
     buckets = work.bucket(items, datetime.now(UTC))
-    shown = buckets.get(view, buckets["open"])
     hub: LiveHub = request.app.state.live
     hub.showing(person, (item.get("ticket_id") for item in items))
-    return {
-        "view": view,
-        "views": work.VIEWS,
-        "counts": {name: len(entries) for name, entries in buckets.items()},
-        "items": shown,
-        "deadline": work.running_deadline,
-    }
+    return render(
+        request,
+        template,
+        person,
+        view=view,
+        views=work.VIEWS,
+        counts={name: len(entries) for name, entries in buckets.items()},
+        items=buckets.get(view, buckets["open"]),
+        deadline=work.running_deadline,
+    )
 
 
 @router.get("/", response_class=HTMLResponse)
 async def my_work(
     request: Request, view: str = "open", person: SignedInPerson = Depends(signed_in)
 ) -> Response:
-    view = view if view in work.VIEWS else "open"
-    items = await my_assignments(request, person)
-    return render(request, "my_work.html", person, **_work_context(request, person, items, view))
+    return await _my_work_in("my_work.html", request, person, view)
 
 
 @router.get("/work", response_class=HTMLResponse)
@@ -116,9 +109,7 @@ async def work_list(
     request: Request, view: str = "open", person: SignedInPerson = Depends(signed_in)
 ) -> Response:
     """The list and the view counts alone (htmx swaps them on a live signal)."""
-    view = view if view in work.VIEWS else "open"
-    items = await my_assignments(request, person)
-    return render(request, "work_list.html", person, **_work_context(request, person, items, view))
+    return await _my_work_in("work_list.html", request, person, view)
 
 
 # --------------------------------------------------------------------------- search
@@ -135,7 +126,7 @@ async def search(
     problem: ServiceProblem | None = None
     if q:
         try:
-            answer = await _clients(request).get(
+            answer = await clients_of(request).get(
                 "intake", "/v1/search", person.token, q=q[:100], limit=50
             )
             items = list((answer or {}).get("items", []))
@@ -154,7 +145,7 @@ async def _assignment_for(
     a dispatch that ignores ``ticket=`` (answering other tickets' assignments) is searched
     as before: among the assignee's (as intake last heard), else the person's own, else
     the team's, newest first."""
-    clients = _clients(request)
+    clients = clients_of(request)
     ticket_id = str(ticket["ticket_id"])
     answer = _ok(
         await _part(clients.get("dispatch", "/v1/assignments", person.token, ticket=ticket_id))
@@ -182,7 +173,7 @@ async def _assignment_for(
 async def ticket_parts(request: Request, person: SignedInPerson, ref: str) -> dict[str, Any]:
     """Everything the ticket page shows; the ticket itself is required (its refusal is the
     page's), every other part may be missing."""
-    clients = _clients(request)
+    clients = clients_of(request)
     token = person.token
     if ref in (".", ".."):  # never a path segment of intake's URL
         raise ServiceProblem(404, "not_found", "No such ticket.", service="intake")
@@ -252,7 +243,7 @@ async def _none() -> None:
 
 
 async def _teams(request: Request, person: SignedInPerson) -> list[dict[str, Any]]:
-    answer = _ok(await _part(_clients(request).get("dispatch", "/v1/teams", person.token)))
+    answer = _ok(await _part(clients_of(request).get("dispatch", "/v1/teams", person.token)))
     return list(answer or [])
 
 
@@ -326,10 +317,10 @@ async def act(
         return await _ticket_page(
             request, person, ref, status_code=422, flash="error.no_assignment", flash_level="error"
         )
-    asked = work.action_request(action, assignment_id, form, _settings(request).zone)
+    asked = work.action_request(action, assignment_id, form, settings_of(request).zone)
     if not asked.errors:
         try:
-            await _clients(request).post(asked.service, asked.path, person.token, asked.body)
+            await clients_of(request).post(asked.service, asked.path, person.token, asked.body)
         except ServiceProblem as problem:
             if problem.status == 409 and problem.code == "stale_assignment":
                 return await _ticket_page(
@@ -389,7 +380,7 @@ async def reveal(
     if not errors:
         body = {"contact_id": contact_id, "reason": reason, "ticket_id": form.get("ticket_id")}
         try:
-            answer = await _clients(request).post(
+            answer = await clients_of(request).post(
                 "intake",
                 f"/v1/customers/{quote(customer_id, safe='')}/contacts/reveal",
                 person.token,
@@ -424,7 +415,7 @@ async def answer_collaboration(
     if not errors:
         path = f"/v1/collaborations/{collaboration_id}/answer"
         try:
-            await _clients(request).post("dispatch", path, person.token, {"text": text})
+            await clients_of(request).post("dispatch", path, person.token, {"text": text})
         except ServiceProblem as problem:
             if problem.status in (401, 503) or problem.status >= 500:
                 raise
