@@ -52,3 +52,12 @@ Amount = Annotated[float, BeforeValidator(_not_boolean)]
 AwareInstant = Annotated[
     AwareDatetime, BeforeValidator(_text_only), AfterValidator(_instant_in_range)
 ]
+
+
+def check_call_times(start: datetime | None, end: datetime | None) -> None:
+    """A phone call's start and end as a body gives them (either may be missing): each with
+    an offset, and the end not before the start."""
+    if (start and start.tzinfo is None) or (end and end.tzinfo is None):
+        raise ValueError("call times need a UTC offset")
+    if start and end and end < start:
+        raise ValueError("call_ended_at is before call_started_at")

@@ -7,6 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shared.inputs import check_call_times
+
 
 class ClockView(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -186,9 +188,5 @@ class CallbackCompletion(BaseModel):
 
     @model_validator(mode="after")
     def _call_order(self) -> CallbackCompletion:
-        start, end = self.call_started_at, self.call_ended_at
-        if (start and start.tzinfo is None) or (end and end.tzinfo is None):
-            raise ValueError("call times need a UTC offset")
-        if start and end and end < start:
-            raise ValueError("call_ended_at is before call_started_at")
+        check_call_times(self.call_started_at, self.call_ended_at)
         return self

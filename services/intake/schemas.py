@@ -12,7 +12,7 @@ from pydantic.config import JsonDict
 
 from services.intake.domain import derive_subject
 from shared.events import Channel, CustomerType
-from shared.inputs import Instant
+from shared.inputs import Instant, check_call_times
 
 TICKET_EXAMPLE: JsonDict = {
     "channel": "phone",
@@ -95,11 +95,7 @@ class PhoneCallRecord(BaseModel):
 
     @model_validator(mode="after")
     def _call_order(self) -> PhoneCallRecord:
-        start, end = self.call_started_at, self.call_ended_at
-        if (start and start.tzinfo is None) or (end and end.tzinfo is None):
-            raise ValueError("call times need a UTC offset")
-        if start and end and end < start:
-            raise ValueError("call_ended_at is before call_started_at")
+        check_call_times(self.call_started_at, self.call_ended_at)
         return self
 
 
