@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -270,6 +270,24 @@ def _wants_html(request: Request, format: str | None) -> bool:
     return accepts_html(request)
 
 
+Review = TypeVar("Review", WeeklyReport, MonthlyReport)
+
+
+def _check_period(window: Callable[[str], object], period: str, code: str, shape: str) -> None:
+    """400 ``code`` when ``period`` is not one (``window`` raises for it)."""
+    try:
+        window(period)
+    except (ValueError, OverflowError) as exc:
+        raise ApiError(400, code, shape) from exc
+
+
+def _review_as_asked(
+    request: Request, format: str | None, review: Review, html: Callable[[Review], str]
+) -> Response | Review:
+    """A review as JSON, or as its printable page when the caller asks for HTML."""
+    return HTMLResponse(html(review)) if _wants_html(request, format) else review
+
+
 def _today() -> date:
     return utcnow().astimezone(REPORT_ZONE).date()
 
@@ -330,14 +348,9 @@ async def weekly_report(
     session: AsyncSession = Depends(read_session),
 ) -> Response | WeeklyReport:
     week = week or metrics.iso_week(_today())
-    try:
-        reports.week_window(week)
-    except (ValueError, OverflowError) as exc:
-        raise ApiError(400, "invalid_week", "week must look like 2026-W47.") from exc
+    _check_period(reports.week_window, week, "invalid_week", "week must look like 2026-W47.")
     report = await reports.weekly(session, week)
-    if _wants_html(request, format):
-        return HTMLResponse(reports.weekly_html(report))
-    return report
+    return _review_as_asked(request, format, report, reports.weekly_html)
 
 
 @router.get(
@@ -360,14 +373,9 @@ async def monthly_report(
     session: AsyncSession = Depends(read_session),
 ) -> Response | MonthlyReport:
     month = month or f"{_today():%Y-%m}"
-    try:
-        reports.month_window(month)
-    except (ValueError, OverflowError) as exc:
-        raise ApiError(400, "invalid_month", "month must look like 2026-11.") from exc
+    _check_period(reports.month_window, month, "invalid_month", "month must look like 2026-11.")
     report = await reports.monthly(session, month)
-    if _wants_html(request, format):
-        return HTMLResponse(reports.monthly_html(report))
-    return report
+    return _review_as_asked(request, format, report, reports.monthly_html)
 
 
 @router.get(

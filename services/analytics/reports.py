@@ -166,6 +166,25 @@ async def _period(
     return await metrics.summary(session, group_by, {}, since=first, until=last)
 
 
+async def _beside_the_one_before(
+    session: AsyncSession,
+    window: tuple[date, date],
+    before: tuple[date, date],
+    group_by: str | None = None,
+) -> tuple[Any, dict[str, Any]]:
+    """A review's period (grouped by ``group_by``), and the review's fields that set its
+    figures beside those of the period before it."""
+    current = await _period(session, *window, group_by)
+    previous = await _period(session, *before)
+    return current, {
+        "since": window[0],
+        "until": window[1],
+        "figures": current["figures"],
+        "previous": PeriodFigures(since=before[0], until=before[1], figures=previous["figures"]),
+        "trend": _trend(current["figures"], previous["figures"]),
+    }
+
+
 def _headlines(top_issues: list[IssueShare], complaints: list[IssueShare]) -> list[str]:
     lines = [f"{c.issue}投诉占比{round(c.share * 100)}%" for c in complaints[:3]]
     lines += [f"{i.issue}占全部工单{round(i.share * 100)}%" for i in top_issues[:3]]
@@ -175,8 +194,9 @@ def _headlines(top_issues: list[IssueShare], complaints: list[IssueShare]) -> li
 async def weekly(session: AsyncSession, week: str) -> WeeklyReport:
     first, last = week_window(week)
     prev_first, prev_last = first - timedelta(days=7), last - timedelta(days=7)
-    current = await _period(session, first, last)
-    previous = await _period(session, prev_first, prev_last)
+    current, compared = await _beside_the_one_before(
+        session, (first, last), (prev_first, prev_last)
+    )
     rows = await _facts(session, first, last)
     prev_rows = await _facts(session, prev_first, prev_last)
     table = await synonyms(session)
@@ -190,11 +210,7 @@ async def weekly(session: AsyncSession, week: str) -> WeeklyReport:
     keywords = await asyncio.to_thread(keywords_by_category, rows, table)
     return WeeklyReport(
         week=week,
-        since=first,
-        until=last,
-        figures=current["figures"],
-        previous=PeriodFigures(since=prev_first, until=prev_last, figures=previous["figures"]),
-        trend=_trend(current["figures"], previous["figures"]),
+        **compared,
         by_category=current["by_category"],
         by_channel=current["by_channel"],
         top_issues=top,
@@ -210,8 +226,9 @@ async def monthly(session: AsyncSession, month: str) -> MonthlyReport:
     first, last = month_window(month)
     prev_last = first - timedelta(days=1)
     prev_first = prev_last.replace(day=1)
-    current = await _period(session, first, last, "team")
-    previous = await _period(session, prev_first, prev_last)
+    current, compared = await _beside_the_one_before(
+        session, (first, last), (prev_first, prev_last), "team"
+    )
     rows = await _facts(session, first, last)
     table = await synonyms(session)
     teams = service.named(current["groups"], (await service.labels(session))["team"])
@@ -241,11 +258,7 @@ async def monthly(session: AsyncSession, month: str) -> MonthlyReport:
         )
     return MonthlyReport(
         month=month,
-        since=first,
-        until=last,
-        figures=current["figures"],
-        previous=PeriodFigures(since=prev_first, until=prev_last, figures=previous["figures"]),
-        trend=_trend(current["figures"], previous["figures"]),
+        **compared,
         teams=teams,
         departments=departments,
     )
