@@ -5,12 +5,23 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.followup.models import Callback, SlaClock, Survey
 from shared.database import supports_skip_locked
+
+Row = TypeVar("Row")
+
+
+async def _claimed(session: AsyncSession, query: sa.Select[Row]) -> Sequence[Row]:
+    """The rows ``query`` finds, locked for this transaction; on PostgreSQL those another
+    replica holds are skipped (SQLite has one writer at a time)."""
+    if supports_skip_locked(session):
+        query = query.with_for_update(skip_locked=True)
+    return (await session.scalars(query)).all()
 
 
 async def clocks_for_update(
@@ -39,9 +50,7 @@ async def claim_due_clocks(session: AsyncSession, now: datetime, limit: int) -> 
         .order_by(SlaClock.next_fire_at, SlaClock.id)
         .limit(limit)
     )
-    if supports_skip_locked(session):
-        query = query.with_for_update(skip_locked=True)
-    return (await session.scalars(query)).all()
+    return await _claimed(session, query)
 
 
 async def clocks_at_risk(
@@ -125,9 +134,7 @@ async def claim_unanswered_surveys(
         .order_by(Survey.close_at, Survey.id)
         .limit(limit)
     )
-    if supports_skip_locked(session):
-        query = query.with_for_update(skip_locked=True)
-    return (await session.scalars(query)).all()
+    return await _claimed(session, query)
 
 
 async def claim_due_callbacks(
@@ -144,9 +151,7 @@ async def claim_due_callbacks(
         .order_by(Callback.next_fire_at, Callback.id)
         .limit(limit)
     )
-    if supports_skip_locked(session):
-        query = query.with_for_update(skip_locked=True)
-    return (await session.scalars(query)).all()
+    return await _claimed(session, query)
 
 
 async def callback_for_update(session: AsyncSession, callback_id: uuid.UUID) -> Callback | None:
