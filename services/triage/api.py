@@ -110,18 +110,7 @@ async def classify(
             settings.kb_suggestions,
         )
     return ClassifyResult(
-        category=result.category,
-        scene=result.scene,
-        priority=result.priority,
-        team=result.team,
-        skill=result.skill,
-        tags=result.tags,
-        keywords=result.keywords,
-        explanation=verdict.explanation,
-        fired_rules=result.fired_rules,
-        decided_by=result.decided_by,
-        rule_version=engine.ruleset.version,
-        industry=engine.industry,
+        **verdict.decided(engine),
         deadlines=DeadlinesView(
             policy=due.policy,
             policy_version=engine.policy_version,
@@ -130,9 +119,6 @@ async def classify(
             resolve_by=due.resolve_by,
         ),
         kb_suggestions=[KbSuggestion.model_validate(s) for s in suggestions],
-        model_version=result.model_version,
-        confidence=result.confidence,
-        needs_review=result.needs_review,
     )
 
 

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -88,6 +89,28 @@ class Verdict:
     deadlines: SlaDeadlines
     explanation: list[str]
 
+    def decided(self, engine: Engine) -> dict[str, Any]:
+        """The classification, how it was reached and the versions in force, as the stored
+        decision and ``POST /v1/classify`` both name them."""
+        result = self.result
+        return {
+            "category": result.category,
+            "scene": result.scene,
+            "priority": result.priority,
+            "team": result.team,
+            "skill": result.skill,
+            "tags": result.tags,
+            "keywords": result.keywords,
+            "explanation": self.explanation,
+            "fired_rules": result.fired_rules,
+            "decided_by": result.decided_by,
+            "rule_version": engine.ruleset.version,
+            "industry": engine.industry,
+            "model_version": result.model_version,
+            "confidence": result.confidence,
+            "needs_review": result.needs_review,
+        }
+
 
 def decide(engine: Engine, ticket: TicketText, received_at: datetime) -> Verdict:
     """The one decision: the consumer stores it, ``POST /v1/classify`` shows it."""
@@ -117,24 +140,13 @@ def _decide(event: TicketReceived, engine: Engine) -> TriageDecision:
         dict(received.metadata),
     )
     verdict = decide(engine, ticket, received.received_at)
-    result, due, explanation = verdict.result, verdict.deadlines, verdict.explanation
+    due = verdict.deadlines
     return TriageDecision(
         ticket_id=event.ticket_id,
         ticket_no=received.ticket_no,
-        category=result.category,
-        scene=result.scene,
-        priority=result.priority,
-        team=result.team,
-        skill=result.skill,
-        tags=result.tags,
-        keywords=result.keywords,
-        explanation=explanation,
-        fired_rules=result.fired_rules,
-        decided_by=result.decided_by,
-        rule_version=engine.ruleset.version,
+        **verdict.decided(engine),
         policy_version=engine.policy_version,
         calendar_version=engine.calendar_version,
-        industry=engine.industry,
         sla_policy=due.policy,
         calendar=due.calendar,
         calendar_spec=due.calendar_spec.to_dict(),
@@ -146,9 +158,6 @@ def _decide(event: TicketReceived, engine: Engine) -> TriageDecision:
         subject=received.subject[:200],
         masked_contact=(received.masked_contact or "")[:64] or None,
         kb_suggestions=[],
-        model_version=result.model_version,
-        confidence=result.confidence,
-        needs_review=result.needs_review,
         text=TicketText(received.subject, received.description).text[:4000],
         created_at=utcnow(),
     )
