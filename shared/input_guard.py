@@ -27,8 +27,9 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security.base import SecurityBase
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from shared.asgi import HttpMiddleware
 from shared.auth import authentication_failure
 from shared.errors import ErrorBody, error_response
 from shared.observability import scope_header
@@ -131,16 +132,10 @@ def refusal(scope: Scope, problem: BadInput) -> Response:
     return error_response(scope, 422, ErrorBody(code=problem.code, message=problem.message))
 
 
-class InputGuard:
+class InputGuard(HttpMiddleware):
     """Pure ASGI middleware applying the checks above; the body it read is replayed."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             check_target(scope)
         except BadInput as problem:

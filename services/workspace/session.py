@@ -26,10 +26,11 @@ from urllib.parse import parse_qs, quote
 
 from fastapi import Request
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from services.workspace.clients import ServiceClients, ServiceProblem
 from services.workspace.settings import WorkspaceSettings
+from shared.asgi import HttpMiddleware
 from shared.auth import main_role
 from shared.tokens import TokenRejected, TokenVerifier
 
@@ -259,17 +260,11 @@ def sign_in_url(request: Request) -> str:
     return f"/sign-in?next={quote(target, safe='/')}"
 
 
-class SessionCookieWriter:
+class SessionCookieWriter(HttpMiddleware):
     """Pure ASGI middleware: a route that changed the session (sign-in, renewal, sign-out)
     gets the cookie set on its response."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
 
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start":
