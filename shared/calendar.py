@@ -253,32 +253,31 @@ def add_working_days(calendar: BusinessCalendar, start: datetime, n: int) -> dat
 
 def next_working_time(calendar: BusinessCalendar, at: datetime) -> datetime:
     """``at`` itself during working time, else the start of the next working window."""
-    _require_aware(at)
-    if calendar.always_open:
-        return at
-    local = at.astimezone(calendar.zone)
-    day = local.date()
-    for _ in range(_HORIZON_DAYS):
-        for window_start, window_end in _windows_of(calendar, day):
-            if local < window_end:
-                return max(window_start, local).astimezone(at.tzinfo)
-        day += timedelta(days=1)
-    raise ValueError("no working time within the search horizon")
+    return _nearest_working_time(calendar, at, forward=True)
 
 
 def last_working_time(calendar: BusinessCalendar, at: datetime) -> datetime:
     """``at`` itself during working time, else the end of the last working window before
     it (the latest moment at or before ``at`` that is inside working hours)."""
+    return _nearest_working_time(calendar, at, forward=False)
+
+
+def _nearest_working_time(calendar: BusinessCalendar, at: datetime, *, forward: bool) -> datetime:
+    """``at`` during working time, else the nearest edge of a working window after it
+    (``forward``) or before it, searching day by day within the horizon."""
     _require_aware(at)
     if calendar.always_open:
         return at
     local = at.astimezone(calendar.zone)
     day = local.date()
     for _ in range(_HORIZON_DAYS):
-        for window_start, window_end in reversed(_windows_of(calendar, day)):
-            if window_start <= local:
+        windows = _windows_of(calendar, day)
+        for window_start, window_end in windows if forward else reversed(windows):
+            if forward and local < window_end:
+                return max(window_start, local).astimezone(at.tzinfo)
+            if not forward and window_start <= local:
                 return min(window_end, local).astimezone(at.tzinfo)
-        day -= timedelta(days=1)
+        day += timedelta(days=1 if forward else -1)
     raise ValueError("no working time within the search horizon")
 
 
