@@ -34,10 +34,12 @@ from shared.database import BusTables, create_engine, session_factory
 from shared.events import Envelope, Topics, parse_event
 from shared.migrations import upgrade
 from shared.outbox import UnitOfWork
+from shared.settings import ServiceSettings
 from shared.tokens import PersonClaims, TokenSigner, generate_keypair
 from sopdesk.local import LocalSystem
 
 T = TypeVar("T")
+S = TypeVar("S", bound=ServiceSettings)
 
 # Debian's Chromium for the browser tests (`scripts/ensure-chromium.sh`; Playwright's own
 # browsers are never downloaded), headless and quiet.
@@ -59,6 +61,18 @@ TEST_TOPICS = Topics("test")
 POSTGRES_SERVER = os.environ.get(
     "SOPDESK_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432"
 )
+
+
+def on_test_broker(settings: type[S], url: str, broker: str, prefix: str, **fields: Any) -> S:
+    """A service's ``settings`` over the store at ``url`` on the test broker, with plain
+    logs and a short consumer session (the local broker answers a group join after half
+    of it, so a test's consumer is quick to start); ``fields`` add or override."""
+    return settings(
+        database_url=url,
+        kafka_bootstrap_servers=broker,
+        topic_prefix=prefix,
+        **{"consumer_session_timeout_ms": 1500, "log_json": False, **fields},
+    )
 
 
 def short_id() -> str:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from testkit import ServiceStore, open_service_store, serving
+from testkit import ServiceStore, on_test_broker, open_service_store, serving
 
 from services.analytics.app import MIGRATIONS
 from services.analytics.handlers import HANDLERS
@@ -443,14 +443,7 @@ def app_settings(url: str, broker: str, prefix: str) -> Any:
     """Analytics' settings over ``url`` on the test broker (a quick consumer group join)."""
     from services.analytics.settings import AnalyticsSettings
 
-    return AnalyticsSettings(
-        database_url=url,
-        kafka_bootstrap_servers=broker,
-        topic_prefix=prefix,
-        api_keys=KEYS,
-        consumer_session_timeout_ms=1500,
-        log_json=False,
-    )
+    return on_test_broker(AnalyticsSettings, url, broker, prefix, api_keys=KEYS)
 
 
 @asynccontextmanager

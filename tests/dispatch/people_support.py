@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 from dispatch_helpers import open_store
-from testkit import TOKEN_KEYS, new_person, serving
+from testkit import TOKEN_KEYS, new_person, on_test_broker, serving
 
 from services.dispatch.app import create_app
 from services.dispatch.settings import DispatchSettings
@@ -31,12 +31,12 @@ async def running_dispatch(
 ) -> AsyncIterator[httpx.AsyncClient]:
     store = await open_store(database_url)
     await store.engine.dispose()
-    settings = DispatchSettings(
-        database_url=database_url,
-        kafka_bootstrap_servers=broker,
-        topic_prefix=prefix,
+    settings = on_test_broker(
+        DispatchSettings,
+        database_url,
+        broker,
+        prefix,
         api_keys=KEYS,
-        log_json=False,
         consumer_session_timeout_ms=6000,  # the local broker answers a join after half
         **{**TOKEN_KEYS, **overrides},
     )

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from eventkit import publish, triaged
 from people_support import ADMIN_KEY, online_agent, running_dispatch
-from testkit import TOKEN_KEYS, new_person, poll, serving
+from testkit import TOKEN_KEYS, new_person, on_test_broker, poll, serving
 
 from services.followup.app import MIGRATIONS as FOLLOWUP_MIGRATIONS
 from services.followup.app import create_app as create_followup
@@ -28,14 +28,14 @@ VIEWER = {"Authorization": "Bearer vw"}
 
 @asynccontextmanager
 async def running_followup(url: str, broker: str, prefix: str) -> AsyncIterator[httpx.AsyncClient]:
-    settings = FollowupSettings(
-        database_url=url,
-        kafka_bootstrap_servers=broker,
-        topic_prefix=prefix,
+    settings = on_test_broker(
+        FollowupSettings,
+        url,
+        broker,
+        prefix,
         api_keys={"vw": "viewer"},
         token_public_key=TOKEN_KEYS["token_public_key"],
         consumer_session_timeout_ms=6000,
-        log_json=False,
         timer_interval_seconds=0.2,
     )
     await asyncio.to_thread(upgrade, FOLLOWUP_MIGRATIONS, url)

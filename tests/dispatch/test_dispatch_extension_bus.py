@@ -17,7 +17,7 @@ import httpx
 import sqlalchemy as sa
 from eventkit import publish, triaged
 from people_support import ADMIN_KEY, online_agent, running_dispatch
-from testkit import TOKEN_KEYS, new_person, poll, serving
+from testkit import TOKEN_KEYS, new_person, on_test_broker, poll, serving
 
 from services.intake.app import MIGRATIONS as INTAKE_MIGRATIONS
 from services.intake.app import create_app as create_intake
@@ -33,14 +33,14 @@ GATEWAY = {"Authorization": "Bearer gw"}
 @asynccontextmanager
 async def running_intake(url: str, broker: str, prefix: str) -> AsyncIterator[httpx.AsyncClient]:
     await asyncio.to_thread(upgrade, INTAKE_MIGRATIONS, url)
-    settings = IntakeSettings(
-        database_url=url,
-        kafka_bootstrap_servers=broker,
-        topic_prefix=prefix,
+    settings = on_test_broker(
+        IntakeSettings,
+        url,
+        broker,
+        prefix,
         api_keys={"gw": "gateway"},
         token_public_key=TOKEN_KEYS["token_public_key"],
         consumer_session_timeout_ms=6000,
-        log_json=False,
     )
     app = create_intake(settings)
     async with serving(app, ready_within=30) as client:

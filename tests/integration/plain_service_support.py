@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI
+from testkit import on_test_broker
 
 from shared.database import bus_tables, create_engine
 from shared.events import TicketReceived
@@ -41,14 +42,12 @@ async def plain_service(
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
     await engine.dispose()
-    plain = PlainSettings(
-        database_url=database_url,
-        kafka_bootstrap_servers=broker,
-        topic_prefix=topic_prefix,
-        topic_partitions=1,
-        api_keys={"k": "admin"},
-        consumer_session_timeout_ms=1500,
-        **settings,
+    plain = on_test_broker(
+        PlainSettings,
+        database_url,
+        broker,
+        topic_prefix,
+        **{"topic_partitions": 1, "api_keys": {"k": "admin"}, **settings},
     )
     app = create_service_app(
         plain,

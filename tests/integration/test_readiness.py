@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from plain_service_support import plain_service
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
-from testkit import poll, serving
+from testkit import on_test_broker, poll, serving
 
 from services.triage.app import MIGRATIONS, create_app
 from services.triage.settings import TriageSettings
@@ -34,14 +34,13 @@ def _sample(text: str, name: str, **labels: str) -> float | None:
 async def test_readyz_fails_until_the_store_is_at_its_head(
     database_url: str, broker: str, topic_prefix: str
 ) -> None:
-    settings = TriageSettings(
-        database_url=database_url,
-        kafka_bootstrap_servers=broker,
-        topic_prefix=topic_prefix,
+    settings = on_test_broker(
+        TriageSettings,
+        database_url,
+        broker,
+        topic_prefix,
         topic_partitions=1,
         api_keys={"k": "admin"},
-        consumer_session_timeout_ms=1500,
-        log_json=False,
     )
     app = create_app(settings)
     async with serving(app) as client:

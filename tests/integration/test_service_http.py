@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from testkit import ServiceStore as Store
 from testkit import migrated_store as migrated
-from testkit import ready_checks, serving
+from testkit import on_test_broker, ready_checks, serving
 
 from services.analytics.app import MIGRATIONS as ANALYTICS_MIGRATIONS
 from services.analytics.app import create_app as create_analytics
@@ -79,16 +79,7 @@ PUBLIC = {
 
 
 def _settings(service: str, url: str, broker: str = "127.0.0.1:1", prefix: str = "t") -> Any:
-    settings_cls = APPS[service][1]
-    return settings_cls(
-        database_url=url,
-        kafka_bootstrap_servers=broker,
-        topic_prefix=prefix,
-        api_keys=KEYS,
-        # The local broker answers a group join after half of this: keep tests quick.
-        consumer_session_timeout_ms=1500,
-        log_json=False,
-    )
+    return on_test_broker(APPS[service][1], url, broker, prefix, api_keys=KEYS)
 
 
 @asynccontextmanager

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient
-from operations_support import invoke
+from operations_support import invoke, read_topic
 
 from services.triage.models import BUS as TRIAGE_BUS
 from shared.consumer import EventConsumer, each
@@ -30,31 +30,6 @@ async def _topic_names(settings: ServiceSettings) -> set[str]:
         return set(await admin.list_topics())
     finally:
         await admin.close()
-
-
-async def _read(
-    settings: ServiceSettings, topic: str, n: int
-) -> list[ConsumerRecord[bytes, bytes]]:
-    reader = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers, auto_offset_reset="earliest"
-    )
-    await reader.start()
-    try:
-        await reader.topics()
-        tps = [TopicPartition(topic, p) for p in reader.partitions_for_topic(topic) or ()]
-        reader.assign(tps)
-        await reader.seek_to_beginning(*tps)
-        records: list[ConsumerRecord[bytes, bytes]] = []
-        deadline = asyncio.get_running_loop().time() + 15
-        while len(records) < n and asyncio.get_running_loop().time() < deadline:
-            for items in (await reader.getmany(timeout_ms=200)).values():
-                records.extend(items)
-        await asyncio.sleep(0.5)  # anything beyond n would show up now
-        for items in (await reader.getmany(timeout_ms=300)).values():
-            records.extend(items)
-        return records
-    finally:
-        await reader.stop()
 
 
 def test_topics_creates_every_topic(ops_env: ServiceSettings) -> None:
@@ -135,7 +110,7 @@ def test_dead_letters_are_listed_shown_and_redriven_once(ops_env: ServiceSetting
     assert "13812345678" not in shown and "138****5678" in shown  # contacts masked
 
     assert "1 dead letters sent back" in invoke("dlq", "redrive", "triage")
-    records = asyncio.run(_read(ops_env, topics.retry("triage"), 1))
+    records = asyncio.run(read_topic(ops_env, topics.retry("triage"), 1))
     assert len(records) == 1
     redriven = records[0]
     assert json.loads(redriven.value) == body
@@ -143,7 +118,7 @@ def test_dead_letters_are_listed_shown_and_redriven_once(ops_env: ServiceSetting
     headers = dict(redriven.headers)
     assert headers["correlation_id"] == b"c-1"
     assert not any(k.startswith("dlq.") for k in headers)
-    assert asyncio.run(_read(ops_env, topics.intake, 0)) == []  # not back to every consumer
+    assert asyncio.run(read_topic(ops_env, topics.intake, 0)) == []  # not back to every consumer
 
     assert "0 dead letters sent back" in invoke("dlq", "redrive", "triage")
     assert "yes" in invoke("dlq", "list", "triage")
@@ -190,7 +165,7 @@ def test_replay_publishes_outbox_rows_since_a_time(
     ids = asyncio.run(write_outbox())
     since = (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
     assert "2 events of triage published again" in invoke("replay", "triage", "--since", since)
-    records = asyncio.run(_read(ops_env, topics.triage, 2))
+    records = asyncio.run(read_topic(ops_env, topics.triage, 2))
     replayed = sorted(json.loads(r.value)["event_id"] for r in records)
     assert replayed == sorted(str(i) for i in ids[1:])
 

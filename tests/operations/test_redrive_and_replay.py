@@ -16,60 +16,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from operations_support import invoke
+from aiokafka import ConsumerRecord
+from eventkit import received
+from operations_support import invoke, read_topic
+from testkit import poll
 
 from services.triage.models import BUS as TRIAGE_BUS
 from shared.consumer import EventConsumer, each
 from shared.database import create_engine, session_factory
-from shared.events import TicketReceived, TicketReceivedData, Topics
+from shared.events import Topics
 from shared.kafka import ensure_topics, make_producer
 from shared.observability import ServiceMetrics
 from shared.outbox import UnitOfWork
 from shared.settings import ServiceSettings
 from sopdesk.operations import dead_letters, redrive
-
-
-async def _read(settings: ServiceSettings, topic: str) -> list[ConsumerRecord[bytes, bytes]]:
-    """Everything on a topic, read until it stays quiet for a second."""
-    reader = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers, auto_offset_reset="earliest"
-    )
-    await reader.start()
-    try:
-        await reader.topics()
-        tps = [TopicPartition(topic, p) for p in reader.partitions_for_topic(topic) or ()]
-        if not tps:
-            return []  # no such topic: nothing was sent there
-        reader.assign(tps)
-        await reader.seek_to_beginning(*tps)
-        records: list[ConsumerRecord[bytes, bytes]] = []
-        quiet = 0
-        while quiet < 5:
-            batch = await reader.getmany(timeout_ms=200)
-            quiet = 0 if batch else quiet + 1
-            for items in batch.values():
-                records.extend(items)
-        return records
-    finally:
-        await reader.stop()
-
-
-def _ticket_received() -> TicketReceived:
-    return TicketReceived(
-        ticket_id=uuid.uuid4(),
-        correlation_id=uuid.uuid4(),
-        producer="intake",
-        data=TicketReceivedData(
-            ticket_no=f"T-{uuid.uuid4().hex[:6]}",
-            channel="phone",
-            customer_id=uuid.uuid4(),
-            customer_type="new",
-            subject="产品无法启动",
-            description="开机后黑屏",
-            received_at=datetime.now(UTC),
-        ),
-    )
 
 
 @contextlib.asynccontextmanager
@@ -112,19 +72,12 @@ async def _triage_consumer(
         await engine.dispose()
 
 
-async def _until(probe: Any, within: float = 30.0) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not await probe():
-        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.2)
-
-
 async def test_redrive_reaches_only_the_consumer_that_failed(
     ops_env: ServiceSettings, triage_url: str
 ) -> None:
     url = triage_url
     topics = Topics(ops_env.topic_prefix)
-    poison, fine = _ticket_received(), _ticket_received()
+    poison, fine = received(), received()
     seen: list[uuid.UUID] = []
     producer = make_producer(ops_env)
     await producer.start()
@@ -139,7 +92,7 @@ async def test_redrive_reaches_only_the_consumer_that_failed(
             async def dead_lettered() -> bool:
                 return len(await dead_letters(ops_env, "triage")) == 1 and fine.event_id in seen
 
-            await _until(dead_lettered)
+            await poll(dead_lettered, within=30, what="one dead letter, the fine event applied")
             # Fixed: a dry run lists the letter and sends nothing.
             fail.clear()
             dry = await asyncio.to_thread(invoke, "dlq", "redrive", "triage", "--dry-run")
@@ -153,13 +106,13 @@ async def test_redrive_reaches_only_the_consumer_that_failed(
             async def applied() -> bool:
                 return set(seen) == {fine.event_id, poison.event_id}
 
-            await _until(applied)
+            await poll(applied, within=30, what="the poison event applied once redriven")
     finally:
         await producer.stop()
     # The origin topic holds only the two original messages: followup and analytics,
     # which read it too, were not given the poison event a second time.
-    assert len(await _read(ops_env, topics.intake)) == 2
-    (redriven,) = await _read(ops_env, topics.retry("triage"))
+    assert len(await read_topic(ops_env, topics.intake)) == 2
+    (redriven,) = await read_topic(ops_env, topics.retry("triage"))
     assert json.loads(redriven.value)["event_id"] == str(poison.event_id)
     headers = dict(redriven.headers)
     assert not any(k.startswith("dlq.") for k in headers)
@@ -196,7 +149,7 @@ async def test_redrive_by_offset_sends_that_letter_only(ops_env: ServiceSettings
     await _dead_letters_by_hand(ops_env, 3)
     one = await redrive(ops_env, "triage", partition=0, offset=1)
     assert [(d.partition, d.offset) for d in one.letters] == [(0, 1)]
-    assert _numbers(await _read(ops_env, topics.retry("triage"))) == [1]
+    assert _numbers(await read_topic(ops_env, topics.retry("triage"))) == [1]
     # Not next in line, so not remembered: the rest still counts as to do.
     listed = {d.offset: d.redriven for d in await dead_letters(ops_env, "triage")}
     assert listed == {0: False, 1: False, 2: False}
@@ -205,11 +158,11 @@ async def test_redrive_by_offset_sends_that_letter_only(ops_env: ServiceSettings
     assert [d.redriven for d in first.letters] == [True]
     rest = await redrive(ops_env, "triage", dry_run=True)
     assert [d.offset for d in rest.letters] == [1, 2]
-    assert _numbers(await _read(ops_env, topics.retry("triage"))) == [0, 1]
+    assert _numbers(await read_topic(ops_env, topics.retry("triage"))) == [0, 1]
     assert len((await redrive(ops_env, "triage")).letters) == 2
     assert (await redrive(ops_env, "triage")).letters == []
-    assert _numbers(await _read(ops_env, topics.retry("triage"))) == [0, 1, 1, 2]
-    assert await _read(ops_env, topics.intake) == []
+    assert _numbers(await read_topic(ops_env, topics.retry("triage"))) == [0, 1, 1, 2]
+    assert await read_topic(ops_env, topics.intake) == []
 
 
 def test_replay_leaves_external_topics_out_unless_asked(
@@ -248,21 +201,21 @@ def test_replay_leaves_external_topics_out_unless_asked(
     dry = invoke("replay", "triage", "--since", since, "--dry-run")
     assert "dry run: 2 events of triage would be published" in dry
     assert f"{topics.notifications}: 3 left out" in dry
-    assert asyncio.run(_read(ops_env, topics.triage)) == []
+    assert asyncio.run(read_topic(ops_env, topics.triage)) == []
 
     out = invoke("replay", "triage", "--since", since)
     assert "2 events of triage published again" in out
-    assert len(asyncio.run(_read(ops_env, topics.triage))) == 2
-    assert asyncio.run(_read(ops_env, topics.notifications)) == []
-    assert asyncio.run(_read(ops_env, topics.assignments("finance"))) == []
+    assert len(asyncio.run(read_topic(ops_env, topics.triage))) == 2
+    assert asyncio.run(read_topic(ops_env, topics.notifications)) == []
+    assert asyncio.run(read_topic(ops_env, topics.assignments("finance"))) == []
 
     # Asked for by name: only that topic, once.
     out = invoke("replay", "triage", "--since", since, "--topic", "notifications")
     assert "3 events of triage published again" in out
-    replayed = asyncio.run(_read(ops_env, topics.notifications))
+    replayed = asyncio.run(read_topic(ops_env, topics.notifications))
     assert len({json.loads(r.value)["event_id"] for r in replayed}) == 3
-    assert len(asyncio.run(_read(ops_env, topics.triage))) == 2
+    assert len(asyncio.run(read_topic(ops_env, topics.triage))) == 2
 
     out = invoke("replay", "triage", "--since", since, "--include-external")
     assert "6 events of triage published again" in out
-    assert len(asyncio.run(_read(ops_env, topics.assignments("finance")))) == 1
+    assert len(asyncio.run(read_topic(ops_env, topics.assignments("finance")))) == 1
