@@ -22,27 +22,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from intake_rows import IntakeRows
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.intake import ticket_reading, ticket_search
 from services.intake.app import MIGRATIONS
-from services.intake.models import Customer, CustomerIdentifier, Ticket, TicketMessage
 from services.intake.settings import IntakeSettings
 from shared.auth import Principal
 from shared.database import create_engine, session_factory
 from shared.migrations import upgrade
+from shared.team_copies import SPEC_TEAMS
 from shared.tokens import PersonClaims
 
 SERVER = os.environ.get("SOPDESK_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432")
-TEAMS = [
-    "frontline",
-    "tech_support",
-    "finance",
-    "logistics",
-    "complaints",
-    "after_sales",
-    "product",
-]
+TEAMS = [key for key, _, _ in SPEC_TEAMS]
 WORDS = [
     "账号无法登录",
     "退款未到账",
@@ -71,65 +64,24 @@ async def fill(url: str, count: int) -> list[dict[str, Any]]:
     start = datetime(2026, 11, 1, tzinfo=UTC)
     rows: list[dict[str, Any]] = []
     async with engine.begin() as conn:
-        customers, identifiers, tickets, messages = [], [], [], []
+        intake = IntakeRows()
         for i in range(count):
             at = start + timedelta(minutes=3 * i)
-            customer_id, ticket_id = uuid.uuid4(), uuid.uuid4()
             phone, email = f"+86139{i:08d}", f"c{i}@example.com"
-            customers.append(
-                {
-                    "id": customer_id,
-                    "name": f"客户{i}",
-                    "phone": phone,
-                    "email": email,
-                    "is_vip": False,
-                    "ticket_count": 1,
-                    "created_at": at,
-                    "updated_at": at,
-                }
-            )
-            identifiers += [
-                {"kind": "phone", "value": phone, "customer_id": customer_id, "created_at": at},
-                {"kind": "email", "value": email, "customer_id": customer_id, "created_at": at},
-            ]
             words = WORDS[i % len(WORDS)]
-            ticket = {
-                "id": ticket_id,
-                "ticket_no": f"T{at:%Y%m%d}-{i + 1:06d}",
-                "customer_id": customer_id,
-                "customer_type": "new",
-                "channel": "web_chat",
-                "subject": f"{words}{i}",
-                "description": f"{words},订单SO{i:08d}已经三天了,请尽快处理。编号{i}",
-                "order_no": f"SO{i:08d}",
-                "extra": {},
-                "language": "zh",
-                "status": "assigned",
-                "team": TEAMS[i % len(TEAMS)],
-                "acknowledgement": "您好",
-                "created_at": at,
-                "updated_at": at,
-            }
-            tickets.append(ticket)
-            messages.append(
-                {
-                    "id": uuid.uuid4(),
-                    "ticket_id": ticket_id,
-                    "channel": "web_chat",
-                    "body": "请问处理进度如何?",
-                    "deduplicated": False,
-                    "created_at": at + timedelta(minutes=1),
-                }
+            ticket = intake.add(
+                i,
+                at,
+                phone,
+                email,
+                ticket_no=f"T{at:%Y%m%d}-{i + 1:06d}",
+                subject=f"{words}{i}",
+                description=f"{words},订单SO{i:08d}已经三天了,请尽快处理。编号{i}",
+                order_no=f"SO{i:08d}",
+                team=TEAMS[i % len(TEAMS)],
             )
             rows.append({**ticket, "phone": phone, "email": email})
-        for model, values in (
-            (Customer, customers),
-            (CustomerIdentifier, identifiers),
-            (Ticket, tickets),
-            (TicketMessage, messages),
-        ):
-            for chunk in range(0, len(values), 2000):
-                await conn.execute(sa.insert(model), values[chunk : chunk + 2000])
+        await intake.insert(conn, 2000)
         await conn.execute(sa.text("ANALYZE"))
     await engine.dispose()
     return rows

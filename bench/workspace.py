@@ -53,10 +53,10 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from intake_rows import IntakeRows
 from procstat import SystemProcesses, cpu_seconds, listening_pid, memory_kib
 
 from services.dispatch import models as dispatch_models
-from services.intake.models import Customer, CustomerIdentifier, Ticket, TicketMessage
 from shared.database import create_engine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,61 +129,26 @@ async def fill(urls: dict[str, str], tickets: int, mine: int, team: str) -> tupl
     now = datetime.now(UTC)
     start = now - timedelta(days=3)
     tag = uuid.uuid4().hex[:4]
-    customers, identifiers, ticket_rows, messages = [], [], [], []
+    intake = IntakeRows()
     assignments, activity, my_numbers = [], [], []
     rng = random.Random(13)
     for i in range(tickets):
         agent = me if i < mine else rng.choice(others)
         at = start + timedelta(seconds=20 * i)
-        customer_id, ticket_id = uuid.uuid4(), uuid.uuid4()
         phone, email = f"+86139{rng.randrange(10**8):08d}", f"ws{tag}{i}@example.com"
         words = WORDS[i % len(WORDS)]
         number = f"T{at:%Y%m%d}-{900000 + i:06d}"
-        customers.append(
-            {
-                "id": customer_id,
-                "name": f"客户{i}",
-                "phone": phone,
-                "email": email,
-                "is_vip": False,
-                "ticket_count": 1,
-                "created_at": at,
-                "updated_at": at,
-            }
-        )
-        identifiers += [
-            {"kind": "phone", "value": phone, "customer_id": customer_id, "created_at": at},
-            {"kind": "email", "value": email, "customer_id": customer_id, "created_at": at},
-        ]
-        ticket_rows.append(
-            {
-                "id": ticket_id,
-                "ticket_no": number,
-                "customer_id": customer_id,
-                "customer_type": "new",
-                "channel": "web_chat",
-                "subject": f"{words}{i}",
-                "description": f"{words},订单SO{i:08d}已经三天了,请尽快处理,电话{phone}。",
-                "order_no": f"SO{i:08d}",
-                "extra": {},
-                "language": "zh",
-                "status": "assigned",
-                "team": agent[2],
-                "acknowledgement": "您好",
-                "created_at": at,
-                "updated_at": at,
-            }
-        )
-        messages.append(
-            {
-                "id": uuid.uuid4(),
-                "ticket_id": ticket_id,
-                "channel": "web_chat",
-                "body": "请问处理进度如何?",
-                "deduplicated": False,
-                "created_at": at + timedelta(minutes=1),
-            }
-        )
+        ticket_id = intake.add(
+            i,
+            at,
+            phone,
+            email,
+            ticket_no=number,
+            subject=f"{words}{i}",
+            description=f"{words},订单SO{i:08d}已经三天了,请尽快处理,电话{phone}。",
+            order_no=f"SO{i:08d}",
+            team=agent[2],
+        )["id"]
         respond = now + timedelta(minutes=rng.randint(-120, 600))
         assignment_id = uuid.uuid4()
         assignments.append(
@@ -233,15 +198,7 @@ async def fill(urls: dict[str, str], tickets: int, mine: int, team: str) -> tupl
             ]
         if i < mine:
             my_numbers.append(number)
-    await _insert(
-        urls["intake"],
-        [
-            (Customer, customers),
-            (CustomerIdentifier, identifiers),
-            (Ticket, ticket_rows),
-            (TicketMessage, messages),
-        ],
-    )
+    await _insert(urls["intake"], intake.batches())
     batches: list[tuple[Any, list[dict[str, Any]]]] = [(dispatch_models.Assignment, assignments)]
     if activity:
         batches.append((ACTIVITY, activity))

@@ -17,6 +17,17 @@ from services.triage.rules.defaults import DEFAULT_RULES
 from shared.database import create_engine
 from shared.migrations import upgrade
 
+# The SPEC's seven teams, written out here so that the code's list is checked against them.
+SPEC_TEAM_KEYS = {
+    "frontline",
+    "tech_support",
+    "finance",
+    "logistics",
+    "complaints",
+    "after_sales",
+    "product",
+}
+
 
 @pytest.mark.parametrize(("priority", "report"), [("P0", True), ("P1", True), ("P2", False)])
 def test_must_report_to_supervisor(priority: str, report: bool) -> None:
@@ -24,15 +35,7 @@ def test_must_report_to_supervisor(priority: str, report: bool) -> None:
 
 
 def test_default_teams_and_demo_agents() -> None:
-    assert set(dispatch.DEFAULT_TEAM_KEYS) == {
-        "frontline",
-        "tech_support",
-        "finance",
-        "logistics",
-        "complaints",
-        "after_sales",
-        "product",
-    }
+    assert set(dispatch.DEFAULT_TEAM_KEYS) == SPEC_TEAM_KEYS
     assert all(team.supervisor for team in dispatch.DEFAULT_TEAMS)
     # Every team triage can route to exists in dispatch.
     assert {rule.actions.team for rule in DEFAULT_RULES} <= set(dispatch.DEFAULT_TEAM_KEYS)
@@ -51,15 +54,7 @@ async def test_dispatch_history_seeds_the_default_teams(database_url: str) -> No
     finally:
         await engine.dispose()
     keys = {row.key for row in rows}
-    assert keys == {
-        "frontline",
-        "tech_support",
-        "finance",
-        "logistics",
-        "complaints",
-        "after_sales",
-        "product",
-    }
+    assert keys == SPEC_TEAM_KEYS
     assert len(rows) == 7
     assert all(row.supervisor for row in rows), "every team has a supervisor"
     # The migration writes the teams out by hand: it must agree with the domain's list.
