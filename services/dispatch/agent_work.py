@@ -12,6 +12,7 @@ from typing import Any
 from services.dispatch import domain, repository
 from services.dispatch.models import Agent, Assignment, Collaboration
 from services.dispatch.people.models import name_of
+from services.dispatch.roster import existing_team
 from services.dispatch.routing import (
     DEFAULT_MIN_LEVEL,
     Pool,
@@ -326,8 +327,7 @@ async def transfer(
         to_team = target.team_key
     if to_team is None:
         raise ApiError(422, "invalid_transfer", "Name a team (to_team) or an agent (to_agent_id).")
-    if await repository.get_team(session, to_team) is None:
-        raise ApiError(404, "team_not_found", f"No team with key {to_team}.")
+    await existing_team(session, to_team)
     acting = await lock_for_action(
         uow,
         assignment_id,

@@ -51,11 +51,15 @@ async def check_undecided(
         )
 
 
+def team_not_found(key: str) -> ApiError:
+    return ApiError(404, "team_not_found", f"No team with key {key}.")
+
+
 async def existing_team(session: AsyncSession, key: str) -> Team:
     """The team with this key, or 404 ``team_not_found``."""
     team = await repository.get_team(session, key)
     if team is None:
-        raise ApiError(404, "team_not_found", f"No team with key {key}.")
+        raise team_not_found(key)
     return team
 
 
@@ -126,10 +130,7 @@ async def create_agent(
     min_level: int = DEFAULT_MIN_LEVEL,
 ) -> Agent:
     session = uow.session
-    team = await repository.get_team(session, team_key)
-    if team is None:
-        raise ApiError(404, "team_not_found", f"No team with key {team_key}.")
-    check_supervisor(team, supervisor)
+    check_supervisor(await existing_team(session, team_key), supervisor)
     if await repository.agent_by_name(session, name) is not None:
         raise ApiError(409, "agent_exists", f"An agent named {name} exists.")
     pool = await lock_pool(uow, [team_key], min_level=min_level)
@@ -174,7 +175,7 @@ async def update_agent(
     check_supervisor(teams.get(old_team), supervisor)
     if new_team != old_team:
         if new_team not in teams:
-            raise ApiError(404, "team_not_found", f"No team with key {new_team}.")
+            raise team_not_found(new_team)
         check_supervisor(teams[new_team], supervisor)
     pool = await lock_pool(uow, {old_team, new_team}, [agent_id], min_level=min_level)
     agent = pool.agents[agent_id]

@@ -32,6 +32,17 @@ ExpectedVersion = Annotated[
 ]
 SKILL_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
 
+# Why an actor transfers, escalates, rejects, reassigns, takes over or asks for more time:
+# required, and recorded with the decision.
+Reason = Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+class PatchBody(BaseModel):
+    """A PATCH body: only the fields sent, and not null, change."""
+
+    def changes(self) -> dict[str, Any]:
+        return {k: v for k, v in self.model_dump(exclude_unset=True).items() if v is not None}
+
 
 def _check_skill_levels(value: dict[str, int]) -> dict[str, int]:
     for skill, level in value.items():
@@ -92,7 +103,7 @@ class TeamCreate(BaseModel):
         return sorted(set(value))
 
 
-class TeamUpdate(BaseModel):
+class TeamUpdate(PatchBody):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"supervisor": "new-supervisor", "skills": ["fault"]}]},
@@ -174,7 +185,7 @@ class AgentCreate(BaseModel):
         return _check_skill_levels(value)
 
 
-class AgentUpdate(BaseModel):
+class AgentUpdate(PatchBody):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"status": "online", "capacity": 6}]},
@@ -193,9 +204,6 @@ class AgentUpdate(BaseModel):
     @classmethod
     def _skills(cls, value: dict[str, int] | None) -> dict[str, int] | None:
         return None if value is None else _check_skill_levels(value)
-
-    def changes(self) -> dict[str, Any]:
-        return {k: v for k, v in self.model_dump(exclude_unset=True).items() if v is not None}
 
 
 # --------------------------------------------------------------------------- assignments
@@ -301,7 +309,7 @@ class TransferBody(BaseModel):
         },
     )
 
-    reason: str = Field(min_length=1, max_length=1000)
+    reason: Reason
     to_team: str | None = Field(default=None, pattern=KEY_PATTERN)
     to_agent_id: uuid.UUID | None = None
     expected_version: ExpectedVersion = None
@@ -312,7 +320,7 @@ class EscalateBody(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"reason": "客户要求主管回电"}]}
     )
 
-    reason: str = Field(min_length=1, max_length=1000)
+    reason: Reason
     expected_version: ExpectedVersion = None
 
 
@@ -387,7 +395,7 @@ class RejectBody(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"reason": "超出保修期,改发优惠券"}]}
     )
 
-    reason: str = Field(min_length=1, max_length=1000)
+    reason: Reason
 
 
 class CompensationView(BaseModel):

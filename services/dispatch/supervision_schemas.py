@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.dispatch.schemas import CompensationView, ExpectedVersion
+from services.dispatch.schemas import CompensationView, ExpectedVersion, Reason
 
 # --------------------------------------------------------------------------- supervisor
 
@@ -97,7 +97,7 @@ class ReassignBody(BaseModel):
     )
 
     agent_id: uuid.UUID
-    reason: str = Field(min_length=1, max_length=1000)
+    reason: Reason
     expected_version: ExpectedVersion = None
 
 
@@ -106,7 +106,7 @@ class TakeOverBody(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"reason": "VIP 客户投诉,主管亲自处理"}]}
     )
 
-    reason: str = Field(min_length=1, max_length=1000)
+    reason: Reason
     expected_version: ExpectedVersion = None
 
 
@@ -127,7 +127,7 @@ class ExtensionCreate(BaseModel):
     )
 
     extra_minutes: int = Field(ge=1, le=7 * 24 * 60, description="more time on the resolution")
-    reason: str = Field(min_length=1, max_length=1000)
+    reason: Reason
     expected_version: ExpectedVersion = None
 
 

@@ -9,15 +9,13 @@ from fastapi import Depends, Path, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.dispatch import collaboration, repository
-from services.dispatch.api.common import router
+from services.dispatch.api.common import READERS, router
 from services.dispatch.models import ActivityEntry, Assignment, Collaboration
 from services.dispatch.schemas import ActivityView, CollaborationAnswerBody, CollaborationView
 from shared.auth import Principal, require_roles
 from shared.errors import ApiError, error_responses, not_found
 from shared.http import read_session, unit_of_work
 from shared.outbox import UnitOfWork
-
-_READER = require_roles("agent", "supervisor", "viewer")
 
 
 async def _assignment_of(session: AsyncSession, ticket_ref: str) -> Assignment | None:
@@ -59,7 +57,7 @@ async def _check_reader(session: AsyncSession, principal: Principal, a: Assignme
 async def ticket_activity(
     ticket_ref: str = Path(examples=["T20261202-000001"]),
     limit: int = Query(default=500, ge=1, le=5000),
-    principal: Principal = Depends(_READER),
+    principal: Principal = READERS,
     session: AsyncSession = Depends(read_session),
 ) -> Sequence[ActivityEntry]:
     a = await _assignment_of(session, ticket_ref)

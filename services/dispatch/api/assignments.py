@@ -15,9 +15,9 @@ from services.dispatch.api.common import (
     READERS,
     agent_action,
     committed,
+    found_by_id,
     router,
     settings_of,
-    uuid_or_404,
 )
 from services.dispatch.models import Assignment
 from services.dispatch.schemas import (
@@ -33,15 +33,13 @@ from services.dispatch.schemas import (
     WorkView,
 )
 from services.dispatch.settings import DispatchSettings
-from shared.auth import Principal, require_person, require_roles
-from shared.errors import ApiError, error_responses, not_found
+from shared.auth import Principal, require_person
+from shared.errors import ApiError, error_responses
 from shared.events import utcnow
 from shared.http import read_session, unit_of_work
 from shared.outbox import UnitOfWork
 
 # --------------------------------------------------------------------------- assignments
-
-_READER = require_roles("agent", "supervisor", "viewer")
 
 
 @router.get(
@@ -76,7 +74,7 @@ async def list_assignments(
         examples=["6f1c2a9e-0b7d-4c1e-9a55-3f2d8e7b1c40"],
     ),
     limit: int = Query(default=100, ge=1, le=1000),
-    principal: Principal = Depends(_READER),
+    principal: Principal = READERS,
     session: AsyncSession = Depends(read_session),
     settings: DispatchSettings = Depends(settings_of),
 ) -> Sequence[Assignment]:
@@ -112,11 +110,7 @@ async def list_assignments(
 async def get_assignment(
     assignment_id: str, session: AsyncSession = Depends(read_session)
 ) -> Assignment:
-    ident = uuid_or_404("assignment", assignment_id)
-    assignment = await repository.get_assignment(session, ident)
-    if assignment is None:
-        raise not_found("assignment", assignment_id)
-    return assignment
+    return await found_by_id(session, "assignment", assignment_id, repository.get_assignment)
 
 
 @agent_action(

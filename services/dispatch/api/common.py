@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Any, TypedDict, TypeVar
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.types import DecoratedCallable
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.dispatch.people import delegation
 from services.dispatch.people.delegation import ACT_FOR_SCOPE, ON_BEHALF_OF
+from services.dispatch.roster import check_supervisor, existing_team
 from services.dispatch.schemas import AssignmentView
 from services.dispatch.settings import DispatchSettings
 from shared.auth import Principal, require_person, require_roles
 from shared.errors import ApiError, error_responses, not_found
+from shared.events import utcnow
 from shared.http import unit_of_work
 from shared.observability import get_logger
 from shared.outbox import UnitOfWork
@@ -71,11 +75,21 @@ async def _acting_agent(
 ACTING_AGENT = Depends(_acting_agent)
 
 
-def uuid_or_404(what: str, raw: str) -> uuid.UUID:
+async def found_by_id(
+    session: AsyncSession,
+    what: str,
+    raw: str,
+    load: Callable[[AsyncSession, uuid.UUID], Awaitable[T | None]],
+) -> T:
+    """The record with this id, or 404 ``<what>_not_found`` (also when the id is no id)."""
     try:
-        return uuid.UUID(raw)
+        ident = uuid.UUID(raw)
     except ValueError:
         raise not_found(what, raw) from None
+    record = await load(session, ident)
+    if record is None:
+        raise not_found(what, raw)
+    return record
 
 
 ACTION_ERRORS = error_responses(401, 403, 404, 409, 422)
@@ -111,3 +125,28 @@ async def committed(uow: UnitOfWork, work: Awaitable[T]) -> T:
     done = await work
     await uow.commit()
     return done
+
+
+class SupervisorChange(TypedDict):
+    """A change to a team's arrangements (its shift roster, its exceptions) by its
+    supervisor or an admin: who, when, and the skill level P0/VIP work needs when the
+    change hands work on."""
+
+    actor: str
+    actor_name: str
+    at: datetime
+    min_level: int
+
+
+async def supervisor_change(
+    session: AsyncSession, team_key: str, principal: Principal, settings: DispatchSettings
+) -> SupervisorChange:
+    """The change's actor, once the team is found (404 team_not_found) and they supervise
+    it (403 not_team_supervisor)."""
+    check_supervisor(await existing_team(session, team_key), supervised(principal))
+    return SupervisorChange(
+        actor=principal.actor,
+        actor_name=principal.actor_name,
+        at=utcnow(),
+        min_level=settings.min_skill_level_p0_vip,
+    )

@@ -31,7 +31,7 @@ from services.dispatch.schemas import (
 from services.dispatch.settings import DispatchSettings
 from services.dispatch.supervision_schemas import InboxView
 from shared.auth import Principal
-from shared.errors import ApiError, error_responses
+from shared.errors import error_responses
 from shared.http import read_session, unit_of_work
 from shared.outbox import UnitOfWork
 
@@ -172,7 +172,7 @@ async def inbox(
     teams = await repository.teams_by_key(session)
     if team is not None:
         if team not in teams:
-            raise ApiError(404, "team_not_found", f"No team with key {team}.")
+            raise roster.team_not_found(team)
         roster.check_supervisor(teams[team], mine)
         keys = [team]
     elif mine is not None:

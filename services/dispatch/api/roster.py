@@ -13,10 +13,10 @@ from services.dispatch.api.common import (
     ADMINS,
     READERS,
     SUPERVISORS,
+    found_by_id,
     router,
     settings_of,
     supervised,
-    uuid_or_404,
 )
 from services.dispatch.models import Agent, Team
 from services.dispatch.schemas import (
@@ -31,7 +31,7 @@ from services.dispatch.schemas import (
 from services.dispatch.settings import DispatchSettings
 from services.dispatch.shifts import service as shifts_service
 from shared.auth import Principal, require_roles
-from shared.errors import ApiError, error_responses, not_found
+from shared.errors import ApiError, error_responses
 from shared.events import Topics, utcnow
 from shared.http import read_session, unit_of_work
 from shared.kafka import ensure_topics
@@ -107,7 +107,7 @@ async def update_team(
     principal: Principal = Depends(SUPERVISORS),
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> Team:
-    changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
+    changes = body.changes()
     team = await roster.update_team(uow, key, changes, supervisor=supervised(principal))
     await uow.commit()
     return team
@@ -192,11 +192,7 @@ async def create_agent(
     dependencies=[READERS],
 )
 async def get_agent(agent_id: str, session: AsyncSession = Depends(read_session)) -> Agent:
-    ident = uuid_or_404("agent", agent_id)
-    agent = await repository.get_agent(session, ident)
-    if agent is None:
-        raise not_found("agent", agent_id)
-    return agent
+    return await found_by_id(session, "agent", agent_id, repository.get_agent)
 
 
 @router.patch(

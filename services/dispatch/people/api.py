@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.dispatch.api.common import ADMINS, READERS, committed, settings_of
 from services.dispatch.people import delegation, repository, service
 from services.dispatch.people.models import AccountChange, KeyDelegation, Person
 from services.dispatch.people.schemas import (
@@ -26,8 +27,7 @@ from services.dispatch.people.schemas import (
     SignInBody,
     TokensView,
 )
-from services.dispatch.settings import DispatchSettings
-from shared.auth import Principal, require_person, require_roles
+from shared.auth import Principal, require_person
 from shared.errors import ApiError, error_responses
 from shared.http import read_session, unit_of_work
 from shared.outbox import UnitOfWork
@@ -35,21 +35,13 @@ from shared.tokens import TokenSigner
 
 router = APIRouter(prefix="/v1")
 
-_admins = require_roles()
-_anyone_signed_in = require_roles("agent", "supervisor", "viewer")
-
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _settings(request: Request) -> DispatchSettings:
-    settings: DispatchSettings = request.app.state.settings
-    return settings
-
-
 def _signer(request: Request) -> TokenSigner:
-    settings = _settings(request)
+    settings = settings_of(request)
     signer: TokenSigner | None = getattr(request.app.state, "token_signer", None)
     if signer is None:
         if not settings.token_private_key.strip():
@@ -62,7 +54,7 @@ def _signer(request: Request) -> TokenSigner:
 
 
 def _policy(request: Request) -> service.SignInPolicy:
-    settings = _settings(request)
+    settings = settings_of(request)
     return service.SignInPolicy(
         per_login=settings.sign_in_limit_per_login,
         per_address=settings.sign_in_limit_per_address,
@@ -82,6 +74,11 @@ def _tokens(tokens: service.Tokens, now: datetime) -> TokensView:
         refresh_token=tokens.refresh_token,
         person=PersonView.model_validate(tokens.person),
     )
+
+
+def _with_password(person: Person, password: str) -> PersonCreated:
+    """An account and the temporary password it signs in with first (created or reset)."""
+    return PersonCreated(person=PersonView.model_validate(person), temporary_password=password)
 
 
 _SIGN_IN_DOC = (
@@ -192,7 +189,7 @@ async def sign_out(body: RefreshBody, uow: UnitOfWork = Depends(unit_of_work)) -
     responses=error_responses(401, 403, 404),
 )
 async def me(
-    principal: Principal = Depends(_anyone_signed_in),
+    principal: Principal = READERS,
     session: AsyncSession = Depends(read_session),
 ) -> Person:
     person = require_person(principal)
@@ -211,7 +208,7 @@ async def me(
     tags=["people"],
     summary="Accounts, by login (admin)",
     responses=error_responses(401, 403, 422),
-    dependencies=[Depends(_admins)],
+    dependencies=[Depends(ADMINS)],
 )
 async def list_people(
     role: PersonRole | None = None,
@@ -234,15 +231,13 @@ async def list_people(
 )
 async def create_person(
     body: PersonCreate,
-    principal: Principal = Depends(_admins),
+    principal: Principal = Depends(ADMINS),
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> PersonCreated:
-    person, password = await service.create_person(
-        uow.session, **body.model_dump(), by=principal, now=_now()
-    )
-    await uow.commit()
+    created = service.create_person(uow.session, **body.model_dump(), by=principal, now=_now())
+    person, password = await committed(uow, created)
     assert password is not None
-    return PersonCreated(person=PersonView.model_validate(person), temporary_password=password)
+    return _with_password(person, password)
 
 
 @router.get(
@@ -251,7 +246,7 @@ async def create_person(
     tags=["people"],
     summary="One account (admin)",
     responses=error_responses(401, 403, 404, 422),
-    dependencies=[Depends(_admins)],
+    dependencies=[Depends(ADMINS)],
 )
 async def get_person(person_id: uuid.UUID, session: AsyncSession = Depends(read_session)) -> Person:
     person = await repository.get_person(session, person_id)
@@ -271,13 +266,20 @@ async def get_person(person_id: uuid.UUID, session: AsyncSession = Depends(read_
 async def update_person(
     person_id: uuid.UUID,
     body: PersonUpdate,
-    principal: Principal = Depends(_admins),
+    principal: Principal = Depends(ADMINS),
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> Person:
-    changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
-    person = await service.update_person(uow.session, person_id, changes, by=principal, now=_now())
-    await uow.commit()
-    return person
+    changes = body.changes()
+    changed = service.update_person(uow.session, person_id, changes, by=principal, now=_now())
+    return await committed(uow, changed)
+
+
+async def _set_disabled(
+    uow: UnitOfWork, person_id: uuid.UUID, principal: Principal, *, disabled: bool
+) -> Person:
+    """An account disabled or enabled again by an admin (audited)."""
+    changed = service.set_disabled(uow.session, person_id, disabled, by=principal, now=_now())
+    return await committed(uow, changed)
 
 
 @router.post(
@@ -289,12 +291,10 @@ async def update_person(
 )
 async def disable_person(
     person_id: uuid.UUID,
-    principal: Principal = Depends(_admins),
+    principal: Principal = Depends(ADMINS),
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> Person:
-    person = await service.set_disabled(uow.session, person_id, True, by=principal, now=_now())
-    await uow.commit()
-    return person
+    return await _set_disabled(uow, person_id, principal, disabled=True)
 
 
 @router.post(
@@ -306,12 +306,10 @@ async def disable_person(
 )
 async def enable_person(
     person_id: uuid.UUID,
-    principal: Principal = Depends(_admins),
+    principal: Principal = Depends(ADMINS),
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> Person:
-    person = await service.set_disabled(uow.session, person_id, False, by=principal, now=_now())
-    await uow.commit()
-    return person
+    return await _set_disabled(uow, person_id, principal, disabled=False)
 
 
 @router.post(
@@ -324,7 +322,7 @@ async def enable_person(
 async def reset_password(
     person_id: uuid.UUID,
     body: PasswordResetBody | None = None,
-    principal: Principal = Depends(_admins),
+    principal: Principal = Depends(ADMINS),
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> PersonCreated:
     person, password = await service.reset_password(
@@ -335,7 +333,7 @@ async def reset_password(
         now=_now(),
     )
     await uow.commit()
-    return PersonCreated(person=PersonView.model_validate(person), temporary_password=password)
+    return _with_password(person, password)
 
 
 @router.get(
@@ -344,7 +342,7 @@ async def reset_password(
     tags=["people"],
     summary="Who created, changed, disabled or reset this account (admin)",
     responses=error_responses(401, 403, 422),
-    dependencies=[Depends(_admins)],
+    dependencies=[Depends(ADMINS)],
 )
 async def account_changes(
     person_id: uuid.UUID,
@@ -372,19 +370,14 @@ async def grant_delegation(
     person_id: uuid.UUID,
     body: DelegationBody,
     request: Request,
-    principal: Principal = Depends(_admins),
+    principal: Principal = Depends(ADMINS),
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> KeyDelegation:
-    row = await delegation.grant(
-        uow.session,
-        person_id,
-        body.key_name,
-        known_keys=delegation.act_for_keys(request),
-        by=principal,
-        now=_now(),
+    keys = delegation.act_for_keys(request)
+    granted = delegation.grant(
+        uow.session, person_id, body.key_name, known_keys=keys, by=principal, now=_now()
     )
-    await uow.commit()
-    return row
+    return await committed(uow, granted)
 
 
 @router.delete(
@@ -398,7 +391,7 @@ async def grant_delegation(
 async def revoke_delegation(
     person_id: uuid.UUID,
     key_name: str,
-    principal: Principal = Depends(_admins),
+    principal: Principal = Depends(ADMINS),
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> Response:
     await delegation.revoke(uow.session, person_id, key_name, by=principal, now=_now())
@@ -412,7 +405,7 @@ async def revoke_delegation(
     tags=["people"],
     summary="The keys allowed to act for this person, live and revoked (admin)",
     responses=error_responses(401, 403, 422),
-    dependencies=[Depends(_admins)],
+    dependencies=[Depends(ADMINS)],
 )
 async def list_delegations(
     person_id: uuid.UUID, session: AsyncSession = Depends(read_session)

@@ -8,9 +8,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.dispatch.schemas import PatchBody
+
 PersonRole = Literal["agent", "supervisor", "admin", "viewer"]
 LOGIN_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,63}$"
-TEAM_PATTERN = r"^[a-z][a-z0-9_]{1,31}$"
 
 
 class SignInBody(BaseModel):
@@ -110,7 +111,7 @@ class PersonCreated(BaseModel):
     temporary_password: str = Field(description="shown once; the person must replace it")
 
 
-class PersonUpdate(BaseModel):
+class PersonUpdate(PatchBody):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"display_name": "张伟", "supervises": ["finance"]}]},

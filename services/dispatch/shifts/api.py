@@ -9,10 +9,16 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.dispatch.api.common import READERS, SUPERVISORS, settings_of, supervised
+from services.dispatch.api.common import (
+    READERS,
+    SUPERVISORS,
+    committed,
+    settings_of,
+    supervisor_change,
+)
 from services.dispatch.models import Agent
 from services.dispatch.people.models import name_of
-from services.dispatch.roster import check_supervisor, existing_team
+from services.dispatch.roster import existing_team
 from services.dispatch.settings import DispatchSettings
 from services.dispatch.shifts import exceptions_api, repository, service
 from services.dispatch.shifts.loading import rosters_at
@@ -86,22 +92,18 @@ async def put_roster(
     uow: UnitOfWork = Depends(unit_of_work),
     settings: DispatchSettings = Depends(settings_of),
 ) -> ShiftRoster:
-    check_supervisor(await existing_team(uow.session, key), supervised(principal))
-    row = await service.set_roster(
+    change = await supervisor_change(uow.session, key, principal, settings)
+    roster = service.set_roster(
         uow,
         key,
         timezone=body.timezone,
         handover=body.handover,
         calendar=body.calendar,
         shifts=[s.model_dump(mode="json") for s in body.shifts],
-        actor=principal.actor,
-        actor_name=principal.actor_name,
-        at=utcnow(),
         expected_version=body.expected_version,
-        min_level=settings.min_skill_level_p0_vip,
+        **change,
     )
-    await uow.commit()
-    return row
+    return await committed(uow, roster)
 
 
 @router.delete(
@@ -118,16 +120,8 @@ async def delete_roster(
     uow: UnitOfWork = Depends(unit_of_work),
     settings: DispatchSettings = Depends(settings_of),
 ) -> Response:
-    check_supervisor(await existing_team(uow.session, key), supervised(principal))
-    await service.remove_roster(
-        uow,
-        key,
-        actor=principal.actor,
-        actor_name=principal.actor_name,
-        at=utcnow(),
-        min_level=settings.min_skill_level_p0_vip,
-    )
-    await uow.commit()
+    change = await supervisor_change(uow.session, key, principal, settings)
+    await committed(uow, service.remove_roster(uow, key, **change))
     return Response(status_code=204)
 
 

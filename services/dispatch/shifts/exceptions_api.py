@@ -11,9 +11,15 @@ from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.dispatch import repository as dispatch_repository
-from services.dispatch.api.common import READERS, SUPERVISORS, settings_of, supervised
+from services.dispatch.api.common import (
+    READERS,
+    SUPERVISORS,
+    committed,
+    settings_of,
+    supervisor_change,
+)
 from services.dispatch.people.models import name_of
-from services.dispatch.roster import check_supervisor, existing_team
+from services.dispatch.roster import existing_team
 from services.dispatch.settings import DispatchSettings
 from services.dispatch.shifts import exceptions, repository
 from services.dispatch.shifts.models import ShiftException, ShiftExceptionChange
@@ -86,16 +92,9 @@ async def add_exception(
     uow: UnitOfWork = Depends(unit_of_work),
     settings: DispatchSettings = Depends(settings_of),
 ) -> ExceptionView:
-    check_supervisor(await existing_team(uow.session, key), supervised(principal))
-    row = await exceptions.add_exception(
-        uow,
-        key,
-        exceptions.NewException(**body.model_dump()),
-        actor=principal.actor,
-        actor_name=principal.actor_name,
-        at=utcnow(),
-        min_level=settings.min_skill_level_p0_vip,
-    )
+    change = await supervisor_change(uow.session, key, principal, settings)
+    new = exceptions.NewException(**body.model_dump())
+    row = await exceptions.add_exception(uow, key, new, **change)
     (view,) = await views(uow.session, [row])
     await uow.commit()
     return view
@@ -116,17 +115,8 @@ async def remove_exception(
     uow: UnitOfWork = Depends(unit_of_work),
     settings: DispatchSettings = Depends(settings_of),
 ) -> Response:
-    check_supervisor(await existing_team(uow.session, key), supervised(principal))
-    await exceptions.remove_exception(
-        uow,
-        key,
-        exception_id,
-        actor=principal.actor,
-        actor_name=principal.actor_name,
-        at=utcnow(),
-        min_level=settings.min_skill_level_p0_vip,
-    )
-    await uow.commit()
+    change = await supervisor_change(uow.session, key, principal, settings)
+    await committed(uow, exceptions.remove_exception(uow, key, exception_id, **change))
     return Response(status_code=204)
 
 
