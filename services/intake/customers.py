@@ -3,7 +3,6 @@ commits."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +19,6 @@ from services.intake.models import (
 )
 from services.intake.schemas import CustomerIn
 from services.intake.settings import IntakeSettings
-from shared.database import store_key
 from shared.errors import ApiError, not_found
 from shared.events import (
     CustomerMerged,
@@ -29,13 +27,14 @@ from shared.events import (
 )
 from shared.observability import get_logger
 from shared.outbox import UnitOfWork
+from shared.store_cache import StoreCache
 
 log = get_logger(__name__)
 
 # The VIP list as read recently, per database: a ticket costs no query for it. A change
 # made on this replica is read again by the next ticket; one made on another replica
 # counts within ``vip_cache_seconds``.
-_vip_lists: dict[str, tuple[float, frozenset[repository.Identifier]]] = {}
+_vip_lists: StoreCache[frozenset[repository.Identifier]] = StoreCache()
 _VIP_KINDS = ("phone", "email", "member_id")
 
 
@@ -46,16 +45,9 @@ def forget_cached_vip_lists() -> None:
 async def _vip_list(
     session: AsyncSession, settings: IntakeSettings
 ) -> frozenset[repository.Identifier]:
-    store = store_key(session)
-    now = time.monotonic()
-    if store is not None and settings.vip_cache_seconds > 0:
-        cached = _vip_lists.get(store)
-        if cached is not None and now - cached[0] < settings.vip_cache_seconds:
-            return cached[1]
-    listed = await repository.vip_identifiers(session)
-    if store is not None:
-        _vip_lists[store] = (now, listed)
-    return listed
+    return await _vip_lists.get(
+        session, settings.vip_cache_seconds, lambda: repository.vip_identifiers(session)
+    )
 
 
 async def is_listed_vip(
@@ -215,7 +207,7 @@ async def add_vip(
     existing = await repository.vip_entry(uow.session, payload.kind, value)
     if existing is not None:
         return existing, False
-    _vip_lists.pop(store_key(uow.session) or "", None)
+    _vip_lists.forget(uow.session)
     entry = VipEntry(
         id=uuid.uuid4(), kind=payload.kind, value=value, note=payload.note, created_at=utcnow()
     )
@@ -235,5 +227,5 @@ async def remove_vip(uow: UnitOfWork, vip_id: uuid.UUID) -> None:
     entry = await uow.session.get(VipEntry, vip_id)
     if entry is None:
         raise not_found("vip_entry", vip_id)
-    _vip_lists.pop(store_key(uow.session) or "", None)
+    _vip_lists.forget(uow.session)
     await uow.session.delete(entry)

@@ -3,7 +3,6 @@ The caller commits."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
@@ -24,14 +23,14 @@ from services.intake.templates import (
     fill,
     with_signature,
 )
-from shared.database import store_key
 from shared.errors import ApiError
 from shared.events import utcnow
 from shared.outbox import UnitOfWork
+from shared.store_cache import StoreCache
 
 # Books read recently, per database: a notice costs no extra query on the hot path; a new
 # version reaches other replicas within ``template_cache_seconds`` (this one at once).
-_books: dict[str, tuple[float, TemplateBook]] = {}
+_books: StoreCache[TemplateBook] = StoreCache()
 
 
 def forget_cached_templates() -> None:
@@ -40,18 +39,14 @@ def forget_cached_templates() -> None:
 
 async def template_book(session: AsyncSession, settings: IntakeSettings) -> TemplateBook:
     """The texts in force (stored versions over the built-in ones)."""
-    store = store_key(session)
-    now = time.monotonic()
-    if store is not None and settings.template_cache_seconds > 0:
-        cached = _books.get(store)
-        if cached is not None and now - cached[0] < settings.template_cache_seconds:
-            return cached[1]
-    book = TemplateBook()
-    for row in await repository.template_versions(session):
-        book.current[(row.key, row.language, row.channel)] = _version(row)
-    if store is not None:
-        _books[store] = (now, book)
-    return book
+
+    async def read() -> TemplateBook:
+        book = TemplateBook()
+        for row in await repository.template_versions(session):
+            book.current[(row.key, row.language, row.channel)] = _version(row)
+        return book
+
+    return await _books.get(session, settings.template_cache_seconds, read)
 
 
 def _version(row: MessageTemplate) -> TemplateVersion:
