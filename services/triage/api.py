@@ -190,6 +190,13 @@ def _ruleset_view(rules: list[Rule], version: int, modifiers: dict[str, Any]) ->
     return RuleSetView(version=version, rules=[_rule_view(r) for r in rules], modifiers=modifiers)
 
 
+async def _committed_ruleset(uow: UnitOfWork, rules: list[Rule], version: int) -> RuleSetView:
+    """The rule set a change made (with the modifiers in force), once committed."""
+    _, _, modifiers = await configuration.current_rules(uow.session)
+    await uow.commit()
+    return _ruleset_view(rules, version, modifiers)
+
+
 @router.get(
     "/rules",
     response_model=RuleSetView,
@@ -217,9 +224,7 @@ async def create_rule(
     rules, version = await configuration.create_rule(
         uow.session, _rule_from(payload), payload.position, _who(principal)
     )
-    _, _, modifiers = await configuration.current_rules(uow.session)
-    await uow.commit()
-    return _ruleset_view(rules, version, modifiers)
+    return await _committed_ruleset(uow, rules, version)
 
 
 @router.get(
@@ -303,9 +308,7 @@ async def update_rule(
     rules, version = await configuration.update_rule(
         uow.session, rule_id, _rule_from(payload), payload.position, _who(principal)
     )
-    _, _, modifiers = await configuration.current_rules(uow.session)
-    await uow.commit()
-    return _ruleset_view(rules, version, modifiers)
+    return await _committed_ruleset(uow, rules, version)
 
 
 @router.delete(
@@ -320,9 +323,7 @@ async def delete_rule(
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> RuleSetView:
     rules, version = await configuration.delete_rule(uow.session, rule_id, _who(principal))
-    _, _, modifiers = await configuration.current_rules(uow.session)
-    await uow.commit()
-    return _ruleset_view(rules, version, modifiers)
+    return await _committed_ruleset(uow, rules, version)
 
 
 # --------------------------------------------------------------------------- SLA policies
@@ -426,6 +427,14 @@ def _article_view(article: KbArticle) -> ArticleView:
     return ArticleView.model_validate(article, from_attributes=True)
 
 
+async def _committed_article(uow: UnitOfWork, article: KbArticle) -> ArticleView:
+    """The article as written (its id and times set), once committed."""
+    await uow.session.flush()
+    view = _article_view(article)
+    await uow.commit()
+    return view
+
+
 def _article_input(body: ArticleBody) -> kb_articles.ArticleInput:
     return kb_articles.ArticleInput(
         body.title, body.answer, body.tags, body.category, body.valid_from, body.valid_to
@@ -486,10 +495,7 @@ async def create_article(
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> ArticleView:
     article = kb_articles.create_article(uow.session, _article_input(payload))
-    await uow.session.flush()
-    view = _article_view(article)
-    await uow.commit()
-    return view
+    return await _committed_article(uow, article)
 
 
 @router.get(
@@ -523,10 +529,7 @@ async def update_article(
     article = await kb_articles.update_article(
         uow.session, _article_id(article_id), _article_input(payload)
     )
-    await uow.session.flush()
-    view = _article_view(article)
-    await uow.commit()
-    return view
+    return await _committed_article(uow, article)
 
 
 @router.delete(
