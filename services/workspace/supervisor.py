@@ -44,10 +44,14 @@ async def teams_of(request: Request, person: SignedInPerson) -> list[dict[str, A
     return [team for team in teams if team["key"] in person.supervises]
 
 
-def chosen(teams: list[dict[str, Any]], wanted: str | None) -> list[str]:
-    """The keys of the team asked for, or of every team shown when none (or a foreign one) is."""
+async def teams_shown(
+    request: Request, person: SignedInPerson, wanted: str | None
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The teams this person supervises, and the keys of the one asked for (of every one
+    when none, or a team not theirs, is asked for)."""
+    teams = await teams_of(request, person)
     keys = [team["key"] for team in teams]
-    return [wanted] if wanted is not None and wanted in keys else keys
+    return teams, [wanted] if wanted is not None and wanted in keys else keys
 
 
 async def team_agents(

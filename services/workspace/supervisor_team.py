@@ -14,7 +14,7 @@ from services.workspace.clients import ServiceProblem
 from services.workspace.console import clients_of, settings_of, supervisor, today_local
 from services.workspace.pages import render
 from services.workspace.session import SignedInPerson
-from services.workspace.supervisor import agent_names, chosen, optional, team_agents, teams_of
+from services.workspace.supervisor import agent_names, optional, team_agents, teams_shown
 
 router = APIRouter(prefix="/supervisor", include_in_schema=False)
 
@@ -28,8 +28,7 @@ async def queue(
     request: Request, team: str | None = None, person: SignedInPerson = Depends(supervisor)
 ) -> Response:
     clients = clients_of(request)
-    teams = await teams_of(request, person)
-    keys = chosen(teams, team)
+    teams, keys = await teams_shown(request, person, team)
 
     async def of_team(key: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         waiting = await clients.get("dispatch", "/v1/queue", person.token, team=key, limit=200)
@@ -88,11 +87,10 @@ def with_shifts(agents: list[dict[str, Any]], views: list[dict[str, Any]]) -> No
 async def agents(
     request: Request, team: str | None = None, person: SignedInPerson = Depends(supervisor)
 ) -> Response:
-    clients = clients_of(request)
-    teams = await teams_of(request, person)
-    keys = chosen(teams, team)
+    teams, keys = await teams_shown(request, person, team)
     today = today_local(settings_of(request))
     rows = await team_agents(request, person, keys)
+    clients = clients_of(request)
 
     async def figures(key: str) -> list[dict[str, Any]]:
         try:
