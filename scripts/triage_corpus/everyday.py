@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from scripts.triage_corpus.intents import Intent
-
-GENERIC = "generic"
-SHOP = "e-commerce"
+from scripts.triage_corpus.intents import GENERIC, SHOP, Intent
 
 INTENTS: tuple[Intent, ...] = (
     # ------------------------------------------------------------------ P0 faults

@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# The industries and scenes the phrasing files name (the values triage's labels take).
+GENERIC = "generic"
+SHOP = "e-commerce"
+FIN = "finance"
+MED = "healthcare"
+MFG = "manufacturing"
+EDU = "education"
+AS, PRE, IN = "after_sale", "pre_sale", "in_sale"
+
 
 @dataclass(frozen=True)
 class Intent:

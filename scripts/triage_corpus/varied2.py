@@ -7,16 +7,7 @@ Written on 2026-12-02 after the fresh set was scored and spent (README).
 
 from __future__ import annotations
 
-from scripts.triage_corpus.intents import Intent
-
-GENERIC = "generic"
-SHOP = "e-commerce"
-FIN = "finance"
-MED = "healthcare"
-MFG = "manufacturing"
-EDU = "education"
-
-AS = "after_sale"
+from scripts.triage_corpus.intents import AS, FIN, GENERIC, SHOP, Intent
 
 INTENTS: tuple[Intent, ...] = (
     Intent(

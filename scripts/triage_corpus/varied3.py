@@ -10,11 +10,7 @@ not those texts.
 
 from __future__ import annotations
 
-from scripts.triage_corpus.intents import Intent
-
-GENERIC = "generic"
-SHOP = "e-commerce"
-AS = "after_sale"
+from scripts.triage_corpus.intents import AS, GENERIC, SHOP, Intent
 
 INTENTS: tuple[Intent, ...] = (
     Intent(

@@ -11,15 +11,7 @@ any held-out or blind text: topics and words the first two passes lacked.
 
 from __future__ import annotations
 
-from scripts.triage_corpus.intents import Intent
-
-GENERIC = "generic"
-SHOP = "e-commerce"
-FIN = "finance"
-
-AS = "after_sale"
-PRE = "pre_sale"
-IN = "in_sale"
+from scripts.triage_corpus.intents import AS, FIN, GENERIC, IN, PRE, SHOP, Intent
 
 INTENTS: tuple[Intent, ...] = (
     Intent(

@@ -11,18 +11,7 @@ any held-out or blind text.
 
 from __future__ import annotations
 
-from scripts.triage_corpus.intents import Intent
-
-GENERIC = "generic"
-SHOP = "e-commerce"
-FIN = "finance"
-MED = "healthcare"
-MFG = "manufacturing"
-EDU = "education"
-
-AS = "after_sale"
-PRE = "pre_sale"
-IN = "in_sale"
+from scripts.triage_corpus.intents import AS, EDU, FIN, GENERIC, IN, MED, MFG, PRE, SHOP, Intent
 
 INTENTS: tuple[Intent, ...] = (
     Intent(
