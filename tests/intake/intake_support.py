@@ -35,18 +35,28 @@ ADMIN = {"Authorization": "Bearer ad"}
 RAW_PHONE = "13812345678"
 
 
-def ticket_payload(phone: str = RAW_PHONE, **overrides: Any) -> TicketCreate:
-    """A gateway's new ticket as the reception use case takes it."""
+def ticket_body(phone: str = RAW_PHONE, **overrides: Any) -> dict[str, Any]:
+    """A gateway's new ticket as ``POST /v1/tickets`` takes it; ``overrides`` replace
+    whole fields."""
     body: dict[str, Any] = {
         "channel": "phone",
-        "customer": {"name": "张三", "phone": phone, "member_id": None},
+        "customer": {"name": "张三", "phone": phone},
         "subject": "账号无法登录",
         "description": "今天早上开始账号无法登录,提示密码错误。",
-        "order_no": "SO20261122001",
-        "preferred_contact": "phone",
     }
     body.update(overrides)
-    return TicketCreate.model_validate(body)
+    return body
+
+
+def ticket_payload(phone: str = RAW_PHONE, **overrides: Any) -> TicketCreate:
+    """A gateway's new ticket (with an order number) as the reception use case takes it."""
+    fields: dict[str, Any] = {
+        "customer": {"name": "张三", "phone": phone, "member_id": None},
+        "order_no": "SO20261122001",
+        "preferred_contact": "phone",
+        **overrides,
+    }
+    return TicketCreate.model_validate(ticket_body(phone, **fields))
 
 
 async def received_ticket(store: IntakeStore, settings: IntakeSettings, **overrides: Any) -> Ticket:

@@ -6,23 +6,11 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Any
 
-from intake_support import GATEWAY, RAW_PHONE, SUPERVISOR, running_intake
+from intake_support import GATEWAY, RAW_PHONE, SUPERVISOR, running_intake, ticket_body
 from testkit import poll, ready_checks
 
 from services.intake.models import Ticket
-
-
-def _new_ticket(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "channel": "phone",
-        "customer": {"name": "张三", "phone": RAW_PHONE},
-        "subject": "账号无法登录",
-        "description": "今天早上开始账号无法登录",
-    }
-    body.update(overrides)
-    return body
 
 
 async def test_intake_http(tmp_path: Path, broker: str, topic_prefix: str) -> None:
@@ -31,7 +19,7 @@ async def test_intake_http(tmp_path: Path, broker: str, topic_prefix: str) -> No
     running = running_intake(url, broker, topic_prefix, consumer_session_timeout_ms=1500)
     async with running as (client, store):
         created = await client.post(
-            "/v1/tickets", json=_new_ticket(), headers={**GATEWAY, "Idempotency-Key": "k1"}
+            "/v1/tickets", json=ticket_body(), headers={**GATEWAY, "Idempotency-Key": "k1"}
         )
         assert created.status_code == 201, created.text
         body = created.json()
@@ -42,7 +30,7 @@ async def test_intake_http(tmp_path: Path, broker: str, topic_prefix: str) -> No
         assert created.headers.get("x-correlation-id")
 
         replay = await client.post(
-            "/v1/tickets", json=_new_ticket(), headers={**GATEWAY, "Idempotency-Key": "k1"}
+            "/v1/tickets", json=ticket_body(), headers={**GATEWAY, "Idempotency-Key": "k1"}
         )
         assert replay.status_code == 201
         assert replay.headers.get("Idempotent-Replayed") == "true"
@@ -68,33 +56,33 @@ async def test_intake_http(tmp_path: Path, broker: str, topic_prefix: str) -> No
         assert missing.json()["code"] == "ticket_not_found"
 
         unknown_channel = await client.post(
-            "/v1/tickets", json=_new_ticket(channel="pigeon"), headers=GATEWAY
+            "/v1/tickets", json=ticket_body(channel="pigeon"), headers=GATEWAY
         )
         assert unknown_channel.status_code == 422
         assert unknown_channel.json()["code"] == "validation_error"
 
         no_identity = await client.post(
-            "/v1/tickets", json=_new_ticket(customer={"name": "x"}), headers=GATEWAY
+            "/v1/tickets", json=ticket_body(customer={"name": "x"}), headers=GATEWAY
         )
         assert no_identity.status_code == 422
         assert no_identity.json()["code"] == "validation_error"
 
         bad_phone = await client.post(
-            "/v1/tickets", json=_new_ticket(customer={"phone": "12345"}), headers=GATEWAY
+            "/v1/tickets", json=ticket_body(customer={"phone": "12345"}), headers=GATEWAY
         )
         assert bad_phone.status_code == 422
         assert bad_phone.json()["code"] == "invalid_phone"
 
-        anonymous = await client.post("/v1/tickets", json=_new_ticket())
+        anonymous = await client.post("/v1/tickets", json=ticket_body())
         assert anonymous.status_code == 401
         assert anonymous.json()["code"] == "unauthorized"
         wrong_key = await client.post(
-            "/v1/tickets", json=_new_ticket(), headers={"Authorization": "Bearer nope"}
+            "/v1/tickets", json=ticket_body(), headers={"Authorization": "Bearer nope"}
         )
         assert wrong_key.status_code == 401
         assert wrong_key.json()["code"] == "unauthorized"
 
-        wrong_role = await client.post("/v1/tickets", json=_new_ticket(), headers=SUPERVISOR)
+        wrong_role = await client.post("/v1/tickets", json=ticket_body(), headers=SUPERVISOR)
         assert wrong_role.status_code == 403
         assert wrong_role.json()["code"] == "forbidden"
 

@@ -5,9 +5,16 @@ from __future__ import annotations
 import asyncio
 import uuid
 from pathlib import Path
-from typing import Any
 
-from intake_support import ADMIN, GATEWAY, SUPERVISOR, IntakeStore, migrated_intake, running_intake
+from intake_support import (
+    ADMIN,
+    GATEWAY,
+    SUPERVISOR,
+    IntakeStore,
+    migrated_intake,
+    running_intake,
+    ticket_body,
+)
 from testkit import person_token, poll
 
 from services.intake import reception
@@ -18,30 +25,19 @@ from services.intake.settings import IntakeSettings
 RAW = "13812345678"
 
 
-def body(**overrides: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "channel": "phone",
-        "customer": {"name": "张三", "phone": RAW},
-        "subject": "账号无法登录",
-        "description": "今天早上开始账号无法登录,提示密码错误。",
-    }
-    data.update(overrides)
-    return data
-
-
 async def test_intake_http_identity_and_dedup(
     tmp_path: Path, broker: str, topic_prefix: str
 ) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'intake.db'}"
     async with running_intake(url, broker, topic_prefix) as (client, store):
-        first = await client.post("/v1/tickets", json=body(), headers=GATEWAY)
+        first = await client.post("/v1/tickets", json=ticket_body(), headers=GATEWAY)
         assert first.status_code == 201, first.text
         assert first.json()["deduplicated"] is False
 
         # The same issue over web chat within 24 h: attached, 200, deduplicated.
         again = await client.post(
             "/v1/tickets",
-            json=body(channel="web_chat", customer={"phone": "+86 138 1234 5678"}),
+            json=ticket_body(channel="web_chat", customer={"phone": "+86 138 1234 5678"}),
             headers={**GATEWAY, "Idempotency-Key": "chat-7"},
         )
         assert again.status_code == 200, again.text
@@ -51,7 +47,7 @@ async def test_intake_http_identity_and_dedup(
         assert again.json()["match_reason"]
         replay = await client.post(
             "/v1/tickets",
-            json=body(channel="web_chat", customer={"phone": "+86 138 1234 5678"}),
+            json=ticket_body(channel="web_chat", customer={"phone": "+86 138 1234 5678"}),
             headers={**GATEWAY, "Idempotency-Key": "chat-7"},
         )
         assert replay.status_code == 200
@@ -60,7 +56,7 @@ async def test_intake_http_identity_and_dedup(
         # The same key with another body: refused, not the old ticket silently returned.
         reused = await client.post(
             "/v1/tickets",
-            json=body(channel="web_chat"),
+            json=ticket_body(channel="web_chat"),
             headers={**GATEWAY, "Idempotency-Key": "chat-7"},
         )
         assert (reused.status_code, reused.json()["code"]) == (422, "idempotency_key_reused")
@@ -68,7 +64,7 @@ async def test_intake_http_identity_and_dedup(
         # An e-mail profile, then one contact that proves both are the same person.
         mail = await client.post(
             "/v1/tickets",
-            json=body(
+            json=ticket_body(
                 channel="email",
                 customer={"email": "li@example.com"},
                 subject="退款没到账",
@@ -82,7 +78,7 @@ async def test_intake_http_identity_and_dedup(
         assert merged_id != first.json()["customer_id"]
         both = await client.post(
             "/v1/tickets",
-            json=body(
+            json=ticket_body(
                 channel="social",
                 sub_channel="wechat",
                 customer={"phone": RAW, "email": "li@example.com", "member_tier": "gold"},
@@ -149,7 +145,7 @@ async def test_intake_http_identity_and_dedup(
         assert [e["value"] for e in listed.json()] == ["M-VIP"]
         member = await client.post(
             "/v1/tickets",
-            json=body(
+            json=ticket_body(
                 channel="store", customer={"member_id": "M-VIP"}, subject="a", description="b"
             ),
             headers=GATEWAY,
@@ -163,12 +159,12 @@ async def test_intake_http_identity_and_dedup(
         # Refused requests write nothing.
         before = await store.counts(Customer, CustomerIdentifier, Ticket, TicketMessage, VipEntry)
         for bad_body in (
-            body(channel="pigeon"),
-            body(channel="social"),
-            body(customer={"phone": "12345"}),
-            body(description="x" * 5001),
-            body(metadata={"x": "y" * 9000}),
-            body(channel="web_chat", phone_call={"handler": "x"}),
+            ticket_body(channel="pigeon"),
+            ticket_body(channel="social"),
+            ticket_body(customer={"phone": "12345"}),
+            ticket_body(description="x" * 5001),
+            ticket_body(metadata={"x": "y" * 9000}),
+            ticket_body(channel="web_chat", phone_call={"handler": "x"}),
         ):
             refused = await client.post("/v1/tickets", json=bad_body, headers=GATEWAY)
             assert refused.status_code == 422, refused.text
@@ -191,7 +187,7 @@ async def test_replicas_racing_on_one_key_and_one_new_customer(database_url: str
     """Two replicas (two engines) take the same request at once: one ticket, one customer."""
     async with migrated_intake(database_url) as one, migrated_intake(database_url) as two:
         settings = IntakeSettings()
-        request = TicketCreate.model_validate(body(customer={"phone": "13700001234"}))
+        request = TicketCreate.model_validate(ticket_body(customer={"phone": "13700001234"}))
 
         async def take(store: IntakeStore) -> reception.NewTicket:
             async with store.uow() as uow:
@@ -208,7 +204,7 @@ async def test_replicas_racing_on_one_key_and_one_new_customer(database_url: str
         # Different keys, same new customer, different issues: one profile, two tickets.
         def other(i: int) -> TicketCreate:
             return TicketCreate.model_validate(
-                body(
+                ticket_body(
                     customer={"phone": "13700005678"},
                     subject=f"问题{i}",
                     description=f"描述{i}" * i,

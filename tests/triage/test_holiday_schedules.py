@@ -4,39 +4,31 @@ schedule, and the State Council's schedule loaded in one request; on both stores
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from triage_support import StoreRuntime, triage_in_process
 
 from services.triage import configuration, service
-from services.triage.app import MIGRATIONS, create_app
 from services.triage.holiday_schedules import schedule_gap
 from services.triage.models import BUS
-from services.triage.settings import TriageSettings
 from shared.calendar import (
     DEFAULT_CALENDAR,
     BusinessCalendar,
     is_working_day,
     schedule_runs_out,
 )
-from shared.database import create_engine, session_factory
 from shared.events import (
     HolidayScheduleLoaded,
     TicketReceived,
     TicketReceivedData,
-    Topics,
     parse_event,
 )
-from shared.migrations import upgrade
-from shared.outbox import UnitOfWork
 from sopdesk.operations import holiday_warning
 
 KEYS = {"ad": "admin", "sv": "supervisor"}
@@ -76,32 +68,13 @@ def test_status_warns_within_sixty_days_only() -> None:
     assert holiday_warning("") is None
 
 
-@dataclass
-class _Runtime:
-    sessions: async_sessionmaker[AsyncSession]
-    settings: TriageSettings
-
-    def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions, BUS.outbox, Topics("t"), "triage")
-
-
 @pytest.fixture
-async def triage(database_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, _Runtime]]:
-    await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
-    settings = TriageSettings(database_url=database_url, api_keys=KEYS, log_json=False)
-    engine = create_engine(database_url)
-    app = create_app(settings)
-    runtime = _Runtime(session_factory(engine), settings)
-    app.state.runtime = runtime
-    try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            yield client, runtime
-    finally:
-        await engine.dispose()
+async def triage(database_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, StoreRuntime]]:
+    async with triage_in_process(database_url, "http://t", api_keys=KEYS) as (client, runtime, _):
+        yield client, runtime
 
 
-async def _deadline_of_ticket_at(runtime: _Runtime, at: datetime) -> datetime:
+async def _deadline_of_ticket_at(runtime: StoreRuntime, at: datetime) -> datetime:
     event = TicketReceived(
         ticket_id=uuid.uuid4(),
         data=TicketReceivedData(
@@ -122,7 +95,7 @@ async def _deadline_of_ticket_at(runtime: _Runtime, at: datetime) -> datetime:
 
 
 async def test_admin_loads_the_state_councils_schedule_in_one_request(
-    triage: tuple[httpx.AsyncClient, _Runtime],
+    triage: tuple[httpx.AsyncClient, StoreRuntime],
 ) -> None:
     client, runtime = triage
     (notice,) = (await client.get("/v1/admin/notices", headers=ADMIN)).json()

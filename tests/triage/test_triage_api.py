@@ -13,19 +13,18 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 from testkit import TOKEN_PUBLIC_KEY, person_token
+from triage_support import StoreRuntime, triage_in_process
 
 from services.triage import service
-from services.triage.app import MIGRATIONS, create_app
+from services.triage.app import MIGRATIONS
 from services.triage.handlers import build_handlers
 from services.triage.models import BUS, Correction, TriageDecision
 from services.triage.rules.codec import rule_from_dict
 from services.triage.rules.defaults import DEFAULT_RULES
 from services.triage.rules.model import PriorityModifiers
-from services.triage.settings import TriageSettings
 from services.triage.sla import DEFAULT_CALENDARS, SLA_POLICIES, policy_from_dict
-from shared.database import create_engine, session_factory
 from shared.events import (
     TeamCreated,
     TeamData,
@@ -34,11 +33,9 @@ from shared.events import (
     TicketReceivedData,
     TicketRetriaged,
     TicketTriaged,
-    Topics,
     parse_event,
 )
 from shared.migrations import upgrade
-from shared.outbox import UnitOfWork
 
 KEYS = {"ad": "admin", "sv": "supervisor", "ag": "agent", "vw": "viewer", "gw": "gateway"}
 ADMIN = {"Authorization": "Bearer ad"}
@@ -55,20 +52,9 @@ T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 
 @dataclass
-class _Runtime:
-    """What triage's routes need from the service runtime, without a broker."""
-
-    sessions: async_sessionmaker[AsyncSession]
-    settings: TriageSettings
-
-    def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions, BUS.outbox, Topics("t"), "triage")
-
-
-@dataclass
 class Harness:
     client: httpx.AsyncClient
-    runtime: _Runtime
+    runtime: StoreRuntime
     engine: AsyncEngine
 
     async def triage(self, subject: str, description: str = "", **kw: Any) -> TriageDecision:
@@ -110,23 +96,10 @@ def _received(
 
 @pytest.fixture
 async def harness(database_url: str) -> AsyncIterator[Harness]:
-    await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
-    settings = TriageSettings(
-        database_url=database_url,
-        api_keys=KEYS,
-        log_json=False,
-        token_public_key=TOKEN_PUBLIC_KEY,
-    )
-    engine = create_engine(database_url)
-    app = create_app(settings)
-    runtime = _Runtime(session_factory(engine), settings)
-    app.state.runtime = runtime
-    try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield Harness(client, runtime, engine)
-    finally:
-        await engine.dispose()
+    async with triage_in_process(
+        database_url, "http://test", api_keys=KEYS, token_public_key=TOKEN_PUBLIC_KEY
+    ) as (client, runtime, engine):
+        yield Harness(client, runtime, engine)
 
 
 LOST_PARCEL: dict[str, Any] = {
