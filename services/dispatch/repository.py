@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +20,7 @@ from services.dispatch.models import (
     Team,
 )
 from services.dispatch.people.models import Person
+from shared.events import utcnow
 
 
 async def get_assignment_by_ticket(
@@ -338,7 +339,7 @@ async def list_assignments(
         query = query.where(Assignment.state == state)
     if view is None:
         return (await session.scalars(query.order_by(Assignment.created_at.desc()))).all()
-    now = now or datetime.now(UTC)
+    now = now or utcnow()
     unaccepted = Assignment.state == "assigned"
     if view in VIEW_STATES:
         query = query.where(Assignment.state.in_(VIEW_STATES[view]))

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.dispatch import agent_work, repository
 from services.dispatch.api.common import (
     ACTING_AGENT,
+    PAGE_LIMIT,
     READERS,
     agent_action,
     committed,
@@ -73,7 +74,7 @@ async def list_assignments(
         description="A ticket's id: its assignment only (one ticket has one assignment)",
         examples=["6f1c2a9e-0b7d-4c1e-9a55-3f2d8e7b1c40"],
     ),
-    limit: int = Query(default=100, ge=1, le=1000),
+    limit: int = PAGE_LIMIT,
     principal: Principal = READERS,
     session: AsyncSession = Depends(read_session),
     settings: DispatchSettings = Depends(settings_of),
@@ -274,7 +275,7 @@ async def book_visit(
 )
 async def get_queue(
     team: str | None = Query(default=None, examples=["logistics"]),
-    limit: int = Query(default=100, ge=1, le=1000),
+    limit: int = PAGE_LIMIT,
     session: AsyncSession = Depends(read_session),
 ) -> Sequence[Assignment]:
     return await repository.queue(session, team, limit)

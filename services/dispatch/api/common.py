@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypedDict, TypeVar
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.types import DecoratedCallable
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,6 +40,10 @@ router = APIRouter(prefix="/v1")
 READERS = Depends(require_roles("agent", "supervisor", "viewer"))
 SUPERVISORS = require_roles("supervisor")
 ADMINS = require_roles()
+
+# How many rows a listing answers: 100 unless asked, 1000 at the most. Shared by every
+# ``limit: int`` (FastAPI sets the annotation on this one FieldInfo: keep it int).
+PAGE_LIMIT = Query(default=100, ge=1, le=1000)
 
 
 def settings_of(request: Request) -> DispatchSettings:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.dispatch import compensation, repository, roster
 from services.dispatch.api.common import (
     ACTING_AGENT,
+    PAGE_LIMIT,
     READERS,
     SUPERVISORS,
     agent_action,
@@ -74,7 +75,7 @@ async def request_compensation(
 async def list_compensations(
     team: str | None = Query(default=None, examples=["finance"]),
     state: str | None = Query(default=None, examples=["pending"]),
-    limit: int = Query(default=100, ge=1, le=1000),
+    limit: int = PAGE_LIMIT,
     session: AsyncSession = Depends(read_session),
 ) -> Sequence[Compensation]:
     return await repository.compensations(session, team=team, state=state, limit=limit)
@@ -164,7 +165,7 @@ async def reject(
 async def inbox(
     team: str | None = Query(default=None, examples=["tech_support"]),
     state: InboxState = Query(default="open", examples=["open"]),
-    limit: int = Query(default=100, ge=1, le=1000),
+    limit: int = PAGE_LIMIT,
     principal: Principal = Depends(SUPERVISORS),
     session: AsyncSession = Depends(read_session),
 ) -> dict[str, Any]:

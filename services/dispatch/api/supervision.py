@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.dispatch import repository, supervision
 from services.dispatch.api.common import (
     ACTING_AGENT,
+    PAGE_LIMIT,
     READERS,
     SUPERVISORS,
     agent_action,
@@ -186,7 +187,7 @@ async def request_extension(
 async def list_extension_requests(
     team: str | None = Query(default=None, examples=["tech_support"]),
     state: str | None = Query(default=None, examples=["pending"]),
-    limit: int = Query(default=100, ge=1, le=1000),
+    limit: int = PAGE_LIMIT,
     session: AsyncSession = Depends(read_session),
 ) -> Sequence[ExtensionRequest]:
     return await repository.extension_requests(session, team=team, state=state, limit=limit)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.dispatch.api.common import ADMINS, READERS, committed, settings_of
+from services.dispatch.api.common import ADMINS, PAGE_LIMIT, READERS, committed, settings_of
 from services.dispatch.people import delegation, repository, service
 from services.dispatch.people.models import AccountChange, KeyDelegation, Person
 from services.dispatch.people.schemas import (
@@ -29,15 +29,12 @@ from services.dispatch.people.schemas import (
 )
 from shared.auth import Principal, require_person
 from shared.errors import ApiError, error_responses
+from shared.events import utcnow
 from shared.http import read_session, unit_of_work
 from shared.outbox import UnitOfWork
 from shared.tokens import TokenSigner
 
 router = APIRouter(prefix="/v1")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _signer(request: Request) -> TokenSigner:
@@ -100,7 +97,7 @@ _SIGN_IN_DOC = (
 async def sign_in(
     body: SignInBody, request: Request, uow: UnitOfWork = Depends(unit_of_work)
 ) -> TokensView:
-    now = _now()
+    now = utcnow()
     outcome = await service.sign_in(
         uow.session,
         login=body.login,
@@ -137,7 +134,7 @@ async def change_password(
         new_password=body.new_password,
         address=_address(request),
         policy=_policy(request),
-        now=_now(),
+        now=utcnow(),
     )
     await uow.commit()
     if refusal is not None:
@@ -157,7 +154,7 @@ async def change_password(
 async def refresh(
     body: RefreshBody, request: Request, uow: UnitOfWork = Depends(unit_of_work)
 ) -> TokensView:
-    now = _now()
+    now = utcnow()
     tokens = await service.refresh(
         uow.session, body.refresh_token, signer=_signer(request), policy=_policy(request), now=now
     )
@@ -176,7 +173,7 @@ async def refresh(
     responses=error_responses(422),
 )
 async def sign_out(body: RefreshBody, uow: UnitOfWork = Depends(unit_of_work)) -> Response:
-    await service.sign_out(uow.session, body.refresh_token, _now())
+    await service.sign_out(uow.session, body.refresh_token, utcnow())
     await uow.commit()
     return Response(status_code=204)
 
@@ -234,7 +231,7 @@ async def create_person(
     principal: Principal = Depends(ADMINS),
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> PersonCreated:
-    created = service.create_person(uow.session, **body.model_dump(), by=principal, now=_now())
+    created = service.create_person(uow.session, **body.model_dump(), by=principal, now=utcnow())
     person, password = await committed(uow, created)
     assert password is not None
     return _with_password(person, password)
@@ -270,7 +267,7 @@ async def update_person(
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> Person:
     changes = body.changes()
-    changed = service.update_person(uow.session, person_id, changes, by=principal, now=_now())
+    changed = service.update_person(uow.session, person_id, changes, by=principal, now=utcnow())
     return await committed(uow, changed)
 
 
@@ -278,7 +275,7 @@ async def _set_disabled(
     uow: UnitOfWork, person_id: uuid.UUID, principal: Principal, *, disabled: bool
 ) -> Person:
     """An account disabled or enabled again by an admin (audited)."""
-    changed = service.set_disabled(uow.session, person_id, disabled, by=principal, now=_now())
+    changed = service.set_disabled(uow.session, person_id, disabled, by=principal, now=utcnow())
     return await committed(uow, changed)
 
 
@@ -330,7 +327,7 @@ async def reset_password(
         person_id,
         body.temporary_password if body else None,
         by=principal,
-        now=_now(),
+        now=utcnow(),
     )
     await uow.commit()
     return _with_password(person, password)
@@ -346,7 +343,7 @@ async def reset_password(
 )
 async def account_changes(
     person_id: uuid.UUID,
-    limit: int = Query(default=100, ge=1, le=1000),
+    limit: int = PAGE_LIMIT,
     session: AsyncSession = Depends(read_session),
 ) -> Sequence[AccountChange]:
     return await repository.account_changes(session, person_id, limit)
@@ -375,7 +372,7 @@ async def grant_delegation(
 ) -> KeyDelegation:
     keys = delegation.act_for_keys(request)
     granted = delegation.grant(
-        uow.session, person_id, body.key_name, known_keys=keys, by=principal, now=_now()
+        uow.session, person_id, body.key_name, known_keys=keys, by=principal, now=utcnow()
     )
     return await committed(uow, granted)
 
@@ -394,7 +391,7 @@ async def revoke_delegation(
     principal: Principal = Depends(ADMINS),
     uow: UnitOfWork = Depends(unit_of_work),
 ) -> Response:
-    await delegation.revoke(uow.session, person_id, key_name, by=principal, now=_now())
+    await delegation.revoke(uow.session, person_id, key_name, by=principal, now=utcnow())
     await uow.commit()
     return Response(status_code=204)
 
