@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -276,6 +278,47 @@ def wait_until_up(process: subprocess.Popen[str], urls: Iterable[str]) -> None:
             return False
 
     eventually(all_ready, timeout=180, interval=0.3)  # a loaded 2-core machine is slow
+
+
+@dataclass
+class UpProcess:
+    """`sopdesk up` as a subprocess: the services' base URLs by name, its broker, and the
+    API keys it wrote (role → key)."""
+
+    process: subprocess.Popen[str]
+    urls: dict[str, str]
+    broker: str
+    keys: dict[str, str]
+
+
+@contextmanager
+def up_process(
+    data_dir: Path, names: Sequence[str], *options: str, smtp_port: int = 0
+) -> Iterator[UpProcess]:
+    """`sopdesk up` (and ``options``) on free ports until the servers ``names`` (in port
+    order: the five services, then the workspace) are ready; stopped as Ctrl-C stops it
+    (killed if it has not stopped in 30 s)."""
+    base, broker_port = free_port_block(6), free_port()  # the five services and the workspace
+    process = subprocess.Popen(
+        [*up_command(data_dir, base, broker_port, smtp_port), *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    urls = {name: f"http://127.0.0.1:{base + i}" for i, name in enumerate(names)}
+    try:
+        wait_until_up(process, urls.values())
+        saved = json.loads((data_dir / "api-keys.json").read_text())
+        keys = {role: key for key, role in saved.items()}
+        yield UpProcess(process, urls, f"127.0.0.1:{broker_port}", keys)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 @contextmanager

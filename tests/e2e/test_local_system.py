@@ -32,7 +32,7 @@ from local_system_support import (
     survey_links,
 )
 from playwright.sync_api import sync_playwright
-from testkit import eventually, free_port, free_port_block, up_command, wait_until_up
+from testkit import eventually, free_port, up_process
 
 from shared.events import TicketReceived, TicketReceivedData, utcnow
 
@@ -44,29 +44,8 @@ SERVICES = ("intake", "triage", "dispatch", "followup", "analytics")
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
     data_dir = tmp_path_factory.mktemp("sopdesk-up")
-    base = free_port_block(6)  # the five services and the workspace
-    broker_port, smtp_port = free_port(), free_port()
-    process = subprocess.Popen(
-        up_command(data_dir, base, broker_port, smtp_port),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    urls = {name: f"http://127.0.0.1:{base + i}" for i, name in enumerate(SERVICES)}
-
-    try:
-        wait_until_up(process, urls.values())
-        saved = json.loads((data_dir / "api-keys.json").read_text())
-        keys = {role: key for key, role in saved.items()}
-        yield RunningSystem(process, urls, keys, data_dir, f"127.0.0.1:{broker_port}")
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with up_process(data_dir, SERVICES, smtp_port=free_port()) as up:
+        yield RunningSystem(up.process, up.urls, up.keys, data_dir, up.broker)
 
 
 def _get(url: str, headers: dict[str, str], **params: Any) -> Any:

@@ -9,19 +9,21 @@ from intake_support import GATEWAY, running_intake
 
 from services.intake.models import Ticket, TicketMessage
 
+# The ticket both tests post.
+TICKET = {
+    "channel": "app",
+    "customer": {"phone": "13812345678"},
+    "subject": "物流延迟",
+    "description": "三天没有物流信息",
+}
+
 
 async def test_a_retried_message_is_added_once(
     tmp_path: Path, broker: str, topic_prefix: str
 ) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'intake.db'}"
     async with running_intake(url, broker, topic_prefix) as (client, store):
-        ticket = {
-            "channel": "app",
-            "customer": {"phone": "13812345678"},
-            "subject": "物流延迟",
-            "description": "三天没有物流信息",
-        }
-        created = await client.post("/v1/tickets", json=ticket, headers=GATEWAY)
+        created = await client.post("/v1/tickets", json=TICKET, headers=GATEWAY)
         assert created.status_code == 201, created.text
         ticket_id = created.json()["ticket_id"]
         path = f"/v1/tickets/{ticket_id}/messages"
@@ -43,7 +45,7 @@ async def test_a_retried_message_is_added_once(
 
         # The key of a message of one ticket cannot name a message of another.
         second = await client.post(
-            "/v1/tickets", json={**ticket, "customer": {"phone": "13912345678"}}, headers=GATEWAY
+            "/v1/tickets", json={**TICKET, "customer": {"phone": "13912345678"}}, headers=GATEWAY
         )
         reused = await client.post(
             f"/v1/tickets/{second.json()['ticket_id']}/messages",
@@ -60,17 +62,11 @@ async def test_a_blank_idempotency_key_is_refused_and_nothing_is_stored(
     violation) on both stores; schemathesis found it."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'intake.db'}"
     async with running_intake(url, broker, topic_prefix) as (client, store):
-        ticket = {
-            "channel": "app",
-            "customer": {"phone": "13812345678"},
-            "subject": "物流延迟",
-            "description": "三天没有物流信息",
-        }
         blank = {**GATEWAY, "Idempotency-Key": ""}
-        refused = await client.post("/v1/tickets", json=ticket, headers=blank)
+        refused = await client.post("/v1/tickets", json=TICKET, headers=blank)
         assert refused.status_code == 422, refused.text
         assert await store.count(Ticket) == 0
-        created = await client.post("/v1/tickets", json=ticket, headers=GATEWAY)
+        created = await client.post("/v1/tickets", json=TICKET, headers=GATEWAY)
         path = f"/v1/tickets/{created.json()['ticket_id']}/messages"
         for _ in range(2):
             again = await client.post(path, json={"body": "请问进度?"}, headers=blank)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +17,7 @@ import httpx
 from playwright.sync_api import Browser, Page, expect
 from testkit import CHROMIUM as CHROMIUM  # the browser tests import it from here too
 from testkit import CHROMIUM_ARGS as CHROMIUM_ARGS
-from testkit import free_port, free_port_block, up_command, wait_until_up
+from testkit import up_process
 
 SERVICES = ("intake", "triage", "dispatch", "followup", "analytics", "workspace")
 # Pictures of each page, for a person to look at (not compared); never in the repository.
@@ -116,30 +115,7 @@ def shot_path(name: str) -> Path:
 def sopdesk_up(data_dir: Path, database_url: str | None = None) -> Iterator[WorkspaceSystem]:
     """`sopdesk up` on free ports (SQLite stores in ``data_dir``, or PostgreSQL by a URL
     with {service} in it), until every service and the workspace are ready; stopped after."""
-    base = free_port_block(len(SERVICES))
-    broker_port = free_port()
-    command = up_command(data_dir, base, broker_port)
-    if database_url:
-        command += ["--database-url", database_url]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    urls = {name: f"http://127.0.0.1:{base + i}" for i, name in enumerate(SERVICES)}
-    try:
-        wait_until_up(process, urls.values())
-        saved = json.loads((data_dir / "api-keys.json").read_text())
+    options = ["--database-url", database_url] if database_url else []
+    with up_process(data_dir, SERVICES, *options) as up:
         password = json.loads((data_dir / "secrets.json").read_text())["demo_password"]
-        yield WorkspaceSystem(
-            process,
-            urls,
-            {role: key for key, role in saved.items()},
-            data_dir,
-            f"127.0.0.1:{broker_port}",
-            password,
-        )
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        yield WorkspaceSystem(up.process, up.urls, up.keys, data_dir, up.broker, password)
