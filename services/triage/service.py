@@ -80,6 +80,14 @@ async def triage_ticket(
     return decisions[0] if decisions else None
 
 
+# What a classification says and how it was reached, under the same names in the stored
+# decision and in POST /v1/classify's answer.
+_CLASSIFICATION_FIELDS = (
+    *("category", "scene", "priority", "team", "skill", "tags", "keywords"),
+    *("fired_rules", "decided_by", "model_version", "confidence", "needs_review"),
+)
+
+
 @dataclass(frozen=True)
 class Verdict:
     """What the engine decides for a text: the classification, its deadlines, and the
@@ -92,23 +100,11 @@ class Verdict:
     def decided(self, engine: Engine) -> dict[str, Any]:
         """The classification, how it was reached and the versions in force, as the stored
         decision and ``POST /v1/classify`` both name them."""
-        result = self.result
         return {
-            "category": result.category,
-            "scene": result.scene,
-            "priority": result.priority,
-            "team": result.team,
-            "skill": result.skill,
-            "tags": result.tags,
-            "keywords": result.keywords,
+            **{name: getattr(self.result, name) for name in _CLASSIFICATION_FIELDS},
             "explanation": self.explanation,
-            "fired_rules": result.fired_rules,
-            "decided_by": result.decided_by,
             "rule_version": engine.ruleset.version,
             "industry": engine.industry,
-            "model_version": result.model_version,
-            "confidence": result.confidence,
-            "needs_review": result.needs_review,
         }
 
 
