@@ -95,3 +95,13 @@ async def online_agent(
     online = await client.patch(mine, json={"status": "online"}, headers=me)
     assert online.is_success, online.text
     return person, me
+
+
+async def on_shift(
+    client: httpx.AsyncClient, team: str, moment: str, headers: dict[str, str]
+) -> dict[str, Any]:
+    """``GET /v1/teams/{team}/on-shift?at=moment``: who is on shift then, and the day."""
+    got = await client.get(f"/v1/teams/{team}/on-shift", params={"at": moment}, headers=headers)
+    assert got.status_code == 200, got.text
+    seen: dict[str, Any] = got.json()
+    return seen

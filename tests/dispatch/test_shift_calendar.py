@@ -16,7 +16,7 @@ import chinese_calendar
 import pytest
 from chinese_calendar import constants
 from dispatch_helpers import DispatchStore, add_agent
-from people_support import ADMIN_KEY, running_dispatch
+from people_support import ADMIN_KEY, on_shift, running_dispatch
 from testkit import new_person
 
 from services.dispatch.shifts import calendar_copy, domain
@@ -172,28 +172,23 @@ async def test_on_shift_over_http_names_the_day_and_refuses_a_bad_holiday_settin
         bad = {**body, "shifts": [{**body["shifts"][0], "holidays": "sometimes"}]}
         assert (await client.put(url, json=bad, headers=ADMIN_KEY)).status_code == 422
 
-        async def at(moment: str) -> dict[str, object]:
-            got = await client.get(
-                "/v1/teams/finance/on-shift", params={"at": moment}, headers=ADMIN_KEY
-            )
-            assert got.status_code == 200, got.text
-            seen: dict[str, object] = got.json()
-            return seen
+        async def at(moment: str) -> dict[str, Any]:
+            return await on_shift(client, "finance", moment, ADMIN_KEY)
 
         national = await at("2026-10-01T10:00:00+08:00")
         assert national["day"] == {"date": "2026-10-01", "kind": "holiday", "calendar_known": True}
-        assert [a["id"] for a in national["agents"]] == [duty["id"]]  # type: ignore[attr-defined]
+        assert [a["id"] for a in national["agents"]] == [duty["id"]]
         makeup = await at("2026-09-20T10:00:00+08:00")
         assert makeup["day"] == {
             "date": "2026-09-20",
             "kind": "makeup_workday",
             "calendar_known": True,
         }
-        assert {a["id"] for a in makeup["agents"]} == {weekday["id"], duty["id"]}  # type: ignore[attr-defined]
+        assert {a["id"] for a in makeup["agents"]} == {weekday["id"], duty["id"]}
         later = await at("2027-03-01T10:00:00+08:00")
         assert later["day"] == {"date": "2027-03-01", "kind": "normal", "calendar_known": False}
         # A roster without the calendar: National Day is an ordinary Thursday.
         plain = await client.put(url, json={**body, "calendar": "none"}, headers=ADMIN_KEY)
         assert plain.status_code == 200
         national = await at("2026-10-01T10:00:00+08:00")
-        assert len(national["agents"]) == 2  # type: ignore[arg-type]
+        assert len(national["agents"]) == 2

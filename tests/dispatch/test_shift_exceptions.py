@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from dispatch_helpers import DispatchStore, add_agent, dispatch, load
 from eventkit import triaged
-from people_support import ADMIN_KEY, running_dispatch, team_cast
+from people_support import ADMIN_KEY, on_shift, running_dispatch, team_cast
 
 from services.dispatch.models import Assignment
 from services.dispatch.shifts import domain
@@ -239,12 +239,7 @@ async def test_exceptions_over_http_with_their_refusals_and_history(
         assert (await client.post(url, json=duty, headers=ADMIN_KEY)).status_code == 201
 
         async def on(moment: str) -> dict[str, Any]:
-            got = await client.get(
-                "/v1/teams/logistics/on-shift", params={"at": moment}, headers=lead
-            )
-            assert got.status_code == 200, got.text
-            seen: dict[str, Any] = got.json()
-            return seen
+            return await on_shift(client, "logistics", moment, lead)
 
         monday = await on("2026-12-07T10:00:00+08:00")
         assert monday["agents"] == []  # 张伟 on leave

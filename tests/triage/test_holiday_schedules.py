@@ -4,7 +4,6 @@ schedule, and the State Council's schedule loaded in one request; on both stores
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -12,6 +11,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import sqlalchemy as sa
+from eventkit import received
 from triage_support import StoreRuntime, triage_in_process
 
 from services.triage import configuration, service
@@ -25,8 +25,6 @@ from shared.calendar import (
 )
 from shared.events import (
     HolidayScheduleLoaded,
-    TicketReceived,
-    TicketReceivedData,
     parse_event,
 )
 from sopdesk.operations import holiday_warning
@@ -75,18 +73,7 @@ async def triage(database_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, St
 
 
 async def _deadline_of_ticket_at(runtime: StoreRuntime, at: datetime) -> datetime:
-    event = TicketReceived(
-        ticket_id=uuid.uuid4(),
-        data=TicketReceivedData(
-            ticket_no="T20261231-000001",
-            channel="web_chat",
-            customer_id=uuid.uuid4(),
-            customer_type="new",
-            subject="请问发票怎么开",
-            description="咨询",
-            received_at=at,
-        ),
-    )
+    event = received(subject="请问发票怎么开", description="咨询", at=at)
     async with runtime.unit_of_work() as uow:
         decision = await service.triage_ticket(uow, event, runtime.settings)
         await uow.commit()
