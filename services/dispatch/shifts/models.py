@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from services.dispatch.models import Base
 
@@ -31,19 +31,30 @@ class ShiftRoster(Base):
     updated_at: Mapped[datetime]
 
 
-class ShiftRosterChange(Base):
+class NumberedChange:
+    """One change to a team's shifts in its history: numbered per team (``version``), with
+    who made it and when (the columns both history tables share)."""
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Any, ...]:
+        return (sa.UniqueConstraint("team_key", "version"),)
+
+    # The table's columns in the order the migrations wrote them: these first, the
+    # change's own, then who and when.
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4, sort_order=-1)
+    team_key: Mapped[str] = mapped_column(sa.String(32), index=True, sort_order=-1)
+    version: Mapped[int] = mapped_column(sort_order=-1)
+    actor: Mapped[str] = mapped_column(sa.String(100), sort_order=1)
+    actor_name: Mapped[str] = mapped_column(sa.String(100), sort_order=1)
+    at: Mapped[datetime] = mapped_column(sort_order=1)
+
+
+class ShiftRosterChange(NumberedChange, Base):
     """One version of a team's roster as it was set, or its removal (``roster`` None)."""
 
     __tablename__ = "shift_roster_changes"
-    __table_args__ = (sa.UniqueConstraint("team_key", "version"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    team_key: Mapped[str] = mapped_column(sa.String(32), index=True)
-    version: Mapped[int]
     roster: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
-    actor: Mapped[str] = mapped_column(sa.String(100))
-    actor_name: Mapped[str] = mapped_column(sa.String(100))
-    at: Mapped[datetime]
 
 
 class ShiftException(Base):
@@ -69,20 +80,13 @@ class ShiftException(Base):
     created_at: Mapped[datetime]
 
 
-class ShiftExceptionChange(Base):
-    """One exception added or removed (``action``), numbered per team, with its actor."""
+class ShiftExceptionChange(NumberedChange, Base):
+    """One exception added or removed (``action``)."""
 
     __tablename__ = "shift_exception_changes"
-    __table_args__ = (sa.UniqueConstraint("team_key", "version"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    team_key: Mapped[str] = mapped_column(sa.String(32), index=True)
-    version: Mapped[int]
     action: Mapped[str] = mapped_column(sa.String(8))  # added, removed
     exception: Mapped[dict[str, Any]]
-    actor: Mapped[str] = mapped_column(sa.String(100))
-    actor_name: Mapped[str] = mapped_column(sa.String(100))
-    at: Mapped[datetime]
 
 
 class HolidayScheduleCopy(Base):
