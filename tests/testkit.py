@@ -17,7 +17,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -75,6 +75,30 @@ def on_test_broker(settings: type[S], url: str, broker: str, prefix: str, **fiel
         topic_prefix=prefix,
         **{"consumer_session_timeout_ms": 1500, "log_json": False, **fields},
     )
+
+
+def outbox_row(
+    topic: str,
+    created_at: datetime,
+    published_at: datetime | None,
+    *,
+    type: str = "x",
+    key: str = "k",
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """An outbox row written by hand, published at ``published_at`` (None: not yet); its
+    payload names its type and its event id."""
+    event_id = uuid.uuid4()
+    return {
+        "event_id": event_id,
+        "topic": topic,
+        "key": key,
+        "type": type,
+        "payload": json.dumps({"type": type, "event_id": str(event_id)}),
+        "headers": headers or {},
+        "created_at": created_at,
+        "published_at": published_at,
+    }
 
 
 def short_id() -> str:

@@ -14,6 +14,7 @@ from alembic.migration import MigrationContext
 from alembic.operations import Operations
 from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from testkit import outbox_row
 
 from shared.database import (
     UtcDateTime,
@@ -108,25 +109,13 @@ async def test_pruning_deletes_only_old_published_rows_and_old_inbox_ids(
     now = datetime.now(UTC)
     old, recent = now - timedelta(days=10), now - timedelta(hours=1)
 
-    def outbox_row(created: datetime, published: datetime | None) -> dict[str, Any]:
-        return {
-            "event_id": uuid.uuid4(),
-            "topic": "t",
-            "key": "k",
-            "type": "ticket.received",
-            "payload": "{}",
-            "headers": {},
-            "created_at": created,
-            "published_at": published,
-        }
-
     async with engine.begin() as conn:
         await conn.execute(
             sa.insert(BUS.outbox),
             [
-                outbox_row(old, old),  # old and published: goes
-                outbox_row(old, None),  # old but never published: must stay
-                outbox_row(recent, recent),  # recent: stays
+                outbox_row("t", old, old),  # old and published: goes
+                outbox_row("t", old, None),  # old but never published: must stay
+                outbox_row("t", recent, recent),  # recent: stays
             ],
         )
         await conn.execute(
@@ -154,26 +143,16 @@ async def test_pruning_drops_published_notifications_after_their_short_window(
     now = datetime.now(UTC)
     two_hours_ago = now - timedelta(hours=2)
 
-    def row(topic: str, published: datetime | None) -> dict[str, Any]:
-        return {
-            "event_id": uuid.uuid4(),
-            "topic": topic,
-            "key": "k",
-            "type": "x",
-            "payload": "{}",
-            "headers": {},
-            "created_at": two_hours_ago,
-            "published_at": published,
-        }
-
     async with engine.begin() as conn:
         await conn.execute(
             sa.insert(BUS.outbox),
             [
-                row("p.notifications", two_hours_ago),  # past the window: goes
-                row("p.notifications", now),  # within it: stays for a replay
-                row("p.notifications", None),  # not yet published: stays
-                row("p.intake", two_hours_ago),  # other topics keep the long retention
+                # Past the window: goes; within it: stays for a replay; not yet published:
+                # stays; other topics keep the long retention.
+                outbox_row("p.notifications", two_hours_ago, two_hours_ago),
+                outbox_row("p.notifications", two_hours_ago, now),
+                outbox_row("p.notifications", two_hours_ago, None),
+                outbox_row("p.intake", two_hours_ago, two_hours_ago),
             ],
         )
     async with session_factory(engine)() as session, session.begin():

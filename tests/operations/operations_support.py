@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
+import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from typer.testing import CliRunner
 
+from services.triage.models import BUS as TRIAGE_BUS
+from shared.database import create_engine
 from shared.settings import ServiceSettings
 from sopdesk.cli import app
 
@@ -49,3 +53,13 @@ async def read_topic(
         return records
     finally:
         await reader.stop()
+
+
+async def write_triage_outbox(url: str, rows: list[dict[str, Any]]) -> None:
+    """``rows`` into triage's outbox at ``url``, as if triage had written them."""
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(sa.insert(TRIAGE_BUS.outbox), rows)
+    finally:
+        await engine.dispose()

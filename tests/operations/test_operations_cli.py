@@ -8,14 +8,13 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from aiokafka import ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient
-from operations_support import invoke, read_topic
+from operations_support import invoke, read_topic, write_triage_outbox
+from testkit import outbox_row
 
 from services.triage.models import BUS as TRIAGE_BUS
 from shared.consumer import EventConsumer, each
-from shared.database import create_engine
 from shared.events import Topics
 from shared.kafka import make_producer
 from shared.observability import ServiceMetrics
@@ -131,38 +130,19 @@ def test_replay_publishes_outbox_rows_since_a_time(
     topics = Topics(ops_env.topic_prefix)
     now = datetime.now(UTC)
 
-    async def write_outbox() -> list[uuid.UUID]:
-        engine = create_engine(url)
-        ids = [uuid.uuid4() for _ in range(3)]
-        async with engine.begin() as conn:
-            await conn.execute(
-                sa.insert(TRIAGE_BUS.outbox),
-                [
-                    {
-                        "event_id": event_id,
-                        "topic": topics.triage,
-                        "key": f"ticket-{i}",
-                        "type": "ticket.triaged",
-                        "payload": json.dumps(
-                            {"type": "ticket.triaged", "event_id": str(event_id)}
-                        ),
-                        "headers": {"type": "ticket.triaged"},
-                        "created_at": created,
-                        "published_at": created,
-                    }
-                    for i, (event_id, created) in enumerate(
-                        zip(
-                            ids,
-                            [now - timedelta(days=2), now - timedelta(minutes=5), now],
-                            strict=True,
-                        )
-                    )
-                ],
-            )
-        await engine.dispose()
-        return ids
-
-    ids = asyncio.run(write_outbox())
+    rows = [
+        outbox_row(
+            topics.triage,
+            created,
+            created,
+            type="ticket.triaged",
+            key=f"ticket-{i}",
+            headers={"type": "ticket.triaged"},
+        )
+        for i, created in enumerate([now - timedelta(days=2), now - timedelta(minutes=5), now])
+    ]
+    asyncio.run(write_triage_outbox(url, rows))
+    ids = [row["event_id"] for row in rows]
     since = (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
     assert "2 events of triage published again" in invoke("replay", "triage", "--since", since)
     records = asyncio.run(read_topic(ops_env, topics.triage, 2))

@@ -15,11 +15,10 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from aiokafka import ConsumerRecord
 from eventkit import received
-from operations_support import invoke, read_topic
-from testkit import poll
+from operations_support import invoke, read_topic, write_triage_outbox
+from testkit import outbox_row, poll
 
 from services.triage.models import BUS as TRIAGE_BUS
 from shared.consumer import EventConsumer, each
@@ -173,29 +172,12 @@ def test_replay_leaves_external_topics_out_unless_asked(
     now = datetime.now(UTC)
     written = {topics.triage: 2, topics.notifications: 3, topics.assignments("finance"): 1}
 
-    async def write_outbox() -> None:
-        engine = create_engine(url)
-        async with engine.begin() as conn:
-            await conn.execute(
-                sa.insert(TRIAGE_BUS.outbox),
-                [
-                    {
-                        "event_id": event_id,
-                        "topic": topic,
-                        "key": "ticket",
-                        "type": "x",
-                        "payload": json.dumps({"type": "x", "event_id": str(event_id)}),
-                        "headers": {},
-                        "created_at": now - timedelta(minutes=1),
-                        "published_at": now,
-                    }
-                    for topic, count in written.items()
-                    for event_id in (uuid.uuid4() for _ in range(count))
-                ],
-            )
-        await engine.dispose()
-
-    asyncio.run(write_outbox())
+    rows = [
+        outbox_row(topic, now - timedelta(minutes=1), now, key="ticket")
+        for topic, count in written.items()
+        for _ in range(count)
+    ]
+    asyncio.run(write_triage_outbox(url, rows))
     since = (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
 
     dry = invoke("replay", "triage", "--since", since, "--dry-run")
