@@ -1,4 +1,5 @@
-"""What every dispatch route needs: who may call, the acting agent and supervisor.
+"""What every dispatch route needs: who may call, the acting agent and supervisor, the
+shape of an agent's action route, a listing's limit, one record by id, and the commit.
 
 Who is acting is who signed in (issue 12): an agent's account is its agent (one id), so
 an agent acts on the assignments they hold and changes only their own status; a
