@@ -326,7 +326,6 @@ async def _receive(
         text=domain.timeline_text("received", language),
         at=now,
     )
-    repository.add(uow.session, ticket, timeline)
     uow.emit(
         TicketReceived(
             ticket_id=ticket.id,
@@ -361,6 +360,7 @@ async def _receive(
     ) or book.render(
         "acknowledgement", domain.language_of(language), "any", {"ticket_no": ticket_no}
     )
+    await repository.insert_new_ticket(uow.session, ticket, timeline)
     await uow.session.flush()
     return NewTicket(ticket)
 
