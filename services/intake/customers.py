@@ -110,6 +110,8 @@ class ResolvedCustomer:
     customer: Customer
     vip: bool  # a VIP member tier or on the VIP list
     created: bool  # a profile of this request's own: it has no tickets yet
+    # Identifiers the request brought that no profile had yet (``record_identifiers``).
+    new_identifiers: list[repository.Identifier]
 
 
 async def resolve_customer(
@@ -123,7 +125,8 @@ async def resolve_customer(
     """Find or create the customer; merge profiles the request proves are one person.
 
     Phone, e-mail and member id identify (and merge); an order number only finds a
-    profile when nothing else matches, and never merges two.
+    profile when nothing else matches, and never merges two. The caller ends with
+    ``record_identifiers``.
     """
     now = utcnow()
     strong: list[repository.Identifier] = [
@@ -165,10 +168,6 @@ async def resolve_customer(
         customer.member_tier = data.member_tier
         customer.is_vip = domain.is_vip_tier(data.member_tier, settings.vip_member_tiers)
     customer.updated_at = now
-    await uow.session.flush()
-    await repository.add_identifiers(
-        uow.session, customer.id, [i for i in wanted if i not in owners], now
-    )
     known = [
         (kind, value)
         for kind, value in (
@@ -179,7 +178,19 @@ async def resolve_customer(
         if value
     ]
     listed = await is_listed_vip(uow.session, [*strong, *known], settings)
-    return ResolvedCustomer(customer, customer.is_vip or listed, created)
+    return ResolvedCustomer(
+        customer, customer.is_vip or listed, created, [i for i in wanted if i not in owners]
+    )
+
+
+async def record_identifiers(uow: UnitOfWork, resolved: ResolvedCustomer) -> None:
+    """Write the profile (with whatever the request changed on it, its ticket count too)
+    and then the identifiers the request brought; once per request, at its end, so that a
+    new profile is one INSERT rather than an INSERT and an UPDATE."""
+    await uow.session.flush()
+    await repository.add_identifiers(
+        uow.session, resolved.customer.id, resolved.new_identifiers, utcnow()
+    )
 
 
 def normalise_identifier(kind: str, value: str, settings: IntakeSettings) -> str:

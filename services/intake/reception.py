@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import DBAPIError
 
 from services.intake import domain, issue_match, repository, template_service
-from services.intake.customers import normalised_identity, resolve_customer
+from services.intake.customers import normalised_identity, record_identifiers, resolve_customer
 from services.intake.models import (
     Ticket,
     TicketMessage,
@@ -272,6 +272,7 @@ async def _receive(
             best = (found, candidate)
     if best is not None:
         log.info("ticket_deduplicated", ticket_id=str(best[1].id), reason=best[0].reason)
+        await record_identifiers(uow, resolved)
         return await _attach(
             uow,
             best[1],
@@ -360,8 +361,9 @@ async def _receive(
     ) or book.render(
         "acknowledgement", domain.language_of(language), "any", {"ticket_no": ticket_no}
     )
+    # The profile's row first: the ticket's refers to it.
+    await record_identifiers(uow, resolved)
     await repository.insert_new_ticket(uow.session, ticket, timeline)
-    await uow.session.flush()
     return NewTicket(ticket)
 
 

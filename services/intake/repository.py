@@ -146,11 +146,9 @@ _INSERT_TIMELINE = sa.insert(cast(sa.Table, TimelineEntry.__table__))
 async def insert_new_ticket(session: AsyncSession, ticket: Ticket, first: TimelineEntry) -> None:
     """A new ticket and its first timeline line, written with Core inserts rather than
     through the unit of work (whose flush cost more than the statements on intake's hot
-    path); the objects stay untracked. Rows the session holds are flushed later, at the
-    caller's flush or commit."""
-    with session.no_autoflush:
-        await session.execute(_INSERT_TICKET, _columns(ticket))
-        await session.execute(_INSERT_TIMELINE, _columns(first))
+    path); the objects stay untracked. The caller has flushed its customer's row."""
+    await session.execute(_INSERT_TICKET, _columns(ticket))
+    await session.execute(_INSERT_TIMELINE, _columns(first))
 
 
 async def customers_by_identifiers(
