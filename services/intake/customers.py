@@ -155,7 +155,6 @@ async def resolve_customer(
             created_at=now,
             updated_at=now,
         )
-        repository.add(uow.session, customer)
     # The first phone / e-mail / member id a profile gets is its primary contact.
     if phone and customer.phone is None:
         customer.phone = phone
@@ -187,6 +186,8 @@ async def record_identifiers(uow: UnitOfWork, resolved: ResolvedCustomer) -> Non
     """Write the profile (with whatever the request changed on it, its ticket count too)
     and then the identifiers the request brought; once per request, at its end, so that a
     new profile is one INSERT rather than an INSERT and an UPDATE."""
+    if resolved.created:
+        await repository.insert_new_customer(uow.session, resolved.customer)
     await uow.session.flush()
     await repository.add_identifiers(
         uow.session, resolved.customer.id, resolved.new_identifiers, utcnow()

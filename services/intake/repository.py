@@ -139,8 +139,15 @@ def _columns(entity: object) -> dict[str, Any]:
     return row
 
 
+_INSERT_CUSTOMER = sa.insert(cast(sa.Table, Customer.__table__))
 _INSERT_TICKET = sa.insert(cast(sa.Table, Ticket.__table__))
 _INSERT_TIMELINE = sa.insert(cast(sa.Table, TimelineEntry.__table__))
+
+
+async def insert_new_customer(session: AsyncSession, customer: Customer) -> None:
+    """A new profile with a Core insert (see ``insert_new_ticket``); the object stays
+    untracked."""
+    await session.execute(_INSERT_CUSTOMER, _columns(customer))
 
 
 async def insert_new_ticket(session: AsyncSession, ticket: Ticket, first: TimelineEntry) -> None:
@@ -157,17 +164,22 @@ async def customers_by_identifiers(
     """The live profile each identifier belongs to, rows locked for the merge that may follow."""
     if not identifiers:
         return {}
-    pairs = sa.tuple_(CustomerIdentifier.kind, CustomerIdentifier.value).in_(list(identifiers))
-    rows = (
-        await session.execute(
-            sa.select(CustomerIdentifier.kind, CustomerIdentifier.value, Customer)
-            .join(Customer, Customer.id == CustomerIdentifier.customer_id)
-            .where(pairs)
-            .order_by(Customer.id)
-            .with_for_update(of=Customer)
-        )
-    ).all()
+    rows = (await session.execute(_OWNERS_LOCKED, {"pairs": list(identifiers)})).all()
     return {(row.kind, row.value): row.Customer for row in rows}
+
+
+# Built once: every ticket runs it, and a statement object reused keeps its cache key.
+_OWNERS_LOCKED = (
+    sa.select(CustomerIdentifier.kind, CustomerIdentifier.value, Customer)
+    .join(Customer, Customer.id == CustomerIdentifier.customer_id)
+    .where(
+        sa.tuple_(CustomerIdentifier.kind, CustomerIdentifier.value).in_(
+            sa.bindparam("pairs", expanding=True)
+        )
+    )
+    .order_by(Customer.id)
+    .with_for_update(of=Customer)
+)
 
 
 async def identifiers_of(
