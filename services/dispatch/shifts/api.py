@@ -139,7 +139,7 @@ async def roster_history(
     session: AsyncSession = Depends(read_session),
 ) -> Sequence[ShiftRosterChange]:
     await existing_team(session, key)
-    return await repository.changes(session, key, limit)
+    return await repository.changes(session, ShiftRosterChange, key, limit)
 
 
 @router.get(

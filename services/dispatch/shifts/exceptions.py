@@ -201,7 +201,7 @@ async def _record(
     min_level: int,
 ) -> None:
     """Number the change in the team's exception history and apply it at once."""
-    version = await repository.last_exception_version(uow.session, team_key) + 1
+    version = await repository.last_version(uow.session, ShiftExceptionChange, team_key) + 1
     await record_change(
         uow,
         ShiftExceptionChange,

@@ -134,4 +134,4 @@ async def exception_history(
     session: AsyncSession = Depends(read_session),
 ) -> Sequence[ShiftExceptionChange]:
     await existing_team(session, key)
-    return await repository.exception_changes(session, key, limit)
+    return await repository.changes(session, ShiftExceptionChange, key, limit)

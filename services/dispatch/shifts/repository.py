@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,18 +31,24 @@ async def get_roster(session: AsyncSession, team_key: str) -> ShiftRoster | None
     return await session.get(ShiftRoster, team_key)
 
 
-async def last_version(session: AsyncSession, team_key: str) -> int:
-    query = sa.select(sa.func.max(ShiftRosterChange.version)).where(
-        ShiftRosterChange.team_key == team_key
-    )
+# A team's shift history: its roster's versions, or its exceptions' changes.
+History = TypeVar("History", ShiftRosterChange, ShiftExceptionChange)
+
+
+async def last_version(session: AsyncSession, history: type[History], team_key: str) -> int:
+    """The number of the team's latest change in this history (0: none yet)."""
+    query = sa.select(sa.func.max(history.version)).where(history.team_key == team_key)
     return int((await session.execute(query)).scalar() or 0)
 
 
-async def changes(session: AsyncSession, team_key: str, limit: int) -> Sequence[ShiftRosterChange]:
+async def changes(
+    session: AsyncSession, history: type[History], team_key: str, limit: int
+) -> Sequence[History]:
+    """The team's changes in this history, newest first."""
     query = (
-        sa.select(ShiftRosterChange)
-        .where(ShiftRosterChange.team_key == team_key)
-        .order_by(ShiftRosterChange.version.desc())
+        sa.select(history)
+        .where(history.team_key == team_key)
+        .order_by(history.version.desc())
         .limit(limit)
     )
     return (await session.execute(query)).scalars().all()
@@ -124,25 +131,6 @@ async def get_exception(session: AsyncSession, ident: uuid.UUID) -> ShiftExcepti
 
 async def delete_exception(session: AsyncSession, ident: uuid.UUID) -> None:
     await session.execute(sa.delete(ShiftException).where(ShiftException.id == ident))
-
-
-async def last_exception_version(session: AsyncSession, team_key: str) -> int:
-    query = sa.select(sa.func.max(ShiftExceptionChange.version)).where(
-        ShiftExceptionChange.team_key == team_key
-    )
-    return int((await session.execute(query)).scalar() or 0)
-
-
-async def exception_changes(
-    session: AsyncSession, team_key: str, limit: int
-) -> Sequence[ShiftExceptionChange]:
-    query = (
-        sa.select(ShiftExceptionChange)
-        .where(ShiftExceptionChange.team_key == team_key)
-        .order_by(ShiftExceptionChange.version.desc())
-        .limit(limit)
-    )
-    return (await session.execute(query)).scalars().all()
 
 
 # --------------------------------------------------------------------------- announcements

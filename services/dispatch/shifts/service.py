@@ -80,7 +80,7 @@ async def set_roster(
                 f"Shift {shift['name']}: agent(s) {', '.join(map(str, strangers))}"
                 f" are not agents of team {team_key}.",
             )
-    version = await repository.last_version(session, team_key)
+    version = await repository.last_version(session, ShiftRosterChange, team_key)
     if expected_version is not None and expected_version != version:
         raise ApiError(
             409,
@@ -133,7 +133,7 @@ async def remove_roster(
     session = uow.session
     if await repository.get_roster(session, team_key) is None:
         raise ApiError(404, "shift_roster_not_found", f"Team {team_key} has no shift roster.")
-    version = await repository.last_version(session, team_key)
+    version = await repository.last_version(session, ShiftRosterChange, team_key)
     await repository.delete_roster(session, team_key)
     await record_change(
         uow,
