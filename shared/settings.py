@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, ClassVar
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from shared.tokens import is_placeholder, load_private_key, load_public_key
@@ -122,11 +122,13 @@ class ServiceSettings(BaseSettings):
                 raise ValueError("a key given as an object needs a 'name' (used in audit)")
         return value
 
-    @field_validator("token_public_key")
+    # Dispatch adds token_private_key, the one service that signs: the same check holds it.
+    @field_validator("token_public_key", "token_private_key", check_fields=False)
     @classmethod
-    def _no_placeholder_key(cls, value: str) -> str:
+    def _no_placeholder_key(cls, value: str, info: ValidationInfo) -> str:
         if value and is_placeholder(value):
-            raise ValueError("token_public_key is a placeholder: set the real PEM public key")
+            half = "private" if info.field_name == "token_private_key" else "public"
+            raise ValueError(f"{info.field_name} is a placeholder: set the real PEM {half} key")
         return value
 
     @property

@@ -1,9 +1,8 @@
 from typing import ClassVar
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from shared.settings import ServiceSettings
-from shared.tokens import is_placeholder
 
 
 class DispatchSettings(ServiceSettings):
@@ -55,10 +54,3 @@ class DispatchSettings(ServiceSettings):
     sign_in_window_seconds: int = Field(default=900, ge=1)
     # `sopdesk up` sets it: the demo people's password (empty: no demo people).
     demo_password: str = ""
-
-    @field_validator("token_private_key")
-    @classmethod
-    def _no_placeholder_key(cls, value: str) -> str:
-        if value and is_placeholder(value):
-            raise ValueError("token_private_key is a placeholder: set the real PEM private key")
-        return value
