@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -74,17 +75,31 @@ async def lock_agents(
     return list(result.all())
 
 
+# The rows a use case locks by id before it changes them.
+Lockable = TypeVar(
+    "Lockable", Assignment, SupervisorItem, ExtensionRequest, Compensation, Collaboration
+)
+
+
+async def _lock_by_id(
+    session: AsyncSession, model: type[Lockable], ident: uuid.UUID
+) -> Lockable | None:
+    """One row, locked until commit and read afresh: another transaction may have changed
+    it since this session last loaded it."""
+    return await session.scalar(
+        sa.select(model)
+        .where(model.id == ident)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 async def get_assignment(session: AsyncSession, assignment_id: uuid.UUID) -> Assignment | None:
     return await session.get(Assignment, assignment_id)
 
 
 async def lock_assignment(session: AsyncSession, assignment_id: uuid.UUID) -> Assignment | None:
-    return await session.scalar(
-        sa.select(Assignment)
-        .where(Assignment.id == assignment_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    return await _lock_by_id(session, Assignment, assignment_id)
 
 
 async def lock_assignments_by_ticket(
@@ -190,12 +205,7 @@ async def supervisor_items(
 
 
 async def lock_supervisor_item(session: AsyncSession, item_id: uuid.UUID) -> SupervisorItem | None:
-    return await session.scalar(
-        sa.select(SupervisorItem)
-        .where(SupervisorItem.id == item_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    return await _lock_by_id(session, SupervisorItem, item_id)
 
 
 async def items_about(session: AsyncSession, ref_id: uuid.UUID) -> Sequence[SupervisorItem]:
@@ -219,12 +229,7 @@ async def get_extension_request(
 async def lock_extension_request(
     session: AsyncSession, request_id: uuid.UUID
 ) -> ExtensionRequest | None:
-    return await session.scalar(
-        sa.select(ExtensionRequest)
-        .where(ExtensionRequest.id == request_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    return await _lock_by_id(session, ExtensionRequest, request_id)
 
 
 async def pending_extension(
@@ -281,12 +286,7 @@ async def compensation_total(session: AsyncSession, ticket_id: uuid.UUID, kind: 
 async def lock_compensation(
     session: AsyncSession, compensation_id: uuid.UUID
 ) -> Compensation | None:
-    return await session.scalar(
-        sa.select(Compensation)
-        .where(Compensation.id == compensation_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    return await _lock_by_id(session, Compensation, compensation_id)
 
 
 async def list_teams(session: AsyncSession) -> Sequence[Team]:
@@ -406,9 +406,4 @@ async def activity_of(
 async def lock_collaboration(
     session: AsyncSession, collaboration_id: uuid.UUID
 ) -> Collaboration | None:
-    return await session.scalar(
-        sa.select(Collaboration)
-        .where(Collaboration.id == collaboration_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    return await _lock_by_id(session, Collaboration, collaboration_id)
