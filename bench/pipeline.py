@@ -35,16 +35,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import resource
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -53,9 +51,12 @@ import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from loadgen import Poster
 from procstat import CpuMeter, SystemProcesses, memory_kib
+
+from sopdesk.up_process import up_process
 
 SERVICES = ("intake", "triage", "dispatch", "followup", "analytics")
 SAMPLES = (
@@ -311,45 +312,6 @@ async def sustained(
     }
 
 
-def start_system(
-    data_dir: Path, base_port: int, broker_port: int, database_url: str | None
-) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "sopdesk", "up", "--data-dir", str(data_dir)]
-    command += [
-        "--base-port",
-        str(base_port),
-        "--broker-port",
-        str(broker_port),
-        "--smtp-port",
-        "0",
-    ]
-    if database_url:
-        command += ["--database-url", database_url]
-    # Agents never resolve during the run: give them room for every ticket, so
-    # the latency measured is the pipeline's, not the wait for a free agent.
-    env = {**os.environ, "SOPDESK_DEMO_AGENT_CAPACITY": "1000000"}
-    process = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
-    )
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(
-                f"sopdesk up exited with {process.returncode}; see {data_dir / 'logs'}"
-            )
-        try:
-            if all(
-                httpx.get(f"http://127.0.0.1:{base_port + i}/readyz", timeout=1).status_code == 200
-                for i in range(len(SERVICES))
-            ):
-                return process
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    process.kill()
-    raise SystemExit("the system did not become ready in 180 s")
-
-
 async def run(args: argparse.Namespace, gateway: str) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {gateway}"}
     url = f"{args.intake}/v1/tickets"
@@ -528,29 +490,34 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
 
-    process = None
-    data_dir: Path | None = None
-    if args.start:
-        data_dir = Path(tempfile.mkdtemp(prefix="sopdesk-bench-"))
-        database_url = None
-        if args.postgres:
-            args.database_prefix = f"sopdesk_bench_{uuid.uuid4().hex[:6]}_"
-            database_url = (
-                f"postgresql+asyncpg://postgres@127.0.0.1:5432/{args.database_prefix}{{service}}"
+    with ExitStack() as running:
+        if args.start:
+            data_dir = Path(tempfile.mkdtemp(prefix="sopdesk-bench-"))
+            options: list[str] = []
+            if args.postgres:
+                args.database_prefix = f"sopdesk_bench_{uuid.uuid4().hex[:6]}_"
+                database = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{args.database_prefix}"
+                options = ["--database-url", database + "{service}"]
+            log(f"starting the system in {data_dir} …")
+            up = running.enter_context(
+                up_process(
+                    data_dir,
+                    SERVICES,
+                    *options,
+                    base_port=args.base_port,
+                    broker_port=args.broker_port,
+                    # Agents never resolve during the run: give them room for every ticket,
+                    # so the latency measured is the pipeline's, not the wait for a free agent.
+                    environment={"SOPDESK_DEMO_AGENT_CAPACITY": "1000000"},
+                )
             )
-        log(f"starting the system in {data_dir} …")
-        process = start_system(data_dir, args.base_port, args.broker_port, database_url)
-        args.intake = f"http://127.0.0.1:{args.base_port}"
-        args.broker = f"127.0.0.1:{args.broker_port}"
-        args.keys = str(data_dir / "api-keys.json")
-    try:
-        keys = json.loads(Path(args.keys).read_text())
-        gateway = next(k for k, role in keys.items() if role == "gateway")
+            args.intake = up.urls["intake"]
+            args.broker = up.broker
+            gateway = up.keys["gateway"]
+        else:
+            keys = json.loads(Path(args.keys).read_text())
+            gateway = next(k for k, role in keys.items() if role == "gateway")
         results = asyncio.run(run(args, gateway))
-    finally:
-        if process is not None:
-            process.send_signal(signal.SIGINT)
-            process.wait(60)
     results["store"] = (
         "postgresql" if args.database_prefix else "sqlite" if args.start else "as started"
     )

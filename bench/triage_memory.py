@@ -11,16 +11,15 @@ triage process (found among `up`'s own children, not another system's).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
-from pipeline import start_system  # bench/ is on the path when run as a script
 
 from services.triage.classifier.training import load_corpus
+from sopdesk.up_process import up_process
 
 
 def _children(pid: int) -> list[int]:
@@ -56,14 +55,15 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=300)
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="sopdesk-triage-memory-"))
-    process = start_system(data_dir, args.base_port, args.broker_port, None)
-    try:
-        keys = json.loads((data_dir / "api-keys.json").read_text())
-        gateway = next(k for k, role in keys.items() if role == "gateway")
-        supervisor = next(k for k, role in keys.items() if role == "admin")
+    with up_process(
+        data_dir,
+        ("intake", "triage", "dispatch", "followup", "analytics"),
+        base_port=args.base_port,
+        broker_port=args.broker_port,
+    ) as up:
+        gateway, supervisor = up.keys["gateway"], up.keys["admin"]
         rows = [r for r in load_corpus() if r["split"] == "test"][: args.tickets]
-        intake = f"http://127.0.0.1:{args.base_port}"
-        triage = f"http://127.0.0.1:{args.base_port + 1}"
+        intake, triage = up.urls["intake"], up.urls["triage"]
         with httpx.Client(timeout=30) as client:
             ids = []
             for i, row in enumerate(rows):
@@ -90,14 +90,11 @@ def main() -> None:
                     pending.pop()
                 else:
                     time.sleep(0.2)
-        memory = _triage_memory(process.pid)
+        memory = _triage_memory(up.process.pid)
         print(
             f"triage after deciding {len(ids) - len(pending)} tickets: resident "
             f"{memory['rss_mib']:.0f} MiB, peak {memory['peak_mib']:.0f} MiB"
         )
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,6 @@ import os
 import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -58,8 +57,8 @@ from procstat import SystemProcesses, cpu_seconds, listening_pid, memory_kib
 
 from services.dispatch import models as dispatch_models
 from shared.database import create_engine
+from sopdesk.up_process import up_process
 
-ROOT = Path(__file__).resolve().parent.parent
 # Dispatch's activity lines (the ticket page's thread) where this checkout has them.
 ACTIVITY: Any = getattr(dispatch_models, "ActivityEntry", None)
 SERVICES = ("intake", "triage", "dispatch", "followup", "analytics", "workspace")
@@ -72,20 +71,6 @@ ACTIVITY_KINDS = ["assigned", "accepted", "internal_note", "public_reply", "cust
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
-
-
-def _free_base(size: int) -> int:
-    """A base port with ``size`` free ports after it, below the ephemeral range."""
-    for _ in range(200):
-        base = random.randrange(20_000, 30_000)
-        try:
-            for port in range(base, base + size):
-                with socket.socket() as probe:
-                    probe.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return base
-    raise SystemExit("no free block of ports")
 
 
 def _columns(model: Any, row: dict[str, Any]) -> dict[str, Any]:
@@ -278,20 +263,6 @@ def _profile(folder: Path, pids: dict[str, int]) -> list[subprocess.Popen[bytes]
     ]
 
 
-def _ready(urls: dict[str, str], process: subprocess.Popen[str], within: float) -> None:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"sopdesk up exited ({process.returncode})")
-        try:
-            if all(httpx.get(f"{u}/readyz", timeout=2).status_code == 200 for u in urls.values()):
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit("sopdesk up was not ready in time")
-
-
 async def _drop(names: list[str]) -> None:
     from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -306,76 +277,74 @@ async def _drop(names: list[str]) -> None:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     data_dir = Path(tempfile.mkdtemp(prefix="ws-bench-"))
-    base = _free_base(len(SERVICES))
-    urls = {name: f"http://127.0.0.1:{base + i}" for i, name in enumerate(SERVICES)}
     prefix = f"sopdesk_wsbench_{uuid.uuid4().hex[:6]}"
-    command = [
-        sys.executable, "-m", "sopdesk", "up", "--data-dir", str(data_dir),
-        "--base-port", str(base), "--broker-port", str(_free_base(1)), "--smtp-port", "0",
-    ]  # fmt: skip
+    options: list[str] = []
     stores = {s: f"sqlite+aiosqlite:///{data_dir / f'{s}.db'}" for s in SERVICES}
     if args.postgres:
-        command += ["--database-url", f"{SERVER}/{prefix}_{{service}}"]
+        options = ["--database-url", f"{SERVER}/{prefix}_{{service}}"]
         stores = {s: f"{SERVER}/{prefix}_{s}" for s in SERVICES}
-    log = (data_dir / "up.log").open("w")
-    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True)
     try:
-        _ready(urls, process, 240)
-        password = json.loads((data_dir / "secrets.json").read_text())["demo_password"]
-        began = time.perf_counter()
-        login, numbers = asyncio.run(fill(stores, args.tickets, args.mine, args.team))
-        fill_seconds = time.perf_counter() - began
-        system = SystemProcesses.find(base, prefix if args.postgres else None)
-        workspace_pid = listening_pid(base + 5)
-        if workspace_pid is None:
-            raise SystemExit("the workspace is not listening")
-        pids = {"workspace": workspace_pid, **{s: p for s, p in system.services.items()}}
-        pids = {name: pid for name, pid in pids.items() if name in SERVICES}
-        rng = random.Random(7)
-        with httpx.Client(base_url=urls["workspace"], timeout=30) as client:
-            sign_in(client, login, password)
-            for _ in range(args.warmup):  # templates compiled, pools open
-                client.get("/")
-                client.get(f"/tickets/{rng.choice(numbers)}")
-            memory_before = memory_kib(workspace_pid)
-            work = timed_pages(client, ["/"] * args.requests, [""] * args.requests, pids, system)
-            chosen = [rng.choice(numbers) for _ in range(args.requests)]
-            profilers = _profile(args.profile, pids) if args.profile else []
-            ticket = timed_pages(client, [f"/tickets/{n}" for n in chosen], chosen, pids, system)
-            for profiler in profilers:
-                profiler.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
-                profiler.wait(60)
-            # "my work" names the agent's tickets: the most urgent ones are on it.
-            page = client.get("/").text
-            listed = sum(1 for n in numbers if n in page)
-        memory = memory_kib(workspace_pid)
-        with open("/proc/loadavg") as loadavg:
-            load = loadavg.read().split()[:3]
-        return {
-            "store": "postgresql" if args.postgres else "sqlite",
-            "open_tickets": args.tickets,
-            "agent": login,
-            "agent_open_tickets": len(numbers),
-            "agent_tickets_on_my_work": listed,
-            "fill_seconds": round(fill_seconds, 1),
-            "my_work": work,
-            "ticket_page": ticket,
-            "workspace_rss_mib": round(memory.get("VmRSS", 0) / 1024, 1),
-            "workspace_peak_rss_mib": round(memory.get("VmHWM", 0) / 1024, 1),
-            "workspace_rss_before_mib": round(memory_before.get("VmRSS", 0) / 1024, 1),
-            "load_average": load,
-            "cores": os.cpu_count(),
-        }
+        with up_process(data_dir, SERVICES, *options, ready_within=240) as up:
+            return measure(args, data_dir, up.base_port, up.urls, stores, prefix)
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
         if args.postgres:
             asyncio.run(_drop([f"{prefix}_{s}" for s in SERVICES]))
+
+
+def measure(
+    args: argparse.Namespace,
+    data_dir: Path,
+    base: int,
+    urls: dict[str, str],
+    stores: dict[str, str],
+    prefix: str,
+) -> dict[str, Any]:
+    """The figures of one run against the started system."""
+    password = json.loads((data_dir / "secrets.json").read_text())["demo_password"]
+    began = time.perf_counter()
+    login, numbers = asyncio.run(fill(stores, args.tickets, args.mine, args.team))
+    fill_seconds = time.perf_counter() - began
+    system = SystemProcesses.find(base, prefix if args.postgres else None)
+    workspace_pid = listening_pid(base + 5)
+    if workspace_pid is None:
+        raise SystemExit("the workspace is not listening")
+    pids = {"workspace": workspace_pid, **{s: p for s, p in system.services.items()}}
+    pids = {name: pid for name, pid in pids.items() if name in SERVICES}
+    rng = random.Random(7)
+    with httpx.Client(base_url=urls["workspace"], timeout=30) as client:
+        sign_in(client, login, password)
+        for _ in range(args.warmup):  # templates compiled, pools open
+            client.get("/")
+            client.get(f"/tickets/{rng.choice(numbers)}")
+        memory_before = memory_kib(workspace_pid)
+        work = timed_pages(client, ["/"] * args.requests, [""] * args.requests, pids, system)
+        chosen = [rng.choice(numbers) for _ in range(args.requests)]
+        profilers = _profile(args.profile, pids) if args.profile else []
+        ticket = timed_pages(client, [f"/tickets/{n}" for n in chosen], chosen, pids, system)
+        for profiler in profilers:
+            profiler.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+            profiler.wait(60)
+        # "my work" names the agent's tickets: the most urgent ones are on it.
+        page = client.get("/").text
+        listed = sum(1 for n in numbers if n in page)
+    memory = memory_kib(workspace_pid)
+    with open("/proc/loadavg") as loadavg:
+        load = loadavg.read().split()[:3]
+    return {
+        "store": "postgresql" if args.postgres else "sqlite",
+        "open_tickets": args.tickets,
+        "agent": login,
+        "agent_open_tickets": len(numbers),
+        "agent_tickets_on_my_work": listed,
+        "fill_seconds": round(fill_seconds, 1),
+        "my_work": work,
+        "ticket_page": ticket,
+        "workspace_rss_mib": round(memory.get("VmRSS", 0) / 1024, 1),
+        "workspace_peak_rss_mib": round(memory.get("VmHWM", 0) / 1024, 1),
+        "workspace_rss_before_mib": round(memory_before.get("VmRSS", 0) / 1024, 1),
+        "load_average": load,
+        "cores": os.cpu_count(),
+    }
 
 
 def main() -> None:

@@ -29,46 +29,21 @@ import argparse
 import json
 import random
 import re
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from procstat import listening_pid, memory_kib
-from testkit import free_port, free_port_block, up_command
 
-NAMES = ("intake", "triage", "dispatch", "followup", "analytics", "workspace")
-
-
-def _start(data_dir: Path) -> tuple[subprocess.Popen[bytes], int]:
-    base = free_port_block(len(NAMES))
-    process = subprocess.Popen(
-        up_command(data_dir, base, free_port()),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"sopdesk up exited with {process.returncode}")
-        try:
-            if all(
-                httpx.get(f"http://127.0.0.1:{base + i}/readyz", timeout=1).status_code == 200
-                for i in range(len(NAMES))
-            ):
-                return process, base
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit("the system did not get ready in 300 s")
+from sopdesk.up_process import SERVERS, up_process
 
 
 def _percentiles(samples: list[float]) -> str:
@@ -78,7 +53,7 @@ def _percentiles(samples: list[float]) -> str:
 
 
 def run(base: int, data_dir: Path, tickets: int, runs: int) -> dict[str, Any]:
-    url = {name: f"http://127.0.0.1:{base + i}" for i, name in enumerate(NAMES)}
+    url = {name: f"http://127.0.0.1:{base + i}" for i, name in enumerate(SERVERS)}
     keys = {role: key for key, role in json.loads((data_dir / "api-keys.json").read_text()).items()}
     password = json.loads((data_dir / "secrets.json").read_text())["demo_password"]
     gateway = {"Authorization": f"Bearer {keys['gateway']}"}
@@ -132,7 +107,7 @@ def run(base: int, data_dir: Path, tickets: int, runs: int) -> dict[str, Any]:
                 answer = browser.get(path)
                 timings[name].append((time.perf_counter() - started) * 1000)
                 assert answer.status_code == 200, (path, answer.status_code)
-    pid = listening_pid(base + NAMES.index("workspace"))
+    pid = listening_pid(base + SERVERS.index("workspace"))
     memory = memory_kib(pid) if pid else {}
     return {
         "tickets": tickets,
@@ -151,18 +126,14 @@ def main() -> None:
     parser.add_argument("--base-port", type=int, help="a running system (with --data-dir)")
     parser.add_argument("--data-dir", type=Path)
     args = parser.parse_args()
-    process = None
-    if args.base_port:
-        base, data_dir = args.base_port, args.data_dir
-    else:
-        data_dir = Path(tempfile.mkdtemp(prefix="sopdesk-bench-workspace-"))
-        process, base = _start(data_dir)
-    try:
+    with ExitStack() as running:
+        if args.base_port:
+            base, data_dir = args.base_port, args.data_dir
+        else:
+            data_dir = Path(tempfile.mkdtemp(prefix="sopdesk-bench-workspace-"))
+            up = running.enter_context(up_process(data_dir, SERVERS, ready_within=300))
+            base = up.base_port
         figures = run(base, data_dir, args.tickets, args.runs)
-    finally:
-        if process is not None:
-            process.send_signal(signal.SIGINT)
-            process.wait(60)
     print(
         f"{figures['tickets']} tickets ({figures['assigned']} assigned), the agent holds "
         f"{figures['agent_open_tickets']}; {args.runs} runs each"

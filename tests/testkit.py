@@ -7,14 +7,9 @@ import asyncio
 import inspect
 import json
 import os
-import random
-import signal
-import socket
-import subprocess
-import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,6 +34,8 @@ from shared.outbox import UnitOfWork
 from shared.settings import ServiceSettings
 from shared.tokens import PersonClaims, TokenSigner, generate_keypair
 from sopdesk.local import LocalSystem
+from sopdesk.up_process import free_port, free_port_block
+from sopdesk.up_process import up_process as up_process  # the tests take it from here
 
 T = TypeVar("T")
 S = TypeVar("S", bound=ServiceSettings)
@@ -114,51 +111,6 @@ async def drop_database(server: str, name: str) -> None:
             await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         await admin.dispose()
-
-
-def _ephemeral_range() -> tuple[int, int]:
-    try:
-        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
-        return int(low), int(high)
-    except (OSError, ValueError):
-        return 32768, 60999
-
-
-# Ports handed out in this process, so that two calls never return the same one
-# before either is bound.
-_handed_out: set[int] = set()
-
-
-def free_port_block(size: int, host: str = "127.0.0.1") -> int:
-    """A base port with ``size`` consecutive free ports from it.
-
-    Taken below the kernel's ephemeral range: a port the kernel gave out for a
-    listening test socket is free again, but the kernel also hands ports in that
-    range to outgoing connections, and the services open dozens of those to the
-    broker before the last of them binds its own port (a start that lost that race
-    exited with uvicorn's startup failure, code 3).
-    """
-    low, _high = _ephemeral_range()
-    floor = max(1024, min(20000, low - 10000))
-    for _ in range(200):
-        base = random.randrange(floor, low - size)
-        ports = range(base, base + size)
-        if _handed_out.intersection(ports):
-            continue
-        try:
-            for port in ports:
-                with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-                    sock.bind((host, port))
-        except OSError:
-            continue
-        _handed_out.update(ports)
-        return base
-    raise RuntimeError("no block of free ports")
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port nothing listens on right now, outside the ephemeral range."""
-    return free_port_block(1, host)
 
 
 def eventually(probe: Callable[[], T | None], timeout: float = 20.0, interval: float = 0.05) -> T:
@@ -275,74 +227,6 @@ async def migrated_store(
         yield store
     finally:
         await store.engine.dispose()
-
-
-def up_command(data_dir: Path, base_port: int, broker_port: int, smtp_port: int = 0) -> list[str]:
-    """`sopdesk up` on these ports (the services and the workspace from ``base_port``), as a
-    subprocess's command line; ``smtp_port`` 0: no mail server."""
-    return [
-        *(sys.executable, "-m", "sopdesk", "up", "--data-dir", str(data_dir)),
-        *("--base-port", str(base_port), "--broker-port", str(broker_port)),
-        *("--smtp-port", str(smtp_port)),
-    ]
-
-
-def wait_until_up(process: subprocess.Popen[str], urls: Iterable[str]) -> None:
-    """Wait for ``sopdesk up`` (``process``) until every service at ``urls`` is ready; its
-    output in the failure if it exits first."""
-    bases = list(urls)
-
-    def all_ready() -> bool:
-        if process.poll() is not None:
-            output = process.stdout.read() if process.stdout else ""
-            raise AssertionError(f"sopdesk up exited early ({process.returncode}):\n{output}")
-        try:
-            return all(httpx.get(f"{u}/readyz", timeout=1).status_code == 200 for u in bases)
-        except httpx.HTTPError:
-            return False
-
-    eventually(all_ready, timeout=180, interval=0.3)  # a loaded 2-core machine is slow
-
-
-@dataclass
-class UpProcess:
-    """`sopdesk up` as a subprocess: the services' base URLs by name, its broker, and the
-    API keys it wrote (role → key)."""
-
-    process: subprocess.Popen[str]
-    urls: dict[str, str]
-    broker: str
-    keys: dict[str, str]
-
-
-@contextmanager
-def up_process(
-    data_dir: Path, names: Sequence[str], *options: str, smtp_port: int = 0
-) -> Iterator[UpProcess]:
-    """`sopdesk up` (and ``options``) on free ports until the servers ``names`` (in port
-    order: the five services, then the workspace) are ready; stopped as Ctrl-C stops it
-    (killed if it has not stopped in 30 s)."""
-    base, broker_port = free_port_block(6), free_port()  # the five services and the workspace
-    process = subprocess.Popen(
-        [*up_command(data_dir, base, broker_port, smtp_port), *options],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    urls = {name: f"http://127.0.0.1:{base + i}" for i, name in enumerate(names)}
-    try:
-        wait_until_up(process, urls.values())
-        saved = json.loads((data_dir / "api-keys.json").read_text())
-        keys = {role: key for key, role in saved.items()}
-        yield UpProcess(process, urls, f"127.0.0.1:{broker_port}", keys)
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 @contextmanager
