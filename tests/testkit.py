@@ -230,8 +230,11 @@ async def migrated_store(
 
 
 @contextmanager
-def local_system(data_dir: Path, api_keys: dict[str, str]) -> Iterator[LocalSystem]:
-    """The whole system as `sopdesk up` runs it, on free ports, stopped afterwards."""
+def local_system(
+    data_dir: Path, api_keys: dict[str, str], database_url: str | None = None
+) -> Iterator[LocalSystem]:
+    """The whole system as `sopdesk up` runs it, on free ports, stopped afterwards; SQLite
+    stores in ``data_dir``, or PostgreSQL by a URL with {service} in it."""
     system = LocalSystem(
         data_dir=data_dir,
         host="127.0.0.1",
@@ -240,6 +243,7 @@ def local_system(data_dir: Path, api_keys: dict[str, str]) -> Iterator[LocalSyst
         api_keys=api_keys,
         demo=True,
         console=Console(quiet=True),
+        database_url=database_url,
     )
     try:
         system.start()

@@ -19,8 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from rich.console import Console
-from testkit import POSTGRES_SERVER, drop_database, eventually, free_port, free_port_block
+from testkit import POSTGRES_SERVER, drop_database, eventually, free_port, local_system
 
 from sopdesk.catalogue import SERVICE_NAMES
 from sopdesk.local import LocalSystem
@@ -36,23 +35,12 @@ TICKETS, IN_FLIGHT = 200, 16
 def system(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalSystem]:
     monkeypatch.setenv("SOPDESK_DEMO_AGENT_CAPACITY", "100000")
     prefix = f"sopdesk_replicas_{uuid.uuid4().hex[:8]}_"
-    system = LocalSystem(
-        data_dir=tmp_path,
-        host="127.0.0.1",
-        base_port=free_port_block(5),
-        broker_port=free_port(),
-        api_keys=KEYS,
-        demo=True,
-        console=Console(quiet=True),
-        database_url=f"{POSTGRES_SERVER}/{prefix}{{service}}",
-    )
     try:
-        system.start()
-        for service in SERVICE_NAMES:
-            system.add_replica(service, free_port())
-        yield system
+        with local_system(tmp_path, KEYS, f"{POSTGRES_SERVER}/{prefix}{{service}}") as system:
+            for service in SERVICE_NAMES:
+                system.add_replica(service, free_port())
+            yield system
     finally:
-        system.stop()
         for service in SERVICE_NAMES:
             asyncio.run(drop_database(POSTGRES_SERVER, f"{prefix}{service}"))
 
