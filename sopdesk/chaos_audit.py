@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -50,6 +50,16 @@ async def _rows(engine: AsyncEngine, sql: str, **params: Any) -> list[Any]:
 
 def _emitted(rows: list[Any]) -> list[dict[str, Any]]:
     return [json.loads(r.payload) for r in rows]
+
+
+def _once_each(name: str, counts: Counter[str], keys: Iterable[str], what: str) -> Check:
+    """The check that ``counts`` holds each of ``keys`` exactly once (an example names
+    ``what`` was counted, the key and its count)."""
+    check = Check(name)
+    for key in keys:
+        n = counts[key]
+        check.count(lost=int(n == 0), doubled=int(n > 1), what=f"{what} {key}: {n}")
+    return check
 
 
 async def audit(
@@ -106,21 +116,13 @@ async def audit(
     assignments = Counter(
         str(r.ticket_id) for r in await _rows(dispatch, "SELECT ticket_id FROM assignments")
     )
-    check = Check("assigned exactly once")
-    for ticket_id in accepted:
-        n = assignments[ticket_id]
-        check.count(lost=int(n == 0), doubled=int(n > 1), what=f"assignments of {ticket_id}: {n}")
-    checks.append(check)
+    checks.append(_once_each("assigned exactly once", assignments, accepted, "assignments of"))
 
     orders = _emitted(
         await _rows(dispatch, "SELECT payload FROM outbox WHERE topic LIKE '%.assignments.%'")
     )
     per_ticket = Counter(o["ticket_id"] for o in orders)
-    check = Check("one work order per ticket")
-    for ticket_id in accepted:
-        n = per_ticket[ticket_id]
-        check.count(lost=int(n == 0), doubled=int(n > 1), what=f"work orders of {ticket_id}: {n}")
-    checks.append(check)
+    checks.append(_once_each("one work order per ticket", per_ticket, accepted, "work orders of"))
 
     # --- notices to the customer: emitted once, and the gateway was given it
     # What intake emitted (its rows stay for the replay window) and what the gateway
@@ -141,11 +143,7 @@ async def audit(
         ("acknowledgement", "one acknowledgement per ticket"),
         ("assignment_notice", "one assignment notice per ticket"),
     ):
-        check = Check(label)
-        for ticket_id in accepted:
-            n = by_template[template][ticket_id]
-            check.count(lost=int(n == 0), doubled=int(n > 1), what=f"{template} {ticket_id}: {n}")
-        checks.append(check)
+        checks.append(_once_each(label, by_template[template], accepted, template))
     resolved = set(ledger.resolved.values())
     # Where a lost result notice stopped: follow-up's request, intake's inbox.
     requested = {
