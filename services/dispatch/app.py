@@ -20,6 +20,7 @@ from services.dispatch.shifts.api import router as shifts_router
 from services.dispatch.shifts.exceptions_api import router as shift_exceptions_router
 from services.dispatch.shifts.service import add_demo_shifts
 from services.dispatch.shifts.timer import ShiftTimer
+from shared.errors import ApiError
 from shared.events import Topics, utcnow
 from shared.http import create_service_app
 from shared.kafka import ensure_topics
@@ -42,15 +43,16 @@ async def _demo_people(uow: UnitOfWork, settings: DispatchSettings) -> int:
 
 async def _seeded(runtime: ServiceRuntime, seed: Callable[[UnitOfWork], Awaitable[int]]) -> int:
     """Seed what is missing; when replicas start together and another one committed the
-    same rows first (a unique name taken), look again: they are there now."""
+    same rows first (a unique name taken: by the store, or by the account check, which
+    refuses a login that appeared after the seed looked), look again: they are there now."""
     for attempt in range(1, 4):
         try:
             async with runtime.unit_of_work() as uow:
                 added = await seed(uow)
                 await uow.commit()
                 return added
-        except sa_exc.IntegrityError:
-            if attempt == 3:
+        except (sa_exc.IntegrityError, ApiError) as error:
+            if attempt == 3 or (isinstance(error, ApiError) and error.status != 409):
                 raise
             log.info("demo_seed_raced_another_replica", attempt=attempt)
     return 0
