@@ -131,10 +131,13 @@ async def add_message(
     return MessageAccepted(message_id=message_id, ticket_id=ticket_id, reopens=reopens)
 
 
-async def _customer_view(session: AsyncSession, customer: Customer) -> CustomerView:
+async def _customer_view(
+    session: AsyncSession, customer: Customer, settings: IntakeSettings
+) -> CustomerView:
     identifiers = await repository.identifiers_of(session, [customer.id])
-    listed = await repository.is_on_vip_list(
-        session, [(i.kind, i.value) for i in identifiers if i.kind != "order_no"]
+    # The same VIP list a new ticket is raised by.
+    listed = await customers.is_listed_vip(
+        session, [(i.kind, i.value) for i in identifiers], settings
     )
     tickets = await repository.tickets_of_customer(session, customer.id)
     contact_ids = {
@@ -214,7 +217,7 @@ async def find_customer(
     customer = owners.get((kind, value))
     if customer is None:
         raise ApiError(404, "customer_not_found", f"No customer with that {kind}.")
-    return await _customer_view(session, customer)
+    return await _customer_view(session, customer, _settings(request))
 
 
 @router.get(
@@ -230,12 +233,12 @@ async def find_customer(
     ],
 )
 async def get_customer(
-    customer_id: uuid.UUID, session: AsyncSession = Depends(read_session)
+    customer_id: uuid.UUID, request: Request, session: AsyncSession = Depends(read_session)
 ) -> CustomerView:
     customer = await _live_customer(session, customer_id)
     if customer is None:
         raise not_found("customer", customer_id)
-    return await _customer_view(session, customer)
+    return await _customer_view(session, customer, _settings(request))
 
 
 @router.post(

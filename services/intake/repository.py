@@ -9,6 +9,7 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapper
 
 from services.intake.models import (
     TEAM_COPIES,
@@ -126,16 +127,29 @@ def add(session: AsyncSession, *rows: object) -> None:
     session.add_all(rows)
 
 
+# Per model, its (attribute, column, has a default) triples, read from its mapping once.
+_MAPPED_COLUMNS: dict[type, tuple[tuple[str, str, bool], ...]] = {}
+
+
+def _mapped_columns(model: type) -> tuple[tuple[str, str, bool], ...]:
+    found = _MAPPED_COLUMNS.get(model)
+    if found is None:
+        mapper: Mapper[Any] = sa.inspect(model)
+        attrs = mapper.column_attrs
+        found = tuple((a.key, a.columns[0].key, a.columns[0].default is not None) for a in attrs)
+        _MAPPED_COLUMNS[model] = found
+    return found
+
+
 def _columns(entity: object) -> dict[str, Any]:
     """An ORM object's column values as a Core insert takes them; a column left unset
     keeps its default."""
     row: dict[str, Any] = {}
-    for attr in sa.inspect(type(entity)).column_attrs:
-        column = attr.columns[0]
-        value = getattr(entity, attr.key)
-        if value is None and column.default is not None:
+    for key, column, has_default in _mapped_columns(type(entity)):
+        value = getattr(entity, key)
+        if value is None and has_default:
             continue
-        row[column.key] = value
+        row[column] = value
     return row
 
 
@@ -231,16 +245,6 @@ async def merged_into(session: AsyncSession, customer_id: uuid.UUID) -> Sequence
         sa.select(Customer.id).where(Customer.merged_into_id == customer_id).order_by(Customer.id)
     )
     return result.all()
-
-
-async def is_on_vip_list(session: AsyncSession, identifiers: Sequence[Identifier]) -> bool:
-    listed = [(k, v) for k, v in identifiers if k in ("phone", "email", "member_id")]
-    if not listed:
-        return False
-    found = await session.scalar(
-        sa.select(VipEntry.id).where(sa.tuple_(VipEntry.kind, VipEntry.value).in_(listed)).limit(1)
-    )
-    return found is not None
 
 
 async def vip_identifiers(session: AsyncSession) -> frozenset[Identifier]:
