@@ -6,12 +6,7 @@ import uuid
 from typing import Any
 
 from services.intake import domain, repository
-from services.intake.models import (
-    Customer,
-    NotificationDelivery,
-    OutgoingMessage,
-    Ticket,
-)
+from services.intake.models import Customer, Ticket
 from services.intake.settings import IntakeSettings
 from services.intake.templates import TemplateBook, channel_family, with_signature
 from shared.events import (
@@ -23,7 +18,7 @@ from shared.events import (
 from shared.outbox import UnitOfWork
 
 
-def notify_customer(
+async def notify_customer(
     uow: UnitOfWork,
     settings: IntakeSettings,
     book: TemplateBook,
@@ -62,19 +57,19 @@ def notify_customer(
     body = with_signature(text, family, settings.sms_signature)
     notification_id = uuid.uuid4()
     author, actor, actor_name = _author(ticket, template, cause)
-    repository.add(
+    await repository.insert_outgoing_message(
         uow.session,
-        OutgoingMessage(
-            id=notification_id,
-            ticket_id=ticket.id,
-            channel=channel,
-            template=template,
-            body=text,
-            author=author,
-            actor=actor,
-            actor_name=actor_name,
-            at=utcnow(),  # when it was sent (the cause may be older: a replay, a race)
-        ),
+        {
+            "id": notification_id,
+            "ticket_id": ticket.id,
+            "channel": channel,
+            "template": template,
+            "body": text,
+            "author": author,
+            "actor": actor,
+            "actor_name": actor_name,
+            "at": utcnow(),  # when it was sent (the cause may be older: a replay, a race)
+        },
     )
     event = NotificationOutgoing(
         ticket_id=ticket.id,
@@ -88,7 +83,7 @@ def notify_customer(
             body=body,
         ),
     )
-    emit_notification(uow, settings, event, cause=cause)
+    await emit_notification(uow, settings, event, cause=cause)
     return text
 
 
@@ -126,7 +121,7 @@ def webhook_for(channel: str, settings: IntakeSettings) -> str | None:
     return None
 
 
-def emit_notification(
+async def emit_notification(
     uow: UnitOfWork,
     settings: IntakeSettings,
     event: NotificationOutgoing,
@@ -140,18 +135,20 @@ def emit_notification(
     if target is None:
         return
     now = utcnow()
-    repository.add(
+    await repository.insert_notification_delivery(
         uow.session,
-        NotificationDelivery(
-            id=event.data.notification_id,
-            ticket_id=event.ticket_id,
-            channel=event.data.channel,
-            template=event.data.template,
-            target=target,
-            payload=event.model_dump_json(),
-            status="pending",
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        ),
+        {
+            "id": event.data.notification_id,
+            "ticket_id": event.ticket_id,
+            "channel": event.data.channel,
+            "template": event.data.template,
+            "target": target,
+            "payload": event.model_dump_json(),
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "last_error": None,
+            "created_at": now,
+            "delivered_at": None,
+        },
     )

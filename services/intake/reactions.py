@@ -156,7 +156,7 @@ async def tickets_retriaged(
         if customer is not None and later and after is not None and after > event.occurred_at:
             language = domain.language_of(ticket.language)
             when = when_text(after, event.occurred_at, tz, language)
-            notices.notify_customer(
+            await notices.notify_customer(
                 uow, settings, to.book, ticket, customer, "extension", {"when": when}, cause=event
             )
 
@@ -177,7 +177,7 @@ async def deadlines_extended(
             continue
         language = domain.language_of(ticket.language)
         when = when_text(event.data.resolve_by, event.occurred_at, tz, language)
-        notices.notify_customer(
+        await notices.notify_customer(
             uow, settings, to.book, ticket, customer, "extension", {"when": when}, cause=event
         )
 
@@ -257,7 +257,7 @@ async def _notify_assigned(
         else:
             template = "assignment_notice"
             params["when"] = when_text(due, now, tz, language)
-        notices.notify_customer(
+        await notices.notify_customer(
             uow, settings, book, ticket, customer, template, params, cause=event
         )
 
@@ -293,7 +293,7 @@ async def progress_noted(
         ticket.updated_at = max(ticket.updated_at, event.occurred_at)
         customer = to.customer(ticket)
         if public and customer is not None:
-            notices.notify_customer(
+            await notices.notify_customer(
                 uow, settings, book, ticket, customer, template, params, cause=event
             )
 
@@ -380,7 +380,7 @@ async def notifications_requested(
         if data.template not in TEMPLATES:
             log.warning("notification_template_unknown", template=data.template)
             continue
-        sent = notices.notify_customer(
+        sent = await notices.notify_customer(
             uow,
             settings,
             to.book,

@@ -356,7 +356,7 @@ async def _receive(
         )
     )
     book = await template_service.template_book(uow.session, settings)
-    ticket.acknowledgement = notify_customer(
+    ticket.acknowledgement = await notify_customer(
         uow, settings, book, ticket, customer, "acknowledgement", {}, phone=phone, email=email
     ) or book.render(
         "acknowledgement", domain.language_of(language), "any", {"ticket_no": ticket_no}

@@ -161,7 +161,7 @@ async def split_message(
         )
     )
     book = await template_service.template_book(session, settings)
-    ticket.acknowledgement = notify_customer(
+    ticket.acknowledgement = await notify_customer(
         uow,
         settings,
         book,

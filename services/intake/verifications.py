@@ -96,7 +96,7 @@ async def start_verification(
     minutes = max(settings.verification_ttl_seconds // 60, 1)
     book = await template_service.template_book(uow.session, settings)
     text = book.render("verification_code", language, "sms", {"code": code, "minutes": minutes})
-    emit_notification(
+    await emit_notification(
         uow,
         settings,
         NotificationOutgoing(
