@@ -6,11 +6,11 @@ import functools
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy.orm import Mapper, QueryableAttribute, Session
 
 from services.analytics import rollups
 from services.analytics.models import (
@@ -26,12 +26,21 @@ from shared import team_copies
 from shared.database import upsert
 from shared.events import TeamEvent, TeamOnShiftChanged
 
-# Per transaction, in ``Session.info``: the facts already loaded (locked) and the
-# rollup deltas not yet written. A consumer batch hands its handlers many short runs
-# (one ticket's events interleave types), so each run reads only the facts it has
-# not seen and the deltas are written once, just before the commit.
+# Per transaction, in ``Session.info``: the facts already loaded (locked), which of them
+# are new, and the rollup deltas not yet written. A consumer batch hands its handlers many
+# short runs (one ticket's events interleave types), so each run reads only the facts it
+# has not seen, and the facts and deltas are written once, just before the commit.
 _FACTS = "analytics.facts"
+_NEW_FACTS = "analytics.new_facts"
 _DELTAS = "analytics.rollup_deltas"
+
+_FACT_TABLE = cast(sa.Table, TicketFact.__table__)
+# Built once, with an expanding parameter: every batch runs it.
+_FACTS_LOCKED = (
+    sa.select(TicketFact)
+    .where(TicketFact.ticket_id.in_(sa.bindparam("ids", expanding=True)))
+    .with_for_update()
+)
 
 
 async def facts_for_update(
@@ -40,32 +49,72 @@ async def facts_for_update(
     """The existing fact rows of these tickets, locked for this transaction.
 
     Rows this transaction already holds (an earlier run of the same batch) are not
-    read again: the session's copy carries that run's changes.
+    read again: the held copy carries that run's changes. The rows come back detached
+    from the session: :func:`_write_facts` writes them with Core statements at commit
+    (the ORM flush of the fact rows was most of analytics' CPU, py-spy 2026-12-02).
     """
     held: dict[uuid.UUID, TicketFact] = session.sync_session.info.setdefault(_FACTS, {})
     wanted = set(ticket_ids)
     missing = sorted(wanted - held.keys())
     if missing:
-        # No autoflush: the rows asked for are not in this session, and flushing every
-        # run's changes would cost an UPDATE per fact per run instead of one per batch.
+        # No autoflush: the rows asked for are not in this session.
         with session.no_autoflush:
-            result = await session.scalars(
-                sa.select(TicketFact).where(TicketFact.ticket_id.in_(missing)).with_for_update()
-            )
+            result = await session.scalars(_FACTS_LOCKED, {"ids": missing})
             for fact in result.all():
+                session.expunge(fact)
                 held[fact.ticket_id] = fact
     return {ident: held[ident] for ident in wanted if ident in held}
 
 
 def add_fact(session: AsyncSession, fact: TicketFact) -> None:
-    session.add(fact)
-    session.sync_session.info.setdefault(_FACTS, {})[fact.ticket_id] = fact
+    """A new fact, inserted at commit (not through the session)."""
+    info = session.sync_session.info
+    info.setdefault(_FACTS, {})[fact.ticket_id] = fact
+    info.setdefault(_NEW_FACTS, set()).add(fact.ticket_id)
 
 
 def pending_deltas(session: AsyncSession) -> rollups.Deltas:
     """This transaction's rollup deltas, written by :func:`_write_deltas` at commit."""
     deltas: rollups.Deltas = session.sync_session.info.setdefault(_DELTAS, rollups.Deltas())
     return deltas
+
+
+@functools.cache
+def _fact_columns() -> tuple[tuple[str, str], ...]:
+    """(attribute, column) of each of the fact's columns, read from its mapping once."""
+    mapper: Mapper[Any] = sa.inspect(TicketFact)
+    return tuple((a.key, a.columns[0].key) for a in mapper.column_attrs)
+
+
+@functools.cache
+def _update_fact_statement() -> Any:
+    # Every column but the key, by name; the key's parameter is named apart from it.
+    table = _FACT_TABLE
+    return (
+        sa.update(table)
+        .where(table.c.ticket_id == sa.bindparam("fact_key"))
+        .values({c.key: sa.bindparam(c.key) for c in table.columns if c.key != "ticket_id"})
+    )
+
+
+def _write_facts(session: Session, facts: dict[uuid.UUID, TicketFact], new: set[uuid.UUID]) -> None:
+    """The batch's facts in two statements, new ones inserted and the others updated
+    (every column: each was projected from its locked row), in key order."""
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    columns = _fact_columns()
+    for ticket_id in sorted(facts):
+        fact = facts[ticket_id]
+        row = {column: getattr(fact, key) for key, column in columns}
+        if ticket_id in new:
+            inserts.append(row)
+        else:
+            row["fact_key"] = row.pop("ticket_id")
+            updates.append(row)
+    if inserts:
+        session.execute(sa.insert(_FACT_TABLE), inserts)
+    if updates:
+        session.execute(_update_fact_statement(), updates)
 
 
 @functools.cache
@@ -83,11 +132,14 @@ def _rollup_statement(dialect: str, table: sa.Table) -> Any:
 
 @sa.event.listens_for(Session, "before_commit")
 def _write_deltas(session: Session) -> None:
-    """Add the transaction's deltas to the rollups (``ON CONFLICT DO UPDATE +=``), rows
-    in key order so replicas lock them alike. Runs inside the commit, so with the
-    async session it is awaited like any statement."""
+    """Write the transaction's facts, then add its deltas to the rollups (``ON CONFLICT
+    DO UPDATE +=``), rows in key order so replicas lock them alike. Runs inside the
+    commit, so with the async session it is awaited like any statement."""
+    facts: dict[uuid.UUID, TicketFact] | None = session.info.pop(_FACTS, None)
+    new: set[uuid.UUID] = session.info.pop(_NEW_FACTS, set())
+    if facts:
+        _write_facts(session, facts, new)
     deltas: rollups.Deltas | None = session.info.pop(_DELTAS, None)
-    session.info.pop(_FACTS, None)
     if deltas is None:
         return
     dialect = session.get_bind().dialect.name
@@ -101,6 +153,7 @@ def _write_deltas(session: Session) -> None:
 def _forget(session: Session, _transaction: Any) -> None:
     session.info.pop(_DELTAS, None)
     session.info.pop(_FACTS, None)
+    session.info.pop(_NEW_FACTS, None)
 
 
 async def counted_keys(session: AsyncSession, keys: Iterable[uuid.UUID]) -> set[uuid.UUID]:
