@@ -128,13 +128,24 @@ def is_working_day(calendar: BusinessCalendar, day: date) -> bool:
     if day in calendar.extra_holidays:
         return False
     if calendar.china_holidays and day.year not in calendar.official_years:
-        try:
-            return bool(chinese_calendar.is_workday(day))
-        except NotImplementedError:
-            # A year chinese-calendar does not know: public holidays only.
-            if day in _public_holidays(day.year):
-                return False
+        official = _china_workday(day)
+        if official is not None:
+            return official
+        # A year chinese-calendar does not know: public holidays only.
+        if day in _public_holidays(day.year):
+            return False
     return day.weekday() not in calendar.weekend_days
+
+
+@functools.lru_cache(maxsize=4096)
+def _china_workday(day: date) -> bool | None:
+    """chinese-calendar's word on a day, None for a year it does not know. Kept: each of
+    its answers scans its whole holiday table (a fifth of follow-up's CPU per ticket,
+    py-spy 2026-12-03), and SLA clocks ask about the same few days again and again."""
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:
+        return None
 
 
 @functools.lru_cache(maxsize=16)
