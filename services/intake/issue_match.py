@@ -15,14 +15,24 @@ an agent reads on the timeline ("同一订单,相同问题:未发货").
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from rapidfuzz import fuzz
 
 from services.intake.issue_lexicon import CONTEXT, PART_OF, PROBLEMS, REQUESTS, THINGS, WEAK
+from services.intake.pair_model import (
+    PairModel,
+    char_grams,
+    follow_up,
+    negated,
+    question,
+    shipped_model,
+)
 
 NEAR_VERBATIM = 85.0
 # Bigram overlap (Dice, 0-1) of two texts less their things, when a kind is unknown.
@@ -31,6 +41,8 @@ SIMILAR = 0.33
 # questions about one order stay two tickets).
 SIMILAR_SAME_ORDER = 0.2
 GENERIC = "故障"
+# A ticket message stores at most this much of why it was joined (match_reason).
+REASON_LENGTH = 200
 
 # An order, purchase-order or case number: 8+ digits, or letters, an optional dash and
 # 4+ digits (PO-8812, SO20261122001); read in upper case without its dash.
@@ -65,6 +77,11 @@ class IssueText:
     grams: frozenset[str] = frozenset()
     # The numbers it names (a model, an amount, a date).
     numbers: frozenset[str] = frozenset()
+    # Character 1-3-grams (English words whole) of the text less its order number.
+    ngrams: Mapping[str, int] = field(default_factory=dict)
+    follow_up: bool = False  # 还是不行, 怎么还没, still
+    question: bool = False
+    negated: bool = False
 
 
 def _fold(text: str) -> str:
@@ -106,6 +123,10 @@ def read_issue(subject: str, description: str, order_no: str | None) -> IssueTex
         moments=moments,
         grams=_grams(text),
         numbers=frozenset(re.findall(r"\d+", text)),
+        ngrams=char_grams(_ORDER_IN_TEXT.sub(" ", text)),
+        follow_up=follow_up(text),
+        question=question(text),
+        negated=negated(text),
     )
 
 
@@ -134,20 +155,10 @@ def _joined(problem: str, same_order: bool, things: frozenset[str], score: float
     return IssueMatch(score - 10, f"相同问题:{problem}")
 
 
-def match_issue(
-    new: IssueText,
-    old: IssueText,
-    near_verbatim: float = NEAR_VERBATIM,
-    by_meaning: bool = True,
-) -> IssueMatch | None:
-    """Why ``new`` is the issue of the open ticket ``old``; None when it is another."""
-    if new.order_no and old.order_no and new.order_no != old.order_no:
-        return None
-    wording = float(fuzz.ratio(new.text, old.text))
-    if wording >= near_verbatim:
-        return IssueMatch(wording, f"几乎相同的描述(相似度 {wording:.0f})")
-    if not by_meaning:
-        return None
+def lexicon_match(new: IssueText, old: IssueText) -> IssueMatch | None:
+    """The lexicon's reading of two texts of one customer (orders already agree): the
+    same kind of problem about the same thing, a fault said without its kind, the same
+    amount, or texts alike in their bigrams. The pair model weighs it with the rest."""
     if new.things and old.things and not new.things & old.things:
         return None  # the same problem with something else
     things = new.things & old.things
@@ -177,3 +188,157 @@ def match_issue(
         where = "同一订单," if same_order else ""
         return IssueMatch(60.0 + 20 * similarity, f"{where}描述相近(相似度 {similarity:.2f})")
     return None
+
+
+def _cosine(new: IssueText, old: IssueText, model: PairModel) -> float:
+    def weighted(grams: Mapping[str, int]) -> dict[str, float]:
+        return {g: (1 + math.log(c)) * model.idf_of(g) for g, c in grams.items()}
+
+    a, b = weighted(new.ngrams), weighted(old.ngrams)
+    dot = sum(v * b[g] for g, v in a.items() if g in b)
+    norm = math.sqrt(sum(v * v for v in a.values()) * sum(v * v for v in b.values()))
+    return dot / norm if norm else 0.0
+
+
+def _rarest_shared(new: IssueText, old: IssueText, model: PairModel) -> tuple[float, str]:
+    """The rarest word-like gram (two or three characters, or an English word) both
+    texts name, and its IDF over the model's unseen IDF (0-1)."""
+    shared = [g for g in new.ngrams.keys() & old.ngrams.keys() if len(g) > 1 and not g.isdigit()]
+    if not shared:
+        return 0.0, ""
+    best = max(shared, key=lambda g: (model.idf_of(g), len(g), g))
+    return model.idf_of(best) / model.unseen_idf, best
+
+
+def _covered(one: IssueText, other: IssueText, model: PairModel) -> float:
+    """The share of one text's word-like grams (by IDF) the other names too."""
+    grams = [g for g in one.ngrams if len(g) > 1]
+    total = sum(model.idf_of(g) for g in grams)
+    return sum(model.idf_of(g) for g in grams if g in other.ngrams) / total if total else 0.0
+
+
+def pair_features(new: IssueText, old: IssueText, model: PairModel) -> dict[str, float]:
+    """The pair model's features of two texts of one customer, each 0-1."""
+    found: dict[str, float] = {
+        "wording": fuzz.ratio(new.text, old.text) / 100,
+        "partial_wording": fuzz.partial_ratio(new.text, old.text) / 100,
+        "bigram_dice": _similarity(new, old),
+        "tfidf_cosine": _cosine(new, old, model),
+        "rarest_shared": _rarest_shared(new, old, model)[0],
+        "covered_most": max(_covered(new, old, model), _covered(old, new, model)),
+        "covered_least": min(_covered(new, old, model), _covered(old, new, model)),
+        "length_ratio": min(len(new.text), len(old.text)) / max(len(new.text), len(old.text), 1),
+    }
+    flags = {
+        "same_order": bool(new.order_no and new.order_no == old.order_no),
+        "one_order_only": bool(new.order_no) != bool(old.order_no),
+        "same_figure": any(len(n) >= 3 for n in new.numbers & old.numbers),
+        "other_numbers": bool(new.numbers and old.numbers and not new.numbers & old.numbers),
+        "same_thing": bool(new.things & old.things),
+        "other_thing": bool(new.things and old.things and not new.things & old.things),
+        "follow_up_one": new.follow_up != old.follow_up,
+        "follow_up_both": new.follow_up and old.follow_up,
+        "question_both": new.question and old.question,
+        "question_one": new.question != old.question,
+        "negated_both": new.negated and old.negated,
+        "lexicon_joined": lexicon_match(new, old) is not None,
+    }
+    new_main, old_main = _main(new), _main(old)
+    shared = new_main & old_main
+    flags |= {
+        "same_kind": bool(shared),
+        "kind_within": bool(shared) and (new_main <= old_main or old_main <= new_main),
+        "other_kinds": bool(new_main and old_main and not shared),
+        "kind_unknown_one": bool(new_main) != bool(old_main),
+        "kind_unknown_both": not new_main and not old_main,
+    }
+    found |= {name: 1.0 for name, on in flags.items() if on}
+    # Which kinds go together as one issue, weighed from the labelled pairs (故障 × 充电).
+    for a in new_main:
+        for b in old_main:
+            found["kinds:" + "|".join(sorted((a, b)))] = 1.0
+    return found
+
+
+# What a part of a reason says, so that no two parts say one thing twice.
+_TOPIC_WORDS = {
+    "同一订单": "order",
+    "同一物品": "thing",
+    "相同问题": "kind",
+    "同一数额": "figure",
+    "描述相近": "similar",
+}
+# Texts less alike than this (TF-IDF cosine) are not called alike in a reason.
+_SAID_ALIKE = 0.25
+_ALIKE = ("tfidf_cosine", "covered_most", "covered_least", "bigram_dice", "partial_wording")
+
+
+def _why(
+    new: IssueText, old: IssueText, model: PairModel, features: Mapping[str, float], p: float
+) -> str:
+    """The strongest reasons the model joined the two, in the agent's words."""
+    parts: list[str] = []
+    said: set[str] = set()
+
+    def say(topic: str, text: str) -> None:
+        if topic not in said:
+            parts.append(text)
+            said.add(topic)
+            said.update(t for word, t in _TOPIC_WORDS.items() if word in text)
+
+    for _, name in model.contributions(features):
+        if len(parts) == 3:
+            break
+        if name == "lexicon_joined":
+            reading = lexicon_match(new, old)
+            if reading is not None:
+                say("lexicon", reading.reason)
+        elif name == "same_order":
+            say("order", "同一订单")
+        elif name == "same_thing":
+            say("thing", f"同一物品({'、'.join(sorted(new.things & old.things))})")
+        elif name in ("same_kind", "kind_within"):
+            say("kind", f"相同问题:{'、'.join(sorted(_main(new) & _main(old)))}")
+        elif name == "same_figure":
+            figures = sorted(n for n in new.numbers & old.numbers if len(n) >= 3)
+            say("figure", f"同一数额或编号({'、'.join(figures)})")
+        elif name == "rarest_shared":
+            word = _rarest_shared(new, old, model)[1]
+            if not any(word in part for part in parts):
+                say("word", f"都说到「{word}」")
+        elif name in _ALIKE and features["tfidf_cosine"] >= _SAID_ALIKE:
+            say("similar", f"描述相近(相似度 {features['tfidf_cosine']:.2f})")
+        elif name == "follow_up_one":
+            say("follow_up", "像是追问")
+        elif name.startswith("kinds:"):
+            a, b = name.removeprefix("kinds:").split("|")
+            say("kind" if a == b else name, f"相关问题:{a}、{b}" if a != b else f"相同问题:{a}")
+    reason = f"同一问题(把握 {p:.2f}):{';'.join(parts) or '描述相近'}"
+    return reason[:REASON_LENGTH]
+
+
+def match_issue(
+    new: IssueText,
+    old: IssueText,
+    near_verbatim: float = NEAR_VERBATIM,
+    by_meaning: bool = True,
+    model: PairModel | None = None,
+) -> IssueMatch | None:
+    """Why ``new`` is the issue of the open ticket ``old``; None when it is another.
+
+    Two rules are policy and come first: another order number is another issue, and a
+    near-verbatim repeat is the same one. Then the pair model decides (``model``, the
+    shipped one unless given)."""
+    if new.order_no and old.order_no and new.order_no != old.order_no:
+        return None
+    wording = float(fuzz.ratio(new.text, old.text))
+    if wording >= near_verbatim:
+        return IssueMatch(wording, f"几乎相同的描述(相似度 {wording:.0f})")
+    if not by_meaning:
+        return None
+    model = model or shipped_model()
+    features = pair_features(new, old, model)
+    p = model.probability(features)
+    if p < model.threshold:
+        return None
+    return IssueMatch(100 * p, _why(new, old, model, features, p))

@@ -181,7 +181,15 @@ async def test_find_by_phone_email_member_id_or_order_number(intake_db: IntakeSt
         ),
     )
     cid = first.ticket.customer_id
-    issues = iter(f"问题{i} 完全不同的描述内容{i * 7919}" for i in range(10))
+    # Four other issues (not one issue in other words), so none is joined to the first.
+    issues = iter(
+        (
+            "发票抬头开错了,要改成公司名称",
+            "快递三天没动了,包裹到底在哪",
+            "会员积分怎么兑换优惠券",
+            "收到的杯子有裂缝,想换一个",
+        )
+    )
     for customer, order_no in (
         ({"phone": "+86 138-1234-5678"}, None),
         ({"email": "A@Example.COM"}, None),
@@ -334,14 +342,41 @@ async def test_the_same_issue_in_other_words_is_one_ticket_and_says_why(
         ),
     )
     assert again.deduplicated and again.ticket.id == first.ticket.id
-    assert again.match_reason == "同一物品(耳机),相同问题:充电"
+    # The pair model decides; its reason leads with its confidence and what weighed most.
+    assert again.match_reason is not None and again.match_reason.startswith("同一问题(把握 ")
+    assert "同一物品(耳机),相同问题:充电" in again.match_reason
     async with intake_db.sessions() as session:
         stored = (await session.execute(sa.select(TicketMessage.match_reason))).scalars().all()
-    assert stored == ["同一物品(耳机),相同问题:充电"]
+    assert stored == [again.match_reason]
     other = await receive(
         intake_db, payload(subject="耳机左边没声音", description="左耳听不到声音")
     )
     assert not other.deduplicated
+
+
+async def test_words_the_lexicon_never_had_join_on_meaning_and_off_by_meaning_do_not(
+    intake_db: IntakeStore,
+) -> None:
+    """The pair model joins a paraphrase no problem kind names (抽奖, 奖品): as a message
+    on the open ticket; with dedup_by_meaning off the same request is a ticket of its own."""
+    first = await receive(
+        intake_db, payload(subject="", description="抽奖中的奖品一直显示处理中", order_no=None)
+    )
+    again = await receive(
+        intake_db,
+        payload(subject="抽奖", description="抽中的奖品还在处理中", order_no=None),
+        key="prize-2",
+    )
+    assert again.deduplicated and again.ticket.id == first.ticket.id
+    assert again.match_reason is not None and "描述相近" in again.match_reason
+    literal = IntakeSettings(dedup_by_meaning=False)
+    apart = await receive(
+        intake_db,
+        payload(subject="抽奖", description="抽中的奖品还在处理中", order_no=None),
+        key="prize-3",
+        settings=literal,
+    )
+    assert not apart.deduplicated and apart.ticket.id != first.ticket.id
 
 
 async def test_two_order_numbers_are_two_issues(intake_db: IntakeStore) -> None:

@@ -1,12 +1,25 @@
-"""One issue, one ticket on meaning: the pure matcher on labelled pairs of one customer."""
+"""One issue, one ticket on meaning: the pair model and its features on pairs of one
+customer's requests (pure logic; tests/intake/test_intake_identity.py takes the decision
+through intake on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
 import importlib.util
+from importlib import resources
 from pathlib import Path
 from types import ModuleType
 
-from services.intake.issue_match import match_issue, read_issue
+from services.intake import pair_training
+from services.intake.issue_match import match_issue, pair_features, read_issue
+from services.intake.pair_model import (
+    SHIPPED_FILE,
+    PairModel,
+    char_grams,
+    shipped_model,
+    to_bytes,
+)
+
+JOINED = "同一问题(把握 "
 
 
 def _bench() -> ModuleType:
@@ -19,21 +32,28 @@ def _bench() -> ModuleType:
 
 
 def test_figures_on_every_labelled_set() -> None:
-    """A regression guard on every set: precision >= 0.95, recall >= 0.85. All were read
-    while the lexicon was written (see the bench's SETS), so this guards, it measures
-    nothing new: the set in other domains scored recall 0.25 once before it was read."""
+    """A regression guard, not a measure: the shipped pair model was trained on every set
+    here, so these are training figures. The five the lexicon was written from hold
+    precision >= 0.95, recall >= 0.85; the two spent blind sets are held to what the
+    model reached on them (blind_b 0.978 / 0.570, blind_c 0.903 / 0.388 when shipped).
+    The cross-validated figures are test_the_shipped_model_records_grouped_cross_validation's."""
     bench = _bench()
-    for name, path in bench.SETS.items():
+    floors = {"blind_b": (0.95, 0.55), "blind_c": (0.89, 0.37)}
+    for name, path in (bench.SETS | bench.BLIND_SETS).items():
+        if name not in floors and name not in bench.SETS:
+            continue  # a new blind set is scored once by hand, never by a test
+        precision, recall = floors.get(name, (0.95, 0.85))
         found = bench.figures(path)
-        assert found["precision"] >= 0.95, (name, found)
-        assert found["recall"] >= 0.85, (name, found)
+        assert found["precision"] >= precision, (name, found)
+        assert found["recall"] >= recall, (name, found)
 
 
 def test_the_same_order_and_the_same_problem_kind_is_one_issue_and_says_so() -> None:
     late = read_issue("", "下单三天了怎么还不发货", "SO1")
     again = read_issue("催发货", "一直显示待发货", "SO1")
     found = match_issue(late, again)
-    assert found is not None and found.reason == "同一订单,相同问题:未发货"
+    assert found is not None and found.reason.startswith(JOINED)
+    assert "同一订单,相同问题:未发货" in found.reason
     # Another order number is another issue, whatever the words.
     assert match_issue(late, read_issue("催发货", "一直显示待发货", "SO2")) is None
 
@@ -42,7 +62,7 @@ def test_a_fault_said_without_its_kind_joins_the_named_fault_of_the_same_thing()
     dead = read_issue("", "电动牙刷放在充电座上一晚上都充不进电", None)
     broken = read_issue("牙刷坏了", "牙刷按了没反应", None)
     found = match_issue(broken, dead)
-    assert found is not None and found.reason == "同一物品(牙刷),相同问题:充电"
+    assert found is not None and "同一物品(牙刷),相同问题:充电" in found.reason
     # Not a request about the same thing: a broken toothbrush is no question about brush heads.
     assert match_issue(broken, read_issue("", "替换刷头在哪里买", None)) is None
     # Nor a fault of another thing: the remote, not the television.
@@ -57,11 +77,11 @@ def test_a_things_name_says_nothing_of_the_problem() -> None:
     assert match_issue(invoice, read_issue("", "热水器不出热水", None)) is None
 
 
-def test_unknown_kinds_are_compared_by_their_words() -> None:
+def test_kinds_the_lexicon_does_not_know_are_compared_by_their_words() -> None:
     one = read_issue("", "抽奖中的奖品一直显示处理中", None)
     two = read_issue("抽奖", "抽中的奖品还在处理中", None)
     found = match_issue(one, two)
-    assert found is not None and found.reason.startswith("描述相近")
+    assert found is not None and "描述相近" in found.reason
     assert match_issue(one, read_issue("", "会员生日礼包在哪里领", None)) is None
 
 
@@ -87,7 +107,7 @@ def test_a_purchase_order_with_a_dash_is_an_order_number() -> None:
     # Another purchase order is another issue; the same one, asked again, is a follow-up.
     assert match_issue(waiting, read_issue("", "PO-8813 收到的密封圈型号不对", None)) is None
     found = match_issue(waiting, read_issue("", "PO8812的备件说好上周到,怎么还没到", None))
-    assert found is not None and found.reason.startswith("同一订单,")
+    assert found is not None and "同一订单," in found.reason
 
 
 def test_the_same_order_with_another_problem_on_each_side_is_another_issue() -> None:
@@ -99,7 +119,7 @@ def test_the_same_amount_with_no_other_problem_named_is_one_issue() -> None:
     charge = read_issue("不认识的消费", "账单上有一笔1280元的消费,我完全不记得", None)
     again = read_issue("", "上次说的那笔1280的陌生扣款查得怎么样了", None)
     found = match_issue(again, charge)
-    assert found is not None and found.reason == "同一数额或编号(1280),未提到其他问题"
+    assert found is not None and "同一数额或编号(1280)" in found.reason
     # Two digits are a day or a count, not a reference.
     assert (
         match_issue(
@@ -107,3 +127,91 @@ def test_the_same_amount_with_no_other_problem_named_is_one_issue() -> None:
         )
         is None
     )
+
+
+# --------------------------------------------------------------------------- the pair model
+
+
+def _model(**weights: float) -> PairModel:
+    """A hand-made model: the given weights, threshold 0.5, every gram's IDF 1."""
+    return PairModel(weights, -1.0, 0.5, {}, 1.0, {})
+
+
+def test_char_grams_are_one_to_three_characters_and_english_words_whole() -> None:
+    found = char_grams("充不进 battery 2024")
+    assert found["充"] == 1 and found["充不"] == 1 and found["充不进"] == 1
+    assert found["battery"] == 1 and found["2024"] == 1
+    assert "bat" not in found and "不进 " not in found
+
+
+def test_features_read_orders_numbers_kinds_and_cues() -> None:
+    model = shipped_model()
+    late = read_issue("", "下单三天了怎么还不发货", "SO1")
+    again = read_issue("催发货", "怎么还没发货,还是一直显示待发货", "SO1")
+    found = pair_features(late, again, model)
+    assert found["same_order"] == 1.0 and found["same_kind"] == 1.0
+    assert found["kinds:未发货|未发货"] == 1.0 and "other_kinds" not in found
+    assert found["follow_up_both"] == 1.0
+    assert 0.0 < found["tfidf_cosine"] < 1.0
+    invoice = read_issue("", "发票抬头开错了", None)
+    other = pair_features(late, invoice, model)
+    assert other["other_kinds"] == 1.0 and other["one_order_only"] == 1.0
+    assert "same_order" not in other and "same_kind" not in other
+    # One text with itself: every similarity is whole.
+    itself = pair_features(invoice, invoice, model)
+    assert abs(itself["tfidf_cosine"] - 1.0) < 1e-9 and itself["covered_least"] == 1.0
+    amounts = pair_features(
+        read_issue("", "扣了我1280", None), read_issue("", "扣了我399", None), model
+    )
+    assert amounts["other_numbers"] == 1.0 and "same_figure" not in amounts
+
+
+def test_the_rarest_word_both_texts_share_is_read_by_its_idf() -> None:
+    model = PairModel({}, 0.0, 0.5, {"涂层": 1.5, "锅": 1.0}, 3.0, {})
+    one = read_issue("", "锅的涂层掉了", None)
+    two = read_issue("", "涂层起皮,锅不能用", None)
+    assert pair_features(one, two, model)["rarest_shared"] == 0.5  # 涂层: 1.5 of 3.0
+
+
+def test_the_model_joins_at_its_threshold_and_says_why() -> None:
+    one = read_issue("", "抽奖中的奖品一直显示处理中", None)
+    two = read_issue("抽奖", "抽中的奖品还在处理中", None)
+    found = match_issue(one, two, model=_model(tfidf_cosine=4.0))
+    assert found is not None and found.reason.startswith(JOINED) and "描述相近" in found.reason
+    assert 50 < found.score <= 100
+    # Too little alike for this model's weight: apart.
+    assert match_issue(one, two, model=_model(tfidf_cosine=0.5)) is None
+
+
+def test_policy_comes_before_the_model() -> None:
+    """Another order number is another issue and a near-verbatim repeat the same one,
+    whatever the model says; off by meaning, only the repeat joins."""
+    eager = _model(same_kind=50.0, wording=50.0)
+    late = read_issue("", "下单三天了怎么还不发货", "SO1")
+    assert match_issue(late, read_issue("", "下单三天了怎么还不发货", "SO2"), model=eager) is None
+    repeat = read_issue("", "下单三天了怎么还不发货啊", "SO1")
+    never = _model(wording=-50.0)
+    found = match_issue(late, repeat, model=never)
+    assert found is not None and found.reason.startswith("几乎相同的描述")
+    again = read_issue("催发货", "一直显示待发货", "SO1")
+    assert match_issue(late, again, model=eager) is not None
+    assert match_issue(late, again, by_meaning=False, model=eager) is None
+    assert match_issue(late, repeat, by_meaning=False, model=never) is not None
+
+
+def test_the_shipped_model_records_grouped_cross_validation() -> None:
+    """The threshold is the lowest at which precision over every pair, each scored by a
+    model that never saw its customer, reaches 0.95; the file keeps those figures."""
+    model = shipped_model()
+    cv = model.metrics["grouped_cv"]
+    assert cv["all"]["precision"] >= 0.95
+    assert cv["all"]["pairs"] >= 2000
+    assert {"blind_b", "blind_c", "tuning"} <= cv.keys()
+    assert 0.5 < model.threshold < 1.0
+
+
+def test_the_shipped_model_is_what_training_makes() -> None:
+    """Rebuilt from the labelled sets it is byte for byte the shipped file: a change to
+    the features or the sets needs ``python -m services.intake.pair_training --write``."""
+    shipped = resources.files("services.intake").joinpath(SHIPPED_FILE).read_bytes()
+    assert to_bytes(pair_training.build()) == shipped

@@ -1,0 +1,124 @@
+"""One issue, one ticket: a pair model, trained on labelled pairs, decides on meaning.
+
+The lexicon of problem kinds (issue_lexicon.py) knows only the words written into it;
+on two blind sets it joined a quarter to a half of the same-issue pairs. Here a
+logistic regression over features of the two texts decides: how alike their
+characters are (1-3-gram TF-IDF cosine, the IDF from the training texts; the rarest
+characters both share), what the lexicon reads in each (the same kind, conflicting
+kinds, one side unknown), orders and amounts, follow-up and question cues, and pairs of
+kinds (故障 × 充电) the model weighs from the labelled pairs. Trained by
+services/intake/pair_training.py; the service scores it in pure Python from
+data/pair_model.json.gz (a few hundred weights and the IDF table): no scikit-learn, no
+jieba (its dictionary costs ~10 MB, and intake must stay under 150 MiB).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+FORMAT = "sopdesk-pair-logistic-1"
+SHIPPED_FILE = "data/pair_model.json.gz"
+
+# A customer coming back to the same issue: "still", "again", "the one I said".
+_FOLLOW_UP = re.compile(
+    r"还是|还没|怎么还|又|上次|之前|刚才|那个事|那件事|那单|进度|催|追问|到底|怎么样了|说的|"
+    r"再次|第二次|依然|仍然|一直没|still|again|follow|update|already|any news"
+)
+_QUESTION = re.compile(r"[??]|吗|能不能|可不可以|可以.{0,8}吗|如何|怎么办|how |can i|could")
+_NEGATION = re.compile(r"不|没|无|未|n't|not |no ")
+
+
+def follow_up(text: str) -> bool:
+    return bool(_FOLLOW_UP.search(text))
+
+
+def question(text: str) -> bool:
+    return bool(_QUESTION.search(text))
+
+
+def negated(text: str) -> bool:
+    return bool(_NEGATION.search(text))
+
+
+def char_grams(text: str) -> dict[str, int]:
+    """Character 1-3-grams of each run of letters, Chinese characters or digits; an
+    English word counts as one gram (its letters say little one by one)."""
+    found: dict[str, int] = {}
+    for part in re.findall(r"[a-z]+|\d+|[^\W\d_a-z]+", text):
+        if part.isascii():
+            found[part] = found.get(part, 0) + 1
+            continue
+        for n in (1, 2, 3):
+            for i in range(len(part) - n + 1):
+                gram = part[i : i + n]
+                found[gram] = found.get(gram, 0) + 1
+    return found
+
+
+@dataclass(frozen=True)
+class PairModel:
+    weights: Mapping[str, float]
+    intercept: float
+    # Joined when the probability is at least this (chosen by grouped cross-validation
+    # for precision >= 0.95).
+    threshold: float
+    idf: Mapping[str, float]
+    # The IDF of a gram no training text had.
+    unseen_idf: float
+    metrics: Mapping[str, Any]
+
+    def idf_of(self, gram: str) -> float:
+        return self.idf.get(gram, self.unseen_idf)
+
+    def probability(self, features: Mapping[str, float]) -> float:
+        z = self.intercept + sum(self.weights.get(k, 0.0) * v for k, v in features.items())
+        return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
+
+    def contributions(self, features: Mapping[str, float]) -> list[tuple[float, str]]:
+        """What pushed the decision, strongest towards "the same issue" first."""
+        pushes = [(self.weights.get(k, 0.0) * v, k) for k, v in features.items()]
+        return sorted((p for p in pushes if p[0] > 0), reverse=True)
+
+
+def to_body(model: PairModel) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "intercept": model.intercept,
+        "threshold": model.threshold,
+        "weights": dict(sorted(model.weights.items())),
+        "unseen_idf": model.unseen_idf,
+        "idf": {g: round(v, 4) for g, v in sorted(model.idf.items())},
+        "metrics": dict(model.metrics),
+    }
+
+
+def from_body(body: Mapping[str, Any]) -> PairModel:
+    if body.get("format") != FORMAT:
+        raise ValueError(f"not a {FORMAT} model")
+    return PairModel(
+        weights={str(k): float(v) for k, v in body["weights"].items()},
+        intercept=float(body["intercept"]),
+        threshold=float(body["threshold"]),
+        idf={str(k): float(v) for k, v in body["idf"].items()},
+        unseen_idf=float(body["unseen_idf"]),
+        metrics=body.get("metrics") or {},
+    )
+
+
+def to_bytes(model: PairModel) -> bytes:
+    text = json.dumps(to_body(model), ensure_ascii=False, sort_keys=True, indent=0)
+    return gzip.compress(text.encode(), mtime=0)
+
+
+@lru_cache(maxsize=1)
+def shipped_model() -> PairModel:
+    data = resources.files("services.intake").joinpath(SHIPPED_FILE).read_bytes()
+    return from_body(json.loads(gzip.decompress(data)))
