@@ -34,8 +34,8 @@ class IntakeSettings(ServiceSettings):
     dedup_window_hours: float = 24.0
     # Near-verbatim repeats (rapidfuzz ratio, 0-100) are one issue whatever they say.
     dedup_threshold: float = 85.0
-    # One issue, one ticket on meaning too: the same problem about the same thing, or on
-    # the same order (services/intake/issue_match.py); off: near-verbatim repeats only.
+    # One issue, one ticket on meaning too: the pair model decides (services/intake/
+    # issue_match.py, pair_model.py); off: near-verbatim repeats only.
     dedup_by_meaning: bool = True
     # A customer message (or e-mail reply) to a ticket closed at most this many days ago
     # reopens it; a later one is refused (409 ticket_closed), so the gateway opens a new
