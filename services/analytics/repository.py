@@ -11,6 +11,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapper, QueryableAttribute, Session
+from sqlalchemy.orm.attributes import instance_state
 
 from services.analytics import rollups
 from services.analytics.models import (
@@ -80,41 +81,54 @@ def pending_deltas(session: AsyncSession) -> rollups.Deltas:
 
 
 @functools.cache
-def _fact_columns() -> tuple[tuple[str, str], ...]:
-    """(attribute, column) of each of the fact's columns, read from its mapping once."""
+def _fact_columns() -> dict[str, str]:
+    """The column of each of the fact's mapped attributes, read from its mapping once."""
     mapper: Mapper[Any] = sa.inspect(TicketFact)
-    return tuple((a.key, a.columns[0].key) for a in mapper.column_attrs)
+    return {a.key: a.columns[0].key for a in mapper.column_attrs}
 
 
-@functools.cache
-def _update_fact_statement() -> Any:
-    # Every column but the key, by name; the key's parameter is named apart from it.
+@functools.lru_cache(maxsize=256)
+def _update_fact_statement(columns: tuple[str, ...]) -> Any:
+    # One per set of columns a batch changes (a handful: each event type sets its own);
+    # the key's parameter is named apart from the column.
     table = _FACT_TABLE
     return (
         sa.update(table)
         .where(table.c.ticket_id == sa.bindparam("fact_key"))
-        .values({c.key: sa.bindparam(c.key) for c in table.columns if c.key != "ticket_id"})
+        .values({c: sa.bindparam(c) for c in columns})
     )
 
 
+_INSERT_FACT = sa.insert(_FACT_TABLE)
+
+
 def _write_facts(session: Session, facts: dict[uuid.UUID, TicketFact], new: set[uuid.UUID]) -> None:
-    """The batch's facts in two statements, new ones inserted and the others updated
-    (every column: each was projected from its locked row), in key order."""
-    inserts: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
+    """The batch's facts, as the ORM would write them but without its unit of work: new
+    ones inserted with the columns they have, the others updated in the columns that
+    changed since they were read (one statement per set of columns), in key order."""
     columns = _fact_columns()
+    inserts: dict[frozenset[str], list[dict[str, Any]]] = {}
+    updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for ticket_id in sorted(facts):
-        fact = facts[ticket_id]
-        row = {column: getattr(fact, key) for key, column in columns}
+        state = instance_state(facts[ticket_id])
+        values = state.dict
         if ticket_id in new:
-            inserts.append(row)
-        else:
-            row["fact_key"] = row.pop("ticket_id")
-            updates.append(row)
-    if inserts:
-        session.execute(sa.insert(_FACT_TABLE), inserts)
-    if updates:
-        session.execute(_update_fact_statement(), updates)
+            row = {columns[k]: v for k, v in values.items() if k in columns}
+            inserts.setdefault(frozenset(row), []).append(row)
+            continue
+        row = {
+            columns[k]: values.get(k)
+            for k, before in state.committed_state.items()
+            if k in columns and values.get(k) != before
+        }
+        if row:
+            key = tuple(sorted(row))
+            row["fact_key"] = ticket_id
+            updates.setdefault(key, []).append(row)
+    for rows in inserts.values():
+        session.execute(_INSERT_FACT, rows)
+    for key, rows in updates.items():
+        session.execute(_update_fact_statement(key), rows)
 
 
 @functools.cache
