@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from services.triage.classifier.model import LinearModel
@@ -45,26 +45,44 @@ class TicketText:
     customer_type: str = "new"
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def text(self) -> str:
+        # Kept: every rule reads it, and a new string would be hashed again per rule.
         return f"{self.subject}\n{self.description}".lower()
 
 
 _ASCII = re.compile(r"^[\x00-\x7f]+$")
 
 
-def _keyword_matches(keyword: str, text: str, positions: Mapping[str, tuple[int, ...]]) -> bool:
+@dataclass(frozen=True)
+class _KeywordPlan:
+    """How one keyword is looked for, worked out once per keyword rather than per ticket."""
+
+    key: str
+    english: re.Pattern[str] | None  # whole words at the start, for an English keyword
+    parts: tuple[str, ...]  # jieba's words of a Chinese keyword
+
+
+@lru_cache(maxsize=4096)
+def _keyword_plan(keyword: str) -> _KeywordPlan:
     key = keyword.lower().strip()
-    if not key:
+    if key and _ASCII.match(key):
+        return _KeywordPlan(key, re.compile(r"(?<![a-z0-9])" + re.escape(key)), ())
+    return _KeywordPlan(key, None, segment(key) if key else ())
+
+
+def _keyword_matches(keyword: str, text: str, positions: Mapping[str, tuple[int, ...]]) -> bool:
+    plan = _keyword_plan(keyword)
+    if not plan.key:
         return False
-    if _ASCII.match(key):
+    if plan.english is not None:
         # English: whole words at the start (so "refund" matches "refunded", not "prefund").
-        return re.search(r"(?<![a-z0-9])" + re.escape(key), text) is not None
-    if key in text:
+        return plan.english.search(text) is not None
+    if plan.key in text:
         return True
     # Chinese: jieba's words of the keyword, all present and close together in the text
     # ("无法登录" matches "登录一直无法成功").
-    parts = segment(key)
+    parts = plan.parts
     if len(parts) < 2:
         return False
     found = [positions.get(part, ()) for part in parts]
