@@ -1,8 +1,10 @@
-"""The blind held-out set b (services/triage/data/heldout_blind_b.jsonl) is well formed.
+"""The blind held-out set b (services/triage/data/heldout_blind_b.jsonl) is well formed,
+and since the corpus's fourth pass it is training data.
 
 Only its shape is checked here, never the classifier on it: the set was written without
-reading the classifier, its rules or its corpus, and is scored once by
-``python bench/classifier_eval.py --set blind_b``.
+reading the classifier, its rules or its corpus, and was scored once, on 2026-12-02
+(``python bench/classifier_eval.py --set blind_b``, model v3). Spent since, it is in the
+corpus's training split (``"source": "heldout_blind_b"``, pass 4) and no clean figure.
 """
 
 from __future__ import annotations
@@ -68,7 +70,25 @@ def test_no_duplicates_and_no_text_shared_with_the_corpus_or_the_fresh_set() -> 
     assert len({row["group"] for row in rows}) == len(rows)
     texts = [_normal(row["description"]) for row in rows]
     assert len(set(texts)) == len(texts)
-    for other in ("corpus.jsonl", "heldout_2026-12-02.jsonl"):
-        seen = {_normal(row["description"]) for row in _rows(DATA / other)}
+    corpus = [row for row in _rows(DATA / "corpus.jsonl") if row.get("source") != BLIND_B.stem]
+    for other, others in (("corpus", corpus), ("fresh", _rows(DATA / "heldout_2026-12-02.jsonl"))):
+        seen = {_normal(row["description"]) for row in others}
         shared = [row["id"] for row, text in zip(rows, texts, strict=True) if text in seen]
         assert shared == [], other
+
+
+def test_the_spent_set_is_in_the_corpus_training_split_as_it_was_written() -> None:
+    """Each ticket once, with its labels and text unchanged, a training row of the fourth
+    pass and a topic of its own (its group has no -N suffix)."""
+    copies = {
+        row["id"]: row for row in _rows(DATA / "corpus.jsonl") if row.get("source") == BLIND_B.stem
+    }
+    rows = _rows(BLIND_B)
+    assert sorted(copies) == sorted(row["id"] for row in rows)
+    for row in rows:
+        copy = copies[row["id"]]
+        assert (copy["split"], copy["pass"]) == ("train", 4)
+        assert copy["group"] == row["id"].replace("-", "_")
+        assert {k: v for k, v in copy.items() if k not in ("split", "pass", "source", "group")} == {
+            k: v for k, v in row.items() if k not in ("split", "group")
+        }
