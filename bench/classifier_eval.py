@@ -1,6 +1,9 @@
 """Triage's classifier on the held-out split of its corpus, and how fast it decides.
 
-    python bench/classifier_eval.py [--set corpus|first|fresh|blind_b] [--misses] [--industry NAME]
+    python bench/classifier_eval.py [--set corpus|first|third|fourth|three_passes|fresh|blind_b]
+        [--model-version N] [--misses] [--industry NAME]
+    python bench/classifier_eval.py --cross-validate [REVIEW_BELOW ...] [--by-topic]
+        [--p0-gate G ...] [--p0-at P ...] [--misses]   # the training split only
 
 Prints accuracy of category, scene, team and priority, P0 recall, P2 texts raised to
 P0, the share flagged for review, confusion matrices, and the time to classify one
@@ -12,7 +15,8 @@ second held-out set (services/triage/data/heldout_2026-12-02.jsonl), written on
 classifier or reading its rules first, and scored once (spent since: its misses were
 read). ``--set blind_b`` scores the third (services/triage/data/heldout_blind_b.jsonl,
 260 tickets), written on 2 December 2026 by someone who read neither the classifier, its
-rules nor its corpus: to be scored once, and never tuned on.
+rules nor its corpus, scored once that evening with model v3: spent, and in the corpus's
+training split since the fourth pass (2026-12-03), so no clean figure any more.
 """
 
 from __future__ import annotations
@@ -22,12 +26,20 @@ import json
 import os
 import random
 import time
+from collections.abc import Sequence
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from services.triage.classifier.evaluation import FIELDS, confusion_table, evaluate
-from services.triage.classifier.model import LinearModel, shipped_model
+from services.triage.classifier.model import (
+    SHIPPED_VERSION,
+    LinearModel,
+    from_bytes,
+    shipped_model,
+    shipped_model_bytes,
+)
 from services.triage.classifier.training import corpus_examples, load_corpus, topic_of, train
 from services.triage.classifier.verdict import REVIEW_BELOW
 from services.triage.industries import INDUSTRIES, apply_industry
@@ -70,40 +82,71 @@ def cross_validate(
     folds: int = 4,
     by_topic: bool = False,
     always_train_from: int | None = None,
+    p0_thresholds: Sequence[float] = (),
+    p0_gates: Sequence[int] = (),
+    misses: bool = False,
 ) -> None:
     """Grouped k-fold on the training split only: what thresholds are tuned on. By
     phrasing (a group), or ``by_topic`` (all of a topic's phrasings held out together:
     how the model does on things nobody wrote down for it). With ``always_train_from``
     (a corpus pass), the rows of that pass and later ones are in every fold's training
     and never scored: the folds are those of the earlier passes alone, so the figures
-    compare with a run on the corpus before that pass and say what the pass taught."""
+    compare with a run on the corpus before that pass and say what the pass taught.
+    Each of ``p0_gates`` × ``p0_thresholds`` scores the same folds' models with that P0
+    gate and threshold (none: the trained one's), so they compare on one training run."""
     rows = [r for r in load_corpus() if r["split"] == "train"]
     extra = [r for r in rows if always_train_from and r.get("pass", 1) >= always_train_from]
     rows = [r for r in rows if r not in extra]
     group_of = (lambda r: topic_of(r["group"])) if by_topic else (lambda r: r["group"])
     groups = sorted({group_of(r) for r in rows})
     random.Random(1).shuffle(groups)
-    totals: dict[str, float] = {}
+    gates: list[int | None] = [*p0_gates] or [None]
+    thresholds: list[float | None] = [*p0_thresholds] or [None]
+    variants = [(gate, threshold) for gate in gates for threshold in thresholds]
+    totals: dict[tuple[int | None, float | None], dict[str, float]] = {v: {} for v in variants}
+    missed: dict[tuple[int | None, float | None], list[str]] = {v: [] for v in variants}
     for k in range(folds):
         held = set(groups[k::folds])
         fold_rows = [r for r in rows if group_of(r) not in held] + extra
-        model = train(corpus_examples(fold_rows, "train"), 1)
-        fold = evaluate(
-            [r for r in rows if group_of(r) in held],
-            partial(_classify, ruleset, model, review_below),
+        trained = train(corpus_examples(fold_rows, "train"), 1)
+        for variant in variants:
+            gate, threshold = variant
+            model = replace(
+                trained,
+                p0_gate=trained.p0_gate if gate is None else gate,
+                p0_at=trained.p0_at if threshold is None else threshold,
+            )
+            fold = evaluate(
+                [r for r in rows if group_of(r) in held],
+                partial(_classify, ruleset, model, review_below),
+            )
+            missed[variant] += [m for m in fold.misses if "priority P0→" in m]
+            for key, value in fold.summary().items():
+                weight = fold.n if key in FIELDS else 1
+                totals[variant][key] = totals[variant].get(key, 0.0) + value * weight
+    for variant in variants:
+        gate, threshold = variant
+        total = totals[variant]
+        n = total["tickets"]
+        print(
+            f"cross-validated (train split, {folds} folds by "
+            f"{'topic' if by_topic else 'phrasing'}, "
+            + (
+                f"pass {always_train_from} and later always trained on, "
+                if always_train_from
+                else ""
+            )
+            + f"review below {review_below}"
+            + ("" if gate is None else f", P0 gate {gate}")
+            + ("" if threshold is None else f", P0 at {threshold}")
+            + "): "
+            + ", ".join(f"{f} {total[f] / n:.1%}" for f in FIELDS)
+            + f"; P0 {total['p0_found']:.0f}/{total['p0_total']:.0f}, P2→P0 "
+            f"{total['p2_raised_to_p0']:.0f}, review {total['needs_review']:.0f}"
         )
-        for key, value in fold.summary().items():
-            weight = fold.n if key in FIELDS else 1
-            totals[key] = totals.get(key, 0.0) + value * weight
-    n = totals["tickets"]
-    print(
-        f"cross-validated (train split, {folds} folds by {'topic' if by_topic else 'phrasing'}, "
-        + (f"pass {always_train_from} and later always trained on, " if always_train_from else "")
-        + f"review below {review_below}): "
-        + ", ".join(f"{f} {totals[f] / n:.1%}" for f in FIELDS)
-        + f"; P0 {totals['p0_found']:.0f}/{totals['p0_total']:.0f}, P2→P0 "
-        f"{totals['p2_raised_to_p0']:.0f}, review {totals['needs_review']:.0f}"
-    )
+        if misses:
+            for miss in missed[variant]:
+                print("  P0 missed: " + miss)
 
 
 def _in_set(row: dict[str, Any], which: str) -> bool:
@@ -111,6 +154,10 @@ def _in_set(row: dict[str, Any], which: str) -> bool:
         return "pass" not in row
     if which == "third":
         return row.get("pass") == 3
+    if which == "fourth":
+        return row.get("pass") == 4
+    if which == "three_passes":
+        return row.get("pass", 1) < 4
     return True
 
 
@@ -121,11 +168,12 @@ def main() -> None:
         "--set",
         dest="which",
         default="corpus",
-        choices=["corpus", "first", "third", "fresh", "blind_b"],
+        choices=["corpus", "first", "third", "fourth", "three_passes", "fresh", "blind_b"],
         help="the corpus's held-out split, its first pass's part (the 519 scored before "
         "2026-12-02's second pass), its third pass's part (varied4/5.py, 2026-12-02 "
-        "afternoon), the fresh set (spent: its misses were read), or the blind set b "
-        "(written blind; score it once)",
+        "afternoon), its fourth pass's part (varied6.py, 2026-12-03), the first three passes' "
+        "part (the 1,156 scored before the fourth pass), the fresh set (spent: its misses "
+        "were read), or the blind set b (scored once on 2026-12-02, training data since)",
     )
     parser.add_argument("--industry", default="generic", choices=sorted(INDUSTRIES))
     parser.add_argument(
@@ -139,6 +187,27 @@ def main() -> None:
         "--by-topic", action="store_true", help="cross-validate holding out whole topics"
     )
     parser.add_argument(
+        "--p0-at",
+        type=float,
+        nargs="*",
+        default=[],
+        metavar="P",
+        help="cross-validate with each of these P0 thresholds (the same folds' models)",
+    )
+    parser.add_argument(
+        "--p0-gate",
+        type=int,
+        nargs="*",
+        default=[],
+        metavar="GATE",
+        help="cross-validate with each of these P0 gates (the same folds' models)",
+    )
+    parser.add_argument(
+        "--model-version",
+        type=int,
+        help="score this shipped version (its kept file) instead of the newest",
+    )
+    parser.add_argument(
         "--always-train-from",
         type=int,
         metavar="PASS",
@@ -149,10 +218,20 @@ def main() -> None:
     if args.cross_validate is not None:
         for threshold in args.cross_validate or [REVIEW_BELOW]:
             cross_validate(
-                ruleset, threshold, by_topic=args.by_topic, always_train_from=args.always_train_from
+                ruleset,
+                threshold,
+                by_topic=args.by_topic,
+                always_train_from=args.always_train_from,
+                p0_thresholds=args.p0_at,
+                p0_gates=args.p0_gate,
+                misses=args.misses,
             )
         return
-    model = shipped_model()
+    model = (
+        shipped_model()
+        if args.model_version in (None, SHIPPED_VERSION)
+        else from_bytes(shipped_model_bytes(args.model_version), args.model_version)
+    )
     rows = (
         fresh_rows()
         if args.which == "fresh"

@@ -1,6 +1,7 @@
 """Migration 0007 stores the classifier shipped as version 1 (calibrated, with its P0
 gate) as a model version, 0008 the one shipped as version 2 (words and word classes,
-gate 2), 0009 version 3 (the same recipe on the corpus's third pass), each in force only
+gate 2), 0009 version 3 (the same recipe on the corpus's third pass), 0011 version 4
+(version 3's weights with gate 3 and its P0 threshold as data), each in force only
 where a shipped model still decided; version 0 stays what it was (uncalibrated, no
 gate), so every decision replays as it was made."""
 
@@ -13,7 +14,9 @@ import sqlalchemy as sa
 from alembic import command
 
 from services.triage.app import MIGRATIONS
+from services.triage.classifier import verdict
 from services.triage.classifier.model import (
+    LinearModel,
     first_model,
     from_bytes,
     shipped_model,
@@ -63,7 +66,7 @@ async def _store_trained(database_url: str, active: bool) -> None:
         await engine.dispose()
 
 
-async def test_a_store_on_the_shipped_model_gets_versions_1_2_3_in_force(
+async def test_a_store_on_the_shipped_model_gets_versions_1_to_4_in_force(
     database_url: str,
 ) -> None:
     await asyncio.to_thread(upgrade, MIGRATIONS, database_url, "0007")
@@ -91,14 +94,26 @@ async def test_a_store_on_the_shipped_model_gets_versions_1_2_3_in_force(
         (1, True, "migration"),
         (2, True, "migration"),
         (3, True, "migration"),
+        (4, True, "migration"),
     ]
     v2 = from_bytes(rows[1][3], 2)
     assert (v2.p0_gate, v2.feature_set) == (2, 2)
     assert v2.index == from_bytes(shipped_model_bytes(2), 2).index
     assert classify(pump, "", model=v2).priority == "P0"
     v3 = from_bytes(rows[2][3], 3)
-    assert (v3.p0_gate, v3.feature_set) == (2, 2) and v3.index == shipped_model().index
+    assert (v3.p0_gate, v3.feature_set) == (2, 2)
+    assert v3.index == from_bytes(shipped_model_bytes(3), 3).index
     assert v3.index != v2.index  # trained again, on the third pass too
+    # Bodies stored before the P0 threshold was data decided at 0.3: v3 replays so.
+    assert v2.p0_at == v3.p0_at == 0.3
+    v4 = from_bytes(rows[3][3], 4)
+    assert (v4.p0_gate, v4.feature_set, v4.p0_at) == (3, 2, 0.3)
+    # Version 3's weights and calibration, gated anew: the same route on every text.
+    assert v4.index == shipped_model().index == v3.index
+    assert v4.heads == v3.heads and v4.calibration == v3.calibration
+    # Gate 3 reads money someone else took; gate 2 did not, so v3 replays its P1.
+    taken = "半夜收到好几条消费短信,都不是我刷的"
+    assert _gated_p0(v3, taken) is False and _gated_p0(v4, taken) is True
 
 
 async def test_a_trained_version_in_force_stays_in_force(database_url: str) -> None:
@@ -111,6 +126,7 @@ async def test_a_trained_version_in_force_stays_in_force(database_url: str) -> N
         (2, False, "migration"),
         (3, False, "migration"),
         (4, False, "migration"),
+        (5, False, "migration"),
     ]
 
 
@@ -126,10 +142,12 @@ async def test_a_trained_version_not_in_force_leaves_the_shipped_one_deciding(
         (2, True, "migration"),
         (3, True, "migration"),
         (4, True, "migration"),
+        (5, True, "migration"),
     ]
     assert from_bytes(rows[1][3], 2).p0_gate == 1
     assert from_bytes(rows[2][3], 3).p0_gate == 2
     assert from_bytes(rows[3][3], 4).p0_gate == 2
+    assert from_bytes(rows[4][3], 5).p0_gate == 3
 
 
 async def test_version_2_goes_again_with_migration_0008(database_url: str) -> None:
@@ -142,3 +160,14 @@ async def test_version_3_goes_again_with_migration_0009(database_url: str) -> No
     await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
     await asyncio.to_thread(command.downgrade, alembic_config(MIGRATIONS, database_url), "0008")
     assert [v for v, *_ in await _model_rows(database_url)] == [1, 2]
+
+
+async def test_version_4_goes_again_with_migration_0011(database_url: str) -> None:
+    await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
+    await asyncio.to_thread(command.downgrade, alembic_config(MIGRATIONS, database_url), "0010")
+    assert [v for v, *_ in await _model_rows(database_url)] == [1, 2, 3]
+
+
+def _gated_p0(model: LinearModel, text: str) -> bool:
+    """Whether ``model``'s P0 gate lets a P0 stand on ``text``."""
+    return verdict.p0_said(model, text)

@@ -27,19 +27,21 @@ from services.triage.classifier.features import features
 ROUTE = "route"
 HEADS: tuple[str, ...] = (ROUTE, "scene", "priority")
 FORMAT = "sopdesk-linear-1"
-# The shipped file (data/model.json.gz) is the newest shipped version, 3: feature set 2
-# and P0 gate 2 trained on the corpus's third pass too; migration 0009 stores it.
-# Version 2 (the same recipe on two passes; migration 0008) is kept as it was in
+# The shipped file (data/model.json.gz) is the newest shipped version, 4: version 3's
+# weights and calibration with P0 gate 3 (migration 0011). Version 3 (feature set 2, gate
+# 2, trained on three corpus passes; migration 0009) is kept as it was in
+# data/model_v3.json.gz, version 2 (the same recipe on two passes; migration 0008) in
 # data/model_v2.json.gz, version 1, shipped on 2026-12-02 (character n-grams, calibrated,
 # P0 gate 1), in data/model_v1.json.gz (migration 0007); version 0, shipped on
 # 2026-12-01, is version 1's weights uncalibrated and without gate. A new shipped model
 # is a new file and a new version, so every decision replays with the model that made it.
-SHIPPED_VERSION = 3
+SHIPPED_VERSION = 4
 FIRST_VERSION = 0
 _SHIPPED_FILES = {
     1: "data/model_v1.json.gz",
     2: "data/model_v2.json.gz",
-    3: "data/model.json.gz",
+    3: "data/model_v3.json.gz",
+    4: "data/model.json.gz",
 }
 
 
@@ -95,6 +97,9 @@ class LinearModel:
     p0_gate: int = 2
     # Which features the model reads (features.py): 1 character n-grams, 2 with words.
     feature_set: int = 1
+    # The P0 probability at which a fault is read as P0 (verdict.py), if the gate agrees:
+    # 0.3 until version 3; a version's own, so it replays as it decided.
+    p0_at: float = 0.3
 
     def predict(self, text: str) -> dict[str, Prediction]:
         return self.read(text)[0]
@@ -173,6 +178,7 @@ def to_body(model: LinearModel) -> dict[str, Any]:
         "metrics": dict(model.metrics),
         "p0_gate": model.p0_gate,
         "feature_set": model.feature_set,
+        "p0_at": model.p0_at,
         "calibration": None
         if calibration is None
         else {
@@ -213,8 +219,10 @@ def from_body(body: Mapping[str, Any], version: int) -> LinearModel:
     # (stored as true/false until gate 2: true is gate 1).
     p0_gate = int(body.get("p0_gate", calibration is not None))
     feature_set = int(body.get("feature_set", 1))
+    # Bodies stored before the threshold was data decided at 0.3.
+    p0_at = float(body.get("p0_at", 0.3))
     return LinearModel(
-        version, index, heads, body.get("metrics") or {}, calibration, p0_gate, feature_set
+        version, index, heads, body.get("metrics") or {}, calibration, p0_gate, feature_set, p0_at
     )
 
 
@@ -234,7 +242,7 @@ def shipped_model() -> LinearModel:
 
 
 def shipped_model_bytes(version: int = SHIPPED_VERSION) -> bytes:
-    """A shipped version's file as it shipped (1, 2 or the newest)."""
+    """A shipped version's file as it shipped (1 to 3, or the newest)."""
     path = _SHIPPED_FILES[version]
     return resources.files("services.triage").joinpath(path).read_bytes()
 

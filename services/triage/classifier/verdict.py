@@ -11,8 +11,8 @@ from services.triage.classifier.model import ROUTE, LinearModel
 # right) the ticket goes to front line, flagged for a supervisor's review.
 REVIEW_BELOW = 0.3
 # A P0 missed costs a 24-hour wait on a safety or core-business problem; a P1 raised to
-# P0 costs an early answer. So P0 wins well below an even chance.
-P0_AT = 0.3
+# P0 costs an early answer. So P0 wins well below an even chance: at the model version's
+# own threshold (``LinearModel.p0_at``; 0.3 until version 3).
 # A question with no failure in it ("忘记支付密码了怎么找回", "how do I reset my password")
 # is never an emergency by itself, whatever words it shares with one.
 _QUESTION = re.compile(
@@ -66,7 +66,27 @@ _P0_SIGNAL_2 = re.compile(
     r"|trapped|no power|power (is )?out|blackout|won't turn on|not responding|shut down)",
     re.IGNORECASE,
 )
-_P0_SIGNALS: dict[int, re.Pattern[str]] = {1: _P0_SIGNAL, 2: _P0_SIGNAL_2}
+# Gate 3 (model version 4): gate 2 and the everyday forms its leave-topics-out misses on
+# the training split showed it lacked (2026-12-03; no held-out text read): a verb's
+# blocked complement in more forms (撤不掉, 不成交, 打不通), a thing given up (趴窝, 歇菜,
+# 闪退, 卡在, 一片空白, 停在两层中间, 没信号, 掉线, 断了), money someone else took
+# (刷走, 被转走, 不是我刷的, 境外消费, 冒用, 安全账户), a body harmed (喘不过气, 吐, 肿了,
+# 划破, 送医), people shut in, and English (sparking, burning, unreachable, offline).
+# Not 炸了 (心态炸了: the safety rule reads it by what exploded) nor a bare 吐 (吐槽).
+_P0_SIGNAL_3 = re.compile(
+    _P0_SIGNAL_2.pattern[:-1] + r"|[\u4e00-\u9fff]不(?:掉|成|通|住|出|过去|进去)"
+    r"|趴窝|歇菜|罢工|停止工作|停下来|停在|闪退|卡在|卡死|卡住|一片空白|没信号|掉线|离线|断了"
+    r"|不工作|毫无反应|一点反应|没有任何动作|急停"
+    r"|刷走|被刷|被转|转走|被扣走|不是我|没操作|没有操作|冒用|冒充|境外|安全账户|陌生|冻结"
+    r"|少了.{0,4}(?:钱|万|千|块|元)|钱.{0,4}(?:没了|不见了|少了)|没收到钱"
+    r"|喘不过气|上不来气|呕吐|吐了|上吐|腹泻|下泻|肿了|起疹|疹子|出血|划破|送医|去医院|急诊|咽下|误食|剧痛|发烧"
+    r"|融化|熏黑|爆胎|胎爆了|爆管|管爆了|裂开|救援|关着|锁在|里面有人|出不去"
+    r"|spark|burn|scorch|melt|unreachable|offline|times out|spins|nothing loads|went dark"
+    r"|no connection|lost (?:power|access|wifi|connection)|someone (?:used|took)|not me"
+    r"|didn't make|never made|unauthori[sz]ed|bleed|hospital|allerg|breathe|locked in)",
+    re.IGNORECASE,
+)
+_P0_SIGNALS: dict[int, re.Pattern[str]] = {1: _P0_SIGNAL, 2: _P0_SIGNAL_2, 3: _P0_SIGNAL_3}
 # A question that says a failure may still be P0 (怎么按都起不来): gate 2 reads its
 # stopped-device words as failures too.
 _FAILURE_2 = re.compile(
@@ -74,7 +94,23 @@ _FAILURE_2 = re.compile(
     + r"|起不来|不走|不显示|什么都没有|没动静|没有动静|失灵|停电|停了|黑屏|不亮|漏气|被困|关着人)",
     re.IGNORECASE,
 )
-_FAILURES: dict[int, re.Pattern[str]] = {0: _FAILURE, 1: _FAILURE, 2: _FAILURE_2}
+_FAILURE_3 = re.compile(
+    _FAILURE_2.pattern[:-1] + r"|趴窝|闪退|卡在|卡死|没信号|掉线|刷走|被转|转走|不是我|冒用"
+    r"|喘不过气|关着|offline|unreachable|spark|burn)",
+    re.IGNORECASE,
+)
+_FAILURES: dict[int, re.Pattern[str]] = {
+    0: _FAILURE,
+    1: _FAILURE,
+    2: _FAILURE_2,
+    3: _FAILURE_3,
+}
+
+
+def p0_said(model: LinearModel, text: str) -> bool:
+    """Whether ``text`` says an emergency in the words of ``model``'s P0 gate (always, for a
+    version without a gate)."""
+    return not model.p0_gate or _P0_SIGNALS[model.p0_gate].search(text) is not None
 
 
 @dataclass(frozen=True)
@@ -98,11 +134,15 @@ def model_verdict(
     certainty = model.certainty(route, coverage)
     needs_review = certainty < review_below
     level = priority.label
-    if category == "fault" and level != "P0" and priority.probabilities.get("P0", 0.0) >= P0_AT:
+    if (
+        category == "fault"
+        and level != "P0"
+        and priority.probabilities.get("P0", 0.0) >= model.p0_at
+    ):
         level = "P0"
     gated = bool(model.p0_gate) and level == "P0"
     unsure_p0 = gated and needs_review
-    unsaid_p0 = gated and _P0_SIGNALS[model.p0_gate].search(text) is None
+    unsaid_p0 = gated and not p0_said(model, text)
     capped = level == "P0" and (
         unsure_p0
         or unsaid_p0
