@@ -120,9 +120,9 @@ def _grams(text: str) -> frozenset[str]:
 
 
 # Each reading keeps its grams and, once compared, the model's vectors of them (about
-# 16 KiB for a text of 25 characters, 0.3 MiB at READ_AT_MOST): 512 of the labelled texts
-# hold 8 MiB (4,096 readings of the lexicon's took 12).
-@lru_cache(maxsize=512)
+# 16 KiB for a text of 25 characters, 0.3 MiB at READ_AT_MOST): 256 of the labelled texts
+# hold 4 MiB (4,096 readings of the lexicon's took 12). Intake must stay under 150 MiB.
+@lru_cache(maxsize=256)
 def read_issue(subject: str, description: str, order_no: str | None) -> IssueText:
     text = _fold(f"{subject} {description}")
     number = order_no or next(iter(_ORDER_IN_TEXT.findall(text)), None)
