@@ -1,6 +1,7 @@
-"""Migrations 0006 and 0010 add default rules versions 3 (an explosion is personal safety)
-and 4 (the question guard) to a store whose rules are still a migration's seed, and leave
-an admin's own rules in force; 0010 goes again on downgrade."""
+"""Migrations 0006, 0010 and 0012 add default rules versions 3 (an explosion is personal
+safety), 4 (the question guard) and 5 (the guard reads more precautions) to a store whose
+rules are still a migration's seed, and leave an admin's own rules in force; 0010 and
+0012 go again on downgrade."""
 
 from __future__ import annotations
 
@@ -60,7 +61,7 @@ async def test_a_seeded_store_gets_version_4_whose_guard_holds_questions_back(
     question = "电梯万一着火了有没有自动断电的功能,买之前问问"
     await asyncio.to_thread(upgrade, MIGRATIONS, database_url, "0009")
     assert [v for v, _, _ in await _rule_versions(database_url)] == [1, 2, 3]
-    await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
+    await asyncio.to_thread(upgrade, MIGRATIONS, database_url, "0011")
     versions = await _rule_versions(database_url)
     assert [(v, by) for v, by, _ in versions][-1] == (4, "migration")
     assert versions[-1][2] == default_rule_set_body(4)
@@ -75,7 +76,33 @@ async def test_a_seeded_store_gets_version_4_whose_guard_holds_questions_back(
     assert (before.decided_by, before.priority) == ("fault.safety", "P0")
     await asyncio.to_thread(command.downgrade, alembic_config(MIGRATIONS, database_url), "0009")
     assert [v for v, _, _ in await _rule_versions(database_url)] == [1, 2, 3]
+    await asyncio.to_thread(upgrade, MIGRATIONS, database_url, "0011")
+    assert [v for v, _, _ in await _rule_versions(database_url)] == [1, 2, 3, 4]
+
+
+async def test_a_seeded_store_gets_version_5_whose_guard_reads_more_precautions(
+    database_url: str,
+) -> None:
+    suggestion = "提个建议,电暖器的燃气泄漏报警声音能不能再大一点"
     await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
+    versions = await _rule_versions(database_url)
+    assert [(v, by) for v, by, _ in versions][-2:] == [(4, "migration"), (5, "migration")]
+    assert versions[-1][2] == default_rule_set_body(5)
+    rules = ruleset_from_body(versions[-1][2], version=5)
+    for precaution in (
+        suggestion,
+        "家里装了燃气灶,想知道多久要检查一次,怕以后漏气都不知道",
+        "给老人开的账户能不能限制每天转账的额度,防止被骗",
+    ):
+        held = classify("", precaution, ruleset=rules)
+        assert held.priority != "P0", held.explanation
+        assert held.explanation[0].startswith("question guard:"), held.explanation
+    happened = classify("", "提个建议,刚才燃气泄漏报警响了,一股煤气味", ruleset=rules)
+    assert (happened.decided_by, happened.priority) == ("fault.safety", "P0")
+    # Version 4, what the store ran before, read the suggestion as a gas leak.
+    before = classify("", suggestion, ruleset=ruleset_from_body(versions[-2][2], 4))
+    assert (before.decided_by, before.priority) == ("fault.safety", "P0")
+    await asyncio.to_thread(command.downgrade, alembic_config(MIGRATIONS, database_url), "0011")
     assert [v for v, _, _ in await _rule_versions(database_url)] == [1, 2, 3, 4]
 
 
