@@ -1,7 +1,8 @@
 """Triage's classifier on the held-out split of its corpus, and how fast it decides.
 
-    python bench/classifier_eval.py [--set corpus|first|third|fourth|three_passes|fresh|blind_b]
-        [--model-version N] [--misses] [--industry NAME]
+    python bench/classifier_eval.py
+        [--set corpus|first|third|fourth|three_passes|fresh|blind_b|blind_d] [--model-version N]
+        [--misses] [--industry NAME]
     python bench/classifier_eval.py --cross-validate [REVIEW_BELOW ...] [--by-topic]
         [--p0-gate G ...] [--p0-at P ...] [--misses]   # the training split only
 
@@ -17,6 +18,9 @@ read). ``--set blind_b`` scores the third (services/triage/data/heldout_blind_b.
 260 tickets), written on 2 December 2026 by someone who read neither the classifier, its
 rules nor its corpus, scored once that evening with model v3: spent, and in the corpus's
 training split since the fourth pass (2026-12-03), so no clean figure any more.
+``--set blind_d`` scores the fourth (services/triage/data/heldout_blind_d.jsonl, 260
+tickets), written on 3 December 2026 from the SPEC and the seeds alone (no code, data or
+README of the project read), after model v4 and rules v5, and scored once with them.
 """
 
 from __future__ import annotations
@@ -52,22 +56,13 @@ TRIAGE_DATA = Path(__file__).resolve().parents[1] / "services" / "triage" / "dat
 FRESH_SET = TRIAGE_DATA / "heldout_2026-12-02.jsonl"
 # Written blind (classifier, rules and corpus unread), to be scored once.
 BLIND_B_SET = TRIAGE_DATA / "heldout_blind_b.jsonl"
+BLIND_D_SET = TRIAGE_DATA / "heldout_blind_d.jsonl"
 
 
 def heldout_rows(path: Path) -> list[dict[str, Any]]:
     """A held-out set kept apart from the corpus: one JSON ticket a line."""
     with path.open(encoding="utf-8") as lines:
         return [json.loads(line) for line in lines if line.strip()]
-
-
-def fresh_rows() -> list[dict[str, Any]]:
-    """The second held-out set: never read while rules or the model were written."""
-    return heldout_rows(FRESH_SET)
-
-
-def blind_b_rows() -> list[dict[str, Any]]:
-    """The third held-out set: written without reading the classifier, rules or corpus."""
-    return heldout_rows(BLIND_B_SET)
 
 
 def _classify(
@@ -168,12 +163,22 @@ def main() -> None:
         "--set",
         dest="which",
         default="corpus",
-        choices=["corpus", "first", "third", "fourth", "three_passes", "fresh", "blind_b"],
+        choices=[
+            "corpus",
+            "first",
+            "third",
+            "fourth",
+            "three_passes",
+            "fresh",
+            "blind_b",
+            "blind_d",
+        ],
         help="the corpus's held-out split, its first pass's part (the 519 scored before "
         "2026-12-02's second pass), its third pass's part (varied4/5.py, 2026-12-02 "
         "afternoon), its fourth pass's part (varied6.py, 2026-12-03), the first three passes' "
         "part (the 1,156 scored before the fourth pass), the fresh set (spent: its misses "
-        "were read), or the blind set b (scored once on 2026-12-02, training data since)",
+        "were read), the blind set b (scored once on 2026-12-02, training data since) or the "
+        "blind set d (written 2026-12-03 after model v4; score it once)",
     )
     parser.add_argument("--industry", default="generic", choices=sorted(INDUSTRIES))
     parser.add_argument(
@@ -232,11 +237,10 @@ def main() -> None:
         if args.model_version in (None, SHIPPED_VERSION)
         else from_bytes(shipped_model_bytes(args.model_version), args.model_version)
     )
+    kept_apart = {"fresh": FRESH_SET, "blind_b": BLIND_B_SET, "blind_d": BLIND_D_SET}
     rows = (
-        fresh_rows()
-        if args.which == "fresh"
-        else blind_b_rows()
-        if args.which == "blind_b"
+        heldout_rows(kept_apart[args.which])
+        if args.which in kept_apart
         else [r for r in load_corpus() if r["split"] == "test" and _in_set(r, args.which)]
     )
     report = evaluate(rows, lambda row: classify_row(ruleset, model, row))

@@ -1,10 +1,11 @@
-"""The blind held-out set b (services/triage/data/heldout_blind_b.jsonl) is well formed,
-and since the corpus's fourth pass it is training data.
+"""The blind held-out sets b and d (services/triage/data/heldout_blind_{b,d}.jsonl) are
+well formed, and b, since the corpus's fourth pass, is training data.
 
-Only its shape is checked here, never the classifier on it: the set was written without
-reading the classifier, its rules or its corpus, and was scored once, on 2026-12-02
-(``python bench/classifier_eval.py --set blind_b``, model v3). Spent since, it is in the
-corpus's training split (``"source": "heldout_blind_b"``, pass 4) and no clean figure.
+Only their shape is checked here, never the classifier on them: each set was written
+without reading the classifier, its rules or its corpus, and scored once (``python
+bench/classifier_eval.py --set blind_b``, 2026-12-02, model v3; ``--set blind_d``,
+2026-12-03, model v4 and rules v5). b is spent since: it is in the corpus's training
+split (``"source": "heldout_blind_b"``, pass 4) and no clean figure.
 """
 
 from __future__ import annotations
@@ -16,12 +17,24 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from services.triage.industries import INDUSTRIES
 from shared.team_copies import SPEC_TEAMS
 from shared.vocabulary import CATEGORIES, CUSTOMER_TYPES, PRIORITIES, SCENES
 
 DATA = Path(__file__).resolve().parents[2] / "services" / "triage" / "data"
 BLIND_B = DATA / "heldout_blind_b.jsonl"
+# Each blind set's priorities, as written.
+BLIND_SETS = {
+    "blind_b": {"P0": 45, "P1": 125, "P2": 90},
+    "blind_d": {"P0": 47, "P1": 125, "P2": 88},
+}
+blind_sets = pytest.mark.parametrize("name", sorted(BLIND_SETS))
+
+
+def _blind(name: str) -> Path:
+    return DATA / f"heldout_{name}.jsonl"
 
 
 def _rows(path: Path) -> list[dict[str, Any]]:
@@ -35,8 +48,9 @@ def _normal(text: str) -> str:
     return re.sub(r"[\W_]+", "", folded)
 
 
-def test_every_row_has_the_fresh_sets_fields_and_known_values() -> None:
-    rows = _rows(BLIND_B)
+@blind_sets
+def test_every_row_has_the_fresh_sets_fields_and_known_values(name: str) -> None:
+    rows = _rows(_blind(name))
     fields = set(_rows(DATA / "heldout_2026-12-02.jsonl")[0])
     teams = {key for key, _, _ in SPEC_TEAMS}
     for row in rows:
@@ -51,11 +65,12 @@ def test_every_row_has_the_fresh_sets_fields_and_known_values() -> None:
         assert row["description"].strip(), row["id"]
 
 
-def test_counts_are_as_stated() -> None:
-    rows = _rows(BLIND_B)
+@blind_sets
+def test_counts_are_as_stated(name: str) -> None:
+    rows = _rows(_blind(name))
     assert len(rows) == 260
     priorities = Counter(row["priority"] for row in rows)
-    assert priorities == {"P0": 45, "P1": 125, "P2": 90}
+    assert priorities == BLIND_SETS[name]
     assert {row["category"] for row in rows} == set(CATEGORIES.keys)
     assert {row["scene"] for row in rows} == set(SCENES.keys)
     assert {row["team"] for row in rows} == {key for key, _, _ in SPEC_TEAMS}
@@ -64,14 +79,17 @@ def test_counts_are_as_stated() -> None:
     assert 20 <= len(english) <= 35  # about one in ten
 
 
-def test_no_duplicates_and_no_text_shared_with_the_corpus_or_the_fresh_set() -> None:
-    rows = _rows(BLIND_B)
+@blind_sets
+def test_no_duplicates_and_no_text_shared_with_the_corpus_or_another_set(name: str) -> None:
+    rows = _rows(_blind(name))
     assert len({row["id"] for row in rows}) == len(rows)
     assert len({row["group"] for row in rows}) == len(rows)
     texts = [_normal(row["description"]) for row in rows]
     assert len(set(texts)) == len(texts)
-    corpus = [row for row in _rows(DATA / "corpus.jsonl") if row.get("source") != BLIND_B.stem]
-    for other, others in (("corpus", corpus), ("fresh", _rows(DATA / "heldout_2026-12-02.jsonl"))):
+    corpus = [row for row in _rows(DATA / "corpus.jsonl") if row.get("source") != f"heldout_{name}"]
+    sets = [("corpus", corpus), ("fresh", _rows(DATA / "heldout_2026-12-02.jsonl"))]
+    sets += [(other, _rows(_blind(other))) for other in BLIND_SETS if other != name]
+    for other, others in sets:
         seen = {_normal(row["description"]) for row in others}
         shared = [row["id"] for row, text in zip(rows, texts, strict=True) if text in seen]
         assert shared == [], other
