@@ -63,6 +63,10 @@ _FILLER = re.compile(
 )
 
 
+# Stripped from the ends of a shared run shown in a reason.
+_EDGES = " ,.;:!?，。；：！？、"
+
+
 @dataclass(frozen=True)
 class IssueMatch:
     score: float
@@ -249,6 +253,23 @@ def _rarest_shared(new: IssueText, old: IssueText, model: PairModel) -> tuple[fl
     return model.idf_of(best) / model.unseen_idf, best
 
 
+def _shared_run(gram: str, one: str, other: str, longest: int = 12) -> str:
+    """The gram grown to the run of characters around it that both texts share, for a
+    reason a person can read: 设备昨天起无法开机, not 起无法."""
+    start = one.find(gram)
+    if not gram or start < 0:
+        return gram
+    low, high = start, start + len(gram)
+    while high - low < longest:
+        if low > 0 and one[low - 1 : high] in other:
+            low -= 1
+        elif high < len(one) and one[low : high + 1] in other:
+            high += 1
+        else:
+            break
+    return one[low:high].strip(_EDGES) or gram
+
+
 def _covered(one: IssueText, other: IssueText, model: PairModel) -> float:
     """The share of one text's word-like grams (by IDF) the other names too."""
     idf, total = _weighted(one, "words", model)
@@ -351,7 +372,7 @@ def _why(
             figures = sorted(n for n in new.numbers & old.numbers if len(n) >= 3)
             say("figure", f"同一数额或编号({'、'.join(figures)})")
         elif name == "rarest_shared":
-            word = _rarest_shared(new, old, model)[1]
+            word = _shared_run(_rarest_shared(new, old, model)[1], new.text, old.text)
             if not any(word in part for part in parts):
                 say("word", f"都说到「{word}」")
         elif name in _ALIKE and features["tfidf_cosine"] >= _SAID_ALIKE:

@@ -183,6 +183,16 @@ def test_the_model_joins_at_its_threshold_and_says_why() -> None:
     assert match_issue(one, two, model=_model(tfidf_cosine=0.5)) is None
 
 
+def test_a_shared_word_is_shown_as_the_run_both_texts_share() -> None:
+    """The reason names what a person sees both say (设备昨天起无法开机), not the rarest
+    three characters inside it (起无法)."""
+    model = PairModel({"rarest_shared": 4.0}, -1.0, 0.5, {"起无法": 3.0}, 3.0, {})
+    one = read_issue("无法开机", "设备昨天起无法开机。", None)
+    two = read_issue("Refund", "设备昨天起无法开机。", None)
+    found = match_issue(two, one, model=model)
+    assert found is not None and "都说到「设备昨天起无法开机」" in found.reason
+
+
 def test_policy_comes_before_the_model() -> None:
     """Another order number is another issue and a near-verbatim repeat the same one,
     whatever the model says; off by meaning, only the repeat joins."""
