@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from services.triage.rules.engine import segment
@@ -60,6 +61,13 @@ _STOPWORDS = frozenset(
 )
 
 
+# An article's words, kept: every ticket's suggestions read every article, and segment()'s
+# own cache holds only the last few tickets' texts.
+@lru_cache(maxsize=4096)
+def _words_of(text: str) -> frozenset[str]:
+    return frozenset(segment(text))
+
+
 def rank_articles(
     query: str, articles: Sequence[tuple[Any, str, str, Sequence[str]]], limit: int = 3
 ) -> list[tuple[Any, float]]:
@@ -74,9 +82,9 @@ def rank_articles(
         return []
     scored: list[tuple[Any, float]] = []
     for ident, title, answer, tags in articles:
-        title_words = set(segment(title.lower()))
-        tag_words = {t.lower() for t in tags} | {w for t in tags for w in segment(t.lower())}
-        answer_words = set(segment(answer.lower()))
+        title_words = _words_of(title.lower())
+        tag_words = {t.lower() for t in tags} | {w for t in tags for w in _words_of(t.lower())}
+        answer_words = _words_of(answer.lower())
         score = 0.0
         on_topic = False  # an answer-only match is too weak to suggest the article
         for word in words:

@@ -23,7 +23,10 @@ def load_dictionary() -> None:
     _TOKENIZER.initialize()
 
 
-@lru_cache(maxsize=4096)
+# A ticket's text is segmented by its rules and by the model's features, then never again:
+# a few recent texts are enough (each kept text holds its words; 4,096 of them cost triage
+# megabytes it needs under 150 MiB). Keywords are segmented once by their own cache.
+@lru_cache(maxsize=64)
 def segment(text: str) -> tuple[str, ...]:
     """jieba's words of a text, lower-cased, without blanks and punctuation."""
     return tuple(

@@ -92,7 +92,8 @@ def _keyword_matches(keyword: str, text: str, positions: Mapping[str, tuple[int,
     return any(all(any(abs(i - j) <= span for j in other) for other in found) for i in found[0])
 
 
-@lru_cache(maxsize=4096)
+# Every rule of one ticket reads its text's positions; the next ticket has another text.
+@lru_cache(maxsize=64)
 def word_positions(text: str) -> Mapping[str, tuple[int, ...]]:
     """Where each of a text's jieba words stands, once per text for all keywords."""
     found: dict[str, list[int]] = {}
