@@ -149,6 +149,21 @@ async def prune_bus_tables(
 _RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
 
 
+def mapped_columns(model: type) -> tuple[tuple[str, str, bool], ...]:
+    """An ORM model's (attribute, column, has a default) triples, read from its mapping
+    once: for Core statements that write a model's rows without the ORM's flush."""
+    found = _MAPPED_COLUMNS.get(model)
+    if found is None:
+        mapper: Any = sa.inspect(model)
+        attrs = mapper.column_attrs
+        found = tuple((a.key, a.columns[0].key, a.columns[0].default is not None) for a in attrs)
+        _MAPPED_COLUMNS[model] = found
+    return found
+
+
+_MAPPED_COLUMNS: dict[type, tuple[tuple[str, str, bool], ...]] = {}
+
+
 def lost_a_race(exc: BaseException) -> bool:
     """True when a transaction failed only because a concurrent one won: a unique
     constraint it hit, a deadlock, or a serialization failure. Running it again is safe."""

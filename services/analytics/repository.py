@@ -10,7 +10,7 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapper, QueryableAttribute, Session
+from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.orm.attributes import instance_state
 
 from services.analytics import rollups
@@ -24,7 +24,7 @@ from services.analytics.models import (
 )
 from services.analytics.schemas import LedgerFilters
 from shared import team_copies
-from shared.database import upsert
+from shared.database import mapped_columns, upsert
 from shared.events import TeamEvent, TeamOnShiftChanged
 
 # Per transaction, in ``Session.info``: the facts already loaded (locked), which of them
@@ -80,13 +80,6 @@ def pending_deltas(session: AsyncSession) -> rollups.Deltas:
     return deltas
 
 
-@functools.cache
-def _fact_columns() -> dict[str, str]:
-    """The column of each of the fact's mapped attributes, read from its mapping once."""
-    mapper: Mapper[Any] = sa.inspect(TicketFact)
-    return {a.key: a.columns[0].key for a in mapper.column_attrs}
-
-
 @functools.lru_cache(maxsize=256)
 def _update_fact_statement(columns: tuple[str, ...]) -> Any:
     # One per set of columns a batch changes (a handful: each event type sets its own);
@@ -106,7 +99,7 @@ def _write_facts(session: Session, facts: dict[uuid.UUID, TicketFact], new: set[
     """The batch's facts, as the ORM would write them but without its unit of work: new
     ones inserted with the columns they have, the others updated in the columns that
     changed since they were read (one statement per set of columns), in key order."""
-    columns = _fact_columns()
+    columns = {key: column for key, column, _ in mapped_columns(TicketFact)}
     inserts: dict[frozenset[str], list[dict[str, Any]]] = {}
     updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for ticket_id in sorted(facts):

@@ -278,6 +278,7 @@ def _covered(one: IssueText, other: IssueText, model: PairModel) -> float:
 
 def pair_features(new: IssueText, old: IssueText, model: PairModel) -> dict[str, float]:
     """The pair model's features of two texts of one customer, each 0-1."""
+    covered = (_covered(new, old, model), _covered(old, new, model))
     found: dict[str, float] = {
         "wording": fuzz.ratio(new.text, old.text) / 100,
         "partial_wording": fuzz.partial_ratio(new.text, old.text) / 100,
@@ -286,8 +287,8 @@ def pair_features(new: IssueText, old: IssueText, model: PairModel) -> dict[str,
         "description_cosine": _cosine(new, old, "description", model),
         "subject_cosine": _cosine(new, old, "subject", model),
         "rarest_shared": _rarest_shared(new, old, model)[0],
-        "covered_most": max(_covered(new, old, model), _covered(old, new, model)),
-        "covered_least": min(_covered(new, old, model), _covered(old, new, model)),
+        "covered_most": max(covered),
+        "covered_least": min(covered),
         "length_ratio": min(len(new.text), len(old.text)) / max(len(new.text), len(old.text), 1),
     }
     flags = {

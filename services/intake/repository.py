@@ -9,7 +9,6 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapper
 
 from services.intake.models import (
     TEAM_COPIES,
@@ -28,7 +27,7 @@ from services.intake.models import (
     VipEntry,
 )
 from shared import team_copies
-from shared.database import supports_skip_locked, upsert
+from shared.database import mapped_columns, supports_skip_locked, upsert
 from shared.events import TeamEvent
 
 Identifier = tuple[str, str]  # (kind, normalised value)
@@ -127,25 +126,11 @@ def add(session: AsyncSession, *rows: object) -> None:
     session.add_all(rows)
 
 
-# Per model, its (attribute, column, has a default) triples, read from its mapping once.
-_MAPPED_COLUMNS: dict[type, tuple[tuple[str, str, bool], ...]] = {}
-
-
-def _mapped_columns(model: type) -> tuple[tuple[str, str, bool], ...]:
-    found = _MAPPED_COLUMNS.get(model)
-    if found is None:
-        mapper: Mapper[Any] = sa.inspect(model)
-        attrs = mapper.column_attrs
-        found = tuple((a.key, a.columns[0].key, a.columns[0].default is not None) for a in attrs)
-        _MAPPED_COLUMNS[model] = found
-    return found
-
-
 def _columns(entity: object) -> dict[str, Any]:
     """An ORM object's column values as a Core insert takes them; a column left unset
     keeps its default."""
     row: dict[str, Any] = {}
-    for key, column, has_default in _mapped_columns(type(entity)):
+    for key, column, has_default in mapped_columns(type(entity)):
         value = getattr(entity, key)
         if value is None and has_default:
             continue
