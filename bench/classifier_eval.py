@@ -1,7 +1,8 @@
 """Triage's classifier on the held-out split of its corpus, and how fast it decides.
 
     python bench/classifier_eval.py
-        [--set corpus|first|third|fourth|three_passes|fresh|blind_b|blind_d] [--model-version N]
+        [--set corpus|first|third|fourth|three_passes|fresh|blind_b|blind_d|blind_e]
+        [--model-version N]
         [--misses] [--industry NAME]
     python bench/classifier_eval.py --cross-validate [REVIEW_BELOW ...] [--by-topic]
         [--p0-gate G ...] [--p0-at P ...] [--misses]   # the training split only
@@ -57,6 +58,7 @@ FRESH_SET = TRIAGE_DATA / "heldout_2026-12-02.jsonl"
 # Written blind (classifier, rules and corpus unread), to be scored once.
 BLIND_B_SET = TRIAGE_DATA / "heldout_blind_b.jsonl"
 BLIND_D_SET = TRIAGE_DATA / "heldout_blind_d.jsonl"
+BLIND_E_SET = TRIAGE_DATA / "heldout_blind_e.jsonl"
 
 
 def heldout_rows(path: Path) -> list[dict[str, Any]]:
@@ -172,13 +174,15 @@ def main() -> None:
             "fresh",
             "blind_b",
             "blind_d",
+            "blind_e",
         ],
         help="the corpus's held-out split, its first pass's part (the 519 scored before "
         "2026-12-02's second pass), its third pass's part (varied4/5.py, 2026-12-02 "
         "afternoon), its fourth pass's part (varied6.py, 2026-12-03), the first three passes' "
         "part (the 1,156 scored before the fourth pass), the fresh set (spent: its misses "
         "were read), the blind set b (scored once on 2026-12-02, training data since) or the "
-        "blind set d (written 2026-12-03 after model v4; score it once)",
+        "blind set d (written 2026-12-03 after model v4, scored once) or the blind set e "
+        "(300, written 2026-12-04 from the SPEC and seeds alone; score it once)",
     )
     parser.add_argument("--industry", default="generic", choices=sorted(INDUSTRIES))
     parser.add_argument(
@@ -237,7 +241,12 @@ def main() -> None:
         if args.model_version in (None, SHIPPED_VERSION)
         else from_bytes(shipped_model_bytes(args.model_version), args.model_version)
     )
-    kept_apart = {"fresh": FRESH_SET, "blind_b": BLIND_B_SET, "blind_d": BLIND_D_SET}
+    kept_apart = {
+        "fresh": FRESH_SET,
+        "blind_b": BLIND_B_SET,
+        "blind_d": BLIND_D_SET,
+        "blind_e": BLIND_E_SET,
+    }
     rows = (
         heldout_rows(kept_apart[args.which])
         if args.which in kept_apart

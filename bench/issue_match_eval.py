@@ -54,6 +54,10 @@ BLIND_SETS = {
     # the SPEC and the seeds alone (no code, data or README of the project read), after
     # the pair model, by someone who never saw it, and not in its training sets.
     "blind_d": DATA / "issue_pairs_blind_d.json",
+    # 30 customers, two or three issues each in two to four wordings (467 pairs); written on
+    # 2026-12-04 from the SPEC and the seeds alone, like blind_d, while the pair model was
+    # being retrained by someone who never saw it.
+    "blind_e": DATA / "issue_pairs_blind_e.json",
 }
 
 

@@ -1,11 +1,12 @@
-"""The blind held-out sets b and d (services/triage/data/heldout_blind_{b,d}.jsonl) are
+"""The blind held-out sets b, d and e (services/triage/data/heldout_blind_{b,d,e}.jsonl) are
 well formed, and b, since the corpus's fourth pass, is training data.
 
 Only their shape is checked here, never the classifier on them: each set was written
 without reading the classifier, its rules or its corpus, and scored once (``python
 bench/classifier_eval.py --set blind_b``, 2026-12-02, model v3; ``--set blind_d``,
-2026-12-03, model v4 and rules v5). b is spent since: it is in the corpus's training
-split (``"source": "heldout_blind_b"``, pass 4) and no clean figure.
+2026-12-03, model v4 and rules v5; ``--set blind_e``, 2026-12-04, the same). b is spent
+since: it is in the corpus's training split (``"source": "heldout_blind_b"``, pass 4)
+and no clean figure.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ BLIND_B = DATA / "heldout_blind_b.jsonl"
 BLIND_SETS = {
     "blind_b": {"P0": 45, "P1": 125, "P2": 90},
     "blind_d": {"P0": 47, "P1": 125, "P2": 88},
+    "blind_e": {"P0": 64, "P1": 133, "P2": 103},
 }
 blind_sets = pytest.mark.parametrize("name", sorted(BLIND_SETS))
 
@@ -68,7 +70,6 @@ def test_every_row_has_the_fresh_sets_fields_and_known_values(name: str) -> None
 @blind_sets
 def test_counts_are_as_stated(name: str) -> None:
     rows = _rows(_blind(name))
-    assert len(rows) == 260
     priorities = Counter(row["priority"] for row in rows)
     assert priorities == BLIND_SETS[name]
     assert {row["category"] for row in rows} == set(CATEGORIES.keys)
@@ -76,7 +77,7 @@ def test_counts_are_as_stated(name: str) -> None:
     assert {row["team"] for row in rows} == {key for key, _, _ in SPEC_TEAMS}
     assert {row["industry"] for row in rows} == set(INDUSTRIES)
     english = [row for row in rows if row["description"].isascii()]
-    assert 20 <= len(english) <= 35  # about one in ten
+    assert 0.07 <= len(english) / len(rows) <= 0.14  # about one in ten
 
 
 @blind_sets

@@ -1,0 +1,64 @@
+"""The blind pair set e (tests/intake/data/issue_pairs_blind_e.json) is well formed.
+
+Only its shape is checked here, never the matcher on it: it was written on 2026-12-04 from
+the SPEC and the seeds alone (no code, data or README of the project read) and is scored
+once by ``python bench/issue_match_eval.py --set blind_e``. Unlike blind_c and blind_d, a
+customer may have three issues, and two different problems may share one order number
+(a hard case on purpose). Closeness to the other sets is counted, never shown.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from issue_pairs_support import (
+    DATA,
+    assert_wordings_well_formed,
+    bench,
+    customers,
+    descriptions,
+    normal,
+    order_numbers,
+    other_pair_sets,
+)
+from rapidfuzz import fuzz
+
+PATH = DATA / "issue_pairs_blind_e.json"
+PAIRS, SAME = 467, 178  # as the bench counts them
+BELOW = 70.0  # a paraphrase, not a near-verbatim repeat; and no lean on a set already read
+
+
+def test_thirty_customers_with_two_or_three_issues_of_two_to_four_wordings() -> None:
+    found = customers(PATH)
+    assert len(found) == 30
+    assert sum(1 for issues in found if len(issues) == 3) == 3
+    for issues in found:
+        assert 2 <= len(issues) <= 3
+        order_numbers(issues)  # an issue names one order number at the most
+        for wordings in issues:
+            assert 2 <= len(wordings) <= 4
+            assert_wordings_well_formed(wordings)
+
+
+def test_pairs_counted_by_the_bench_are_as_stated() -> None:
+    module = bench()
+    assert "blind_e" not in module.SETS  # the regression guard must never score it
+    found = module.pairs(module.BLIND_SETS["blind_e"])
+    assert len(found) == PAIRS
+    assert sum(1 for _, _, same in found if same) == SAME
+
+
+def test_an_issues_wordings_are_paraphrases_not_repeats() -> None:
+    for issues in customers(PATH):
+        for wordings in issues:
+            texts = [normal(w[1]) for w in wordings]
+            assert max(fuzz.ratio(a, b) for a, b in itertools.combinations(texts, 2)) < BELOW
+
+
+def test_no_wording_repeated_here_or_close_to_another_pair_set() -> None:
+    texts = descriptions(PATH)
+    assert len(set(texts)) == len(texts)
+    for path in other_pair_sets(PATH):
+        seen = descriptions(path)
+        close = sum(1 for ours in texts if any(fuzz.ratio(ours, t) >= BELOW for t in seen))
+        assert close == 0, path.name
