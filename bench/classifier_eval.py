@@ -180,7 +180,7 @@ def main() -> None:
         "2026-12-02's second pass), its third pass's part (varied4/5.py, 2026-12-02 "
         "afternoon), its fourth pass's part (varied6.py, 2026-12-03), the first three passes' "
         "part (the 1,156 scored before the fourth pass), the fresh set (spent: its misses "
-        "were read), the blind set b (scored once on 2026-12-02, training data since) or the "
+        "were read), the blind set b (scored once on 2026-12-02, training data since), the "
         "blind set d (written 2026-12-03 after model v4, scored once) or the blind set e "
         "(300, written 2026-12-04 from the SPEC and seeds alone; score it once)",
     )

@@ -5,6 +5,7 @@ Each blind set's test module holds its own counts; nothing here prints a set's t
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 import re
 import unicodedata
@@ -12,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+from rapidfuzz import fuzz
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "intake" / "data"
@@ -76,3 +79,27 @@ def assert_bench_pairs(name: str, pairs: int, same: int) -> None:
     assert len(found) == pairs
     assert counted_same == same
     assert 0.4 <= counted_same / len(found) <= 0.6
+
+
+def closest_within_an_issue(path: Path) -> float:
+    """The highest rapidfuzz ratio between two wordings of one issue, over the set: below
+    70, every same-issue pair is a paraphrase, not a near-verbatim repeat."""
+    return max(
+        fuzz.ratio(a, b)
+        for issues in customers(path)
+        for wordings in issues
+        for a, b in itertools.combinations([normal(w[1]) for w in wordings], 2)
+    )
+
+
+def close_to_other_sets(path: Path, at_least: float) -> dict[str, int]:
+    """Per other pair set, how many of this set's descriptions come within ``at_least`` of
+    one of its descriptions: counted, never shown, so the other sets stay unread."""
+    texts = descriptions(path)
+    counts: dict[str, int] = {}
+    for other in other_pair_sets(path):
+        seen = descriptions(other)
+        counts[other.name] = sum(
+            1 for ours in texts if any(fuzz.ratio(ours, theirs) >= at_least for theirs in seen)
+        )
+    return counts

@@ -17,13 +17,12 @@ from issue_pairs_support import (
     DATA,
     assert_bench_pairs,
     assert_wordings_well_formed,
+    close_to_other_sets,
+    closest_within_an_issue,
     customers,
     descriptions,
-    normal,
     order_numbers,
-    other_pair_sets,
 )
-from rapidfuzz import fuzz
 
 # name: (pairs, of them the same issue), as the bench counts them
 BLIND_SETS = {"blind_c": (688, 312), "blind_d": (578, 270)}
@@ -90,23 +89,12 @@ def test_pairs_counted_by_the_bench_are_as_stated(name: str) -> None:
 
 @blind_sets
 def test_an_issues_wordings_are_paraphrases_not_repeats(name: str) -> None:
-    for issues in customers(_path(name)):
-        for wordings in issues:
-            texts = [normal(w[1]) for w in wordings]
-            closest = max(fuzz.ratio(a, b) for a, b in itertools.combinations(texts, 2))
-            assert closest < WITHIN_AN_ISSUE_BELOW
+    assert closest_within_an_issue(_path(name)) < WITHIN_AN_ISSUE_BELOW
 
 
 @blind_sets
 def test_no_wording_repeated_here_or_close_to_another_pair_set(name: str) -> None:
     texts = descriptions(_path(name))
     assert len(set(texts)) == len(texts)
-    for path in other_pair_sets(_path(name)):
-        seen = descriptions(path)
-        # Counted, never shown: the other sets' texts stay unread.
-        close = sum(
-            1
-            for ours in texts
-            if any(fuzz.ratio(ours, theirs) >= AGAINST_OTHER_SETS_BELOW for theirs in seen)
-        )
-        assert close == CLOSE_BY_CHANCE.get((name, path.name), 0), path.name
+    for other, close in close_to_other_sets(_path(name), AGAINST_OTHER_SETS_BELOW).items():
+        assert close == CLOSE_BY_CHANCE.get((name, other), 0), other

@@ -9,19 +9,16 @@ customer may have three issues, and two different problems may share one order n
 
 from __future__ import annotations
 
-import itertools
-
 from issue_pairs_support import (
     DATA,
     assert_wordings_well_formed,
     bench,
+    close_to_other_sets,
+    closest_within_an_issue,
     customers,
     descriptions,
-    normal,
     order_numbers,
-    other_pair_sets,
 )
-from rapidfuzz import fuzz
 
 PATH = DATA / "issue_pairs_blind_e.json"
 PAIRS, SAME = 467, 178  # as the bench counts them
@@ -49,16 +46,11 @@ def test_pairs_counted_by_the_bench_are_as_stated() -> None:
 
 
 def test_an_issues_wordings_are_paraphrases_not_repeats() -> None:
-    for issues in customers(PATH):
-        for wordings in issues:
-            texts = [normal(w[1]) for w in wordings]
-            assert max(fuzz.ratio(a, b) for a, b in itertools.combinations(texts, 2)) < BELOW
+    assert closest_within_an_issue(PATH) < BELOW
 
 
 def test_no_wording_repeated_here_or_close_to_another_pair_set() -> None:
     texts = descriptions(PATH)
     assert len(set(texts)) == len(texts)
-    for path in other_pair_sets(PATH):
-        seen = descriptions(path)
-        close = sum(1 for ours in texts if any(fuzz.ratio(ours, t) >= BELOW for t in seen))
-        assert close == 0, path.name
+    for other, close in close_to_other_sets(PATH, BELOW).items():
+        assert close == 0, other
