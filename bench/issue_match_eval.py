@@ -7,7 +7,7 @@ wordings each (other channel, other words); every two wordings of one issue are 
 "same" pair and every wording of one issue with every wording of the other a
 "different" pair. It scores the shipped pair model (services/intake/pair_model.py),
 which was trained on every set below: on them these are training figures. The
-cross-validated ones (grouped by customer) are printed by
+cross-validated ones (leave one set out) are printed by
 ``python -m services.intake.pair_training``; a clean figure needs a set none of it
 was trained on, added to BLIND_SETS and scored once with ``--set``.
 """
@@ -42,8 +42,9 @@ SETS = {
 # Written blind (the matcher, its lexicon and the sets above unread), to be scored once
 # with --set. Kept out of SETS: tests/intake/test_issue_match.py guards every set there
 # at 0.95 / 0.85, and a blind set that a test must pass would soon be tuned on. blind_b
-# and blind_c were each scored once with the lexicon matcher (2026-12-02) and are now
-# spent: the pair model is trained on them (its guard holds them to lower floors).
+# and blind_c were each scored once with the lexicon matcher (2026-12-02), blind_d and
+# blind_e with the pair model (2026-12-03, 2026-12-04); all four are now spent: the pair
+# model is trained on them (its guard holds them to lower floors).
 BLIND_SETS = {
     "blind_b": DATA / "issue_pairs_blind_b.json",
     # 30 customers in 15 industries, two issues each in two to five wordings; written

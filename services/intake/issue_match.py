@@ -27,10 +27,13 @@ from rapidfuzz import fuzz
 from services.intake.issue_lexicon import CONTEXT, PART_OF, PROBLEMS, REQUESTS, THINGS, WEAK
 from services.intake.pair_model import (
     PairModel,
+    asks_how,
     char_grams,
+    english,
     follow_up,
     negated,
     question,
+    reported,
     shipped_model,
 )
 
@@ -98,6 +101,9 @@ class IssueText:
     follow_up: bool = False  # 还是不行, 怎么还没, still
     question: bool = False
     negated: bool = False
+    reported: bool = False  # an agent's note (客户来电称…)
+    asks_how: bool = False  # 怎么开发票, 要哪些材料
+    english: bool = False
 
 
 def _fold(text: str) -> str:
@@ -151,6 +157,9 @@ def read_issue(subject: str, description: str, order_no: str | None) -> IssueTex
         follow_up=follow_up(text),
         question=question(text),
         negated=negated(text),
+        reported=reported(text),
+        asks_how=asks_how(text),
+        english=english(text),
     )
 
 
@@ -315,7 +324,23 @@ def pair_features(new: IssueText, old: IssueText, model: PairModel) -> dict[str,
         "kind_unknown_one": bool(new_main) != bool(old_main),
         "kind_unknown_both": not new_main and not old_main,
     }
+    # An agent's note beside the customer's own words, or English beside Chinese, shares
+    # fewer characters for the same issue; a how-to question beside a fault or a chase of
+    # the same thing is most often another issue.
+    flags |= {
+        "reported_one": new.reported != old.reported,
+        "reported_both": new.reported and old.reported,
+        "english_one": new.english != old.english,
+        "english_both": new.english and old.english,
+        "asks_how_one": new.asks_how != old.asks_how,
+        "asks_how_both": new.asks_how and old.asks_how,
+    }
     found |= {name: 1.0 for name, on in flags.items() if on}
+    # How much alike the two must be depends on who wrote each and in which language.
+    for cue in ("reported_one", "english_one"):
+        if cue in found:
+            found[f"{cue}*cosine"] = found["tfidf_cosine"]
+            found[f"{cue}*covered"] = found["covered_most"]
     # Which kinds go together as one issue, weighed from the labelled pairs (故障 × 充电).
     for a in new_main:
         for b in old_main:
