@@ -202,12 +202,18 @@ async def test_replicas_racing_on_one_key_and_one_new_customer(database_url: str
         assert await one.count(Customer) == 1
 
         # Different keys, same new customer, different issues: one profile, two tickets.
+        # Two problems in other words (placeholder texts alike but for a number are what
+        # the pair model may join as one).
+        issues = {
+            3: ("耳机充不进电", "蓝牙耳机插上充电线一点反应都没有"),
+            40: ("发票", "发票抬头开错了,请重开"),
+        }
+
         def other(i: int) -> TicketCreate:
+            subject, description = issues[i]
             return TicketCreate.model_validate(
                 ticket_body(
-                    customer={"phone": "13700005678"},
-                    subject=f"问题{i}",
-                    description=f"描述{i}" * i,
+                    customer={"phone": "13700005678"}, subject=subject, description=description
                 )
             )
 
