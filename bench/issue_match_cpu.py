@@ -39,10 +39,7 @@ def main() -> None:
                 match_issue(new, read_issue(*texts[(i + j) % len(texts)]))
     spent = time.process_time() - start
     per = spent / (rounds * len(texts)) * 1000
-    print(
-        f"{len(texts)} messages x {rounds}: {per:.3f} ms CPU per message "
-        f"({opened} open tickets)"
-    )
+    print(f"{len(texts)} messages x {rounds}: {per:.3f} ms CPU per message ({opened} open tickets)")
 
 
 if __name__ == "__main__":
