@@ -33,6 +33,7 @@ from services.intake.models import Customer, VipEntry
 from services.intake.router import router
 from services.intake.schemas import MessageAccepted, MessageCreate, TicketCreate, TicketCreated
 from services.intake.settings import IntakeSettings
+from services.intake.ticket_batches import TicketBatches
 from shared.auth import require_roles
 from shared.errors import ApiError, error_responses, not_found
 from shared.http import read_session, unit_of_work
@@ -68,17 +69,14 @@ async def create_ticket(
     payload: TicketCreate,
     response: Response,
     request: Request,
-    uow: UnitOfWork = Depends(unit_of_work),
     # A blank key names nothing: refused (422), never stored as a key two requests share.
     idempotency_key: str | None = Header(
         default=None, min_length=1, max_length=128, examples=["gw-20261122-0001"]
     ),
 ) -> TicketCreated:
-    numbers = getattr(request.app.state, "ticket_numbers", None)
-    result = await reception.receive_ticket(
-        uow, payload, idempotency_key, _settings(request), numbers
-    )
-    await uow.commit()
+    # Concurrent requests share a transaction (ticket_batches): no unit of work of its own.
+    batches: TicketBatches = request.app.state.ticket_batches
+    result = await batches.receive(payload, idempotency_key)
     ticket = result.ticket
     if result.replayed:
         response.headers["Idempotent-Replayed"] = "true"

@@ -16,6 +16,7 @@ from services.intake.models import BUS
 from services.intake.numbering import TicketNumbers
 from services.intake.settings import IntakeSettings
 from services.intake.smtp import smtp_factory
+from services.intake.ticket_batches import TicketBatches
 from services.intake.webhooks import WebhookDeliverer
 from shared.database import supports_skip_locked
 from shared.http import create_service_app
@@ -42,6 +43,8 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         app.state.webhooks = deliverer
         numbers = TicketNumbers(settings.resolved_database_url, settings.ticket_number_block)
         app.state.ticket_numbers = numbers
+        batches = TicketBatches(runtime.unit_of_work, settings, numbers)
+        app.state.ticket_batches = batches
         smtp_server: asyncio.Server | None = None
         if settings.smtp_enabled:
             smtp_server = await asyncio.get_running_loop().create_server(
@@ -57,6 +60,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
                 smtp_server.close()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(smtp_server.wait_closed(), timeout=5)
+            await batches.close()
             deliverer.stop()
             try:
                 await asyncio.wait_for(task, timeout=5)

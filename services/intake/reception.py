@@ -196,6 +196,20 @@ async def receive_ticket(
     raise AssertionError("unreachable")
 
 
+async def receive_in_batch(
+    uow: UnitOfWork,
+    payload: TicketCreate,
+    idempotency_key: str | None,
+    settings: IntakeSettings,
+    numbers: TicketNumbers | None = None,
+) -> NewTicket:
+    """``receive_ticket`` as one of a batch's requests (``ticket_batches``): no savepoint
+    and no retry of its own, because any failure rolls the whole batch back and the
+    batch's owner runs its requests again through ``receive_ticket``."""
+    fingerprint = domain.request_fingerprint(payload.model_dump(mode="json"))
+    return await _receive(uow, payload, idempotency_key, settings, numbers, fingerprint)
+
+
 async def _receive(
     uow: UnitOfWork,
     payload: TicketCreate,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -56,6 +56,7 @@ async def get_customer(session: AsyncSession, customer_id: uuid.UUID) -> Custome
 async def get_ticket(
     session: AsyncSession, ticket_id: uuid.UUID, *, lock: bool = False
 ) -> Ticket | None:
+    await _before_read(session, lambda held: ticket_id in held.ticket_ids)
     return await session.get(Ticket, ticket_id, with_for_update=lock or None)
 
 
@@ -70,6 +71,7 @@ async def tickets_for_update(
 
 
 async def ticket_by_idempotency_key(session: AsyncSession, key: str) -> Ticket | None:
+    await _before_read(session, lambda held: key in held.idempotency_keys)
     return await session.scalar(sa.select(Ticket).where(Ticket.idempotency_key == key))
 
 
@@ -143,11 +145,98 @@ _INSERT_TICKET = sa.insert(cast(sa.Table, Ticket.__table__))
 _INSERT_TIMELINE = sa.insert(cast(sa.Table, TimelineEntry.__table__))
 _INSERT_OUTGOING = sa.insert(cast(sa.Table, OutgoingMessage.__table__))
 _INSERT_DELIVERY = sa.insert(cast(sa.Table, NotificationDelivery.__table__))
+_HELD = "intake.held_rows"
+
+
+class HeldRows:
+    """New rows of a batch of tickets (``ticket_batches``), written with one INSERT per
+    table when a read could see them or at the batch's commit, not one per row. What the
+    reads look for is kept beside the rows, so a read that cannot see them (another
+    customer, another key) costs no write."""
+
+    def __init__(self) -> None:
+        self._clear()
+
+    def _clear(self) -> None:
+        # In the order the foreign keys need: a customer before its identifiers and
+        # tickets, a ticket before its timeline.
+        self.customers: list[dict[str, Any]] = []
+        self.identifiers: list[dict[str, Any]] = []
+        self.tickets: list[dict[str, Any]] = []
+        self.timeline: list[dict[str, Any]] = []
+        self.outgoing: list[dict[str, Any]] = []
+        self.deliveries: list[dict[str, Any]] = []
+        self.identities: set[Identifier] = set()
+        self.ticket_ids: set[uuid.UUID] = set()
+        self.customers_with_tickets: set[uuid.UUID] = set()
+        self.idempotency_keys: set[str] = set()
+        self.email_ids: set[str] = set()
+        self.ticket_nos: set[str] = set()
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.customers
+            or self.identifiers
+            or self.tickets
+            or self.timeline
+            or self.outgoing
+            or self.deliveries
+        )
+
+    async def write(self, session: AsyncSession) -> None:
+        if self.customers:
+            await session.execute(_INSERT_CUSTOMER, self.customers)
+        if self.identifiers:
+            await session.execute(
+                upsert(session, CustomerIdentifier.__table__)
+                .values(self.identifiers)
+                .on_conflict_do_nothing()
+            )
+        for statement, rows in (
+            (_INSERT_TICKET, self.tickets),
+            (_INSERT_TIMELINE, self.timeline),
+            (_INSERT_OUTGOING, self.outgoing),
+            (_INSERT_DELIVERY, self.deliveries),
+        ):
+            if rows:
+                await session.execute(statement, rows)
+        self._clear()
+
+
+def hold_rows(session: AsyncSession) -> HeldRows:
+    """From now on the session's new customers, tickets and notices are held (see
+    ``HeldRows``); the holder writes them with ``write_held_rows`` before it commits."""
+    held = HeldRows()
+    session.info[_HELD] = held
+    return held
+
+
+def _held(session: AsyncSession) -> HeldRows | None:
+    held: HeldRows | None = session.info.get(_HELD)
+    return held
+
+
+async def write_held_rows(session: AsyncSession) -> None:
+    held = _held(session)
+    if held:
+        await held.write(session)
+
+
+async def _before_read(session: AsyncSession, could_see: Callable[[HeldRows], bool]) -> None:
+    """Write the held rows before a read that could see one of them, so that the second
+    ticket of a customer in a batch finds the first as it would one after the other."""
+    held = _held(session)
+    if held and could_see(held):
+        await held.write(session)
 
 
 async def insert_new_customer(session: AsyncSession, customer: Customer) -> None:
     """A new profile with a Core insert (see ``insert_new_ticket``); the object stays
     untracked."""
+    held = _held(session)
+    if held is not None:
+        held.customers.append(_columns(customer))
+        return
     await session.execute(_INSERT_CUSTOMER, _columns(customer))
 
 
@@ -155,6 +244,18 @@ async def insert_new_ticket(session: AsyncSession, ticket: Ticket, first: Timeli
     """A new ticket and its first timeline line, written with Core inserts rather than
     through the unit of work (whose flush cost more than the statements on intake's hot
     path); the objects stay untracked. The caller has flushed its customer's row."""
+    held = _held(session)
+    if held is not None:
+        held.tickets.append(_columns(ticket))
+        held.timeline.append(_columns(first))
+        held.ticket_ids.add(ticket.id)
+        held.customers_with_tickets.add(ticket.customer_id)
+        held.ticket_nos.add(ticket.ticket_no)
+        if ticket.idempotency_key:
+            held.idempotency_keys.add(ticket.idempotency_key)
+        if ticket.email_message_id:
+            held.email_ids.add(ticket.email_message_id)
+        return
     await session.execute(_INSERT_TICKET, _columns(ticket))
     await session.execute(_INSERT_TIMELINE, _columns(first))
 
@@ -162,11 +263,19 @@ async def insert_new_ticket(session: AsyncSession, ticket: Ticket, first: Timeli
 async def insert_outgoing_message(session: AsyncSession, row: dict[str, Any]) -> None:
     """A notice sent, with a Core insert: its ORM flush was a tenth of a new ticket's CPU
     (py-spy, 2026-12-03). No foreign key, so it may precede its ticket's row."""
+    held = _held(session)
+    if held is not None:
+        held.outgoing.append(row)
+        return
     await session.execute(_INSERT_OUTGOING, row)
 
 
 async def insert_notification_delivery(session: AsyncSession, row: dict[str, Any]) -> None:
     """A delivery to a gateway's webhook, queued with a Core insert (as the notice)."""
+    held = _held(session)
+    if held is not None:
+        held.deliveries.append(row)
+        return
     await session.execute(_INSERT_DELIVERY, row)
 
 
@@ -176,6 +285,7 @@ async def customers_by_identifiers(
     """The live profile each identifier belongs to, rows locked for the merge that may follow."""
     if not identifiers:
         return {}
+    await _before_read(session, lambda held: not held.identities.isdisjoint(identifiers))
     rows = (await session.execute(_OWNERS_LOCKED, {"pairs": list(identifiers)})).all()
     return {(row.kind, row.value): row.Customer for row in rows}
 
@@ -213,10 +323,16 @@ async def add_identifiers(
 ) -> None:
     """Record identifiers for a profile, in one statement; one already known (a race) stays
     with its owner."""
+    pairs = list(identifiers)
     rows = [
         {"kind": kind, "value": value, "customer_id": customer_id, "created_at": at}
-        for kind, value in identifiers
+        for kind, value in pairs
     ]
+    held = _held(session)
+    if held is not None:
+        held.identifiers.extend(rows)
+        held.identities.update(pairs)
+        return
     if rows:
         await session.execute(
             upsert(session, CustomerIdentifier.__table__).values(rows).on_conflict_do_nothing()
@@ -225,6 +341,7 @@ async def add_identifiers(
 
 async def repoint_customer(session: AsyncSession, source: uuid.UUID, target: uuid.UUID) -> None:
     """Move every identifier and ticket of ``source`` to ``target`` (a merge)."""
+    await write_held_rows(session)  # rare: whatever is held moves too
     await session.execute(
         sa.update(CustomerIdentifier)
         .where(CustomerIdentifier.customer_id == source)
@@ -265,6 +382,7 @@ async def vip_entry(session: AsyncSession, kind: str, value: str) -> VipEntry | 
 async def recent_open_tickets(
     session: AsyncSession, customer_id: uuid.UUID, since: datetime, closed: Iterable[str]
 ) -> Sequence[Ticket]:
+    await _before_read(session, lambda held: customer_id in held.customers_with_tickets)
     result = await session.scalars(
         sa.select(Ticket)
         .where(
@@ -282,6 +400,7 @@ async def ticket_by_email_ids(session: AsyncSession, message_ids: Sequence[str])
     """The ticket an e-mail replies to: its first mail or any mail threaded onto it."""
     if not message_ids:
         return None
+    await _before_read(session, lambda held: not held.email_ids.isdisjoint(message_ids))
     ticket = await session.scalar(
         sa.select(Ticket).where(Ticket.email_message_id.in_(message_ids)).limit(1)
     )
@@ -384,12 +503,14 @@ async def tickets_by_ids(
 
 
 async def ticket_by_no(session: AsyncSession, ticket_no: str) -> Ticket | None:
+    await _before_read(session, lambda held: ticket_no in held.ticket_nos)
     return await session.scalar(sa.select(Ticket).where(Ticket.ticket_no == ticket_no))
 
 
 async def has_identifier(
     session: AsyncSession, customer_id: uuid.UUID, kind: str, value: str
 ) -> bool:
+    await _before_read(session, lambda held: (kind, value) in held.identities)
     found = await session.scalar(
         sa.select(CustomerIdentifier.customer_id).where(
             CustomerIdentifier.kind == kind,

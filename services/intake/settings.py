@@ -23,6 +23,9 @@ class IntakeSettings(ServiceSettings):
     # Ticket numbers a replica reserves at once on PostgreSQL (see numbering.py):
     # larger blocks, fewer visits to the counter; a restart skips the rest of one.
     ticket_number_block: int = 100
+    # New tickets arriving together share one transaction and one commit, at most this
+    # many (services/intake/ticket_batches.py); 1: one transaction per request.
+    ticket_batch_max: int = Field(default=64, ge=1)
     description_max_length: int = 5000
     # Member tiers (case-insensitive) that make a customer VIP.
     vip_member_tiers: list[str] = Field(
