@@ -125,6 +125,8 @@ class TicketBatches:
             while self._waiting:
                 batch = [r for r in self._waiting[: self._max] if not r.answer.done()]
                 del self._waiting[: self._max]
+                if not batch:
+                    continue
                 try:
                     await self._run(batch)
                 except BaseException as exc:  # a bug here must not leave requests hanging
