@@ -22,6 +22,9 @@ training split since the fourth pass (2026-12-03), so no clean figure any more.
 ``--set blind_d`` scores the fourth (services/triage/data/heldout_blind_d.jsonl, 260
 tickets), written on 3 December 2026 from the SPEC and the seeds alone (no code, data or
 README of the project read), after model v4 and rules v5, and scored once with them.
+``--set blind_e`` the fifth (300), written the same way on 4 December 2026. Blind sets b, d
+and e are all spent since 4 December 2026: their misses were read for rules version 6, so
+they are development sets, no clean figure.
 """
 
 from __future__ import annotations
@@ -181,8 +184,9 @@ def main() -> None:
         "afternoon), its fourth pass's part (varied6.py, 2026-12-03), the first three passes' "
         "part (the 1,156 scored before the fourth pass), the fresh set (spent: its misses "
         "were read), the blind set b (scored once on 2026-12-02, training data since), the "
-        "blind set d (written 2026-12-03 after model v4, scored once) or the blind set e "
-        "(300, written 2026-12-04 from the SPEC and seeds alone; score it once)",
+        "blind set d (written 2026-12-03 after model v4) or the blind set e (300, written "
+        "2026-12-04 from the SPEC and seeds alone); b, d and e spent since 2026-12-04 (their "
+        "misses were read for rules v6): development sets",
     )
     parser.add_argument("--industry", default="generic", choices=sorted(INDUSTRIES))
     parser.add_argument(

@@ -195,6 +195,21 @@ class ModifiersBody(BaseModel):
         description="Regex patterns of a real event, which lets the P0 rules decide a "
         "question (one with a question cue before it in its clause is asked about)",
     )
+    wide_impact_patterns: list[str] = Field(
+        default_factory=lambda: list(PriorityModifiers().wide_impact_patterns),
+        max_length=50,
+        examples=[["全(院|校|公司|厂)", "整(栋|层)"]],
+        description="Regex patterns of wide impact, raising one level as the keywords do; "
+        "default: the default rules' patterns",
+    )
+    emergency_cues: list[str] = Field(
+        default_factory=lambda: list(PriorityModifiers().emergency_cues),
+        max_length=50,
+        examples=[["流血|缝了.{0,3}针", "呼吸困难|喘不过气"]],
+        description="Regex patterns of an emergency said in any category (a body harmed, a "
+        "person threatened or trapped, money taken by someone else): P0 unless asked about "
+        "or the question guard holds; default: the default rules' cues",
+    )
 
 
 class RuleCorrectionsView(BaseModel):

@@ -1,7 +1,8 @@
-"""Migrations 0006, 0010 and 0012 add default rules versions 3 (an explosion is personal
-safety), 4 (the question guard) and 5 (the guard reads more precautions) to a store whose
-rules are still a migration's seed, and leave an admin's own rules in force; 0010 and
-0012 go again on downgrade."""
+"""Migrations 0006, 0010, 0012 and 0013 add default rules versions 3 (an explosion is
+personal safety), 4 (the question guard), 5 (the guard reads more precautions) and 6
+(emergencies in any category, breadth as patterns) to a store whose rules are still a
+migration's seed, and leave an admin's own rules in force; 0010, 0012 and 0013 go again
+on downgrade."""
 
 from __future__ import annotations
 
@@ -84,7 +85,7 @@ async def test_a_seeded_store_gets_version_5_whose_guard_reads_more_precautions(
     database_url: str,
 ) -> None:
     suggestion = "提个建议,电暖器的燃气泄漏报警声音能不能再大一点"
-    await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
+    await asyncio.to_thread(upgrade, MIGRATIONS, database_url, "0012")
     versions = await _rule_versions(database_url)
     assert [(v, by) for v, by, _ in versions][-2:] == [(4, "migration"), (5, "migration")]
     assert versions[-1][2] == default_rule_set_body(5)
@@ -104,6 +105,26 @@ async def test_a_seeded_store_gets_version_5_whose_guard_reads_more_precautions(
     assert (before.decided_by, before.priority) == ("fault.safety", "P0")
     await asyncio.to_thread(command.downgrade, alembic_config(MIGRATIONS, database_url), "0011")
     assert [v for v, _, _ in await _rule_versions(database_url)] == [1, 2, 3, 4]
+
+
+async def test_a_seeded_store_gets_version_6_that_reads_an_emergency_in_any_category(
+    database_url: str,
+) -> None:
+    harmed = "护士拿错了药,现在孩子身上起了一片疹子,你们必须给个交代"
+    await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
+    versions = await _rule_versions(database_url)
+    assert [(v, by) for v, by, _ in versions][-2:] == [(5, "migration"), (6, "migration")]
+    assert versions[-1][2] == default_rule_set_body(6)
+    rules = ruleset_from_body(versions[-1][2], version=6)
+    # No rule decides it: the default, an inquiry, lifted by the emergency it says.
+    said = classify("", harmed, ruleset=rules)
+    assert said.priority == "P0", said.explanation
+    assert classify("", "万一孩子吃了起疹子怎么办", ruleset=rules).priority != "P0"
+    # Version 5, what the store ran before, left it at the default.
+    before = classify("", harmed, ruleset=ruleset_from_body(versions[-2][2], 5))
+    assert before.priority == "P2"
+    await asyncio.to_thread(command.downgrade, alembic_config(MIGRATIONS, database_url), "0012")
+    assert [v for v, _, _ in await _rule_versions(database_url)][-1] == 5
 
 
 async def test_an_admins_rules_stay_in_force(database_url: str) -> None:

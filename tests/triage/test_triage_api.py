@@ -117,23 +117,23 @@ async def test_rule_changes_are_versioned_and_apply_to_new_tickets_only(
     client = harness.client
     listed = await client.get("/v1/rules", headers=AGENT)
     assert listed.status_code == 200, listed.text
-    assert listed.json()["version"] == 5
-    # 0004, 0006, 0010 and 0012 put the code's default rule set in force over 0002's seed.
+    assert listed.json()["version"] == 6
+    # 0004, 0006, 0010, 0012 and 0013 put the code's default rule set in force over 0002's seed.
     seeded = [rule_from_dict(r) for r in listed.json()["rules"]]
     assert tuple(seeded) == DEFAULT_RULES
 
     before = await harness.triage("快递丢了,还没收到货")
-    assert (before.decided_by, before.priority, before.rule_version) == ("logistics.delay", "P1", 5)
+    assert (before.decided_by, before.priority, before.rule_version) == ("logistics.delay", "P1", 6)
 
     forbidden = await client.post("/v1/rules", json=LOST_PARCEL, headers=SUPERVISOR)
     assert forbidden.status_code == 403
     created = await client.post("/v1/rules", json=LOST_PARCEL, headers=ADMIN)
     assert created.status_code == 201, created.text
-    assert created.json()["version"] == 6
+    assert created.json()["version"] == 7
     assert created.json()["rules"][0]["rule_id"] == "logistics.lost"
 
     after = await harness.triage("快递丢了,还没收到货")
-    assert (after.decided_by, after.priority, after.rule_version) == ("logistics.lost", "P0", 6)
+    assert (after.decided_by, after.priority, after.rule_version) == ("logistics.lost", "P0", 7)
     assert (await harness.decision(before.ticket_id)).priority == "P1"
 
     dry = await client.post("/v1/classify", json={"subject": "包裹丢失了"}, headers=AGENT)
@@ -141,7 +141,7 @@ async def test_rule_changes_are_versioned_and_apply_to_new_tickets_only(
     body = dry.json()
     assert (body["decided_by"], body["rule_version"], body["priority"]) == (
         "logistics.lost",
-        6,
+        7,
         "P0",
     )
     assert body["deadlines"]["calendar"] == "24x7"
@@ -153,7 +153,7 @@ async def test_rule_changes_are_versioned_and_apply_to_new_tickets_only(
     updated_rule = {**LOST_PARCEL, "actions": {**LOST_PARCEL["actions"], "priority": "P1"}}
     updated = await client.put("/v1/rules/logistics.lost", json=updated_rule, headers=ADMIN)
     assert updated.status_code == 200, updated.text
-    assert updated.json()["version"] == 7
+    assert updated.json()["version"] == 8
     one = await client.get("/v1/rules/logistics.lost", headers=AGENT)
     assert one.json()["actions"]["priority"] == "P1"
     missing = await client.put("/v1/rules/nope", json=updated_rule, headers=ADMIN)
@@ -161,10 +161,10 @@ async def test_rule_changes_are_versioned_and_apply_to_new_tickets_only(
 
     deleted = await client.delete("/v1/rules/logistics.lost", headers=ADMIN)
     assert deleted.status_code == 200
-    assert deleted.json()["version"] == 8
+    assert deleted.json()["version"] == 9
     assert (await client.get("/v1/rules/logistics.lost", headers=AGENT)).status_code == 404
     versions = await client.get("/v1/rules/versions", headers=AGENT)
-    assert [v["version"] for v in versions.json()] == [8, 7, 6, 5, 4, 3, 2, 1]
+    assert [v["version"] for v in versions.json()] == [9, 8, 7, 6, 5, 4, 3, 2, 1]
 
 
 @pytest.mark.parametrize(
@@ -186,7 +186,7 @@ async def test_broken_rules_are_refused_with_invalid_rule(
     assert refused.status_code == 422, refused.text
     assert refused.json()["code"] == "invalid_rule"
     listed = await harness.client.get("/v1/rules", headers=AGENT)
-    assert listed.json()["version"] == 5
+    assert listed.json()["version"] == 6
 
 
 async def test_a_team_announced_at_run_time_can_be_routed_to(harness: Harness) -> None:
@@ -226,7 +226,7 @@ async def test_a_team_announced_at_run_time_can_be_routed_to(harness: Harness) -
 
 async def test_decision_records_versions_and_carries_the_calendar(harness: Harness) -> None:
     decision = await harness.triage("物流延迟", "三天没到")
-    assert (decision.rule_version, decision.policy_version, decision.calendar_version) == (5, 1, 1)
+    assert (decision.rule_version, decision.policy_version, decision.calendar_version) == (6, 1, 1)
     (event,) = await harness.events()
     assert isinstance(event, TicketTriaged)
     due = event.data.deadlines
@@ -236,7 +236,7 @@ async def test_decision_records_versions_and_carries_the_calendar(harness: Harne
     # Monday 10:00 + 2 working hours.
     assert due.respond_by == T0 + timedelta(hours=2)
     assert event.data.decided_by == "logistics.delay"
-    assert event.data.rule_version == 5
+    assert event.data.rule_version == 6
     view = await harness.client.get(f"/v1/decisions/{decision.ticket_id}", headers=AGENT)
     assert view.status_code == 200, view.text
     assert view.json()["fired_rules"] == ["logistics.delay"]
@@ -421,10 +421,10 @@ async def test_priority_modifiers_are_configurable_over_http(harness: Harness) -
     assert (await client.put("/v1/rules/modifiers", json=body, headers=AGENT)).status_code == 403
     put = await client.put("/v1/rules/modifiers", json=body, headers=ADMIN)
     assert put.status_code == 200, put.text
-    assert put.json()["version"] == 6
+    assert put.json()["version"] == 7
     assert put.json()["modifiers"]["vip_raises"] is False
     vip = await harness.triage("物流延迟", customer_type="vip")
-    assert (vip.priority, vip.rule_version) == ("P1", 6)
+    assert (vip.priority, vip.rule_version) == ("P1", 7)
     wide = await harness.triage("物流延迟", "全网都没到")
     assert wide.priority == "P0"
     # A body without the question guard keeps the default one.
@@ -445,7 +445,7 @@ async def test_priority_modifiers_are_configurable_over_http(harness: Harness) -
     )
     assert unguarded.status_code == 200, unguarded.text
     alarmed = await harness.triage("咨询", "买之前问一下,这个充电宝会不会冒烟")
-    assert (alarmed.priority, alarmed.rule_version) == ("P0", 7)
+    assert (alarmed.priority, alarmed.rule_version) == ("P0", 8)
 
 
 async def test_history_downgrades_and_upgrades_again(database_url: str) -> None:

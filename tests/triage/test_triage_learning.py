@@ -74,7 +74,7 @@ async def test_a_model_decision_names_its_version_and_replays(harness: Harness) 
     replay = await harness.client.get(path, headers=SUPERVISOR)
     assert replay.status_code == 200, replay.text
     body = replay.json()
-    assert (body["same"], body["model_version"], body["rule_version"]) == (True, 4, 5)
+    assert (body["same"], body["model_version"], body["rule_version"]) == (True, 4, 6)
     assert body["stored"] == {"category": "fault", "priority": "P0", "team": "tech_support"}
 
     by_rule = await harness.triage("账号无法登录")

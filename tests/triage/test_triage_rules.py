@@ -140,11 +140,17 @@ def test_wide_impact_from_a_metadata_count() -> None:
 def test_modifiers_are_configurable() -> None:
     rules = replace(
         DEFAULT_RULESET,
-        modifiers=PriorityModifiers(vip_raises=False, wide_impact_keywords=("全网",)),
+        modifiers=PriorityModifiers(
+            vip_raises=False, wide_impact_keywords=("全网",), wide_impact_patterns=()
+        ),
     )
     assert classify("物流延迟", "", "vip", ruleset=rules).priority == "P1"
     assert classify("物流延迟", "全网都这样", ruleset=rules).priority == "P0"
     assert classify("物流延迟", "所有用户", ruleset=rules).priority == "P1"
+    assert classify("物流延迟", "整栋楼都没收到", ruleset=rules).priority == "P1"
+    # Breadth said in a general form is its own list (rules version 6's patterns).
+    patterned = replace(rules, modifiers=replace(rules.modifiers, wide_impact_patterns=("整栋",)))
+    assert classify("物流延迟", "整栋楼都没收到", ruleset=patterned).priority == "P0"
 
 
 @pytest.mark.parametrize(

@@ -72,6 +72,8 @@ def modifiers_to_dict(mods: PriorityModifiers) -> dict[str, Any]:
         "money_taken_keywords": list(mods.money_taken_keywords),
         "question_cues": list(mods.question_cues),
         "real_event_cues": list(mods.real_event_cues),
+        "wide_impact_patterns": list(mods.wide_impact_patterns),
+        "emergency_cues": list(mods.emergency_cues),
     }
 
 
@@ -89,6 +91,10 @@ def modifiers_from_dict(data: Mapping[str, Any]) -> PriorityModifiers:
         # replays so: no cues, no guard.
         question_cues=tuple(data.get("question_cues", ())),
         real_event_cues=tuple(data.get("real_event_cues", ())),
+        # Likewise a rule set stored before version 6: no patterns of breadth, no
+        # emergency cues.
+        wide_impact_patterns=tuple(data.get("wide_impact_patterns", ())),
+        emergency_cues=tuple(data.get("emergency_cues", ())),
     )
 
 

@@ -15,6 +15,10 @@ before anything happened ("电梯万一着火了有没有自动断电的功能",
 names the alarming thing without it happening, so no P0 rule decides it and the
 classifier's P0 becomes P1, unless the text also says a real event ("刚才冒烟了",
 "闻到煤气味"). The explanation says which cue held P0 back, or which event let it stand.
+
+Since rules version 6 an emergency said in any category (a body harmed, a person
+threatened or trapped, money taken by someone else) lifts the decision to P0 whoever
+decided it, unless it is asked about; breadth of impact is read from patterns too.
 """
 
 from __future__ import annotations
@@ -295,10 +299,16 @@ def evaluate(
         )
     mods = ruleset.modifiers
     text = ticket.text
+    emergency = _emergency(mods, text) if result.priority != "P0" else None
+    if emergency is not None:
+        _emergency_said(result, mods, text, emergency)
     taken = next((k for k in mods.money_taken_keywords if k.lower() in text), None)
     if taken is not None and result.priority == "P2":
         _raise(result, f"money already taken '{taken}'")
-    wide = next((k for k in mods.wide_impact_keywords if k.lower() in text), None)
+    wide = next((k for k in mods.wide_impact_keywords if k.lower() in text), None) or next(
+        (said.group(0) for said in (re.search(p, text) for p in mods.wide_impact_patterns) if said),
+        None,
+    )
     if wide is not None:
         _raise(result, f"wide impact '{wide}'")
     else:
@@ -310,6 +320,38 @@ def evaluate(
     if ruleset.version:
         result.explanation.append(f"rule set version {ruleset.version}")
     return result
+
+
+def _emergency(mods: PriorityModifiers, text: str) -> str | None:
+    """The first emergency cue not asked about: a question cue in its clause up to the
+    cue's end (万一划伤了怎么办, 听说…被盗刷) makes it part of the question."""
+    for pattern in mods.emergency_cues:
+        for found in re.finditer(pattern, text, re.IGNORECASE):
+            clause_start = max(
+                (c.end() for c in _CLAUSE_END.finditer(text, 0, found.start())), default=0
+            )
+            if _first_cue(mods.question_cues, text[clause_start : found.end()]) is None:
+                return found.group(0)
+    return None
+
+
+def _emergency_said(
+    result: Classification, mods: PriorityModifiers, text: str, emergency: str
+) -> None:
+    """A body harmed, a person threatened or trapped, money taken by someone else: P0 in
+    any category (SPEC: personal safety, fraud), unless the question guard holds."""
+    guard = question_guard(mods, text)
+    if guard is not None and guard.holds:
+        result.explanation.append(
+            f"question guard: '{guard.question}' asks or takes care before anything "
+            f"happened: '{emergency}' stays {result.priority}"
+        )
+        return
+    result.explanation.append(
+        f"emergency said '{emergency}' (personal safety or money taken by someone else): "
+        f"{result.priority} → P0"
+    )
+    result.priority = "P0"
 
 
 def _guard_explanation(guard: GuardVerdict, held: list[RuleMatch]) -> str:

@@ -93,6 +93,14 @@ class PriorityModifiers:
     # cue before it in its clause (万一着火了) is part of the question, not an event.
     question_cues: tuple[str, ...] = tuple(_DEFAULT_MODIFIERS["question_cues"])
     real_event_cues: tuple[str, ...] = tuple(_DEFAULT_MODIFIERS["real_event_cues"])
+    # Breadth of impact said in a general form (全院, 整栋楼, 很多顾客, 所有的收银台): regex
+    # patterns, read as the keywords above are (rules version 6).
+    wide_impact_patterns: tuple[str, ...] = tuple(_DEFAULT_MODIFIERS["wide_impact_patterns"])
+    # An emergency said, whatever the category read: a body harmed (流血, 缝了三针, 呼吸困难),
+    # a person threatened or trapped, money taken by someone else. Regex patterns; one that
+    # is not asked about in its clause (万一划伤了怎么办) lifts the ticket to P0, unless the
+    # question guard holds (rules version 6).
+    emergency_cues: tuple[str, ...] = tuple(_DEFAULT_MODIFIERS["emergency_cues"])
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,8 @@ def validate_modifiers(mods: PriorityModifiers) -> None:
     for name, patterns in (
         ("question_cues", mods.question_cues),
         ("real_event_cues", mods.real_event_cues),
+        ("wide_impact_patterns", mods.wide_impact_patterns),
+        ("emergency_cues", mods.emergency_cues),
     ):
         for pattern in patterns:
             if not pattern.strip():
