@@ -39,7 +39,7 @@ from aiokafka.errors import CommitFailedError, KafkaError
 from pydantic import ValidationError
 from sqlalchemy import exc as sa_exc
 
-from shared.events import EVENT_TYPES, Envelope, Topics, utcnow
+from shared.events import EVENT_ADAPTER, EVENT_TYPES, Envelope, Topics, utcnow
 from shared.observability import ServiceMetrics, correlation_id_var, get_logger
 from shared.outbox import UnitOfWork
 from shared.tracing import carrier_from_headers, consuming
@@ -293,6 +293,20 @@ class EventConsumer:
 
     def _decode(self, record: ConsumerRecord[Any, Any]) -> Envelope | None:
         try:
+            # One pass of pydantic's JSON parser over the bytes (json.loads and then
+            # validating the dicts cost twice as much); whatever it refuses is told apart
+            # (not JSON, no type, a type not handled, invalid) the long way below.
+            event = EVENT_ADAPTER.validate_json(record.value)
+        except (ValidationError, TypeError, ValueError):
+            return self._decode_refused(record)
+        if event.type not in self._handlers:
+            self._metrics.events_consumed.labels(self.name, event.type, "ignored").inc()
+            return None
+        event._trace_carrier = carrier_from_headers(record.headers)
+        return event
+
+    def _decode_refused(self, record: ConsumerRecord[Any, Any]) -> Envelope | None:
+        try:
             raw = json.loads(record.value)
         except (TypeError, ValueError) as exc:
             raise PoisonMessage(f"value is not JSON: {exc}") from exc
@@ -443,12 +457,8 @@ class EventConsumer:
         known = [tp for tp in offsets if tp in self._committed]
         if not known:
             return False
-        current = await asyncio.gather(*(self.consumer.committed(tp) for tp in known))
-        lost = [
-            tp
-            for tp, now in zip(known, current, strict=True)
-            if now is None or now < self._committed[tp]
-        ]
+        current = await self._committed_now(known)
+        lost = [tp for tp in known if (now := current.get(tp)) is None or now < self._committed[tp]]
         if not lost:
             return False
         log.warning("broker_lost_offsets_reading_again", partitions=len(lost))
@@ -457,3 +467,22 @@ class EventConsumer:
         if assigned:
             await self.consumer.seek_to_beginning(*assigned)
         return True
+
+    async def _committed_now(
+        self, partitions: Sequence[TopicPartition]
+    ) -> dict[TopicPartition, int]:
+        """The broker's committed offsets of ``partitions`` (a partition with none is left
+        out), in one OffsetFetch: ``AIOKafkaConsumer.committed`` asks once per partition,
+        and a batch spans several (a round trip and a broker request each)."""
+        coordinator = getattr(self.consumer, "_coordinator", None)
+        fetch = getattr(coordinator, "fetch_committed_offsets", None)
+        if fetch is None:  # another aiokafka: the public call, once per partition
+            answers = await asyncio.gather(*(self.consumer.committed(tp) for tp in partitions))
+            found = zip(partitions, answers, strict=True)
+            return {tp: n for tp, n in found if n is not None}
+        offsets = await fetch(list(partitions))
+        return {
+            tp: meta.offset
+            for tp, meta in offsets.items()
+            if tp in partitions and meta.offset is not None and meta.offset >= 0
+        }
