@@ -32,23 +32,53 @@ from shared.outbox import UnitOfWork
 
 
 class _Clocks:
-    """The clocks one batch touches: loaded once, locked, created when missing."""
+    """The clocks one batch touches: loaded once, locked, created when missing.
 
-    def __init__(self, uow: UnitOfWork, loaded: dict[tuple[uuid.UUID, str], SlaClock]) -> None:
+    With ``insert_new``, a clock created here stays out of the session and
+    :meth:`insert_created` writes all of them in one Core statement: the ORM's flush of
+    three new clocks per triaged ticket was the biggest cost of follow-up's consumer."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        loaded: dict[tuple[uuid.UUID, str], SlaClock],
+        *,
+        insert_new: bool = False,
+    ) -> None:
         self._uow = uow
         self._clocks = loaded
+        self._insert_new = insert_new
+        self._created: list[SlaClock] = []
 
     @classmethod
-    async def load(cls, uow: UnitOfWork, ticket_ids: Sequence[uuid.UUID]) -> _Clocks:
-        return cls(uow, await repository.clocks_for_update(uow.session, ticket_ids))
+    async def load(
+        cls, uow: UnitOfWork, ticket_ids: Sequence[uuid.UUID], *, insert_new: bool = False
+    ) -> _Clocks:
+        loaded = await repository.clocks_for_update(uow.session, ticket_ids)
+        return cls(uow, loaded, insert_new=insert_new)
 
     def get(self, ticket_id: uuid.UUID, kind: str) -> SlaClock:
         clock = self._clocks.get((ticket_id, kind))
         if clock is None:
-            clock = SlaClock(id=uuid.uuid4(), ticket_id=ticket_id, kind=kind, state="running")
-            repository.add(self._uow.session, clock)
+            clock = SlaClock(
+                id=uuid.uuid4(),
+                ticket_id=ticket_id,
+                kind=kind,
+                state="running",
+                breaches=0,
+                paused_seconds=0.0,
+            )
+            if self._insert_new:
+                self._created.append(clock)
+            else:
+                repository.add(self._uow.session, clock)
             self._clocks[(ticket_id, kind)] = clock
         return clock
+
+    async def insert_created(self) -> None:
+        """Write the clocks created since :meth:`load` (with ``insert_new``) as they are now."""
+        created, self._created = self._created, []
+        await repository.insert_clocks(self._uow.session, created)
 
 
 KINDS = ("response", "resolution", "update")
@@ -105,7 +135,7 @@ async def open_clocks(
 ) -> None:
     """Start the response and resolution clocks from triage's deadlines, or move them
     with a re-triage (a re-triage keeps the start; a fired warning or breach stays fired)."""
-    clocks = await _Clocks.load(uow, [e.ticket_id for e in events if e.ticket_id])
+    clocks = await _Clocks.load(uow, [e.ticket_id for e in events if e.ticket_id], insert_new=True)
     for event in events:
         assert event.ticket_id is not None
         retriage = event.type == "ticket.retriaged"
@@ -134,6 +164,7 @@ async def open_clocks(
                 source = uuid.uuid5(clock.ticket_id, clock.stopped_at.isoformat())
                 plan_callback(uow, clock, clock.stopped_at, source, settings, event)
         _open_update_clock(clocks.get(event.ticket_id, "update"), event, settings)
+    await clocks.insert_created()
 
 
 def _open_update_clock(
