@@ -39,6 +39,7 @@ from aiokafka.errors import CommitFailedError, KafkaError
 from pydantic import ValidationError
 from sqlalchemy import exc as sa_exc
 
+from shared.database import one_of
 from shared.events import EVENT_ADAPTER, EVENT_TYPES, Envelope, Topics, utcnow
 from shared.observability import ServiceMetrics, correlation_id_var, get_logger
 from shared.outbox import UnitOfWork
@@ -331,7 +332,8 @@ class EventConsumer:
                 (
                     await uow.session.scalars(
                         sa.select(inbox.c.event_id).where(
-                            inbox.c.consumer == self.name, inbox.c.event_id.in_(ids)
+                            inbox.c.consumer == self.name,
+                            one_of(uow.session, inbox.c.event_id, ids),
                         )
                     )
                 ).all()

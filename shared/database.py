@@ -8,13 +8,14 @@ are created by the service's own Alembic history (see :func:`create_bus_tables`)
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.types import TypeDecorator
 
 # SQLite has no 64-bit autoincrement primary key type; Integer is its rowid.
@@ -231,6 +233,23 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 def supports_skip_locked(engine: AsyncEngine | sa.Connection | AsyncSession) -> bool:
     bind = engine.get_bind() if isinstance(engine, AsyncSession) else engine
     return bind.dialect.name == "postgresql"
+
+
+def one_of(
+    session: AsyncSession,
+    column: sa.ColumnElement[Any] | QueryableAttribute[Any],
+    values: Sequence[Any],
+) -> sa.ColumnElement[bool]:
+    """``column IN values`` as one statement whatever the number of values: on PostgreSQL
+    ``= ANY(:array)``. An ``IN`` list is rendered with one parameter per value, so each
+    count is a statement of its own that asyncpg prepares again (a round trip, and a
+    parse for PostgreSQL) once its cache of 100 statements has moved on; consumers and
+    relays run such lookups every batch with counts from 1 to 500."""
+    element = column.expression
+    if session.get_bind().dialect.name == "postgresql":
+        array = postgresql.ARRAY(element.type)
+        return element == sa.any_(sa.bindparam(None, list(values), type_=array, unique=True))
+    return element.in_(list(values))
 
 
 def store_key(session: AsyncSession) -> str | None:

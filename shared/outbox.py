@@ -20,6 +20,7 @@ from aiokafka import AIOKafkaProducer
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared.database import one_of
 from shared.events import Envelope, Topics, utcnow
 from shared.observability import ServiceMetrics, correlation_id_var, get_logger, mask_contact
 from shared.tracing import current_carrier
@@ -295,7 +296,7 @@ class OutboxRelay:
             await asyncio.gather(*sends)
             await session.execute(
                 sa.update(table)
-                .where(table.c.id.in_([row.id for row in rows]))
+                .where(one_of(session, table.c.id, [row.id for row in rows]))
                 .values(published_at=utcnow())
             )
         for topic, count in Counter(row.topic for row in rows).items():

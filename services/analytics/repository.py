@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.orm.attributes import instance_state
@@ -36,10 +37,20 @@ _NEW_FACTS = "analytics.new_facts"
 _DELTAS = "analytics.rollup_deltas"
 
 _FACT_TABLE = cast(sa.Table, TicketFact.__table__)
-# Built once, with an expanding parameter: every batch runs it.
+# Built once: every batch runs it. On PostgreSQL ``= ANY(:ids)``, one statement whatever
+# the count (an expanding ``IN`` is a statement per count, prepared again; see
+# ``shared.database.one_of``).
 _FACTS_LOCKED = (
     sa.select(TicketFact)
     .where(TicketFact.ticket_id.in_(sa.bindparam("ids", expanding=True)))
+    .with_for_update()
+)
+_FACTS_LOCKED_ANY = (
+    sa.select(TicketFact)
+    .where(
+        TicketFact.ticket_id
+        == sa.any_(sa.bindparam("ids", type_=postgresql.ARRAY(sa.Uuid(as_uuid=True))))
+    )
     .with_for_update()
 )
 
@@ -60,7 +71,9 @@ async def facts_for_update(
     if missing:
         # No autoflush: the rows asked for are not in this session.
         with session.no_autoflush:
-            result = await session.scalars(_FACTS_LOCKED, {"ids": missing})
+            postgres = session.get_bind().dialect.name == "postgresql"
+            locked = _FACTS_LOCKED_ANY if postgres else _FACTS_LOCKED
+            result = await session.scalars(locked, {"ids": missing})
             for fact in result.all():
                 session.expunge(fact)
                 held[fact.ticket_id] = fact

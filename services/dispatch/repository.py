@@ -21,6 +21,7 @@ from services.dispatch.models import (
     Team,
 )
 from services.dispatch.people.models import Person
+from shared.database import one_of
 from shared.events import utcnow
 
 
@@ -40,7 +41,7 @@ async def assigned_ticket_ids(
     if not ticket_ids:
         return set()
     result = await session.scalars(
-        sa.select(Assignment.ticket_id).where(Assignment.ticket_id.in_(ticket_ids))
+        sa.select(Assignment.ticket_id).where(one_of(session, Assignment.ticket_id, ticket_ids))
     )
     return set(result.all())
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.followup.models import Callback, SlaClock, Survey
-from shared.database import mapped_columns, supports_skip_locked
+from shared.database import mapped_columns, one_of, supports_skip_locked
 
 Row = TypeVar("Row")
 
@@ -32,7 +32,7 @@ async def clocks_for_update(
     if not ids:
         return {}
     result = await session.scalars(
-        sa.select(SlaClock).where(SlaClock.ticket_id.in_(ids)).with_for_update()
+        sa.select(SlaClock).where(one_of(session, SlaClock.ticket_id, ids)).with_for_update()
     )
     return {(clock.ticket_id, clock.kind): clock for clock in result.all()}
 

@@ -19,6 +19,7 @@ from services.triage.models import (
     TriageDecision,
 )
 from shared import team_copies
+from shared.database import one_of
 from shared.events import TeamEvent
 
 
@@ -43,7 +44,9 @@ async def decided_ticket_ids(
     if not ticket_ids:
         return set()
     result = await session.scalars(
-        sa.select(TriageDecision.ticket_id).where(TriageDecision.ticket_id.in_(ticket_ids))
+        sa.select(TriageDecision.ticket_id).where(
+            one_of(session, TriageDecision.ticket_id, ticket_ids)
+        )
     )
     return set(result.all())
 
