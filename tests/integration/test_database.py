@@ -22,6 +22,7 @@ from shared.database import (
     create_bus_tables,
     create_engine,
     drop_bus_tables,
+    one_of,
     prune_bus_tables,
     session_factory,
     supports_skip_locked,
@@ -171,3 +172,37 @@ async def test_pruning_drops_published_notifications_after_their_short_window(
         ("p.notifications", False),
         ("p.notifications", True),
     ]
+
+
+async def test_one_of_finds_the_rows_of_any_count_in_one_statement_text(
+    engine: AsyncEngine, database_url: str
+) -> None:
+    inbox = BUS.inbox
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    ids = [uuid.uuid4() for _ in range(7)]
+    now = datetime.now(UTC)
+    rows = [{"consumer": "c", "event_id": i, "type": "t", "processed_at": now} for i in ids]
+    async with session_factory(engine)() as session:
+        await session.execute(sa.insert(inbox), rows)
+        await session.commit()
+        texts = set()
+        for count in (1, 3, 7):
+            asked = [*ids[:count], uuid.uuid4()]  # one id that is not there
+            query = sa.select(inbox.c.event_id).where(one_of(session, inbox.c.event_id, asked))
+            assert set((await session.scalars(query)).all()) == set(ids[:count])
+            texts.add(
+                str(query.compile(session.get_bind(), compile_kwargs={"render_postcompile": True}))
+            )
+        assert (
+            set(
+                (
+                    await session.scalars(
+                        sa.select(inbox.c.event_id).where(one_of(session, inbox.c.event_id, []))
+                    )
+                ).all()
+            )
+            == set()
+        )
+    if database_url.startswith("postgresql"):
+        assert len(texts) == 1, texts  # one prepared statement for every count
