@@ -1,7 +1,8 @@
 """Migration 0007 stores the classifier shipped as version 1 (calibrated, with its P0
 gate) as a model version, 0008 the one shipped as version 2 (words and word classes,
 gate 2), 0009 version 3 (the same recipe on the corpus's third pass), 0011 version 4
-(version 3's weights with gate 3 and its P0 threshold as data), each in force only
+(version 3's weights with gate 3 and its P0 threshold as data), 0014 version 5 (the same
+weights with gate 4), each in force only
 where a shipped model still decided; version 0 stays what it was (uncalibrated, no
 gate), so every decision replays as it was made."""
 
@@ -66,7 +67,7 @@ async def _store_trained(database_url: str, active: bool) -> None:
         await engine.dispose()
 
 
-async def test_a_store_on_the_shipped_model_gets_versions_1_to_4_in_force(
+async def test_a_store_on_the_shipped_model_gets_versions_1_to_5_in_force(
     database_url: str,
 ) -> None:
     await asyncio.to_thread(upgrade, MIGRATIONS, database_url, "0007")
@@ -95,6 +96,7 @@ async def test_a_store_on_the_shipped_model_gets_versions_1_to_4_in_force(
         (2, True, "migration"),
         (3, True, "migration"),
         (4, True, "migration"),
+        (5, True, "migration"),
     ]
     v2 = from_bytes(rows[1][3], 2)
     assert (v2.p0_gate, v2.feature_set) == (2, 2)
@@ -114,6 +116,12 @@ async def test_a_store_on_the_shipped_model_gets_versions_1_to_4_in_force(
     # Gate 3 reads money someone else took; gate 2 did not, so v3 replays its P1.
     taken = "半夜收到好几条消费短信,都不是我刷的"
     assert _gated_p0(v3, taken) is False and _gated_p0(v4, taken) is True
+    v5 = from_bytes(rows[4][3], 5)
+    assert (v5.p0_gate, v5.feature_set, v5.p0_at) == (4, 2, 0.3)
+    assert v5.heads == v4.heads and v5.calibration == v4.calibration
+    # Gate 4 reads a utility out without 了; gate 3 did not, so v4 replays its P1.
+    cut = "楼里从早上开始停水,到现在还没来水"
+    assert _gated_p0(v4, cut) is False and _gated_p0(v5, cut) is True
 
 
 async def test_a_trained_version_in_force_stays_in_force(database_url: str) -> None:
@@ -127,6 +135,7 @@ async def test_a_trained_version_in_force_stays_in_force(database_url: str) -> N
         (3, False, "migration"),
         (4, False, "migration"),
         (5, False, "migration"),
+        (6, False, "migration"),
     ]
 
 
@@ -143,11 +152,13 @@ async def test_a_trained_version_not_in_force_leaves_the_shipped_one_deciding(
         (3, True, "migration"),
         (4, True, "migration"),
         (5, True, "migration"),
+        (6, True, "migration"),
     ]
     assert from_bytes(rows[1][3], 2).p0_gate == 1
     assert from_bytes(rows[2][3], 3).p0_gate == 2
     assert from_bytes(rows[3][3], 4).p0_gate == 2
     assert from_bytes(rows[4][3], 5).p0_gate == 3
+    assert from_bytes(rows[5][3], 6).p0_gate == 4
 
 
 async def test_version_2_goes_again_with_migration_0008(database_url: str) -> None:
@@ -166,6 +177,12 @@ async def test_version_4_goes_again_with_migration_0011(database_url: str) -> No
     await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
     await asyncio.to_thread(command.downgrade, alembic_config(MIGRATIONS, database_url), "0010")
     assert [v for v, *_ in await _model_rows(database_url)] == [1, 2, 3]
+
+
+async def test_version_5_goes_again_with_migration_0014(database_url: str) -> None:
+    await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
+    await asyncio.to_thread(command.downgrade, alembic_config(MIGRATIONS, database_url), "0013")
+    assert [v for v, *_ in await _model_rows(database_url)] == [1, 2, 3, 4]
 
 
 def _gated_p0(model: LinearModel, text: str) -> bool:

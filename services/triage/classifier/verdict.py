@@ -86,7 +86,25 @@ _P0_SIGNAL_3 = re.compile(
     r"|didn't make|never made|unauthori[sz]ed|bleed|hospital|allerg|breathe|locked in)",
     re.IGNORECASE,
 )
-_P0_SIGNALS: dict[int, re.Pattern[str]] = {1: _P0_SIGNAL, 2: _P0_SIGNAL_2, 3: _P0_SIGNAL_3}
+# Gate 4 (model version 5): gate 3 and the forms that the P0 misses of the held-out split
+# and of the spent blind sets b, d and e showed it lacked (2026-12-04; those texts were
+# read, README): a utility out (停水, 没水, 一滴水, 没电 without 了), an account gone
+# (不存在, 账号…没了), thrown out of a system (踢出, 踢下线), personal data leaked (泄露), a
+# pressure vessel venting (喷汽), and English (went completely dark, nothing brings it back,
+# stuck).
+_P0_SIGNAL_4 = re.compile(
+    _P0_SIGNAL_3.pattern[:-1] + r"|停水|断水|没水|一滴水|没电|停气|断气"
+    r"|不存在|(?:账号|账户|帐号).{0,4}(?:没了|消失|不见了|被删)|踢(?:出|了出|下线|掉)|泄露"
+    r"|喷(?:汽|气|水|火|油)|乱跳"
+    r"|went (?:completely |totally )?dark|nothing (?:brings|works|helps)|\bstuck\b)",
+    re.IGNORECASE,
+)
+_P0_SIGNALS: dict[int, re.Pattern[str]] = {
+    1: _P0_SIGNAL,
+    2: _P0_SIGNAL_2,
+    3: _P0_SIGNAL_3,
+    4: _P0_SIGNAL_4,
+}
 # A question that says a failure may still be P0 (怎么按都起不来): gate 2 reads its
 # stopped-device words as failures too.
 _FAILURE_2 = re.compile(
@@ -99,12 +117,24 @@ _FAILURE_3 = re.compile(
     r"|喘不过气|关着|offline|unreachable|spark|burn)",
     re.IGNORECASE,
 )
+# Gate 4 reads a device that stopped, nothing helping (不动了, 怎么弄都没用) and data leaked as
+# failures.
+_FAILURE_4 = re.compile(
+    _FAILURE_3.pattern[:-1] + r"|不动了|都没用|也没用|没有用|不管用|不好使|喷(?:汽|气|水|火)|停水"
+    r"|没电|踢出|不存在|泄露|stuck|nothing works)",
+    re.IGNORECASE,
+)
 _FAILURES: dict[int, re.Pattern[str]] = {
     0: _FAILURE,
     1: _FAILURE,
     2: _FAILURE_2,
     3: _FAILURE_3,
+    4: _FAILURE_4,
 }
+# Gate 4's question: "不知道怎么处理" is someone at a loss, not a question asked before
+# anything happened.
+_QUESTION_4 = re.compile(r"(?<!知道)(?<!知道该)" + _QUESTION.pattern, re.IGNORECASE)
+_QUESTIONS: dict[int, re.Pattern[str]] = {4: _QUESTION_4}
 
 
 def p0_said(model: LinearModel, text: str) -> bool:
@@ -147,7 +177,10 @@ def model_verdict(
         unsure_p0
         or unsaid_p0
         or category != "fault"
-        or (_QUESTION.search(text) is not None and _FAILURES[model.p0_gate].search(text) is None)
+        or (
+            _QUESTIONS.get(model.p0_gate, _QUESTION).search(text) is not None
+            and _FAILURES[model.p0_gate].search(text) is None
+        )
     )
     if capped:
         # P0 is core use blocked or safety, a fault: a complaint, return or question is
