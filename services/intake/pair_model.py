@@ -1,14 +1,16 @@
 """One issue, one ticket: a pair model, trained on labelled pairs, decides on meaning.
 
 The lexicon of problem kinds (issue_lexicon.py) knows only the words written into it;
-on two blind sets it joined a quarter to a half of the same-issue pairs. Here a
-logistic regression over features of the two texts decides: how alike their
+on two blind sets it joined a quarter to a half of the same-issue pairs. Here 100
+gradient-boosted trees of depth 3 over features of the two texts decide (v1 and v2
+were a logistic regression over the same kind of features): how alike their
 characters are (1-3-gram TF-IDF cosine, the IDF from the training texts; the rarest
 characters both share), what the lexicon reads in each (the same kind, conflicting
-kinds, one side unknown), orders and amounts, follow-up and question cues, and pairs of
-kinds (故障 × 充电) the model weighs from the labelled pairs. Trained by
+kinds, one side unknown), orders and amounts, follow-up and question cues, who wrote
+each text and in which language. Trees can weigh the cues together (how alike two
+texts must be may depend on who wrote each), which a sum of weights cannot. Trained by
 services/intake/pair_training.py; the service scores it in pure Python from
-data/pair_model.json.gz (a few hundred weights and the IDF table): no scikit-learn, no
+data/pair_model.json.gz (the trees' 1,478 nodes and the IDF table): no scikit-learn, no
 jieba (its dictionary costs ~10 MB, and intake must stay under 150 MiB).
 """
 
@@ -20,13 +22,14 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Any
 
-# The features' version too: a model trained on other features is refused, not misread
-# (2: who wrote each text, its language, how-to questions; 2026-12-04).
-FORMAT = "sopdesk-pair-logistic-2"
+# The features' and the model's version: a file of another is refused, not misread (2: who
+# wrote each text, its language, how-to questions; 3: boosted trees over those features,
+# not a logistic regression; both 2026-12-04).
+FORMAT = "sopdesk-pair-trees-3"
 SHIPPED_FILE = "data/pair_model.json.gz"
 
 # A customer coming back to the same issue: "still", "again", "the one I said".
@@ -96,6 +99,13 @@ def char_grams(text: str) -> dict[str, int]:
     return found
 
 
+# One node of a regression tree: the feature it splits on ("" at a leaf), the split
+# (a value at most this goes left), the two children's indexes, and the node's value
+# (at a leaf its output; above, the mean output of the pairs that reached it in
+# training, so that each split's step can be laid to its feature).
+Node = tuple[str, float, int, int, float]
+
+
 @dataclass(frozen=True)
 class PairModel:
     weights: Mapping[str, float]
@@ -107,18 +117,54 @@ class PairModel:
     # The IDF of a gram no training text had.
     unseen_idf: float
     metrics: Mapping[str, Any]
+    # Gradient-boosted trees over the features; their outputs add to the intercept (log
+    # odds). Without trees, the weights are a logistic regression's.
+    trees: tuple[tuple[Node, ...], ...] = ()
 
     def idf_of(self, gram: str) -> float:
         return self.idf.get(gram, self.unseen_idf)
 
+    @cached_property
+    def _split_on(self) -> tuple[str, ...]:
+        """The features the trees split on, in the order of _indexed's numbers."""
+        return tuple(sorted({node[0] for tree in self.trees for node in tree if node[0]}))
+
+    @cached_property
+    def _indexed(self) -> tuple[tuple[tuple[int, float, int, int, float], ...], ...]:
+        """The trees with each feature's name as its place in _split_on (-1 at a leaf): a
+        pair's features are read once into a list, not looked up at every split."""
+        place = {name: i for i, name in enumerate(self._split_on)}
+        return tuple(
+            tuple((place.get(f, -1), t, a, b, v) for f, t, a, b, v in tree) for tree in self.trees
+        )
+
     def probability(self, features: Mapping[str, float]) -> float:
         z = self.intercept + sum(self.weights.get(k, 0.0) * v for k, v in features.items())
+        if self.trees:
+            x = [features.get(name, 0.0) for name in self._split_on]
+            for tree in self._indexed:
+                node = tree[0]
+                while node[0] >= 0:
+                    node = tree[node[2] if x[node[0]] <= node[1] else node[3]]
+                z += node[4]
         return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
 
     def contributions(self, features: Mapping[str, float]) -> list[tuple[float, str]]:
-        """What pushed the decision, strongest towards "the same issue" first."""
-        pushes = [(self.weights.get(k, 0.0) * v, k) for k, v in features.items()]
-        return sorted((p for p in pushes if p[0] > 0), reverse=True)
+        """What pushed the decision, strongest towards "the same issue" first: a weight
+        times its feature, or in trees each split's step along the path laid to the
+        feature it splits on (they add up to the output less the trees' mean)."""
+        pushes = {k: self.weights.get(k, 0.0) * v for k, v in features.items()}
+        for tree in self.trees:
+            node = tree[0]
+            while node[0]:
+                child = tree[node[2] if features.get(node[0], 0.0) <= node[1] else node[3]]
+                pushes[node[0]] = pushes.get(node[0], 0.0) + child[4] - node[4]
+                node = child
+        # Only what the pair has can be said as a reason (a split on a flag it lacks can
+        # push too: "not another order").
+        return sorted(
+            ((p, k) for k, p in pushes.items() if p > 0 and features.get(k)), reverse=True
+        )
 
 
 def to_body(model: PairModel) -> dict[str, Any]:
@@ -130,6 +176,7 @@ def to_body(model: PairModel) -> dict[str, Any]:
         "unseen_idf": model.unseen_idf,
         "idf": {g: round(v, 4) for g, v in sorted(model.idf.items())},
         "metrics": dict(model.metrics),
+        "trees": [[list(node) for node in tree] for tree in model.trees],
     }
 
 
@@ -143,6 +190,10 @@ def from_body(body: Mapping[str, Any]) -> PairModel:
         idf={str(k): float(v) for k, v in body["idf"].items()},
         unseen_idf=float(body["unseen_idf"]),
         metrics=body.get("metrics") or {},
+        trees=tuple(
+            tuple((str(f), float(t), int(a), int(b), float(v)) for f, t, a, b, v in tree)
+            for tree in body.get("trees", ())
+        ),
     )
 
 

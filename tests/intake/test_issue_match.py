@@ -5,6 +5,7 @@ through intake on SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import importlib.util
+import math
 from importlib import resources
 from pathlib import Path
 from types import ModuleType
@@ -43,10 +44,10 @@ def _bench() -> ModuleType:
 
 def test_figures_on_every_labelled_set() -> None:
     """A regression guard, not a measure: the shipped pair model was trained on every set
-    here, so these are training figures. Each set is held to what the model reached on it
-    when shipped (2026-12-04, threshold 0.826 from leave-one-set-out CV; the tuning set
-    0.985 / 0.889, the four spent blind sets 0.977 / 0.548, 0.957 / 0.285, 0.980 / 0.533,
-    0.976 / 0.461). The cross-validated figures are
+    here, so these are training figures. Each set is held a little below what the model
+    reached on it when shipped (v3, 2026-12-04, threshold 0.855 from leave-one-set-out CV;
+    held-out 1.000 / 0.817, the four spent blind sets 0.986 / 0.591, 0.954 / 0.330,
+    0.994 / 0.667, 0.990 / 0.534). The cross-validated figures are
     test_the_shipped_model_records_set_out_cross_validation's."""
     bench = _bench()
     floors = {
@@ -55,10 +56,10 @@ def test_figures_on_every_labelled_set() -> None:
         "fresh": (0.95, 0.85),
         "own": (0.95, 0.85),
         "own, other domains": (0.95, 0.85),
-        "blind_b": (0.95, 0.52),
-        "blind_c": (0.93, 0.26),
-        "blind_d": (0.95, 0.50),
-        "blind_e": (0.95, 0.43),
+        "blind_b": (0.95, 0.55),
+        "blind_c": (0.93, 0.30),
+        "blind_d": (0.95, 0.60),
+        "blind_e": (0.95, 0.50),
     }
     for name, path in (bench.SETS | bench.BLIND_SETS).items():
         if name not in floors:
@@ -80,13 +81,13 @@ def test_the_same_order_and_the_same_problem_kind_is_one_issue_and_says_so() -> 
 
 
 def test_a_fault_said_without_its_kind_joins_the_named_fault_of_the_same_thing() -> None:
-    """The lexicon's reading, which the pair model weighs with the rest (the shipped model
-    of 2026-12-04 puts this pair at 0.75, just below its threshold 0.83, chosen for
-    precision on sets it never saw)."""
     dead = read_issue("", "电动牙刷放在充电座上一晚上都充不进电", None)
     broken = read_issue("牙刷坏了", "牙刷按了没反应", None)
-    found = lexicon_match(broken, dead)
+    found = match_issue(broken, dead)
     assert found is not None and "同一物品(牙刷),相同问题:充电" in found.reason
+    # The lexicon reads the same, and says it the same way.
+    reading = lexicon_match(broken, dead)
+    assert reading is not None and "同一物品(牙刷),相同问题:充电" in reading.reason
     # Not a request about the same thing: a broken toothbrush is no question about brush heads.
     assert match_issue(broken, read_issue("", "替换刷头在哪里买", None)) is None
     # Nor a fault of another thing: the remote, not the television.
@@ -212,11 +213,33 @@ def test_features_read_who_wrote_each_text_its_language_and_how_to_questions() -
 
 
 def test_a_model_of_other_features_is_refused() -> None:
-    """The format names the features' version: a file of version 1 would be misread."""
-    body = to_body(shipped_model()) | {"format": "sopdesk-pair-logistic-1"}
-    with pytest.raises(ValueError):
-        from_body(body)
-    assert from_body(to_body(shipped_model())).weights == shipped_model().weights
+    """The format names the features' and the model's version: a file of version 1 or 2
+    (logistic regressions over other features) would be misread."""
+    for old in ("sopdesk-pair-logistic-1", "sopdesk-pair-logistic-2"):
+        with pytest.raises(ValueError):
+            from_body(to_body(shipped_model()) | {"format": old})
+    again = from_body(to_body(shipped_model()))
+    assert again.trees == shipped_model().trees and len(again.trees) == pair_training.TREES
+
+
+def test_trees_add_their_leaves_and_say_what_the_pair_has() -> None:
+    """A pair's output is the intercept plus each tree's leaf; a reason is the splits'
+    steps along its path, laid to the features the pair has (not to a flag it lacks)."""
+    # Splits on same_order, then on tfidf_cosine; the mean of the leaves is 0.
+    tree = (
+        ("same_order", 0.5, 1, 2, 0.0),
+        ("tfidf_cosine", 0.3, 3, 4, -1.0),
+        ("", 0.0, 0, 0, 1.0),
+        ("", 0.0, 0, 0, -2.0),
+        ("", 0.0, 0, 0, 0.0),
+    )
+    model = PairModel({}, 0.0, 0.5, {}, 1.0, {}, (tree, tree))
+    same_order = {"same_order": 1.0, "tfidf_cosine": 0.1}
+    assert abs(model.probability(same_order) - 1 / (1 + math.exp(-2.0))) < 1e-9
+    assert model.contributions(same_order) == [(2.0, "same_order")]
+    alike = {"tfidf_cosine": 0.9}  # another order's path, then alike: not same_order's doing
+    assert model.probability(alike) == 0.5
+    assert model.contributions(alike) == [(2.0, "tfidf_cosine")]
 
 
 def test_the_rarest_word_both_texts_share_is_read_by_its_idf() -> None:
