@@ -45,9 +45,9 @@ def _bench() -> ModuleType:
 def test_figures_on_every_labelled_set() -> None:
     """A regression guard, not a measure: the shipped pair model was trained on every set
     here, so these are training figures. Each set is held a little below what the model
-    reached on it when shipped (v3, 2026-12-04, threshold 0.855 from leave-one-set-out CV;
-    held-out 1.000 / 0.817, the four spent blind sets 0.986 / 0.591, 0.954 / 0.330,
-    0.994 / 0.667, 0.990 / 0.534). The cross-validated figures are
+    reached on it when shipped (v3, 2026-12-04, threshold 0.841 from leave-one-set-out CV;
+    held-out 1.000 / 0.817, the four spent blind sets 0.985 / 0.587, 0.955 / 0.343,
+    0.995 / 0.704, 0.990 / 0.573). The cross-validated figures are
     test_the_shipped_model_records_set_out_cross_validation's."""
     bench = _bench()
     floors = {
@@ -220,6 +220,17 @@ def test_a_model_of_other_features_is_refused() -> None:
             from_body(to_body(shipped_model()) | {"format": old})
     again = from_body(to_body(shipped_model()))
     assert again.trees == shipped_model().trees and len(again.trees) == pair_training.TREES
+
+
+def test_a_courtesy_both_close_with_is_nothing_they_share() -> None:
+    """请尽快处理 is in few labelled texts, so its grams would read as the rarest two
+    requests share: two problems of one order closing with it stay two tickets."""
+    login = read_issue("账号无法登录", "账号无法登录,请尽快处理。", "SO1")
+    invoice = read_issue("发票抬头开错了", "发票抬头开错了,请尽快处理。", "SO1")
+    assert "尽快" not in login.ngrams and "谢谢" not in read_issue("", "谢谢", None).ngrams
+    assert match_issue(invoice, login) is None
+    # What it is asked to be done about still counts: 尽快发货 keeps 发货.
+    assert "发货" in read_issue("", "请尽快发货", None).ngrams
 
 
 def test_trees_add_their_leaves_and_say_what_the_pair_has() -> None:
