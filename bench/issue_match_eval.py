@@ -59,6 +59,9 @@ BLIND_SETS = {
     # 2026-12-04 from the SPEC and the seeds alone, like blind_d, while the pair model was
     # being retrained by someone who never saw it.
     "blind_e": DATA / "issue_pairs_blind_e.json",
+    # 30 customers, two or three issues each; written in the evening of 2026-12-04 from the
+    # SPEC and the seeds alone, while the pair model was being retrained on the spent sets.
+    "blind_f": DATA / "issue_pairs_blind_f.json",
 }
 
 

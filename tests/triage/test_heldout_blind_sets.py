@@ -1,10 +1,12 @@
-"""The blind held-out sets b, d and e (services/triage/data/heldout_blind_{b,d,e}.jsonl) are
+"""The blind held-out sets b, d, e and f (services/triage/data/heldout_blind_{b,d,e,f}.jsonl) are
 well formed, and b, since the corpus's fourth pass, is training data.
 
 Only their shape is checked here, never the classifier on them: each set was written
 without reading the classifier, its rules or its corpus, and scored once (``python
 bench/classifier_eval.py --set blind_b``, 2026-12-02, model v3; ``--set blind_d``,
-2026-12-03, model v4 and rules v5; ``--set blind_e``, 2026-12-04, the same). b is spent
+2026-12-03, model v4 and rules v5; ``--set blind_e``, 2026-12-04, the same; ``--set
+blind_f``, written in the evening of 2026-12-04, its writer's "general" industry stored as
+``generic``, the preset of that name, and its "VIP" as ``vip``). b is spent
 since: it is in the corpus's training split (``"source": "heldout_blind_b"``, pass 4)
 and no clean figure.
 """
@@ -31,6 +33,7 @@ BLIND_SETS = {
     "blind_b": {"P0": 45, "P1": 125, "P2": 90},
     "blind_d": {"P0": 47, "P1": 125, "P2": 88},
     "blind_e": {"P0": 64, "P1": 133, "P2": 103},
+    "blind_f": {"P0": 60, "P1": 130, "P2": 110},
 }
 blind_sets = pytest.mark.parametrize("name", sorted(BLIND_SETS))
 
