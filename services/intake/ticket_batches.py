@@ -93,7 +93,9 @@ class TicketBatches:
             asyncio.get_running_loop().create_future(),
         )
         self._waiting.append(request)
-        if self._worker is None:
+        # A worker ended by an exception not its own (it answers its batch and re-raises
+        # what is not an Exception) is replaced: otherwise every later request waits.
+        if self._worker is None or self._worker.done():
             # A context of its own: the worker is nobody's request.
             self._worker = asyncio.create_task(
                 self._work(), name="intake.ticket_batches", context=contextvars.Context()

@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 from intake_support import GATEWAY, IntakeStore, running_intake, ticket_body
 
+from services.intake import reception
 from services.intake.models import Customer, Ticket, TicketMessage, TimelineEntry
 from services.intake.numbering import TicketNumbers
 from services.intake.reception import NewTicket
@@ -202,6 +203,28 @@ async def test_a_refused_request_leaves_its_neighbours_and_nothing_half_written(
     assert change["event:ticket.message_added"] == 1
     async with intake_db.sessions() as session:
         assert await session.scalar(sa.select(Ticket).where(Ticket.subject == ISSUES[1][0])) is None
+
+
+async def test_a_worker_that_died_is_replaced_for_the_next_request(
+    intake_db: IntakeStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Failure injection: a BaseException (here a stray cancellation) escapes a batch and
+    ends the worker; the requests after it must not wait for a worker that is gone."""
+    batcher = batches(intake_db)
+    real = reception.receive_in_batch
+
+    async def cancelled_once(*args: Any, **kwargs: Any) -> NewTicket:
+        monkeypatch.setattr(reception, "receive_in_batch", real)
+        raise asyncio.CancelledError
+
+    monkeypatch.setattr(reception, "receive_in_batch", cancelled_once)
+    first = await all_at_once(batcher, [request("13944444401"), request("13944444402")])
+    assert all(isinstance(r, BaseException) for r in first)
+    later = await asyncio.wait_for(
+        all_at_once(batcher, [request("13944444403"), request("13944444404")]), timeout=20
+    )
+    assert len(tickets_of(later)) == 2
+    assert batcher.committed == Counter({2: 1})
 
 
 async def test_an_idempotency_key_replays_inside_a_batch(intake_db: IntakeStore) -> None:
