@@ -11,9 +11,9 @@ arrived while the previous one ran, so a lone request goes at once.
 Each request's result is its own. A read that could see a held row writes the held
 rows first, so two tickets of one customer in a batch are found, merged and
 de-duplicated as one after the other. A request that fails rolls the whole batch
-back: a domain error (``ApiError``) is its answer, every other request runs again
-alone, as without batches (where races between replicas are retried), so nobody's
-result depends on a neighbour's input and nothing is half-written.
+back: a domain error (``ApiError``) is its answer and the others run again as the
+next batch; after any other failure every request runs again alone, as without
+batches (where races between replicas are retried), so nothing is half-written.
 """
 
 from __future__ import annotations
@@ -187,9 +187,16 @@ class TicketBatches:
             return
         log.info("ticket_batch_rolled_back", size=len(batch), refused=refused is not None)
         if refused is not None:
+            # A refusal is that request's own answer (it saw what the requests before it
+            # in the batch would have written, as one after the other). The others go back
+            # to the head of the queue as the next batch: one client's bad input must not
+            # cost every neighbour a transaction of its own, run one at a time here. Each
+            # round answers at least one request, so this ends.
             _answer(failed, refused)
-        # Any other failure may have been caused by the batch: that request runs alone too.
-        await self._each_alone([r for r in batch if r is not failed or refused is None])
+            self._waiting[:0] = [r for r in batch if r is not failed]
+            return
+        # Any other failure may have been caused by the batch: every request runs alone.
+        await self._each_alone(batch)
 
     async def _each_alone(self, requests: list[_Request]) -> None:
         for request in requests:
