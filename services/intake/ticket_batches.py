@@ -134,7 +134,12 @@ class TicketBatches:
                 except BaseException as exc:  # a bug here must not leave requests hanging
                     for request in batch:
                         _answer(request, exc)
-                    if not isinstance(exc, Exception):
+                    # Only the worker's own cancellation (close) or the process's end stops
+                    # it: the requests queued behind this batch have no one else to run them.
+                    task = asyncio.current_task()
+                    if not isinstance(exc, Exception | asyncio.CancelledError) or (
+                        task is not None and task.cancelling()
+                    ):
                         raise
                     log.exception("ticket_batch_failed", size=len(batch))
             if self._closing:

@@ -209,23 +209,32 @@ async def test_a_refused_request_leaves_its_neighbours_and_nothing_half_written(
 async def test_a_worker_that_died_is_replaced_for_the_next_request(
     intake_db: IntakeStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Failure injection: a BaseException (here a stray cancellation) escapes a batch and
-    ends the worker; the requests after it must not wait for a worker that is gone."""
+    """Failure injection: a cancellation not the worker's own escapes a batch; the requests
+    queued behind it and those after it must not wait for a worker that is gone."""
     batcher = batches(intake_db)
     real = reception.receive_in_batch
 
     async def cancelled_once(*args: Any, **kwargs: Any) -> NewTicket:
         monkeypatch.setattr(reception, "receive_in_batch", real)
+        await asyncio.sleep(0.3)  # long enough for the next requests to queue behind it
         raise asyncio.CancelledError
 
     monkeypatch.setattr(reception, "receive_in_batch", cancelled_once)
-    first = await all_at_once(batcher, [request("13944444401"), request("13944444402")])
-    assert all(isinstance(r, BaseException) for r in first)
-    later = await asyncio.wait_for(
+    first = asyncio.ensure_future(
+        all_at_once(batcher, [request("13944444401"), request("13944444402")])
+    )
+    await asyncio.sleep(0.1)
+    # Queued while the batch before them fails, and nothing arrives after them.
+    queued = await asyncio.wait_for(
         all_at_once(batcher, [request("13944444403"), request("13944444404")]), timeout=20
     )
+    assert all(isinstance(r, BaseException) for r in await first)
+    assert len(tickets_of(queued)) == 2
+    later = await asyncio.wait_for(
+        all_at_once(batcher, [request("13944444405"), request("13944444406")]), timeout=20
+    )
     assert len(tickets_of(later)) == 2
-    assert batcher.committed == Counter({2: 1})
+    assert batcher.committed == Counter({2: 2})
 
 
 async def test_an_idempotency_key_replays_inside_a_batch(intake_db: IntakeStore) -> None:
