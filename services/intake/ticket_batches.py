@@ -135,8 +135,15 @@ class TicketBatches:
                 try:
                     await self._run(batch)
                 except BaseException as exc:  # a bug here must not leave requests hanging
+                    # A cancellation handed to a request would read as the request's own
+                    # (no response at all); a RuntimeError is answered 500.
+                    failure = (
+                        exc
+                        if isinstance(exc, Exception)
+                        else RuntimeError(f"ticket batch failed: {exc!r}")
+                    )
                     for request in batch:
-                        _answer(request, exc)
+                        _answer(request, failure)
                     # Only the worker's own cancellation (close) or the process's end stops
                     # it: the requests queued behind this batch have no one else to run them.
                     task = asyncio.current_task()
