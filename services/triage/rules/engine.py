@@ -169,15 +169,16 @@ def _first_cue(patterns: tuple[str, ...], text: str) -> str | None:
     return None
 
 
-def _real_event(mods: PriorityModifiers, text: str) -> str | None:
-    """The first real-event cue that is not itself asked about: a question cue in its
-    clause up to the cue's end (万一着火了, 会不会登录不了) makes it part of the question."""
-    for pattern in mods.real_event_cues:
+def _unasked_cue(cues: tuple[str, ...], question_cues: tuple[str, ...], text: str) -> str | None:
+    """The first of ``cues`` found in the text that is not itself asked about: a question
+    cue in its clause up to the cue's end (万一着火了, 会不会登录不了, 听说…被盗刷) makes it
+    part of the question."""
+    for pattern in cues:
         for found in re.finditer(pattern, text, re.IGNORECASE):
             clause_start = max(
                 (c.end() for c in _CLAUSE_END.finditer(text, 0, found.start())), default=0
             )
-            if _first_cue(mods.question_cues, text[clause_start : found.end()]) is None:
+            if _first_cue(question_cues, text[clause_start : found.end()]) is None:
                 return found.group(0)
     return None
 
@@ -200,7 +201,7 @@ def question_guard(mods: PriorityModifiers, text: str) -> GuardVerdict | None:
     question = _first_cue(mods.question_cues, text)
     if question is None:
         return None
-    return GuardVerdict(question, _real_event(mods, text))
+    return GuardVerdict(question, _unasked_cue(mods.real_event_cues, mods.question_cues, text))
 
 
 @dataclass
@@ -299,7 +300,11 @@ def evaluate(
         )
     mods = ruleset.modifiers
     text = ticket.text
-    emergency = _emergency(mods, text) if result.priority != "P0" else None
+    emergency = (
+        _unasked_cue(mods.emergency_cues, mods.question_cues, text)
+        if result.priority != "P0"
+        else None
+    )
     if emergency is not None:
         _emergency_said(result, mods, text, emergency)
     taken = next((k for k in mods.money_taken_keywords if k.lower() in text), None)
@@ -320,19 +325,6 @@ def evaluate(
     if ruleset.version:
         result.explanation.append(f"rule set version {ruleset.version}")
     return result
-
-
-def _emergency(mods: PriorityModifiers, text: str) -> str | None:
-    """The first emergency cue not asked about: a question cue in its clause up to the
-    cue's end (万一划伤了怎么办, 听说…被盗刷) makes it part of the question."""
-    for pattern in mods.emergency_cues:
-        for found in re.finditer(pattern, text, re.IGNORECASE):
-            clause_start = max(
-                (c.end() for c in _CLAUSE_END.finditer(text, 0, found.start())), default=0
-            )
-            if _first_cue(mods.question_cues, text[clause_start : found.end()]) is None:
-                return found.group(0)
-    return None
 
 
 def _emergency_said(
