@@ -20,7 +20,6 @@ from aiokafka import AIOKafkaProducer
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.database import one_of
 from shared.events import Envelope, Topics, utcnow
 from shared.observability import ServiceMetrics, correlation_id_var, get_logger, mask_contact
 from shared.tracing import current_carrier
@@ -270,18 +269,33 @@ class OutboxRelay:
             await asyncio.sleep(self._linger)
 
     async def publish_batch(self) -> int:
-        """Publish up to one batch; returns how many rows were published."""
+        """Publish up to one batch; returns how many rows were published.
+
+        One statement claims and marks the rows (``UPDATE … WHERE id IN (SELECT … FOR
+        UPDATE SKIP LOCKED) RETURNING``) instead of a SELECT and then an UPDATE: a round
+        trip less in every round, and a relay round follows every consumer batch. The
+        mark is only kept if the broker acknowledged every send, since the transaction
+        commits after the sends; a failed send rolls the mark back, and a crash before
+        the commit leaves the rows pending (re-published, consumers dedupe by event id).
+        """
         table = self._outbox
-        query = (
-            sa.select(table.c.id, table.c.topic, table.c.key, table.c.payload, table.c.headers)
+        claim = (
+            sa.select(table.c.id)
             .where(table.c.published_at.is_(None))
             .order_by(table.c.id)
             .limit(self._batch_size)
         )
         if self._skip_locked:
-            query = query.with_for_update(skip_locked=True)
+            claim = claim.with_for_update(skip_locked=True)
+        mark = (
+            sa.update(table)
+            .where(table.c.id.in_(claim.scalar_subquery()))
+            .values(published_at=utcnow())
+            .returning(table.c.id, table.c.topic, table.c.key, table.c.payload, table.c.headers)
+        )
         async with self._sessions() as session, session.begin():
-            rows = (await session.execute(query)).all()
+            # RETURNING comes in no particular order: publish in the order written.
+            rows = sorted((await session.execute(mark)).all(), key=lambda row: row.id)
             if not rows:
                 return 0
             sends = [
@@ -294,11 +308,6 @@ class OutboxRelay:
                 for row in rows
             ]
             await asyncio.gather(*sends)
-            await session.execute(
-                sa.update(table)
-                .where(one_of(session, table.c.id, [row.id for row in rows]))
-                .values(published_at=utcnow())
-            )
         for topic, count in Counter(row.topic for row in rows).items():
             self._metrics.events_published.labels(self._metrics.service, topic).inc(count)
         return len(rows)
