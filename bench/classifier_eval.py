@@ -1,7 +1,7 @@
 """Triage's classifier on the held-out split of its corpus, and how fast it decides.
 
     python bench/classifier_eval.py
-        [--set corpus|first|third|fourth|three_passes|fresh|blind_b|blind_d|blind_e|blind_f]
+        [--set corpus|first|third|fourth|three_passes|fresh|blind_b|blind_d|blind_e|blind_f|blind_g]
         [--model-version N]
         [--misses] [--industry NAME]
     python bench/classifier_eval.py --cross-validate [REVIEW_BELOW ...] [--by-topic]
@@ -63,6 +63,7 @@ BLIND_B_SET = TRIAGE_DATA / "heldout_blind_b.jsonl"
 BLIND_D_SET = TRIAGE_DATA / "heldout_blind_d.jsonl"
 BLIND_E_SET = TRIAGE_DATA / "heldout_blind_e.jsonl"
 BLIND_F_SET = TRIAGE_DATA / "heldout_blind_f.jsonl"
+BLIND_G_SET = TRIAGE_DATA / "heldout_blind_g.jsonl"
 
 
 def heldout_rows(path: Path) -> list[dict[str, Any]]:
@@ -180,6 +181,7 @@ def main() -> None:
             "blind_d",
             "blind_e",
             "blind_f",
+            "blind_g",
         ],
         help="the corpus's held-out split, its first pass's part (the 519 scored before "
         "2026-12-02's second pass), its third pass's part (varied4/5.py, 2026-12-02 "
@@ -187,8 +189,9 @@ def main() -> None:
         "part (the 1,156 scored before the fourth pass), the fresh set (spent: its misses "
         "were read), the blind set b (scored once on 2026-12-02, training data since), the "
         "blind set d (written 2026-12-03 after model v4), the blind set e (300, written "
-        "2026-12-04 from the SPEC and seeds alone) or the blind set f (300, written the same "
-        "way in the evening of 2026-12-04, after rules v6 and model v5; score it once); b, d "
+        "2026-12-04 from the SPEC and seeds alone), the blind set f (300, written the same "
+        "way in the evening of 2026-12-04, after rules v6 and model v5) or the blind set g "
+        "(300, written the same way on 2026-12-05; score each once per model); b, d "
         "and e spent since 2026-12-04 (their misses were read for rules v6): development sets",
     )
     parser.add_argument("--industry", default="generic", choices=sorted(INDUSTRIES))
@@ -254,6 +257,7 @@ def main() -> None:
         "blind_d": BLIND_D_SET,
         "blind_e": BLIND_E_SET,
         "blind_f": BLIND_F_SET,
+        "blind_g": BLIND_G_SET,
     }
     rows = (
         heldout_rows(kept_apart[args.which])

@@ -62,6 +62,8 @@ BLIND_SETS = {
     # 30 customers, two or three issues each; written in the evening of 2026-12-04 from the
     # SPEC and the seeds alone, while the pair model was being retrained on the spent sets.
     "blind_f": DATA / "issue_pairs_blind_f.json",
+    # The same shape; written on 2026-12-05 from the SPEC and the seeds alone.
+    "blind_g": DATA / "issue_pairs_blind_g.json",
 }
 
 
