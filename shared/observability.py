@@ -44,9 +44,16 @@ _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za
 _UUID = re.compile(r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})")
 
 
+# Every pattern above needs a digit or an "@": text with neither is returned as it is,
+# without running them (most log fields: event names, routes, levels).
+_MAY_HOLD_CONTACT = re.compile(r"[\d@]")
+
+
 def mask_contact(text: str) -> str:
     """Mask phone numbers (``138****5678``, ``010-****5678``), e-mail addresses
     (``z***@example.com``) and ID-card numbers (``110**************X``)."""
+    if _MAY_HOLD_CONTACT.search(text) is None:
+        return text
     parts = _UUID.split(text)  # odd places hold the ids
     return "".join(part if i % 2 else _mask_part(part) for i, part in enumerate(parts))
 

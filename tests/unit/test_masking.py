@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from shared import observability
 from shared.observability import mask_contact
 
 
@@ -82,3 +83,22 @@ def test_the_middle_digits_never_survive() -> None:
     assert "6655" not in out
     assert "19491231" not in out
     assert "8765" not in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "request",
+        "/v1/tickets/{ticket_id}/messages",
+        "客户说：请尽快处理",
+        "电话 ١٣٨١٢٣٤٥٦٧٨",  # Arabic-Indic digits: \d in the patterns matches them too
+        "13812345678",
+        "zhang.san@example.com",
+        "key:gateway:ab12",
+        "",
+    ],
+)
+def test_the_shortcut_for_text_without_digits_or_at_masks_as_the_patterns_do(text: str) -> None:
+    parts = observability._UUID.split(text)
+    full = "".join(p if i % 2 else observability._mask_part(p) for i, p in enumerate(parts))
+    assert mask_contact(text) == full
