@@ -12,8 +12,10 @@ from shared.outbox import UnitOfWork
 
 
 def build_handlers(settings: TriageSettings) -> Mapping[str, Handler]:
+    in_force = service.InForce()
+
     async def on_tickets_received(events: Sequence[TicketReceived], uow: UnitOfWork) -> None:
-        await service.triage_tickets(uow, events, settings)
+        await service.triage_tickets(uow, events, settings, in_force)
 
     return {
         "ticket.received": on_tickets_received,

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,14 +23,31 @@ from shared.events import (
 # --------------------------------------------------------------------------- knowledge base
 
 
-def _valid(article: KbArticle, at: datetime) -> bool:
+def _valid(article: Article, at: datetime) -> bool:
     return (article.valid_from is None or article.valid_from <= at) and (
         article.valid_to is None or at < article.valid_to
     )
 
 
+class Article(Protocol):
+    """What a suggestion reads of an article (a row, or a consumer's copy of one)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def answer(self) -> str: ...
+    @property
+    def tags(self) -> Sequence[str]: ...
+    @property
+    def valid_from(self) -> datetime | None: ...
+    @property
+    def valid_to(self) -> datetime | None: ...
+
+
 def suggest(
-    articles: Sequence[KbArticle], text: str, at: datetime, limit: int
+    articles: Sequence[Article], text: str, at: datetime, limit: int
 ) -> list[dict[str, Any]]:
     """The best articles for a text, as ``KbSuggestion`` dicts (JSON-ready)."""
     valid = {a.id: a for a in articles if _valid(a, at)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -69,6 +70,31 @@ async def latest_configs(session: AsyncSession, kinds: Sequence[str]) -> dict[st
         )
     )
     return {row.kind: row for row in rows}
+
+
+def _newest(column: Any, *where: sa.ColumnElement[bool]) -> Any:
+    return sa.select(sa.func.max(column)).where(*where).scalar_subquery()
+
+
+async def versions_in_force(session: AsyncSession, kinds: Sequence[str]) -> tuple[Any, ...]:
+    """What the engine and the articles are built from, in one query: each kind's newest
+    version and when it was made, the active model's, and the articles' count and last
+    change. Any change an admin makes changes it (``created_at`` tells a store made again
+    from scratch apart from the one before)."""
+    columns = [
+        *(
+            _newest(c, ConfigVersion.kind == kind)
+            for kind in kinds
+            for c in (ConfigVersion.version, ConfigVersion.created_at)
+        ),
+        *(
+            _newest(c, ModelVersion.active.is_(True))
+            for c in (ModelVersion.version, ModelVersion.created_at)
+        ),
+        sa.select(sa.func.count()).select_from(KbArticle).scalar_subquery(),
+        _newest(KbArticle.updated_at),
+    ]
+    return tuple((await session.execute(sa.select(*columns))).one())
 
 
 async def config_history(session: AsyncSession, kind: str, limit: int = 50) -> list[ConfigVersion]:

@@ -11,10 +11,16 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.triage import learning, repository
-from services.triage.configuration import Engine, calendars_from, load_engine, policies_from
+from services.triage.configuration import (
+    KINDS,
+    Engine,
+    calendars_from,
+    load_engine,
+    policies_from,
+)
 from services.triage.industries import apply_industry, industry_calendars, industry_policy
 from services.triage.kb_articles import suggest
-from services.triage.models import ConfigVersion, Correction, KbArticle, TriageDecision
+from services.triage.models import ConfigVersion, Correction, TriageDecision
 from services.triage.rules.codec import ruleset_from_body, ruleset_to_body
 from services.triage.rules.defaults import DEFAULT_RULESET
 from services.triage.rules.engine import Classification, TicketText, evaluate
@@ -35,12 +41,62 @@ from shared.events import (
 from shared.outbox import UnitOfWork
 
 
+@dataclass(frozen=True)
+class ArticleCopy:
+    """A knowledge-base article as suggestions read it, kept across batches (an ORM row
+    would be expired by a rolled-back batch)."""
+
+    id: uuid.UUID
+    title: str
+    answer: str
+    tags: tuple[str, ...]
+    valid_from: datetime | None
+    valid_to: datetime | None
+
+
+class InForce:
+    """The engine and the articles in force, kept by a consumer across its batches and
+    built again only when what they are made of changes: each batch reads the versions in
+    force in its own transaction (one query), so an admin's change applies from the next
+    batch on, in every replica. Building them was a fixed cost of every batch."""
+
+    def __init__(self) -> None:
+        self._engine: tuple[tuple[Any, ...], Engine] | None = None
+        self._articles: tuple[tuple[Any, ...], list[ArticleCopy]] | None = None
+        self._versions: tuple[Any, ...] = ()
+
+    async def engine(self, session: AsyncSession, settings: TriageSettings) -> Engine:
+        self._versions = await repository.versions_in_force(session, KINDS)
+        key = (self._versions[:-2], settings.industry, settings.effective_sla_policy)
+        if self._engine is None or self._engine[0] != key:
+            # Read after the versions: a change committed meanwhile is built early, and
+            # the next batch's versions build it again; never the other way round.
+            self._engine = (key, await load_engine(session, settings))
+        return self._engine[1]
+
+    async def articles(self, session: AsyncSession) -> list[ArticleCopy]:
+        """The articles (after ``engine``, whose versions name them)."""
+        key = self._versions[-2:]
+        if self._articles is None or self._articles[0] != key:
+            rows = await repository.list_articles(session)
+            copies = [
+                ArticleCopy(a.id, a.title, a.answer, tuple(a.tags), a.valid_from, a.valid_to)
+                for a in rows
+            ]
+            self._articles = (key, copies)
+        return self._articles[1]
+
+
 async def triage_tickets(
-    uow: UnitOfWork, events: Sequence[TicketReceived], settings: TriageSettings
+    uow: UnitOfWork,
+    events: Sequence[TicketReceived],
+    settings: TriageSettings,
+    in_force: InForce | None = None,
 ) -> list[TriageDecision]:
     """Classify new tickets and set their deadlines; tickets already decided are skipped.
 
     Re-triage is an explicit supervisor action, never a side effect of a redelivery.
+    ``in_force``: the consumer's engine and articles, kept across batches.
     """
     decided = await repository.decided_ticket_ids(
         uow.session, [e.ticket_id for e in events if e.ticket_id]
@@ -53,14 +109,15 @@ async def triage_tickets(
         fresh.append(event)
     if not fresh:
         return []
-    engine = await load_engine(uow.session, settings)
-    articles: list[KbArticle] | None = None
+    in_force = in_force or InForce()
+    engine = await in_force.engine(uow.session, settings)
+    articles: list[ArticleCopy] | None = None
     decisions: list[TriageDecision] = []
     for event in fresh:
         decision = _decide(event, engine)
         if wants_suggestions(decision.category, settings):
             if articles is None:
-                articles = await repository.list_articles(uow.session)
+                articles = await in_force.articles(uow.session)
             decision.kb_suggestions = suggest(
                 articles,
                 f"{event.data.subject} {event.data.description}",

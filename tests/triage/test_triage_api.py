@@ -567,3 +567,57 @@ async def test_classify_shows_the_decision_the_consumer_makes(
     assert datetime.fromisoformat(deadlines["respond_by"]) == decision.respond_by
     assert datetime.fromisoformat(deadlines["resolve_by"]) == decision.resolve_by
     assert len(shown["kb_suggestions"]) == len(decision.kb_suggestions or [])
+
+
+async def test_a_consumer_keeps_its_engine_until_an_admin_changes_it(harness: Harness) -> None:
+    """The engine and articles a consumer keeps across batches are built again after any
+    change an admin makes, in each replica (two sets of handlers over the same store), from
+    the next ticket on."""
+    replicas = [build_handlers(harness.runtime.settings) for _ in range(2)]
+
+    async def triaged(subject: str, description: str = "") -> list[TriageDecision]:
+        decisions = []
+        for handlers in replicas:
+            event = _received(subject, description)
+            async with harness.runtime.unit_of_work() as uow:
+                await handlers["ticket.received"]([event], uow)
+                await uow.commit()
+            assert event.ticket_id is not None
+            decisions.append(await harness.decision(event.ticket_id))
+        return decisions
+
+    def seen(decisions: list[TriageDecision]) -> set[tuple[str | None, str, int | None]]:
+        return {(d.decided_by, d.priority, d.rule_version) for d in decisions}
+
+    lost = "快递丢了,还没收到货"
+    assert seen(await triaged(lost)) == {("logistics.delay", "P1", 6)}
+    created = await harness.client.post("/v1/rules", json=LOST_PARCEL, headers=ADMIN)
+    assert created.status_code == 201, created.text
+    assert seen(await triaged(lost)) == {("logistics.lost", "P0", 7)}
+    lowered = {**LOST_PARCEL, "actions": {**LOST_PARCEL["actions"], "priority": "P2"}}
+    updated = await harness.client.put("/v1/rules/logistics.lost", json=lowered, headers=ADMIN)
+    assert updated.status_code == 200, updated.text
+    assert seen(await triaged(lost)) == {("logistics.lost", "P2", 8)}
+    deleted = await harness.client.delete("/v1/rules/logistics.lost", headers=ADMIN)
+    assert deleted.status_code == 200, deleted.text
+    assert seen(await triaged(lost)) == {("logistics.delay", "P1", 9)}
+
+    def titles(decisions: list[TriageDecision]) -> list[set[str]]:
+        assert all(d.category == "inquiry" for d in decisions)
+        return [{s["title"] for s in d.kb_suggestions or []} for d in decisions]
+
+    question = "请问双十一价保规则是什么"
+    assert titles(await triaged(question)) == [set(), set()]
+    article = {"title": "双十一价保规则", "answer": "活动期间享受15天价保。", "tags": ["价保"]}
+    made = await harness.client.post("/v1/kb/articles", json=article, headers=ADMIN)
+    assert made.status_code == 201, made.text
+    assert titles(await triaged(question)) == [{"双十一价保规则"}] * 2
+    renamed = {**article, "title": "双十一价保说明"}
+    put = await harness.client.put(
+        f"/v1/kb/articles/{made.json()['id']}", json=renamed, headers=ADMIN
+    )
+    assert put.status_code == 200, put.text
+    assert titles(await triaged(question)) == [{"双十一价保说明"}] * 2
+    gone = await harness.client.delete(f"/v1/kb/articles/{made.json()['id']}", headers=ADMIN)
+    assert gone.status_code == 204
+    assert titles(await triaged(question)) == [set(), set()]
