@@ -206,8 +206,11 @@ class OutboxRelay:
     after publishing but before marking re-publishes the batch; consumers dedupe
     by event id. The relay sleeps when idle and wakes at once on ``wake()``, which
     every commit in this process that wrote outbox rows calls; the slow idle poll
-    (``idle_seconds``) only picks up rows another process left, e.g. a replica
-    that crashed between its commit and its relay round.
+    only picks up rows another process left, e.g. a replica that crashed between
+    its commit and its relay round. It waits ``idle_seconds`` after a round that
+    published or was woken, and twice as long after each poll that found nothing, up
+    to ``max_idle_seconds``: such a row waits at most that long, and an idle service
+    does not claim from its store every two seconds.
     """
 
     def __init__(
@@ -219,6 +222,7 @@ class OutboxRelay:
         *,
         batch_size: int = 500,
         idle_seconds: float = 2.0,
+        max_idle_seconds: float = 30.0,
         linger_seconds: float = 0.002,
         skip_locked: bool = True,
     ) -> None:
@@ -228,6 +232,9 @@ class OutboxRelay:
         self._metrics = metrics
         self._batch_size = batch_size
         self._idle = idle_seconds
+        self._max_idle = max(max_idle_seconds, idle_seconds)
+        # How long the next idle poll waits: grows while polls find nothing.
+        self.idle_wait = idle_seconds
         self._linger = linger_seconds
         self._skip_locked = skip_locked
         self._wake = asyncio.Event()
@@ -261,10 +268,16 @@ class OutboxRelay:
                 continue
             if published >= self._batch_size:
                 continue
+            if published:
+                self.idle_wait = self._idle
             try:
-                await asyncio.wait_for(self._wake.wait(), self._idle)
+                await asyncio.wait_for(self._wake.wait(), self.idle_wait)
             except TimeoutError:
-                continue  # slow poll: rows another process sharing the store left behind
+                # Slow poll: rows another process sharing the store left behind; each
+                # that finds none lets the next wait longer.
+                self.idle_wait = min(self.idle_wait * 2, self._max_idle)
+                continue
+            self.idle_wait = self._idle
             # Woken by a commit: let concurrent commits land so one batch carries them.
             await asyncio.sleep(self._linger)
 

@@ -71,6 +71,7 @@ class ServiceRuntime:
             metrics,
             batch_size=settings.relay_batch_size,
             idle_seconds=settings.relay_idle_seconds,
+            max_idle_seconds=settings.relay_max_idle_seconds,
             linger_seconds=settings.relay_linger_seconds,
             skip_locked=supports_skip_locked(self.engine),
         )

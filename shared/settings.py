@@ -78,8 +78,11 @@ class ServiceSettings(BaseSettings):
 
     relay_batch_size: int = 500
     # The relay wakes on this process's commits; the idle poll only finds rows
-    # another process left behind, so it can be slow (an idle service sleeps).
+    # another process left behind, so it can be slow (an idle service sleeps): it
+    # waits relay_idle_seconds, doubled after each poll that found nothing up to
+    # relay_max_idle_seconds (how long such a row may wait).
     relay_idle_seconds: float = 2.0
+    relay_max_idle_seconds: float = 30.0
     relay_linger_seconds: float = 0.002
     # Published outbox rows (kept for replay) and inbox ids (kept to spot
     # redeliveries) older than this are deleted; keep it longer than any

@@ -173,6 +173,35 @@ async def test_relay_does_not_miss_a_commit_made_during_a_batch(bus: Bus) -> Non
     await poll(lambda: _pending_is(relay, 0), within=5, what="the late event published")
 
 
+async def test_idle_relay_backs_off_and_still_publishes_a_row_another_process_left(
+    bus: Bus,
+) -> None:
+    relay = OutboxRelay(
+        bus.sessions,
+        BUS.outbox,
+        bus.producer,
+        bus.metrics,
+        idle_seconds=0.01,
+        max_idle_seconds=0.08,
+        skip_locked=supports_skip_locked(bus.engine),
+    )
+    task = asyncio.create_task(relay.run())
+    bus.defer(lambda: _stop_relay(relay, task))
+    # Polls that find nothing double the wait, up to the bound.
+    await poll(lambda: relay.idle_wait == 0.08, within=10, what="the idle wait at its bound")
+
+    # Another replica's commit (no wake() here): the backed-off poll still publishes it.
+    left = ticket_received("left by another replica")
+    async with bus.unit_of_work() as uow:
+        uow.emit(left)
+        await uow.commit()
+    await poll(lambda: _pending_is(relay, 0), within=10, what="the left row published")
+    records = await read_to_end(
+        bus.settings.kafka_bootstrap_servers, bus.producer, bus.topics.intake
+    )
+    assert left.event_id in {TicketReceived.model_validate_json(r.value).event_id for r in records}
+
+
 async def test_relays_side_by_side_publish_each_row_once(bus: Bus) -> None:
     events = [ticket_received(f"bulk {i}") for i in range(60)]
     for chunk in (events[:30], events[30:]):
