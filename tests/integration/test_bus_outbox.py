@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import sqlalchemy as sa
@@ -36,20 +36,15 @@ from shared.kafka import ensure_topics, standard_topics
 from shared.observability import correlation_id_var
 from shared.outbox import OutboxRelay
 
+Relay = TypeVar("Relay", bound=OutboxRelay)
+
 # --------------------------------------------------------------------------- outbox and relay
 
 
 async def test_outbox_publishes_committed_events_once_and_rolled_back_never(bus: Bus) -> None:
     ticket = uuid.uuid4()
     correlation = uuid.uuid4()
-    relay = OutboxRelay(
-        bus.sessions,
-        BUS.outbox,
-        bus.producer,
-        bus.metrics,
-        idle_seconds=30,  # only wake() makes it publish promptly
-        skip_locked=supports_skip_locked(bus.engine),
-    )
+    relay = _relay(bus, OutboxRelay, idle_seconds=30)  # only wake() makes it publish promptly
 
     def emitted(subject: str) -> TicketReceived:
         event = ticket_received(subject, ticket_id=ticket)
@@ -85,8 +80,7 @@ async def test_outbox_publishes_committed_events_once_and_rolled_back_never(bus:
 
     assert await bus.count(BUS.outbox) == 1
     assert await bus.count(EFFECTS) == 0
-    task = asyncio.create_task(relay.run())
-    bus.defer(lambda: _stop_relay(relay, task))
+    _start(bus, relay)
     await poll(lambda: _pending_is(relay, 0), what="first event published")
 
     # The relay now idles for 30 s; a commit must wake it.
@@ -132,6 +126,30 @@ async def test_outbox_publishes_committed_events_once_and_rolled_back_never(bus:
     assert [r.value for r in everything] == [r.value for r in records]
 
 
+def _relay(
+    bus: Bus,
+    relay_type: type[Relay],
+    producer: AIOKafkaProducer | None = None,
+    **options: Any,
+) -> Relay:
+    """A relay of ``relay_type`` over the test bus's outbox (through ``producer``, the
+    bus's by default), with the relay's keyword ``options``."""
+    return relay_type(
+        bus.sessions,
+        BUS.outbox,
+        producer or bus.producer,
+        bus.metrics,
+        skip_locked=supports_skip_locked(bus.engine),
+        **options,
+    )
+
+
+def _start(bus: Bus, relay: OutboxRelay) -> None:
+    """Run ``relay`` until the test ends."""
+    task = asyncio.create_task(relay.run())
+    bus.defer(functools.partial(_stop_relay, relay, task))
+
+
 async def _pending_is(relay: OutboxRelay, n: int) -> bool:
     return await relay.pending_count() == n
 
@@ -159,16 +177,8 @@ async def test_relay_does_not_miss_a_commit_made_during_a_batch(bus: Bus) -> Non
                     await uow.commit()
             return published
 
-    relay = BusyRelay(
-        bus.sessions,
-        BUS.outbox,
-        bus.producer,
-        bus.metrics,
-        idle_seconds=30,
-        skip_locked=supports_skip_locked(bus.engine),
-    )
-    task = asyncio.create_task(relay.run())
-    bus.defer(lambda: _stop_relay(relay, task))
+    relay = _relay(bus, BusyRelay, idle_seconds=30)
+    _start(bus, relay)
     await poll(lambda: relay.injected, within=5, what="the commit during the batch")
     await poll(lambda: _pending_is(relay, 0), within=5, what="the late event published")
 
@@ -176,17 +186,8 @@ async def test_relay_does_not_miss_a_commit_made_during_a_batch(bus: Bus) -> Non
 async def test_idle_relay_backs_off_and_still_publishes_a_row_another_process_left(
     bus: Bus,
 ) -> None:
-    relay = OutboxRelay(
-        bus.sessions,
-        BUS.outbox,
-        bus.producer,
-        bus.metrics,
-        idle_seconds=0.01,
-        max_idle_seconds=0.08,
-        skip_locked=supports_skip_locked(bus.engine),
-    )
-    task = asyncio.create_task(relay.run())
-    bus.defer(lambda: _stop_relay(relay, task))
+    relay = _relay(bus, OutboxRelay, idle_seconds=0.01, max_idle_seconds=0.08)
+    _start(bus, relay)
     # Polls that find nothing double the wait, up to the bound.
     await poll(lambda: relay.idle_wait == 0.08, within=10, what="the idle wait at its bound")
 
@@ -210,20 +211,9 @@ async def test_relays_side_by_side_publish_each_row_once(bus: Bus) -> None:
                 uow.emit(event)
             await uow.commit()
 
-    relays = [
-        OutboxRelay(
-            bus.sessions,
-            BUS.outbox,
-            bus.producer,
-            bus.metrics,
-            batch_size=7,
-            skip_locked=supports_skip_locked(bus.engine),
-        )
-        for _ in range(3)
-    ]
-    tasks = [asyncio.create_task(r.run()) for r in relays]
-    for relay, task in zip(relays, tasks, strict=True):
-        bus.defer(functools.partial(_stop_relay, relay, task))
+    relays = [_relay(bus, OutboxRelay, batch_size=7) for _ in range(3)]
+    for relay in relays:
+        _start(bus, relay)
     await poll(lambda: _pending_is(relays[0], 0), what="outbox drained")
 
     records = await read_to_end(
@@ -252,13 +242,7 @@ async def test_relay_resumes_after_the_broker_was_unreachable(bus: Bus, unused_p
     bus.defer(producer.stop)
 
     def new_relay() -> OutboxRelay:
-        return OutboxRelay(
-            bus.sessions,
-            BUS.outbox,
-            producer,
-            bus.metrics,
-            skip_locked=supports_skip_locked(bus.engine),
-        )
+        return _relay(bus, OutboxRelay, producer=producer)
 
     async def write(n: int) -> list[TicketReceived]:
         events = [ticket_received(f"while away {i}") for i in range(n)]
@@ -291,8 +275,7 @@ async def test_relay_resumes_after_the_broker_was_unreachable(bus: Bus, unused_p
     own.start()
     await ensure_topics(settings, standard_topics(settings))
     relay = new_relay()
-    task = asyncio.create_task(relay.run())
-    bus.defer(functools.partial(_stop_relay, relay, task))
+    _start(bus, relay)
     await poll(lambda: _pending_is(relay, 0), within=20, what="outbox drained")
     wanted = {e.event_id for e in waiting}
     records = await read_topic(
