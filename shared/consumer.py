@@ -8,7 +8,12 @@ For each batch fetched from Kafka:
 3. the handlers run inside one unit of work (each gets every consecutive run of
    its event type as one list, so it can work set-based), the inbox rows are
    added, and the transaction commits with any events the handlers emitted;
-4. only then are the offsets committed (auto-commit is off).
+4. only then are the offsets committed (auto-commit is off), not after every batch
+   but at most ``commit_interval_ms`` later: the offsets of the batches applied
+   meanwhile go to the broker in one commit, when the interval has passed, when no
+   record is waiting, before partitions are given up in a rebalance and when the
+   consumer stops. A crash in between re-reads those batches, and the inbox turns
+   them into no-ops, as for a crash between the database commit and the offset commit.
 
 If the batch fails, it is replayed one event at a time, each with a few
 attempts; an event that keeps failing goes to ``<prefix>.dlq.<consumer>`` with
@@ -119,13 +124,19 @@ class _JoinListener(ConsumerRebalanceListener):
     has it note the committed offsets it starts from."""
 
     def __init__(
-        self, joined: asyncio.Event, on_assigned: Callable[[Any], Awaitable[None]]
+        self,
+        joined: asyncio.Event,
+        on_assigned: Callable[[Any], Awaitable[None]],
+        on_revoked: Callable[[], Awaitable[None]],
     ) -> None:
         self._joined = joined
         self._on_assigned = on_assigned
+        self._on_revoked = on_revoked
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
-        return None
+        # The offsets of applied batches still waiting for their commit: the partitions'
+        # next owner starts after them instead of re-reading them.
+        await self._on_revoked()
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
         await self._on_assigned(assigned)
@@ -149,6 +160,7 @@ class EventConsumer:
         session_timeout_ms: int = 10_000,
         fetch_max_wait_ms: int = 500,
         idle_fetch_max_wait_ms: int | None = None,
+        commit_interval_ms: int = 0,
     ) -> None:
         unknown = sorted(set(handlers) - set(EVENT_TYPES))
         if unknown:
@@ -166,6 +178,11 @@ class EventConsumer:
         self._fetch_wait_ms = fetch_max_wait_ms
         self._idle_fetch_wait_ms = max(idle_fetch_max_wait_ms or 0, fetch_max_wait_ms)
         self._last_record_at = time.monotonic()
+        self._commit_interval = commit_interval_ms / 1000
+        # Offsets of batches applied and committed to the database, not yet to Kafka,
+        # and when the oldest of them was applied.
+        self._uncommitted: dict[TopicPartition, int] = {}
+        self._uncommitted_since: float | None = None
         self.subscriptions = topics_for(handlers, topics, name)
         self.joined = asyncio.Event()
         self.consumer = AIOKafkaConsumer(
@@ -183,7 +200,8 @@ class EventConsumer:
             rebalance_timeout_ms=session_timeout_ms,
         )
         self.consumer.subscribe(
-            self.subscriptions, listener=_JoinListener(self.joined, self._note_committed)
+            self.subscriptions,
+            listener=_JoinListener(self.joined, self._note_committed, self.commit_offsets),
         )
         self.last_progress_at = time.monotonic()
         self.busy_since: float | None = None
@@ -215,6 +233,7 @@ class EventConsumer:
         self._stopping = True
 
     async def close(self) -> None:
+        await self.commit_offsets()
         await self.consumer.stop()
 
     def _fetch_wait(self, wait_ms: int) -> None:
@@ -225,8 +244,12 @@ class EventConsumer:
         while not self._stopping:
             # getmany returns as soon as records arrive; the timeout only says
             # when a quiet second has passed (and bounds how long stop() waits).
-            batch = await self.consumer.getmany(timeout_ms=1000, max_records=self._batch_size)
+            batch = await self.consumer.getmany(
+                timeout_ms=self._fetch_timeout_ms(), max_records=self._batch_size
+            )
             if not batch:
+                # Nothing waiting (or the commit interval is up): commit what was applied.
+                await self.commit_offsets()
                 if time.monotonic() - self._last_record_at >= QUIET_SECONDS:
                     self._fetch_wait(self._idle_fetch_wait_ms)
                 continue
@@ -286,7 +309,9 @@ class EventConsumer:
                 log.warning("batch_failed_replaying_one_by_one", error=repr(exc), size=len(decoded))
                 for record, event in decoded:
                     await self._apply_with_retries(record, event)
-        await self._commit_offsets(batch)
+        self._note_applied(batch)
+        if self._commit_due():
+            await self.commit_offsets()
         self.last_progress_at = time.monotonic()
         self._metrics.consumer_batch_seconds.labels(self._metrics.service).observe(
             time.perf_counter() - started
@@ -439,10 +464,40 @@ class EventConsumer:
             error=error[:300],
         )
 
-    async def _commit_offsets(
+    def _fetch_timeout_ms(self) -> int:
+        """How long the next ``getmany`` may wait: a quiet second, or what is left of the
+        commit interval while applied offsets wait."""
+        if self._uncommitted_since is None:
+            return 1000
+        left = self._uncommitted_since + self._commit_interval - time.monotonic()
+        return max(0, min(1000, int(left * 1000)))
+
+    def _note_applied(
         self, batch: Mapping[TopicPartition, Sequence[ConsumerRecord[Any, Any]]]
     ) -> None:
-        offsets = {tp: records[-1].offset + 1 for tp, records in batch.items() if records}
+        for tp, records in batch.items():
+            if records:
+                self._uncommitted[tp] = records[-1].offset + 1
+        if self._uncommitted and self._uncommitted_since is None:
+            self._uncommitted_since = time.monotonic()
+
+    def _commit_due(self) -> bool:
+        since = self._uncommitted_since
+        return since is not None and time.monotonic() - since >= self._commit_interval
+
+    async def commit_offsets(self) -> None:
+        """Commit the offsets of every batch applied since the last commit."""
+        if not self._uncommitted:
+            return
+        offsets, self._uncommitted = self._uncommitted, {}
+        self._uncommitted_since = None
+        # A partition lost in a rebalance is not ours to commit: its new owner re-reads.
+        assigned = self.consumer.assignment()
+        await self._commit_offsets({tp: n for tp, n in offsets.items() if tp in assigned})
+
+    async def _commit_offsets(self, offsets: Mapping[TopicPartition, int]) -> None:
+        if not offsets:
+            return
         try:
             if await self._broker_lost_offsets(offsets):
                 return

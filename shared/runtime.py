@@ -91,6 +91,7 @@ class ServiceRuntime:
                 session_timeout_ms=settings.consumer_session_timeout_ms,
                 fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
                 idle_fetch_max_wait_ms=settings.consumer_idle_fetch_max_wait_ms,
+                commit_interval_ms=settings.consumer_commit_interval_ms,
             )
             metrics.expect_handled_types(handlers)
         self._consumer_started = False

@@ -173,7 +173,7 @@ async def test_killed_between_database_commit_and_offset_commit(bus: Bus) -> Non
 
     doomed = bus.consumer()
 
-    async def die(batch: Any) -> None:
+    async def die(offsets: Any) -> None:
         raise Killed
 
     doomed._commit_offsets = die  # type: ignore[method-assign]
@@ -198,6 +198,53 @@ async def test_killed_between_database_commit_and_offset_commit(bus: Bus) -> Non
     assert bus.calls[event.event_id] == 1
     assert await bus.count(BUS.inbox) == 2
     assert await bus.count(BUS.outbox) == 2
+
+
+async def test_applied_batches_share_one_offset_commit(bus: Bus) -> None:
+    """Within the commit interval the offsets of applied batches wait and go to the
+    broker in one commit: the database has every effect before Kafka has an offset."""
+    key = str(uuid.uuid4())  # one key, so one partition
+    events = [ticket_received(f"batch {i}", ticket_id=uuid.UUID(key)) for i in range(3)]
+    consumer = bus.consumer(commit_interval_ms=60_000)
+    commits: list[dict[TopicPartition, int]] = []
+    commit = consumer.consumer.commit
+
+    async def counted(offsets: dict[TopicPartition, int]) -> None:
+        commits.append(dict(offsets))
+        await commit(offsets)
+
+    consumer.consumer.commit = counted
+    await consumer.start()
+    sent = []
+    for event in events:  # three batches, each applied on its own
+        sent.append(await bus.produce(event.model_dump_json().encode(), key))
+        await consumer.process(await collect(consumer, 1))
+    tp = TopicPartition(bus.topics.intake, sent[-1].partition)
+
+    assert [await bus.effects(e.event_id) for e in events] == [1, 1, 1]
+    assert commits == []
+    assert await consumer.consumer.committed(tp) is None
+
+    await consumer.commit_offsets()
+    assert commits == [{tp: sent[-1].offset + 1}]
+    assert await consumer.consumer.committed(tp) == sent[-1].offset + 1
+    await consumer.commit_offsets()  # nothing applied since: no second commit
+    assert len(commits) == 1
+
+
+async def test_a_running_consumer_commits_once_nothing_waits(bus: Bus) -> None:
+    """A long interval does not leave offsets uncommitted on a quiet topic: the run loop
+    commits when a fetch brings nothing."""
+    event = ticket_received()
+    consumer = await bus.run_consumer(commit_interval_ms=60_000)
+    sent = await bus.produce(event.model_dump_json().encode(), event.key())
+    tp = TopicPartition(bus.topics.intake, sent.partition)
+    await poll(lambda: bus.effects(event.event_id), what="applied")
+    await poll(
+        lambda: _committed_at_least(consumer, tp, sent.offset + 1),
+        within=10,
+        what="offset committed once the topic is quiet",
+    )
 
 
 async def _applied(bus: Bus, events: list[TicketReceived]) -> bool:
