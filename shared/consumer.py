@@ -59,6 +59,8 @@ Handler = Callable[[Sequence[Any], UnitOfWork], Awaitable[None]]
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 # After this long without a message a consumer fetches with its idle wait.
 QUIET_SECONDS = 5.0
+# How often a consumer looks whether its retry topic holds records to read.
+RETRY_CHECK_SECONDS = 5.0
 
 
 def each(handle_one: Callable[[Any, UnitOfWork], Awaitable[None]]) -> Handler:
@@ -184,6 +186,8 @@ class EventConsumer:
         self._uncommitted: dict[TopicPartition, int] = {}
         self._uncommitted_since: float | None = None
         self.subscriptions = topics_for(handlers, topics, name)
+        self._retry_topic = topics.retry(name)
+        self._retry_checked_at = 0.0
         self.joined = asyncio.Event()
         self.consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap_servers,
@@ -247,6 +251,7 @@ class EventConsumer:
             batch = await self.consumer.getmany(
                 timeout_ms=self._fetch_timeout_ms(), max_records=self._batch_size
             )
+            await self._watch_retry_topic()
             if not batch:
                 # Nothing waiting (or the commit interval is up): commit what was applied.
                 await self.commit_offsets()
@@ -508,9 +513,37 @@ class EventConsumer:
             # and the inbox turns it into no-ops.
             log.warning("offset_commit_failed", error=repr(exc))
 
+    async def _watch_retry_topic(self) -> None:
+        """Fetch the retry topic only while it holds records not read yet.
+
+        Only ``sopdesk dlq redrive`` writes there, yet every fetch naming its partitions
+        costs the local broker a read of each, several times while the fetch is held: a
+        quarter of the partitions the five consumers fetched. So they stay paused, and
+        every ``RETRY_CHECK_SECONDS`` one ListOffsets request says whether any has records
+        past the consumer's position; those are fetched until read."""
+        now = time.monotonic()
+        if now - self._retry_checked_at < RETRY_CHECK_SECONDS:
+            return
+        self._retry_checked_at = now
+        retry = [tp for tp in self.consumer.assignment() if tp.topic == self._retry_topic]
+        if not retry:
+            return
+        try:
+            ends = await self.consumer.end_offsets(retry)
+            positions = {tp: await self.consumer.position(tp) for tp in retry}
+        except KafkaError as exc:  # looked at again at the next check
+            log.warning("retry_topic_check_failed", error=repr(exc))
+            return
+        waiting = [tp for tp in retry if ends.get(tp, 0) > positions[tp]]
+        self.consumer.resume(*waiting)
+        self.consumer.pause(*(tp for tp in retry if tp not in waiting))
+
     async def _note_committed(self, assigned: Any) -> None:
         """The offsets a new share of partitions starts from are commits the broker must
-        keep too: a position taken from them is as stale as one of ours after a loss."""
+        keep too: a position taken from them is as stale as one of ours after a loss. The
+        retry topic's partitions start paused, and are looked at in the next round."""
+        self.consumer.pause(*(tp for tp in assigned if tp.topic == self._retry_topic))
+        self._retry_checked_at = 0.0
         self._committed = {tp: n for tp, n in self._committed.items() if tp in assigned}
         for tp in assigned:
             try:

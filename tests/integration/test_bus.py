@@ -247,6 +247,27 @@ async def test_a_running_consumer_commits_once_nothing_waits(bus: Bus) -> None:
     )
 
 
+async def test_the_retry_topic_is_fetched_only_while_it_holds_records(bus: Bus) -> None:
+    """Its partitions stay paused (no fetch names them) until a check finds a record past
+    the consumer's position; that record is applied, then they are paused again."""
+    consumer = await bus.run_consumer()
+    await poll(lambda: consumer.consumer.assignment(), what="partitions assigned")
+    retry = {tp for tp in consumer.consumer.assignment() if tp.topic == bus.topics.retry(SERVICE)}
+    assert retry
+    await poll(lambda: retry <= consumer.consumer.paused(), what="retry topic paused")
+
+    redriven = ticket_received("redriven")
+    await bus.produce(
+        redriven.model_dump_json().encode(), redriven.key(), topic=bus.topics.retry(SERVICE)
+    )
+    await poll(lambda: bus.effects(redriven.event_id), within=20, what="the redriven event")
+    await poll(
+        lambda: retry <= consumer.consumer.paused(),
+        within=20,
+        what="paused again once read",
+    )
+
+
 async def _applied(bus: Bus, events: list[TicketReceived]) -> bool:
     return all([await bus.effects(event.event_id) == 1 for event in events])
 
