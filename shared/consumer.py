@@ -519,8 +519,8 @@ class EventConsumer:
         Only ``sopdesk dlq redrive`` writes there, yet every fetch naming its partitions
         costs the local broker a read of each, several times while the fetch is held: a
         quarter of the partitions the five consumers fetched. So they stay paused, and
-        every ``RETRY_CHECK_SECONDS`` one ListOffsets request says whether any has records
-        past the consumer's position; those are fetched until read."""
+        every ``RETRY_CHECK_SECONDS`` one ListOffsets request says whether any has an end
+        other than the consumer's position; those are fetched until read."""
         now = time.monotonic()
         if now - self._retry_checked_at < RETRY_CHECK_SECONDS:
             return
@@ -534,7 +534,9 @@ class EventConsumer:
         except KafkaError as exc:  # looked at again at the next check
             log.warning("retry_topic_check_failed", error=repr(exc))
             return
-        waiting = [tp for tp in retry if ends.get(tp, 0) > positions[tp]]
+        # An end below the position is a topic the local broker recreated after a
+        # restart: fetching it runs out of range and starts again from its beginning.
+        waiting = [tp for tp in retry if ends.get(tp, 0) != positions[tp]]
         self.consumer.resume(*waiting)
         self.consumer.pause(*(tp for tp in retry if tp not in waiting))
 
