@@ -4,6 +4,7 @@ commits."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -114,6 +115,34 @@ class ResolvedCustomer:
     new_identifiers: list[repository.Identifier]
 
 
+def identifiers_of_request(
+    data: CustomerIn, phone: str | None, email: str | None, order_no: str | None
+) -> tuple[list[repository.Identifier], list[repository.Identifier]]:
+    """What identifies the request's customer (phone, e-mail, member id), and that with
+    the order number, which only finds: what ``resolve_customer`` looks up."""
+    strong: list[repository.Identifier] = [
+        (kind, value)
+        for kind, value in (("phone", phone), ("email", email), ("member_id", data.member_id))
+        if value
+    ]
+    return strong, strong + ([("order_no", order_no)] if order_no else [])
+
+
+async def lock_customers_ahead(
+    uow: UnitOfWork, requests: Iterable[tuple[CustomerIn, str | None, str | None, str | None]]
+) -> None:
+    """A batch's customers (data, phone, e-mail, order number of each request) found and
+    locked in one lookup; each request's ``resolve_customer`` answers from it."""
+    await repository.lock_owners_ahead(
+        uow.session,
+        (
+            i
+            for data, phone, email, order_no in requests
+            for i in identifiers_of_request(data, phone, email, order_no)[1]
+        ),
+    )
+
+
 async def resolve_customer(
     uow: UnitOfWork,
     data: CustomerIn,
@@ -129,12 +158,7 @@ async def resolve_customer(
     ``record_identifiers``.
     """
     now = utcnow()
-    strong: list[repository.Identifier] = [
-        (kind, value)
-        for kind, value in (("phone", phone), ("email", email), ("member_id", data.member_id))
-        if value
-    ]
-    wanted = strong + ([("order_no", order_no)] if order_no else [])
+    strong, wanted = identifiers_of_request(data, phone, email, order_no)
     owners = await repository.customers_by_identifiers(uow.session, wanted)
     by_strong = {c.id: c for (kind, _), c in owners.items() if kind != "order_no"}
     customer: Customer | None = None

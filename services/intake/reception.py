@@ -4,6 +4,7 @@ caller (route or handler) commits."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -12,7 +13,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import DBAPIError
 
 from services.intake import domain, issue_match, repository, template_service
-from services.intake.customers import normalised_identity, record_identifiers, resolve_customer
+from services.intake.customers import (
+    lock_customers_ahead,
+    normalised_identity,
+    record_identifiers,
+    resolve_customer,
+)
 from services.intake.models import (
     Ticket,
     TicketMessage,
@@ -196,18 +202,46 @@ async def receive_ticket(
     raise AssertionError("unreachable")
 
 
+Identity = tuple[str | None, str | None]  # the request's phone and e-mail, normalised
+
+
+async def lock_batch_customers(
+    uow: UnitOfWork, payloads: list[TicketCreate], settings: IntakeSettings
+) -> list[Identity | None]:
+    """Before a batch's requests run: their customers found and locked with one lookup,
+    not one each. Each request's normalised phone and e-mail (None where they are not
+    valid: that request refuses them itself, at its turn) for ``receive_in_batch``."""
+    identities: list[Identity | None] = []
+    for payload in payloads:
+        try:
+            identities.append(normalised_identity(payload.customer, settings))
+        except ApiError:
+            identities.append(None)
+    await lock_customers_ahead(
+        uow,
+        (
+            (payload.customer, *identity, payload.order_no)
+            for payload, identity in zip(payloads, identities, strict=True)
+            if identity is not None
+        ),
+    )
+    return identities
+
+
 async def receive_in_batch(
     uow: UnitOfWork,
     payload: TicketCreate,
     idempotency_key: str | None,
     settings: IntakeSettings,
     numbers: TicketNumbers | None = None,
+    identity: Identity | None = None,
 ) -> NewTicket:
     """``receive_ticket`` as one of a batch's requests (``ticket_batches``): no savepoint
     and no retry of its own, because any failure rolls the whole batch back and the
-    batch's owner runs its requests again through ``receive_ticket``."""
+    batch's owner runs its requests again through ``receive_ticket``. ``identity`` is
+    the request's from ``lock_batch_customers``."""
     fingerprint = domain.request_fingerprint(payload.model_dump(mode="json"))
-    return await _receive(uow, payload, idempotency_key, settings, numbers, fingerprint)
+    return await _receive(uow, payload, idempotency_key, settings, numbers, fingerprint, identity)
 
 
 async def _receive(
@@ -217,6 +251,7 @@ async def _receive(
     settings: IntakeSettings,
     numbers: TicketNumbers | None,
     fingerprint: str,
+    identity: Identity | None = None,
 ) -> NewTicket:
     if idempotency_key:
         replay = await _replay(uow, idempotency_key, fingerprint)
@@ -234,7 +269,9 @@ async def _receive(
             "subject_too_long",
             f"subject is longer than {settings.subject_max_length} characters",
         )
-    phone, email = normalised_identity(payload.customer, settings)
+    phone, email = (
+        identity if identity is not None else normalised_identity(payload.customer, settings)
+    )
 
     # An e-mail reply threads onto the ticket of the mail it answers.
     if payload.email is not None:
@@ -273,17 +310,7 @@ async def _receive(
             domain.DONE_STATUSES,
         )
     )
-    issue = issue_match.read_issue(payload.subject, payload.description, payload.order_no)
-    best: tuple[issue_match.IssueMatch, Ticket] | None = None
-    for candidate in candidates:
-        found = issue_match.match_issue(
-            issue,
-            issue_match.read_issue(candidate.subject, candidate.description, candidate.order_no),
-            settings.dedup_threshold,
-            settings.dedup_by_meaning,
-        )
-        if found is not None and (best is None or found.score > best[0].score):
-            best = (found, candidate)
+    best = _same_issue(payload, candidates, settings) if candidates else None
     if best is not None:
         log.info("ticket_deduplicated", ticket_id=str(best[1].id), reason=best[0].reason)
         await record_identifiers(uow, resolved)
@@ -379,6 +406,26 @@ async def _receive(
     await record_identifiers(uow, resolved)
     await repository.insert_new_ticket(uow.session, ticket, timeline)
     return NewTicket(ticket)
+
+
+def _same_issue(
+    payload: TicketCreate, candidates: Sequence[Ticket], settings: IntakeSettings
+) -> tuple[issue_match.IssueMatch, Ticket] | None:
+    """The open ticket whose issue the request repeats, best match first; the request's
+    issue is read only here, when there is a ticket to compare it with (a new profile has
+    none)."""
+    issue = issue_match.read_issue(payload.subject, payload.description, payload.order_no)
+    best: tuple[issue_match.IssueMatch, Ticket] | None = None
+    for candidate in candidates:
+        found = issue_match.match_issue(
+            issue,
+            issue_match.read_issue(candidate.subject, candidate.description, candidate.order_no),
+            settings.dedup_threshold,
+            settings.dedup_by_meaning,
+        )
+        if found is not None and (best is None or found.score > best[0].score):
+            best = (found, candidate)
+    return best
 
 
 def _reopen_window(settings: IntakeSettings) -> timedelta:

@@ -156,6 +156,11 @@ class HeldRows:
 
     def __init__(self) -> None:
         self._clear()
+        # The batch's locked identity lookup made ahead (``lock_owners_ahead``): the owner
+        # of each identifier asked about, while no request of the batch has changed it. An
+        # identifier a request records, and every one after a merge, is read again.
+        self.owners: dict[Identifier, Customer] = {}
+        self.asked: set[Identifier] = set()
 
     def _clear(self) -> None:
         # In the order the foreign keys need: a customer before its identifiers and
@@ -285,9 +290,47 @@ async def customers_by_identifiers(
     """The live profile each identifier belongs to, rows locked for the merge that may follow."""
     if not identifiers:
         return {}
+    held = _held(session)
+    if held is not None and held.asked.issuperset(identifiers):
+        # Locked by the batch's lookup and unchanged since: the same objects a query
+        # would return (the session's identity map), without the round trip.
+        return {i: held.owners[i] for i in identifiers if i in held.owners}
     await _before_read(session, lambda held: not held.identities.isdisjoint(identifiers))
     rows = (await session.execute(_OWNERS_LOCKED, {"pairs": list(identifiers)})).all()
     return {(row.kind, row.value): row.Customer for row in rows}
+
+
+# Pairs per statement of a batch's lookup: twice this many parameters stays under
+# SQLite's oldest limit (999).
+_LOOKUP_CHUNK = 256
+
+
+def _padded(pairs: list[Identifier]) -> list[Identifier]:
+    """Pairs repeated up to a power of two: a batch's lookup then has a few statement
+    shapes (each count of pairs is its own SQL text, prepared by asyncpg) instead of one
+    per batch size; a pair asked twice matches the same rows."""
+    size = 4
+    while size < len(pairs):
+        size *= 2
+    return pairs + [pairs[-1]] * (size - len(pairs))
+
+
+async def lock_owners_ahead(session: AsyncSession, identifiers: Iterable[Identifier]) -> None:
+    """A batch's locked identity lookup for all its requests at once (``HeldRows``): one
+    statement instead of one per request, the profiles locked in one order (by id). Each
+    request's ``customers_by_identifiers`` then answers from it while it holds."""
+    held = _held(session)
+    pairs = sorted(set(identifiers))
+    if held is None or not pairs:
+        return
+    await _before_read(session, lambda rows: not rows.identities.isdisjoint(pairs))
+    owners: dict[Identifier, Customer] = {}
+    for start in range(0, len(pairs), _LOOKUP_CHUNK):
+        chunk = _padded(pairs[start : start + _LOOKUP_CHUNK])
+        rows = (await session.execute(_OWNERS_LOCKED, {"pairs": chunk})).all()
+        owners.update(((row.kind, row.value), row.Customer) for row in rows)
+    held.owners = owners
+    held.asked = set(pairs)
 
 
 # Built once: every ticket runs it, and a statement object reused keeps its cache key.
@@ -332,6 +375,7 @@ async def add_identifiers(
     if held is not None:
         held.identifiers.extend(rows)
         held.identities.update(pairs)
+        held.asked.difference_update(pairs)  # their owner is now this profile
         return
     if rows:
         await session.execute(
@@ -342,6 +386,9 @@ async def add_identifiers(
 async def repoint_customer(session: AsyncSession, source: uuid.UUID, target: uuid.UUID) -> None:
     """Move every identifier and ticket of ``source`` to ``target`` (a merge)."""
     await write_held_rows(session)  # rare: whatever is held moves too
+    held = _held(session)
+    if held is not None:
+        held.asked.clear()  # identifiers of ``source`` looked up ahead now name ``target``
     await session.execute(
         sa.update(CustomerIdentifier)
         .where(CustomerIdentifier.customer_id == source)

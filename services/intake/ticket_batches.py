@@ -4,7 +4,8 @@ A commit per ticket made intake's request path a string of round trips and
 SQLAlchemy's per-statement work. Here concurrent ``POST /v1/tickets`` requests wait
 in a queue; one worker takes everything waiting (up to ``ticket_batch_max``) and runs
 it as one unit of work: one transaction, the new rows held and written with one
-INSERT per table (``repository.HeldRows``), the outbox rows in the same
+INSERT per table (``repository.HeldRows``), the customers of all of them found and
+locked with one SELECT before the first runs, the outbox rows in the same
 transaction, one commit. Nothing waits for a batch to fill: a batch is whatever
 arrived while the previous one ran, so a lone request goes at once.
 
@@ -166,7 +167,10 @@ class TicketBatches:
         try:
             async with self._unit_of_work() as uow:
                 repository.hold_rows(uow.session)
-                for request in batch:
+                identities = await reception.lock_batch_customers(
+                    uow, [r.payload for r in batch], self._settings
+                )
+                for request, identity in zip(batch, identities, strict=True):
                     try:
                         result = await asyncio.create_task(
                             reception.receive_in_batch(
@@ -175,6 +179,7 @@ class TicketBatches:
                                 request.idempotency_key,
                                 self._settings,
                                 self._numbers,
+                                identity,
                             ),
                             context=request.context,
                         )

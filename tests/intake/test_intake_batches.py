@@ -290,3 +290,52 @@ async def test_http_requests_keep_their_own_correlation_ids(
         received = await store.events("ticket.received")
         assert {str(e.ticket_id): str(e.correlation_id) for e in received} == correlation
         assert len(correlation) == 16
+
+
+async def test_a_batch_finds_its_customers_with_one_lookup(intake_db: IntakeStore) -> None:
+    """The locked identity lookup is one statement for the batch, not one per request;
+    a profile that existed before is found by it, a repeat within the batch too."""
+    known = "13988888800"
+    batcher = batches(intake_db)
+    [before] = tickets_of(await all_at_once(batcher, [request(known)]))
+    lookups: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "customer_identifiers" in statement and statement.lstrip().upper().startswith("SELECT"):
+            lookups.append(statement)
+
+    sa.event.listen(intake_db.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        fresh = [request(f"139888888{i:02d}", issue=1) for i in range(1, 7)]
+        results = tickets_of(await all_at_once(batcher, [request(known, issue=2), *fresh]))
+    finally:
+        sa.event.remove(intake_db.engine.sync_engine, "before_cursor_execute", count)
+
+    assert batcher.committed == Counter({7: 1})
+    assert len(lookups) == 1, lookups
+    assert results[0].ticket.customer_id == before.ticket.customer_id
+    assert len({r.ticket.customer_id for r in results[1:]}) == 6
+
+
+async def test_after_a_merge_in_a_batch_its_identifiers_name_the_survivor(
+    intake_db: IntakeStore,
+) -> None:
+    """Looked up ahead, the phone of the profile merged away named that profile; the batch
+    must read it again after the merge (as one request after the other would)."""
+    older, newer, mail = "13977777701", "13977777709", "merged-later@example.com"
+    batcher = batches(intake_db, ticket_batch_max=1)
+    [first] = tickets_of(await all_at_once(batcher, [request(older)]))
+    [second] = tickets_of(await all_at_once(batcher, [request(newer, mail)]))
+    assert first.ticket.customer_id != second.ticket.customer_id
+
+    together = batches(intake_db)
+    # Sorted by phone: the merge (older phone and the newer profile's e-mail) runs first.
+    proving, by_phone = tickets_of(
+        await all_at_once(together, [request(older, mail, issue=1), request(newer, issue=2)])
+    )
+    assert together.committed == Counter({2: 1})
+    assert proving.ticket.customer_id == first.ticket.customer_id
+    assert by_phone.ticket.customer_id == first.ticket.customer_id
+    async with intake_db.sessions() as session:
+        merged = await session.get(Customer, second.ticket.customer_id)
+        assert merged is not None and merged.merged_into_id == first.ticket.customer_id
