@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import domain, repository
 from services.intake.models import Customer, Ticket
@@ -16,6 +19,20 @@ from shared.events import (
     utcnow,
 )
 from shared.outbox import UnitOfWork
+
+
+@dataclass
+class NoticeRows:
+    """The notices of a batch of events and their webhook deliveries, written with one
+    INSERT per table when the batch's reaction is done rather than one per notice."""
+
+    outgoing: list[dict[str, Any]] = field(default_factory=list)
+    deliveries: list[dict[str, Any]] = field(default_factory=list)
+
+    async def write(self, session: AsyncSession) -> None:
+        await repository.insert_outgoing_messages(session, self.outgoing)
+        await repository.insert_notification_deliveries(session, self.deliveries)
+        self.outgoing, self.deliveries = [], []
 
 
 async def notify_customer(
@@ -31,10 +48,12 @@ async def notify_customer(
     email: str | None = None,
     preferred: str | None = None,
     cause: Envelope | None = None,
+    rows: NoticeRows | None = None,
 ) -> str | None:
     """Render ``template`` for the customer's preferred contact (its language and channel,
     an SMS signed) and emit it as ``notification.outgoing``, the only event that carries
-    a raw contact. The text sent (unsigned), or None when the customer cannot be reached."""
+    a raw contact. The text sent (unsigned), or None when the customer cannot be reached.
+    With ``rows`` its rows are kept there for the caller to write; else written now."""
     route = domain.contact_route(
         preferred or ticket.preferred_contact,
         ticket.channel,
@@ -57,20 +76,21 @@ async def notify_customer(
     body = with_signature(text, family, settings.sms_signature)
     notification_id = uuid.uuid4()
     author, actor, actor_name = _author(ticket, template, cause)
-    await repository.insert_outgoing_message(
-        uow.session,
-        {
-            "id": notification_id,
-            "ticket_id": ticket.id,
-            "channel": channel,
-            "template": template,
-            "body": text,
-            "author": author,
-            "actor": actor,
-            "actor_name": actor_name,
-            "at": utcnow(),  # when it was sent (the cause may be older: a replay, a race)
-        },
-    )
+    sent = {
+        "id": notification_id,
+        "ticket_id": ticket.id,
+        "channel": channel,
+        "template": template,
+        "body": text,
+        "author": author,
+        "actor": actor,
+        "actor_name": actor_name,
+        "at": utcnow(),  # when it was sent (the cause may be older: a replay, a race)
+    }
+    if rows is not None:
+        rows.outgoing.append(sent)
+    else:
+        await repository.insert_outgoing_message(uow.session, sent)
     event = NotificationOutgoing(
         ticket_id=ticket.id,
         data=NotificationOutgoingData(
@@ -83,7 +103,7 @@ async def notify_customer(
             body=body,
         ),
     )
-    await emit_notification(uow, settings, event, cause=cause)
+    await emit_notification(uow, settings, event, cause=cause, rows=rows)
     return text
 
 
@@ -127,28 +147,31 @@ async def emit_notification(
     event: NotificationOutgoing,
     *,
     cause: Envelope | None = None,
+    rows: NoticeRows | None = None,
 ) -> None:
     """Publish a notification to the notifications topic and, when the channel has a
-    gateway webhook, queue its delivery there in the same transaction."""
+    gateway webhook, queue its delivery there in the same transaction (kept in ``rows``
+    when given)."""
     uow.emit(event, cause=cause)
     target = webhook_for(event.data.channel, settings)
     if target is None:
         return
     now = utcnow()
-    await repository.insert_notification_delivery(
-        uow.session,
-        {
-            "id": event.data.notification_id,
-            "ticket_id": event.ticket_id,
-            "channel": event.data.channel,
-            "template": event.data.template,
-            "target": target,
-            "payload": event.model_dump_json(),
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": now,
-            "last_error": None,
-            "created_at": now,
-            "delivered_at": None,
-        },
-    )
+    delivery = {
+        "id": event.data.notification_id,
+        "ticket_id": event.ticket_id,
+        "channel": event.data.channel,
+        "template": event.data.template,
+        "target": target,
+        "payload": event.model_dump_json(),
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "last_error": None,
+        "created_at": now,
+        "delivered_at": None,
+    }
+    if rows is not None:
+        rows.deliveries.append(delivery)
+    else:
+        await repository.insert_notification_delivery(uow.session, delivery)

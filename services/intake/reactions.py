@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.intake import domain, notices, repository, template_service
-from services.intake.models import Customer, Ticket, TimelineEntry
+from services.intake.models import Customer, Ticket
 from services.intake.settings import IntakeSettings
 from services.intake.templates import (
     TEMPLATES,
@@ -41,11 +41,21 @@ from shared.events import (
 from shared.observability import get_logger
 from shared.outbox import UnitOfWork
 from shared.survey_links import survey_link
-from shared.team_copies import team_label
+from shared.team_copies import KnownTeam, team_label
 
 log = get_logger(__name__)
 
 Hook = Callable[[Sequence[tuple[Envelope, Ticket]], UnitOfWork], Any]
+
+
+@dataclass(frozen=True)
+class Advanced:
+    """What ``advance_timeline`` did: the (event, ticket) pairs it applied, in the batch's
+    order, and the teams it named (a later notice names them again)."""
+
+    pairs: list[tuple[Envelope, Ticket]]
+    teams: dict[str, KnownTeam]
+    customers: dict[uuid.UUID, Customer]
 
 
 @dataclass(frozen=True)
@@ -89,16 +99,25 @@ async def advance_timeline(
     kind: str,
     params: Callable[[Any], dict[str, str]],
     after: Hook | None = None,
-) -> None:
+    *,
+    with_customers: bool = False,
+) -> Advanced:
     """Add a timeline entry of ``kind`` per event and move the status forward; ``after``
     then sees every (event, ticket) pair of the batch. A ``team`` parameter is a team
-    key, shown to the customer by the team's name."""
-    tickets = await repository.tickets_for_update(
-        uow.session, (e.ticket_id for e in events if e.ticket_id is not None)
-    )
+    key, shown to the customer by the team's name. The batch's entries are one INSERT;
+    ``with_customers`` reads the tickets' customers in the same query."""
+    ids = (e.ticket_id for e in events if e.ticket_id is not None)
+    customers: dict[uuid.UUID, Customer] = {}
+    if with_customers:
+        tickets, customers = await repository.tickets_and_customers_for_update(uow.session, ids)
+    else:
+        tickets = await repository.tickets_for_update(uow.session, ids)
     wording = [params(event) for event in events]
-    teams = await repository.teams_by_key(uow.session, (w["team"] for w in wording if "team" in w))
+    keys = {w["team"] for w in wording if "team" in w}
+    # Most kinds name no team: no query for them.
+    teams = await repository.teams_by_key(uow.session, keys) if keys else {}
     seen: list[tuple[Envelope, Ticket]] = []
+    entries: list[dict[str, Any]] = []
     for event, words in zip(events, wording, strict=True):
         ticket = tickets.get(event.ticket_id) if event.ticket_id else None
         if ticket is None:
@@ -107,17 +126,29 @@ async def advance_timeline(
         if "team" in words:
             words = {**words, "team": team_label(teams, words["team"], language)}
         text = domain.timeline_text(kind, language, **words)
-        repository.add(
-            uow.session,
-            TimelineEntry(ticket_id=ticket.id, kind=kind, text=text, at=event.occurred_at),
-        )
+        entries.append(_timeline_row(ticket, kind, text, True, event.occurred_at))
         # Events from different topics arrive in any order: status only moves forward.
         if domain.advances(ticket.status, kind):
             ticket.status = kind
             ticket.updated_at = event.occurred_at
         seen.append((event, ticket))
+    await repository.insert_timeline_entries(uow.session, entries)
     if after is not None and seen:
         await after(seen, uow)
+    return Advanced(seen, teams, customers)
+
+
+def _timeline_row(
+    ticket: Ticket, kind: str, text: str, customer_visible: bool, at: datetime
+) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "ticket_id": ticket.id,
+        "kind": kind,
+        "text": text,
+        "customer_visible": customer_visible,
+        "at": at,
+    }
 
 
 def _triaged(event: TicketTriaged) -> dict[str, str]:
@@ -144,6 +175,7 @@ async def tickets_retriaged(
     customer already told a time hears of a later one (处理时限调整)."""
     to = await addressees(uow, events, settings, told=lambda t: t.status in ("queued", "assigned"))
     tz = ZoneInfo(settings.display_timezone)
+    sent = notices.NoticeRows()
     for event in events:
         ticket = to.ticket(event)
         if ticket is None:
@@ -157,8 +189,17 @@ async def tickets_retriaged(
             language = domain.language_of(ticket.language)
             when = when_text(after, event.occurred_at, tz, language)
             await notices.notify_customer(
-                uow, settings, to.book, ticket, customer, "extension", {"when": when}, cause=event
+                uow,
+                settings,
+                to.book,
+                ticket,
+                customer,
+                "extension",
+                {"when": when},
+                cause=event,
+                rows=sent,
             )
+    await sent.write(uow.session)
 
 
 async def deadlines_extended(
@@ -168,6 +209,7 @@ async def deadlines_extended(
     the customer hears of the new time with the extension notice (处理时限调整通知)."""
     to = await addressees(uow, events, settings)
     tz = ZoneInfo(settings.display_timezone)
+    sent = notices.NoticeRows()
     for event in events:
         ticket = to.ticket(event)
         if ticket is None or ticket.status in domain.DONE_STATUSES:
@@ -178,8 +220,17 @@ async def deadlines_extended(
         language = domain.language_of(ticket.language)
         when = when_text(event.data.resolve_by, event.occurred_at, tz, language)
         await notices.notify_customer(
-            uow, settings, to.book, ticket, customer, "extension", {"when": when}, cause=event
+            uow,
+            settings,
+            to.book,
+            ticket,
+            customer,
+            "extension",
+            {"when": when},
+            cause=event,
+            rows=sent,
         )
+    await sent.write(uow.session)
 
 
 async def _keep_closed_at(pairs: Sequence[tuple[Envelope, Ticket]], _uow: UnitOfWork) -> None:
@@ -222,27 +273,27 @@ async def tickets_assigned(
 ) -> None:
     """Assigned: the timeline names the team, intake keeps who holds it, and the customer
     hears of it."""
-
-    async def notify(pairs: Sequence[tuple[Envelope, Ticket]], uow: UnitOfWork) -> None:
-        for event, ticket in pairs:
-            assert isinstance(event, TicketAssigned)
-            data = event.data
-            keep_assignee(ticket, data.team, data.agent_id, data.agent_name, event.occurred_at)
-        await _notify_assigned(pairs, uow, settings)
-
-    await advance_timeline(uow, events, "assigned", _assigned, notify)
-
-
-async def _notify_assigned(
-    pairs: Sequence[tuple[Envelope, Ticket]], uow: UnitOfWork, settings: IntakeSettings
-) -> None:
-    """需求受理 second notice (seed 002): the team and when the customer hears back."""
-    tz = ZoneInfo(settings.display_timezone)
-    customers = await repository.customers_by_ids(uow.session, (t.customer_id for _, t in pairs))
-    teams = await repository.teams_by_key(
-        uow.session, (e.data.team for e, _ in pairs if isinstance(e, TicketAssigned))
+    done = await advance_timeline(
+        uow, events, "assigned", _assigned, _keep_assignees, with_customers=True
     )
+    if done.pairs:
+        await _notify_assigned(done, uow, settings)
+
+
+async def _keep_assignees(pairs: Sequence[tuple[Envelope, Ticket]], _uow: UnitOfWork) -> None:
+    for event, ticket in pairs:
+        assert isinstance(event, TicketAssigned)
+        data = event.data
+        keep_assignee(ticket, data.team, data.agent_id, data.agent_name, event.occurred_at)
+
+
+async def _notify_assigned(done: Advanced, uow: UnitOfWork, settings: IntakeSettings) -> None:
+    """需求受理 second notice (seed 002): the team and when the customer hears back. The
+    teams and customers are those the timeline read; the notices are one INSERT."""
+    tz = ZoneInfo(settings.display_timezone)
+    pairs, teams, customers = done.pairs, done.teams, done.customers
     book = await template_service.template_book(uow.session, settings)
+    sent = notices.NoticeRows()
     for event, ticket in pairs:
         assert isinstance(event, TicketAssigned)
         customer = customers.get(ticket.customer_id)
@@ -258,8 +309,9 @@ async def _notify_assigned(
             template = "assignment_notice"
             params["when"] = when_text(due, now, tz, language)
         await notices.notify_customer(
-            uow, settings, book, ticket, customer, template, params, cause=event
+            uow, settings, book, ticket, customer, template, params, cause=event, rows=sent
         )
+    await sent.write(uow.session)
 
 
 async def progress_noted(
@@ -268,6 +320,8 @@ async def progress_noted(
     """Agents' notes: internal ones stay internal; public ones reach the customer."""
     to = await addressees(uow, events, settings)
     book = to.book
+    entries: list[dict[str, Any]] = []
+    sent = notices.NoticeRows()
     for event in events:
         ticket = to.ticket(event)
         if ticket is None:
@@ -280,22 +334,15 @@ async def progress_noted(
             if template == "visit"
             else domain.timeline_text("progress", language, note=event.data.note)
         )
-        repository.add(
-            uow.session,
-            TimelineEntry(
-                ticket_id=ticket.id,
-                kind="progress",
-                text=text,
-                customer_visible=public,
-                at=event.occurred_at,
-            ),
-        )
+        entries.append(_timeline_row(ticket, "progress", text, public, event.occurred_at))
         ticket.updated_at = max(ticket.updated_at, event.occurred_at)
         customer = to.customer(ticket)
         if public and customer is not None:
             await notices.notify_customer(
-                uow, settings, book, ticket, customer, template, params, cause=event
+                uow, settings, book, ticket, customer, template, params, cause=event, rows=sent
             )
+    await repository.insert_timeline_entries(uow.session, entries)
+    await sent.write(uow.session)
 
 
 def _progress_notice(
@@ -338,15 +385,21 @@ async def tickets_accepted(uow: UnitOfWork, events: Sequence[TicketAccepted]) ->
 async def _keep_resolver(pairs: Sequence[tuple[Envelope, Ticket]], uow: UnitOfWork) -> None:
     """Who resolved it: the author of the result notice (which follow-up asks for, and
     which may have been sent before this event arrived)."""
+    resolvers: list[dict[str, Any]] = []
     for event, ticket in pairs:
         assert isinstance(event, TicketResolved)
         if not event.data.actor:
             continue
         ticket.resolved_by = event.data.actor
         ticket.resolved_by_name = event.data.actor_name
-        await repository.attribute_result_notices(
-            uow.session, ticket.id, event.data.actor, event.data.actor_name
+        resolvers.append(
+            {
+                "ticket": ticket.id,
+                "resolver": event.data.actor,
+                "resolver_name": event.data.actor_name,
+            }
         )
+    await repository.attribute_result_notices(uow.session, resolvers)
 
 
 async def tickets_resolved(uow: UnitOfWork, events: Sequence[TicketResolved]) -> None:
@@ -368,6 +421,7 @@ async def notifications_requested(
     """Notices other services ask for: render, resolve the contact, send out."""
     to = await addressees(uow, events, settings, for_update=False)
     tz = ZoneInfo(settings.display_timezone)
+    sent_rows = notices.NoticeRows()
     for event in events:
         ticket = to.ticket(event)
         customer = to.customer(ticket) if ticket else None
@@ -390,9 +444,11 @@ async def notifications_requested(
             params,
             preferred=data.channel,
             cause=event,
+            rows=sent_rows,
         )
         if not sent:
             log.warning("notification_unreachable", ticket_id=str(ticket.id))
+    await sent_rows.write(uow.session)
 
 
 def _requested_params(

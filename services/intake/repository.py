@@ -605,18 +605,70 @@ async def latest_template_version(
 
 
 async def attribute_result_notices(
-    session: AsyncSession, ticket_id: uuid.UUID, actor: str, actor_name: str | None
+    session: AsyncSession, resolvers: Sequence[dict[str, Any]]
 ) -> None:
-    """Name the resolver on result notices sent before ticket.resolved reached intake."""
-    await session.execute(
-        sa.update(OutgoingMessage)
-        .where(
-            OutgoingMessage.ticket_id == ticket_id,
-            OutgoingMessage.template == "resolution",
-            OutgoingMessage.actor.is_(None),
-        )
-        .values(author="agent", actor=actor, actor_name=actor_name)
+    """Name the resolver on result notices sent before ticket.resolved reached intake:
+    one statement for a batch's ``{"ticket": id, "resolver": …, "resolver_name": …}``."""
+    if resolvers:
+        await session.execute(_ATTRIBUTE_RESULT_NOTICES, list(resolvers))
+
+
+_OUTGOING = cast(sa.Table, OutgoingMessage.__table__)
+_ATTRIBUTE_RESULT_NOTICES = (
+    sa.update(_OUTGOING)
+    .where(
+        _OUTGOING.c.ticket_id == sa.bindparam("ticket"),
+        _OUTGOING.c.template == "resolution",
+        _OUTGOING.c.actor.is_(None),
     )
+    .values(
+        author="agent", actor=sa.bindparam("resolver"), actor_name=sa.bindparam("resolver_name")
+    )
+)
+
+
+async def tickets_and_customers_for_update(
+    session: AsyncSession, ticket_ids: Iterable[uuid.UUID]
+) -> tuple[dict[uuid.UUID, Ticket], dict[uuid.UUID, Customer]]:
+    """The tickets, locked (as ``tickets_for_update``), and their customers, in one query."""
+    ids = sorted(set(ticket_ids))
+    if not ids:
+        return {}, {}
+    rows = (await session.execute(_TICKETS_AND_CUSTOMERS_LOCKED, {"ids": ids})).all()
+    tickets = {row.Ticket.id: row.Ticket for row in rows}
+    customers = {row.Customer.id: row.Customer for row in rows if row.Customer is not None}
+    return tickets, customers
+
+
+_TICKETS_AND_CUSTOMERS_LOCKED = (
+    sa.select(Ticket, Customer)
+    .outerjoin(Customer, Customer.id == Ticket.customer_id)
+    .where(Ticket.id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(Ticket.id)
+    .with_for_update(of=Ticket)
+)
+
+
+async def insert_timeline_entries(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """A batch of events' timeline lines with one Core INSERT: they are only written, and
+    an ORM object and its flush each cost more than the statement (py-spy, 2026-12-07)."""
+    if rows:
+        await session.execute(_INSERT_TIMELINE, list(rows))
+
+
+async def insert_outgoing_messages(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """A batch of events' notices with one INSERT (one a notice was a fifth of the
+    consumer's samples, py-spy 2026-12-07)."""
+    if rows:
+        await session.execute(_INSERT_OUTGOING, list(rows))
+
+
+async def insert_notification_deliveries(
+    session: AsyncSession, rows: Sequence[dict[str, Any]]
+) -> None:
+    """A batch of events' webhook deliveries with one INSERT (as their notices)."""
+    if rows:
+        await session.execute(_INSERT_DELIVERY, list(rows))
 
 
 async def customer_messages(session: AsyncSession, ticket_id: uuid.UUID) -> Sequence[TicketMessage]:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from intake_support import (
     GATEWAY,
     SUPERVISOR,
@@ -20,7 +21,7 @@ from testkit import poll
 
 from services.intake import repository
 from services.intake.handlers import build_handlers
-from services.intake.models import Ticket
+from services.intake.models import NotificationDelivery, Ticket
 from services.intake.settings import IntakeSettings
 from services.intake.templates import when_text
 from shared.events import (
@@ -197,6 +198,53 @@ async def test_assignment_before_triage_still_notifies(intake_db: IntakeStore) -
     assert bodies[second.id] == (
         f"您的需求（工单号 {second.ticket_no}）已提交至物流团队，我们会尽快反馈。"
     )
+
+
+async def test_a_batch_of_assignments_writes_each_notice_and_line_once(
+    intake_db: IntakeStore,
+) -> None:
+    # The reaction writes a batch's timeline lines, notices and deliveries with one
+    # statement each: every ticket still gets exactly its own, and a transfer within the
+    # batch (the same ticket twice) its two, in order.
+    settings = IntakeSettings(
+        notification_webhooks={"sms": {"url": "http://127.0.0.1:9/h", "secret": "s" * 32}}
+    )
+    first = await receive(intake_db)
+    second = await receive(intake_db, customer={"phone": "13900001111"}, subject="b")
+    stranger = TicketAssigned.model_validate(
+        {**assigned(first).model_dump(), "ticket_id": uuid.uuid4()}
+    )
+    transfer = assigned(second, "logistics")
+    transfer.occurred_at = T0 + timedelta(seconds=9)
+    async with intake_db.uow() as uow:
+        batch = [assigned(first), assigned(second), stranger, transfer]
+        await build_handlers(settings)["ticket.assigned"](batch, uow)
+        await uow.commit()
+    async with intake_db.sessions() as session:
+        sent = {t.id: await repository.outgoing_messages(session, t.id) for t in (first, second)}
+        lines = {
+            t.id: await repository.timeline(session, t.id, customer_visible_only=False)
+            for t in (first, second)
+        }
+        queued = (await session.scalars(sa.select(NotificationDelivery))).all()
+        stored = await session.get(Ticket, second.id)
+    assert [m.template for m in sent[first.id]] == [
+        "acknowledgement",
+        "assignment_notice_no_deadline",
+    ]
+    assert [m.body[-16:] for m in sent[second.id][1:]] == [
+        "已提交至技术团队，我们会尽快反馈。"[-16:],
+        "已提交至物流团队，我们会尽快反馈。"[-16:],
+    ]
+    assert [e.text for e in lines[first.id] if e.kind == "assigned"] == ["已分派给技术团队"]
+    assert [e.text for e in lines[second.id] if e.kind == "assigned"] == [
+        "已分派给技术团队",
+        "已分派给物流团队",
+    ]
+    # One delivery per assignment notice sent, each the notice's own id.
+    notice_ids = {m.id for m in sent[first.id][1:] + sent[second.id][1:]}
+    assert {d.id for d in queued if d.template.startswith("assignment")} == notice_ids
+    assert stored is not None and (stored.status, stored.team) == ("assigned", "logistics")
 
 
 def test_when_text() -> None:
