@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from services.dispatch.models import ActivityEntry
+from services.dispatch import repository
 from shared.events import Envelope, utcnow
 from shared.observability import mask_contact
 from shared.outbox import UnitOfWork
@@ -60,22 +60,25 @@ def record(
     data: dict[str, Any] | None = None,
     at: datetime | None = None,
     event_id: uuid.UUID | None = None,
-) -> ActivityEntry:
-    """Add one line; ``actor`` is (id, display name)."""
-    entry = ActivityEntry(
-        id=uuid.uuid4(),
-        ticket_id=ticket_id,
-        assignment_id=assignment_id,
-        kind=kind,
-        actor_id=actor[0],
-        actor_name=(actor[1] or "?")[:100],
-        at=at or utcnow(),
-        text=mask_contact(text) if text else None,
-        data=data or {},
-        event_id=event_id,
+) -> None:
+    """Add one line; ``actor`` is (id, display name). Lines are only ever written, so
+    they go in with one Core statement at commit, not through the ORM's flush
+    (:func:`repository.add_activity`)."""
+    repository.add_activity(
+        uow.session,
+        {
+            "id": uuid.uuid4(),
+            "ticket_id": ticket_id,
+            "assignment_id": assignment_id,
+            "kind": kind,
+            "actor_id": actor[0],
+            "actor_name": (actor[1] or "?")[:100],
+            "at": at or utcnow(),
+            "text": mask_contact(text) if text else None,
+            "data": data or {},
+            "event_id": event_id,
+        },
     )
-    uow.session.add(entry)
-    return entry
 
 
 def _actor(data: Any) -> tuple[str | None, str]:

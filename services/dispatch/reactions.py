@@ -62,7 +62,7 @@ async def dispatch_tickets(
             queue(uow, assignment, event)
         else:
             give_to(uow, pool, assignment, chosen, event, reason="triaged")
-    repository.add(uow.session, *assignments)
+    await repository.insert_assignments(uow.session, assignments)
     return assignments
 
 
@@ -97,6 +97,8 @@ def _new_assignment(event: TicketTriaged | TicketRetriaged) -> Assignment:
         keywords=list(triaged.keywords),
         kb_suggestions=[s.model_dump(mode="json") for s in triaged.kb_suggestions],
         escalated=False,
+        # Every column with a default set here: the row is written from these values.
+        version=1,
     )
 
 
