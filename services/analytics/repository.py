@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
@@ -131,23 +132,132 @@ def _write_facts(session: Session, facts: dict[uuid.UUID, TicketFact], new: set[
             key = tuple(sorted(row))
             row["fact_key"] = ticket_id
             updates.setdefault(key, []).append(row)
+    if session.get_bind().dialect.name == "postgresql":
+        for names, rows in inserts.items():
+            statement = _facts_from_json("insert", tuple(sorted(names)))
+            session.execute(statement, {"rows": _facts_json(rows)})
+        for key, rows in updates.items():
+            session.execute(_facts_from_json("update", key), {"rows": _facts_json(rows)})
+        return
     for rows in inserts.values():
         session.execute(_INSERT_FACT, rows)
     for key, rows in updates.items():
         session.execute(_update_fact_statement(key), rows)
 
 
+_FACT_JSON_COLUMNS = frozenset(c.name for c in _FACT_TABLE.columns if isinstance(c.type, sa.JSON))
+
+
+@functools.lru_cache(maxsize=256)
+def _facts_from_json(kind: str, columns: tuple[str, ...]) -> Any:
+    """PostgreSQL: the facts of one set of columns in one statement, the rows one JSON
+    parameter, where an executemany bound every value of every row one by one (py-spy,
+    2026-12-07). JSON columns travel as their JSON text, so a None is JSON ``null`` as
+    the ORM writes it."""
+    dialect = postgresql.dialect()
+    quote = dialect.identifier_preparer.quote
+    table = _FACT_TABLE
+
+    def shape(column: str) -> str:
+        if column in _FACT_JSON_COLUMNS:
+            return f"{quote(column)} text"
+        return f"{quote(column)} {table.c[column].type.compile(dialect=dialect)}"
+
+    def value(column: str) -> str:
+        if column in _FACT_JSON_COLUMNS:
+            return f"CAST(r.{quote(column)} AS json)"
+        return f"r.{quote(column)}"
+
+    name = quote(table.name)
+    fields = ", ".join(shape(c) for c in columns)
+    if kind == "insert":
+        return sa.text(
+            f"INSERT INTO {name} ({', '.join(quote(c) for c in columns)}) "
+            f"SELECT {', '.join(value(c) for c in columns)} "
+            f"FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r({fields})"
+        )
+    assigned = ", ".join(f"{quote(c)} = {value(c)}" for c in columns)
+    return sa.text(
+        f"UPDATE {name} AS t SET {assigned} "
+        f"FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r({fields}, fact_key uuid) "
+        f"WHERE t.ticket_id = r.fact_key"
+    )
+
+
+def _facts_json(rows: list[dict[str, Any]]) -> str:
+    encoded = [
+        {c: json.dumps(v) if c in _FACT_JSON_COLUMNS else v for c, v in row.items()} for row in rows
+    ]
+    return json.dumps(encoded, default=_json_value, separators=(",", ":"))
+
+
 @functools.cache
 def _rollup_statement(dialect: str, table: sa.Table) -> Any:
     # Built once per table: constructing the upsert (``excluded`` and a ``+`` per
     # measure) was about a fifth of analytics' CPU per batch (py-spy, 2026-12-02).
-    from sqlalchemy.dialects import postgresql, sqlite
+    from sqlalchemy.dialects import sqlite
 
-    statement: Any = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    if dialect == "postgresql":
+        return _rollup_from_json(table)
+    statement: Any = sqlite.insert(table)
     return statement.on_conflict_do_update(
         index_elements=[c.name for c in table.primary_key.columns],
         set_={m: table.c[m] + statement.excluded[m] for m in rollups.MEASURES},
     )
+
+
+def _rollup_from_json(table: sa.Table) -> Any:
+    """PostgreSQL: one statement per rollup and batch, its rows one JSON parameter of
+    the measures that moved (absent ones 0), where an executemany bound all 79
+    measures of every row, one by one (py-spy, 2026-12-07). Rows go in key order, so
+    replicas lock them alike."""
+    dialect = postgresql.dialect()
+    quote = dialect.identifier_preparer.quote
+    keys = [c.name for c in table.primary_key.columns]
+    columns = [*keys, *rollups.MEASURES]
+    shape = ", ".join(f"{quote(c)} {table.c[c].type.compile(dialect=dialect)}" for c in columns)
+    picked = [f"r.{quote(k)}" for k in keys]
+    picked += [f"coalesce(r.{quote(m)}, 0)" for m in rollups.MEASURES]
+    name = quote(table.name)
+    added = ", ".join(
+        f"{quote(m)} = {name}.{quote(m)} + excluded.{quote(m)}" for m in rollups.MEASURES
+    )
+    return sa.text(
+        f"INSERT INTO {name} ({', '.join(quote(c) for c in columns)}) "
+        f"SELECT {', '.join(picked)} "
+        f"FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r({shape}) "
+        f"ORDER BY {', '.join(f'r.{quote(k)}' for k in keys)} "
+        f"ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO UPDATE SET {added}"
+    )
+
+
+def _rollup_writes(dialect: str, deltas: rollups.Deltas) -> list[tuple[Any, Any]]:
+    """The statements (and their parameters) that add ``deltas`` to the rollups."""
+    writes: list[tuple[Any, Any]] = []
+    for name, table in ROLLUPS.items():
+        rows = deltas.sparse_changes(name)
+        if not rows:
+            continue
+        if dialect == "postgresql":
+            payload = json.dumps(rows, default=_json_value, separators=(",", ":"))
+            writes.append((_rollup_statement(dialect, table), {"rows": payload}))
+        else:
+            dense = [rollups.dense(name, row) for row in rows]
+            writes.append((_rollup_statement(dialect, table), dense))
+    return writes
+
+
+def _json_value(value: Any) -> str:
+    """Dates, UTC-aware datetimes and ids as PostgreSQL reads them from JSON text."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; sopdesk stores UTC-aware datetimes only")
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"not JSON: {value!r}")
 
 
 @sa.event.listens_for(Session, "before_commit")
@@ -162,11 +272,8 @@ def _write_deltas(session: Session) -> None:
     deltas: rollups.Deltas | None = session.info.pop(_DELTAS, None)
     if deltas is None:
         return
-    dialect = session.get_bind().dialect.name
-    for name, table in ROLLUPS.items():
-        rows = deltas.changes(name)
-        if rows:
-            session.execute(_rollup_statement(dialect, table), rows)
+    for statement, parameters in _rollup_writes(session.get_bind().dialect.name, deltas):
+        session.execute(statement, parameters)
 
 
 @sa.event.listens_for(Session, "after_soft_rollback")
@@ -258,11 +365,8 @@ async def counts_by(session: AsyncSession, column: QueryableAttribute[Any]) -> d
 
 async def apply_rollup_deltas(session: AsyncSession, deltas: rollups.Deltas) -> None:
     """Write deltas now (bulk loads); projections use :func:`pending_deltas` instead."""
-    dialect = session.get_bind().dialect.name
-    for name, table in ROLLUPS.items():
-        rows = deltas.changes(name)
-        if rows:
-            await session.execute(_rollup_statement(dialect, table), rows)
+    for statement, parameters in _rollup_writes(session.get_bind().dialect.name, deltas):
+        await session.execute(statement, parameters)
 
 
 async def keep_team_announcements(session: AsyncSession, events: Sequence[TeamEvent]) -> None:
