@@ -15,7 +15,7 @@ def build_handlers(settings: TriageSettings) -> Mapping[str, Handler]:
     in_force = service.InForce()
 
     async def on_tickets_received(events: Sequence[TicketReceived], uow: UnitOfWork) -> None:
-        await service.triage_tickets(uow, events, settings, in_force)
+        await service.decide_tickets(uow, events, settings, in_force)
 
     return {
         "ticket.received": on_tickets_received,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,6 +37,16 @@ async def lock_decision(session: AsyncSession, ticket_id: uuid.UUID) -> TriageDe
 
 def add(session: AsyncSession, *rows: object) -> None:
     session.add_all(rows)
+
+
+# Built once: a statement compiled from its cache key every batch is a cost of its own.
+_INSERT_DECISIONS = sa.insert(cast(sa.Table, TriageDecision.__table__))
+
+
+async def insert_decisions(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """New decisions, by their columns: one Core ``INSERT`` for the batch (executemany)."""
+    if rows:
+        await session.execute(_INSERT_DECISIONS, list(rows))
 
 
 async def decided_ticket_ids(

@@ -98,6 +98,18 @@ async def triage_tickets(
     Re-triage is an explicit supervisor action, never a side effect of a redelivery.
     ``in_force``: the consumer's engine and articles, kept across batches.
     """
+    rows = await decide_tickets(uow, events, settings, in_force)
+    return [TriageDecision(**row) for row in rows]
+
+
+async def decide_tickets(
+    uow: UnitOfWork,
+    events: Sequence[TicketReceived],
+    settings: TriageSettings,
+    in_force: InForce | None = None,
+) -> list[dict[str, Any]]:
+    """``triage_tickets`` for the consumer: the decisions as the rows written, since
+    nothing reads them back as objects (building one costs more than its row)."""
     decided = await repository.decided_ticket_ids(
         uow.session, [e.ticket_id for e in events if e.ticket_id]
     )
@@ -112,22 +124,23 @@ async def triage_tickets(
     in_force = in_force or InForce()
     engine = await in_force.engine(uow.session, settings)
     articles: list[ArticleCopy] | None = None
-    decisions: list[TriageDecision] = []
+    rows: list[dict[str, Any]] = []
     for event in fresh:
-        decision = _decide(event, engine)
-        if wants_suggestions(decision.category, settings):
+        row = _decide(event, engine)
+        if wants_suggestions(row["category"], settings):
             if articles is None:
                 articles = await in_force.articles(uow.session)
-            decision.kb_suggestions = suggest(
+            row["kb_suggestions"] = suggest(
                 articles,
                 f"{event.data.subject} {event.data.description}",
                 event.data.received_at,
                 settings.kb_suggestions,
             )
-        decisions.append(decision)
-        uow.emit(triaged_event(decision), cause=event)
-    repository.add(uow.session, *decisions)
-    return decisions
+        rows.append(row)
+        uow.emit(TicketTriaged(ticket_id=row["ticket_id"], data=_event_data(row)), cause=event)
+    # Rows only written: one Core INSERT, not the ORM's unit of work (identity map, flush).
+    await repository.insert_decisions(uow.session, rows)
+    return rows
 
 
 async def triage_ticket(
@@ -182,7 +195,8 @@ def wants_suggestions(category: str, settings: TriageSettings) -> bool:
     return category == "inquiry" and settings.kb_suggestions > 0
 
 
-def _decide(event: TicketReceived, engine: Engine) -> TriageDecision:
+def _decide(event: TicketReceived, engine: Engine) -> dict[str, Any]:
+    """The decision's row, column by column."""
     assert event.ticket_id is not None
     received = event.data
     ticket = TicketText(
@@ -194,7 +208,7 @@ def _decide(event: TicketReceived, engine: Engine) -> TriageDecision:
     )
     verdict = decide(engine, ticket, received.received_at)
     due = verdict.deadlines
-    return TriageDecision(
+    return dict(
         ticket_id=event.ticket_id,
         ticket_no=received.ticket_no,
         **verdict.decided(engine),
@@ -213,47 +227,50 @@ def _decide(event: TicketReceived, engine: Engine) -> TriageDecision:
         kb_suggestions=[],
         text=TicketText(received.subject, received.description).text[:4000],
         created_at=utcnow(),
+        retriaged_at=None,
     )
 
 
-def _event_data(decision: TriageDecision, reason: str | None = None) -> TicketTriagedData:
+def _event_data(decision: Mapping[str, Any], reason: str | None = None) -> TicketTriagedData:
+    """The event's data from a decision's columns (a new row, or a stored decision's
+    ``_columns``)."""
     return TicketTriagedData(
-        ticket_no=decision.ticket_no,
+        ticket_no=decision["ticket_no"],
         # Decisions made before 0002 did not store channel and customer type.
-        channel=decision.channel or "web_chat",
-        customer_type=decision.customer_type or "new",
-        subject=decision.subject or "",
-        category=decision.category,
-        scene=decision.scene,
-        priority=decision.priority,
-        team=decision.team,
-        skill=decision.skill,
-        keywords=decision.keywords,
-        tags=decision.tags or [],
-        explanation=decision.explanation,
-        fired_rules=decision.fired_rules or [],
-        decided_by=decision.decided_by,
-        rule_version=decision.rule_version,
-        industry=decision.industry,
-        kb_suggestions=[KbSuggestion.model_validate(s) for s in decision.kb_suggestions or []],
+        channel=decision["channel"] or "web_chat",
+        customer_type=decision["customer_type"] or "new",
+        subject=decision["subject"] or "",
+        category=decision["category"],
+        scene=decision["scene"],
+        priority=decision["priority"],
+        team=decision["team"],
+        skill=decision["skill"],
+        keywords=decision["keywords"],
+        tags=decision["tags"] or [],
+        explanation=decision["explanation"],
+        fired_rules=decision["fired_rules"] or [],
+        decided_by=decision["decided_by"],
+        rule_version=decision["rule_version"],
+        industry=decision["industry"],
+        kb_suggestions=[KbSuggestion.model_validate(s) for s in decision["kb_suggestions"] or []],
         retriage_reason=reason,
-        masked_contact=decision.masked_contact,
-        model_version=decision.model_version,
-        confidence=decision.confidence,
-        needs_review=bool(decision.needs_review) and decision.retriaged_at is None,
+        masked_contact=decision["masked_contact"],
+        model_version=decision["model_version"],
+        confidence=decision["confidence"],
+        needs_review=bool(decision["needs_review"]) and decision["retriaged_at"] is None,
         deadlines=Deadlines(
-            policy=decision.sla_policy,
-            calendar=decision.calendar,
-            respond_by=decision.respond_by,
-            resolve_by=decision.resolve_by,
-            policy_version=decision.policy_version,
-            calendar_spec=decision.calendar_spec,
+            policy=decision["sla_policy"],
+            calendar=decision["calendar"],
+            respond_by=decision["respond_by"],
+            resolve_by=decision["resolve_by"],
+            policy_version=decision["policy_version"],
+            calendar_spec=decision["calendar_spec"],
         ),
     )
 
 
-def triaged_event(decision: TriageDecision) -> TicketTriaged:
-    return TicketTriaged(ticket_id=decision.ticket_id, data=_event_data(decision))
+def _columns(decision: TriageDecision) -> dict[str, Any]:
+    return {c.key: getattr(decision, c.key) for c in TriageDecision.__table__.columns}
 
 
 # --------------------------------------------------------------------------- re-triage
@@ -333,7 +350,9 @@ async def retriage(
         f"{category} {priority} → {team} ({request.reason})",
     ]
     decision.retriaged_at = utcnow()
-    uow.emit(TicketRetriaged(ticket_id=ticket_id, data=_event_data(decision, request.reason)))
+    uow.emit(
+        TicketRetriaged(ticket_id=ticket_id, data=_event_data(_columns(decision), request.reason))
+    )
     return decision
 
 

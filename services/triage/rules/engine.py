@@ -54,6 +54,12 @@ class TicketText:
         # Kept: every rule reads it, and a new string would be hashed again per rule.
         return f"{self.subject}\n{self.description}".lower()
 
+    @cached_property
+    def positions(self) -> Mapping[str, tuple[int, ...]]:
+        """Where each of the text's jieba words stands: segmenting is most of a rule
+        set's cost, so only a Chinese keyword whose words are all in the text asks."""
+        return word_positions(self.text)
+
 
 _ASCII = re.compile(r"^[\x00-\x7f]+$")
 
@@ -75,20 +81,21 @@ def _keyword_plan(keyword: str) -> _KeywordPlan:
     return _KeywordPlan(key, None, segment(key) if key else ())
 
 
-def _keyword_matches(keyword: str, text: str, positions: Mapping[str, tuple[int, ...]]) -> bool:
-    plan = _keyword_plan(keyword)
-    if not plan.key:
-        return False
+def _keyword_matches(plan: _KeywordPlan, ticket: TicketText) -> bool:
+    text = ticket.text
+    # Each test below needs the keyword (or each of its words) as a substring of the text,
+    # so a substring test, far cheaper, turns most keywords away first.
     if plan.english is not None:
         # English: whole words at the start (so "refund" matches "refunded", not "prefund").
-        return plan.english.search(text) is not None
+        return plan.key in text and plan.english.search(text) is not None
     if plan.key in text:
         return True
     # Chinese: jieba's words of the keyword, all present and close together in the text
     # ("无法登录" matches "登录一直无法成功").
     parts = plan.parts
-    if len(parts) < 2:
+    if len(parts) < 2 or not all(part in text for part in parts):
         return False
+    positions = ticket.positions
     found = [positions.get(part, ()) for part in parts]
     if not all(found):
         return False
@@ -104,6 +111,41 @@ def word_positions(text: str) -> Mapping[str, tuple[int, ...]]:
     for i, word in enumerate(segment(text)):
         found.setdefault(word, []).append(i)
     return {word: tuple(at) for word, at in found.items()}
+
+
+@lru_cache(maxsize=4096)
+def _pattern(pattern: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
+    return re.compile(pattern, flags)
+
+
+@dataclass(frozen=True)
+class _TextPlan:
+    """A rule's text condition, compiled once per rule (the rule set in force is kept
+    across batches, so once per rule-set version)."""
+
+    keywords: tuple[tuple[str, _KeywordPlan], ...]  # as written, and how it is looked for
+    patterns: tuple[tuple[str, re.Pattern[str]], ...]
+
+
+# Rules hold a mapping (their metadata condition), so they cannot be hashed: plans are
+# kept by identity, with the rule itself so its id is not reused while the plan is kept.
+_PLANS: dict[int, tuple[Rule, _TextPlan]] = {}
+_MAX_PLANS = 2048
+
+
+def _text_plan(rule: Rule) -> _TextPlan:
+    kept = _PLANS.get(id(rule))
+    if kept is not None and kept[0] is rule:
+        return kept[1]
+    cond = rule.conditions
+    plan = _TextPlan(
+        tuple((k, p) for k in cond.keywords if (p := _keyword_plan(k)).key),
+        tuple((p, _pattern(p)) for p in cond.patterns),
+    )
+    if len(_PLANS) >= _MAX_PLANS:  # rule sets tried out by the API, not the one in force
+        _PLANS.clear()
+    _PLANS[id(rule)] = (rule, plan)
+    return plan
 
 
 def _metadata_matches(expected: Mapping[str, tuple[str, ...]], metadata: Mapping[str, Any]) -> bool:
@@ -126,14 +168,14 @@ def match_rule(rule: Rule, ticket: TicketText) -> RuleMatch | None:
     if not rule.enabled:
         return None
     cond = rule.conditions
-    text = ticket.text
     reasons: list[str] = []
     hits: list[str] = []
     if cond.keywords or cond.patterns:
         # The text condition: any keyword or any pattern.
-        positions = word_positions(text)
-        hits = [k for k in cond.keywords if _keyword_matches(k, text, positions)]
-        pattern = next((p for p in cond.patterns if re.search(p, text, re.IGNORECASE)), None)
+        plan = _text_plan(rule)
+        text = ticket.text
+        hits = [k for k, p in plan.keywords if _keyword_matches(p, ticket)]
+        pattern = next((p for p, c in plan.patterns if c.search(text)), None)
         if not hits and pattern is None:
             return None
         reasons.append(f"keyword '{hits[0]}'" if hits else f"pattern /{pattern}/")
@@ -163,7 +205,7 @@ _CLAUSE_END = re.compile(r"[,,。.!!??;;\n]")
 
 def _first_cue(patterns: tuple[str, ...], text: str) -> str | None:
     for pattern in patterns:
-        found = re.search(pattern, text, re.IGNORECASE)
+        found = _pattern(pattern).search(text)
         if found is not None:
             return found.group(0)
     return None
@@ -174,7 +216,7 @@ def _unasked_cue(cues: tuple[str, ...], question_cues: tuple[str, ...], text: st
     cue in its clause up to the cue's end (万一着火了, 会不会登录不了, 听说…被盗刷) makes it
     part of the question."""
     for pattern in cues:
-        for found in re.finditer(pattern, text, re.IGNORECASE):
+        for found in _pattern(pattern).finditer(text):
             clause_start = max(
                 (c.end() for c in _CLAUSE_END.finditer(text, 0, found.start())), default=0
             )
@@ -311,7 +353,11 @@ def evaluate(
     if taken is not None and result.priority == "P2":
         _raise(result, f"money already taken '{taken}'")
     wide = next((k for k in mods.wide_impact_keywords if k.lower() in text), None) or next(
-        (said.group(0) for said in (re.search(p, text) for p in mods.wide_impact_patterns) if said),
+        (
+            said.group(0)
+            for said in (_pattern(p, 0).search(text) for p in mods.wide_impact_patterns)
+            if said
+        ),
         None,
     )
     if wide is not None:
