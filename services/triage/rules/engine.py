@@ -125,6 +125,16 @@ class _TextPlan:
 
     keywords: tuple[tuple[str, _KeywordPlan], ...]  # as written, and how it is looked for
     patterns: tuple[tuple[str, re.Pattern[str]], ...]
+    # One substring each keyword needs in the text to match at all (an English keyword
+    # itself; a Chinese one's longest word, in the keyword and in each of its spellings):
+    # most rules fire on no ticket, and one search turns them away at once.
+    anchors: re.Pattern[str] | None
+
+
+def _anchor(plan: _KeywordPlan) -> str:
+    if plan.english is None and len(plan.parts) >= 2:
+        return max(plan.parts, key=len)
+    return plan.key
 
 
 # Rules hold a mapping (their metadata condition), so they cannot be hashed: plans are
@@ -138,9 +148,12 @@ def _text_plan(rule: Rule) -> _TextPlan:
     if kept is not None and kept[0] is rule:
         return kept[1]
     cond = rule.conditions
+    keywords = tuple((k, p) for k in cond.keywords if (p := _keyword_plan(k)).key)
+    anchors = sorted({_anchor(p) for _, p in keywords}, key=len, reverse=True)
     plan = _TextPlan(
-        tuple((k, p) for k in cond.keywords if (p := _keyword_plan(k)).key),
+        keywords,
         tuple((p, _pattern(p)) for p in cond.patterns),
+        re.compile("|".join(map(re.escape, anchors))) if anchors else None,
     )
     if len(_PLANS) >= _MAX_PLANS:  # rule sets tried out by the API, not the one in force
         _PLANS.clear()
@@ -174,7 +187,8 @@ def match_rule(rule: Rule, ticket: TicketText) -> RuleMatch | None:
         # The text condition: any keyword or any pattern.
         plan = _text_plan(rule)
         text = ticket.text
-        hits = [k for k, p in plan.keywords if _keyword_matches(p, ticket)]
+        if plan.anchors is not None and plan.anchors.search(text) is not None:
+            hits = [k for k, p in plan.keywords if _keyword_matches(p, ticket)]
         pattern = next((p for p, c in plan.patterns if c.search(text)), None)
         if not hits and pattern is None:
             return None
