@@ -186,20 +186,34 @@ async def tickets_retriaged(
         customer = to.customer(ticket)
         later = before is not None and after is not None and after > before
         if customer is not None and later and after is not None and after > event.occurred_at:
-            language = domain.language_of(ticket.language)
-            when = when_text(after, event.occurred_at, tz, language)
-            await notices.notify_customer(
-                uow,
-                settings,
-                to.book,
-                ticket,
-                customer,
-                "extension",
-                {"when": when},
-                cause=event,
-                rows=sent,
-            )
+            await _tell_new_time(uow, settings, to, ticket, customer, after, event, tz, sent)
     await sent.write(uow.session)
+
+
+async def _tell_new_time(
+    uow: UnitOfWork,
+    settings: IntakeSettings,
+    to: Addressees,
+    ticket: Ticket,
+    customer: Customer,
+    when: datetime,
+    event: Envelope,
+    tz: ZoneInfo,
+    sent: notices.NoticeRows,
+) -> None:
+    """The extension notice (处理时限调整通知): the customer's new time, in their language."""
+    text = when_text(when, event.occurred_at, tz, domain.language_of(ticket.language))
+    await notices.notify_customer(
+        uow,
+        settings,
+        to.book,
+        ticket,
+        customer,
+        "extension",
+        {"when": text},
+        cause=event,
+        rows=sent,
+    )
 
 
 async def deadlines_extended(
@@ -217,18 +231,8 @@ async def deadlines_extended(
         customer = to.customer(ticket)
         if customer is None:
             continue
-        language = domain.language_of(ticket.language)
-        when = when_text(event.data.resolve_by, event.occurred_at, tz, language)
-        await notices.notify_customer(
-            uow,
-            settings,
-            to.book,
-            ticket,
-            customer,
-            "extension",
-            {"when": when},
-            cause=event,
-            rows=sent,
+        await _tell_new_time(
+            uow, settings, to, ticket, customer, event.data.resolve_by, event, tz, sent
         )
     await sent.write(uow.session)
 
