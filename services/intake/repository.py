@@ -268,20 +268,12 @@ async def insert_new_ticket(session: AsyncSession, ticket: Ticket, first: Timeli
 async def insert_outgoing_message(session: AsyncSession, row: dict[str, Any]) -> None:
     """A notice sent, with a Core insert: its ORM flush was a tenth of a new ticket's CPU
     (py-spy, 2026-12-03). No foreign key, so it may precede its ticket's row."""
-    held = _held(session)
-    if held is not None:
-        held.outgoing.append(row)
-        return
-    await session.execute(_INSERT_OUTGOING, row)
+    await insert_outgoing_messages(session, [row])
 
 
 async def insert_notification_delivery(session: AsyncSession, row: dict[str, Any]) -> None:
     """A delivery to a gateway's webhook, queued with a Core insert (as the notice)."""
-    held = _held(session)
-    if held is not None:
-        held.deliveries.append(row)
-        return
-    await session.execute(_INSERT_DELIVERY, row)
+    await insert_notification_deliveries(session, [row])
 
 
 async def customers_by_identifiers(
@@ -657,17 +649,23 @@ async def insert_timeline_entries(session: AsyncSession, rows: Sequence[dict[str
 
 
 async def insert_outgoing_messages(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """A batch of events' notices with one INSERT (one a notice was a fifth of the
-    consumer's samples, py-spy 2026-12-07)."""
-    if rows:
+    """Notices with one INSERT (one a notice was a fifth of the consumer's samples, py-spy
+    2026-12-07); in a batch of new tickets, held for the batch's write."""
+    held = _held(session)
+    if held is not None:
+        held.outgoing.extend(rows)
+    elif rows:
         await session.execute(_INSERT_OUTGOING, list(rows))
 
 
 async def insert_notification_deliveries(
     session: AsyncSession, rows: Sequence[dict[str, Any]]
 ) -> None:
-    """A batch of events' webhook deliveries with one INSERT (as their notices)."""
-    if rows:
+    """Webhook deliveries with one INSERT (as their notices)."""
+    held = _held(session)
+    if held is not None:
+        held.deliveries.extend(rows)
+    elif rows:
         await session.execute(_INSERT_DELIVERY, list(rows))
 
 

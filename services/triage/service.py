@@ -225,7 +225,7 @@ def _decide(event: TicketReceived, engine: Engine) -> dict[str, Any]:
         subject=received.subject[:200],
         masked_contact=(received.masked_contact or "")[:64] or None,
         kb_suggestions=[],
-        text=TicketText(received.subject, received.description).text[:4000],
+        text=ticket.text[:4000],
         created_at=utcnow(),
         retriaged_at=None,
     )
