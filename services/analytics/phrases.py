@@ -1,6 +1,7 @@
 """What a week's tickets are about, in words a team lead trusts: stop words out, phrases
 that name a problem kept whole (物流延迟, 无法启动), order numbers and fragments dropped,
-and the synonyms of a complaint reason counted as one (快递 / 物流 / 配送延迟). No I/O."""
+and the synonyms of a complaint reason counted as one (快递 / 物流 / 配送延迟). No I/O but
+jieba's dictionary files."""
 
 from __future__ import annotations
 
@@ -9,6 +10,11 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+
+import jieba
+
+from shared import segmentation
 
 # Words that say nothing about the problem: greetings, pronouns, question and request
 # words, time words, fillers (and the English ones of the bilingual channels).
@@ -64,7 +70,16 @@ _COUNTED = re.compile(r"^[零一二两三四五六七八九十百千几]+(天|�
 _WORD = re.compile(r"^[A-Za-z][A-Za-z'-]{3,}$")
 PHRASE_MIN_TEXTS = 2  # a phrase must recur to be one
 
+# Analytics' own tokenizer over the small dictionary and the service words (jieba's global
+# one would cost ~60 MiB more, and its TF-IDF module ~95), made on first use; reports teach
+# it the rules' and synonyms' terms, and one lock guards it, since jieba's tokenizer is not
+# safe to grow while another thread cuts.
 _jieba_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _tokenizer() -> jieba.Tokenizer:
+    return segmentation.tokenizer(service_words=True)
 
 
 def meaningful(word: str, stop_words: frozenset[str] = STOP_WORDS) -> bool:
@@ -105,10 +120,8 @@ def subject_phrase(subject: str | None) -> str | None:
 
 def tokens(text: str) -> list[str]:
     """jieba's words of ``text`` from its dictionary only (no HMM guesses such as 天无)."""
-    import jieba
-
     with _jieba_lock:
-        return [t.strip() for t in jieba.cut(text, HMM=False) if t.strip()]
+        return [t.strip() for t in _tokenizer().cut(text, HMM=False) if t.strip()]
 
 
 def phrases_of(words: Sequence[str]) -> list[str]:
@@ -135,21 +148,28 @@ def in_dictionary(word: str) -> bool:
     such as 天无 out of 三天无人处理)."""
     if not _CJK.search(word):
         return True
-    import jieba
-
     with _jieba_lock:
-        jieba.dt.check_initialized()
-        return bool(jieba.dt.FREQ.get(word))
+        _tokenizer().check_initialized()
+        return bool(_tokenizer().FREQ.get(word))
 
 
 def add_words(words: Iterable[str]) -> None:
     """Teach jieba the terms the rules and the synonym table use, so they stay whole."""
-    import jieba
-
     with _jieba_lock:
         for word in words:
             if word and _CJK.search(word):
-                jieba.add_word(word)
+                _tokenizer().add_word(word)
+
+
+@lru_cache(maxsize=1)
+def _inverse_frequencies() -> segmentation.InverseFrequencies:
+    return segmentation.inverse_frequencies(_tokenizer())
+
+
+def tfidf_weights(text: str, top: int) -> dict[str, float]:
+    """The ``top`` words of ``text`` by jieba's TF-IDF (word → weight)."""
+    with _jieba_lock:
+        return dict(segmentation.keyword_weights(_tokenizer(), text, top, _inverse_frequencies()))
 
 
 def extract(

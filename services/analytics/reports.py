@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
@@ -43,8 +42,6 @@ DEPARTMENTS = {
 DEPARTMENT_NAMES = {key: name for key, name in DEPARTMENTS.values()}
 MAX_TEXTS = 5000  # texts per category fed to jieba; enough for stable keywords
 TOP = 10
-
-_jieba_lock = threading.Lock()
 
 
 async def synonyms(session: AsyncSession) -> dict[str, str]:
@@ -116,8 +113,6 @@ def keywords_by_category(
 ) -> list[CategoryKeywords]:
     """Each category's terms (subjects, descriptions, comments): recurring phrases that
     name a problem, then jieba TF-IDF words, stop words and order numbers left out."""
-    import jieba.analyse
-
     texts: dict[str, list[str]] = defaultdict(list)
     known: set[str] = set(table)
     for row in rows:
@@ -128,11 +123,8 @@ def keywords_by_category(
     phrases.add_words(known)
     out = []
     for category in sorted(texts):
-        with _jieba_lock:  # jieba's analyser is global state
-            tags = jieba.analyse.extract_tags(
-                "\n".join(texts[category]), topK=top * 3, withWeight=True
-            )
-        terms = phrases.extract(texts[category], top, dict(tags))
+        weights = phrases.tfidf_weights("\n".join(texts[category]), top * 3)
+        terms = phrases.extract(texts[category], top, weights)
         out.append(
             CategoryKeywords(
                 category=category or "unknown",

@@ -3,19 +3,13 @@
 
 from __future__ import annotations
 
-import logging
 from functools import lru_cache
-from pathlib import Path
 
-import jieba
+from shared import segmentation
 
-jieba.setLogLevel(logging.WARNING)
 # Triage's own tokenizer: words another part of the process adds to jieba's global
 # dictionary (jieba.add_word) must not change how rules and articles match.
-# A 66,675-word subset of jieba's dictionary (scripts/triage_dictionary.py): about 10 MB
-# resident instead of 58 MB, the same words for tickets' vocabulary.
-_DICTIONARY = Path(__file__).parents[1] / "data" / "jieba-small.txt"
-_TOKENIZER = jieba.Tokenizer(dictionary=str(_DICTIONARY))
+_TOKENIZER = segmentation.tokenizer()
 
 
 def load_dictionary() -> None:
