@@ -1,5 +1,5 @@
 """Chinese word segmentation for the services that read ticket text (triage, analytics): one
-small dictionary, and jieba's TF-IDF weights for its words only.
+small dictionary, and jieba's TF-IDF over it.
 
 jieba's own dictionary (349,046 words) costs about 60 MiB resident, and ``import
 jieba.analyse`` another 95 (it builds its IDF table on import). The subset here (66,675
@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from array import array
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
 import jieba
@@ -26,7 +26,7 @@ SERVICE_WORDS = Path(__file__).parent / "data" / "jieba-service-words.txt"
 # jieba.analyse's IDF table, read here without importing jieba.analyse.
 _IDF_TABLE = Path(jieba.__file__).parent / "analyse" / "idf.txt"
 # jieba.analyse's default stop words: its TF-IDF skips them, and so does this one.
-_TFIDF_STOP_WORDS = frozenset(
+_STOP_WORDS = frozenset(
     (
         "the",
         "of",
@@ -73,18 +73,30 @@ def tokenizer(*, service_words: bool = False) -> jieba.Tokenizer:
     return words
 
 
-@dataclass(frozen=True)
-class InverseFrequencies:
-    """jieba's IDF weights of a dictionary's words, and the weight of any other word."""
+def keyword_weights(
+    words: jieba.Tokenizer, texts: Sequence[str], top: int
+) -> list[list[tuple[str, float]]]:
+    """For each of ``texts``, its ``top`` words by TF-IDF, heaviest first: what
+    ``jieba.analyse.extract_tags(text, topK=top, withWeight=True)`` computes, with ``words``
+    instead of jieba's global tokenizer. jieba's IDF table is read for these texts' words
+    only: held whole it would cost a service about 12 MiB for a report now and then."""
+    counts = [
+        Counter(w for w in words.cut(text) if len(w.strip()) >= 2 and w.lower() not in _STOP_WORDS)
+        for text in texts
+    ]
+    idf, median = _inverse_frequencies(set().union(*counts))
+    out = []
+    for seen in counts:
+        total = sum(seen.values())
+        # n * (idf / total), in jieba's order, so the weights equal its to the last bit.
+        weighted = {w: n * (idf.get(w, median) / total) for w, n in seen.items()}
+        out.append(sorted(weighted.items(), key=lambda item: item[1], reverse=True)[:top])
+    return out
 
-    weights: dict[str, float]
-    median: float
 
-
-def inverse_frequencies(words: jieba.Tokenizer) -> InverseFrequencies:
-    """jieba's IDF table for the words that ``words``' dictionary holds; every other word
-    weighs the median of the whole table, as jieba.analyse weighs a word it does not know."""
-    words.check_initialized()
+def _inverse_frequencies(wanted: set[str]) -> tuple[dict[str, float], float]:
+    """jieba's IDF weights of the ``wanted`` words it has, and the median of its whole
+    table: the weight jieba.analyse gives a word it does not know."""
     every = array("d")
     kept: dict[str, float] = {}
     with _IDF_TABLE.open(encoding="utf-8") as table:
@@ -94,21 +106,6 @@ def inverse_frequencies(words: jieba.Tokenizer) -> InverseFrequencies:
                 continue
             weight = float(value)
             every.append(weight)
-            if words.FREQ.get(word):
+            if word in wanted:
                 kept[word] = weight
-    return InverseFrequencies(kept, sorted(every)[len(every) // 2])
-
-
-def keyword_weights(
-    words: jieba.Tokenizer, text: str, top: int, idf: InverseFrequencies
-) -> list[tuple[str, float]]:
-    """The ``top`` words of ``text`` by TF-IDF, heaviest first: what
-    ``jieba.analyse.extract_tags(text, topK=top, withWeight=True)`` computes, over
-    ``words`` and ``idf`` instead of jieba's global dictionary and table."""
-    counts = Counter(
-        w for w in words.cut(text) if len(w.strip()) >= 2 and w.lower() not in _TFIDF_STOP_WORDS
-    )
-    total = sum(counts.values())
-    # n * (idf / total), in jieba's order, so the weights equal its to the last bit.
-    weighted = {w: n * (idf.weights.get(w, idf.median) / total) for w, n in counts.items()}
-    return sorted(weighted.items(), key=lambda item: item[1], reverse=True)[:top]
+    return kept, sorted(every)[len(every) // 2]

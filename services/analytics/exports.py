@@ -22,7 +22,9 @@ from shared.observability import mask_contact
 if TYPE_CHECKING:
     from openpyxl import Workbook
 
-PAGE = 1000
+# Rows a CSV or XLSX page reads at once: 1,000 held 17 MiB at the peak of each page,
+# which the process kept after a 100,000-row export; 200 holds about 5 and is as fast.
+PAGE = 200
 
 # Column headings of the XLSX sheet: Chinese for the people who read the ledger,
 # with the field name that the CSV and the JSON use.

@@ -161,15 +161,10 @@ def add_words(words: Iterable[str]) -> None:
                 _tokenizer().add_word(word)
 
 
-@lru_cache(maxsize=1)
-def _inverse_frequencies() -> segmentation.InverseFrequencies:
-    return segmentation.inverse_frequencies(_tokenizer())
-
-
-def tfidf_weights(text: str, top: int) -> dict[str, float]:
-    """The ``top`` words of ``text`` by jieba's TF-IDF (word → weight)."""
+def tfidf_weights(texts: Sequence[str], top: int) -> list[dict[str, float]]:
+    """For each of ``texts``, its ``top`` words by jieba's TF-IDF (word → weight)."""
     with _jieba_lock:
-        return dict(segmentation.keyword_weights(_tokenizer(), text, top, _inverse_frequencies()))
+        return [dict(w) for w in segmentation.keyword_weights(_tokenizer(), texts, top)]
 
 
 def extract(

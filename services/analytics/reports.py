@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import html
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -93,47 +93,67 @@ def issue_of(row: Any, table: dict[str, str]) -> str:
     return (row.subject or "未填写").strip()[:30] or "未填写"
 
 
-async def _facts(session: AsyncSession, first: date, last: date) -> list[Any]:
-    """The report's facts of tickets received from ``first`` to ``last`` (report days)."""
-    return await repository.report_facts(
-        session, _instant(first), _instant(last + timedelta(days=1))
-    )
+def _facts(session: AsyncSession, first: date, last: date) -> AsyncIterator[Any]:
+    """The report's facts of tickets received from ``first`` to ``last`` (report days),
+    row by row."""
+    return repository.report_facts(session, _instant(first), _instant(last + timedelta(days=1)))
 
 
-def _shares(labels: Iterable[str], whole: int, top: int = TOP) -> list[IssueShare]:
-    counts = Counter(labels)
+def _shares(counts: Counter[str], whole: int, top: int = TOP) -> list[IssueShare]:
     return [
         IssueShare(issue=label, count=n, share=round(n / whole, 4) if whole else 0.0)
         for label, n in counts.most_common(top)
     ]
 
 
-def keywords_by_category(
-    rows: Sequence[Any], table: dict[str, str], top: int = TOP
-) -> list[CategoryKeywords]:
-    """Each category's terms (subjects, descriptions, comments): recurring phrases that
-    name a problem, then jieba TF-IDF words, stop words and order numbers left out."""
-    texts: dict[str, list[str]] = defaultdict(list)
-    known: set[str] = set(table)
-    for row in rows:
-        bucket = texts[row.category or ""]
+class KeywordTexts:
+    """A period's texts per category (subjects, descriptions, comments; at most
+    ``MAX_TEXTS`` a category), the keywords triage matched, and the tickets per category,
+    gathered row by row."""
+
+    def __init__(self, table: dict[str, str]) -> None:
+        self.texts: dict[str, list[str]] = defaultdict(list)
+        self.known: set[str] = set(table)
+        self.tickets: Counter[str] = Counter()
+
+    def add(self, row: Any) -> None:
+        category = row.category or ""
+        self.tickets[category] += 1
+        bucket = self.texts[category]
         if len(bucket) < MAX_TEXTS:
             bucket.extend(t for t in (row.subject, row.description, row.survey_comment) if t)
-        known.update(str(k) for k in row.keywords or ())
-    phrases.add_words(known)
-    out = []
-    for category in sorted(texts):
-        weights = phrases.tfidf_weights("\n".join(texts[category]), top * 3)
-        terms = phrases.extract(texts[category], top, weights)
-        out.append(
-            CategoryKeywords(
-                category=category or "unknown",
-                name=CATEGORIES.label(category) if category else "未分类",
-                tickets=sum(1 for r in rows if (r.category or "") == category),
-                keywords=[Keyword(word=w, weight=weight) for w, weight in terms],
+        self.known.update(str(k) for k in row.keywords or ())
+
+    def keywords(self, top: int = TOP) -> list[CategoryKeywords]:
+        """Each category's terms: recurring phrases that name a problem, then jieba TF-IDF
+        words, stop words and order numbers left out."""
+        phrases.add_words(self.known)
+        categories = sorted(self.texts)
+        joined = ["\n".join(self.texts[c]) for c in categories]
+        out = []
+        for category, weights in zip(
+            categories, phrases.tfidf_weights(joined, top * 3), strict=True
+        ):
+            terms = phrases.extract(self.texts[category], top, weights)
+            out.append(
+                CategoryKeywords(
+                    category=category or "unknown",
+                    name=CATEGORIES.label(category) if category else "未分类",
+                    tickets=self.tickets[category],
+                    keywords=[Keyword(word=w, weight=weight) for w, weight in terms],
+                )
             )
-        )
-    return out
+        return out
+
+
+def keywords_by_category(
+    rows: Iterable[Any], table: dict[str, str], top: int = TOP
+) -> list[CategoryKeywords]:
+    """Each category's terms (subjects, descriptions, comments) over ``rows``."""
+    gathered = KeywordTexts(table)
+    for row in rows:
+        gathered.add(row)
+    return gathered.keywords(top)
 
 
 def _trend(current: Figures, previous: Figures) -> Trend:
@@ -189,17 +209,24 @@ async def weekly(session: AsyncSession, week: str) -> WeeklyReport:
     current, compared = await _beside_the_one_before(
         session, (first, last), (prev_first, prev_last)
     )
-    rows = await _facts(session, first, last)
-    prev_rows = await _facts(session, prev_first, prev_last)
     table = await synonyms(session)
-    issues = [issue_of(r, table) for r in rows]
-    complaint_rows = [r for r in rows if r.category == "complaint"]
-    top = _shares(issues, len(rows))
-    reasons = _shares((issue_of(r, table) for r in complaint_rows), len(complaint_rows))
-    before = Counter(issue_of(r, table) for r in prev_rows)
+    issues: Counter[str] = Counter()
+    reasons_seen: Counter[str] = Counter()
+    texts = KeywordTexts(table)
+    async for row in _facts(session, first, last):
+        issue = issue_of(row, table)
+        issues[issue] += 1
+        if row.category == "complaint":
+            reasons_seen[issue] += 1
+        texts.add(row)
+    before: Counter[str] = Counter()
+    async for row in _facts(session, prev_first, prev_last):
+        before[issue_of(row, table)] += 1
+    top = _shares(issues, issues.total())
+    reasons = _shares(reasons_seen, reasons_seen.total())
     for item in top:
         item.previous_count = before.get(item.issue, 0)
-    keywords = await asyncio.to_thread(keywords_by_category, rows, table)
+    keywords = await asyncio.to_thread(texts.keywords)
     return WeeklyReport(
         week=week,
         **compared,
@@ -221,19 +248,27 @@ async def monthly(session: AsyncSession, month: str) -> MonthlyReport:
     current, compared = await _beside_the_one_before(
         session, (first, last), (prev_first, prev_last), "team"
     )
-    rows = await _facts(session, first, last)
     table = await synonyms(session)
     teams = service.named(current["groups"], (await service.labels(session))["team"])
     by_department: dict[str, list[Any]] = defaultdict(list)
+    department_of: dict[str | None, str] = {}
     for group in teams:
-        by_department[DEPARTMENTS.get(group.key, ("service", ""))[0]].append(group)
+        department_of[group.key] = DEPARTMENTS.get(group.key, ("service", ""))[0]
+        by_department[department_of[group.key]].append(group)
+    issues: dict[str, Counter[str]] = defaultdict(Counter)
+    first_rows: dict[str, list[str | None]] = defaultdict(list)  # ticket numbers, in row order
+    async for row in _facts(session, first, last):
+        department = department_of.get(row.team)
+        if department is None:
+            continue
+        issues[department][issue_of(row, table)] += 1
+        if len(first_rows[department]) < 5:
+            first_rows[department].append(row.ticket_no)
     departments = []
     for key in sorted(
         by_department, key=lambda k: -sum(g.figures.tickets for g in by_department[k])
     ):
         groups = by_department[key]
-        members = {g.key for g in groups}
-        group_rows = [r for r in rows if r.team in members]
         answers = sum(g.figures.csat.responses for g in groups)
         total = sum((g.figures.csat.average or 0) * g.figures.csat.responses for g in groups)
         departments.append(
@@ -244,8 +279,8 @@ async def monthly(session: AsyncSession, month: str) -> MonthlyReport:
                 tickets=sum(g.figures.tickets for g in groups),
                 breached=sum(g.figures.breached for g in groups),
                 csat_average=round(total / answers, 2) if answers else None,
-                issues=_shares((issue_of(r, table) for r in group_rows), len(group_rows), 5),
-                examples=[r.ticket_no for r in group_rows[:5] if r.ticket_no],
+                issues=_shares(issues[key], issues[key].total(), 5),
+                examples=[n for n in first_rows[key] if n],
             )
         )
     return MonthlyReport(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -495,8 +495,12 @@ async def volume_rows(
     return [dict(row) for row in (await session.execute(query)).mappings().all()]
 
 
-async def report_facts(session: AsyncSession, since: datetime, until: datetime) -> list[Any]:
-    """What the weekly and monthly reviews read of the tickets received in [since, until)."""
+async def report_facts(
+    session: AsyncSession, since: datetime, until: datetime
+) -> AsyncIterator[Any]:
+    """What the weekly and monthly reviews read of the tickets received in [since, until),
+    row by row: a month of 100,000 tickets' texts held at once would cost analytics more
+    than its 150 MiB."""
     f = TicketFact
     query = sa.select(
         f.ticket_no,
@@ -509,4 +513,6 @@ async def report_facts(session: AsyncSession, since: datetime, until: datetime) 
         f.breached,
         f.csat,
     ).where(f.received_at >= since, f.received_at < until)
-    return list((await session.execute(query)).all())
+    result = await session.stream(query.execution_options(yield_per=1000))
+    async for row in result:
+        yield row

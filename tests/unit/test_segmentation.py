@@ -17,26 +17,27 @@ TEXT = (
 )
 
 
-def test_keyword_weights_equal_jieba_analyse_on_the_same_dictionary_and_table() -> None:
+def test_keyword_weights_equal_jieba_analyse_with_the_same_tokenizer() -> None:
     import jieba.analyse
 
-    table = jieba.analyse.default_tfidf
-    idf = segmentation.InverseFrequencies(dict(table.idf_freq), table.median_idf)
-    mine = segmentation.keyword_weights(jieba.dt, TEXT, 20, idf)
-    assert mine == jieba.analyse.extract_tags(TEXT, topK=20, withWeight=True)
-    assert len(mine) == 20
+    texts = TEXT.split("\n")
+    mine = segmentation.keyword_weights(jieba.dt, [TEXT, *texts], 20)
+    theirs = [jieba.analyse.extract_tags(t, topK=20, withWeight=True) for t in [TEXT, *texts]]
+    assert mine == theirs
+    assert len(mine[0]) == 20
 
 
-def test_the_small_table_keeps_the_dictionary_words_and_the_whole_tables_median() -> None:
+def test_words_jieba_does_not_weigh_get_the_median_of_its_whole_table() -> None:
     import jieba.analyse
 
     words = segmentation.tokenizer()
-    small = segmentation.inverse_frequencies(words)
-    full = jieba.analyse.default_tfidf
-    assert small.median == full.median_idf
-    assert 50_000 < len(small.weights) < len(full.idf_freq) / 4
-    assert small.weights["物流"] == full.idf_freq["物流"]
-    assert all(words.FREQ.get(w) for w in list(small.weights)[:1000])
+    words.add_word("喵喵喵喵")
+    (weights,) = segmentation.keyword_weights(words, ["喵喵喵喵 物流"], 5)
+    table = jieba.analyse.default_tfidf
+    assert dict(weights) == {
+        "喵喵喵喵": table.median_idf / 2,
+        "物流": table.idf_freq["物流"] / 2,
+    }
 
 
 def test_a_report_reads_keywords_without_jiebas_global_dictionary_or_analyse() -> None:
