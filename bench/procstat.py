@@ -51,6 +51,11 @@ def _pids() -> list[int]:
     return [int(p) for p in os.listdir("/proc") if p.isdigit()]
 
 
+def children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (a gunicorn master's workers, for one)."""
+    return sorted(p for p in _pids() if _parent(p) == pid)
+
+
 def listening_pid(port: int) -> int | None:
     """The process holding a TCP socket listening on ``port`` (IPv4, any address)."""
     inodes: set[str] = set()
