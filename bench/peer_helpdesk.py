@@ -329,6 +329,8 @@ def run_setup(python: Path, project: Path, *args: str) -> str:
 
 def port_free(port: int) -> bool:
     with socket.socket() as probe:
+        # As gunicorn binds: the last run's connections in TIME_WAIT do not hold the port.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
@@ -545,4 +547,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        log("interrupted: gunicorn stopped, database dropped")
+        sys.exit(130)
