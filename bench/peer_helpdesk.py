@@ -550,5 +550,5 @@ if __name__ == "__main__":
     try:
         main()
     except KeyboardInterrupt:
-        log("interrupted: gunicorn stopped, database dropped")
+        log("interrupted: what the run started is stopped")
         sys.exit(130)
