@@ -6,6 +6,7 @@
         [--misses] [--industry NAME]
     python bench/classifier_eval.py --cross-validate [REVIEW_BELOW ...] [--by-topic]
         [--p0-gate G ...] [--p0-at P ...] [--misses]   # the training split only
+    python bench/classifier_eval.py --writers-out     # the spent blind sets b, d, e, f
 
 Prints accuracy of category, scene, team and priority, P0 recall, P2 texts raised to
 P0, the share flagged for review, confusion matrices, and the time to classify one
@@ -25,6 +26,13 @@ README of the project read), after model v4 and rules v5, and scored once with t
 ``--set blind_e`` the fifth (300), written the same way on 4 December 2026. Blind sets b, d
 and e are all spent since 4 December 2026: their misses were read for rules version 6, so
 they are development sets, no clean figure.
+
+``--writers-out`` asks whether the spent blind sets b, d, e and f (each one writer's) teach
+the model anything about words nobody wrote down for it: leave one writer out, train on
+the corpus's training split without any spent set plus the other three, score the one left
+out; against a model trained without any of them, scored on the same set. Then the model
+trained on all four, on the held-out split. blind_g is never read: it is the one blind set
+still never trained on.
 """
 
 from __future__ import annotations
@@ -64,6 +72,13 @@ BLIND_D_SET = TRIAGE_DATA / "heldout_blind_d.jsonl"
 BLIND_E_SET = TRIAGE_DATA / "heldout_blind_e.jsonl"
 BLIND_F_SET = TRIAGE_DATA / "heldout_blind_f.jsonl"
 BLIND_G_SET = TRIAGE_DATA / "heldout_blind_g.jsonl"
+# The blind sets whose misses were read (development sets), each one writer's; g is not one.
+SPENT_SETS = {
+    "blind_b": BLIND_B_SET,
+    "blind_d": BLIND_D_SET,
+    "blind_e": BLIND_E_SET,
+    "blind_f": BLIND_F_SET,
+}
 
 
 def heldout_rows(path: Path) -> list[dict[str, Any]]:
@@ -151,6 +166,88 @@ def cross_validate(
                 print("  P0 missed: " + miss)
 
 
+def as_training_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A blind set's ticket as the corpus holds blind_b's: a training row, its own topic
+    (a group without a -N suffix, so the calibration's folds hold it out alone)."""
+    return {**row, "split": "train", "group": row["id"].replace("-", "_")}
+
+
+def _train_and_score(
+    job: tuple[str, list[dict[str, Any]], list[str]],
+) -> tuple[str, dict[str, dict[str, Any]], float]:
+    """Train on a job's rows; its figures on each named set (the held-out split as
+    "corpus") with the default rules, and the training's CPU seconds."""
+    name, rows, scored = job
+    started = time.process_time()
+    model = train(corpus_examples(rows, "train"), 1)
+    cpu = time.process_time() - started
+    ruleset = apply_industry(DEFAULT_RULESET, "generic")  # as --set scores
+    figures = {}
+    for which in scored:
+        tickets = (
+            [r for r in load_corpus() if r["split"] == "test"]
+            if which == "corpus"
+            else heldout_rows(SPENT_SETS[which])
+        )
+        figures[which] = evaluate(
+            tickets, partial(_classify, ruleset, model, REVIEW_BELOW)
+        ).summary()
+    return name, figures, cpu
+
+
+def _figures(s: dict[str, Any]) -> str:
+    return (
+        f"category {s['category']:.1%}, team {s['team']:.1%}, priority {s['priority']:.1%}, "
+        f"P0 {s['p0_found']}/{s['p0_total']}, P2→P0 {s['p2_raised_to_p0']}, "
+        f"review {s['needs_review']}"
+    )
+
+
+def writers_out(workers: int = 2) -> None:
+    """Leave one writer out over the spent blind sets (module docstring); ``workers``
+    trainings at a time (each is single-threaded)."""
+    from multiprocessing import get_context
+
+    spent = {name: heldout_rows(path) for name, path in SPENT_SETS.items()}
+    # The corpus without any spent set (blind_b is in its training split since pass 4).
+    own = [
+        r
+        for r in load_corpus()
+        if r["split"] == "train" and r.get("source", "").removeprefix("heldout_") not in spent
+    ]
+    names = sorted(spent)
+    jobs = [("none", own, [*names, "corpus"])]
+    for left_out in names:
+        others = [as_training_row(r) for name in names if name != left_out for r in spent[name]]
+        jobs.append((f"without {left_out}", own + others, [left_out]))
+    every = [as_training_row(r) for name in names for r in spent[name]]
+    jobs.append(("all four", own + every, ["corpus"]))
+    with get_context("fork").Pool(workers) as pool:
+        results = {name: (figures, cpu) for name, figures, cpu in pool.map(_train_and_score, jobs)}
+    none, _ = results["none"]
+    keys = ("category", "team", "priority", "p0_found", "p0_total", "p2_raised_to_p0")
+    sums: dict[str, list[float]] = {"base": [0.0] * len(keys), "with": [0.0] * len(keys)}
+    for left_out in names:
+        mine, _ = results[f"without {left_out}"]
+        print(f"{left_out}, trained on none of the spent sets: {_figures(none[left_out])}")
+        print(f"{left_out}, trained on the other three:        {_figures(mine[left_out])}")
+        for k, key in enumerate(keys):
+            share = 1 / len(names) if k < 3 else 1  # accuracies averaged, counts summed
+            sums["base"][k] += none[left_out][key] * share
+            sums["with"][k] += mine[left_out][key] * share
+    for label, key in (("none of the spent sets", "base"), ("the other three", "with")):
+        v = sums[key]
+        print(
+            f"mean over the four left out, trained on {label}: category {v[0]:.1%}, "
+            f"team {v[1]:.1%}, priority {v[2]:.1%}; P0 {v[3]:.0f}/{v[4]:.0f}, P2→P0 {v[5]:.0f}"
+        )
+    print(f"held-out split, trained on none of the spent sets: {_figures(none['corpus'])}")
+    every_four = results["all four"][0]["corpus"]
+    print(f"held-out split, trained on all four:               {_figures(every_four)}")
+    for name, (_, cpu) in results.items():
+        print(f"training '{name}': {cpu:.0f} s CPU")
+
+
 def _in_set(row: dict[str, Any], which: str) -> bool:
     if which == "first":
         return "pass" not in row
@@ -232,8 +329,16 @@ def main() -> None:
         metavar="PASS",
         help="cross-validate on the earlier passes only, this pass and later always trained on",
     )
+    parser.add_argument(
+        "--writers-out",
+        action="store_true",
+        help="leave each spent blind set's writer out in turn (b, d, e, f; never g)",
+    )
     args = parser.parse_args()
     ruleset = apply_industry(DEFAULT_RULESET, args.industry)
+    if args.writers_out:
+        writers_out()
+        return
     if args.cross_validate is not None:
         for threshold in args.cross_validate or [REVIEW_BELOW]:
             cross_validate(
