@@ -1,5 +1,6 @@
 """The blind held-out sets b, d, e, f and g (services/triage/data/heldout_blind_*.jsonl) are
-well formed, and b, since the corpus's fourth pass, is training data.
+well formed; b, since the corpus's fourth pass, and d, e and f, since its fifth (model v6),
+are training data, g is not.
 
 Only their shape is checked here, never the classifier on them: each set was written
 without reading the classifier, its rules or its corpus, and scored once (``python
@@ -7,9 +8,9 @@ bench/classifier_eval.py --set blind_b``, 2026-12-02, model v3; ``--set blind_d`
 2026-12-03, model v4 and rules v5; ``--set blind_e``, 2026-12-04, the same; ``--set
 blind_f``, written in the evening of 2026-12-04, its writer's "general" industry stored as
 ``generic``, the preset of that name, and its "VIP" as ``vip``; ``--set blind_g``, written
-on 2026-12-05 the same way). b is spent
-since: it is in the corpus's training split (``"source": "heldout_blind_b"``, pass 4)
-and no clean figure.
+on 2026-12-05 the same way). b, d, e and f are spent
+since: they are in the corpus's training split (``"source": "heldout_blind_b"``, pass 4;
+``heldout_blind_d``/``_e``/``_f``, pass 5) and no clean figure.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from shared.team_copies import SPEC_TEAMS
 from shared.vocabulary import CATEGORIES, CUSTOMER_TYPES, PRIORITIES, SCENES
 
 DATA = Path(__file__).resolve().parents[2] / "services" / "triage" / "data"
-BLIND_B = DATA / "heldout_blind_b.jsonl"
 # Each blind set's priorities, as written.
 BLIND_SETS = {
     "blind_b": {"P0": 45, "P1": 125, "P2": 90},
@@ -101,18 +101,29 @@ def test_no_duplicates_and_no_text_shared_with_the_corpus_or_another_set(name: s
         assert shared == [], other
 
 
-def test_the_spent_set_is_in_the_corpus_training_split_as_it_was_written() -> None:
-    """Each ticket once, with its labels and text unchanged, a training row of the fourth
-    pass and a topic of its own (its group has no -N suffix)."""
+@pytest.mark.parametrize(
+    ("name", "corpus_pass"), [("blind_b", 4), ("blind_d", 5), ("blind_e", 5), ("blind_f", 5)]
+)
+def test_a_spent_set_is_in_the_corpus_training_split_as_it_was_written(
+    name: str, corpus_pass: int
+) -> None:
+    """Each ticket once, with its labels and text unchanged, a training row of its pass
+    and a topic of its own (its group has no -N suffix)."""
+    path = _blind(name)
     copies = {
-        row["id"]: row for row in _rows(DATA / "corpus.jsonl") if row.get("source") == BLIND_B.stem
+        row["id"]: row for row in _rows(DATA / "corpus.jsonl") if row.get("source") == path.stem
     }
-    rows = _rows(BLIND_B)
+    rows = _rows(path)
     assert sorted(copies) == sorted(row["id"] for row in rows)
     for row in rows:
         copy = copies[row["id"]]
-        assert (copy["split"], copy["pass"]) == ("train", 4)
+        assert (copy["split"], copy["pass"]) == ("train", corpus_pass)
         assert copy["group"] == row["id"].replace("-", "_")
         assert {k: v for k, v in copy.items() if k not in ("split", "pass", "source", "group")} == {
             k: v for k, v in row.items() if k not in ("split", "group")
         }
+
+
+def test_blind_g_is_not_training_data() -> None:
+    """g is the one blind set never trained on: the measure kept for what nobody read."""
+    assert not [r for r in _rows(DATA / "corpus.jsonl") if r.get("source") == "heldout_blind_g"]

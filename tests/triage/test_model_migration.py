@@ -2,7 +2,8 @@
 gate) as a model version, 0008 the one shipped as version 2 (words and word classes,
 gate 2), 0009 version 3 (the same recipe on the corpus's third pass), 0011 version 4
 (version 3's weights with gate 3 and its P0 threshold as data), 0014 version 5 (the same
-weights with gate 4), each in force only
+weights with gate 4), 0015 version 6 (trained again, converged, with the spent blind sets),
+each in force only
 where a shipped model still decided; version 0 stays what it was (uncalibrated, no
 gate), so every decision replays as it was made."""
 
@@ -67,7 +68,7 @@ async def _store_trained(database_url: str, active: bool) -> None:
         await engine.dispose()
 
 
-async def test_a_store_on_the_shipped_model_gets_versions_1_to_5_in_force(
+async def test_a_store_on_the_shipped_model_gets_versions_1_to_6_in_force(
     database_url: str,
 ) -> None:
     await asyncio.to_thread(upgrade, MIGRATIONS, database_url, "0007")
@@ -97,6 +98,7 @@ async def test_a_store_on_the_shipped_model_gets_versions_1_to_5_in_force(
         (3, True, "migration"),
         (4, True, "migration"),
         (5, True, "migration"),
+        (6, True, "migration"),
     ]
     v2 = from_bytes(rows[1][3], 2)
     assert (v2.p0_gate, v2.feature_set) == (2, 2)
@@ -111,7 +113,7 @@ async def test_a_store_on_the_shipped_model_gets_versions_1_to_5_in_force(
     v4 = from_bytes(rows[3][3], 4)
     assert (v4.p0_gate, v4.feature_set, v4.p0_at) == (3, 2, 0.3)
     # Version 3's weights and calibration, gated anew: the same route on every text.
-    assert v4.index == shipped_model().index == v3.index
+    assert v4.index == v3.index
     assert v4.heads == v3.heads and v4.calibration == v3.calibration
     # Gate 3 reads money someone else took; gate 2 did not, so v3 replays its P1.
     taken = "半夜收到好几条消费短信,都不是我刷的"
@@ -122,6 +124,12 @@ async def test_a_store_on_the_shipped_model_gets_versions_1_to_5_in_force(
     # Gate 4 reads a utility out without 了; gate 3 did not, so v4 replays its P1.
     cut = "楼里从早上开始停水,到现在还没来水"
     assert _gated_p0(v4, cut) is False and _gated_p0(v5, cut) is True
+    v6 = from_bytes(rows[5][3], 6)
+    assert (v6.p0_gate, v6.feature_set, v6.p0_at) == (4, 2, 0.3)
+    # Trained again (with the spent blind sets), its own calibration; v5 replays v3's weights.
+    assert v6.index == shipped_model().index != v5.index
+    assert v6.calibration is not None and v6.calibration != v5.calibration
+    assert v6.metrics["solver"] == "newton-cg"
 
 
 async def test_a_trained_version_in_force_stays_in_force(database_url: str) -> None:
@@ -136,6 +144,7 @@ async def test_a_trained_version_in_force_stays_in_force(database_url: str) -> N
         (4, False, "migration"),
         (5, False, "migration"),
         (6, False, "migration"),
+        (7, False, "migration"),
     ]
 
 
@@ -153,12 +162,14 @@ async def test_a_trained_version_not_in_force_leaves_the_shipped_one_deciding(
         (4, True, "migration"),
         (5, True, "migration"),
         (6, True, "migration"),
+        (7, True, "migration"),
     ]
     assert from_bytes(rows[1][3], 2).p0_gate == 1
     assert from_bytes(rows[2][3], 3).p0_gate == 2
     assert from_bytes(rows[3][3], 4).p0_gate == 2
     assert from_bytes(rows[4][3], 5).p0_gate == 3
     assert from_bytes(rows[5][3], 6).p0_gate == 4
+    assert from_bytes(rows[6][3], 7).index == shipped_model().index
 
 
 async def test_version_2_goes_again_with_migration_0008(database_url: str) -> None:
@@ -183,6 +194,12 @@ async def test_version_5_goes_again_with_migration_0014(database_url: str) -> No
     await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
     await asyncio.to_thread(command.downgrade, alembic_config(MIGRATIONS, database_url), "0013")
     assert [v for v, *_ in await _model_rows(database_url)] == [1, 2, 3, 4]
+
+
+async def test_version_6_goes_again_with_migration_0015(database_url: str) -> None:
+    await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
+    await asyncio.to_thread(command.downgrade, alembic_config(MIGRATIONS, database_url), "0014")
+    assert [v for v, *_ in await _model_rows(database_url)] == [1, 2, 3, 4, 5]
 
 
 def _gated_p0(model: LinearModel, text: str) -> bool:

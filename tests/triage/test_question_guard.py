@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.triage.classifier.model import shipped_model
+from services.triage.classifier.model import from_bytes, shipped_model, shipped_model_bytes
 from services.triage.industries import INDUSTRIES, apply_industry
 from services.triage.rules.codec import modifiers_from_dict, ruleset_from_body
 from services.triage.rules.default_data import default_rule_set_body
@@ -117,12 +117,17 @@ def test_broken_guard_patterns_are_refused(mods: PriorityModifiers, message: str
 
 
 def test_the_classifiers_p0_on_a_guarded_question_becomes_p1() -> None:
-    model = shipped_model()
+    # Version 5 reads the question as a fault at P0, so the guard is what makes it P1;
+    # version 6 (trained with the spent blind sets) reads it as an inquiry in the first place.
+    newest = classify("", "假如输液泵不走了怎么办", model=shipped_model())
+    assert (newest.category, newest.priority) == ("inquiry", "P1"), newest.explanation
+    model = from_bytes(shipped_model_bytes(5), 5)
     asked = classify("", "假如输液泵不走了怎么办", model=model)
     assert (asked.decided_by, asked.priority) == (None, "P1"), asked.explanation
     assert asked.explanation[-1] == (
         "question guard: '假如' asks or takes care before anything happened and no real "
         "event is said: the model's P0 → P1"
     )
-    happened = classify("", "输液泵突然不走了,万一耽误治疗怎么办", model=model)
-    assert (happened.decided_by, happened.priority) == (None, "P0"), happened.explanation
+    for reader in (model, shipped_model()):
+        happened = classify("", "输液泵突然不走了,万一耽误治疗怎么办", model=reader)
+        assert (happened.decided_by, happened.priority) == (None, "P0"), happened.explanation

@@ -70,9 +70,9 @@ def test_seed_example(
 
 def test_a_model_decision_names_its_version_confidence_and_words() -> None:
     result = classify("网银系统故障", "", model=shipped_model())
-    assert result.decided_by is None and result.model_version == 5
+    assert result.decided_by is None and result.model_version == 6
     assert result.confidence is not None and result.confidence > 0.5
-    line = next(line for line in result.explanation if line.startswith("model v5:"))
+    line = next(line for line in result.explanation if line.startswith("model v6:"))
     assert "0.9" in line and "网银" in line
 
 

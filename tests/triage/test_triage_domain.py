@@ -36,7 +36,7 @@ def test_classify_sop_examples(subject: str, category: str, priority: str, team:
         assert any("matched" in line for line in result.explanation)
         assert any("decided" in line for line in result.explanation)
     else:
-        assert any(line.startswith("model v5:") for line in result.explanation)
+        assert any(line.startswith("model v6:") for line in result.explanation)
 
 
 def test_classify_reads_the_description_too() -> None:
