@@ -120,9 +120,9 @@ class UnitOfWork:
             event.correlation_id = (
                 cause.correlation_id if cause is not None else correlation_id_var.get()
             )
-        if not event._trace_carrier:
+        if not event.trace_carrier:
             event._trace_carrier = (
-                dict(cause._trace_carrier) if cause is not None else current_carrier()
+                dict(cause.trace_carrier) if cause is not None else current_carrier()
             )
         if event.stream != "notifications":
             mask_free_text(event.data)
@@ -147,7 +147,7 @@ class UnitOfWork:
                     "type": event.type,
                     "producer": event.producer,
                     "correlation_id": str(event.correlation_id or ""),
-                    **event._trace_carrier,
+                    **event.trace_carrier,
                 },
                 "created_at": now,
             }

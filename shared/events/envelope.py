@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -54,6 +54,16 @@ class Envelope(BaseModel):
     # W3C trace context of the span this event belongs to; travels in message
     # headers, not in the JSON (see shared.tracing).
     _trace_carrier: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @property
+    def trace_carrier(self) -> dict[str, str]:
+        """The trace context (``_trace_carrier``), read without pydantic's lookup of a
+        private attribute, which raises and catches an AttributeError on every read
+        (about 5 µs; 5 % of dispatch's CPU, py-spy 2026-12-08). Set it as
+        ``_trace_carrier``."""
+        private: dict[str, Any] = self.__pydantic_private__  # type: ignore[assignment]
+        carrier: dict[str, str] = private["_trace_carrier"]
+        return carrier
 
     def stream_name(self) -> str:
         return self.stream
