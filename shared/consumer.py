@@ -25,6 +25,7 @@ the consumer seeks back and retries with back-off.
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import json
 import time
@@ -48,7 +49,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from shared.events import EVENT_ADAPTER, EVENT_TYPES, Envelope, Topics, utcnow
 from shared.observability import ServiceMetrics, correlation_id_var, get_logger
 from shared.outbox import UnitOfWork
-from shared.tracing import carrier_from_headers, consuming
+from shared.tracing import carrier_from_headers, consuming, spans_recorded
 
 log = get_logger(__name__)
 
@@ -366,9 +367,14 @@ class EventConsumer:
                 fresh.append(event)
             if not fresh:
                 return
+            # A span per event, child of the emitter's: what it emits continues the trace.
+            # An event with no trace context in a process recording no spans would get a
+            # no-op span and an empty carrier again: skipped (3 % of analytics' CPU).
+            recorded = spans_recorded()
             for event in fresh:
-                # A span per event, child of the emitter's: what it emits continues the trace.
-                with consuming(event.type, self.name, event._trace_carrier) as carrier:
+                if not recorded and not event.trace_carrier:
+                    continue
+                with consuming(event.type, self.name, event.trace_carrier) as carrier:
                     event._trace_carrier = carrier
             for event_type, run in itertools.groupby(fresh, key=lambda e: e.type):
                 await self._handlers[event_type](list(run), uow)
@@ -389,31 +395,38 @@ class EventConsumer:
         for event in events:
             unique.setdefault(event.event_id, event.type)
         if uow.session.get_bind().dialect.name == "postgresql":
-            # Arrays, so the statement is the same whatever the batch's size (prepared once).
-            rows = sa.select(
-                sa.literal(self.name, inbox.c.consumer.type),
-                sa.func.unnest(
-                    sa.bindparam("event_ids", list(unique), type_=postgresql.ARRAY(sa.Uuid()))
-                ),
-                sa.func.unnest(
-                    sa.bindparam(
-                        "types", list(unique.values()), type_=postgresql.ARRAY(sa.String())
-                    )
-                ),
-                sa.literal(now, inbox.c.processed_at.type),
-            )
-            claim: Any = postgresql.insert(inbox).from_select(
-                ["consumer", "event_id", "type", "processed_at"], rows
-            )
-        else:
-            claim = sqlite.insert(inbox).values(
-                [
-                    {"consumer": self.name, "event_id": i, "type": t, "processed_at": now}
-                    for i, t in unique.items()
-                ]
-            )
+            parameters = {
+                "consumer": self.name,
+                "event_ids": list(unique),
+                "types": list(unique.values()),
+                "processed_at": now,
+            }
+            return set((await uow.session.scalars(self._postgres_claim, parameters)).all())
+        claim: Any = sqlite.insert(inbox).values(
+            [
+                {"consumer": self.name, "event_id": i, "type": t, "processed_at": now}
+                for i, t in unique.items()
+            ]
+        )
         claim = claim.on_conflict_do_nothing().returning(inbox.c.event_id)
         return set((await uow.session.scalars(claim)).all())
+
+    @functools.cached_property
+    def _postgres_claim(self) -> Any:
+        """The claim on PostgreSQL, built once (building it was 2 % of analytics' CPU,
+        py-spy 2026-12-08): arrays, so the statement is the same whatever the batch's
+        size (prepared once)."""
+        inbox = self._inbox
+        rows = sa.select(
+            sa.bindparam("consumer", type_=inbox.c.consumer.type),
+            sa.func.unnest(sa.bindparam("event_ids", type_=postgresql.ARRAY(sa.Uuid()))),
+            sa.func.unnest(sa.bindparam("types", type_=postgresql.ARRAY(sa.String()))),
+            sa.bindparam("processed_at", type_=inbox.c.processed_at.type),
+        )
+        claim = postgresql.insert(inbox).from_select(
+            ["consumer", "event_id", "type", "processed_at"], rows
+        )
+        return claim.on_conflict_do_nothing().returning(inbox.c.event_id)
 
     async def _apply_with_retries(self, record: ConsumerRecord[Any, Any], event: Envelope) -> None:
         for attempt in range(1, self._max_attempts + 1):

@@ -45,6 +45,12 @@ def configure_tracing(
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
 
 
+def spans_recorded() -> bool:
+    """Whether this process records spans (``configure_tracing`` set an SDK provider);
+    without one every span is a no-op."""
+    return isinstance(trace.get_tracer_provider(), TracerProvider)
+
+
 def current_carrier() -> dict[str, str]:
     """The current span's context as W3C headers (empty when no span is recording)."""
     carrier: dict[str, str] = {}
