@@ -18,6 +18,7 @@ from services.dispatch.routing import (
     release,
     room_for,
 )
+from shared.database import unsessioned
 from shared.events import (
     EscalatedData,
     SlaBreached,
@@ -77,28 +78,33 @@ def _new_assignment(event: TicketTriaged | TicketRetriaged) -> Assignment:
     assert event.ticket_id is not None
     triaged = event.data
     now = utcnow()
-    return Assignment(
-        id=uuid.uuid4(),
-        ticket_id=event.ticket_id,
-        ticket_no=triaged.ticket_no,
-        team_key=triaged.team,
-        state=domain.QUEUED,
-        priority=triaged.priority,
-        category=triaged.category,
-        customer_type=triaged.customer_type,
-        subject=triaged.subject[:200],
-        respond_by=triaged.deadlines.respond_by,
-        resolve_by=triaged.deadlines.resolve_by,
-        created_at=now,
-        updated_at=now,
-        channel=triaged.channel,
-        masked_contact=(triaged.masked_contact or "")[:64] or None,
-        skill=triaged.skill,
-        keywords=list(triaged.keywords),
-        kb_suggestions=[s.model_dump(mode="json") for s in triaged.kb_suggestions],
-        escalated=False,
-        # Every column with a default set here: the row is written from these values.
-        version=1,
+    # Written by ``insert_assignments`` (Core), never through the session: built without
+    # the ORM's constructor.
+    return unsessioned(
+        Assignment,
+        {
+            "id": uuid.uuid4(),
+            "ticket_id": event.ticket_id,
+            "ticket_no": triaged.ticket_no,
+            "team_key": triaged.team,
+            "state": domain.QUEUED,
+            "priority": triaged.priority,
+            "category": triaged.category,
+            "customer_type": triaged.customer_type,
+            "subject": triaged.subject[:200],
+            "respond_by": triaged.deadlines.respond_by,
+            "resolve_by": triaged.deadlines.resolve_by,
+            "created_at": now,
+            "updated_at": now,
+            "channel": triaged.channel,
+            "masked_contact": (triaged.masked_contact or "")[:64] or None,
+            "skill": triaged.skill,
+            "keywords": list(triaged.keywords),
+            "kb_suggestions": [s.model_dump(mode="json") for s in triaged.kb_suggestions],
+            "escalated": False,
+            # Every column with a default set here: the row is written from these values.
+            "version": 1,
+        },
     )
 
 
