@@ -72,17 +72,31 @@ class BusinessCalendar:
 
     # ----------------------------------------------------------------- JSON
     def to_dict(self) -> dict[str, Any]:
+        windows, extra_holidays, extra_workdays, official_years = self._formatted
         return {
             "name": self.name,
             "timezone": self.timezone,
-            "windows": [[s.strftime("%H:%M"), e.strftime("%H:%M")] for s, e in self.windows],
+            "windows": [list(window) for window in windows],
             "china_holidays": self.china_holidays,
             "weekend_days": list(self.weekend_days),
-            "extra_holidays": sorted(d.isoformat() for d in self.extra_holidays),
-            "extra_workdays": sorted(d.isoformat() for d in self.extra_workdays),
+            "extra_holidays": list(extra_holidays),
+            "extra_workdays": list(extra_workdays),
             "always_open": self.always_open,
-            "official_years": sorted(self.official_years),
+            "official_years": list(official_years),
         }
+
+    @functools.cached_property
+    def _formatted(
+        self,
+    ) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...], tuple[str, ...], tuple[int, ...]]:
+        """What ``to_dict`` formats and sorts, once per calendar (triage sends its calendar
+        with every ticket's deadlines); ``to_dict`` still returns new lists each time."""
+        return (
+            tuple((s.strftime("%H:%M"), e.strftime("%H:%M")) for s, e in self.windows),
+            tuple(sorted(d.isoformat() for d in self.extra_holidays)),
+            tuple(sorted(d.isoformat() for d in self.extra_workdays)),
+            tuple(sorted(self.official_years)),
+        )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BusinessCalendar:
