@@ -26,7 +26,7 @@ from services.analytics.models import (
 )
 from services.analytics.schemas import LedgerFilters
 from shared import team_copies
-from shared.database import mapped_columns, unsessioned, upsert
+from shared.database import mapped_columns, upsert
 from shared.events import TeamEvent, TeamOnShiftChanged
 
 # Per transaction, in ``Session.info``: the facts already loaded (locked), which of them
@@ -40,33 +40,20 @@ _DELTAS = "analytics.rollup_deltas"
 _FACT_TABLE = cast(sa.Table, TicketFact.__table__)
 # Built once: every batch runs it. On PostgreSQL ``= ANY(:ids)``, one statement whatever
 # the count (an expanding ``IN`` is a statement per count, prepared again; see
-# ``shared.database.one_of``). Core rows, made facts by ``fact_of``: the ORM's loading and
-# expunging of the facts was 5 % of analytics' CPU (py-spy 2026-12-08).
+# ``shared.database.one_of``).
 _FACTS_LOCKED = (
-    sa.select(_FACT_TABLE)
-    .where(_FACT_TABLE.c.ticket_id.in_(sa.bindparam("ids", expanding=True)))
+    sa.select(TicketFact)
+    .where(TicketFact.ticket_id.in_(sa.bindparam("ids", expanding=True)))
     .with_for_update()
 )
 _FACTS_LOCKED_ANY = (
-    sa.select(_FACT_TABLE)
+    sa.select(TicketFact)
     .where(
-        _FACT_TABLE.c.ticket_id
+        TicketFact.ticket_id
         == sa.any_(sa.bindparam("ids", type_=postgresql.ARRAY(sa.Uuid(as_uuid=True))))
     )
     .with_for_update()
 )
-
-
-def fact_of(values: Mapping[str, Any]) -> TicketFact:
-    """A fact holding ``values`` (attribute -> value) as its unchanged state, outside the
-    session (:func:`shared.database.unsessioned`): changes to its attributes are what
-    :func:`_write_facts` writes."""
-    return unsessioned(TicketFact, values)
-
-
-@functools.cache
-def _fact_attributes() -> tuple[tuple[str, str], ...]:
-    return tuple((key, column) for key, column, _ in mapped_columns(TicketFact))
 
 
 async def facts_for_update(
@@ -75,8 +62,8 @@ async def facts_for_update(
     """The existing fact rows of these tickets, locked for this transaction.
 
     Rows this transaction already holds (an earlier run of the same batch) are not
-    read again: the held copy carries that run's changes. The facts are outside the
-    session (:func:`fact_of`): :func:`_write_facts` writes them with Core statements at commit
+    read again: the held copy carries that run's changes. The rows come back detached
+    from the session: :func:`_write_facts` writes them with Core statements at commit
     (the ORM flush of the fact rows was most of analytics' CPU, py-spy 2026-12-02).
     """
     held: dict[uuid.UUID, TicketFact] = session.sync_session.info.setdefault(_FACTS, {})
@@ -87,10 +74,9 @@ async def facts_for_update(
         with session.no_autoflush:
             postgres = session.get_bind().dialect.name == "postgresql"
             locked = _FACTS_LOCKED_ANY if postgres else _FACTS_LOCKED
-            result = await session.execute(locked, {"ids": missing})
-            attributes = _fact_attributes()
-            for row in result.mappings().all():
-                fact = fact_of({key: row[column] for key, column in attributes})
+            result = await session.scalars(locked, {"ids": missing})
+            for fact in result.all():
+                session.expunge(fact)
                 held[fact.ticket_id] = fact
     return {ident: held[ident] for ident in wanted if ident in held}
 

@@ -52,20 +52,18 @@ async def _facts(uow: UnitOfWork, events: Sequence[Envelope]) -> dict[uuid.UUID,
     facts = await repository.facts_for_update(uow.session, ids)
     for ticket_id in ids:
         if ticket_id not in facts:
-            facts[ticket_id] = repository.fact_of(
-                {
-                    "ticket_id": ticket_id,
-                    "state": "new",
-                    "response_breached": False,
-                    "resolution_breached": False,
-                    "update_breached": False,
-                    "breached": False,
-                    "transfers": 0,
-                    "escalations": 0,
-                    "reopens": 0,
-                    "compensation_count": 0,
-                    "compensation_total": 0.0,
-                }
+            facts[ticket_id] = TicketFact(
+                ticket_id=ticket_id,
+                state="new",
+                response_breached=False,
+                resolution_breached=False,
+                update_breached=False,
+                breached=False,
+                transfers=0,
+                escalations=0,
+                reopens=0,
+                compensation_count=0,
+                compensation_total=0.0,
             )
             repository.add_fact(uow.session, facts[ticket_id])
     return facts
