@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import html
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -144,16 +144,6 @@ class KeywordTexts:
                 )
             )
         return out
-
-
-def keywords_by_category(
-    rows: Iterable[Any], table: dict[str, str], top: int = TOP
-) -> list[CategoryKeywords]:
-    """Each category's terms (subjects, descriptions, comments) over ``rows``."""
-    gathered = KeywordTexts(table)
-    for row in rows:
-        gathered.add(row)
-    return gathered.keywords(top)
 
 
 def _trend(current: Figures, previous: Figures) -> Trend:

@@ -52,7 +52,10 @@ def test_a_report_reads_keywords_without_jiebas_global_dictionary_or_analyse() -
                             survey_comment=None, keywords=["物流延迟"])
             for d in ("快递三天了还没到，物流延迟", "物流延迟，快递一直不更新", "还没到货")
         ]
-        found = reports.keywords_by_category(rows, {"物流延迟": "物流延迟"})
+        gathered = reports.KeywordTexts({"物流延迟": "物流延迟"})
+        for row in rows:
+            gathered.add(row)
+        found = gathered.keywords()
         words = [k.word for k in found[0].keywords]
         assert "物流延迟" in words, words
         print("analyse" if "jieba.analyse" in sys.modules else "-",
